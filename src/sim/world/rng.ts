@@ -1,5 +1,5 @@
-import { sha256 } from '@noble/hashes/sha2';
-import { utf8ToBytes } from '@noble/hashes/utils';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { utf8ToBytes } from '@noble/hashes/utils.js';
 
 /**
  * sfc32 (Chris Doty-Humphrey's Small Fast Counter, from PractRand), seeded from SHA-256 of a label.
