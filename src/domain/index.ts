@@ -1,0 +1,5 @@
+export * from './tlp.ts';
+export * from './market.ts';
+export * from './role.ts';
+export * from './onion.ts';
+export * from './selector.ts';
