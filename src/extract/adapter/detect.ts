@@ -1,0 +1,53 @@
+import type { CheerioAPI } from 'cheerio';
+import type { PageType } from '../types.ts';
+import { compilePattern } from './fields.ts';
+import type { Adapter, PageTypeRule } from './types.ts';
+
+/** Seizure banners seen on taken-down markets (FBI/Europol/BKA/Politie splash pages) in several languages. */
+const SEIZED_RE =
+  /(this (hidden )?(site|service|domain|marketplace|website) has been seized|has been seized by|seized (as part of|by the|pursuant)|beschlagnahmt|in beslag genomen|operation (bayonet|disruptor|onymous|dark ?hunt|spector|speed ?bump)|law enforcement (action|operation) (against|has))/i;
+const CAPTCHA_TEXT_RE = /\b(enter|solve|type) (the )?(captcha|characters (you see|shown)|code (you see|shown|in the image))|\bi am not a robot\b|\bcaptcha\b.{0,40}\b(required|verify|invalid)/i;
+
+export function matchesRule(rule: PageTypeRule, $: CheerioAPI, url: URL, pageText: () => string): boolean {
+  if (rule.url !== undefined && !compilePattern(rule.url).test(url.pathname + url.search)) return false;
+  if (rule.selector !== undefined && $(rule.selector).length === 0) return false;
+  if (rule.notSelector !== undefined && $(rule.notSelector).length > 0) return false;
+  if (rule.text !== undefined && !compilePattern(rule.text).test(pageText())) return false;
+  return true;
+}
+
+/** Blocking pages every market shares the shape of: a seizure splash and a captcha wall. */
+export function detectBlockingPage($: CheerioAPI, pageText: () => string): PageType | undefined {
+  const text = pageText();
+  if (SEIZED_RE.test(text.slice(0, 20_000))) return 'seized';
+  const captchaMarkup =
+    $('img[src*="captcha" i], img[alt*="captcha" i], input[name*="captcha" i], [class*="captcha" i], [id*="captcha" i]').length > 0;
+  if (captchaMarkup || CAPTCHA_TEXT_RE.test(text.slice(0, 20_000))) {
+    // A captcha field in a page with lots of content is a login/search form, not a wall: require little else.
+    if ($('a[href]').length < 40) return 'captcha';
+  }
+  return undefined;
+}
+
+export function detectLoginPage($: CheerioAPI): boolean {
+  return $('input[type="password" i]').length > 0 && $('a[href]').length < 60;
+}
+
+/** Page type: the adapter's hook, then blocking pages, then the adapter's rules in order, then a login wall. */
+export function detectPageType(
+  adapter: Pick<Adapter, 'pageTypes' | 'hooks'> | null,
+  $: CheerioAPI,
+  url: URL,
+  pageText: () => string,
+  capturedAt: Date,
+): PageType {
+  const fromHook = adapter?.hooks?.detectPageType?.({ $, url, capturedAt });
+  if (fromHook) return fromHook;
+  const blocking = detectBlockingPage($, pageText);
+  if (blocking) return blocking;
+  for (const rule of adapter?.pageTypes ?? []) {
+    if (matchesRule(rule, $, url, pageText)) return rule.type;
+  }
+  if (detectLoginPage($)) return 'login';
+  return 'unknown';
+}

@@ -1,0 +1,235 @@
+import type { CheerioAPI } from 'cheerio';
+import type { AnyNode } from 'domhandler';
+import type { Money } from '../../domain/money.ts';
+import { linesOf, ownTextOf, rawTextOf, textOf } from '../html/text.ts';
+import type { ExtractError } from '../types.ts';
+import type { FieldSpec, HookContext, TransformName } from './types.ts';
+import { collapseWhitespace, decodeEntities, normaliseLines, parseDate, parseInteger, parseNumber, parsePrice, resolveUrl, splitList } from './transforms.ts';
+
+/** Longest text a pattern is run on; longer sources are cut (patterns are adapter-authored, inputs are hostile). */
+export const MAX_PATTERN_INPUT = 256 * 1024;
+const MAX_HTML_SOURCE = 1 << 20;
+
+export interface FieldContext extends HookContext {
+  fieldHooks: Record<string, (node: AnyNode, ctx: HookContext) => unknown>;
+  transforms: Record<string, (value: string, ctx: HookContext) => unknown>;
+  errors: ExtractError[];
+  warnings: ExtractError[];
+}
+
+const patternCache = new Map<string, RegExp>();
+
+export function compilePattern(pattern: string | RegExp): RegExp {
+  if (pattern instanceof RegExp) return pattern;
+  let re = patternCache.get(pattern);
+  if (!re) {
+    re = new RegExp(pattern, 'iu');
+    if (patternCache.size > 1000) patternCache.clear();
+    patternCache.set(pattern, re);
+  }
+  return re;
+}
+
+function pick(m: RegExpMatchArray): string {
+  return m.groups?.value ?? m[1] ?? m[0];
+}
+
+function sourceOf(spec: FieldSpec, node: AnyNode, ctx: FieldContext): unknown {
+  const $ = ctx.$;
+  if (spec.hook !== undefined) {
+    const fn = ctx.fieldHooks[spec.hook];
+    if (!fn) throw new Error(`unknown field hook '${spec.hook}'`);
+    return fn(node, ctx);
+  }
+  switch (spec.from ?? 'text') {
+    case 'text':
+      return rawTextOf(node);
+    case 'lines':
+      return linesOf(node);
+    case 'ownText':
+      return ownTextOf(node);
+    case 'html': {
+      const html = $(node).html() ?? '';
+      return html.length > MAX_HTML_SOURCE ? html.slice(0, MAX_HTML_SOURCE) : html;
+    }
+    case 'attr':
+      return spec.attr ? ($(node).attr(spec.attr) ?? null) : null;
+    case 'url':
+      return ctx.url.pathname + ctx.url.search;
+  }
+}
+
+/** Applies one transform; returns undefined when the value cannot be converted. */
+function applyTransform(name: TransformName, value: unknown, ctx: FieldContext): unknown {
+  if (typeof value !== 'string') return value;
+  switch (name) {
+    case 'text':
+      return collapseWhitespace(value);
+    case 'lines':
+      return normaliseLines(value);
+    case 'number':
+      return parseNumber(value) ?? undefined;
+    case 'integer':
+      return parseInteger(value) ?? undefined;
+    case 'price':
+      return parsePrice(value) ?? undefined;
+    case 'date':
+      return parseDate(value, ctx.capturedAt) ?? undefined;
+    case 'url':
+      return resolveUrl(value, ctx.url) ?? undefined;
+    case 'list':
+      return splitList(value);
+    case 'lower':
+      return value.toLowerCase();
+    case 'decodeEntities':
+      return decodeEntities(value);
+    default: {
+      const hookName = name.slice('hook:'.length);
+      const fn = ctx.transforms[hookName];
+      if (!fn) throw new Error(`unknown transform '${name}'`);
+      return fn(value, ctx);
+    }
+  }
+}
+
+function transformAll(spec: FieldSpec, raw: string, ctx: FieldContext): unknown {
+  if (raw.length > MAX_PATTERN_INPUT * 4) raw = raw.slice(0, MAX_PATTERN_INPUT * 4);
+  const names = spec.transform === undefined ? [] : Array.isArray(spec.transform) ? spec.transform : [spec.transform];
+  let value: unknown = raw;
+  for (const n of names) {
+    value = applyTransform(n, value, ctx);
+    if (value === undefined || value === null) return undefined;
+  }
+  if (names.length === 0 && typeof value === 'string') {
+    value = spec.from === 'lines' ? normaliseLines(value) : spec.from === 'html' ? value : collapseWhitespace(value);
+  }
+  if (typeof value === 'string' && value === '') return undefined;
+  return value;
+}
+
+/**
+ * Evaluates one field within a scope element. Returns undefined when absent. Never throws: bad selectors,
+ * patterns or hook transforms are reported in `ctx.errors` under `path`.
+ */
+export function evalField(spec: FieldSpec, scope: AnyNode, ctx: FieldContext, path: string): unknown {
+  try {
+    let nodes: AnyNode[];
+    if (spec.selector) {
+      nodes = ctx.$(scope).find(spec.selector).toArray();
+    } else {
+      nodes = [scope];
+    }
+    const values: unknown[] = [];
+    for (const node of nodes) {
+      const got = sourceOf(spec, node, ctx);
+      if (got === null || got === undefined) continue;
+      if (typeof got !== 'string') {
+        values.push(got);
+        if (!spec.all) break;
+        continue;
+      }
+      let src = got;
+      if (spec.pattern !== undefined) {
+        if (src.length > MAX_PATTERN_INPUT) src = src.slice(0, MAX_PATTERN_INPUT);
+        const re = compilePattern(spec.pattern);
+        if (spec.all) {
+          const global = new RegExp(re.source, re.flags.includes('g') ? re.flags : re.flags + 'g');
+          let count = 0;
+          for (const m of src.matchAll(global)) {
+            const v = transformAll(spec, pick(m), ctx);
+            if (v !== undefined) values.push(v);
+            if (++count >= 10_000) break;
+          }
+          continue;
+        }
+        const m = re.exec(src);
+        if (!m) continue;
+        src = pick(m);
+      }
+      const v = transformAll(spec, src, ctx);
+      if (v !== undefined) values.push(v);
+      if (!spec.all && values.length > 0) break;
+    }
+    if (spec.all) return values.length > 0 ? values.flat() : undefined;
+    return values[0];
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    const code = /selector|pseudo|unmatched|expected|did not/i.test(message) && !/transform|hook/.test(message) ? 'bad_selector' : 'hook_failed';
+    ctx.errors.push({ code, message: `${path}: ${message}`, path });
+    return undefined;
+  }
+}
+
+// ---- coercion of raw field values into typed record fields ----
+
+export function asString(v: unknown): string | null {
+  if (v === undefined || v === null) return null;
+  if (Array.isArray(v)) return v.length > 0 ? v.map(String).join(' ') : null;
+  if (typeof v === 'object' && 'amount' in (v as object)) {
+    const m = v as Money;
+    return `${m.amount} ${m.currency}`;
+  }
+  const s = String(v);
+  return s === '' ? null : s;
+}
+
+export function asNumber(v: unknown): number | null {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+  if (typeof v === 'string') return parseNumber(v);
+  return null;
+}
+
+export function asStringList(v: unknown): string[] {
+  if (v === undefined || v === null) return [];
+  if (Array.isArray(v)) return v.flatMap((x) => asStringList(x));
+  if (typeof v === 'string') return v === '' ? [] : [v];
+  return [String(v)];
+}
+
+export function asMoney(v: unknown): Money | null {
+  if (v && typeof v === 'object' && 'amount' in v && 'currency' in v) return v as Money;
+  if (typeof v === 'string') return parsePrice(v);
+  return null;
+}
+
+/** Parses "4.83/5", "~5/5", "5 / 5" and "[0 deals]"-style rating texts, plus deal buckets ("55~70 deals"). */
+export function parseRatingText(text: string): {
+  rating: number | null;
+  ratingMax: number | null;
+  approx: boolean;
+  dealsMin: number | null;
+  dealsMax: number | null;
+} {
+  const r = /(~)?\s*(\d+(?:[.,]\d+)?)\s*\/\s*(\d+(?:[.,]\d+)?)/.exec(text);
+  const deals = /(\d[\d,]*)\s*(?:~|-|to)\s*(\d[\d,]*)\s*(?:deals|sales|orders|transactions)|(\d[\d,]*)\+?\s*(?:deals|sales|orders|transactions)/i.exec(text);
+  let dealsMin: number | null = null;
+  let dealsMax: number | null = null;
+  if (deals) {
+    if (deals[3] !== undefined) {
+      dealsMin = Number(deals[3].replace(/,/g, ''));
+      dealsMax = /\+/.test(deals[0]) ? null : dealsMin;
+    } else {
+      dealsMin = Number(deals[1]!.replace(/,/g, ''));
+      dealsMax = Number(deals[2]!.replace(/,/g, ''));
+    }
+  }
+  return {
+    rating: r ? Number(r[2]!.replace(',', '.')) : null,
+    ratingMax: r ? Number(r[3]!.replace(',', '.')) : null,
+    approx: r ? r[1] === '~' : false,
+    dealsMin,
+    dealsMax,
+  };
+}
+
+/** ASCII-armoured PGP blocks in a text (line structure kept). */
+export function findPgpBlocks(text: string, max = 20): string[] {
+  const out: string[] = [];
+  const re =
+    /-----BEGIN PGP (?:(PUBLIC KEY BLOCK|MESSAGE|SIGNATURE)-----[\s\S]{0,200000}?-----END PGP \1-----|SIGNED MESSAGE-----[\s\S]{0,200000}?-----END PGP SIGNATURE-----)/g;
+  let m: RegExpExecArray | null;
+  while (out.length < max && (m = re.exec(text)) !== null) out.push(m[0]);
+  return out;
+}
+
+export { textOf };

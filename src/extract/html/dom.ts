@@ -1,0 +1,147 @@
+import { Parser } from 'htmlparser2';
+import { DomHandler, type Document } from 'domhandler';
+
+/** Limits applied while building the DOM, so hostile pages cost bounded memory and time. */
+export interface DomLimits {
+  /** Elements nested deeper than this are flattened into their ancestor at the limit (text is kept). */
+  maxDepth: number;
+  /** Elements beyond this count are dropped (their text is kept in the enclosing element). */
+  maxElements: number;
+  /** Attribute values longer than this are truncated. */
+  maxAttributeChars: number;
+}
+
+export const DEFAULT_DOM_LIMITS: DomLimits = { maxDepth: 256, maxElements: 200_000, maxAttributeChars: 16_384 };
+
+export interface BoundedDom {
+  document: Document;
+  elements: number;
+  maxDepthSeen: number;
+  droppedForDepth: number;
+  droppedForCount: number;
+  truncatedAttributes: number;
+}
+
+/**
+ * A DomHandler that refuses to grow the tree past the limits. htmlparser2 emits balanced open/close events, so
+ * skipping an open also skips its matching close; everything inside lands in the nearest kept ancestor.
+ */
+class BoundedHandler extends DomHandler {
+  depth = 0;
+  skipped = 0;
+  elements = 0;
+  maxDepthSeen = 0;
+  droppedForDepth = 0;
+  droppedForCount = 0;
+  truncatedAttributes = 0;
+
+  constructor(private readonly limits: DomLimits) {
+    super(null, { withStartIndices: false, withEndIndices: false });
+  }
+
+  override onopentag(name: string, attribs: { [key: string]: string }): void {
+    if (this.skipped > 0 || this.depth >= this.limits.maxDepth || this.elements >= this.limits.maxElements) {
+      if (this.skipped === 0) {
+        if (this.depth >= this.limits.maxDepth) this.droppedForDepth++;
+        else this.droppedForCount++;
+      } else if (this.depth >= this.limits.maxDepth) {
+        this.droppedForDepth++;
+      } else {
+        this.droppedForCount++;
+      }
+      this.skipped++;
+      return;
+    }
+    for (const key of Object.keys(attribs)) {
+      const v = attribs[key]!;
+      if (v.length > this.limits.maxAttributeChars) {
+        attribs[key] = v.slice(0, this.limits.maxAttributeChars);
+        this.truncatedAttributes++;
+      }
+    }
+    this.elements++;
+    this.depth++;
+    if (this.depth > this.maxDepthSeen) this.maxDepthSeen = this.depth;
+    super.onopentag(name, attribs);
+  }
+
+  override onclosetag(): void {
+    if (this.skipped > 0) {
+      this.skipped--;
+      return;
+    }
+    if (this.depth > 0) this.depth--;
+    super.onclosetag();
+  }
+}
+
+/** The parts of htmlparser2's Parser we hook into (internal API, pinned version 10.1.0). */
+interface ParserInternals {
+  stack: string[];
+  startIndex: number;
+  endIndex: number;
+  openTagStart: number;
+  tagname: string;
+  attribs: Record<string, string> | null;
+  lowerCaseTagNames: boolean;
+  getSlice(start: number, end: number): string;
+  isVoidElement(name: string): boolean;
+  emitOpenTag(name: string): void;
+  onclosetag(start: number, endIndex: number): void;
+}
+
+/**
+ * htmlparser2 keeps its open-element stack with unshift/indexOf, which is quadratic on 100,000-deep nesting.
+ * We stop the stack from growing past the depth limit: deeper open tags are swallowed (their text still flows
+ * into the deepest kept element) and their close tags are matched by name and swallowed too.
+ */
+function boundParserStack(parser: Parser, maxDepth: number): { dropped: () => number } {
+  const p = parser as unknown as ParserInternals;
+  const originalEmit = p.emitOpenTag.bind(parser);
+  const originalClose = p.onclosetag.bind(parser);
+  const droppedByName = new Map<string, number>();
+  let dropped = 0;
+  p.emitOpenTag = (name: string) => {
+    if (p.stack.length >= maxDepth && !p.isVoidElement(name)) {
+      p.openTagStart = p.startIndex;
+      p.tagname = name;
+      p.attribs = null;
+      droppedByName.set(name, (droppedByName.get(name) ?? 0) + 1);
+      dropped++;
+      return;
+    }
+    originalEmit(name);
+  };
+  p.onclosetag = (start: number, endIndex: number) => {
+    if (droppedByName.size > 0) {
+      let name = p.getSlice(start, endIndex);
+      if (p.lowerCaseTagNames) name = name.toLowerCase();
+      const n = droppedByName.get(name);
+      if (n !== undefined) {
+        if (n <= 1) droppedByName.delete(name);
+        else droppedByName.set(name, n - 1);
+        p.endIndex = endIndex;
+        p.startIndex = endIndex + 1;
+        return;
+      }
+    }
+    originalClose(start, endIndex);
+  };
+  return { dropped: () => dropped };
+}
+
+/** Parses HTML with htmlparser2 (no scripts run, entities decoded, raw-text elements kept as text). */
+export function parseBoundedDom(html: string, limits: DomLimits = DEFAULT_DOM_LIMITS): BoundedDom {
+  const handler = new BoundedHandler(limits);
+  const parser = new Parser(handler, { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true });
+  const bound = boundParserStack(parser, limits.maxDepth);
+  parser.end(html);
+  return {
+    document: handler.root,
+    elements: handler.elements,
+    maxDepthSeen: handler.maxDepthSeen,
+    droppedForDepth: handler.droppedForDepth + bound.dropped(),
+    droppedForCount: handler.droppedForCount,
+    truncatedAttributes: handler.truncatedAttributes,
+  };
+}

@@ -1,0 +1,23 @@
+/** Extraction: captured pages → listings, vendors, feedback and prices, with provenance. Pure functions, no I/O. */
+export * from './types.ts';
+export type {
+  Adapter,
+  AdapterHooks,
+  BuiltinTransform,
+  FieldSpec,
+  HookContext,
+  PageSpec,
+  PageTypeRule,
+  RecordSpec,
+  TransformName,
+} from './adapter/types.ts';
+export { extractPage, loadPage, runAdapterOnPage, MAX_PAGE_BYTES, type ExtractOptions, type LoadedPage } from './adapter/run.ts';
+export { validateAdapter, compareVersions, AdapterError } from './adapter/validate.ts';
+export { detectPageType, detectBlockingPage } from './adapter/detect.ts';
+export { parsePrice, findPrices, parseNumber, parseDate, splitList, decodeEntities } from './adapter/transforms.ts';
+export { parseRatingText, findPgpBlocks } from './adapter/fields.ts';
+export { decodeHtml, type DecodedText } from './html/decode.ts';
+export { DEFAULT_DOM_LIMITS, type DomLimits } from './html/dom.ts';
+export { agoraAdapter } from './adapters/agora.ts';
+export { ADAPTERS, adapterForUrl, getAdapter } from './adapters/index.ts';
+export { scorePage, report as scoreReport, formatReport as formatScoreReport, type FieldScores, type TruthPage } from './eval/score.ts';
