@@ -1,0 +1,180 @@
+// Serving a simulated world: one HTTP server per market on 127.0.0.1 and the SOCKS5 proxy that plays Tor,
+// all rendering the world as of one shared sim clock.
+import { sha256 } from '@noble/hashes/sha2.js';
+import { utf8ToBytes } from '@noble/hashes/utils.js';
+import { onionOnlyResolver, Socks5Server } from './net/index.ts';
+import { MarketServer, SimClock, isOnline, marketState } from './markets/index.ts';
+import type { FaultOptions, MarketState, RateLimitOptions } from './markets/index.ts';
+import type { DisplayCurrency, MarketDesign, SimCredential, SimDay, World } from './world/index.ts';
+
+export interface ProxyAuthOption {
+  /** When set, only this username is accepted; otherwise any username works (it is the isolation key, as in Tor). */
+  username?: string;
+  password: string;
+}
+
+export interface ServeWorldOptions {
+  /** Onion-style failures (default on); false turns them off, an object tunes them. */
+  faults?: boolean | FaultOptions;
+  /** Proxy credentials; default: any username with a password derived from the world seed. false: no auth. */
+  proxyAuth?: ProxyAuthOption | false;
+  /** The proxy listens on portBase, market i on portBase + 1 + i. Default 0: free ports. */
+  portBase?: number;
+  /** The sim day the markets show at start. Default 0. */
+  startDay?: SimDay;
+  /** Per-client request limit of every market (default 120 per 10 s); false turns it off. */
+  rateLimit?: RateLimitOptions | false;
+  /** Lifetime of a market login session in real milliseconds (default 30 min). */
+  sessionTtlMs?: number;
+}
+
+export interface ServedMarket {
+  slug: string;
+  name: string;
+  design: MarketDesign;
+  currency: DisplayCurrency;
+  /** v3 onion hostname ("<56 chars>.onion"). */
+  onion: string;
+  /** "http://<onion>/": the URL to open through the proxy. */
+  url: string;
+  /** Loopback port of the HTTP server (crawlers must not use it directly; tests may). */
+  port: number;
+  /** Path of the login form (the form posts to the same path). */
+  loginPath: string;
+  /** Login form field names. */
+  loginFields: { username: string; password: string; captcha: string; csrf: string };
+  credentials: SimCredential[];
+}
+
+export interface ProxyInfo {
+  host: '127.0.0.1';
+  port: number;
+  /** Username to show in examples; with the default auth any username is accepted. */
+  username?: string;
+  password?: string;
+  /** "socks5h://user:password@127.0.0.1:port" (or without credentials). */
+  url: string;
+}
+
+export interface SimServing {
+  world: World;
+  proxy: ProxyInfo;
+  markets: ServedMarket[];
+  /** The day the markets currently show. */
+  readonly day: SimDay;
+  /** Last day of the simulation (days - 1). */
+  readonly lastDay: SimDay;
+  /** Moves the sim clock by n days (negative moves back) and returns the new day. */
+  advanceDay(n: number): SimDay;
+  setDay(day: SimDay): SimDay;
+  /** What a market is doing today (up, seized, maintenance, gone, not-launched). */
+  marketState(slug: string): MarketState;
+  /** The market's server object (test hooks, counters). */
+  server(slug: string): MarketServer;
+  /** The SOCKS5 proxy (per-username counters, connection log). */
+  readonly proxyServer: Socks5Server;
+  /** Test hook: see MarketServer.peekCaptchaAnswer (needs DARKPATROL_SIM_TEST_HOOKS=1). */
+  peekCaptchaAnswer(slug: string, captchaId: string): string | undefined;
+  stop(): Promise<void>;
+}
+
+/** The default proxy password of a world: stable for a seed, so scripts can be written once. */
+export function defaultProxyPassword(seed: string): string {
+  return Buffer.from(sha256(utf8ToBytes(`darkpatrol-sim/proxy/${seed}`))).toString('hex').slice(0, 16);
+}
+
+export const DEFAULT_PROXY_USERNAME = 'darkpatrol';
+
+/** Starts every market server and the proxy for an already generated world. */
+export async function serveWorld(world: World, options: ServeWorldOptions = {}): Promise<SimServing> {
+  const portBase = options.portBase ?? 0;
+  if (!Number.isInteger(portBase) || portBase < 0 || portBase + world.markets.length > 65535) {
+    throw new Error(`port base must be an integer in 0..${65535 - world.markets.length}, got ${portBase}`);
+  }
+  const clock = new SimClock(options.startDay ?? 0, { min: Math.min(0, options.startDay ?? 0), max: world.days - 1 });
+  const servers = new Map<string, MarketServer>();
+  const started: Array<{ close(): Promise<void> }> = [];
+  try {
+    for (const [i, market] of world.markets.entries()) {
+      const server = new MarketServer({
+        world,
+        market,
+        clock,
+        port: portBase === 0 ? 0 : portBase + 1 + i,
+        faults: options.faults,
+        rateLimit: options.rateLimit,
+        sessionTtlMs: options.sessionTtlMs,
+      });
+      await server.listen().catch((error: NodeJS.ErrnoException) => {
+        throw new Error(`market ${market.slug} cannot listen on 127.0.0.1:${portBase === 0 ? 0 : portBase + 1 + i}: ${error.code ?? error.message}`);
+      });
+      started.push(server);
+      servers.set(market.slug, server);
+    }
+    const byOnion = new Map(world.markets.map((m) => [m.onion, m]));
+    const auth = options.proxyAuth === false ? undefined
+      : options.proxyAuth ?? { password: defaultProxyPassword(world.seed) };
+    const proxyServer = new Socks5Server({
+      port: portBase,
+      auth,
+      resolve: onionOnlyResolver((onion) => {
+        const market = byOnion.get(onion);
+        const server = market ? servers.get(market.slug) : undefined;
+        if (!market || !server) return undefined;
+        return { port: server.port, online: isOnline(marketState(market, clock.day)) };
+      }),
+    });
+    await proxyServer.listen().catch((error: NodeJS.ErrnoException) => {
+      throw new Error(`SOCKS5 proxy cannot listen on 127.0.0.1:${portBase}: ${error.code ?? error.message}`);
+    });
+    started.push(proxyServer);
+
+    const username = auth ? (auth.username ?? DEFAULT_PROXY_USERNAME) : undefined;
+    const password = auth?.password;
+    const userinfo = auth ? `${encodeURIComponent(username ?? '')}:${encodeURIComponent(password ?? '')}@` : '';
+    const markets: ServedMarket[] = world.markets.map((m) => {
+      const server = servers.get(m.slug) as MarketServer;
+      return {
+        slug: m.slug,
+        name: m.name,
+        design: m.design,
+        currency: m.currency,
+        onion: m.onion,
+        url: `http://${m.onion}/`,
+        port: server.port,
+        loginPath: server.design.loginPath,
+        loginFields: { ...server.design.fields },
+        credentials: m.credentials.map((c) => ({ ...c })),
+      };
+    });
+    const serverOf = (slug: string): MarketServer => {
+      const s = servers.get(slug);
+      if (!s) throw new Error(`no market ${JSON.stringify(slug)} (markets: ${[...servers.keys()].join(', ')})`);
+      return s;
+    };
+    let stopped = false;
+    return {
+      world,
+      proxy: { host: '127.0.0.1', port: proxyServer.port, username, password, url: `socks5h://${userinfo}127.0.0.1:${proxyServer.port}` },
+      markets,
+      get day() {
+        return clock.day;
+      },
+      lastDay: world.days - 1,
+      advanceDay: (n) => clock.advance(n),
+      setDay: (day) => clock.set(day),
+      marketState: (slug) => marketState(serverOf(slug).market, clock.day),
+      server: serverOf,
+      proxyServer,
+      peekCaptchaAnswer: (slug, id) => serverOf(slug).peekCaptchaAnswer(id),
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        await Promise.all(started.map((s) => s.close()));
+      },
+    };
+  } catch (error) {
+    await Promise.all(started.map((s) => s.close()));
+    throw error;
+  }
+}
