@@ -3,7 +3,7 @@
  * we use it (email-addr, domain-name, user-account); where it has none we use DarkPatrol's new SCO types.
  */
 import type { RegisteredSelectorKind } from '../../deconflict/selectors.ts';
-import { normalizeRegisteredSelector, isRegisteredSelectorKind } from '../../deconflict/selectors.ts';
+import { normalizeRegisteredSelector } from '../../deconflict/selectors.ts';
 import { CRYPTOCURRENCY_WALLET, PGP_KEY, PHONE_NUMBER, newScoObject } from './extensions.ts';
 import type { NewScoDefinition } from './extensions.ts';
 import { scoId } from './ids.ts';
@@ -164,4 +164,3 @@ export function patternToSelectors(pattern: string): ReadSelector[] {
   return fromComparisons(equalityComparisons(pattern));
 }
 
-export { isRegisteredSelectorKind };

@@ -1,0 +1,4 @@
+/** Intelligence exchange: STIX 2.1 packages with TLP 2.0 markings, signed manifests, and the importer. */
+export * from './jcs.ts';
+export * from './stix/index.ts';
+export * from './manifest/index.ts';
