@@ -83,6 +83,7 @@ export function fixtureWorld(seed = 'fixture'): World {
   });
   return {
     version: 'fixture-1', seed, scale: { markets: 5, identities: 2, accounts: 10, listings: listings.length, buyers: 4, days, channels: 0, salesPerListingMonth: 1 },
-    days, markets, identities, accounts, listings, sales, buyers, channels: [], messages: [], events: [], seized: [],
+    days, markets, identities, accounts, listings, sales, buyers, channels: [], messages: [], events: [], seized: [], migrations: [],
+    timeline: { seizedMarket: markets[1]!.slug, seizureDay: 50, exitMarket: markets[3]!.slug, exitDay: 80, launchMarket: markets[4]!.slug, launchDay: -200 },
   };
 }

@@ -50,6 +50,7 @@ export class MarketView {
   readonly #listings: SimListing[];
   readonly #listingByExternal = new Map<string, SimListing>();
   readonly #listingById = new Map<string, SimListing>();
+  readonly #listingsByAccount = new Map<string, SimListing[]>();
   readonly #accounts: SimAccount[];
   readonly #accountById = new Map<string, SimAccount>();
   readonly #accountByHandle = new Map<string, SimAccount>();
@@ -66,6 +67,9 @@ export class MarketView {
     for (const l of this.#listings) {
       this.#listingByExternal.set(l.externalId, l);
       this.#listingById.set(l.id, l);
+      const own = this.#listingsByAccount.get(l.accountId) ?? [];
+      own.push(l);
+      this.#listingsByAccount.set(l.accountId, own);
     }
     this.#accounts = world.accounts.filter((a) => a.market === market.slug);
     for (const a of this.#accounts) {
@@ -127,7 +131,8 @@ export class MarketView {
   }
 
   vendorListings(accountId: string, day: SimDay): SimListing[] {
-    return this.listings(day).filter((l) => l.accountId === accountId);
+    if (!this.vendorActive(accountId, day)) return [];
+    return (this.#listingsByAccount.get(accountId) ?? []).filter((l) => activeOn(l.openDay, l.closeDay, day));
   }
 
   /** Categories that have at least one listing on `day`, with counts, in a stable order. */
@@ -162,7 +167,7 @@ export class MarketView {
   vendorFeedback(accountId: string, day: SimDay): ShownFeedback[] {
     return this.#memo(`vfb|${accountId}|${day}`, () => {
       const all: ShownFeedback[] = [];
-      for (const l of this.#listings) if (l.accountId === accountId) all.push(...this.listingFeedback(l.id, day));
+      for (const l of this.#listingsByAccount.get(accountId) ?? []) all.push(...this.listingFeedback(l.id, day));
       return all.sort((a, b) => b.feedback.day - a.feedback.day || (a.saleId < b.saleId ? -1 : a.saleId > b.saleId ? 1 : 0));
     });
   }
