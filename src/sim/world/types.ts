@@ -238,6 +238,8 @@ export interface WritingStyle {
   typoRate: number;
   /** Bullet marker for lists ('-', '*', '•', '>>'). */
   bullet: string;
+  /** Which of the title layouts this vendor uses for listings (0..5, see `style.ts`). */
+  titleFormat: number;
 }
 
 /** A PGP key an identity uses; the armored block is built lazily by `src/sim/pgp` (see `armoredKey`). */
@@ -411,6 +413,8 @@ export interface SeizedMessage {
 export interface SeizedWallet {
   /** Buyer or account id owning the wallet. */
   ownerId: string;
+  /** 'deposit': the market's receiving address for the user; 'withdrawal': where the user cashes out to. */
+  purpose: 'deposit' | 'withdrawal';
   address: string;
   kind: CryptoKind;
   balanceUsd: number;
@@ -451,6 +455,19 @@ export interface WorldOptions {
   scale?: ScalePreset | Partial<ScaleParams> | { preset?: ScalePreset; overrides?: Partial<ScaleParams> };
 }
 
+/** Key days of the scripted timeline. */
+export interface SimTimeline {
+  /** The market taken down by police (fate 'seized') and the day it went dark. */
+  seizedMarket: string;
+  seizureDay: SimDay;
+  /** The market whose operators ran off with the escrow (fate 'exit_scam'). */
+  exitMarket: string;
+  exitDay: SimDay;
+  /** The market that opens during the simulation and absorbs displaced vendors. */
+  launchMarket: string;
+  launchDay: SimDay;
+}
+
 export interface World {
   /** Generator version: bumped whenever the same seed would give a different world. */
   version: string;
@@ -458,6 +475,7 @@ export interface World {
   scale: ScaleParams;
   /** Number of simulated days (days 0..days-1). */
   days: number;
+  timeline: SimTimeline;
   markets: SimMarket[];
   identities: SimIdentity[];
   accounts: SimAccount[];
@@ -467,6 +485,8 @@ export interface World {
   channels: SimChannel[];
   messages: SimMessage[];
   events: SimEvent[];
+  /** Where the vendors of the closed markets went (ground truth for displacement analysis). */
+  migrations: TruthMigration[];
   seized: SeizedDatabase[];
 }
 
@@ -525,6 +545,7 @@ export interface RevenueRow {
 
 export interface TruthMigration {
   identityId: string;
+  cause: 'takedown' | 'exit_scam';
   fromMarket: string;
   fromAccountId: string;
   /** null: the vendor never reappeared on a market within the simulation. */
@@ -565,6 +586,7 @@ export interface GroundTruth {
   };
   /** Share of sales that got feedback (visible or not), world-wide: what revenue-from-feedback must correct for. */
   feedbackRate: number;
+  timeline: SimTimeline;
   events: SimEvent[];
   migrations: TruthMigration[];
 }
