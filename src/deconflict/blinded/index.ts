@@ -1,0 +1,3 @@
+export * from './matcher.ts';
+export * from './protocol.ts';
+export * from './rate-limit.ts';

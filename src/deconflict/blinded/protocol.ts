@@ -1,0 +1,93 @@
+/**
+ * Privacy-preserving de-confliction with the RFC 9497 OPRF.
+ *
+ * Three roles, so that no single party can test guesses offline:
+ *  - the agency (client) normalises a selector, blinds it, and turns the evaluated element into a token;
+ *  - the evaluator holds the OPRF key and evaluates blinded elements, rate-limited per agency — it sees only
+ *    uniformly random group elements;
+ *  - the matcher stores tokens (never selectors, never the key) against cases and reports overlaps.
+ * The matcher cannot compute tokens for guessed selectors (it lacks the key); the evaluator never sees a token
+ * or a selector; an agency can only test guesses online, through the rate limit. Deploy the evaluator apart
+ * from the matcher (another host, HSM or trustee) — in one process the separation is only a code boundary.
+ */
+import { bytesToHex, hexToBytes, utf8ToBytes, concatBytes } from '@noble/hashes/utils.js';
+import { blind, blindEvaluate, deserializeElement, finalize, generateKeyPair, ELEMENT_LENGTH } from '../oprf/index.ts';
+import { OprfError } from '../oprf/errors.ts';
+import { normalizeRegisteredSelector } from '../selectors.ts';
+import type { RegisteredSelectorKind } from '../selectors.ts';
+import { TokenBuckets } from './rate-limit.ts';
+import type { RateLimit } from './rate-limit.ts';
+
+const INPUT_LABEL = utf8ToBytes('DarkPatrol-selector-v1');
+
+/** The OPRF input for a selector: a label, the kind and the normalised value, NUL-separated. */
+export function selectorOprfInput(kind: RegisteredSelectorKind, value: string): Uint8Array {
+  const normalized = normalizeRegisteredSelector(kind, value);
+  return concatBytes(INPUT_LABEL, Uint8Array.of(0), utf8ToBytes(kind), Uint8Array.of(0), utf8ToBytes(normalized));
+}
+
+export interface BlindRequest {
+  /** Hex of the blinded element: the only thing sent to the evaluator. */
+  blindedElement: string;
+}
+
+/** Kept by the agency between the request and the answer; never sent. */
+export interface BlindState {
+  input: Uint8Array;
+  blind: Uint8Array;
+}
+
+/** Agency side. */
+export const blindingClient = {
+  prepare(kind: RegisteredSelectorKind, value: string): { request: BlindRequest; state: BlindState } {
+    const input = selectorOprfInput(kind, value);
+    const b = blind(input);
+    return { request: { blindedElement: bytesToHex(b.blindedElement) }, state: { input, blind: b.blind } };
+  },
+  /** The selector's token (hex of the 64-byte OPRF output) from the evaluator's answer. */
+  finish(state: BlindState, evaluatedElement: string): string {
+    return bytesToHex(finalize(state.input, state.blind, decodeElement(evaluatedElement)));
+  },
+};
+
+function decodeElement(hex: string): Uint8Array {
+  if (typeof hex !== 'string' || !/^[0-9a-f]+$/i.test(hex) || hex.length !== ELEMENT_LENGTH * 2) {
+    throw new OprfError('deserialize', `element must be ${ELEMENT_LENGTH * 2} hex characters`);
+  }
+  return hexToBytes(hex.toLowerCase());
+}
+
+export interface EvaluatorOptions {
+  /** 32-byte OPRF secret key (RFC 9497 SerializeScalar); a fresh one when absent. */
+  secretKey?: Uint8Array;
+  rateLimit: RateLimit;
+  /** Most elements in one batch. */
+  maxBatch?: number;
+  now?: () => number;
+}
+
+/** Key holder: evaluates blinded elements for authenticated agencies, within their rate limit. */
+export class OprfEvaluator {
+  private readonly secretKey: Uint8Array;
+  private readonly buckets: TokenBuckets;
+  private readonly maxBatch: number;
+
+  constructor(options: EvaluatorOptions) {
+    this.secretKey = options.secretKey ?? generateKeyPair().secretKey;
+    this.buckets = new TokenBuckets(options.rateLimit, options.now);
+    this.maxBatch = options.maxBatch ?? 1000;
+  }
+
+  /** Evaluate a batch for one client; charges one token per element, all or nothing. */
+  evaluate(clientId: string, blindedElements: readonly string[]): string[] {
+    if (blindedElements.length === 0) return [];
+    if (blindedElements.length > this.maxBatch) {
+      throw new OprfError('invalid_input', `batch of ${blindedElements.length} elements, limit ${this.maxBatch}`);
+    }
+    const decoded = blindedElements.map(decodeElement);
+    // Refuse malformed elements (bad encoding, the identity) before charging: they can reveal nothing.
+    for (const e of decoded) deserializeElement(e);
+    this.buckets.take(clientId, decoded.length);
+    return decoded.map((e) => bytesToHex(blindEvaluate(this.secretKey, e)));
+  }
+}
