@@ -63,7 +63,7 @@ export function parseSelector<K extends SelectorKind>(kind: K, raw: string): Par
     case 'telegram':
       return isTelegramUsername(value) ? ok(value) : fail('a Telegram username is 4-32 letters, digits or _ and starts with a letter');
     case 'wickr':
-      return /^[a-z0-9][a-z0-9._-]{1,30}[a-z0-9]$/.test(value) && /[a-z]/.test(value) ? ok(value) : fail('not a Wickr username');
+      return /^[a-z0-9][a-z0-9._-]{3,30}[a-z0-9]$/.test(value) && /[a-z]/.test(value) ? ok(value) : fail('not a Wickr username');
     case 'session':
       return /^05[0-9a-f]{64}$/.test(value) ? ok(value) : fail('a Session id is 66 hex digits starting with 05');
     case 'threema':

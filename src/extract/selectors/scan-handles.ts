@@ -44,7 +44,8 @@ const STOPWORDS = new Set([
   'scammers', 'scam', 'fake', 'impostor', 'clones', 'sorry', 'thanks', 'none', 'same', 'with', 'from', 'also',
   'link', 'links', 'bot', 'app', 'desktop', 'android', 'iphone', 'chat', 'chats', 'hello', 'dear', 'notice', 'sales',
   'reship', 'refund', 'tracking', 'shipping', 'stealth', 'escrow', 'finalize', 'dispute', 'feedback', 'listing',
-  'here', 'this', 'that', 'have', 'will', 'does', 'unknown', 'required', 'moved', 'restock',
+  'here', 'this', 'that', 'have', 'will', 'does', 'unknown', 'moved', 'restock', 'https', 'http', 'www', 'use',
+  'ask', 'instead', 'account', 'accounts', 'contacted', 'username', 'usernames', 'address', 'later', 'being', 'currently',
 ]);
 
 function isStopword(h: string): boolean {
@@ -81,7 +82,7 @@ export function scanHandles(ctx: ScanContext): void {
   if (ctx.wants('wickr')) {
     ctx.each(WICKR_LABEL, (m) => {
       const h = m[1] as string;
-      if (!/[A-Za-z]/.test(h) || isStopword(h) || h.length < 3) return;
+      if (!/[A-Za-z]/.test(h) || isStopword(h) || h.length < 5) return;
       const at = m.index + m[0].length - h.length;
       ctx.emit({ kind: 'wickr', start: at, end: at + h.length, value: h.toLowerCase(), meta: { via: 'label' } });
     });

@@ -54,12 +54,17 @@ function balanced(s: string): boolean {
   return depth === 0;
 }
 
+// Between a phone word and its number only punctuation and these words may stand ("WhatsApp me on +1…").
+const FILLER = /^(?:[^A-Za-zÀ-ÿ]|\b(?:me|on|at|is|or|via|number|no|nr|only|us|my|our|and|contact|call|text|only)\b)*$/i;
+
 function nearestPhoneWord(before: string): string | undefined {
   PHONE_WORDS.lastIndex = 0;
-  let last: string | undefined;
+  let last: RegExpExecArray | undefined;
   let m: RegExpExecArray | null;
-  while ((m = PHONE_WORDS.exec(before)) !== null) last = (m[1] ?? 'phone').replace(/\s+/g, '');
-  return last;
+  while ((m = PHONE_WORDS.exec(before)) !== null) last = m;
+  if (!last) return undefined;
+  if (!FILLER.test(before.slice(last.index + last[0].length))) return undefined;
+  return (last[1] ?? 'phone').replace(/\s+/g, '');
 }
 
 export function scanPhones(ctx: ScanContext): void {

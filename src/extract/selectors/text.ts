@@ -89,6 +89,17 @@ export function toScanText(input: string, opts: ToScanTextOptions): ScanText {
           replace(tag.start, i - tag.start, '\n');
           continue;
         }
+        // Attribute values carry selectors too (href="http://….onion", mailto:, t.me links).
+        for (const v of attributeValues(input, i, tag.end)) {
+          replace(v.start, 0, '\n');
+          if (v.text === undefined) {
+            runStart = v.start;
+            flushRun(v.end);
+          } else {
+            replace(v.start, v.end - v.start, v.text);
+          }
+          replace(v.end, 0, '\n');
+        }
         replace(i, tag.end - i, tag.block ? '\n' : '');
         i = tag.end;
         continue;
@@ -141,6 +152,27 @@ export function toScanText(input: string, opts: ToScanTextOptions): ScanText {
       return s.srcLen < 0 ? s.src + (pos - s.out) : s.src + s.srcLen;
     },
   };
+}
+
+const SCANNED_ATTRS = /^(?:href|src|title|alt|value|content|action|placeholder|data-[\w-]+)$/i;
+const ATTR = /\s([a-zA-Z_:][\w:.-]{0,40})\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>`=]+))/g;
+
+/** Values of the attributes worth scanning; `text` is set when entities had to be decoded. */
+function attributeValues(s: string, start: number, end: number): { start: number; end: number; text?: string }[] {
+  const tag = s.slice(start, end);
+  const out: { start: number; end: number; text?: string }[] = [];
+  ATTR.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = ATTR.exec(tag)) !== null) {
+    if (!SCANNED_ATTRS.test(m[1] as string)) continue;
+    const value = m[2] ?? m[3] ?? m[4] ?? '';
+    if (value.length === 0) continue;
+    const vStart = start + m.index + m[0].length - value.length - (m[4] === undefined ? 1 : 0);
+    const entry: { start: number; end: number; text?: string } = { start: vStart, end: vStart + value.length };
+    if (value.includes('&')) entry.text = decodeEntitiesOnce(value);
+    out.push(entry);
+  }
+  return out;
 }
 
 interface TagRead {
