@@ -31,8 +31,16 @@ export function makeBuyers(ctx: GenContext): Map<string, SimBuyer[][]> {
     for (let i = fromPhase; i < 3; i++) (ph[i] as SimBuyer[]).push(b);
   };
   const aliveAfter = (day: number, except: string) => markets.filter((m) => m.slug !== except && marketOpen(m, day + 1));
+  // Usernames are unique (case-insensitively, as MySQL compares them) across buyers and vendors.
+  const taken = new Set(ctx.accounts.map((a) => a.handle.toLowerCase()));
+  const uniqueHandle = () => {
+    let h = buyerHandle(rng);
+    while (taken.has(h.toLowerCase())) h = `${buyerHandle(rng)}${rng.int(0, 99)}`;
+    taken.add(h.toLowerCase());
+    return h;
+  };
   for (let i = 0; i < ctx.p.buyers; i++) {
-    const b: SimBuyer = { id: `B${pad(i + 1, 7)}`, handle: buyerHandle(rng), country: rng.weighted(BUYER_COUNTRIES,
+    const b: SimBuyer = { id: `B${pad(i + 1, 7)}`, handle: uniqueHandle(), country: rng.weighted(BUYER_COUNTRIES,
       BUYER_COUNTRY_WEIGHTS), markets: [] };
     const home = rng.weighted(markets, weights);
     add(b, home.slug, home.slug === timeline.launchMarket ? 1 : 0);

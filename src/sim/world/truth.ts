@@ -105,6 +105,8 @@ export function buildGroundTruth(world: World): GroundTruth {
     aliasLinks,
     listings,
     revenue: { byAccount, byIdentity, byIdentityMonth, byMarketMonth },
+    seizedUsers: Object.fromEntries(world.seized.map((db) => [db.market,
+      Object.fromEntries(db.users.map((u) => [String(u.userId), u.worldId]))])),
     feedbackRate: world.sales.length ? Math.round((withFeedback / world.sales.length) * 10_000) / 10_000 : 0,
     timeline: world.timeline,
     events: world.events,

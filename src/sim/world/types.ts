@@ -420,10 +420,27 @@ export interface SeizedWallet {
   balanceUsd: number;
 }
 
+/** A row of the seized market's `users` table and the world entity behind it. */
+export interface SeizedUser {
+  /** The integer primary key in the dump. */
+  userId: number;
+  /** The world account (vendor) or buyer id. */
+  worldId: string;
+  username: string;
+  role: 'vendor' | 'buyer';
+  /** Unix time of registration. */
+  createdAt: number;
+  /** Unix time of the last login before the seizure. */
+  lastLogin: number;
+  /** A bcrypt-format hash string (random: no password is recoverable from it). */
+  passwordHash: string;
+}
+
 export interface SeizedDatabase {
   market: string;
   /** Day of the seizure (the snapshot date). */
   day: SimDay;
+  users: SeizedUser[];
   messages: SeizedMessage[];
   wallets: SeizedWallet[];
   /** Buyer shipping addresses are not kept by markets; the order row keeps the buyer's country. */
@@ -584,6 +601,8 @@ export interface GroundTruth {
     byIdentityMonth: Record<string, Record<string, RevenueRow>>;
     byMarketMonth: Record<string, Record<string, RevenueRow>>;
   };
+  /** Per seized market: the dump's `users.id` → world account or buyer id. */
+  seizedUsers: Record<string, Record<string, string>>;
   /** Share of sales that got feedback (visible or not), world-wide: what revenue-from-feedback must correct for. */
   feedbackRate: number;
   timeline: SimTimeline;
