@@ -3,3 +3,4 @@ export * from './market.ts';
 export * from './role.ts';
 export * from './onion.ts';
 export * from './selector.ts';
+export * from './canonical-json.ts';

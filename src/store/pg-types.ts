@@ -1,0 +1,14 @@
+import pg from 'pg';
+
+let installed = false;
+
+/**
+ * int8 (counts, bigint ids) and numeric (prices) become JS numbers instead of strings. Both engines go through
+ * node-postgres' parsers (PGlite via its pg connection shim), so this one setting keeps them identical.
+ */
+export function installTypeParsers(): void {
+  if (installed) return;
+  pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+  pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
+  installed = true;
+}
