@@ -51,12 +51,31 @@ function checkText(name: string, v: string, max: number): void {
 }
 
 export class BlindedMatcher {
-  // Binary (latin1) keys: half the memory of hex strings at ten million entries.
-  private readonly byToken = new Map<string, Entry | Entry[]>();
+  // Binary (latin1) 16-character keys and small-integer case numbers keep ten million tokens near 600 MB.
+  private readonly byToken = new Map<string, number | number[]>();
+  private readonly cases: Entry[] = [];
+  private readonly caseIndex = new Map<string, number>();
   private count = 0;
 
   get size(): number {
     return this.count;
+  }
+
+  private caseNo(e: Entry): number {
+    const k = `${e.agencyId}\u0000${e.caseRef}`;
+    let n = this.caseIndex.get(k);
+    if (n === undefined) {
+      n = this.cases.push(e) - 1;
+      this.caseIndex.set(k, n);
+    } else if (this.cases[n]!.contact !== e.contact) {
+      this.cases[n] = e; // the latest contact point of a case wins
+    }
+    return n;
+  }
+
+  private listAt(key: string): number[] {
+    const v = this.byToken.get(key);
+    return v === undefined ? [] : typeof v === 'number' ? [v] : v;
   }
 
   /** Register a token for a case; returns notices for both sides of every overlap with another agency. */
@@ -67,12 +86,12 @@ export class BlindedMatcher {
     const id = tokenId(r.token);
     const key = Buffer.from(id, 'hex').toString('latin1');
     const entry: Entry = { agencyId: r.agencyId, caseRef: r.caseRef, contact: r.contact };
-    const existing = this.byToken.get(key);
-    const list = existing === undefined ? [] : Array.isArray(existing) ? existing : [existing];
-    if (list.some((e) => e.agencyId === r.agencyId && e.caseRef === r.caseRef)) return this.noticesFor(id, entry, list);
-    const notices = this.noticesFor(id, entry, list);
-    list.push(entry);
-    this.byToken.set(key, list.length === 1 ? entry : list);
+    const no = this.caseNo(entry);
+    const list = this.listAt(key);
+    const notices = this.noticesFor(id, entry, list.map((n) => this.cases[n]!));
+    if (list.includes(no)) return notices;
+    list.push(no);
+    this.byToken.set(key, list.length === 1 ? no : list);
     this.count++;
     return notices;
   }
@@ -80,21 +99,19 @@ export class BlindedMatcher {
   /** Check a token without registering it: notices only for the asking agency. */
   probe(agencyId: string, token: string): Omit<BlindedNotice, 'yourCaseRef'>[] {
     const id = tokenId(token);
-    const existing = this.byToken.get(Buffer.from(id, 'hex').toString('latin1'));
-    const list = existing === undefined ? [] : Array.isArray(existing) ? existing : [existing];
-    return list
+    return this.listAt(Buffer.from(id, 'hex').toString('latin1'))
+      .map((n) => this.cases[n]!)
       .filter((e) => e.agencyId !== agencyId)
       .map((e) => ({ to: agencyId, tokenId: id, otherAgency: e.agencyId, otherContact: e.contact }));
   }
 
   unregister(agencyId: string, caseRef: string, token: string): boolean {
     const key = Buffer.from(tokenId(token), 'hex').toString('latin1');
-    const existing = this.byToken.get(key);
-    if (existing === undefined) return false;
-    const list = Array.isArray(existing) ? existing : [existing];
-    const kept = list.filter((e) => !(e.agencyId === agencyId && e.caseRef === caseRef));
-    if (kept.length === list.length) return false;
-    this.count -= list.length - kept.length;
+    const no = this.caseIndex.get(`${agencyId}\u0000${caseRef}`);
+    const list = this.listAt(key);
+    if (no === undefined || !list.includes(no)) return false;
+    const kept = list.filter((n) => n !== no);
+    this.count--;
     if (kept.length === 0) this.byToken.delete(key);
     else this.byToken.set(key, kept.length === 1 ? kept[0]! : kept);
     return true;
@@ -104,7 +121,7 @@ export class BlindedMatcher {
   *entries(): IterableIterator<{ tokenId: string; agencyId: string; caseRef: string; contact: string }> {
     for (const [key, v] of this.byToken) {
       const id = Buffer.from(key, 'latin1').toString('hex');
-      for (const e of Array.isArray(v) ? v : [v]) yield { tokenId: id, ...e };
+      for (const n of typeof v === 'number' ? [v] : v) yield { tokenId: id, ...this.cases[n]! };
     }
   }
 
