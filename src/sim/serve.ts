@@ -1,11 +1,14 @@
 // Serving a simulated world: one HTTP server per market on 127.0.0.1 and the SOCKS5 proxy that plays Tor,
 // all rendering the world as of one shared sim clock.
+import path from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { onionOnlyResolver, Socks5Server } from './net/index.ts';
 import { MarketServer, SimClock, isOnline, marketState } from './markets/index.ts';
 import type { FaultOptions, MarketState, RateLimitOptions } from './markets/index.ts';
-import type { DisplayCurrency, MarketDesign, SimCredential, SimDay, World } from './world/index.ts';
+import { SCALE_PRESETS, dayToIsoDate, generateWorld, isScalePreset } from './world/index.ts';
+import type { DisplayCurrency, MarketDesign, SimCredential, SimDay, World, WorldOptions } from './world/index.ts';
+import { writeWorldOutputs } from './outputs.ts';
 
 export interface ProxyAuthOption {
   /** When set, only this username is accepted; otherwise any username works (it is the isolation key, as in Tor). */
@@ -177,4 +180,69 @@ export async function serveWorld(world: World, options: ServeWorldOptions = {}):
     await Promise.all(started.map((s) => s.close()));
     throw error;
   }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// startSim: generate + write outputs + serve
+
+/** Default proxy port of `darkpatrol sim` (markets follow on the next ports). Not 9050/9150, which Tor uses. */
+export const DEFAULT_SIM_PORT_BASE = 19050;
+
+export interface StartSimOptions extends ServeWorldOptions {
+  seed: string | number;
+  /** Scale preset name ('tiny', 'demo', 'medium', 'large', 'alphabay') or numeric overrides. Default 'demo'. */
+  scale?: WorldOptions['scale'] | string;
+  /** Directory for the world's files (Telegram exports, seized SQL dump, truth.json); none written without it. */
+  outDir?: string;
+}
+
+export interface SimHandle extends SimServing {
+  seed: string;
+  /** Scale preset name, or 'custom'. */
+  scaleName: string;
+  /** Absolute directory the outputs were written to, when `outDir` was given. */
+  outDir?: string;
+}
+
+/** Generates the world of a seed, writes its outputs (when `outDir` is given) and serves it. */
+export async function startSim(options: StartSimOptions): Promise<SimHandle> {
+  const scale = options.scale ?? 'demo';
+  if (typeof scale === 'string' && !isScalePreset(scale)) {
+    throw new Error(`unknown scale ${JSON.stringify(scale)} (use ${Object.keys(SCALE_PRESETS).join(', ')})`);
+  }
+  const world = generateWorld({ seed: options.seed, scale: scale as WorldOptions['scale'] });
+  let outDir: string | undefined;
+  if (options.outDir !== undefined) {
+    outDir = path.resolve(options.outDir);
+    await writeWorldOutputs(world, outDir);
+  }
+  const serving = await serveWorld(world, options);
+  return Object.assign(serving, { seed: world.seed, scaleName: typeof scale === 'string' ? scale : 'custom', outDir });
+}
+
+/** A plain, JSON-ready description of a running sim (what `darkpatrol sim --json` prints). */
+export function describeSim(sim: SimHandle): {
+  seed: string;
+  scale: string;
+  day: SimDay;
+  date: string;
+  lastDay: SimDay;
+  proxy: ProxyInfo;
+  markets: Array<ServedMarket & { state: MarketState }>;
+  outDir: string | null;
+  curlExample: string | null;
+} {
+  const first = sim.markets.find((m) => isOnline(sim.marketState(m.slug))) ?? sim.markets[0];
+  const auth = sim.proxy.password === undefined ? '' : ` --proxy-user ${sim.proxy.username}:${sim.proxy.password}`;
+  return {
+    seed: sim.seed,
+    scale: sim.scaleName,
+    day: sim.day,
+    date: dayToIsoDate(sim.day),
+    lastDay: sim.lastDay,
+    proxy: { ...sim.proxy },
+    markets: sim.markets.map((m) => ({ ...m, state: sim.marketState(m.slug) })),
+    outDir: sim.outDir ?? null,
+    curlExample: first ? `curl --socks5-hostname ${sim.proxy.host}:${sim.proxy.port}${auth} ${first.url.replace(/\/$/, '')}${first.loginPath}` : null,
+  };
 }

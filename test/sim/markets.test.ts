@@ -21,7 +21,7 @@ const VENDOR_PAGE: Record<MarketDesign, (handle: string) => string> = {
   cards: (h) => `/u/${h}`,
   list: (h) => `/profile/${h}`,
   forum: (h) => `/memberlist.php?mode=viewprofile&un=${h}`,
-  shop: () => '/about',
+  shop: (h) => `/about?vendor=${h}`,
 };
 const PRICE_PATTERN: Record<MarketDesign, RegExp> = {
   table: /\d+\.\d{4,8} BTC/,

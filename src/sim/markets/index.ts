@@ -4,7 +4,7 @@ export type { FaultOptions, LoginEvent, MarketServerOptions, RateLimitOptions } 
 export { SimClock } from './clock.ts';
 export { marketState, isOnline, EXIT_SCAM_MAINTENANCE_DAYS } from './lifecycle.ts';
 export type { MarketState } from './lifecycle.ts';
-export { MarketView, priceOn, stockOn } from './view.ts';
+export { MarketView } from './view.ts';
 export { DESIGNS } from './designs/index.ts';
 export type { Design } from './designs/index.ts';
 export { formatPrice, displayAmount, maskBuyer } from './format.ts';

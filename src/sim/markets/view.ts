@@ -1,6 +1,6 @@
 // A read-only index over one market's slice of the world, answering "what does the market show on day d".
+import { priceOn, stockOn } from '../world/index.ts';
 import type {
-  PricePoint,
   SimAccount,
   SimBuyer,
   SimDay,
@@ -9,7 +9,6 @@ import type {
   SimMarket,
   SimPgpKey,
   SimSale,
-  StockPoint,
   SubstanceClass,
   World,
 } from '../world/index.ts';
@@ -27,23 +26,7 @@ function activeOn(openDay: SimDay, closeDay: SimDay | undefined, day: SimDay): b
   return openDay <= day && (closeDay === undefined || day <= closeDay);
 }
 
-/** The value of a day-keyed history on `day` (the first point before the history starts). */
-export function atDay<T extends { day: SimDay }>(history: readonly T[], day: SimDay): T | undefined {
-  let found: T | undefined = history[0];
-  for (const point of history) {
-    if (point.day <= day) found = point;
-    else break;
-  }
-  return found;
-}
-
-export function priceOn(listing: SimListing, day: SimDay): number {
-  return (atDay<PricePoint>(listing.priceHistory, day)?.usd) ?? 0;
-}
-
-export function stockOn(listing: SimListing, day: SimDay): number {
-  return (atDay<StockPoint>(listing.stockHistory, day)?.stock) ?? 0;
-}
+export { priceOn, stockOn };
 
 export class MarketView {
   readonly market: SimMarket;

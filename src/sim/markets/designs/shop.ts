@@ -22,7 +22,10 @@ function owners(view: MarketView, day: SimDay): SimAccount[] {
 function layout(market: SimMarket, day: SimDay, title: string, main: string, ctx?: RenderContext): string {
   const owner = ctx ? owners(ctx.view, day)[0] : undefined;
   const cats = ctx ? ctx.view.categories(day).map((c) => `<a href="/?cat=${seg(c.name)}">${h(CATEGORY_LABELS[c.name])}</a>`).join(' | ') : '';
-  const body = `<header class="shop-banner"><h1>${h(market.name)}</h1>${owner ? `<p class="tagline">Official shop of <a href="/about">${h(owner.handle)}</a></p>` : ''}
+  const count = ctx ? ctx.view.vendors(day).length : 0;
+  const tagline = owner && count === 1 ? `Official shop of <a href="/about">${h(owner.handle)}</a>`
+    : count > 1 ? `Storefronts of ${count} trusted sellers` : '';
+  const body = `<header class="shop-banner"><h1>${h(market.name)}</h1>${tagline ? `<p class="tagline">${tagline}</p>` : ''}
 <nav><a href="/">Products</a> · <a href="/reviews">Reviews</a> · <a href="/about">About &amp; PGP</a> · <a href="/logout">Log out</a></nav>
 <nav class="cats">${cats}</nav></header>
 ${main}
@@ -68,7 +71,7 @@ function productPage(ctx: RenderContext, l: SimListing): Rendered {
 <p class="price"><span itemprop="price" content="${amount}">${h(price(ctx.market, l, ctx.day, 'symbol'))}</span><meta itemprop="priceCurrency" content="${ctx.market.currency}"></p>
 <link itemprop="availability" href="https://schema.org/${stock > 0 ? 'InStock' : 'OutOfStock'}"><p class="stock">${stock > 0 ? `Only ${stock} left` : 'Currently unavailable'}</p>
 </div>
-<p class="seller">Seller: <a href="/about">${h(vendor?.handle ?? '?')}</a></p>
+<p class="seller">Seller: <a href="/about?vendor=${seg(vendor?.handle ?? '')}">${h(vendor?.handle ?? '?')}</a></p>
 <p>Size: ${h(formatQuantity(l.quantity, l.unit, l.dose))}</p>
 <p>Ships from <b>${h(countryName(l.shipsFrom))}</b> to <b>${h(l.shipsTo.map(countryName).join(', '))}</b></p>
 <p>Category: <a href="/?cat=${seg(l.substanceClass)}">${h(CATEGORY_LABELS[l.substanceClass])}</a></p>
@@ -96,8 +99,11 @@ ${slicePage(entries, current, size).map((e) => reviewBlock(ctx, e, true)).join('
   return { status: 200, html: layout(ctx.market, ctx.day, 'Reviews', main, ctx) };
 }
 
-function aboutPage(ctx: RenderContext): Rendered {
-  const sections = owners(ctx.view, ctx.day).map((v) => {
+function aboutPage(ctx: RenderContext): Rendered | undefined {
+  const only = ctx.url.searchParams.get('vendor');
+  const vendors = only === null ? owners(ctx.view, ctx.day) : [ctx.view.vendorByHandle(only, ctx.day)].filter((v) => v !== undefined);
+  if (vendors.length === 0) return undefined;
+  const sections = vendors.map((v) => {
     const key = ctx.view.shownKey(v, ctx.day);
     return `<article class="vendor" id="${h(v.handle)}"><h2>About ${h(v.handle)}</h2>
 <p class="since">Trusted seller (level ${v.level}) since ${h(formatDay(v.openDay, 'long', ctx.day))}</p>

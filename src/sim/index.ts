@@ -1,0 +1,39 @@
+// Public face of the simulated dark web: the world model and generator, and serving it over loopback.
+export * from './world/index.ts';
+export {
+  startSim,
+  serveWorld,
+  describeSim,
+  defaultProxyPassword,
+  DEFAULT_PROXY_USERNAME,
+  DEFAULT_SIM_PORT_BASE,
+} from './serve.ts';
+export type {
+  ProxyAuthOption,
+  ProxyInfo,
+  ServeWorldOptions,
+  ServedMarket,
+  SimHandle,
+  SimServing,
+  StartSimOptions,
+} from './serve.ts';
+export { writeWorldOutputs } from './outputs.ts';
+export {
+  MarketServer,
+  MarketView,
+  SimClock,
+  DESIGNS,
+  TEST_HOOKS_ENV,
+  EXIT_SCAM_MAINTENANCE_DAYS,
+  marketState,
+  isOnline,
+  formatPrice,
+  displayAmount,
+  maskBuyer,
+  renderPgpBlock,
+  renderCaptchaPng,
+  CAPTCHA_ALPHABET,
+} from './markets/index.ts';
+export type { Design, FaultOptions, LoginEvent, MarketState, PgpDamage, PriceStyle, RateLimitOptions } from './markets/index.ts';
+export { Socks5Server, SocksReply, onionOnlyResolver } from './net/index.ts';
+export type { OnionService, Socks5ServerOptions, SocksAuthConfig, SocksConnectionLog, SocksReplyCode, SocksResolver, SocksRoute } from './net/index.ts';
