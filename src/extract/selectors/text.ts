@@ -68,6 +68,12 @@ export function toScanText(input: string, opts: ToScanTextOptions): ScanText {
     runStart = -1;
   };
   const replace = (src: number, srcLen: number, out: string): void => {
+    const prev = segs[segs.length - 1];
+    // Runs of block tags ("<div><div>…") collapse into the newline already written: keeps deep nesting cheap.
+    if (out === '\n' && prev && prev.srcLen >= 0 && prev.src + prev.srcLen === src && prev.out === outLen - 1 && parts[parts.length - 1] === '\n') {
+      prev.srcLen += srcLen;
+      return;
+    }
     if (out.length > 0) {
       segs.push({ out: outLen, src, srcLen });
       parts.push(out);
