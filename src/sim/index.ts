@@ -17,7 +17,7 @@ export type {
   SimServing,
   StartSimOptions,
 } from './serve.ts';
-export { writeWorldOutputs } from './outputs.ts';
+export * from './exports/index.ts';
 export {
   MarketServer,
   MarketView,

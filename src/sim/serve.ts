@@ -8,7 +8,7 @@ import { MarketServer, SimClock, isOnline, marketState } from './markets/index.t
 import type { FaultOptions, MarketState, RateLimitOptions } from './markets/index.ts';
 import { SCALE_PRESETS, dayToIsoDate, generateWorld, isScalePreset } from './world/index.ts';
 import type { DisplayCurrency, MarketDesign, SimCredential, SimDay, World, WorldOptions } from './world/index.ts';
-import { writeWorldOutputs } from './outputs.ts';
+import { writeSimOutputs, type SimOutputManifest } from './exports/index.ts';
 
 export interface ProxyAuthOption {
   /** When set, only this username is accepted; otherwise any username works (it is the isolation key, as in Tor). */
@@ -202,6 +202,8 @@ export interface SimHandle extends SimServing {
   scaleName: string;
   /** Absolute directory the outputs were written to, when `outDir` was given. */
   outDir?: string;
+  /** What was written there (files with sizes and SHA-256, seized row counts). */
+  outputs?: SimOutputManifest;
 }
 
 /** Generates the world of a seed, writes its outputs (when `outDir` is given) and serves it. */
@@ -212,12 +214,13 @@ export async function startSim(options: StartSimOptions): Promise<SimHandle> {
   }
   const world = generateWorld({ seed: options.seed, scale: scale as WorldOptions['scale'] });
   let outDir: string | undefined;
+  let outputs: SimOutputManifest | undefined;
   if (options.outDir !== undefined) {
     outDir = path.resolve(options.outDir);
-    await writeWorldOutputs(world, outDir);
+    outputs = await writeSimOutputs(world, outDir);
   }
   const serving = await serveWorld(world, options);
-  return Object.assign(serving, { seed: world.seed, scaleName: typeof scale === 'string' ? scale : 'custom', outDir });
+  return Object.assign(serving, { seed: world.seed, scaleName: typeof scale === 'string' ? scale : 'custom', outDir, outputs });
 }
 
 /** A plain, JSON-ready description of a running sim (what `darkpatrol sim --json` prints). */
@@ -230,6 +233,7 @@ export function describeSim(sim: SimHandle): {
   proxy: ProxyInfo;
   markets: Array<ServedMarket & { state: MarketState }>;
   outDir: string | null;
+  outputs: Array<{ path: string; bytes: number; sha256: string }>;
   curlExample: string | null;
 } {
   const first = sim.markets.find((m) => isOnline(sim.marketState(m.slug))) ?? sim.markets[0];
@@ -243,6 +247,7 @@ export function describeSim(sim: SimHandle): {
     proxy: { ...sim.proxy },
     markets: sim.markets.map((m) => ({ ...m, state: sim.marketState(m.slug) })),
     outDir: sim.outDir ?? null,
+    outputs: sim.outputs?.files ?? [],
     curlExample: first ? `curl --socks5-hostname ${sim.proxy.host}:${sim.proxy.port}${auth} ${first.url.replace(/\/$/, '')}${first.loginPath}` : null,
   };
 }
