@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { extractSelectors, parseSelector, validateSegwitAddress } from '../../src/extract/selectors/index.ts';
+import { encodeMoneroAddress } from '../../src/domain/monero.ts';
 import { generate, mutate, Rng } from './selectors-gen.ts';
 import type { GeneratedKind } from './selectors-gen.ts';
 
@@ -61,6 +62,15 @@ describe('published addresses', () => {
     expect(std.ok && std.meta?.type).toBe('standard');
     const sub = parseSelector('xmr_address', '888tNkZrPN6JsEgekjMnABU4TBzc2Dt29EPAvkRxbANsAnjyPbb3iQ1YBRk1UXcdRsiKc9dhwMVgN5S9cQUiyoogDavup3H');
     expect(sub.ok && sub.meta?.type).toBe('subaddress');
+  });
+
+  it('Monero testnet and stagenet addresses are not mainnet selectors', async () => {
+    const rng = new Rng(11);
+    for (const network of ['testnet', 'stagenet'] as const) {
+      const a = encodeMoneroAddress({ network, type: 'standard', publicSpendKey: rng.bytes(32), publicViewKey: rng.bytes(32) });
+      expect(parseSelector('xmr_address', a).ok, a).toBe(false);
+      expect(await extractSelectors(`XMR ${a}`)).toEqual([]);
+    }
   });
 
   it('Litecoin and Bitcoin are told apart by version byte and hrp', async () => {

@@ -1,13 +1,13 @@
 /**
  * Test helpers: a seeded byte generator and valid addresses built with encoders independent of the code
  * under test where one exists (bitcoinjs-lib for Bitcoin/Litecoin, src/domain/onion.ts for onions, an
- * EIP-55 written here from the EIP). Monero uses our encoder; it is anchored by public addresses in the
- * labelled fixture.
+ * EIP-55 written here from the EIP). Monero uses src/domain/monero.ts (the sim's codec, also behind our
+ * validator); it is anchored by public addresses in the labelled fixture.
  */
 import { address } from 'bitcoinjs-lib';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { onionFromPublicKey } from '../../src/domain/onion.ts';
-import { encodeMoneroAddress } from '../../src/extract/selectors/index.ts';
+import { encodeMoneroAddress } from '../../src/domain/monero.ts';
 
 export class Rng {
   private s: number;
@@ -93,7 +93,13 @@ export function generate(rng: Rng, kind: GeneratedKind): Generated {
     }
     case 'xmr_address': {
       const t = rng.pick(['standard', 'subaddress', 'integrated'] as const);
-      const a = encodeMoneroAddress(t, rng.bytes(32), rng.bytes(32), t === 'integrated' ? rng.bytes(8) : undefined);
+      const a = encodeMoneroAddress({
+        network: 'mainnet',
+        type: t,
+        publicSpendKey: rng.bytes(32),
+        publicViewKey: rng.bytes(32),
+        ...(t === 'integrated' ? { paymentId: rng.bytes(8) } : {}),
+      });
       return { kind, text: a, value: a, alphabet: B58, from: 0, checksummed: true };
     }
     case 'onion': {

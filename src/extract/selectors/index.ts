@@ -12,7 +12,7 @@ export type { PgpKeyError, PgpErrorReason, PgpReadResult } from './pgp.ts';
 export { findArmorBlocks, repairArmorBody, crc24 } from './armor.ts';
 export { validateBase58Address, validateSegwitAddress, validateEthAddress, toEip55 } from './coins.ts';
 export type { CoinAddress } from './coins.ts';
-export { validateMoneroAddress, encodeMoneroAddress, moneroBase58Encode, moneroBase58Decode } from './monero.ts';
+export { validateMoneroAddress } from './monero.ts';
 export { validateOnion } from './scan-onion.ts';
 export { toScanText, looksLikeHtml } from './text.ts';
 export type { ScanText } from './text.ts';
