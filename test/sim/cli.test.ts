@@ -17,7 +17,7 @@ function curl(args: string[]): Promise<{ code: number; stdout: string }> {
 
 function run(args: string[]): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { timeout: 60_000 }, (error, _stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { timeout: 150_000 }, (error, _stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stderr });
     });
   });
@@ -29,6 +29,7 @@ interface SimJson {
   proxy: { host: string; port: number; username: string; password: string; url: string };
   markets: Array<{ slug: string; onion: string; url: string; loginPath: string; state: string; credentials: Array<{ username: string }> }>;
   outDir: string | null;
+  outputs: Array<{ path: string; sha256: string }>;
   curlExample: string;
 }
 
@@ -88,7 +89,12 @@ describe('darkpatrol sim (child process)', () => {
     }
     expect(info.proxy.url).toBe(`socks5h://${info.proxy.username}:${info.proxy.password}@127.0.0.1:${info.proxy.port}`);
     expect(info.curlExample).toContain('--socks5-hostname');
-    expect(existsSync(path.join(out, 'truth.json'))).toBe(true);
+    expect(info.outDir).toBe(out);
+    const files = info.outputs.map((f) => f.path);
+    expect(files).toContain('truth.json');
+    expect(files.some((f) => /^seized\/.+\.sql$/.test(f))).toBe(true);
+    expect(files.some((f) => /^telegram\/.+\/result\.json$/.test(f))).toBe(true);
+    for (const f of files) expect(existsSync(path.join(out, f))).toBe(true);
   });
 
   it('serves a market page to curl --socks5-hostname by its onion name; refuses clearnet and IP literals', async () => {
@@ -132,5 +138,5 @@ describe('darkpatrol sim (child process)', () => {
     expect(badPort.stderr).toMatch(/--port-base must be an integer/);
     expect(badDay.code).toBe(2);
     expect(badDay.stderr).toMatch(/outside the simulated period/);
-  });
+  }, 180_000);
 });

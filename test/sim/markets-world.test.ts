@@ -79,7 +79,7 @@ describe('markets on a generated world', () => {
         expect(page.status, link).toBe(200);
       }
     }
-  });
+  }, 180_000);
 
   it('writes truth.json and gives byte-identical pages and outputs for the same seed, different ones for another', async () => {
     const again = await startSim({ seed: 1, scale: 'tiny', faults: false, rateLimit: false, portBase: 0, outDir: `${out}-b` });
@@ -102,5 +102,5 @@ describe('markets on a generated world', () => {
       await Promise.all([again.stop(), other.stop()]);
       rmSync(`${out}-b`, { recursive: true, force: true });
     }
-  });
+  }, 180_000);
 });

@@ -41,7 +41,9 @@ function humanSummary(sim: SimHandle): string {
       info.markets.map((m) => [m.slug, m.design, m.currency, m.state, m.url, m.loginPath, `${m.credentials[0]?.username} / ${m.credentials[0]?.password}`]),
     ),
     '',
-    info.outDir ? `Outputs (Telegram exports, seized SQL dump, truth.json): ${info.outDir}` : 'No outputs written (use --out DIR)',
+    info.outDir
+      ? `Outputs in ${info.outDir}:\n${info.outputs.map((f) => `  ${f.path} (${f.bytes} bytes, sha256 ${f.sha256.slice(0, 16)}…)`).join('\n')}`
+      : 'No outputs written (use --out DIR for the Telegram exports, the seized SQL dump and truth.json)',
     '',
     'Try:',
     first ? `  curl --socks5-hostname ${sim.proxy.host}:${sim.proxy.port} ${proxyUser.join(' ')} ${first.url.replace(/\/$/, '')}${first.loginPath}` : '',
