@@ -25,7 +25,7 @@ const SIGNAL_USERNAME = new RegExp(
   'gi',
 );
 const THREEMA_LINK = /(?<![\w.])(?:https?:\/\/)?threema\.id\/([A-Za-z0-9*][A-Za-z0-9]{7})(?![A-Za-z0-9])/gi;
-const THREEMA_LABEL = new RegExp(String.raw`\bthreema\b${boundedFill(FILL)}([A-Za-z0-9*][A-Za-z0-9]{7})(?![A-Za-z0-9_@.])`, 'gi');
+const THREEMA_LABEL = new RegExp(String.raw`\bthreema\b${boundedFill(FILL)}([A-Za-z0-9*][A-Za-z0-9]{7})(?![A-Za-z0-9_@]|\.[A-Za-z0-9])`, 'gi');
 
 const TELEGRAM_RESERVED = new Set([
   'joinchat', 'addstickers', 'addemoji', 'addtheme', 'share', 'proxy', 'socks', 'iv', 'login', 'contact', 'setlanguage',

@@ -54,8 +54,9 @@ function balanced(s: string): boolean {
   return depth === 0;
 }
 
-// Between a phone word and its number only punctuation and these words may stand ("WhatsApp me on +1…").
-const FILLER = /^(?:[^A-Za-zÀ-ÿ]|\b(?:me|on|at|is|or|via|number|no|nr|only|us|my|our|and|contact|call|text|only)\b)*$/i;
+// Between a phone word and its number only punctuation, a country tag "(NL)" and these words may stand
+// ("WhatsApp me on +1…").
+const FILLER = /^(?:\([a-z]{2,3}\)|[^A-Za-zÀ-ÿ]|\b(?:me|on|at|is|or|via|number|no|nr|only|us|my|our|and|contact|call|text|only)\b)*$/i;
 
 function nearestPhoneWord(before: string): string | undefined {
   PHONE_WORDS.lastIndex = 0;
