@@ -2,3 +2,4 @@
 export * from './selectors.ts';
 export * from './oprf/index.ts';
 export * from './blinded/index.ts';
+export * from './store/index.ts';

@@ -1,7 +1,14 @@
 import type { Migration } from './types.ts';
 import { migration as m0001 } from './0001_core.ts';
+import { migration as m0100 } from './0100_evidence.ts';
+import { migration as m0200 } from './0200_extract.ts';
+import { migration as m0101 } from './0101_crawl.ts';
+import { migration as m0102 } from './0102_import.ts';
+import { migration as m0500 } from './0500_server.ts';
+import { migration as m0300 } from './0300_link.ts';
+import { migration as m0600 } from './0600_deconflict.ts';
 
 export type { Migration } from './types.ts';
 
 /** Every migration this version knows, in id order. Register new ones here. */
-export const MIGRATIONS: readonly Migration[] = [m0001].sort((a, b) => a.id - b.id);
+export const MIGRATIONS: readonly Migration[] = [m0001, m0100, m0200, m0101, m0102, m0500, m0300, m0600].sort((a, b) => a.id - b.id);

@@ -1,0 +1,283 @@
+/**
+ * De-confliction on the database (clear mode, one installation serving several agencies): investigators register
+ * selectors against their cases; overlaps with other agencies' cases become hits; each agency sees its own side
+ * of a hit — its case, its selector, and the other agency's contact point — never the other's case content.
+ * Registrations, hits, reads and acknowledgements are audited.
+ */
+import { sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../store/index.ts';
+import { appendAudit } from '../../store/index.ts';
+import { isRegisteredSelectorKind, normalizeRegisteredSelector, SelectorValueError } from '../selectors.ts';
+import type { RegisteredSelectorKind } from '../selectors.ts';
+import { coreDb, deconflictDb } from './schema.ts';
+import type { DeconflictDb } from './schema.ts';
+
+export class DeconflictError extends Error {
+  constructor(
+    readonly code: 'not_found' | 'forbidden' | 'invalid',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DeconflictError';
+  }
+}
+
+export interface Actor {
+  agencyId: number;
+  userId: number | null;
+  /** Readable actor for the audit log: 'user:alice', 'system:linker'. */
+  actor: string;
+}
+
+/** One agency's view of a hit. */
+export interface HitNotice {
+  hitId: number;
+  via: 'selector' | 'identity';
+  yourCase: { id: number; reference: string };
+  /** The selector this agency registered (for identity hits, the other side's selector is not shown). */
+  yourSelector: { kind: RegisteredSelectorKind; value: string };
+  other: { agencyCode: string; agencyName: string; contactPoint: string };
+  createdAt: Date;
+  acknowledgedAt: Date | null;
+}
+
+export const MAX_SELECTORS_PER_CALL = 10_000;
+
+interface NewHit {
+  id: number;
+  selector_a: number;
+  selector_b: number;
+}
+
+/** Register selectors against one of the actor's agency's open cases; returns the actor's notices for new hits. */
+export async function registerCaseSelectors(
+  database: Kysely<Database>,
+  actor: Actor,
+  caseId: number,
+  selectors: readonly { kind: string; value: string }[],
+): Promise<{ registered: number; notices: HitNotice[] }> {
+  if (selectors.length > MAX_SELECTORS_PER_CALL) {
+    throw new DeconflictError('invalid', `at most ${MAX_SELECTORS_PER_CALL} selectors per call`);
+  }
+  const normalized = selectors.map((s, i) => {
+    if (!isRegisteredSelectorKind(s.kind)) throw new DeconflictError('invalid', `selectors[${i}]: unknown kind ${String(s.kind)}`);
+    try {
+      return { kind: s.kind, value: normalizeRegisteredSelector(s.kind, s.value) };
+    } catch (e) {
+      if (e instanceof SelectorValueError) throw new DeconflictError('invalid', `selectors[${i}]: ${e.message}`);
+      throw e;
+    }
+  });
+  const db = deconflictDb(database);
+  return db.transaction().execute(async (trx) => {
+    const c = await trx.selectFrom('cases').select(['id', 'agency_id', 'closed_at']).where('id', '=', caseId).executeTakeFirst();
+    if (!c) throw new DeconflictError('not_found', `case ${caseId} not found`);
+    if (c.agency_id !== actor.agencyId) throw new DeconflictError('forbidden', `case ${caseId} belongs to another agency`);
+    if (c.closed_at) throw new DeconflictError('invalid', `case ${caseId} is closed`);
+    let ids: number[] = [];
+    if (normalized.length > 0) {
+      const rows = await trx
+        .insertInto('deconflict_selectors')
+        .values(normalized.map((s) => ({ case_id: caseId, agency_id: actor.agencyId, kind: s.kind, value: s.value, registered_by: actor.userId })))
+        .onConflict((oc) => oc.columns(['case_id', 'kind', 'value']).doNothing())
+        .returning('id')
+        .execute();
+      ids = rows.map((r) => r.id);
+    }
+    await appendAudit(coreDb(trx), {
+      agencyId: actor.agencyId,
+      userId: actor.userId,
+      actor: actor.actor,
+      action: 'deconflict.register',
+      objectType: 'case',
+      objectId: String(caseId),
+      detail: { submitted: normalized.length, registered: ids.length },
+    });
+    const hits = ids.length ? await insertDirectHits(trx, ids) : [];
+    const linked = ids.length ? await insertIdentityHits(trx, ids) : [];
+    const all = [...hits, ...linked];
+    await auditHits(trx, actor.actor, all);
+    const notices = all.length ? await noticesFor(trx, actor.agencyId, { hitIds: all.map((h) => h.id) }) : [];
+    return { registered: ids.length, notices };
+  });
+}
+
+/** Same kind and value, different agencies. */
+async function insertDirectHits(trx: DeconflictDb, newIds: number[]): Promise<NewHit[]> {
+  const r = await sql<NewHit>`
+    insert into deconflict_hits (via, selector_a, selector_b)
+    select distinct 'selector', least(n.id, o.id), greatest(n.id, o.id)
+    from deconflict_selectors n
+    join deconflict_selectors o on o.kind = n.kind and o.value = n.value and o.agency_id <> n.agency_id
+    join cases oc on oc.id = o.case_id and oc.closed_at is null
+    where n.id = any(${newIds}::int[])
+    on conflict (selector_a, selector_b) do nothing
+    returning id, selector_a, selector_b`.execute(trx);
+  return r.rows;
+}
+
+/**
+ * Registrations whose selectors crawl data ties to one identity: registration → selectors (same kind and value)
+ * → sightings → vendor → identity → the identity's other vendors → their selectors → another agency's
+ * registration. `newIds` limits the search to the given registrations; `null` scans everything (after linking).
+ */
+async function insertIdentityHits(trx: DeconflictDb, newIds: number[] | null): Promise<NewHit[]> {
+  const filter = newIds ? sql`and (r1.reg_id = any(${newIds}::int[]) or r2.reg_id = any(${newIds}::int[]))` : sql``;
+  const r = await sql<NewHit>`
+    with reg_identity as (
+      select distinct r.id as reg_id, r.agency_id, im.identity_id
+      from deconflict_selectors r
+      join cases c on c.id = r.case_id and c.closed_at is null
+      join selectors s on s.kind = r.kind and s.value = r.value
+      join selector_sightings ss on ss.selector_id = s.id and ss.vendor_id is not null
+      join identity_members im on im.vendor_id = ss.vendor_id
+    )
+    insert into deconflict_hits (via, selector_a, selector_b, identity_id)
+    select distinct on (least(r1.reg_id, r2.reg_id), greatest(r1.reg_id, r2.reg_id))
+      'identity', least(r1.reg_id, r2.reg_id), greatest(r1.reg_id, r2.reg_id), r1.identity_id
+    from reg_identity r1
+    join reg_identity r2 on r2.identity_id = r1.identity_id and r2.agency_id <> r1.agency_id
+    where true ${filter}
+    order by least(r1.reg_id, r2.reg_id), greatest(r1.reg_id, r2.reg_id), r1.identity_id
+    on conflict (selector_a, selector_b) do nothing
+    returning id, selector_a, selector_b`.execute(trx);
+  return r.rows;
+}
+
+async function auditHits(trx: DeconflictDb, actorName: string, hits: NewHit[]): Promise<void> {
+  if (hits.length === 0) return;
+  const regs = await trx
+    .selectFrom('deconflict_selectors')
+    .select(['id', 'agency_id', 'case_id'])
+    .where('id', 'in', [...new Set(hits.flatMap((h) => [h.selector_a, h.selector_b]))])
+    .execute();
+  const byId = new Map(regs.map((r) => [r.id, r]));
+  for (const h of hits) {
+    for (const side of [h.selector_a, h.selector_b]) {
+      const r = byId.get(side)!;
+      await appendAudit(coreDb(trx), {
+        agencyId: r.agency_id,
+        userId: null,
+        actor: actorName,
+        action: 'deconflict.hit',
+        objectType: 'deconflict_hit',
+        objectId: String(h.id),
+        detail: { case_id: r.case_id },
+      });
+    }
+  }
+}
+
+/**
+ * Look for identity hits across all registrations — run after the linker or a crawl changes identities.
+ * Returns the number of new hits (each audited for both agencies).
+ */
+export async function detectLinkedHits(database: Kysely<Database>, actorName: string): Promise<number> {
+  return deconflictDb(database)
+    .transaction()
+    .execute(async (trx) => {
+      const hits = await insertIdentityHits(trx, null);
+      await auditHits(trx, actorName, hits);
+      return hits.length;
+    });
+}
+
+async function noticesFor(
+  db: DeconflictDb,
+  agencyId: number,
+  filter: { hitIds?: number[]; unacknowledgedOnly?: boolean },
+): Promise<HitNotice[]> {
+  // The agency's side ("mine") and the other side ("theirs") of each hit; only theirs' agency and the contact
+  // point of their case leave this query.
+  const rows = await sql<{
+    hit_id: number;
+    via: 'selector' | 'identity';
+    created_at: Date;
+    ack_at: Date | null;
+    case_id: number;
+    case_reference: string;
+    kind: RegisteredSelectorKind;
+    value: string;
+    other_code: string;
+    other_name: string;
+    other_contact: string;
+  }>`
+    select h.id as hit_id, h.via, h.created_at,
+           case when mine.id = h.selector_a then h.ack_a_at else h.ack_b_at end as ack_at,
+           mc.id as case_id, mc.reference as case_reference, mine.kind, mine.value,
+           oa.code as other_code, oa.name as other_name,
+           coalesce(nullif(oc.contact_point, ''), oa.contact_point) as other_contact
+    from deconflict_hits h
+    join deconflict_selectors mine on mine.id in (h.selector_a, h.selector_b) and mine.agency_id = ${agencyId}
+    join deconflict_selectors theirs on theirs.id in (h.selector_a, h.selector_b) and theirs.id <> mine.id
+    join cases mc on mc.id = mine.case_id
+    join cases oc on oc.id = theirs.case_id
+    join agencies oa on oa.id = theirs.agency_id
+    where theirs.agency_id <> ${agencyId}
+      ${filter.hitIds ? sql`and h.id = any(${filter.hitIds}::int[])` : sql``}
+      ${filter.unacknowledgedOnly ? sql`and (case when mine.id = h.selector_a then h.ack_a_at else h.ack_b_at end) is null` : sql``}
+    order by h.id`.execute(db);
+  return rows.rows.map((r) => ({
+    hitId: r.hit_id,
+    via: r.via,
+    yourCase: { id: r.case_id, reference: r.case_reference },
+    yourSelector: { kind: r.kind, value: r.value },
+    other: { agencyCode: r.other_code, agencyName: r.other_name, contactPoint: r.other_contact },
+    createdAt: r.created_at,
+    acknowledgedAt: r.ack_at,
+  }));
+}
+
+/** The actor's agency's hit notices (audited read). */
+export async function listNotices(
+  database: Kysely<Database>,
+  actor: Actor,
+  options: { unacknowledgedOnly?: boolean } = {},
+): Promise<HitNotice[]> {
+  const db = deconflictDb(database);
+  const notices = await noticesFor(db, actor.agencyId, options);
+  await appendAudit(database, {
+    agencyId: actor.agencyId,
+    userId: actor.userId,
+    actor: actor.actor,
+    action: 'deconflict.notices.read',
+    detail: { count: notices.length, unacknowledgedOnly: options.unacknowledgedOnly ?? false },
+  });
+  return notices;
+}
+
+/** Acknowledge the actor's agency's side of a hit. Idempotent; refuses hits the agency is not part of. */
+export async function acknowledgeHit(database: Kysely<Database>, actor: Actor, hitId: number): Promise<HitNotice> {
+  const db = deconflictDb(database);
+  return db.transaction().execute(async (trx) => {
+    const hit = await trx
+      .selectFrom('deconflict_hits as h')
+      .innerJoin('deconflict_selectors as a', 'a.id', 'h.selector_a')
+      .innerJoin('deconflict_selectors as b', 'b.id', 'h.selector_b')
+      .select(['h.id', 'a.agency_id as agency_a', 'b.agency_id as agency_b', 'h.ack_a_at', 'h.ack_b_at'])
+      .where('h.id', '=', hitId)
+      .executeTakeFirst();
+    if (!hit) throw new DeconflictError('not_found', `hit ${hitId} not found`);
+    const side = hit.agency_a === actor.agencyId ? 'a' : hit.agency_b === actor.agencyId ? 'b' : null;
+    if (!side) throw new DeconflictError('not_found', `hit ${hitId} not found`); // do not reveal other agencies' hits
+    const already = side === 'a' ? hit.ack_a_at : hit.ack_b_at;
+    if (!already) {
+      await trx
+        .updateTable('deconflict_hits')
+        .set(side === 'a' ? { ack_a_at: new Date(), ack_a_by: actor.userId } : { ack_b_at: new Date(), ack_b_by: actor.userId })
+        .where('id', '=', hitId)
+        .execute();
+      await appendAudit(coreDb(trx), {
+        agencyId: actor.agencyId,
+        userId: actor.userId,
+        actor: actor.actor,
+        action: 'deconflict.hit.acknowledge',
+        objectType: 'deconflict_hit',
+        objectId: String(hitId),
+      });
+    }
+    const [notice] = await noticesFor(trx, actor.agencyId, { hitIds: [hitId] });
+    return notice!;
+  });
+}

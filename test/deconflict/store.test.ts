@@ -1,0 +1,178 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { openTestStore, testEngine } from '../helpers/store.ts';
+import type { TestStore } from '../helpers/store.ts';
+import { verifyAuditChain } from '../../src/store/index.ts';
+import {
+  acknowledgeHit,
+  DeconflictError,
+  detectLinkedHits,
+  listNotices,
+  registerCaseSelectors,
+} from '../../src/deconflict/index.ts';
+import type { Actor } from '../../src/deconflict/index.ts';
+
+describe(`database de-confliction (${testEngine})`, () => {
+  let store: TestStore;
+  let nl: Actor;
+  let de: Actor;
+  let fr: Actor;
+  let nlCase: number;
+  let deCase: number;
+  let frCase: number;
+
+  // One database for the file (opening PGlite is the slow part); every test gets its own agencies.
+  let run = 0;
+  async function agency(code: string, name: string, country: string, contact: string): Promise<Actor> {
+    code = `${code}-${run}`;
+    const a = await store.db.insertInto('agencies').values({ code, name, country, contact_point: contact }).returning('id').executeTakeFirstOrThrow();
+    const u = await store.db
+      .insertInto('users')
+      .values({ agency_id: a.id, username: `inv-${code.toLowerCase()}`, role: 'investigator' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return { agencyId: a.id, userId: u.id, actor: `user:inv-${code.toLowerCase()}` };
+  }
+  async function openCase(a: Actor, reference: string, title: string, contact: string): Promise<number> {
+    const c = await store.db
+      .insertInto('cases')
+      .values({ agency_id: a.agencyId, reference, title, contact_point: contact, created_by: a.userId })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return c.id;
+  }
+
+  beforeAll(async () => {
+    store = await openTestStore();
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+
+  // Closed cases take no part in new hits, so tests sharing the database stay independent.
+  afterEach(async () => {
+    await store.db.updateTable('cases').set({ closed_at: new Date() }).where('closed_at', 'is', null).execute();
+  });
+
+  beforeEach(async () => {
+    run++;
+    nl = await agency('NL-THTC', 'Politie NL THTC', 'NL', 'thtc-desk@politie.example');
+    de = await agency('DE-BKA', 'Bundeskriminalamt SO44', 'DE', 'so44@bka.example');
+    fr = await agency('FR-OFAST', 'OFAST', 'FR', 'ofast@interieur.example');
+    nlCase = await openCase(nl, 'NL-2017-BAYONET', 'Hansa takeover: DutchMagic and others', '+31 70 000 0000 (THTC duty desk)');
+    deCase = await openCase(de, 'BKA-SO44-2017-09', 'Berlin distribution cell (informant Kestrel)', 'so44-duty@bka.example');
+    frCase = await openCase(fr, 'OFAST-2017-3', 'Lyon cocaine', 'ofast-duty@interieur.example');
+  });
+  it('notifies both agencies of overlapping targets, each seeing only its own case and the other contact point', async () => {
+    const first = await registerCaseSelectors(store.db, nl, nlCase, [
+      { kind: 'btc_address', value: 'BC1QAR0SRRR7XFKVY5L643LYDNW9RE59GTZZWF5MDQ' },
+      { kind: 'vendor_handle', value: '@DutchMagic' },
+      { kind: 'email', value: 'orders@dutchmagic.example' },
+    ]);
+    expect(first).toEqual({ registered: 3, notices: [] });
+
+    const second = await registerCaseSelectors(store.db, de, deCase, [
+      { kind: 'btc_address', value: 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq' },
+      { kind: 'vendor_handle', value: 'dutchmagic' },
+      { kind: 'telegram', value: '@berlinbulk' },
+    ]);
+    expect(second.registered).toBe(3);
+    expect(second.notices).toHaveLength(2);
+    for (const n of second.notices) {
+      expect(n.yourCase).toEqual({ id: deCase, reference: 'BKA-SO44-2017-09' });
+      expect(n.other).toEqual({ agencyCode: `NL-THTC-${run}`, agencyName: 'Politie NL THTC', contactPoint: '+31 70 000 0000 (THTC duty desk)' });
+    }
+
+    const nlNotices = await listNotices(store.db, nl);
+    expect(nlNotices.map((n) => `${n.yourSelector.kind}=${n.yourSelector.value}`).sort()).toEqual([
+      'btc_address=bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq',
+      'vendor_handle=dutchmagic',
+    ]);
+    for (const n of nlNotices) expect(n.other.contactPoint).toBe('so44-duty@bka.example');
+
+    // Neither side learns the other's case content: no reference, no title, no other selectors.
+    const nlText = JSON.stringify(nlNotices);
+    expect(nlText).not.toContain('BKA-SO44');
+    expect(nlText).not.toContain('Kestrel');
+    expect(nlText).not.toContain('berlinbulk');
+    const deText = JSON.stringify(await listNotices(store.db, de));
+    expect(deText).not.toContain('BAYONET');
+    expect(deText).not.toContain('Hansa takeover');
+    expect(deText).not.toContain('orders@dutchmagic');
+
+    // A third agency with nothing in common sees nothing.
+    await registerCaseSelectors(store.db, fr, frCase, [{ kind: 'phone', value: '+33 6 00 00 00 00' }]);
+    expect(await listNotices(store.db, fr)).toEqual([]);
+  });
+
+  it('acknowledges one side at a time, hides hits from outsiders, and audits it all', async () => {
+    await registerCaseSelectors(store.db, nl, nlCase, [{ kind: 'pgp_key', value: '0x1234567890ABCDEF1234567890ABCDEF12345678' }]);
+    const { notices } = await registerCaseSelectors(store.db, de, deCase, [{ kind: 'pgp_key', value: '1234 5678 90ab cdef 1234 5678 90AB CDEF 1234 5678' }]);
+    const hitId = notices[0]!.hitId;
+    const acked = await acknowledgeHit(store.db, de, hitId);
+    expect(acked.acknowledgedAt).toBeInstanceOf(Date);
+    expect((await listNotices(store.db, nl, { unacknowledgedOnly: true })).map((n) => n.hitId)).toEqual([hitId]);
+    expect(await listNotices(store.db, de, { unacknowledgedOnly: true })).toEqual([]);
+    await expect(acknowledgeHit(store.db, fr, hitId)).rejects.toMatchObject({ code: 'not_found' });
+
+    const mine = [nl.agencyId, de.agencyId, fr.agencyId];
+    const actions = await store.db.selectFrom('audit_log').select(['action', 'agency_id']).where('agency_id', 'in', mine).orderBy('id').execute();
+    expect(actions.filter((a) => a.action === 'deconflict.hit').map((a) => a.agency_id).sort()).toEqual([nl.agencyId, de.agencyId].sort());
+    expect(actions.some((a) => a.action === 'deconflict.hit.acknowledge' && a.agency_id === de.agencyId)).toBe(true);
+    expect(actions.filter((a) => a.action === 'deconflict.register')).toHaveLength(2);
+    expect((await verifyAuditChain(store.db)).ok).toBe(true);
+  });
+
+  it('fires when crawl data links a registered selector to another agency target', async () => {
+    // Crawl data: two vendor accounts on two markets, linked into one identity; one selector each.
+    const market = await store.db.insertInto('markets').values({ agency_id: nl.agencyId, slug: `hansa-${run}`, name: 'Hansa' }).returning('id').executeTakeFirstOrThrow();
+    const vendor = async (handle: string) =>
+      (
+        await store.db
+          .insertInto('vendors')
+          .values({ agency_id: nl.agencyId, market_id: market.id, handle, handle_norm: handle.toLowerCase(), first_seen: '2017-01-01', last_seen: '2017-06-01' })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id;
+    const v1 = await vendor('DutchMagic');
+    const v2 = await vendor('DM_Reserve');
+    const selector = async (kind: string, value: string, vendorId: number) => {
+      const s = await store.db.insertInto('selectors').values({ agency_id: nl.agencyId, kind, value }).returning('id').executeTakeFirstOrThrow();
+      await store.db
+        .insertInto('selector_sightings')
+        .values({ agency_id: nl.agencyId, selector_id: s.id, vendor_id: vendorId, source: 'profile', observed_at: '2017-05-01' })
+        .execute();
+    };
+    await selector('email', 'orders@dutchmagic.example', v1);
+    await selector('xmr_address', '44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A', v2);
+
+    await registerCaseSelectors(store.db, nl, nlCase, [{ kind: 'email', value: 'orders@dutchmagic.example' }]);
+    const before = await registerCaseSelectors(store.db, de, deCase, [
+      { kind: 'xmr_address', value: '44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A' },
+    ]);
+    expect(before.notices).toEqual([]); // different selectors, not (yet) linked
+
+    // The linker puts both accounts into one identity.
+    const identity = await store.db.insertInto('identities').values({ agency_id: nl.agencyId, label: 'DutchMagic' }).returning('id').executeTakeFirstOrThrow();
+    await store.db.insertInto('identity_members').values([{ identity_id: identity.id, vendor_id: v1 }, { identity_id: identity.id, vendor_id: v2 }]).execute();
+    expect(await detectLinkedHits(store.db, 'system:linker')).toBe(1);
+    expect(await detectLinkedHits(store.db, 'system:linker')).toBe(0); // idempotent
+
+    const [toNl] = await listNotices(store.db, nl);
+    const [toDe] = await listNotices(store.db, de);
+    expect(toNl).toMatchObject({ via: 'identity', yourSelector: { kind: 'email' }, other: { agencyCode: `DE-BKA-${run}` } });
+    expect(toDe).toMatchObject({ via: 'identity', yourSelector: { kind: 'xmr_address' }, other: { agencyCode: `NL-THTC-${run}` } });
+    expect(JSON.stringify(toDe)).not.toContain('orders@dutchmagic');
+  });
+
+  it('refuses other agencies cases, closed cases and bad selectors', async () => {
+    await expect(registerCaseSelectors(store.db, de, nlCase, [{ kind: 'email', value: 'a@b.org' }])).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(registerCaseSelectors(store.db, nl, 999_999, [])).rejects.toMatchObject({ code: 'not_found' });
+    await expect(registerCaseSelectors(store.db, nl, nlCase, [{ kind: 'ssn', value: '1' }])).rejects.toThrow(DeconflictError);
+    await expect(registerCaseSelectors(store.db, nl, nlCase, [{ kind: 'email', value: '   ' }])).rejects.toThrow(/empty/);
+    await store.db.updateTable('cases').set({ closed_at: new Date() }).where('id', '=', frCase).execute();
+    await expect(registerCaseSelectors(store.db, fr, frCase, [{ kind: 'email', value: 'a@b.org' }])).rejects.toThrow(/closed/);
+    // Registering the same selector twice is not an error and not a second registration.
+    await registerCaseSelectors(store.db, nl, nlCase, [{ kind: 'email', value: 'A@B.org' }]);
+    expect((await registerCaseSelectors(store.db, nl, nlCase, [{ kind: 'email', value: 'a@b.org' }])).registered).toBe(1);
+  });
+});
