@@ -34,6 +34,6 @@ export {
   renderCaptchaPng,
   CAPTCHA_ALPHABET,
 } from './markets/index.ts';
-export type { Design, FaultOptions, LoginEvent, MarketState, PgpDamage, PriceStyle, RateLimitOptions } from './markets/index.ts';
+export type { Design, FaultOptions, LoginEvent, MarketState, PgpDamage, RateLimitOptions } from './markets/index.ts';
 export { Socks5Server, SocksReply, onionOnlyResolver } from './net/index.ts';
 export type { OnionService, Socks5ServerOptions, SocksAuthConfig, SocksConnectionLog, SocksReplyCode, SocksResolver, SocksRoute } from './net/index.ts';

@@ -24,11 +24,11 @@ const VENDOR_PAGE: Record<MarketDesign, (handle: string) => string> = {
   shop: (h) => `/about?vendor=${h}`,
 };
 const PRICE_PATTERN: Record<MarketDesign, RegExp> = {
-  table: /\d+\.\d{4,8} BTC/,
-  cards: /USD \d+\.\d{2}/,
-  list: /XMR \d+\.\d{6}/,
-  forum: /\d+\.\d{4,8} BTC/,
-  shop: /USD \d+\.\d{2}/,
+  table: /(?<![\d.])\d+\.\d{4,8} BTC/, // 0.0123 BTC
+  cards: /\$\d{1,3}(,\d{3})*\.\d{2}/, // $1,234.50
+  list: /(?<![\d.])\d+\.\d{6} XMR/, // 1.234567 XMR
+  forum: /฿\d+\.\d{8}/, // ฿0.01230000
+  shop: /USD \d+\.\d{2}/, // USD 1234.50
 };
 
 function visibleListingIds(world: World, slug: string, day: number): string[] {

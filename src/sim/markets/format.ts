@@ -1,8 +1,5 @@
 import { CURRENCY_DECIMALS, dayToIsoDate, dayToUnix, usdTo } from '../world/index.ts';
-import type { DisplayCurrency, SimDay } from '../world/index.ts';
-
-/** Price notations used by the designs ("0.0123 BTC" vs "฿0.01230000", "$1,234.50" vs "USD 1234.50"...). */
-export type PriceStyle = 'suffix' | 'symbol' | 'prefix';
+import type { DisplayCurrency, MarketDesign, SimDay } from '../world/index.ts';
 
 function trimZeros(fixed: string, minDecimals: number): string {
   const [int, frac = ''] = fixed.split('.');
@@ -22,28 +19,45 @@ export function displayAmount(currency: DisplayCurrency, usd: number, day: SimDa
   return usdTo(currency, usd, day);
 }
 
+type Notation = 'trim-suffix' | 'symbol' | 'code-prefix' | 'code-suffix' | 'grouped-symbol';
+
 /**
- * Formats a price. Amounts keep every decimal the ground truth has (BTC 8, XMR 6, USD 2); trailing zeros may be
- * trimmed, never rounded away, so an extractor can recover the exact amount.
- *  - suffix: "0.0123 BTC", "$1,234.50", "1.234567 XMR"
- *  - symbol: "฿0.01230000", "USD 1234.50", "ɱ1.234567"
- *  - prefix: "BTC 0.01230000", "1234.50 USD", "XMR 1.234567"
+ * How each design writes each currency. With the default five markets (table BTC, cards USD, list XMR,
+ * forum BTC, shop USD) every notation below appears somewhere:
+ *   table  "0.0123 BTC"      "$1,234.50"    "1.234567 XMR"
+ *   cards  "฿0.01230000"     "$1,234.50"    "ɱ1.234567"
+ *   list   "BTC 0.01230000"  "1234.50 USD"  "1.234567 XMR"
+ *   forum  "฿0.01230000"     "USD 1234.50"  "XMR 1.234567"
+ *   shop   "BTC 0.01230000"  "USD 1234.50"  "ɱ1.234567"
  */
-export function formatPrice(currency: DisplayCurrency, amount: number, style: PriceStyle): string {
+const NOTATIONS: Record<MarketDesign, Record<DisplayCurrency, Notation>> = {
+  table: { BTC: 'trim-suffix', USD: 'grouped-symbol', XMR: 'code-suffix' },
+  cards: { BTC: 'symbol', USD: 'grouped-symbol', XMR: 'symbol' },
+  list: { BTC: 'code-prefix', USD: 'code-suffix', XMR: 'code-suffix' },
+  forum: { BTC: 'symbol', USD: 'code-prefix', XMR: 'code-prefix' },
+  shop: { BTC: 'code-prefix', USD: 'code-prefix', XMR: 'symbol' },
+};
+
+const SYMBOLS: Record<DisplayCurrency, string> = { BTC: '฿', USD: '$', XMR: 'ɱ' };
+
+/**
+ * Formats a price as `design` writes it in `currency`. Amounts keep every decimal the ground truth has
+ * (BTC 8, XMR 6, USD 2); trailing zeros may be trimmed, never rounded away, so an extractor can recover the
+ * exact amount.
+ */
+export function formatPrice(currency: DisplayCurrency, amount: number, design: MarketDesign): string {
   const fixed = amount.toFixed(CURRENCY_DECIMALS[currency]);
-  switch (currency) {
-    case 'BTC':
-      if (style === 'suffix') return `${trimZeros(fixed, 4)} BTC`;
-      if (style === 'symbol') return `฿${fixed}`;
-      return `BTC ${fixed}`;
-    case 'USD':
-      if (style === 'suffix') return `$${thousands(fixed)}`;
-      if (style === 'symbol') return `USD ${fixed}`;
-      return `${fixed} USD`;
-    case 'XMR':
-      if (style === 'suffix') return `${fixed} XMR`;
-      if (style === 'symbol') return `ɱ${fixed}`;
-      return `XMR ${fixed}`;
+  switch (NOTATIONS[design][currency]) {
+    case 'trim-suffix':
+      return `${trimZeros(fixed, 4)} ${currency}`;
+    case 'symbol':
+      return `${SYMBOLS[currency]}${fixed}`;
+    case 'grouped-symbol':
+      return `${SYMBOLS[currency]}${thousands(fixed)}`;
+    case 'code-prefix':
+      return `${currency} ${fixed}`;
+    case 'code-suffix':
+      return `${fixed} ${currency}`;
   }
 }
 

@@ -8,7 +8,6 @@ export { MarketView } from './view.ts';
 export { DESIGNS } from './designs/index.ts';
 export type { Design } from './designs/index.ts';
 export { formatPrice, displayAmount, maskBuyer } from './format.ts';
-export type { PriceStyle } from './format.ts';
 export { renderPgpBlock, armoredKey } from './pgp-block.ts';
 export type { PgpDamage } from './pgp-block.ts';
 export { renderCaptchaPng, captchaText, CAPTCHA_ALPHABET } from './captcha.ts';

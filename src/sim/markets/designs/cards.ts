@@ -63,7 +63,7 @@ function card(ctx: RenderContext, l: SimListing): string {
   const vendor = ctx.view.account(l.accountId);
   return `<div class="card" data-id="${h(l.externalId)}">
 <a class="card-title" href="/item/${seg(l.externalId)}">${h(l.title)}</a>
-<div class="card-price">${h(price(ctx.market, l, ctx.day, 'symbol'))}</div>
+<div class="card-price">${h(price(ctx.market, l, ctx.day))}</div>
 <div class="card-vendor">by <a href="/u/${seg(vendor?.handle ?? '')}">${h(vendor?.handle ?? '?')}</a></div>
 <div class="card-origin">${h(l.shipsFrom)} → ${h(l.shipsTo.join(', '))}</div>
 </div>`;
@@ -104,7 +104,7 @@ function itemPage(ctx: RenderContext, l: SimListing): Rendered {
   const main = `<article class="item">
 <h1>${h(l.title)}</h1>
 <dl class="facts">
-<dt>Price</dt><dd class="price">${h(price(ctx.market, l, ctx.day, 'symbol'))}</dd>
+<dt>Price</dt><dd class="price">${h(price(ctx.market, l, ctx.day))}</dd>
 <dt>Sold by</dt><dd><a href="/u/${seg(vendor?.handle ?? '')}">${h(vendor?.handle ?? '?')}</a> <span class="lvl">Lv.${vendor?.level ?? 0}</span></dd>
 <dt>Amount</dt><dd>${h(formatQuantity(l.quantity, l.unit, l.dose))}</dd>
 <dt>Origin</dt><dd>${h(countryName(l.shipsFrom))}</dd>

@@ -1,6 +1,6 @@
 import type { SimDay, SimListing, SimMarket, SubstanceClass } from '../../world/index.ts';
 import { SUBSTANCE_CLASSES, dayToIsoDate } from '../../world/index.ts';
-import { displayAmount, formatPrice, type PriceStyle } from '../format.ts';
+import { displayAmount, formatPrice } from '../format.ts';
 import { priceOn } from '../view.ts';
 import { h } from '../html.ts';
 
@@ -19,8 +19,9 @@ export function asCategory(value: string | null | undefined): SubstanceClass | u
   return (SUBSTANCE_CLASSES as readonly string[]).includes(value ?? '') ? (value as SubstanceClass) : undefined;
 }
 
-export function price(market: SimMarket, listing: SimListing, day: SimDay, style: PriceStyle): string {
-  return formatPrice(market.currency, displayAmount(market.currency, priceOn(listing, day), day), style);
+/** A listing's price on `day`, in the market's currency and its design's notation. */
+export function price(market: SimMarket, listing: SimListing, day: SimDay): string {
+  return formatPrice(market.currency, displayAmount(market.currency, priceOn(listing, day), day), market.design);
 }
 
 /** A non-negative integer query parameter, clamped; bad values fall back to `fallback`. */

@@ -41,7 +41,7 @@ ${rows.join('\n')}
 function topicRow(ctx: RenderContext, l: SimListing): string {
   const vendor = ctx.view.account(l.accountId);
   const replies = ctx.view.listingFeedback(l.id, ctx.day).length;
-  return `<li class="row"><dl><dt><a class="topictitle" href="/viewtopic.php?t=${seg(l.externalId)}">${h(l.title)}</a><br>by <a class="username" href="/memberlist.php?mode=viewprofile&amp;un=${seg(vendor?.handle ?? '')}">${h(vendor?.handle ?? '?')}</a> » ${formatDay(l.openDay, 'us', ctx.day)}</dt><dd class="posts">${replies} <dfn>Replies</dfn></dd><dd class="price">${h(price(ctx.market, l, ctx.day, 'suffix'))}</dd></dl></li>`;
+  return `<li class="row"><dl><dt><a class="topictitle" href="/viewtopic.php?t=${seg(l.externalId)}">${h(l.title)}</a><br>by <a class="username" href="/memberlist.php?mode=viewprofile&amp;un=${seg(vendor?.handle ?? '')}">${h(vendor?.handle ?? '?')}</a> » ${formatDay(l.openDay, 'us', ctx.day)}</dt><dd class="posts">${replies} <dfn>Replies</dfn></dd><dd class="price">${h(price(ctx.market, l, ctx.day))}</dd></dl></li>`;
 }
 
 function viewForum(ctx: RenderContext, base: string, title: string, listings: SimListing[]): Rendered | undefined {
@@ -80,7 +80,7 @@ function viewTopic(ctx: RenderContext, l: SimListing): Rendered | undefined {
   if (start === 0 && vendor) {
     posts.push(`<div class="post offer" id="p0"><div class="postprofile"><a class="username" href="/memberlist.php?mode=viewprofile&amp;un=${seg(vendor.handle)}">${h(vendor.handle)}</a><br>Vendor · rank ${vendor.level}</div>
 <h3>${h(l.title)}</h3><p class="author">» ${formatDay(l.openDay, 'us', ctx.day)}</p>
-<div class="content"><strong>Price:</strong> ${h(price(ctx.market, l, ctx.day, 'suffix'))} for ${h(formatQuantity(l.quantity, l.unit, l.dose))}<br>
+<div class="content"><strong>Price:</strong> ${h(price(ctx.market, l, ctx.day))} for ${h(formatQuantity(l.quantity, l.unit, l.dose))}<br>
 <strong>Shipping:</strong> ${h(countryName(l.shipsFrom))} → ${h(l.shipsTo.map(countryName).join(', '))}<br>
 <strong>Stock:</strong> ${stockOn(l, ctx.day)}<br><br>
 ${hBreaks(l.description)}</div>

@@ -33,7 +33,7 @@ function offsetNav(base: string, start: number, size: number, total: number): st
 function listItems(ctx: RenderContext, listings: SimListing[]): string {
   return listings.map((l) => {
     const vendor = ctx.view.account(l.accountId);
-    return `<li><a href="/l/${seg(l.externalId)}">${h(l.title)}</a> -- ${h(price(ctx.market, l, ctx.day, 'prefix'))} -- <a href="/profile/${seg(vendor?.handle ?? '')}">${h(vendor?.handle ?? '?')}</a> -- from ${h(l.shipsFrom)}</li>`;
+    return `<li><a href="/l/${seg(l.externalId)}">${h(l.title)}</a> -- ${h(price(ctx.market, l, ctx.day))} -- <a href="/profile/${seg(vendor?.handle ?? '')}">${h(vendor?.handle ?? '?')}</a> -- from ${h(l.shipsFrom)}</li>`;
   }).join('\n');
 }
 
@@ -75,7 +75,7 @@ function listingPage(ctx: RenderContext, l: SimListing): Rendered {
   for (const r of ratings) counts[polarity(r.feedback.rating)]++;
   const main = `<h2>${h(l.title)}</h2>
 <ul class="facts">
-<li><b>Price:</b> ${h(price(ctx.market, l, ctx.day, 'prefix'))}</li>
+<li><b>Price:</b> ${h(price(ctx.market, l, ctx.day))}</li>
 <li><b>Seller:</b> <a href="/profile/${seg(vendor?.handle ?? '')}">${h(vendor?.handle ?? '?')}</a></li>
 <li><b>Quantity:</b> ${h(formatQuantity(l.quantity, l.unit, l.dose))}</li>
 <li><b>Shipping from:</b> ${h(countryName(l.shipsFrom))}</li>

@@ -37,7 +37,7 @@ function productBlock(ctx: RenderContext, l: SimListing): string {
   const amount = displayAmount(ctx.market.currency, priceOn(l, ctx.day), ctx.day);
   return `<section class="product" itemscope itemtype="https://schema.org/Product">
 <h2 itemprop="name"><a href="/product/${seg(l.externalId)}">${h(l.title)}</a></h2>
-<div itemprop="offers" itemscope itemtype="https://schema.org/Offer"><span itemprop="price" content="${amount}">${h(price(ctx.market, l, ctx.day, 'symbol'))}</span><meta itemprop="priceCurrency" content="${ctx.market.currency}"></div>
+<div itemprop="offers" itemscope itemtype="https://schema.org/Offer"><span itemprop="price" content="${amount}">${h(price(ctx.market, l, ctx.day))}</span><meta itemprop="priceCurrency" content="${ctx.market.currency}"></div>
 <p class="qty">${h(formatQuantity(l.quantity, l.unit, l.dose))} · ships from ${h(countryName(l.shipsFrom))}</p>
 </section>`;
 }
@@ -68,7 +68,7 @@ function productPage(ctx: RenderContext, l: SimListing): Rendered {
   const main = `<main itemscope itemtype="https://schema.org/Product" class="product-page">
 <h2 itemprop="name">${h(l.title)}</h2>
 <div itemprop="offers" itemscope itemtype="https://schema.org/Offer">
-<p class="price"><span itemprop="price" content="${amount}">${h(price(ctx.market, l, ctx.day, 'symbol'))}</span><meta itemprop="priceCurrency" content="${ctx.market.currency}"></p>
+<p class="price"><span itemprop="price" content="${amount}">${h(price(ctx.market, l, ctx.day))}</span><meta itemprop="priceCurrency" content="${ctx.market.currency}"></p>
 <link itemprop="availability" href="https://schema.org/${stock > 0 ? 'InStock' : 'OutOfStock'}"><p class="stock">${stock > 0 ? `Only ${stock} left` : 'Currently unavailable'}</p>
 </div>
 <p class="seller">Seller: <a href="/about?vendor=${seg(vendor?.handle ?? '')}">${h(vendor?.handle ?? '?')}</a></p>

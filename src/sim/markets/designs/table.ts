@@ -45,7 +45,7 @@ function pager(base: string, current: number, pages: number): string {
 function listingTable(ctx: RenderContext, listings: SimListing[]): string {
   const rows = listings.map((l) => {
     const vendor = ctx.view.account(l.accountId);
-    return `<tr class="product"><td><a href="/p/${seg(l.externalId)}">${h(l.title)}</a></td><td class="price">${h(price(ctx.market, l, ctx.day, 'suffix'))}</td><td><a href="/vendor/${seg(vendor?.handle ?? '')}">${h(vendor?.handle ?? '?')}</a> (${vendor?.level ?? 0})</td><td>${h(countryName(l.shipsFrom))}</td></tr>`;
+    return `<tr class="product"><td><a href="/p/${seg(l.externalId)}">${h(l.title)}</a></td><td class="price">${h(price(ctx.market, l, ctx.day))}</td><td><a href="/vendor/${seg(vendor?.handle ?? '')}">${h(vendor?.handle ?? '?')}</a> (${vendor?.level ?? 0})</td><td>${h(countryName(l.shipsFrom))}</td></tr>`;
   });
   return `<table class="listings">
 <tr><th>Item</th><th>Price</th><th>Vendor</th><th>Ships from</th></tr>
@@ -85,7 +85,7 @@ function listingPage(ctx: RenderContext, l: SimListing): Rendered {
   const main = `<h1 class="title">${h(l.title)}</h1>
 <table class="details">
 <tr><th>Vendor</th><td><a href="/vendor/${seg(vendor?.handle ?? '')}">${h(vendor?.handle ?? '?')}</a> (level ${vendor?.level ?? 0})</td></tr>
-<tr><th>Price</th><td class="price">${h(price(ctx.market, l, ctx.day, 'suffix'))}</td></tr>
+<tr><th>Price</th><td class="price">${h(price(ctx.market, l, ctx.day))}</td></tr>
 <tr><th>Quantity</th><td>${h(formatQuantity(l.quantity, l.unit, l.dose))}</td></tr>
 <tr><th>Ships from</th><td>${h(countryName(l.shipsFrom))}</td></tr>
 <tr><th>Ships to</th><td>${h(l.shipsTo.map(countryName).join(', '))}</td></tr>
