@@ -19,3 +19,5 @@ export type { ScanText } from './text.ts';
 export { uniqueSelectors } from './unique.ts';
 export { normalizeSelector, SELECTOR_KINDS } from '../../domain/index.ts';
 export type { Selector, SelectorKind, SelectorOf } from '../../domain/index.ts';
+export { scoreSelectorExtraction, formatSelectorScore } from './evaluate.ts';
+export type { LabelledExample, KindScore, SelectorScore } from './evaluate.ts';
