@@ -190,7 +190,7 @@ create table selector_sightings (
   source text not null check (source in ('profile','listing','feedback','message','dump','import','manual')),
   capture_id integer references captures(id),
   observed_at timestamptz not null,
-  unique (selector_id, vendor_id, listing_id, source, capture_id)
+  unique nulls not distinct (selector_id, vendor_id, listing_id, source, capture_id)
 );
 create index selector_sightings_vendor on selector_sightings (vendor_id);
 
