@@ -229,6 +229,33 @@ export interface SchemaMigrationsTable {
   applied_at: DefaultedTimestamp;
 }
 
+// --- server (migration 0500): sessions and API tokens ---
+export interface SessionsTable {
+  id: Generated<number>;
+  /** SHA-256 of the cookie secret; the secret itself is never stored. */
+  token_hash: string;
+  user_id: number;
+  created_at: DefaultedTimestamp;
+  expires_at: Timestamp;
+  last_seen: DefaultedTimestamp;
+  ip: ColumnType<string, string | undefined, string>;
+}
+
+export interface ApiTokensTable {
+  id: Generated<number>;
+  agency_id: number;
+  user_id: number | null;
+  name: string;
+  token_hash: string;
+  role: Role;
+  scopes: ColumnType<string[], string[] | undefined, string[]>;
+  created_at: DefaultedTimestamp;
+  expires_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+  last_used: Timestamp | null;
+}
+// --- end server ---
+
 /** The whole schema as kysely sees it. Stages add their tables here when they add migrations. */
 export interface Database {
   agencies: AgenciesTable;
@@ -249,6 +276,8 @@ export interface Database {
   cases: CasesTable;
   audit_log: AuditLogTable;
   schema_migrations: SchemaMigrationsTable;
+  sessions: SessionsTable; // server (0500)
+  api_tokens: ApiTokensTable; // server (0500)
 }
 
 export type Agency = Selectable<AgenciesTable>;
@@ -269,3 +298,228 @@ export type NewFeedback = Insertable<FeedbackTable>;
 export type Link = Selectable<LinksTable>;
 export type LinkUpdate = Updateable<LinksTable>;
 export type Case = Selectable<CasesTable>;
+
+// --- link (migration 0300, issue 7) --------------------------------------------------------------------------
+export type LinkRuling = 'must' | 'cannot';
+export type LinkDecisionOrigin = 'confirm' | 'reject' | 'split' | 'merge';
+
+export interface LinkDecisionsTable extends Owned {
+  id: Generated<number>;
+  vendor_a: number;
+  vendor_b: number;
+  ruling: LinkRuling;
+  origin: LinkDecisionOrigin;
+  link_id: number | null;
+  decided_by: number | null;
+  actor: string;
+  reason: ColumnType<string, string | undefined, string>;
+  decided_at: DefaultedTimestamp;
+}
+
+export interface LinkRunsTable {
+  id: Generated<number>;
+  agency_id: number;
+  model_version: string;
+  started_at: Timestamp;
+  finished_at: Timestamp;
+  stats: ColumnType<Record<string, unknown>, string | undefined, string>;
+}
+
+export interface VendorPostsTable extends Owned {
+  id: Generated<number>;
+  vendor_id: number;
+  posted_at: Timestamp;
+  body: string;
+  capture_id: number | null;
+  adapter: string | null;
+}
+
+export interface Database {
+  link_decisions: LinkDecisionsTable;
+  link_runs: LinkRunsTable;
+  vendor_posts: VendorPostsTable;
+}
+// --- end link ------------------------------------------------------------------------------------------------
+
+// --- collect / evidence (migrations 0100–0102, issue 5) ------------------------------------------------------
+export type EvidenceRecordType = 'warcinfo' | 'request' | 'response' | 'metadata' | 'resource';
+
+export interface EvidenceLogTable {
+  id: ColumnType<number, never, never>;
+  at: Timestamp;
+  record_id: string;
+  record_type: EvidenceRecordType;
+  target_uri: string | null;
+  warc_file: string;
+  warc_offset: ColumnType<number, number, never>;
+  warc_length: ColumnType<number, number, never>;
+  block_sha256: string;
+  payload_sha256: string | null;
+  job_id: string | null;
+  capture_id: number | null;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface CaseEvidenceTable {
+  case_id: number;
+  capture_id: number;
+  added_at: DefaultedTimestamp;
+}
+
+export interface CrawlMarketsTable {
+  market_id: number;
+  start_urls: string[];
+  allowed_hosts: string[];
+  login_path: string | null;
+  login_fields: ColumnType<Record<string, string> | null, string | null, string | null>;
+  skip_patterns: ColumnType<string[], string[] | undefined, string[]>;
+  delay_ms: ColumnType<number, number | undefined, number>;
+  concurrency: ColumnType<number, number | undefined, number>;
+  max_pages: ColumnType<number, number | undefined, number>;
+  max_depth: ColumnType<number, number | undefined, number>;
+  recrawl_minutes: number | null;
+  next_crawl_at: Timestamp | null;
+  paused_reason: string | null;
+  enabled: ColumnType<boolean, boolean | undefined, boolean>;
+  updated_at: DefaultedTimestamp;
+}
+
+export interface CrawlAccountsTable {
+  id: Generated<number>;
+  market_id: number;
+  username: string;
+  password: string;
+  proxy_username: string;
+  cookies: ColumnType<Record<string, string>, string | undefined, string>;
+  status: ColumnType<'active' | 'locked' | 'disabled', 'active' | 'locked' | 'disabled' | undefined, 'active' | 'locked' | 'disabled'>;
+  last_login_at: Timestamp | null;
+}
+
+export type CrawlJobStatus = 'running' | 'paused' | 'done' | 'failed';
+
+export interface CrawlJobsTable {
+  id: string;
+  market_id: number;
+  account_id: number | null;
+  case_id: number | null;
+  status: ColumnType<CrawlJobStatus, CrawlJobStatus | undefined, CrawlJobStatus>;
+  started_at: DefaultedTimestamp;
+  finished_at: Timestamp | null;
+  stats: ColumnType<Record<string, unknown>, string | undefined, string>;
+}
+
+export type FrontierState = 'queued' | 'claimed' | 'done' | 'failed';
+
+export interface CrawlFrontierTable {
+  id: Generated<number>;
+  job_id: string;
+  url: string;
+  depth: ColumnType<number, number | undefined, number>;
+  state: ColumnType<FrontierState, FrontierState | undefined, FrontierState>;
+  attempts: ColumnType<number, number | undefined, number>;
+  not_before: DefaultedTimestamp;
+  claimed_by: string | null;
+  lease_until: Timestamp | null;
+  capture_id: number | null;
+  http_status: number | null;
+  error: string | null;
+}
+
+export type CaptchaStatus = 'pending' | 'solved' | 'used' | 'expired';
+
+export interface CrawlCaptchasTable {
+  id: Generated<number>;
+  market_id: number;
+  account_id: number | null;
+  job_id: string | null;
+  image: Buffer;
+  image_type: string;
+  image_sha256: string;
+  capture_id: number | null;
+  form: ColumnType<Record<string, unknown>, string, string>;
+  status: ColumnType<CaptchaStatus, CaptchaStatus | undefined, CaptchaStatus>;
+  answer: string | null;
+  solved_by: string | null;
+  created_at: DefaultedTimestamp;
+  solved_at: Timestamp | null;
+}
+
+export interface MessagesTable extends Owned {
+  id: Generated<number>;
+  market_id: number;
+  external_id: string;
+  vendor_id: number | null;
+  sender: string | null;
+  recipient: string | null;
+  thread: string | null;
+  sent_at: Timestamp | null;
+  body: ColumnType<string, string | undefined, string>;
+  reply_to: string | null;
+  capture_id: number | null;
+}
+
+export interface OrdersTable extends Owned {
+  id: Generated<number>;
+  market_id: number;
+  external_id: string;
+  listing_id: number | null;
+  vendor_id: number | null;
+  buyer: string | null;
+  buyer_country: string | null;
+  quantity: Numeric | null;
+  price: Numeric | null;
+  currency: string | null;
+  ordered_at: Timestamp | null;
+  status: string | null;
+  capture_id: number | null;
+}
+
+export interface ImportCheckpointsTable {
+  id: Generated<number>;
+  kind: 'telegram' | 'dump' | 'csv';
+  file_sha256: string;
+  target: ColumnType<string, string | undefined, string>;
+  capture_id: number | null;
+  position: ColumnType<number, number | undefined, number>;
+  rows: ColumnType<number, number | undefined, number>;
+  state: ColumnType<'running' | 'done' | 'failed', 'running' | 'done' | 'failed' | undefined, 'running' | 'done' | 'failed'>;
+  error: string | null;
+  updated_at: DefaultedTimestamp;
+}
+
+export interface Database {
+  evidence_log: EvidenceLogTable;
+  case_evidence: CaseEvidenceTable;
+  crawl_markets: CrawlMarketsTable;
+  crawl_accounts: CrawlAccountsTable;
+  crawl_jobs: CrawlJobsTable;
+  crawl_frontier: CrawlFrontierTable;
+  crawl_captchas: CrawlCaptchasTable;
+  messages: MessagesTable;
+  orders: OrdersTable;
+  import_checkpoints: ImportCheckpointsTable;
+}
+// --- end collect / evidence ----------------------------------------------------------------------------------
+
+// --- extract (migration 0200) ---------------------------------------------------------------------------------
+export interface FxRatesTable {
+  day: ColumnType<string, string, string>;
+  currency: string;
+  usd: number;
+}
+
+export interface CaptureParsesTable {
+  capture_id: number;
+  adapter: string;
+  page_type: string;
+  ok: boolean;
+  errors: ColumnType<unknown, string | undefined, string>;
+  parsed_at: DefaultedTimestamp;
+}
+
+export interface Database {
+  fx_rates: FxRatesTable;
+  capture_parses: CaptureParsesTable;
+}
+// --- end extract ----------------------------------------------------------------------------------------------

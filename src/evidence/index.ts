@@ -1,0 +1,24 @@
+/** Evidence: WARC 1.1 files (one gzip member per record), the hash-chained evidence log, verification and export. */
+export { base32, warcDigest, parseWarcDigest, sha256Hex } from './digest.ts';
+export {
+  serializeRecord,
+  parseHeaderText,
+  httpPayload,
+  newRecordId,
+  type WarcRecordInput,
+  type WarcRecordType,
+  type ParsedHeader,
+} from './warc/record.ts';
+export { WarcWriter, type WarcWriterOptions, type WrittenRecord } from './warc/writer.ts';
+export { inspectRecord, readWarcFile, readRecordAt, type InspectedRecord, type ReadRecord } from './warc/reader.ts';
+export { appendEvidence, evidenceChainHead, evidenceEntryHash, EVIDENCE_GENESIS, type EvidenceEntryFields } from './log.ts';
+export {
+  EvidenceRecorder,
+  type EvidenceRecorderOptions,
+  type HttpExchange,
+  type ExchangeContext,
+  type RecordedCapture,
+} from './recorder.ts';
+export { verifyEvidence, type VerifyOptions, type VerifyProblem, type VerifyReport, type ProblemKind } from './verify.ts';
+export { exportEvidence, type ExportSelection, type ExportManifest, type ExportedRecord } from './export.ts';
+export { DEFAULT_EVIDENCE_DIR, resolveEvidenceDir } from './config.ts';

@@ -1,0 +1,181 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../store/index.ts';
+import type { Tlp } from '../domain/tlp.ts';
+import { appendEvidence } from './log.ts';
+import { newRecordId } from './warc/record.ts';
+import { WarcWriter, type WarcWriterOptions, type WrittenRecord } from './warc/writer.ts';
+
+/** One HTTP exchange as it went over the wire. */
+export interface HttpExchange {
+  url: string;
+  /** Raw request bytes as sent (request line, headers, body). */
+  request: Buffer;
+  /** Raw response bytes as received (status line, headers, body as transferred). */
+  response: Buffer;
+  /** SHA-256 (hex) of the entity body after transfer decoding. */
+  payloadSha256: string;
+  payloadSize: number;
+  httpStatus: number;
+  contentType: string | null;
+  fetchedAt: Date;
+}
+
+/** Who fetched it and how: written to the metadata record and the captures row. */
+export interface ExchangeContext {
+  agencyId: number;
+  tlp?: Tlp;
+  marketId: number | null;
+  jobId?: string;
+  account?: string;
+  /** The proxy as used, without its password (e.g. "socks5h://market-7@127.0.0.1:9050"). */
+  proxy?: string;
+  /** More metadata fields (name: value). */
+  meta?: Record<string, string>;
+}
+
+export interface RecordedCapture {
+  captureId: number;
+  records: WrittenRecord[];
+  response: WrittenRecord;
+}
+
+export interface EvidenceRecorderOptions extends WarcWriterOptions {}
+
+/**
+ * Turns fetched exchanges and imported files into evidence: WARC records (request, response, metadata / resource),
+ * a `captures` row and hash-chained evidence-log entries, the database part in one transaction.
+ */
+export class EvidenceRecorder {
+  readonly writer: WarcWriter;
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>, options: EvidenceRecorderOptions) {
+    this.#db = db;
+    this.writer = new WarcWriter(options);
+  }
+
+  /**
+   * Writes one exchange. `inTransaction` runs in the same database transaction as the capture row and the log
+   * entries (the crawler marks its frontier entry done there, so a capture is recorded exactly once).
+   */
+  async recordExchange(
+    exchange: HttpExchange,
+    context: ExchangeContext,
+    inTransaction?: (trx: Transaction<Database>, captureId: number) => Promise<void>,
+  ): Promise<RecordedCapture> {
+    const responseId = newRecordId();
+    const meta: Record<string, string> = {
+      'via-proxy': context.proxy ?? '',
+      'crawl-job': context.jobId ?? '',
+      account: context.account ?? '',
+      'fetched-at': exchange.fetchedAt.toISOString(),
+      ...context.meta,
+    };
+    const metaBlock = Object.entries(meta)
+      .filter(([, v]) => v !== '')
+      .map(([k, v]) => `${k}: ${v.replace(/[\r\n]+/g, ' ')}\r\n`)
+      .join('');
+    const written = await this.writer.write([
+      {
+        type: 'response',
+        recordId: responseId,
+        targetUri: exchange.url,
+        date: exchange.fetchedAt,
+        block: exchange.response,
+        contentType: 'application/http;msgtype=response',
+        payloadSha256: exchange.payloadSha256,
+      },
+      {
+        type: 'request',
+        targetUri: exchange.url,
+        date: exchange.fetchedAt,
+        block: exchange.request,
+        contentType: 'application/http;msgtype=request',
+        concurrentTo: [responseId],
+      },
+      {
+        type: 'metadata',
+        targetUri: exchange.url,
+        date: exchange.fetchedAt,
+        block: Buffer.from(metaBlock),
+        contentType: 'application/warc-fields',
+        concurrentTo: [responseId],
+      },
+    ]);
+    const response = written.find((r) => r.recordId === responseId) as WrittenRecord;
+    const captureId = await this.#db.transaction().execute(async (trx) => {
+      const row = await trx
+        .insertInto('captures')
+        .values({
+          agency_id: context.agencyId,
+          tlp: context.tlp,
+          kind: 'http',
+          market_id: context.marketId,
+          url: exchange.url,
+          http_status: exchange.httpStatus,
+          content_type: exchange.contentType,
+          warc_file: response.file,
+          warc_offset: response.offset,
+          warc_length: response.length,
+          warc_record_id: response.recordId,
+          payload_sha256: exchange.payloadSha256,
+          block_sha256: response.blockSha256,
+          payload_size: exchange.payloadSize,
+          fetched_at: exchange.fetchedAt,
+          job_id: context.jobId ?? null,
+          account: context.account ?? null,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await appendEvidence(trx, written, { jobId: context.jobId, captureId: row.id });
+      if (inTransaction) await inTransaction(trx, row.id);
+      return row.id;
+    });
+    return { captureId, records: written, response };
+  }
+
+  /** Preserves a whole file (an import source) as one WARC resource record, streaming, with a captures row. */
+  async recordFile(
+    file: string,
+    context: { agencyId: number; tlp?: Tlp; marketId: number | null; targetUri: string; contentType?: string; jobId?: string; account?: string },
+  ): Promise<RecordedCapture> {
+    const fetchedAt = new Date();
+    const written = await this.writer.writeFileResource(file, {
+      targetUri: context.targetUri,
+      contentType: context.contentType,
+      date: fetchedAt,
+    });
+    const resource = written.at(-1) as WrittenRecord;
+    const captureId = await this.#db.transaction().execute(async (trx) => {
+      const row = await trx
+        .insertInto('captures')
+        .values({
+          agency_id: context.agencyId,
+          tlp: context.tlp,
+          kind: 'import',
+          market_id: context.marketId,
+          url: context.targetUri,
+          content_type: context.contentType ?? null,
+          warc_file: resource.file,
+          warc_offset: resource.offset,
+          warc_length: resource.length,
+          warc_record_id: resource.recordId,
+          payload_sha256: resource.blockSha256,
+          block_sha256: resource.blockSha256,
+          payload_size: resource.blockSize,
+          fetched_at: fetchedAt,
+          job_id: context.jobId ?? null,
+          account: context.account ?? null,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await appendEvidence(trx, written, { jobId: context.jobId, captureId: row.id });
+      return row.id;
+    });
+    return { captureId, records: written, response: resource };
+  }
+
+  close(): Promise<void> {
+    return this.writer.close();
+  }
+}

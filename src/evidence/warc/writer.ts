@@ -1,0 +1,230 @@
+import { createReadStream, mkdirSync, openSync, closeSync, writeSync, fsyncSync, fstatSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { gzipSync, createGzip } from 'node:zlib';
+import { RECORD_TRAILER, newRecordId, serializeRecord, warcDate, type WarcRecordInput, type WarcRecordType } from './record.ts';
+import { warcDigest } from '../digest.ts';
+
+export interface WarcWriterOptions {
+  /** Directory of the WARC files (created if missing). */
+  dir: string;
+  /** File name prefix (default "darkpatrol"). */
+  prefix?: string;
+  /** Start a new file once the current one reaches this size (default 256 MiB). */
+  maxFileBytes?: number;
+  /** fsync after each batch, so a logged record is on disk before the log says so (default true). */
+  fsync?: boolean;
+  /** Fields of each file's warcinfo record (software, operator, job…). */
+  info?: Record<string, string>;
+}
+
+/** Where a record landed: enough to find, re-read and verify it. */
+export interface WrittenRecord {
+  recordId: string;
+  type: WarcRecordType;
+  targetUri?: string;
+  date: Date;
+  /** File name relative to the WARC directory. */
+  file: string;
+  /** Byte offset of the record's gzip member in the file, and the member's length. */
+  offset: number;
+  length: number;
+  blockSha256: string;
+  payloadSha256: string | null;
+  /** Uncompressed block size. */
+  blockSize: number;
+}
+
+/**
+ * Appends WARC 1.1 records, one gzip member per record, to size-rotated files. Each file starts with a warcinfo
+ * record. Files are never reopened for append: a new writer always starts a new file, so a crash can at worst
+ * leave a truncated tail in a file nobody writes to again.
+ */
+export class WarcWriter {
+  readonly dir: string;
+  readonly #prefix: string;
+  readonly #maxFileBytes: number;
+  readonly #fsync: boolean;
+  readonly #info: Record<string, string>;
+  #fd: number | undefined;
+  #file = '';
+  #size = 0;
+  #seq = 0;
+  #queue: Promise<unknown> = Promise.resolve();
+  /** Records written as a side effect (warcinfo at each file start), to be logged with the next batch. */
+  #pendingInfo: WrittenRecord[] = [];
+
+  constructor(options: WarcWriterOptions) {
+    this.dir = path.resolve(options.dir);
+    this.#prefix = options.prefix ?? 'darkpatrol';
+    this.#maxFileBytes = options.maxFileBytes ?? 256 * 1024 * 1024;
+    this.#fsync = options.fsync ?? true;
+    this.#info = options.info ?? {};
+    mkdirSync(this.dir, { recursive: true });
+  }
+
+  /** The current file's name (empty before the first write). */
+  get currentFile(): string {
+    return this.#file;
+  }
+
+  #serial<T>(fn: () => Promise<T> | T): Promise<T> {
+    const next = this.#queue.then(fn, fn);
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+
+  #openNew(): void {
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    const stamp = new Date().toISOString().replace(/[-:TZ.]/g, '').slice(0, 17);
+    this.#seq++;
+    this.#file = `${this.#prefix}-${stamp}-${process.pid}-${String(this.#seq).padStart(5, '0')}-${randomBytes(3).toString('hex')}.warc.gz`;
+    this.#fd = openSync(path.join(this.dir, this.#file), 'wx');
+    this.#size = 0;
+    const info = Object.entries({
+      software: 'DarkPatrol 0.1.0',
+      format: 'WARC File Format 1.1',
+      conformsTo: 'https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/',
+      hostname: hostname(),
+      ...this.#info,
+    })
+      .map(([k, v]) => `${k}: ${v.replace(/[\r\n]+/g, ' ')}\r\n`)
+      .join('');
+    const written = this.#append({
+      type: 'warcinfo',
+      block: Buffer.from(info),
+      contentType: 'application/warc-fields',
+      extraHeaders: { 'WARC-Filename': this.#file },
+    });
+    this.#pendingInfo.push(written);
+  }
+
+  #append(input: WarcRecordInput): WrittenRecord {
+    const rec = serializeRecord(input);
+    const member = gzipSync(Buffer.concat([rec.header, rec.block, RECORD_TRAILER]));
+    const offset = this.#size;
+    writeSync(this.#fd as number, member, 0, member.length, offset);
+    this.#size += member.length;
+    return {
+      recordId: rec.recordId,
+      type: rec.type,
+      targetUri: rec.targetUri,
+      date: rec.date,
+      file: this.#file,
+      offset,
+      length: member.length,
+      blockSha256: rec.blockSha256,
+      payloadSha256: rec.payloadSha256,
+      blockSize: rec.block.length,
+    };
+  }
+
+  #ensureFile(incoming: number): void {
+    if (this.#fd === undefined || (this.#size > 0 && this.#size + incoming > this.#maxFileBytes)) this.#openNew();
+  }
+
+  /**
+   * Writes records in order into one file (rotation happens between batches, never inside one) and returns where
+   * each landed. Any warcinfo record the writer had to start a file with comes first in the result.
+   */
+  write(records: WarcRecordInput[]): Promise<WrittenRecord[]> {
+    return this.#serial(() => {
+      const estimate = records.reduce((n, r) => n + r.block.length, 0);
+      this.#ensureFile(estimate);
+      const out = records.map((r) => this.#append(r));
+      if (this.#fsync) fsyncSync(this.#fd as number);
+      const info = this.#pendingInfo;
+      this.#pendingInfo = [];
+      return [...info, ...out];
+    });
+  }
+
+  /**
+   * Streams a file of any size into one `resource` record (two passes: hash, then gzip) with bounded memory.
+   * Returns any warcinfo record first, then the resource record.
+   */
+  writeFileResource(
+    file: string,
+    options: { targetUri: string; contentType?: string; date?: Date; extraHeaders?: Record<string, string> },
+  ): Promise<WrittenRecord[]> {
+    return this.#serial(async () => {
+      const hash = createHash('sha256');
+      let size = 0;
+      for await (const chunk of createReadStream(file)) {
+        hash.update(chunk as Buffer);
+        size += (chunk as Buffer).length;
+      }
+      const sha = hash.digest('hex');
+      this.#ensureFile(size);
+      const recordId = newRecordId();
+      const date = options.date ?? new Date();
+      const fields: Array<[string, string]> = [
+        ['WARC-Type', 'resource'],
+        ['WARC-Record-ID', recordId],
+        ['WARC-Date', warcDate(date)],
+        ['WARC-Target-URI', options.targetUri],
+        ...Object.entries(options.extraHeaders ?? {}),
+        ['WARC-Block-Digest', warcDigest(sha)],
+        ['WARC-Payload-Digest', warcDigest(sha)],
+        ['Content-Type', options.contentType ?? 'application/octet-stream'],
+        ['Content-Length', String(size)],
+      ];
+      for (const [k, v] of fields) if (/[\r\n]/.test(v)) throw new Error(`WARC field ${k} must not contain a line break`);
+      const header = `WARC/1.1\r\n${fields.map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`;
+      const offset = this.#size;
+      const fd = this.#fd as number;
+      let pos = offset;
+      const gzip = createGzip();
+      const done = (async () => {
+        for await (const chunk of gzip) {
+          const b = chunk as Buffer;
+          writeSync(fd, b, 0, b.length, pos);
+          pos += b.length;
+        }
+      })();
+      const push = (b: Buffer) =>
+        new Promise<void>((resolve, reject) => gzip.write(b, (err) => (err ? reject(err) : resolve())));
+      await push(Buffer.from(header));
+      let copied = 0;
+      for await (const chunk of createReadStream(file)) {
+        copied += (chunk as Buffer).length;
+        await push(chunk as Buffer);
+      }
+      if (copied !== size) throw new Error(`${file} changed while it was being preserved (${size} then ${copied} bytes)`);
+      gzip.end(RECORD_TRAILER);
+      await done;
+      this.#size = pos;
+      if (this.#fsync) fsyncSync(fd);
+      const info = this.#pendingInfo;
+      this.#pendingInfo = [];
+      return [
+        ...info,
+        {
+          recordId,
+          type: 'resource' as const,
+          targetUri: options.targetUri,
+          date,
+          file: this.#file,
+          offset,
+          length: pos - offset,
+          blockSha256: sha,
+          payloadSha256: sha,
+          blockSize: size,
+        },
+      ];
+    });
+  }
+
+  /** Bytes in the current file (for tests and rotation checks). */
+  get currentSize(): number {
+    return this.#fd === undefined ? 0 : fstatSync(this.#fd).size;
+  }
+
+  async close(): Promise<void> {
+    await this.#serial(() => {
+      if (this.#fd !== undefined) closeSync(this.#fd);
+      this.#fd = undefined;
+    });
+  }
+}
