@@ -6,8 +6,8 @@
 import type { ScanContext } from './scan-context.ts';
 import { normalizeSelector } from '../../domain/index.ts';
 
-const AT = String.raw`(?:@|[^\S\n]{0,2}[\[({<][^\S\n]{0,2}(?:at|AT|At)[^\S\n]{0,2}[\])}>][^\S\n]{0,2})`;
-const DOT = String.raw`(?:\.|[^\S\n]{0,2}[\[({<][^\S\n]{0,2}(?:dot|DOT|Dot)[^\S\n]{0,2}[\])}>][^\S\n]{0,2})`;
+const AT = String.raw`(?:@|＠|[^\S\n]{0,2}[\[({<][^\S\n]{0,2}(?:at|AT|At|@)[^\S\n]{0,2}[\])}>][^\S\n]{0,2})`;
+const DOT = String.raw`(?:\.|[^\S\n]{0,2}[\[({<][^\S\n]{0,2}(?:dot|DOT|Dot|\.)[^\S\n]{0,2}[\])}>][^\S\n]{0,2})`;
 const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
 const EMAIL_CANDIDATE = new RegExp(
   String.raw`(?<![A-Za-z0-9._%+\-/])(xmpp:)?([A-Za-z0-9_%+\-](?:[A-Za-z0-9._%+\-]{0,62}[A-Za-z0-9_%+\-])?)${AT}(${LABEL}(?:${DOT}${LABEL}){1,6})(?![A-Za-z0-9_\-]|\.[A-Za-z0-9])`,
@@ -69,7 +69,7 @@ export function scanEmails(ctx: ScanContext): void {
     const rawDomain = m[3] as string;
     const domain = rawDomain.replace(new RegExp(DOT, 'g'), '.');
     if (!validateEmailParts(local, domain)) return;
-    const obfuscated = !m[0].includes('@') || domain !== rawDomain;
+    const obfuscated = !/[^\s[({<]@[^\s\])}>]/.test(m[0]) || domain !== rawDomain;
     const address = `${local}@${domain}`;
     const start = m.index;
     const end = m.index + m[0].length;
