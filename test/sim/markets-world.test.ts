@@ -86,6 +86,9 @@ describe('markets on a generated world', () => {
     const other = await startSim({ seed: 2, scale: 'tiny', faults: false, rateLimit: false, portBase: 0 });
     try {
       expect(readFileSync(path.join(`${out}-b`, 'truth.json'))).toEqual(readFileSync(path.join(out, 'truth.json')));
+      // every output file (Telegram exports, seized dump, truth) has the same SHA-256 in both runs
+      expect(sim.outputs!.files.length).toBeGreaterThan(3);
+      expect(again.outputs!.files).toEqual(sim.outputs!.files);
       for (const s of [again, other]) s.setDay(sim.day);
       const pageOf = async (s: SimHandle, i: number) => {
         const market = s.markets[i]!;

@@ -212,6 +212,19 @@ describe('market servers (one per design)', () => {
     }
   });
 
+  it('answers hostile URLs and bodies with 4xx, never a server error', async () => {
+    for (const market of sim.markets) {
+      const { client } = await login(sim, market);
+      for (const p of ['/p/%E0%A4%A', '/item/%', '/l/%zz/ratings', '/product/%ff%fe', '/../../etc/passwd', '/viewtopic.php?t=%', `/${'a'.repeat(5000)}`, '/?page=-1', '/?page=99999999999', '/listings?start=1e9']) {
+        const res = await client.get(p);
+        expect(res.status, `${market.slug} ${p}`).toBeGreaterThanOrEqual(200);
+        expect(res.status, `${market.slug} ${p}`).toBeLessThan(500);
+      }
+      const huge = await client.post(market.loginPath, { x: 'y'.repeat(20_000) });
+      expect(huge.status).toBe(413);
+    }
+  });
+
   it('keeps the CAPTCHA answer behind the env-guarded in-process hook', async () => {
     const market = sim.markets[0]!;
     const form = parseLoginForm((await new Client(market.port).get(market.loginPath)).body, market);

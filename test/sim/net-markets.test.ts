@@ -62,6 +62,10 @@ describe('markets through the SOCKS5 proxy with real curl', () => {
     const wrong = await curl(['--socks5-hostname', `${sim.proxy.host}:${sim.proxy.port}`, '--proxy-user', 'x:wrong', sim.markets[0]!.url]);
     expect(wrong.code).not.toBe(0);
     expect(wrong.stdout).toBe('');
+    // socks5 without "-hostname" resolves names locally: an onion never resolves, as with real Tor
+    const local = await curl(['--socks5', `${sim.proxy.host}:${sim.proxy.port}`, '--proxy-user', `x:${sim.proxy.password}`, sim.markets[0]!.url]);
+    expect(local.code).not.toBe(0);
+    expect(local.stdout).toBe('');
   });
 
   it('makes a seized market show its banner and an exit-scammed one unreachable, as the clock advances', async () => {

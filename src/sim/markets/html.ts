@@ -37,3 +37,12 @@ export function page({ title, head = '', body, bodyClass }: PageOptions): string
   const cls = bodyClass ? ` class="${h(bodyClass)}"` : '';
   return `<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>${h(title)}</title>\n${head}</head>\n<body${cls}>\n${body}\n</body>\n</html>\n`;
 }
+
+/** decodeURIComponent that answers "" for malformed escapes (hostile URLs must give 404, not an error). */
+export function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return '';
+  }
+}

@@ -3,7 +3,7 @@
 // the PGP key in a <pre> with entities inside words.
 import type { SimAccount, SimDay, SimListing, SimMarket } from '../../world/index.ts';
 import { countryName, formatDay, formatQuantity, maskBuyer } from '../format.ts';
-import { h, hBreaks, page, seg } from '../html.ts';
+import { h, hBreaks, page, safeDecode, seg } from '../html.ts';
 import { renderPgpBlock } from '../pgp-block.ts';
 import { stockOn, type ShownFeedback } from '../view.ts';
 import { CATEGORY_LABELS, asCategory, price, serverTime, stars } from './common.ts';
@@ -163,18 +163,18 @@ ${error ? `<div class="alert">${h(error)}</div>` : ''}
     if (path === '/' || path === '/browse') return grid(ctx, '/browse', 'Latest products', view.listings(day));
     let m = /^\/c\/([^/]+)$/.exec(path);
     if (m) {
-      const cat = asCategory(decodeURIComponent(m[1] ?? ''));
+      const cat = asCategory(safeDecode(m[1] ?? ''));
       return cat ? grid(ctx, `/c/${cat}`, CATEGORY_LABELS[cat], view.listings(day, cat)) : undefined;
     }
     m = /^\/item\/([^/]+)(\/reviews)?$/.exec(path);
     if (m) {
-      const l = view.listing(decodeURIComponent(m[1] ?? ''), day);
+      const l = view.listing(safeDecode(m[1] ?? ''), day);
       if (!l) return undefined;
       return m[2] ? reviewsPage(ctx, l.title, `/item/${seg(l.externalId)}/reviews`, view.listingFeedback(l.id, day), false) : itemPage(ctx, l);
     }
     m = /^\/u\/([^/]+)(\/reviews)?$/.exec(path);
     if (m) {
-      const v = view.vendorByHandle(decodeURIComponent(m[1] ?? ''), day);
+      const v = view.vendorByHandle(safeDecode(m[1] ?? ''), day);
       if (!v) return undefined;
       return m[2] ? reviewsPage(ctx, v.handle, `/u/${seg(v.handle)}/reviews`, view.vendorFeedback(v.id, day), true) : userPage(ctx, v);
     }

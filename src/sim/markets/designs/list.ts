@@ -3,7 +3,7 @@
 // ratings, the PGP key in a <textarea> with the blank line after the armor header missing.
 import type { SimAccount, SimDay, SimListing, SimMarket } from '../../world/index.ts';
 import { countryName, formatDay, formatQuantity, maskBuyer } from '../format.ts';
-import { h, hBreaks, page, seg } from '../html.ts';
+import { h, hBreaks, page, safeDecode, seg } from '../html.ts';
 import { renderPgpBlock } from '../pgp-block.ts';
 import { stockOn, type ShownFeedback } from '../view.ts';
 import { CATEGORY_LABELS, asCategory, intParam, polarity, price, serverTime } from './common.ts';
@@ -134,13 +134,13 @@ ${error ? `<p><b>${h(error)}</b></p>` : ''}
     }
     let m = /^\/l\/([^/]+)(\/ratings)?$/.exec(path);
     if (m) {
-      const l = view.listing(decodeURIComponent(m[1] ?? ''), day);
+      const l = view.listing(safeDecode(m[1] ?? ''), day);
       if (!l) return undefined;
       return m[2] ? ratingsPage(ctx, l.title, `/l/${seg(l.externalId)}/ratings`, view.listingFeedback(l.id, day), false) : listingPage(ctx, l);
     }
     m = /^\/profile\/([^/]+)(\/ratings)?$/.exec(path);
     if (m) {
-      const v = view.vendorByHandle(decodeURIComponent(m[1] ?? ''), day);
+      const v = view.vendorByHandle(safeDecode(m[1] ?? ''), day);
       if (!v) return undefined;
       return m[2] ? ratingsPage(ctx, v.handle, `/profile/${seg(v.handle)}/ratings`, view.vendorFeedback(v.id, day), true) : profilePage(ctx, v);
     }

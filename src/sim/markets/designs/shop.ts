@@ -3,7 +3,7 @@
 // also served as /pgp.txt, reviews with numeric ratings and long dates.
 import type { SimAccount, SimDay, SimListing, SimMarket } from '../../world/index.ts';
 import { countryName, formatDay, formatQuantity, maskBuyer } from '../format.ts';
-import { h, hBreaks, page, seg } from '../html.ts';
+import { h, hBreaks, page, safeDecode, seg } from '../html.ts';
 import { armoredKey, renderPgpBlock } from '../pgp-block.ts';
 import { stockOn, type MarketView, type ShownFeedback } from '../view.ts';
 import { CATEGORY_LABELS, asCategory, intParam, pageCount, price, serverTime, slicePage } from './common.ts';
@@ -150,7 +150,7 @@ ${error ? `<p class="flash error">${h(error)}</p>` : ''}
     if (path === '/pgp.txt') return pgpText(ctx);
     const m = /^\/product\/([^/]+)$/.exec(path);
     if (m) {
-      const l = ctx.view.listing(decodeURIComponent(m[1] ?? ''), ctx.day);
+      const l = ctx.view.listing(safeDecode(m[1] ?? ''), ctx.day);
       return l ? productPage(ctx, l) : undefined;
     }
     return undefined;

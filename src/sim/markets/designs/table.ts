@@ -2,7 +2,7 @@
 // sidebar, vendor pages at /vendor/<handle> with the PGP key broken by <br/> and entities inside words.
 import type { SimAccount, SimDay, SimListing, SimMarket } from '../../world/index.ts';
 import { countryName, formatDay, formatQuantity, maskBuyer } from '../format.ts';
-import { h, hBreaks, page, seg } from '../html.ts';
+import { h, hBreaks, page, safeDecode, seg } from '../html.ts';
 import { renderPgpBlock } from '../pgp-block.ts';
 import { stockOn, type ShownFeedback } from '../view.ts';
 import { CATEGORY_LABELS, asCategory, intParam, pageCount, price, serverTime, slicePage } from './common.ts';
@@ -152,18 +152,18 @@ ${error ? `<p class="error">${h(error)}</p>` : ''}
     if (path === '/' || path === '/index') return index(ctx, '/', 'All listings', view.listings(day));
     let m = /^\/cat\/([^/]+)$/.exec(path);
     if (m) {
-      const cat = asCategory(decodeURIComponent(m[1] ?? ''));
+      const cat = asCategory(safeDecode(m[1] ?? ''));
       return cat ? index(ctx, `/cat/${cat}`, CATEGORY_LABELS[cat], view.listings(day, cat)) : undefined;
     }
     m = /^\/p\/([^/]+)(\/feedback)?$/.exec(path);
     if (m) {
-      const l = view.listing(decodeURIComponent(m[1] ?? ''), day);
+      const l = view.listing(safeDecode(m[1] ?? ''), day);
       if (!l) return undefined;
       return m[2] ? feedbackPage(ctx, l.title, `/p/${seg(l.externalId)}/feedback`, view.listingFeedback(l.id, day), false) : listingPage(ctx, l);
     }
     m = /^\/vendor\/([^/]+)(\/feedback)?$/.exec(path);
     if (m) {
-      const v = view.vendorByHandle(decodeURIComponent(m[1] ?? ''), day);
+      const v = view.vendorByHandle(safeDecode(m[1] ?? ''), day);
       if (!v) return undefined;
       return m[2] ? feedbackPage(ctx, v.handle, `/vendor/${seg(v.handle)}/feedback`, view.vendorFeedback(v.id, day), true) : vendorPage(ctx, v);
     }
