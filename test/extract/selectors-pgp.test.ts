@@ -135,6 +135,7 @@ const DAMAGES: Record<string, (a: Armor) => string> = {
     `${a.begin}<br />&amp;#86;ersion: BCPG v1.47<br /><br />${a.data.map((l) => l.replace(/\+/g, '&amp;#43;')).join('<br />')}<br />${a.crc}<br />${a.end}`,
   headerRunIntoData: (a) => `${a.begin}\nVersion: GnuPG v2.0.22 (MingW32) ${a.data.join('\n')}\n${a.crc}\n${a.end}`,
   nbspIndent: (a) => [a.begin, '', ...a.data, a.crc, a.end].map((l) => `&nbsp;&nbsp;${l}`).join('<br/>\n'),
+  headerLookingLikeData: (a) => [a.begin, 'Comment: mymailvelopeextension1234', '', ...a.data, a.crc, a.end].join('<br>'),
   blankLinesAndTabs: (a) => `${a.begin}\n\tVersion: x\n\tComment: y\n\n\n${a.data.map((l) => `\t${l}\t`).join('\n\n')}\n\n${a.crc}\n${a.end}\n`,
   noCrc: (a) => [a.begin, '', ...a.data, a.end].join('<br/>'),
 };

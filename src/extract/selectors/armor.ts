@@ -70,8 +70,18 @@ export function repairArmorBody(rawBody: string): RepairResult {
     body = body.replace(/<\/?[a-zA-Z][^>]{0,200}>/g, '\n');
   }
   if (body.includes('\r')) body = body.replace(/\r\n?/g, '\n');
-
   const lines = body.split('\n').map((l) => l.trim());
+  const first = decodeData(lines, true, repairs);
+  // A header whose text merely looked like key data ("Comment: mymailvelopeextension"): read it as a header.
+  if (!first.ok && first.repairs.includes('header_joined')) {
+    const second = decodeData(lines, false, repairs);
+    if (second.ok) return second;
+  }
+  return first;
+}
+
+function decodeData(lines: string[], splitJoinedHeaders: boolean, before: string[]): RepairResult {
+  const repairs = [...before];
   const kept: string[] = [];
   let inHeaders = true;
   let sawBlank = false;
@@ -83,7 +93,7 @@ export function repairArmorBody(rawBody: string): RepairResult {
       }
       if (HEADER.test(line)) {
         // A header with the data run into it ("Version: GnuPG v2 mQENBF…").
-        const d = DATA_START.exec(line.replace(HEADER, ' '));
+        const d = splitJoinedHeaders ? DATA_START.exec(line.replace(HEADER, ' ')) : null;
         if (d) {
           repairs.push('header_joined');
           kept.push(line.slice(line.lastIndexOf(d[1] as string)));
