@@ -55,7 +55,29 @@ function isValidUtf8(bytes: Uint8Array): boolean {
   }
 }
 
+/** windows-1252 bytes 0x80–0x9F (Node's TextDecoder decodes 'windows-1252' as ISO-8859-1, so map them ourselves). */
+const CP1252_HIGH = [
+  0x20ac, 0x81, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0x8d, 0x017d, 0x8f,
+  0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0x9d, 0x017e, 0x0178,
+];
+
+function decodeWindows1252(bytes: Uint8Array): string {
+  const parts: string[] = [];
+  const CHUNK = 8192;
+  for (let i = 0; i < bytes.length; i += CHUNK) {
+    const end = Math.min(bytes.length, i + CHUNK);
+    const codes = new Array<number>(end - i);
+    for (let j = i; j < end; j++) {
+      const b = bytes[j]!;
+      codes[j - i] = b >= 0x80 && b <= 0x9f ? CP1252_HIGH[b - 0x80]! : b;
+    }
+    parts.push(String.fromCharCode(...codes));
+  }
+  return parts.join('');
+}
+
 function decodeWith(encoding: string, bytes: Uint8Array): { text: string; invalid: boolean } {
+  if (encoding === 'windows-1252') return { text: decodeWindows1252(bytes), invalid: false };
   const text = new TextDecoder(encoding, { fatal: false, ignoreBOM: false }).decode(bytes);
   return { text, invalid: text.includes('\uFFFD') };
 }

@@ -1,5 +1,5 @@
 import { Parser } from 'htmlparser2';
-import { DomHandler, type Document } from 'domhandler';
+import { DomHandler, Element, type ChildNode, type Document } from 'domhandler';
 
 /** Limits applied while building the DOM, so hostile pages cost bounded memory and time. */
 export interface DomLimits {
@@ -11,7 +11,7 @@ export interface DomLimits {
   maxAttributeChars: number;
 }
 
-export const DEFAULT_DOM_LIMITS: DomLimits = { maxDepth: 256, maxElements: 200_000, maxAttributeChars: 16_384 };
+export const DEFAULT_DOM_LIMITS: DomLimits = { maxDepth: 256, maxElements: 50_000, maxAttributeChars: 16_384 };
 
 export interface BoundedDom {
   document: Document;
@@ -130,12 +130,28 @@ function boundParserStack(parser: Parser, maxDepth: number): { dropped: () => nu
   return { dropped: () => dropped };
 }
 
+/**
+ * css-select (through cheerio) is quadratic in the number of top-level nodes of the document; real pages have a
+ * handful (doctype, <html>), hostile ones can have hundreds of thousands. Put those under one wrapper element.
+ */
+function wrapCrowdedRoot(root: Document): void {
+  if (root.children.length <= 64) return;
+  const children = root.children as ChildNode[];
+  const wrapper = new Element('div', { 'data-darkpatrol-root': '' }, children);
+  for (const c of children) c.parent = wrapper;
+  wrapper.parent = root;
+  wrapper.prev = null;
+  wrapper.next = null;
+  root.children = [wrapper];
+}
+
 /** Parses HTML with htmlparser2 (no scripts run, entities decoded, raw-text elements kept as text). */
 export function parseBoundedDom(html: string, limits: DomLimits = DEFAULT_DOM_LIMITS): BoundedDom {
   const handler = new BoundedHandler(limits);
   const parser = new Parser(handler, { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true });
   const bound = boundParserStack(parser, limits.maxDepth);
   parser.end(html);
+  wrapCrowdedRoot(handler.root);
   return {
     document: handler.root,
     elements: handler.elements,
