@@ -83,7 +83,5 @@ console.log(
       heapUsedMiB: Math.round(process.memoryUsage().heapUsed / 1024 / 1024),
       results,
     },
-    null,
-    2,
   ),
 );

@@ -154,7 +154,8 @@ describe(`database de-confliction (${testEngine})`, () => {
     // The linker puts both accounts into one identity.
     const identity = await store.db.insertInto('identities').values({ agency_id: nl.agencyId, label: 'DutchMagic' }).returning('id').executeTakeFirstOrThrow();
     await store.db.insertInto('identity_members').values([{ identity_id: identity.id, vendor_id: v1 }, { identity_id: identity.id, vendor_id: v2 }]).execute();
-    expect(await detectLinkedHits(store.db, 'system:linker')).toBe(1);
+    expect(await detectLinkedHits(store.db, 'system:linker', [identity.id + 1000])).toBe(0); // another identity
+    expect(await detectLinkedHits(store.db, 'system:linker', [identity.id])).toBe(1);
     expect(await detectLinkedHits(store.db, 'system:linker')).toBe(0); // idempotent
 
     const [toNl] = await listNotices(store.db, nl);

@@ -95,7 +95,7 @@ export async function registerCaseSelectors(
       detail: { submitted: normalized.length, registered: ids.length },
     });
     const hits = ids.length ? await insertDirectHits(trx, ids) : [];
-    const linked = ids.length ? await insertIdentityHits(trx, ids) : [];
+    const linked = ids.length ? await insertIdentityHits(trx, { registrations: ids }) : [];
     const all = [...hits, ...linked];
     await auditHits(trx, actor.actor, all);
     const notices = all.length ? await noticesFor(trx, actor.agencyId, { hitIds: all.map((h) => h.id) }) : [];
@@ -120,31 +120,44 @@ async function insertDirectHits(trx: DeconflictDb, newIds: number[]): Promise<Ne
 /**
  * Registrations whose selectors crawl data ties to one identity: registration → selectors (same kind and value)
  * → sightings → vendor → identity → the identity's other vendors → their selectors → another agency's
- * registration. `newIds` limits the search to the given registrations; `null` scans everything (after linking).
+ * registration. The search starts from the given registrations, or from the given identities (after linking).
  */
-async function insertIdentityHits(trx: DeconflictDb, newIds: number[] | null): Promise<NewHit[]> {
-  const filter = newIds ? sql`and (r1.reg_id = any(${newIds}::int[]) or r2.reg_id = any(${newIds}::int[]))` : sql``;
+async function insertIdentityHits(trx: DeconflictDb, from: { registrations: number[] } | { identities: number[] | null }): Promise<NewHit[]> {
+  const seed =
+    'registrations' in from
+      ? sql`
+        select distinct im.identity_id
+        from deconflict_selectors r
+        join selectors s on s.kind = r.kind and s.value = r.value
+        join selector_sightings ss on ss.selector_id = s.id
+        join identity_members im on im.vendor_id = ss.vendor_id
+        where r.id = any(${from.registrations}::int[])`
+      : from.identities
+        ? sql`select unnest(${from.identities}::int[]) as identity_id`
+        : sql`select distinct identity_id from identity_members`;
   const r = await sql<NewHit>`
-    with reg_identity as (
+    with seed as (${seed}),
+    linked as (
       select distinct r.id as reg_id, r.agency_id, im.identity_id
-      from deconflict_selectors r
+      from seed
+      join identity_members im on im.identity_id = seed.identity_id
+      join selector_sightings ss on ss.vendor_id = im.vendor_id
+      join selectors s on s.id = ss.selector_id
+      join deconflict_selectors r on r.kind = s.kind and r.value = s.value
       join cases c on c.id = r.case_id and c.closed_at is null
-      join selectors s on s.kind = r.kind and s.value = r.value
-      join selector_sightings ss on ss.selector_id = s.id and ss.vendor_id is not null
-      join identity_members im on im.vendor_id = ss.vendor_id
     )
     insert into deconflict_hits (via, selector_a, selector_b, identity_id)
     select distinct on (least(r1.reg_id, r2.reg_id), greatest(r1.reg_id, r2.reg_id))
       'identity', least(r1.reg_id, r2.reg_id), greatest(r1.reg_id, r2.reg_id), r1.identity_id
-    from reg_identity r1
-    join reg_identity r2 on r2.identity_id = r1.identity_id and r2.agency_id <> r1.agency_id
-    where true ${filter}
+    from linked r1
+    join linked r2 on r2.identity_id = r1.identity_id and r2.agency_id <> r1.agency_id
     order by least(r1.reg_id, r2.reg_id), greatest(r1.reg_id, r2.reg_id), r1.identity_id
     on conflict (selector_a, selector_b) do nothing
     returning id, selector_a, selector_b`.execute(trx);
   return r.rows;
 }
 
+/** One audit entry per agency per call, listing its new hits and the case each concerns. */
 async function auditHits(trx: DeconflictDb, actorName: string, hits: NewHit[]): Promise<void> {
   if (hits.length === 0) return;
   const regs = await trx
@@ -153,31 +166,37 @@ async function auditHits(trx: DeconflictDb, actorName: string, hits: NewHit[]): 
     .where('id', 'in', [...new Set(hits.flatMap((h) => [h.selector_a, h.selector_b]))])
     .execute();
   const byId = new Map(regs.map((r) => [r.id, r]));
+  const perAgency = new Map<number, { hit: number; case_id: number }[]>();
   for (const h of hits) {
     for (const side of [h.selector_a, h.selector_b]) {
       const r = byId.get(side)!;
-      await appendAudit(coreDb(trx), {
-        agencyId: r.agency_id,
-        userId: null,
-        actor: actorName,
-        action: 'deconflict.hit',
-        objectType: 'deconflict_hit',
-        objectId: String(h.id),
-        detail: { case_id: r.case_id },
-      });
+      const list = perAgency.get(r.agency_id) ?? [];
+      list.push({ hit: h.id, case_id: r.case_id });
+      perAgency.set(r.agency_id, list);
     }
+  }
+  for (const [agencyId, list] of perAgency) {
+    await appendAudit(coreDb(trx), {
+      agencyId,
+      userId: null,
+      actor: actorName,
+      action: 'deconflict.hit',
+      objectType: 'deconflict_hit',
+      objectId: list.length === 1 ? String(list[0]!.hit) : '',
+      detail: { hits: list },
+    });
   }
 }
 
 /**
- * Look for identity hits across all registrations — run after the linker or a crawl changes identities.
- * Returns the number of new hits (each audited for both agencies).
+ * Look for identity hits — run after the linker or a crawl changes identities, with the identities it touched
+ * (or none to scan them all). Returns the number of new hits (audited for both agencies).
  */
-export async function detectLinkedHits(database: Kysely<Database>, actorName: string): Promise<number> {
+export async function detectLinkedHits(database: Kysely<Database>, actorName: string, identityIds?: readonly number[]): Promise<number> {
   return deconflictDb(database)
     .transaction()
     .execute(async (trx) => {
-      const hits = await insertIdentityHits(trx, null);
+      const hits = await insertIdentityHits(trx, { identities: identityIds ? [...identityIds] : null });
       await auditHits(trx, actorName, hits);
       return hits.length;
     });
@@ -203,20 +222,28 @@ async function noticesFor(
     other_name: string;
     other_contact: string;
   }>`
-    select h.id as hit_id, h.via, h.created_at,
-           case when mine.id = h.selector_a then h.ack_a_at else h.ack_b_at end as ack_at,
+    with sides as (
+      select h.id, h.via, h.created_at, h.ack_a_at as ack_at, mine.id as mine_id, h.selector_b as theirs_id
+      from deconflict_selectors mine join deconflict_hits h on h.selector_a = mine.id
+      where mine.agency_id = ${agencyId}
+      union all
+      select h.id, h.via, h.created_at, h.ack_b_at, mine.id, h.selector_a
+      from deconflict_selectors mine join deconflict_hits h on h.selector_b = mine.id
+      where mine.agency_id = ${agencyId}
+    )
+    select h.id as hit_id, h.via, h.created_at, h.ack_at,
            mc.id as case_id, mc.reference as case_reference, mine.kind, mine.value,
            oa.code as other_code, oa.name as other_name,
            coalesce(nullif(oc.contact_point, ''), oa.contact_point) as other_contact
-    from deconflict_hits h
-    join deconflict_selectors mine on mine.id in (h.selector_a, h.selector_b) and mine.agency_id = ${agencyId}
-    join deconflict_selectors theirs on theirs.id in (h.selector_a, h.selector_b) and theirs.id <> mine.id
+    from sides h
+    join deconflict_selectors mine on mine.id = h.mine_id
+    join deconflict_selectors theirs on theirs.id = h.theirs_id
     join cases mc on mc.id = mine.case_id
     join cases oc on oc.id = theirs.case_id
     join agencies oa on oa.id = theirs.agency_id
     where theirs.agency_id <> ${agencyId}
       ${filter.hitIds ? sql`and h.id = any(${filter.hitIds}::int[])` : sql``}
-      ${filter.unacknowledgedOnly ? sql`and (case when mine.id = h.selector_a then h.ack_a_at else h.ack_b_at end) is null` : sql``}
+      ${filter.unacknowledgedOnly ? sql`and h.ack_at is null` : sql``}
     order by h.id`.execute(db);
   return rows.rows.map((r) => ({
     hitId: r.hit_id,
