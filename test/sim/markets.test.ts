@@ -239,17 +239,23 @@ describe('market servers (one per design)', () => {
 });
 
 describe('sessions and rate limiting', () => {
-  it('expires sessions so the crawler must log in again', async () => {
+  it('expires sessions on every design so the crawler must log in again', async () => {
     const world = fixtureWorld('ttl');
     const sim = await serveWorld(world, { faults: false, proxyAuth: false, rateLimit: false, sessionTtlMs: 300 });
     try {
-      const market = sim.markets[0]!;
-      const { client } = await login(sim, market);
-      expect((await client.get('/')).status).toBe(200);
+      const clients = [];
+      for (const market of sim.markets) {
+        const { client } = await login(sim, market);
+        expect((await client.get('/')).status).toBe(200);
+        clients.push(client);
+      }
       await new Promise((r) => setTimeout(r, 600));
-      const expired = await client.get('/');
-      expect(expired.status).toBe(302);
-      expect(expired.headers.get('location')).toContain(market.loginPath);
+      for (const [i, market] of sim.markets.entries()) {
+        const expired = await clients[i]!.get('/');
+        expect(expired.status).toBe(302);
+        expect(expired.headers.get('location')).toContain(market.loginPath);
+      }
+      const market = sim.markets[0]!;
       const again = await login(sim, market);
       expect((await again.client.get('/')).status).toBe(200);
       sim.server(market.slug).expireAllSessions();
@@ -259,22 +265,23 @@ describe('sessions and rate limiting', () => {
     }
   });
 
-  it('answers 429 with Retry-After under a burst', async () => {
+  it('answers 429 with Retry-After under a burst, on every design', async () => {
     const world = fixtureWorld('burst');
     const sim = await serveWorld(world, { faults: false, proxyAuth: false, rateLimit: { requests: 8, windowMs: 60_000 } });
     try {
-      const market = sim.markets[2]!;
-      const { client } = await login(sim, market); // the logged-in session starts a fresh bucket
-      const statuses: number[] = [];
-      let retryAfter: string | null = null;
-      for (let i = 0; i < 12; i++) {
-        const res = await client.get('/');
-        statuses.push(res.status);
-        if (res.status === 429) retryAfter ??= res.headers.get('retry-after');
+      for (const market of sim.markets) {
+        const { client } = await login(sim, market); // the logged-in session starts a fresh bucket
+        const statuses: number[] = [];
+        let retryAfter: string | null = null;
+        for (let i = 0; i < 12; i++) {
+          const res = await client.get('/');
+          statuses.push(res.status);
+          if (res.status === 429) retryAfter ??= res.headers.get('retry-after');
+        }
+        expect(statuses.slice(0, 8).every((s) => s === 200), market.design).toBe(true);
+        expect(statuses.slice(8).every((s) => s === 429), market.design).toBe(true);
+        expect(Number(retryAfter)).toBeGreaterThan(0);
       }
-      expect(statuses.slice(0, 8).every((s) => s === 200)).toBe(true);
-      expect(statuses.slice(8).every((s) => s === 429)).toBe(true);
-      expect(Number(retryAfter)).toBeGreaterThan(0);
     } finally {
       await sim.stop();
     }
