@@ -107,13 +107,13 @@ describe('MySQL string escapes', () => {
   it('dump has mysqldump structure and the hostile strings escaped', () => {
     const sql = readFileSync(join(dirA, 'seized', `${world.timeline.seizedMarket}.sql`), 'utf8');
     expect(sql.startsWith('-- MySQL dump 10.13')).toBe(true);
-    expect(sql).toMatch(/DROP TABLE IF EXISTS `users`;\n[\s\S]*CREATE TABLE `users` \(\n  `id` int\(11\) NOT NULL AUTO_INCREMENT,/);
+    expect(sql).toMatch(/DROP TABLE IF EXISTS `users`;\n[\s\S]*CREATE TABLE `users` \(\n {2}`id` int\(11\) NOT NULL AUTO_INCREMENT,/);
     expect(sql).toMatch(/\) ENGINE=InnoDB AUTO_INCREMENT=\d+ DEFAULT CHARSET=utf8mb4;/);
     expect(sql).toMatch(/LOCK TABLES `orders` WRITE;\n\/\*!40000 ALTER TABLE `orders` DISABLE KEYS \*\/;\nINSERT INTO `orders` VALUES \(1,/);
     expect(sql).toContain("\\'; DROP TABLE users; --");
     expect(sql).toContain('\\0 with a NUL and a Ctrl-Z \\Z');
     expect(sql).toContain('line\\r\\nendings');
-    expect(sql).not.toMatch(/[\0\x1a\r]/);
+    for (const raw of ['\0', '\x1a', '\r']) expect(sql.includes(raw)).toBe(false);
     expect(sql.trimEnd().split('\n').at(-1)).toMatch(/^-- Dump completed on \d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
     const [table, counts] = Object.entries(manifest.seized)[0]!;
     expect(table).toBe(world.timeline.seizedMarket);

@@ -47,7 +47,7 @@ describe('deterministic OpenPGP keys', () => {
     }
   });
 
-  it.skipIf(!hasGpg)('GnuPG reports the same fingerprints and good signatures (skipped: gpg not installed)', () => {
+  it.skipIf(!hasGpg)(`GnuPG reports the same fingerprints and good signatures${hasGpg ? '' : ' (skipped: gpg not installed)'}`, () => {
     const home = mkdtempSync(join(tmpdir(), 'dp-gnupg-'));
     try {
       for (const spec of specs) {
@@ -70,6 +70,37 @@ describe('deterministic OpenPGP keys', () => {
         // Field 2 is '!' for a signature GnuPG checked and found good.
         for (const s of sigs) expect(s.split(':')[1]).toBe('!');
       }
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('PGP keys of a generated world', () => {
+  it('rebuild to their recorded fingerprints, parse in openpgp.js and match GnuPG', async () => {
+    const { generateWorld, armoredKeyOf } = await import('../../src/sim/world/index.ts');
+    const world = generateWorld({ seed: 'pgp-world', scale: 'tiny' });
+    const keys = world.identities.flatMap((i) => i.pgpKeys);
+    expect(keys.length).toBeGreaterThan(world.identities.length);
+    expect(keys.some((k) => k.email)).toBe(true);
+    const armored = keys.map((k) => armoredKeyOf(k));
+    for (const [i, k] of keys.entries()) {
+      const parsed = await openpgp.readKey({ armoredKey: armored[i]! });
+      expect(parsed.getFingerprint().toUpperCase()).toBe(k.fingerprint);
+      expect(parsed.getUserIDs()).toEqual([k.userId]);
+      expect(parsed.getCreationTime().getTime() / 1000).toBe(k.created);
+    }
+    if (!hasGpg) return;
+    const home = mkdtempSync(join(tmpdir(), 'dp-gnupg-'));
+    try {
+      const file = join(home, 'all.asc');
+      writeFileSync(file, armored.join(''));
+      const colons = execFileSync('gpg', ['--homedir', home, '--batch', '--with-colons', '--import-options', 'show-only',
+        '--import', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      // The primary fingerprint is the first fpr line after each pub line.
+      const lines = colons.split('\n');
+      const primaries = lines.flatMap((l, i) => (l.startsWith('pub:') ? [lines[i + 1]!.split(':')[9]] : []));
+      expect(primaries).toEqual(keys.map((k) => k.fingerprint));
     } finally {
       rmSync(home, { recursive: true, force: true });
     }

@@ -42,6 +42,19 @@ describe('generateWorld determinism and scale', () => {
   });
 });
 
+describe('every world has the scripted story', () => {
+  it.each(['a', 'b', 'c', 'd'])('seed %s: all alias kinds, a key rotation, a takedown with movers and vanished vendors', (seed) => {
+    const w = generateWorld({ seed, scale: 'tiny' });
+    expect(new Set(w.accounts.map((a) => a.aliasKind))).toEqual(new Set(ALIAS_KINDS));
+    expect(w.accounts.some((a) => a.pgpKeys.length > 1)).toBe(true);
+    const moves = w.migrations.filter((m) => m.cause === 'takedown');
+    expect(moves.some((m) => m.toMarket !== null && m.day! > w.timeline.seizureDay)).toBe(true);
+    expect(moves.some((m) => m.toMarket === null)).toBe(true);
+    expect(w.events.filter((e) => e.kind === 'takedown')).toHaveLength(1);
+    expect(w.events.filter((e) => e.kind === 'exit_scam')).toHaveLength(1);
+  });
+});
+
 describe('markets', () => {
   it('have the five designs, valid v3 onions, credentials and the scripted fates', () => {
     expect(new Set(demo.markets.map((m) => m.design))).toEqual(new Set(MARKET_DESIGNS));

@@ -9,6 +9,8 @@ const ESCAPES: Record<string, string> = {
 
 /** A MySQL string literal with the escapes mysqldump writes (\0 \n \r \Z \' \" \\). */
 export function sqlString(s: string): string {
+  // NUL and Ctrl-Z are exactly the control characters mysqldump escapes, hence the control characters here.
+  // eslint-disable-next-line no-control-regex
   return `'${s.replace(/[\0\n\r\x1a'"\\]/g, (c) => ESCAPES[c] as string)}'`;
 }
 

@@ -85,16 +85,22 @@ export function makeAnchors(ctx: GenContext, f: AccountFactory): void {
   const weights = markets.map((m) => ctx.marketWeight.get(m.slug) ?? 1);
   for (const plan of ctx.plans) {
     const rng = plan.rng.fork('anchor');
-    const market = rng.weighted(markets, weights);
+    let market = rng.weighted(markets, weights);
+    // A vendor whose key rotates must be visibly active across the rotation day, on a market that is up then.
+    const rotation = plan.mainKeys.length > 1 ? plan.identity.pgpKeys[plan.mainKeys[1] as number]?.fromDay : undefined;
+    if (rotation !== undefined && !(market.openDay < rotation - 20 && (market.closeDay ?? Infinity) > rotation + 20)) {
+      market = markets[0] as SimMarket;
+    }
     let openDay: number;
     if (market.slug === timeline.launchMarket) openDay = market.openDay + rng.int(0, 25);
     else if (rng.chance(0.15)) openDay = rng.int(5, Math.floor(days * 0.7));
     else openDay = Math.max(market.openDay + 7, -rng.int(0, 500));
     if (market.closeDay !== undefined) openDay = Math.min(openDay, market.closeDay - 20);
+    if (rotation !== undefined) openDay = Math.min(openDay, rotation - 20);
     let closeDay = market.closeDay;
     if (closeDay === undefined && rng.chance(0.06)) {
       const q = rng.int(openDay + 30, days + 200);
-      if (q < days - 1 && q > 0) closeDay = q;
+      if (q < days - 1 && q > 0 && (rotation === undefined || q > rotation + 20)) closeDay = q;
     }
     let handle = plan.baseHandle;
     while (!f.book.isFree(market.slug, handle)) handle = `${plan.baseHandle}${rng.int(1, 99)}`;
@@ -204,37 +210,48 @@ export function makeAliases(ctx: GenContext, f: AccountFactory): void {
 export function migrateVendors(ctx: GenContext, f: AccountFactory, slug: string, day: number,
   cause: 'takedown' | 'exit_scam', reappear: number): void {
   const rng = ctx.rng.fork(`migrate/${slug}`);
+  const closed: Array<{ plan: IdentityPlan; acc: SimAccount }> = [];
   for (const plan of ctx.plans) {
-    const closed = plan.accounts.filter((a) => a.market === slug && a.openDay <= day && a.closeDay === day);
-    for (const acc of closed) {
-      const other = plan.accounts.find((a) => a.market !== null && a.market !== slug && a.openDay <= day + 30
-        && (a.closeDay ?? Infinity) > day + 7);
-      if (other) {
-        ctx.migrations.push({ identityId: plan.identity.id, fromMarket: slug, fromAccountId: acc.id,
-          toMarket: other.market, toAccountId: other.id, day: Math.max(day, other.openDay), cause });
-        continue;
+    for (const acc of plan.accounts) if (acc.market === slug && acc.openDay <= day && acc.closeDay === day) closed.push({ plan, acc });
+  }
+  const needing = closed.filter(({ plan, acc }) => !plan.accounts.some((a) => a !== acc && a.market !== null
+    && a.market !== slug && a.openDay <= day + 30 && (a.closeDay ?? Infinity) > day + 7)).length;
+  let decided = 0;
+  let reappeared = 0;
+  let vanished = 0;
+  for (const { plan, acc } of closed) {
+    const other = plan.accounts.find((a) => a !== acc && a.market !== null && a.market !== slug && a.openDay <= day + 30
+      && (a.closeDay ?? Infinity) > day + 7);
+    if (other) {
+      ctx.migrations.push({ identityId: plan.identity.id, fromMarket: slug, fromAccountId: acc.id,
+        toMarket: other.market, toAccountId: other.id, day: Math.max(day, other.openDay), cause });
+      continue;
+    }
+    // Every closure shows both outcomes: the last undecided vendor goes the way that has not happened yet.
+    const last = ++decided === needing;
+    const comeBack = last && vanished === 0 && needing > 1 ? false : last && reappeared === 0 ? true : rng.chance(reappear);
+    let moved: SimAccount | undefined;
+    if (comeBack) {
+      const openDay = Math.min(ctx.days - 5, day + rng.int(3, 35));
+      const markets = candidateMarkets(ctx, plan, openDay, slug).filter((m) => (m.closeDay ?? Infinity) > openDay + 30);
+      for (let tries = 0; tries < 3 && !moved && markets.length > 0; tries++) {
+        const market = rng.weighted(markets, markets.map((m) => ctx.marketWeight.get(m.slug) ?? 1));
+        const kind = tries === 0 ? pickAliasKind(rng, [45, 15, 20, 10, 10]) : 'other-name-same-key';
+        moved = addAlias(ctx, f, plan, kind, { market, openDay }, rng);
       }
-      let moved: SimAccount | undefined;
-      if (rng.chance(reappear)) {
-        const openDay = Math.min(ctx.days - 5, day + rng.int(3, 35));
-        const markets = candidateMarkets(ctx, plan, openDay, slug).filter((m) => (m.closeDay ?? Infinity) > openDay + 30);
-        for (let tries = 0; tries < 3 && !moved && markets.length > 0; tries++) {
-          const market = rng.weighted(markets, markets.map((m) => ctx.marketWeight.get(m.slug) ?? 1));
-          const kind = tries === 0 ? pickAliasKind(rng, [45, 15, 20, 10, 10]) : 'other-name-same-key';
-          moved = addAlias(ctx, f, plan, kind, { market, openDay }, rng);
-        }
-      }
-      if (moved) {
-        ctx.migratedFrom.set(moved.id, acc.id);
-        ctx.migrations.push({ identityId: plan.identity.id, fromMarket: slug, fromAccountId: acc.id,
-          toMarket: moved.market, toAccountId: moved.id, day: moved.openDay, cause });
-        ctx.events.push({ id: '', kind: 'vendor_migration', day: moved.openDay, market: slug,
-          toMarket: moved.market ?? undefined, identityId: plan.identity.id, fromAccountId: acc.id, toAccountId: moved.id,
-          description: `vendor ${acc.handle} left ${slug} after the ${cause === 'takedown' ? 'takedown' : 'exit scam'} and reappeared on ${moved.market} as ${moved.handle} (${moved.aliasKind})` });
-      } else {
-        ctx.migrations.push({ identityId: plan.identity.id, fromMarket: slug, fromAccountId: acc.id, toMarket: null,
-          toAccountId: null, day: null, cause });
-      }
+    }
+    if (moved) reappeared++;
+    else vanished++;
+    if (moved) {
+      ctx.migratedFrom.set(moved.id, acc.id);
+      ctx.migrations.push({ identityId: plan.identity.id, fromMarket: slug, fromAccountId: acc.id,
+        toMarket: moved.market, toAccountId: moved.id, day: moved.openDay, cause });
+      ctx.events.push({ id: '', kind: 'vendor_migration', day: moved.openDay, market: slug,
+        toMarket: moved.market ?? undefined, identityId: plan.identity.id, fromAccountId: acc.id, toAccountId: moved.id,
+        description: `vendor ${acc.handle} left ${slug} after the ${cause === 'takedown' ? 'takedown' : 'exit scam'} and reappeared on ${moved.market} as ${moved.handle} (${moved.aliasKind})` });
+    } else {
+      ctx.migrations.push({ identityId: plan.identity.id, fromMarket: slug, fromAccountId: acc.id, toMarket: null,
+        toAccountId: null, day: null, cause });
     }
   }
 }

@@ -28,7 +28,8 @@ const BCRYPT_CHARS = './ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123
 
 function bcryptLike(rng: Rng): string {
   let s = '$2y$10$';
-  for (let i = 0; i < 53; i++) s += BCRYPT_CHARS[rng.int(0, BCRYPT_CHARS.length - 1)];
+  const bytes = rng.bytes(53);
+  for (const b of bytes) s += BCRYPT_CHARS[b & 63];
   return s;
 }
 
