@@ -176,6 +176,22 @@ describe('SOCKS5 proxy that knows only sim onions', () => {
     expect(open.connectionCount('dave')).toBe(1);
   });
 
+  it('bounds simultaneous connections', async () => {
+    const small = new Socks5Server({ resolve: () => ({ kind: 'refuse', reply: SocksReply.notAllowed, reason: 'test' }), maxConnections: 1 });
+    await small.listen();
+    try {
+      const holder = net.connect({ host: '127.0.0.1', port: small.port });
+      await new Promise((r) => holder.once('connect', r));
+      holder.write(Buffer.from([0x05, 0x01, 0x00]));
+      await new Promise((r) => holder.once('data', r)); // the first client is in its handshake
+      const second = await rawExchange(small.port, [Buffer.from([0x05, 0x01, 0x00])]);
+      expect(second.length).toBe(0); // closed without an answer
+      holder.destroy();
+    } finally {
+      await small.close();
+    }
+  });
+
   it('closes a client that speaks another protocol', async () => {
     const garbage = await rawExchange(open.port, [Buffer.from('GET / HTTP/1.1\r\n\r\n')]);
     expect(garbage.length).toBe(0);
