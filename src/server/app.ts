@@ -1,0 +1,162 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import Fastify from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { appendAudit } from '../store/index.ts';
+import { decideRoute } from './access/policy.ts';
+import { resolveApiToken, resolveSession } from './auth/accounts.ts';
+import { warcCaptureBodies } from './captures/bodies.ts';
+import { errorHandler } from './errors.ts';
+import { registerRoutes } from './routes/index.ts';
+import type { App, RouteInfo, ServerOptions } from './types.ts';
+
+export const SESSION_COOKIE = 'dp_session';
+
+/** The console's CSP: only our own scripts, styles, images and API; nothing framed but our capture view. */
+export const CONSOLE_CSP = {
+  defaultSrc: ["'none'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  fontSrc: ["'self'"],
+  connectSrc: ["'self'"],
+  frameSrc: ["'self'"],
+  manifestSrc: ["'self'"],
+  baseUri: ["'none'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+  objectSrc: ["'none'"],
+};
+
+/** Every route the app registered, with its access rule: the access-matrix test walks this. */
+export function routeCatalog(app: App): RouteInfo[] {
+  return (app as unknown as { dpRoutes: RouteInfo[] }).dpRoutes;
+}
+
+export async function buildServer(opts: ServerOptions): Promise<App> {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: 1024 * 1024,
+    maxParamLength: 200,
+    trustProxy: false,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+
+  const routes: RouteInfo[] = [];
+  app.decorate('dpRoutes', routes);
+  app.addHook('onRoute', (r) => {
+    const methods = Array.isArray(r.method) ? r.method : [r.method];
+    for (const m of methods) if (m !== 'HEAD') routes.push({ method: m, url: r.url, access: r.config?.access });
+  });
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: CONSOLE_CSP },
+    crossOriginEmbedderPolicy: false,
+    referrerPolicy: { policy: 'no-referrer' },
+  });
+  if (opts.rateLimit !== false) {
+    await app.register(fastifyRateLimit, {
+      max: opts.rateLimit?.max ?? 1200,
+      timeWindow: 60_000,
+      keyGenerator: (req) => (req.headers.authorization ? `t:${req.headers.authorization.slice(-16)}` : `ip:${req.ip}`),
+      errorResponseBuilder: (_req, ctx) => ({ statusCode: ctx.statusCode, error: 'rate_limited', message: `too many requests; retry in ${ctx.after}` }),
+    });
+  }
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'DarkPatrol API', version: '0.1.0', description: 'Dark-web market intelligence: every call is authorised by agency, TLP and role, and audited.' },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
+          token: { type: 'http', scheme: 'bearer' },
+        },
+      },
+      security: [{ session: [] }, { token: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', async (req, reply) => {
+    const db = opts.store.db;
+    const auth = req.headers.authorization;
+    if (auth?.startsWith('Bearer ')) req.principal = await resolveApiToken(db, auth.slice(7).trim());
+    else {
+      const cookie = req.cookies[SESSION_COOKIE];
+      if (cookie) req.principal = await resolveSession(db, cookie);
+    }
+    if (!req.routeOptions.url) return; // 404s and static files fall through to their own handlers
+    const decision = decideRoute(req.principal, req.routeOptions.config.access);
+    if (!decision.allow) {
+      if (req.principal) {
+        await appendAudit(db, {
+          agencyId: req.principal.agencyId,
+          userId: req.principal.userId,
+          actor: req.principal.actor,
+          action: 'access.denied',
+          objectType: 'route',
+          objectId: `${req.method} ${req.routeOptions.url}`,
+          detail: { reason: decision.reason },
+        });
+      }
+      return reply.code(decision.status).send({ error: decision.status === 401 ? 'unauthenticated' : 'forbidden', message: decision.reason });
+    }
+  });
+  // Every authorised read and write is audited before the answer leaves (fail closed: no audit, no answer).
+  app.addHook('onSend', async (req, reply, payload) => {
+    const access = req.routeOptions.config?.access;
+    if (!access || access.public || !req.principal || reply.statusCode === 401) return payload;
+    if (reply.statusCode === 403 && !req.auditObject) return payload; // already audited as access.denied
+    const p = req.principal;
+    await appendAudit(opts.store.db, {
+      agencyId: p.agencyId,
+      userId: p.userId,
+      actor: p.actor,
+      action: access.audit ?? `${req.method} ${req.routeOptions.url}`,
+      objectType: req.auditObject?.type ?? 'route',
+      objectId: req.auditObject?.id ?? String((req.params as Record<string, unknown> | undefined)?.id ?? ''),
+      detail: { status: reply.statusCode, method: req.method, url: req.url.slice(0, 500), ...req.auditObject?.detail },
+    });
+    return payload;
+  });
+
+  const captureBodies = opts.captureBodies ?? warcCaptureBodies(opts.warcRoot ?? process.cwd());
+  await app.register(async (api) => registerRoutes({ app: api as unknown as App, opts, captureBodies }), { prefix: '/api' });
+
+  app.get('/docs/json', { config: { access: { public: true, roles: [], scope: 'self' } }, schema: { hide: true } }, async () => app.swagger());
+  app.get('/docs', { config: { access: { public: true, roles: [], scope: 'self' } }, schema: { hide: true } }, async (_req, reply) =>
+    reply.type('text/html').send(docsPage()),
+  );
+
+  const webRoot = opts.webRoot === undefined ? defaultWebRoot() : opts.webRoot;
+  if (webRoot && existsSync(resolve(webRoot, 'index.html'))) {
+    await app.register(fastifyStatic, { root: resolve(webRoot), wildcard: false, index: ['index.html'], maxAge: 0 });
+    app.setNotFoundHandler((req, reply) => {
+      if (req.method === 'GET' && !req.url.startsWith('/api/') && !req.url.startsWith('/docs')) return reply.sendFile('index.html');
+      return reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` });
+    });
+  } else {
+    app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }));
+  }
+  return app;
+}
+
+export function defaultWebRoot(): string {
+  return resolve(import.meta.dirname, '../../web/dist');
+}
+
+/** A plain, script-free page listing the operations; the machine-readable spec is at /docs/json. */
+function docsPage(): string {
+  return `<!doctype html><html><head><meta charset="utf-8"><title>DarkPatrol API</title></head><body>
+<h1>DarkPatrol API</h1><p>OpenAPI 3 document: <a href="/docs/json">/docs/json</a>. Authenticate with the <code>dp_session</code> cookie from
+<code>POST /api/auth/login</code> or <code>Authorization: Bearer dpt_…</code>. Errors are <code>{ error, message, details }</code>.</p></body></html>`;
+}

@@ -1,0 +1,201 @@
+import type { Kysely } from 'kysely';
+import { isRole, type Role } from '../../domain/role.ts';
+import type { Database } from '../../store/index.ts';
+import { hashPassword, verifyPassword, type ScryptParams } from './password.ts';
+import { hashSecret, newSecret } from './secrets.ts';
+import type { Principal } from './principal.ts';
+
+export interface LockoutPolicy {
+  /** Failed logins in a row that lock the account. */
+  maxFailures: number;
+  /** How long a locked account stays locked. */
+  lockMs: number;
+}
+export const DEFAULT_LOCKOUT: LockoutPolicy = { maxFailures: 5, lockMs: 15 * 60_000 };
+export const SESSION_TTL_MS = 12 * 3600_000;
+
+export interface NewUser {
+  agencyCode: string;
+  username: string;
+  role: Role;
+  password: string;
+  displayName?: string;
+}
+
+/** Creates a user of an existing agency with a scrypt password hash. */
+export async function createUser(db: Kysely<Database>, u: NewUser, params?: ScryptParams): Promise<{ id: number; agencyId: number }> {
+  if (!isRole(u.role)) throw new RangeError(`unknown role ${u.role}`);
+  if (!/^[a-z0-9][a-z0-9._-]{1,63}$/.test(u.username)) throw new RangeError('username: 2-64 characters of a-z, 0-9, . _ -');
+  const agency = await db.selectFrom('agencies').select('id').where('code', '=', u.agencyCode).executeTakeFirst();
+  if (!agency) throw new RangeError(`no agency with code ${u.agencyCode}`);
+  const taken = await db.selectFrom('users').select('id').where('username', '=', u.username).executeTakeFirst();
+  if (taken) throw new RangeError(`username ${u.username} is taken`);
+  const row = await db
+    .insertInto('users')
+    .values({
+      agency_id: agency.id,
+      username: u.username,
+      display_name: u.displayName ?? u.username,
+      role: u.role,
+      password_hash: await hashPassword(u.password, params),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return { id: row.id, agencyId: agency.id };
+}
+
+export type LoginResult =
+  | { ok: true; token: string; principal: Principal; expiresAt: Date }
+  | { ok: false; reason: 'invalid' | 'locked' | 'disabled'; lockedUntil?: Date; userId?: number; agencyId?: number };
+
+/**
+ * Checks a password and opens a session. Failures count up; at maxFailures the account locks for lockMs (a correct
+ * password does not open a locked account). Unknown users cost the same scrypt work so timing reveals nothing.
+ */
+export async function login(
+  db: Kysely<Database>,
+  username: string,
+  password: string,
+  opts: { lockout?: LockoutPolicy; ip?: string; now?: Date } = {},
+): Promise<LoginResult> {
+  const lockout = opts.lockout ?? DEFAULT_LOCKOUT;
+  const now = opts.now ?? new Date();
+  const user = await db
+    .selectFrom('users')
+    .innerJoin('agencies', 'agencies.id', 'users.agency_id')
+    .select(['users.id', 'users.agency_id', 'users.username', 'users.role', 'users.password_hash', 'users.failed_logins', 'users.locked_until', 'users.disabled', 'agencies.code'])
+    .where('users.username', '=', username)
+    .executeTakeFirst();
+  if (!user || !user.password_hash) {
+    await verifyPassword(password, DUMMY_HASH);
+    return { ok: false, reason: 'invalid' };
+  }
+  const ids = { userId: user.id, agencyId: user.agency_id };
+  if (user.disabled) return { ok: false, reason: 'disabled', ...ids };
+  if (user.locked_until && user.locked_until > now) return { ok: false, reason: 'locked', lockedUntil: user.locked_until, ...ids };
+  if (!(await verifyPassword(password, user.password_hash))) {
+    const failures = (user.locked_until ? 0 : user.failed_logins) + 1;
+    const lock = failures >= lockout.maxFailures ? new Date(now.getTime() + lockout.lockMs) : null;
+    await db
+      .updateTable('users')
+      .set({ failed_logins: lock ? 0 : failures, locked_until: lock })
+      .where('id', '=', user.id)
+      .execute();
+    return lock ? { ok: false, reason: 'locked', lockedUntil: lock, ...ids } : { ok: false, reason: 'invalid', ...ids };
+  }
+  await db.updateTable('users').set({ failed_logins: 0, locked_until: null }).where('id', '=', user.id).execute();
+  const token = newSecret('dps_');
+  const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
+  const session = await db
+    .insertInto('sessions')
+    .values({ token_hash: hashSecret(token), user_id: user.id, expires_at: expiresAt, ip: opts.ip ?? '' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return {
+    ok: true,
+    token,
+    expiresAt,
+    principal: {
+      kind: 'user',
+      userId: user.id,
+      agencyId: user.agency_id,
+      agencyCode: user.code,
+      role: user.role,
+      actor: `user:${user.username}`,
+      username: user.username,
+      scopes: [],
+      sessionId: session.id,
+    },
+  };
+}
+
+// A valid hash of a random password, so unknown usernames take as long as known ones.
+const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+
+export async function resolveSession(db: Kysely<Database>, token: string, now = new Date()): Promise<Principal | null> {
+  if (!token.startsWith('dps_') || token.length > 100) return null;
+  const row = await db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .innerJoin('agencies', 'agencies.id', 'users.agency_id')
+    .select(['sessions.id as sid', 'sessions.expires_at', 'users.id', 'users.username', 'users.role', 'users.agency_id', 'users.disabled', 'agencies.code'])
+    .where('sessions.token_hash', '=', hashSecret(token))
+    .executeTakeFirst();
+  if (!row || row.disabled || row.expires_at <= now) return null;
+  return {
+    kind: 'user',
+    userId: row.id,
+    agencyId: row.agency_id,
+    agencyCode: row.code,
+    role: row.role,
+    actor: `user:${row.username}`,
+    username: row.username,
+    scopes: [],
+    sessionId: row.sid,
+  };
+}
+
+export async function endSession(db: Kysely<Database>, sessionId: number): Promise<void> {
+  await db.deleteFrom('sessions').where('id', '=', sessionId).execute();
+}
+
+export interface NewApiToken {
+  agencyId: number;
+  userId?: number | null;
+  name: string;
+  role: Role;
+  scopes: readonly string[];
+  expiresAt?: Date | null;
+}
+
+/** Issues an API token; the secret is returned once and only its hash is stored. */
+export async function createApiToken(db: Kysely<Database>, t: NewApiToken): Promise<{ id: number; token: string }> {
+  const token = newSecret('dpt_');
+  const row = await db
+    .insertInto('api_tokens')
+    .values({
+      agency_id: t.agencyId,
+      user_id: t.userId ?? null,
+      name: t.name,
+      token_hash: hashSecret(token),
+      role: t.role,
+      scopes: [...t.scopes],
+      expires_at: t.expiresAt ?? null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return { id: row.id, token };
+}
+
+export async function resolveApiToken(db: Kysely<Database>, token: string, now = new Date()): Promise<Principal | null> {
+  if (!token.startsWith('dpt_') || token.length > 100) return null;
+  const row = await db
+    .selectFrom('api_tokens')
+    .innerJoin('agencies', 'agencies.id', 'api_tokens.agency_id')
+    .select(['api_tokens.id', 'api_tokens.name', 'api_tokens.role', 'api_tokens.scopes', 'api_tokens.agency_id', 'api_tokens.user_id', 'api_tokens.expires_at', 'api_tokens.revoked_at', 'agencies.code'])
+    .where('api_tokens.token_hash', '=', hashSecret(token))
+    .executeTakeFirst();
+  if (!row || row.revoked_at || (row.expires_at && row.expires_at <= now)) return null;
+  return {
+    kind: 'token',
+    userId: row.user_id,
+    agencyId: row.agency_id,
+    agencyCode: row.code,
+    role: row.role,
+    actor: `token:${row.name}`,
+    username: row.name,
+    scopes: row.scopes,
+    tokenId: row.id,
+  };
+}
+
+export async function revokeApiToken(db: Kysely<Database>, agencyId: number, id: number): Promise<boolean> {
+  const r = await db
+    .updateTable('api_tokens')
+    .set({ revoked_at: new Date() })
+    .where('id', '=', id)
+    .where('agency_id', '=', agencyId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}

@@ -1,0 +1,162 @@
+import { z } from 'zod';
+import { ROLES } from '../../domain/role.ts';
+import { verifyAuditChain } from '../../store/index.ts';
+import { ACCESS, SCOPES } from '../access/policy.ts';
+import { createApiToken, createUser, revokeApiToken } from '../auth/accounts.ts';
+import { badRequest, conflict, notFound } from '../errors.ts';
+import type { RouteContext } from '../types.ts';
+import { idParams, page, toPage, who } from './common.ts';
+
+/** Agencies, users, API tokens and the audit log. Admins manage only their own agency. */
+export function register({ app, opts }: RouteContext): void {
+  const db = opts.store.db;
+
+  app.get('/agencies', { config: { access: { ...ACCESS.intelRead, audit: 'agency.list' } }, schema: { tags: ['admin'], summary: 'Agencies of this installation (names and contact points)' } }, async () => ({
+    items: await db.selectFrom('agencies').select(['id', 'code', 'name', 'country', 'contact_point']).orderBy('id').execute(),
+  }));
+
+  app.post(
+    '/agencies',
+    {
+      config: { access: { ...ACCESS.admin, audit: 'agency.create' } },
+      schema: {
+        tags: ['admin'],
+        summary: 'Register a federated agency',
+        body: z.object({ code: z.string().regex(/^[A-Z0-9][A-Z0-9_-]{1,31}$/), name: z.string().min(1).max(200), country: z.string().regex(/^[A-Z]{2}$/), contactPoint: z.string().max(500).default('') }),
+      },
+    },
+    async (req, reply) => {
+      const b = req.body;
+      if (await db.selectFrom('agencies').select('id').where('code', '=', b.code).executeTakeFirst()) throw conflict(`agency ${b.code} exists`);
+      const row = await db.insertInto('agencies').values({ code: b.code, name: b.name, country: b.country, contact_point: b.contactPoint }).returningAll().executeTakeFirstOrThrow();
+      req.auditObject = { type: 'agency', id: String(row.id) };
+      return reply.code(201).send(row);
+    },
+  );
+
+  app.get('/users', { config: { access: { ...ACCESS.admin, audit: 'user.list' } }, schema: { tags: ['admin'], summary: "Users of the admin's agency" } }, async (req) => {
+    const p = who(req.principal);
+    return {
+      items: await db
+        .selectFrom('users')
+        .select(['id', 'username', 'display_name', 'role', 'failed_logins', 'locked_until', 'disabled', 'created_at'])
+        .where('agency_id', '=', p.agencyId)
+        .orderBy('id')
+        .execute(),
+    };
+  });
+
+  app.post(
+    '/users',
+    {
+      config: { access: { ...ACCESS.admin, audit: 'user.create' } },
+      schema: {
+        tags: ['admin'],
+        summary: "Create a user in the admin's agency",
+        body: z.object({ username: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,63}$/), role: z.enum(ROLES), password: z.string().min(10).max(1024), displayName: z.string().max(200).optional() }),
+      },
+    },
+    async (req, reply) => {
+      const p = who(req.principal);
+      try {
+        const u = await createUser(db, { agencyCode: p.agencyCode, ...req.body });
+        req.auditObject = { type: 'user', id: String(u.id), detail: { role: req.body.role } };
+        return reply.code(201).send({ id: u.id, username: req.body.username, role: req.body.role });
+      } catch (e) {
+        if (e instanceof RangeError) throw badRequest(e.message);
+        throw e;
+      }
+    },
+  );
+
+  app.patch(
+    '/users/:id',
+    {
+      config: { access: { ...ACCESS.admin, audit: 'user.update' } },
+      schema: { tags: ['admin'], summary: 'Unlock, disable or change the role of a user', params: idParams, body: z.object({ unlock: z.boolean().optional(), disabled: z.boolean().optional(), role: z.enum(ROLES).optional() }) },
+    },
+    async (req) => {
+      const p = who(req.principal);
+      const u = await db.selectFrom('users').select(['id', 'agency_id']).where('id', '=', req.params.id).executeTakeFirst();
+      if (!u || u.agency_id !== p.agencyId) throw notFound('user', req.params.id);
+      const set: { failed_logins?: number; locked_until?: null; disabled?: boolean; role?: (typeof ROLES)[number] } = {};
+      if (req.body.unlock) Object.assign(set, { failed_logins: 0, locked_until: null });
+      if (req.body.disabled !== undefined) set.disabled = req.body.disabled;
+      if (req.body.role) set.role = req.body.role;
+      if (Object.keys(set).length === 0) throw badRequest('nothing to change');
+      await db.updateTable('users').set(set).where('id', '=', u.id).execute();
+      if (req.body.disabled) await db.deleteFrom('sessions').where('user_id', '=', u.id).execute();
+      req.auditObject = { type: 'user', id: String(u.id), detail: req.body };
+      return { ok: true };
+    },
+  );
+
+  app.get('/tokens', { config: { access: { ...ACCESS.admin, audit: 'token.list' } }, schema: { tags: ['admin'], summary: 'API tokens of the agency (never their secrets)' } }, async (req) => ({
+    items: await db
+      .selectFrom('api_tokens')
+      .select(['id', 'name', 'role', 'scopes', 'user_id', 'created_at', 'expires_at', 'revoked_at', 'last_used'])
+      .where('agency_id', '=', who(req.principal).agencyId)
+      .orderBy('id')
+      .execute(),
+  }));
+
+  app.post(
+    '/tokens',
+    {
+      config: { access: { ...ACCESS.admin, audit: 'token.create' } },
+      schema: {
+        tags: ['admin'],
+        summary: 'Issue an API token for a worker or partner; the secret is shown once',
+        body: z.object({ name: z.string().min(1).max(100), role: z.enum(ROLES), scopes: z.array(z.enum(SCOPES)).min(1).max(SCOPES.length), expiresInDays: z.number().int().min(1).max(3650).optional() }),
+      },
+    },
+    async (req, reply) => {
+      const p = who(req.principal);
+      const b = req.body;
+      const t = await createApiToken(db, {
+        agencyId: p.agencyId,
+        userId: null,
+        name: b.name,
+        role: b.role,
+        scopes: b.scopes,
+        expiresAt: b.expiresInDays ? new Date(Date.now() + b.expiresInDays * 86_400_000) : null,
+      });
+      req.auditObject = { type: 'api_token', id: String(t.id), detail: { role: b.role, scopes: b.scopes } };
+      return reply.code(201).send({ id: t.id, token: t.token, name: b.name, role: b.role, scopes: b.scopes });
+    },
+  );
+
+  app.delete('/tokens/:id', { config: { access: { ...ACCESS.admin, audit: 'token.revoke' } }, schema: { tags: ['admin'], summary: 'Revoke a token', params: idParams } }, async (req) => {
+    if (!(await revokeApiToken(db, who(req.principal).agencyId, req.params.id))) throw notFound('token', req.params.id);
+    return { ok: true };
+  });
+
+  app.get(
+    '/audit',
+    {
+      config: { access: { ...ACCESS.audit, audit: 'audit.read' } },
+      schema: {
+        tags: ['audit'],
+        summary: "The agency's audit log, newest first",
+        querystring: z.object({ ...page, action: z.string().max(100).optional(), actor: z.string().max(100).optional(), userId: z.coerce.number().int().positive().optional() }),
+      },
+    },
+    async (req) => {
+      const p = who(req.principal);
+      const q = req.query;
+      let sel = db
+        .selectFrom('audit_log')
+        .select(['id', 'at', 'actor', 'user_id', 'action', 'object_type', 'object_id', 'detail', 'hash'])
+        .where('agency_id', '=', p.agencyId);
+      if (q.action) sel = sel.where('action', 'like', `${q.action.replace(/[%_\\]/g, '\\$&')}%`);
+      if (q.actor) sel = sel.where('actor', '=', q.actor);
+      if (q.userId) sel = sel.where('user_id', '=', q.userId);
+      const rows = await sel.orderBy('id', 'desc').limit(q.limit + 1).offset(q.offset).execute();
+      return toPage(rows, q.limit, q.offset);
+    },
+  );
+
+  app.get('/audit/verify', { config: { access: { ...ACCESS.audit, audit: 'audit.verify' } }, schema: { tags: ['audit'], summary: 'Re-compute the hash chain of the whole log' } }, async () =>
+    verifyAuditChain(db),
+  );
+}

@@ -1,0 +1,99 @@
+import { sql } from 'kysely';
+import { z } from 'zod';
+import { MARKET_EVENT_KINDS, MARKET_STATUSES, SOURCE_KINDS } from '../../domain/market.ts';
+import { ACCESS, canWriteRow, visibleSql } from '../access/policy.ts';
+import { forbidden } from '../errors.ts';
+import type { RouteContext } from '../types.ts';
+import { idParams, page, tlpEnum, toPage, visibleOr404, who } from './common.ts';
+
+export function register({ app, opts }: RouteContext): void {
+  const db = opts.store.db;
+
+  app.get(
+    '/markets',
+    {
+      config: { access: { ...ACCESS.intelRead, audit: 'market.list' } },
+      schema: { tags: ['markets'], summary: 'Markets and other sources, with vendor and listing counts', querystring: z.object({ ...page, status: z.enum(MARKET_STATUSES).optional(), kind: z.enum(SOURCE_KINDS).optional(), q: z.string().max(100).optional() }) },
+    },
+    async (req) => {
+      const p = who(req.principal);
+      const q = req.query;
+      let sel = db
+        .selectFrom('markets as m')
+        .select(['m.id', 'm.slug', 'm.name', 'm.kind', 'm.status', 'm.tlp', 'm.agency_id', 'm.first_seen', 'm.last_seen'])
+        .select((eb) => [
+          eb.selectFrom('vendors as v').select(eb.fn.countAll<number>().as('n')).whereRef('v.market_id', '=', 'm.id').where(visibleSql(p, 'v')).as('vendors'),
+          eb.selectFrom('listings as l').select(eb.fn.countAll<number>().as('n')).whereRef('l.market_id', '=', 'm.id').where(visibleSql(p, 'l')).as('listings'),
+        ])
+        .where(visibleSql(p, 'm'));
+      if (q.status) sel = sel.where('m.status', '=', q.status);
+      if (q.kind) sel = sel.where('m.kind', '=', q.kind);
+      if (q.q) sel = sel.where((eb) => eb.or([eb('m.name', 'ilike', `%${escapeLike(q.q!)}%`), eb('m.slug', 'ilike', `%${escapeLike(q.q!)}%`)]));
+      return toPage(await sel.orderBy('m.name').orderBy('m.id').limit(q.limit + 1).offset(q.offset).execute(), q.limit, q.offset);
+    },
+  );
+
+  app.get('/markets/:id', { config: { access: { ...ACCESS.intelRead, audit: 'market.read' } }, schema: { tags: ['markets'], summary: 'A market: onions, lifecycle events, counts', params: idParams } }, async (req) => {
+    const p = who(req.principal);
+    const m = visibleOr404(p, await db.selectFrom('markets').selectAll().where('id', '=', req.params.id).executeTakeFirst(), 'market', req.params.id);
+    const [onions, events, counts] = await Promise.all([
+      db.selectFrom('market_onions').selectAll().where('market_id', '=', m.id).orderBy('first_seen').execute(),
+      db.selectFrom('market_events as e').selectAll().where('e.market_id', '=', m.id).where(visibleSql(p, 'e')).orderBy('observed_at').limit(1000).execute(),
+      sql<{ vendors: number; listings: number; feedback: number }>`select
+        (select count(*) from vendors v where v.market_id = ${m.id} and ${visibleSql(p, 'v')}) as vendors,
+        (select count(*) from listings l where l.market_id = ${m.id} and ${visibleSql(p, 'l')}) as listings,
+        (select count(*) from feedback f where f.market_id = ${m.id} and ${visibleSql(p, 'f')}) as feedback`.execute(db),
+    ]);
+    req.auditObject = { type: 'market', id: String(m.id) };
+    return { market: m, onions, events, counts: counts.rows[0] };
+  });
+
+  app.post(
+    '/markets/:id/events',
+    {
+      config: { access: { ...ACCESS.intelWrite, audit: 'market.event.create' } },
+      schema: { tags: ['markets'], summary: 'Record a lifecycle event (e.g. seized) and update the market status', params: idParams, body: z.object({ kind: z.enum(MARKET_EVENT_KINDS), observedAt: z.iso.datetime().optional(), detail: z.string().max(2000).default(''), tlp: tlpEnum.optional() }) },
+    },
+    async (req, reply) => {
+      const p = who(req.principal);
+      const m = visibleOr404(p, await db.selectFrom('markets').selectAll().where('id', '=', req.params.id).executeTakeFirst(), 'market', req.params.id);
+      if (!canWriteRow(p, m)) throw forbidden('only the owning agency records events on this market');
+      const b = req.body;
+      const ev = await db.transaction().execute(async (trx) => {
+        const row = await trx
+          .insertInto('market_events')
+          .values({ agency_id: p.agencyId, tlp: b.tlp ?? m.tlp, market_id: m.id, kind: b.kind, observed_at: b.observedAt ?? new Date(), detail: b.detail })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        const status = { launched: 'up', up: 'up', down: 'down', seized: 'seized', exit_scam: 'exit_scam', closed: 'closed', moved: null }[b.kind];
+        if (status) await trx.updateTable('markets').set({ status: status as typeof m.status }).where('id', '=', m.id).execute();
+        return row;
+      });
+      req.auditObject = { type: 'market', id: String(m.id), detail: { event: b.kind } };
+      return reply.code(201).send(ev);
+    },
+  );
+
+  // Where did this market's vendors go? Accounts on other markets that belong to the same identity, first seen
+  // after this market's last sighting (or its seizure).
+  app.get('/markets/:id/migration', { config: { access: { ...ACCESS.intelRead, audit: 'market.migration' } }, schema: { tags: ['markets'], summary: 'Takedown migration flows: where this market\'s identities reappeared', params: idParams } }, async (req) => {
+    const p = who(req.principal);
+    const m = visibleOr404(p, await db.selectFrom('markets').selectAll().where('id', '=', req.params.id).executeTakeFirst(), 'market', req.params.id);
+    const r = await sql<{ market_id: number; name: string; identities: number }>`
+      select v2.market_id, m2.name, count(distinct im.identity_id)::int as identities
+      from vendors v1
+      join identity_members im on im.vendor_id = v1.id
+      join identities i on i.id = im.identity_id and ${visibleSql(p, 'i')}
+      join identity_members im2 on im2.identity_id = im.identity_id and im2.vendor_id <> v1.id
+      join vendors v2 on v2.id = im2.vendor_id and v2.market_id <> v1.market_id and ${visibleSql(p, 'v2')}
+      join markets m2 on m2.id = v2.market_id and ${visibleSql(p, 'm2')}
+      where v1.market_id = ${m.id} and ${visibleSql(p, 'v1')} and v2.last_seen >= v1.last_seen
+      group by v2.market_id, m2.name order by identities desc limit 50`.execute(db);
+    req.auditObject = { type: 'market', id: String(m.id) };
+    return { market: { id: m.id, name: m.name, status: m.status }, flows: r.rows };
+  });
+}
+
+export function escapeLike(s: string): string {
+  return s.replace(/[%_\\]/g, '\\$&');
+}

@@ -1,0 +1,67 @@
+import { sql } from 'kysely';
+import { z } from 'zod';
+import { ACCESS, feedSql, visibleSql } from '../access/policy.ts';
+import { revenueSeries } from '../services/revenue.ts';
+import { topTargets } from '../services/targets.ts';
+import type { RouteContext } from '../types.ts';
+import { who } from './common.ts';
+
+export function register({ app, opts }: RouteContext): void {
+  const db = opts.store.db;
+
+  app.get(
+    '/reports/overview',
+    {
+      config: { access: { ...ACCESS.intelRead, audit: 'report.overview' } },
+      schema: { tags: ['reports'], summary: 'Dashboard: counts, revenue over time, shipping flows, market status, alerts', querystring: z.object({ bucket: z.enum(['day', 'week', 'month']).default('week'), days: z.coerce.number().int().min(1).max(3650).default(365) }) },
+    },
+    async (req) => {
+      const p = who(req.principal);
+      const since = new Date(Date.now() - req.query.days * 86_400_000);
+      const [counts, revenue, flows, markets, alerts] = await Promise.all([
+        sql<Record<string, number>>`select
+          (select count(*) from markets m where ${visibleSql(p, 'm')}) as markets,
+          (select count(*) from vendors v where ${visibleSql(p, 'v')}) as vendors,
+          (select count(*) from listings l where ${visibleSql(p, 'l')}) as listings,
+          (select count(*) from feedback f where ${visibleSql(p, 'f')}) as feedback,
+          (select count(*) from identities i where ${visibleSql(p, 'i')}) as identities,
+          (select count(*) from links k where k.status = 'proposed' and ${visibleSql(p, 'k')}) as proposed_links`.execute(db).then((r) => r.rows[0]),
+        revenueSeries(db, p, { bucket: req.query.bucket, since }),
+        shippingFlows(db, p, since, false),
+        db.selectFrom('markets as m').select(['m.status']).select((eb) => eb.fn.countAll<number>().as('n')).where(visibleSql(p, 'm')).groupBy('m.status').execute(),
+        db.selectFrom('market_events as e').innerJoin('markets as m', 'm.id', 'e.market_id').select(['e.id', 'e.kind', 'e.observed_at', 'e.detail', 'm.name as market', 'm.id as market_id'])
+          .where(visibleSql(p, 'e')).where('e.kind', 'in', ['seized', 'exit_scam', 'down', 'moved', 'launched']).orderBy('e.observed_at', 'desc').limit(10).execute(),
+      ]);
+      return { counts, revenue, flows, marketStatus: markets, alerts };
+    },
+  );
+
+  app.get(
+    '/reports/targets',
+    {
+      config: { access: { ...ACCESS.intelRead, audit: 'report.targets' } },
+      schema: { tags: ['reports'], summary: 'Top-target ranking with a per-factor explanation', querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(25) }) },
+    },
+    async (req) => ({ items: await topTargets(db, who(req.principal), req.query.limit) }),
+  );
+
+  app.get(
+    '/feed/shipping',
+    {
+      config: { access: { ...ACCESS.feed, audit: 'feed.shipping' } },
+      schema: { tags: ['feed'], summary: 'Partner feed (postal operators): ships-from → ships-to volumes of CLEAR/GREEN listings, aggregated', querystring: z.object({ days: z.coerce.number().int().min(1).max(3650).default(90) }) },
+    },
+    async (req) => ({ since: new Date(Date.now() - req.query.days * 86_400_000), flows: await shippingFlows(db, who(req.principal), new Date(Date.now() - req.query.days * 86_400_000), true) }),
+  );
+}
+
+/** Listings observed since `since`, counted by ships-from → ships-to country. Feeds use shared markings only. */
+async function shippingFlows(db: RouteContext['opts']['store']['db'], p: ReturnType<typeof who>, since: Date, feed: boolean) {
+  const cond = feed ? feedSql('s') : visibleSql(p, 's');
+  const r = await sql<{ from: string; to: string; listings: number }>`
+    select s.ships_from as "from", t.dest as "to", count(distinct s.listing_id)::int as listings
+    from listing_snapshots s cross join lateral unnest(case when cardinality(s.ships_to) = 0 then array['??'] else s.ships_to end) as t(dest)
+    where s.ships_from is not null and s.observed_at >= ${since} and ${cond}
+    group by 1, 2 order by listings desc limit 200`.execute(db);
+  return r.rows;
+}

@@ -1,0 +1,97 @@
+import { sql } from 'kysely';
+import { z } from 'zod';
+import { ACCESS, visibleSql } from '../access/policy.ts';
+import { revenueSeries } from '../services/revenue.ts';
+import type { RouteContext } from '../types.ts';
+import { idParams, page, toPage, visibleOr404, who } from './common.ts';
+import { escapeLike } from './markets.ts';
+
+export function register({ app, opts }: RouteContext): void {
+  const db = opts.store.db;
+
+  app.get(
+    '/vendors',
+    {
+      config: { access: { ...ACCESS.intelRead, audit: 'vendor.list' } },
+      schema: { tags: ['vendors'], summary: 'Search vendor accounts by handle (trigram) and profile text', querystring: z.object({ ...page, q: z.string().max(200).optional(), marketId: z.coerce.number().int().positive().optional() }) },
+    },
+    async (req) => {
+      const p = who(req.principal);
+      const q = req.query;
+      let sel = db
+        .selectFrom('vendors as v')
+        .innerJoin('markets as m', 'm.id', 'v.market_id')
+        .leftJoin('identity_members as im', 'im.vendor_id', 'v.id')
+        .select(['v.id', 'v.handle', 'v.market_id', 'm.name as market', 'v.tlp', 'v.agency_id', 'v.first_seen', 'v.last_seen', 'v.rating', 'im.identity_id'])
+        .where(visibleSql(p, 'v'));
+      if (q.marketId) sel = sel.where('v.market_id', '=', q.marketId);
+      if (q.q) {
+        const like = `%${escapeLike(q.q.toLowerCase())}%`;
+        sel = sel.where((eb) => eb.or([eb('v.handle_norm', 'like', like), eb('v.profile_text', 'ilike', like)]));
+        sel = sel.orderBy(sql`similarity(v.handle_norm, ${q.q.toLowerCase()})`, 'desc');
+      }
+      return toPage(await sel.orderBy('v.last_seen', 'desc').orderBy('v.id').limit(q.limit + 1).offset(q.offset).execute(), q.limit, q.offset);
+    },
+  );
+
+  app.get('/vendors/:id', { config: { access: { ...ACCESS.intelRead, audit: 'vendor.read' } }, schema: { tags: ['vendors'], summary: 'A vendor profile: accounts across markets, selectors, listings, feedback, links, captures, revenue', params: idParams } }, async (req) => {
+    const p = who(req.principal);
+    const v = visibleOr404(p, await db.selectFrom('vendors').selectAll().where('id', '=', req.params.id).executeTakeFirst(), 'vendor', req.params.id);
+    const market = await db.selectFrom('markets').select(['id', 'name', 'slug', 'status', 'kind']).where('id', '=', v.market_id).executeTakeFirst();
+    const membership = await db.selectFrom('identity_members as im').innerJoin('identities as i', 'i.id', 'im.identity_id').select(['i.id', 'i.label', 'i.tlp', 'i.agency_id']).where('im.vendor_id', '=', v.id).where(visibleSql(p, 'i')).executeTakeFirst();
+    const [accounts, selectors, listings, feedback, links, captures, revenue] = await Promise.all([
+      membership
+        ? db.selectFrom('identity_members as im').innerJoin('vendors as v', 'v.id', 'im.vendor_id').innerJoin('markets as m', 'm.id', 'v.market_id')
+            .select(['v.id', 'v.handle', 'm.name as market', 'v.market_id', 'v.first_seen', 'v.last_seen']).where('im.identity_id', '=', membership.id).where(visibleSql(p, 'v')).orderBy('v.first_seen').execute()
+        : Promise.resolve([]),
+      db.selectFrom('selector_sightings as ss').innerJoin('selectors as s', 's.id', 'ss.selector_id')
+        .select(['s.id', 's.kind', 's.value', (eb) => eb.fn.count<number>('ss.id').as('sightings'), (eb) => eb.fn.min('ss.observed_at').as('first_seen'), (eb) => eb.fn.max('ss.observed_at').as('last_seen')])
+        .where('ss.vendor_id', '=', v.id).where(visibleSql(p, 'ss')).where(visibleSql(p, 's')).groupBy(['s.id', 's.kind', 's.value']).orderBy('s.kind').limit(200).execute(),
+      sql<{ id: number; title: string; substance: string | null; price_usd: number | null; ships_from: string | null; ships_to: string[] | null; last_seen: Date }>`
+        select l.id, l.title, l.substance, l.last_seen, s.price_usd, s.ships_from, s.ships_to from listings l
+        left join lateral (select price_usd, ships_from, ships_to from listing_snapshots s where s.listing_id = l.id and ${visibleSql(p, 's')} order by observed_at desc limit 1) s on true
+        where l.vendor_id = ${v.id} and ${visibleSql(p, 'l')} order by l.last_seen desc limit 100`.execute(db).then((r) => r.rows),
+      sql<{ count: number; avg_rating: number | null; first: Date | null; last: Date | null }>`
+        select count(*)::int as count, avg(rating)::float8 as avg_rating, min(left_at) as first, max(left_at) as last from feedback f where f.vendor_id = ${v.id} and ${visibleSql(p, 'f')}`.execute(db).then((r) => r.rows[0]),
+      linksOf(db, p, [v.id]),
+      db.selectFrom('captures as c').select(['c.id', 'c.url', 'c.fetched_at', 'c.payload_sha256', 'c.content_type'])
+        .where((eb) => eb.or([eb('c.id', '=', v.capture_id ?? -1), eb('c.id', 'in', eb.selectFrom('listings').select('capture_id').where('vendor_id', '=', v.id).where('capture_id', 'is not', null))]))
+        .where(visibleSql(p, 'c')).orderBy('c.fetched_at', 'desc').limit(50).execute(),
+      revenueSeries(db, p, { vendorIds: [v.id], bucket: 'month' }),
+    ]);
+    req.auditObject = { type: 'vendor', id: String(v.id) };
+    return { vendor: v, market, identity: membership ?? null, accounts, selectors, listings, feedback, links, captures, revenue };
+  });
+}
+
+export interface LinkView {
+  id: number;
+  vendor_a: number;
+  vendor_b: number;
+  handle_a: string;
+  handle_b: string;
+  market_a: string;
+  market_b: string;
+  score: number;
+  evidence: unknown;
+  status: string;
+  decided_by: number | null;
+  decided_at: Date | null;
+  tlp: string;
+  agency_id: number;
+}
+
+/** Links touching any of the given accounts, with both ends' handles and markets, visible to p. */
+export async function linksOf(db: RouteContext['opts']['store']['db'], p: Parameters<typeof visibleSql>[0], vendorIds: number[], status?: string): Promise<LinkView[]> {
+  if (vendorIds.length === 0) return [];
+  const r = await sql<LinkView>`
+    select k.id, k.vendor_a, k.vendor_b, va.handle as handle_a, vb.handle as handle_b, ma.name as market_a, mb.name as market_b,
+           k.score, k.evidence, k.status, k.decided_by, k.decided_at, k.tlp, k.agency_id
+    from links k join vendors va on va.id = k.vendor_a join vendors vb on vb.id = k.vendor_b
+    join markets ma on ma.id = va.market_id join markets mb on mb.id = vb.market_id
+    where (k.vendor_a = any(${vendorIds}::int[]) or k.vendor_b = any(${vendorIds}::int[]))
+      and ${visibleSql(p, 'k')} and ${visibleSql(p, 'va')} and ${visibleSql(p, 'vb')}
+      ${status ? sql`and k.status = ${status}` : sql``}
+    order by k.score desc limit 500`.execute(db);
+  return r.rows;
+}

@@ -1,0 +1,240 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildServer, MemoryCaptchaQueue, type App } from '../../src/server/index.ts';
+import { verifyAuditChain } from '../../src/store/index.ts';
+import { openTestStore, type TestStore } from '../helpers/store.ts';
+import { loginCookie } from './helpers.ts';
+import { PASSWORD, seed, type Seeded } from './seed.ts';
+
+let store: TestStore;
+let app: App;
+let s: Seeded;
+const captchas = new MemoryCaptchaQueue();
+const warcDir = mkdtempSync(join(tmpdir(), 'dp-api-warc-'));
+
+beforeAll(async () => {
+  store = await openTestStore();
+  s = await seed(store.db);
+  app = await buildServer({ store, captchas, webRoot: false, warcRoot: warcDir, lockout: { maxFailures: 3, lockMs: 60_000 }, rateLimit: false });
+  await app.ready();
+});
+afterAll(async () => {
+  await app?.close();
+  await store?.close();
+});
+
+const lastAudit = () => store.db.selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow();
+
+describe('auth', () => {
+  it('logs in with an HttpOnly SameSite=Strict cookie, answers /me, and logs out', async () => {
+    const r = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: s.username('NL-POL', 'analyst'), password: PASSWORD } });
+    expect(r.statusCode).toBe(200);
+    const c = r.cookies.find((x) => x.name === 'dp_session')!;
+    expect(c.httpOnly).toBe(true);
+    expect(c.sameSite).toBe('Strict');
+    const stored = await store.db.selectFrom('sessions').select('token_hash').execute();
+    expect(stored.some((x) => x.token_hash === c.value)).toBe(false); // only the hash is stored
+    const cookie = `dp_session=${c.value}`;
+    const me = await app.inject({ method: 'GET', url: '/api/auth/me', headers: { cookie } });
+    expect(me.json().user).toMatchObject({ username: 'analyst-nl-pol', role: 'analyst', agencyCode: 'NL-POL' });
+    expect((await app.inject({ method: 'POST', url: '/api/auth/logout', headers: { cookie } })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/api/auth/me', headers: { cookie } })).statusCode).toBe(401);
+  });
+
+  it('refuses a wrong password with a clear 401 and audits it', async () => {
+    const r = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'analyst-de-bka', password: 'wrong password!' } });
+    expect(r.statusCode).toBe(401);
+    expect(r.json()).toMatchObject({ error: 'invalid_credentials' });
+    expect(await lastAudit()).toMatchObject({ action: 'auth.login.failed', actor: 'login:analyst-de-bka' });
+  });
+
+  it('locks an account after repeated failures, even against the right password, until an admin unlocks it', async () => {
+    const u = 'investigator-de-bka';
+    const codes: number[] = [];
+    for (let i = 0; i < 3; i++) codes.push((await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: u, password: `nope-${i}-xxxxxxx` } })).statusCode);
+    expect(codes).toEqual([401, 401, 423]);
+    const locked = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: u, password: PASSWORD } });
+    expect(locked.statusCode).toBe(423);
+    expect(locked.json().error).toBe('locked');
+    const admin = await loginCookie(app, 'admin-de-bka');
+    const user = await store.db.selectFrom('users').select('id').where('username', '=', u).executeTakeFirstOrThrow();
+    expect((await app.inject({ method: 'PATCH', url: `/api/users/${user.id}`, headers: { cookie: admin }, payload: { unlock: true } })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: u, password: PASSWORD } })).statusCode).toBe(200);
+  });
+
+  it('answers 401 without credentials and 401 for a forged cookie', async () => {
+    expect((await app.inject({ method: 'GET', url: '/api/vendors' })).statusCode).toBe(401);
+    const r = await app.inject({ method: 'GET', url: '/api/vendors', headers: { cookie: 'dp_session=dps_forged' } });
+    expect(r.statusCode).toBe(401);
+    expect(r.json()).toMatchObject({ error: 'unauthenticated' });
+  });
+});
+
+describe('API tokens', () => {
+  it('issues a scoped token shown once, enforces its scope and role, and revokes it', async () => {
+    const admin = await loginCookie(app, 'admin-nl-pol');
+    const r = await app.inject({ method: 'POST', url: '/api/tokens', headers: { cookie: admin }, payload: { name: 'postal-feed', role: 'partner', scopes: ['feed'] } });
+    expect(r.statusCode).toBe(201);
+    const { token, id } = r.json();
+    expect(token).toMatch(/^dpt_/);
+    const auth = { authorization: `Bearer ${token}` };
+    const feed = await app.inject({ method: 'GET', url: '/api/feed/shipping?days=3650', headers: auth });
+    expect(feed.statusCode).toBe(200);
+    // partners see only CLEAR/GREEN aggregates: every seeded snapshot ships NL → DE/FR; 2 agencies × 2 shared TLPs
+    expect(feed.json().flows).toEqual(expect.arrayContaining([{ from: 'NL', to: 'DE', listings: 4 }]));
+    expect((await app.inject({ method: 'GET', url: '/api/vendors', headers: auth })).statusCode).toBe(403);
+    const list = await app.inject({ method: 'GET', url: '/api/tokens', headers: { cookie: admin } });
+    expect(JSON.stringify(list.json())).not.toContain(token);
+    expect((await app.inject({ method: 'DELETE', url: `/api/tokens/${id}`, headers: { cookie: admin } })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/api/feed/shipping', headers: auth })).statusCode).toBe(401);
+  });
+
+  it('a worker token without the needed scope is refused even with the right role', async () => {
+    const admin = await loginCookie(app, 'admin-nl-pol');
+    const { token } = (await app.inject({ method: 'POST', url: '/api/tokens', headers: { cookie: admin }, payload: { name: 'reader', role: 'analyst', scopes: ['intel:read'] } })).json();
+    const auth = { authorization: `Bearer ${token}` };
+    expect((await app.inject({ method: 'GET', url: '/api/vendors', headers: auth })).statusCode).toBe(200);
+    const r = await app.inject({ method: 'POST', url: `/api/links/${s.rows['NL-POL'].AMBER.link}/confirm`, headers: auth, payload: {} });
+    expect(r.statusCode).toBe(403);
+    expect(r.json().message).toContain('intel:write');
+  });
+});
+
+describe('validation and errors', () => {
+  it('answers 400 with {error, message, details} for bad input', async () => {
+    const cookie = await loginCookie(app, 'analyst-nl-pol');
+    const r = await app.inject({ method: 'GET', url: '/api/vendors?limit=100000', headers: { cookie } });
+    expect(r.statusCode).toBe(400);
+    const b = r.json();
+    expect(b.error).toBe('validation_failed');
+    expect(b.message).toMatch(/limit/);
+    expect(Array.isArray(b.details)).toBe(true);
+    expect((await app.inject({ method: 'GET', url: '/api/vendors/abc', headers: { cookie } })).statusCode).toBe(400);
+    expect((await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: '' } })).json().error).toBe('validation_failed');
+    expect((await app.inject({ method: 'GET', url: '/api/nothing-here', headers: { cookie } })).json()).toMatchObject({ error: 'not_found' });
+  });
+
+  it('hides rows of other agencies above GREEN as 404, not 403', async () => {
+    const cookie = await loginCookie(app, 'analyst-nl-pol');
+    const r = await app.inject({ method: 'GET', url: `/api/vendors/${s.rows['DE-BKA'].AMBER.vendor}`, headers: { cookie } });
+    expect(r.statusCode).toBe(404);
+    expect(r.json().error).toBe('not_found');
+  });
+});
+
+describe('audit', () => {
+  it('writes every read and write with the user, and the chain verifies', async () => {
+    const cookie = await loginCookie(app, 'analyst-nl-pol');
+    const v = s.rows['NL-POL'].RED.vendor;
+    expect((await app.inject({ method: 'GET', url: `/api/vendors/${v}`, headers: { cookie } })).statusCode).toBe(200);
+    expect(await lastAudit()).toMatchObject({ action: 'vendor.read', actor: 'user:analyst-nl-pol', object_type: 'vendor', object_id: String(v) });
+    const link = s.rows['NL-POL'].AMBER.link;
+    const r = await app.inject({ method: 'POST', url: `/api/links/${link}/confirm`, headers: { cookie }, payload: { note: 'same PGP key' } });
+    expect(r.json()).toEqual({ id: link, status: 'confirmed' });
+    const a = await lastAudit();
+    expect(a).toMatchObject({ action: 'link.confirm', object_id: String(link) });
+    expect(a.detail).toMatchObject({ from: 'proposed', to: 'confirmed', note: 'same PGP key' });
+    const row = await store.db.selectFrom('links').selectAll().where('id', '=', link).executeTakeFirstOrThrow();
+    expect(row.status).toBe('confirmed');
+    const sup = await loginCookie(app, 'supervisor-nl-pol');
+    const log = await app.inject({ method: 'GET', url: '/api/audit?action=link.&limit=5', headers: { cookie: sup } });
+    expect(log.json().items[0]).toMatchObject({ action: 'link.confirm' });
+    const verified = (await app.inject({ method: 'GET', url: '/api/audit/verify', headers: { cookie: sup } })).json();
+    expect(verified).toMatchObject({ ok: true });
+    expect((await verifyAuditChain(store.db)).ok).toBe(true);
+  });
+
+  it('audits refused calls as access.denied', async () => {
+    const cookie = await loginCookie(app, 'analyst-nl-pol');
+    expect((await app.inject({ method: 'GET', url: '/api/audit', headers: { cookie } })).statusCode).toBe(403);
+    expect(await lastAudit()).toMatchObject({ action: 'access.denied', actor: 'user:analyst-nl-pol', object_id: 'GET /api/audit' });
+  });
+});
+
+describe('intel routes', () => {
+  it('searches listings and vendors, serves profiles, reports and the graph', async () => {
+    const cookie = await loginCookie(app, 'analyst-nl-pol');
+    const search = (await app.inject({ method: 'GET', url: '/api/search?q=cocaine', headers: { cookie } })).json();
+    // own agency: 5 TLPs; other agency: CLEAR+GREEN
+    expect(search.listings).toHaveLength(7);
+    const profile = (await app.inject({ method: 'GET', url: `/api/vendors/${s.rows['NL-POL'].AMBER.vendor}`, headers: { cookie } })).json();
+    expect(profile.accounts).toHaveLength(2);
+    expect(profile.selectors[0]).toMatchObject({ kind: 'btc_address' });
+    expect(profile.revenue).toEqual([{ period: '2025-01-01', sales: 1, usd: 100 }]);
+    const overview = (await app.inject({ method: 'GET', url: '/api/reports/overview?bucket=month&days=3650', headers: { cookie } })).json();
+    expect(overview.counts.vendors).toBe(14);
+    expect(overview.revenue).toEqual([{ period: '2025-01-01', sales: 7, usd: 700 }]);
+    const graph = (await app.inject({ method: 'GET', url: '/api/graph', headers: { cookie } })).json();
+    expect(graph.nodes.length).toBe(graph.edges.length * 2);
+    const targets = (await app.inject({ method: 'GET', url: '/api/reports/targets', headers: { cookie } })).json();
+    expect(targets.items[0].factors.map((f: { name: string }) => f.name)).toContain('revenue');
+    const page1 = (await app.inject({ method: 'GET', url: '/api/vendors?limit=5', headers: { cookie } })).json();
+    const page2 = (await app.inject({ method: 'GET', url: `/api/vendors?limit=5&offset=${page1.nextOffset}`, headers: { cookie } })).json();
+    expect(page1.items).toHaveLength(5);
+    expect(page2.items[0].id).not.toBe(page1.items[0].id);
+  });
+
+  it('records a market seizure, updating status', async () => {
+    const cookie = await loginCookie(app, 'analyst-nl-pol');
+    const m = s.rows['NL-POL'].GREEN.market;
+    const r = await app.inject({ method: 'POST', url: `/api/markets/${m}/events`, headers: { cookie }, payload: { kind: 'seized', detail: 'banner' } });
+    expect(r.statusCode).toBe(201);
+    expect((await app.inject({ method: 'GET', url: `/api/markets/${m}`, headers: { cookie } })).json().market.status).toBe('seized');
+    const other = await app.inject({ method: 'POST', url: `/api/markets/${s.rows['DE-BKA'].GREEN.market}/events`, headers: { cookie }, payload: { kind: 'seized' } });
+    expect(other.statusCode).toBe(403);
+  });
+
+  it('merges and splits identities of the own agency', async () => {
+    const cookie = await loginCookie(app, 'analyst-nl-pol');
+    const a = s.rows['NL-POL'].CLEAR.identity;
+    const b = s.rows['NL-POL'].GREEN.identity;
+    expect((await app.inject({ method: 'POST', url: '/api/identities/merge', headers: { cookie }, payload: { ids: [a, b] } })).statusCode).toBe(200);
+    const merged = (await app.inject({ method: 'GET', url: `/api/identities/${a}`, headers: { cookie } })).json();
+    expect(merged.members).toHaveLength(4);
+    const split = await app.inject({ method: 'POST', url: `/api/identities/${a}/split`, headers: { cookie }, payload: { vendorIds: [s.rows['NL-POL'].GREEN.vendor] } });
+    expect(split.statusCode).toBe(201);
+    expect((await app.inject({ method: 'GET', url: `/api/identities/${a}`, headers: { cookie } })).json().members).toHaveLength(3);
+  });
+
+  it('serves the CAPTCHA queue of the own agency only, and hands the answer to the crawler', async () => {
+    const t = captchas.add({ agencyId: s.agencyIds['NL-POL'], tlp: 'AMBER', marketId: null, marketName: 'M', url: 'http://x.onion/login', image: { contentType: 'image/png', bytes: new Uint8Array([137, 80, 78, 71]) } });
+    const nl = await loginCookie(app, 'analyst-nl-pol');
+    const de = await loginCookie(app, 'analyst-de-bka');
+    expect((await app.inject({ method: 'GET', url: '/api/captchas', headers: { cookie: nl } })).json().items.map((x: { id: string }) => x.id)).toContain(t.id);
+    expect((await app.inject({ method: 'GET', url: '/api/captchas', headers: { cookie: de } })).json().items).toEqual([]);
+    expect((await app.inject({ method: 'GET', url: `/api/captchas/${t.id}/image`, headers: { cookie: de } })).statusCode).toBe(404);
+    const img = await app.inject({ method: 'GET', url: `/api/captchas/${t.id}/image`, headers: { cookie: nl } });
+    expect(img.headers['content-type']).toBe('image/png');
+    expect((await app.inject({ method: 'POST', url: `/api/captchas/${t.id}/solve`, headers: { cookie: nl }, payload: { answer: ' x7k2 ' } })).statusCode).toBe(200);
+    expect(captchas.answerOf(t.id)).toBe('x7k2');
+    expect((await app.inject({ method: 'POST', url: `/api/captchas/${t.id}/solve`, headers: { cookie: nl }, payload: { answer: 'again' } })).statusCode).toBe(409);
+  });
+
+  it('serves a captured page from its WARC record only sanitised, with a CSP that forbids everything', async () => {
+    const html = '<html><head><meta http-equiv="refresh" content="0;url=http://evil.example/"><script>alert(1)</script><style>body{background:url(http://evil.example/x.png)}</style></head><body><h1 onclick="x()">Shop</h1><img src="http://evil.example/p.png" onerror="alert(2)"><a href="javascript:alert(3)">click</a><iframe src="http://evil.example/"></iframe><p style="background:url(http://evil.example/y)">price 5</p></body></html>';
+    const http = `HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: ${Buffer.byteLength(html)}\r\n\r\n${html}`;
+    const rec = `WARC/1.1\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:1>\r\nContent-Type: application/http;msgtype=response\r\nContent-Length: ${Buffer.byteLength(http)}\r\n\r\n${http}\r\n\r\n`;
+    writeFileSync(join(warcDir, 'a.warc'), rec);
+    const id = s.rows['NL-POL'].AMBER.capture;
+    await store.db.updateTable('captures').set({ warc_file: 'a.warc', warc_offset: 0, warc_length: Buffer.byteLength(rec) }).where('id', '=', id).execute();
+    const cookie = await loginCookie(app, 'analyst-nl-pol');
+    const r = await app.inject({ method: 'GET', url: `/api/captures/${id}/view`, headers: { cookie } });
+    expect(r.statusCode).toBe(200);
+    expect(r.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(r.headers['content-security-policy']).toContain('sandbox');
+    expect(r.body).toContain('Shop');
+    expect(r.body).toContain('price 5');
+    for (const bad of ['<script', 'alert(1)', 'onerror', 'onclick', 'http-equiv', '<img', '<iframe', 'url(http', 'href=', 'style="']) expect(r.body).not.toContain(bad);
+    const path = await store.db.updateTable('captures').set({ warc_file: '../../etc/passwd' }).where('id', '=', id).execute();
+    expect(path).toBeTruthy();
+    expect((await app.inject({ method: 'GET', url: `/api/captures/${id}/view`, headers: { cookie } })).statusCode).toBe(404);
+  });
+
+  it('serves the OpenAPI document', async () => {
+    const r = await app.inject({ method: 'GET', url: '/docs/json' });
+    expect(r.json().openapi).toMatch(/^3\./);
+    expect(Object.keys(r.json().paths)).toContain('/api/vendors/{id}');
+  });
+});
