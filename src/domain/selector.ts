@@ -138,7 +138,12 @@ const HEX_SPACES = /[\s:]/g;
  * `parseSelector` in `src/extract/selectors` for validation) — and it is idempotent:
  * `normalizeSelector(k, normalizeSelector(k, x)) === normalizeSelector(k, x)`.
  */
-export function normalizeSelector(kind: SelectorKind, raw: string): string {
+export interface NormalizeOptions {
+  /** Country calling code (1-3 digits, no `+`) for phone numbers written without one. */
+  defaultCallingCode?: string;
+}
+
+export function normalizeSelector(kind: SelectorKind, raw: string, opts: NormalizeOptions = {}): string {
   const s = raw.normalize('NFKC').replace(/[\u200B-\u200D\u2060\uFEFF\u00AD]/g, '').replace(TRIM, '');
   switch (kind) {
     case 'pgp_key':
@@ -158,9 +163,9 @@ export function normalizeSelector(kind: SelectorKind, raw: string): string {
     case 'jabber':
       return s.replace(/^xmpp:/i, '').replace(/\/.*$/, '').toLowerCase();
     case 'phone':
-      return normalizePhoneDigits(s);
+      return normalizePhoneDigits(s, opts.defaultCallingCode);
     case 'signal':
-      return /^[+\d(][\d\s().-]*$/.test(s) ? normalizePhoneDigits(s) : s.toLowerCase();
+      return /^[+\d(][\d\s().-]*$/.test(s) ? normalizePhoneDigits(s, opts.defaultCallingCode) : s.toLowerCase();
     case 'telegram':
       return s
         .replace(/^(?:https?:\/\/)?(?:www\.)?(?:t\.me|telegram\.me|telegram\.dog)\//i, '')
@@ -185,12 +190,18 @@ function normalizeEmail(s: string): string {
 
 /**
  * Phone numbers: `+` and digits only. A leading `00` becomes `+`; a trunk `(0)` written after an
- * international prefix (`+44 (0)20 …`) is dropped. Numbers written without any country stay as digits.
+ * international prefix (`+44 (0)20 …`) is dropped. A number written without a country gets
+ * `defaultCallingCode` (its trunk `0` dropped; NANP `1` numbers keep their digits) or stays as digits.
  */
-export function normalizePhoneDigits(s: string): string {
+export function normalizePhoneDigits(s: string, defaultCallingCode?: string): string {
   let t = s.trim().replace(/^\(\s*(?=\+)/, '');
   const intl = /^\+/.test(t) || /^00[1-9]/.test(t.replace(/[\s().-]/g, ''));
   if (intl) t = t.replace(/^00/, '+').replace(/^\+\s*(\d{1,3})\s*\(0\)/, '+$1');
   const digits = t.replace(/\D/g, '');
-  return intl ? `+${digits}` : digits;
+  if (intl) return `+${digits}`;
+  if (defaultCallingCode && /^[1-9]\d{0,2}$/.test(defaultCallingCode)) {
+    const national = defaultCallingCode === '1' ? digits.replace(/^1(?=\d{10}$)/, '') : digits.replace(/^0/, '');
+    return `+${defaultCallingCode}${national}`;
+  }
+  return digits;
 }

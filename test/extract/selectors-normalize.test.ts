@@ -105,9 +105,12 @@ describe('options', () => {
     expect((await extractSelectors(t, { kinds: ['btc_address'] })).map((s) => s.kind)).toEqual(['btc_address']);
   });
 
-  it('defaultCallingCode turns labelled national numbers into E.164', async () => {
+  it('defaultCallingCode turns labelled national numbers into E.164, the same way normalizeSelector does', async () => {
     const [p] = await extractSelectors('mobile: 06-12345678', { defaultCallingCode: '31' });
     expect(p).toMatchObject({ kind: 'phone', value: '+31612345678', meta: { international: true } });
+    expect(normalizeSelector('phone', '06-12345678', { defaultCallingCode: '31' })).toBe('+31612345678');
+    expect(normalizeSelector('phone', '+44 20 7946 0958', { defaultCallingCode: '31' })).toBe('+442079460958');
+    expect(normalizeSelector('phone', '(415) 555-0132', { defaultCallingCode: '1' })).toBe('+14155550132');
   });
 
   it('rejects bad options with a clear error', async () => {

@@ -38,11 +38,8 @@ export function readPhone(raw: string, context: string | undefined, defaultCalli
   }
   if (!context) return undefined;
   if (digits.length < 7 || digits.length > 12) return undefined;
-  if (defaultCallingCode && /^\d{1,3}$/.test(defaultCallingCode)) {
-    const national = defaultCallingCode === '1' ? digits.replace(/^1(?=\d{10}$)/, '') : digits.replace(/^0/, '');
-    return { value: `+${defaultCallingCode}${national}`, international: true };
-  }
-  return { value: digits, international: false };
+  const value = normalizePhoneDigits(raw, defaultCallingCode);
+  return { value, international: value.startsWith('+') };
 }
 
 function balanced(s: string): boolean {
