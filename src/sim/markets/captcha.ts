@@ -49,7 +49,7 @@ export function captchaText(rng: Rng, length = 6): string {
 /** Renders `text` as a PNG; the same text and seed give the same bytes. */
 export function renderCaptchaPng(text: string, seed: string): Buffer {
   const rng = new Rng(`captcha-image/${seed}/${text}`);
-  const scale = 4;
+  const scale = 5;
   const cell = 6 * scale + 4;
   const width = 16 + text.length * cell;
   const height = 7 * scale + 24;
@@ -71,14 +71,14 @@ export function renderCaptchaPng(text: string, seed: string): Buffer {
     if (!glyph) throw new Error(`CAPTCHA font has no glyph for ${JSON.stringify(ch)}`);
     const ox = 8 + index * cell + rng.int(-2, 2);
     const oy = 12 + rng.int(-6, 6);
-    const slant = rng.float(-0.25, 0.25);
+    const slant = rng.float(-0.15, 0.15);
     const [r, g, b] = [rng.int(0, 90), rng.int(0, 90), rng.int(30, 120)];
     glyph.forEach((row, gy) => {
       for (let gx = 0; gx < 5; gx++) {
         if (row[gx] !== '1') continue;
         for (let dy = 0; dy < scale; dy++) for (let dx = 0; dx < scale; dx++) {
           const y = oy + gy * scale + dy;
-          set(ox + gx * scale + dx + Math.round(slant * (y - oy - 14)), y, r, g, b);
+          set(ox + gx * scale + dx + Math.round(slant * (y - oy - 17)), y, r, g, b);
         }
       }
     });
