@@ -325,19 +325,9 @@ export interface LinkRunsTable {
   stats: ColumnType<Record<string, unknown>, string | undefined, string>;
 }
 
-export interface VendorPostsTable extends Owned {
-  id: Generated<number>;
-  vendor_id: number;
-  posted_at: Timestamp;
-  body: string;
-  capture_id: number | null;
-  adapter: string | null;
-}
-
 export interface Database {
   link_decisions: LinkDecisionsTable;
   link_runs: LinkRunsTable;
-  vendor_posts: VendorPostsTable;
 }
 // --- end link ------------------------------------------------------------------------------------------------
 

@@ -1,0 +1,97 @@
+// Reads what resolution needs about every account of one agency, in a handful of set-based queries.
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../store/index.ts';
+
+export interface SelectorSeen {
+  selectorId: number;
+  kind: string;
+  value: string;
+  /** Captures the selector was read from on this account (provenance for explanations). */
+  captures: number[];
+}
+
+export interface AccountData {
+  vendorId: number;
+  sourceId: number;
+  sourceKind: string;
+  handle: string;
+  profileCapture: number | null;
+  profile: string;
+  titles: string[];
+  bodies: string[];
+  posts: string[];
+  selectors: SelectorSeen[];
+  /** Listing counts per substance (or class when the substance is unknown). */
+  products: Map<string, number>;
+  shipsFrom: Map<string, number>;
+  shipsTo: Set<string>;
+  /** Per (substance, unit): mean log USD price per unit. */
+  prices: Map<string, number>;
+}
+
+export interface LoadOptions {
+  /** Listing texts read per account (a sample is enough for style). */
+  textsPerAccount?: number;
+  postsPerAccount?: number;
+}
+
+export async function loadAccounts(db: Kysely<Database>, agencyId: number, opts: LoadOptions = {}): Promise<AccountData[]> {
+  const perAcc = opts.textsPerAccount ?? 8;
+  const perPosts = opts.postsPerAccount ?? 15;
+  const vendors = await db.selectFrom('vendors').innerJoin('markets', 'markets.id', 'vendors.market_id')
+    .select(['vendors.id', 'vendors.market_id', 'markets.kind', 'vendors.handle', 'vendors.profile_text', 'vendors.capture_id'])
+    .where('vendors.agency_id', '=', agencyId).orderBy('vendors.id').execute();
+  const byId = new Map<number, AccountData>();
+  const out: AccountData[] = vendors.map((v) => {
+    const a: AccountData = { vendorId: v.id, sourceId: v.market_id, sourceKind: v.kind, handle: v.handle,
+      profileCapture: v.capture_id, profile: v.profile_text, titles: [], bodies: [], posts: [], selectors: [],
+      products: new Map(), shipsFrom: new Map(), shipsTo: new Set(), prices: new Map() };
+    byId.set(v.id, a);
+    return a;
+  });
+
+  const texts = await sql<{ vendor_id: number; title: string; description: string }>`
+    select vendor_id, title, description from (
+      select vendor_id, title, description, row_number() over (partition by vendor_id order by id) as rn
+      from listings where agency_id = ${agencyId} and vendor_id is not null) t
+    where rn <= ${perAcc}`.execute(db);
+  for (const r of texts.rows) {
+    const a = byId.get(r.vendor_id);
+    if (a) { a.titles.push(r.title); a.bodies.push(r.description.slice(0, 2000)); }
+  }
+
+  const prof = await sql<{ vendor_id: number; product: string; unit: string | null; n: number; ships_from: string | null;
+    ships_to: string[] | null; lp: number | null }>`
+    select l.vendor_id, coalesce(l.substance, l.substance_class, '?') as product, l.unit, count(*)::int as n,
+      s.ships_from, s.ships_to,
+      avg(ln(greatest(s.price_usd, 0.01) / greatest(l.quantity, 0.0001)))::float8 as lp
+    from listings l
+    left join lateral (select ships_from, ships_to, price_usd from listing_snapshots
+      where listing_id = l.id order by observed_at desc limit 1) s on true
+    where l.agency_id = ${agencyId} and l.vendor_id is not null
+    group by l.vendor_id, product, l.unit, s.ships_from, s.ships_to`.execute(db);
+  for (const r of prof.rows) {
+    const a = byId.get(r.vendor_id);
+    if (!a) continue;
+    a.products.set(r.product, (a.products.get(r.product) ?? 0) + r.n);
+    if (r.ships_from) a.shipsFrom.set(r.ships_from, (a.shipsFrom.get(r.ships_from) ?? 0) + r.n);
+    for (const c of r.ships_to ?? []) a.shipsTo.add(c);
+    if (r.lp !== null && r.unit) a.prices.set(`${r.product}/${r.unit}`, r.lp);
+  }
+
+  const posts = await sql<{ vendor_id: number; body: string }>`
+    select vendor_id, body from (
+      select vendor_id, body, row_number() over (partition by vendor_id order by sent_at desc nulls last, id desc) as rn
+      from messages where agency_id = ${agencyId} and vendor_id is not null) t where rn <= ${perPosts}`.execute(db);
+  for (const r of posts.rows) byId.get(r.vendor_id)?.posts.push(r.body.slice(0, 2000));
+
+  const sels = await sql<{ vendor_id: number; selector_id: number; kind: string; value: string; captures: number[] }>`
+    select ss.vendor_id, s.id as selector_id, s.kind, s.value,
+      array_remove(array_agg(distinct ss.capture_id), null) as captures
+    from selector_sightings ss join selectors s on s.id = ss.selector_id
+    where ss.agency_id = ${agencyId} and ss.vendor_id is not null
+    group by ss.vendor_id, s.id, s.kind, s.value`.execute(db);
+  for (const r of sels.rows) byId.get(r.vendor_id)?.selectors.push({ selectorId: r.selector_id, kind: r.kind, value: r.value,
+    captures: r.captures.slice(0, 5) });
+  return out;
+}
