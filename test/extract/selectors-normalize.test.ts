@@ -113,6 +113,16 @@ describe('options', () => {
     expect(normalizeSelector('phone', '(415) 555-0132', { defaultCallingCode: '1' })).toBe('+14155550132');
   });
 
+  it('atHandlesAre: telegram reads bare @names in a Telegram export, and only there', async () => {
+    const msg = 'new stock! ask @candyking_nl or @Frosty_UK, mail x@y.com';
+    expect((await extractSelectors(msg)).filter((s) => s.kind === 'telegram')).toEqual([]);
+    const tg = (await extractSelectors(msg, { atHandlesAre: 'telegram' })).filter((s) => s.kind === 'telegram');
+    expect(tg.map((s) => [s.value, s.raw, s.meta?.via])).toEqual([
+      ['candyking_nl', '@candyking_nl', 'source'],
+      ['frosty_uk', '@Frosty_UK', 'source'],
+    ]);
+  });
+
   it('rejects bad options with a clear error', async () => {
     await expect(extractSelectors('x', { defaultCallingCode: '+31' })).rejects.toThrow(/defaultCallingCode/);
     await expect(extractSelectors('x', { maxMatches: -1 })).rejects.toThrow(/maxMatches/);

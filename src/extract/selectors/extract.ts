@@ -37,6 +37,11 @@ export interface ExtractSelectorsOptions {
   defaultCallingCode?: string;
   /** Also report e-mails found in PGP user IDs (meta.source `pgp_uid`; default true). */
   includePgpUidEmails?: boolean;
+  /**
+   * The text comes from this messenger (a Telegram channel export): a bare `@name` is then its handle.
+   * Elsewhere a bare `@name` is too ambiguous and needs a label or link.
+   */
+  atHandlesAre?: 'telegram';
 }
 
 export interface ExtractionResult {
@@ -76,6 +81,10 @@ function resolve(opts: ExtractSelectorsOptions = {}): ResolvedOptions {
     includePgpUidEmails: opts.includePgpUidEmails ?? true,
   };
   if (opts.defaultCallingCode !== undefined) out.defaultCallingCode = opts.defaultCallingCode;
+  if (opts.atHandlesAre !== undefined) {
+    if (opts.atHandlesAre !== 'telegram') throw new RangeError(`atHandlesAre must be 'telegram', got ${JSON.stringify(opts.atHandlesAre)}`);
+    out.atHandlesAre = opts.atHandlesAre;
+  }
   return out;
 }
 

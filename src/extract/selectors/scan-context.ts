@@ -15,6 +15,7 @@ export interface ResolvedOptions {
   maxPgpBlocks: number;
   defaultCallingCode?: string;
   includePgpUidEmails: boolean;
+  atHandlesAre?: 'telegram';
 }
 
 export class ScanContext {

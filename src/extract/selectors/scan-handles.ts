@@ -14,12 +14,13 @@ const TELEGRAM_LABEL = new RegExp(
   String.raw`\b(telegram|telegramm|telega|tg)\b${boundedFill(FILL)}(@?)([A-Za-z][A-Za-z0-9_]{4,31})(?![A-Za-z0-9_@]|\.[A-Za-z0-9])`,
   'gi',
 );
+const BARE_AT = /(?<![\w.@])@([A-Za-z][A-Za-z0-9_]{4,31})(?![\w@]|\.[A-Za-z0-9])/g;
 const TELEGRAM_AT_THEN_LABEL = /(?<![\w.@])@([A-Za-z][A-Za-z0-9_]{4,31})(?![\w@]|\.[A-Za-z0-9])[^\S\n]{0,3}(?:[([:–-]|on\b|via\b|at\b)?[^\S\n]{0,3}(?:telegram|tg)\b/gi;
 const WICKR_LABEL = new RegExp(
   String.raw`\bwickr(?:[ _-]?me)?\b${boundedFill(FILL)}@?([A-Za-z0-9][A-Za-z0-9._-]{1,30}[A-Za-z0-9])(?![A-Za-z0-9_@-]|\.[A-Za-z0-9])`,
   'gi',
 );
-const SESSION_ID = /(?<![0-9A-Fa-f])05[0-9A-Fa-f]{64}(?![0-9A-Za-z])/g;
+const SESSION_ID = /(?<![0-9A-Za-z])05[0-9A-Fa-f]{64}(?![0-9A-Za-z])/g;
 const SIGNAL_USERNAME = new RegExp(
   String.raw`\bsignal\b${boundedFill(FILL)}@?([A-Za-z_][A-Za-z0-9_]{2,31}\.\d{2,9})(?![A-Za-z0-9_.])`,
   'gi',
@@ -73,6 +74,13 @@ export function scanHandles(ctx: ScanContext): void {
       const end = m.index + m[0].length;
       ctx.emit({ kind: 'telegram', start: end - h.length - (at ? 1 : 0), end, value: h.toLowerCase(), meta: { via: 'label' } });
     });
+    if (ctx.opts.atHandlesAre === 'telegram') {
+      ctx.each(BARE_AT, (m) => {
+        const h = m[1] as string;
+        if (!isTelegramUsername(h) || TELEGRAM_RESERVED.has(h.toLowerCase())) return;
+        ctx.emit({ kind: 'telegram', start: m.index, end: m.index + m[0].length, value: h.toLowerCase(), meta: { via: 'source' } });
+      });
+    }
     ctx.each(TELEGRAM_AT_THEN_LABEL, (m) => {
       const h = m[1] as string;
       if (!ok(h)) return;

@@ -1,0 +1,434 @@
+import type { AnyNode, Element } from 'domhandler';
+import { findPgpBlocks, parseRatingText } from '../adapter/fields.ts';
+import { detectBlockingPage, detectLoginPage } from '../adapter/detect.ts';
+import { emptyResult, isLoadedPage, loadPage, type ExtractOptions, type LoadedPage } from '../adapter/run.ts';
+import { decodeEntities, findPrices, parseDate, resolveUrl, splitList } from '../adapter/transforms.ts';
+import { collapseWhitespace, linesOf, rawTextOf, textOf } from '../html/text.ts';
+import type { ExtractedFeedback, ExtractedListing, ExtractedVendor, ExtractResult, PageInput, PageType } from '../types.ts';
+import { bestFeedbackGroup, bestListingGroup, findRepeatedGroups, isElement, RATING_RE, type RepeatedGroup } from './blocks.ts';
+
+export const GENERIC_VERSION = '1.0.0';
+export const GENERIC_REF = `generic@${GENERIC_VERSION}`;
+
+/** How sure the generic extractor is, per field (0..1, averaged over records) and for the page. */
+export interface Confidence {
+  page: number;
+  fields: Record<string, number>;
+}
+
+export interface GenericResult extends ExtractResult {
+  confidence: Confidence;
+}
+
+const LISTING_URL_RE = /\/(?:p|listing|listings|item|items|product|products|offer|offers|view)\/[^/?#]+|[?&](?:id|listing|item|product|pid)=[^&#]+/i;
+const VENDOR_URL_RE = /\/(?:vendor|vendors|user|users|profile|seller|sellers|shop|store|u)\/([^/?#]+)|[?&](?:vendor|user|seller|username)=([^&#]+)/i;
+const VENDOR_LABEL_RE = /\b(?:vendor|seller|sold by|brought to you by|merchant)\s*:?\s*\n?\s*([A-Za-z0-9_.-]{2,40})/i;
+const FROM_RE = /\b(?:ships?\s+from|shipping\s+from|origin(?:\s+country)?|from)\s*:\s*([^\n]{1,80})/i;
+const TO_RE = /\b(?:ships?\s+to|shipping\s+to|destinations?|to)\s*:\s*([^\n]{1,200})/i;
+const STOCK_RE = /\(?\b(\d{1,7})\s+(?:left|in stock|available|pcs? left)\b/i;
+const DATE_RE = /\b(\d+\s+(?:second|minute|hour|day|week|month|year)s?\s+ago|\d{4}-\d{2}-\d{2}|yesterday|today)\b/i;
+
+class Scores {
+  private readonly sums = new Map<string, { sum: number; n: number }>();
+  add(field: string, conf: number): void {
+    const s = this.sums.get(field) ?? { sum: 0, n: 0 };
+    s.sum += conf;
+    s.n++;
+    this.sums.set(field, s);
+  }
+  result(): Confidence {
+    const fields: Record<string, number> = {};
+    let total = 0;
+    for (const [k, v] of this.sums) {
+      fields[k] = Math.round((v.sum / v.n) * 100) / 100;
+      total += fields[k];
+    }
+    const page = this.sums.size === 0 ? 0 : Math.round((total / this.sums.size) * 100) / 100;
+    return { page, fields };
+  }
+}
+
+function anchors(el: AnyNode): Element[] {
+  const out: Element[] = [];
+  const stack: AnyNode[] = [el];
+  while (stack.length > 0 && out.length < 200) {
+    const n = stack.pop()!;
+    if (!isElement(n)) continue;
+    if (n.name === 'a' && n.attribs.href) out.push(n);
+    for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]!);
+  }
+  return out;
+}
+
+function vendorFromAnchors(list: Element[], page: LoadedPage): { handle: string; url: string | null } | null {
+  for (const a of list) {
+    const m = VENDOR_URL_RE.exec(a.attribs.href!);
+    if (!m) continue;
+    const raw = m[1] ?? m[2]!;
+    let handle = raw;
+    try {
+      handle = decodeURIComponent(raw);
+    } catch {
+      /* keep raw */
+    }
+    return { handle, url: resolveUrl(a.attribs.href!, page.url) };
+  }
+  return null;
+}
+
+function externalIdFromUrl(url: string | null): string | null {
+  if (!url) return null;
+  try {
+    const u = new URL(url);
+    const q = /[?&](?:id|listing|item|product|pid)=([^&#]+)/i.exec(u.search);
+    if (q) return q[1]!;
+    return u.pathname.split('/').filter(Boolean).at(-1) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function priceElementText(el: AnyNode): string | null {
+  const stack: AnyNode[] = [el];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (!isElement(n)) continue;
+    if (/price|cost|amount/i.test(`${n.attribs.class ?? ''} ${n.attribs.id ?? ''}`)) {
+      const t = textOf(n, 2000);
+      if (findPrices(t, 1).length > 0) return t;
+    }
+    for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]!);
+  }
+  return null;
+}
+
+/** The first element whose whole text is little more than a price ("0.176 BTC", "€ 45,00"): a price cell. */
+function shortPriceElementText(el: AnyNode): string | null {
+  const stack: AnyNode[] = [el];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (!isElement(n) || n.name === 'a') continue;
+    const t = textOf(n, 200);
+    if (t.length <= 40) {
+      const p = findPrices(t, 2);
+      if (p.length === 1 && t.length <= p[0]!.text.length + 20) return t;
+      continue;
+    }
+    for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]!);
+  }
+  return null;
+}
+
+const LEFTOVER_ENTITY_RE = /&(?:#\d{1,7}|#x[0-9a-f]{1,6}|[a-z][a-z0-9]{1,30});/i;
+
+/** Markets that escape twice leave entities in text ("Domino&#39;s"); decode them once more. */
+function fixEntities(s: string): string {
+  return LEFTOVER_ENTITY_RE.test(s) ? decodeEntities(s) : s;
+}
+
+function emptyListing(): ExtractedListing {
+  return {
+    externalId: null,
+    url: null,
+    title: null,
+    price: null,
+    priceText: null,
+    vendorHandle: null,
+    vendorUrl: null,
+    shipsFrom: null,
+    shipsTo: [],
+    description: null,
+    category: [],
+    stock: null,
+    imageUrls: [],
+  };
+}
+
+function shipping(text: string, l: ExtractedListing, scores: Scores): void {
+  const from = FROM_RE.exec(text);
+  if (from) {
+    l.shipsFrom = collapseWhitespace(from[1]!);
+    scores.add('shipsFrom', 0.8);
+  }
+  const to = TO_RE.exec(text);
+  if (to) {
+    l.shipsTo = splitList(to[1]!);
+    scores.add('shipsTo', 0.7);
+  }
+}
+
+/** One listing row/tile: the listing link and its title, the price outside the title, vendor, shipping. */
+function listingFromBlock(block: Element, page: LoadedPage, scores: Scores): ExtractedListing {
+  const l = emptyListing();
+  const links = anchors(block);
+  const vendor = vendorFromAnchors(links, page);
+  const vendorHrefs = new Set(links.filter((a) => VENDOR_URL_RE.test(a.attribs.href!)).map((a) => a.attribs.href));
+  const candidates = links.filter((a) => !vendorHrefs.has(a.attribs.href));
+  const byUrl = candidates.filter((a) => LISTING_URL_RE.test(a.attribs.href!));
+  const pool = byUrl.length > 0 ? byUrl : candidates;
+  let titleAnchor: Element | null = null;
+  let best = '';
+  for (const a of pool) {
+    const t = textOf(a, 1000);
+    if (t.length > best.length) {
+      best = t;
+      titleAnchor = a;
+    }
+  }
+  if (!titleAnchor && pool[0]) titleAnchor = pool[0];
+  if (titleAnchor) {
+    l.url = resolveUrl(titleAnchor.attribs.href!, page.url);
+    l.externalId = externalIdFromUrl(l.url);
+    scores.add('url', byUrl.length > 0 ? 0.9 : 0.5);
+    if (best) {
+      l.title = fixEntities(best);
+      scores.add('title', byUrl.length > 0 ? 0.9 : 0.6);
+    } else {
+      const alt = (titleAnchor.children.find((c) => isElement(c) && c.name === 'img') as Element | undefined)?.attribs.alt;
+      if (alt) {
+        l.title = collapseWhitespace(alt);
+        scores.add('title', 0.5);
+      }
+    }
+  }
+  const priceText = priceElementText(block) ?? shortPriceElementText(block);
+  let text = rawTextOf(block, 8000);
+  if (best) text = text.replace(best, ' ');
+  const prices = findPrices(priceText ?? text, 1);
+  if (prices[0]) {
+    l.price = { amount: prices[0].amount, currency: prices[0].currency };
+    l.priceText = prices[0].text;
+    scores.add('price', priceText ? 0.95 : 0.75);
+  }
+  if (vendor) {
+    l.vendorHandle = vendor.handle;
+    l.vendorUrl = vendor.url;
+    scores.add('vendorHandle', 0.85);
+  } else {
+    const m = VENDOR_LABEL_RE.exec(text);
+    if (m) {
+      l.vendorHandle = m[1]!;
+      scores.add('vendorHandle', 0.5);
+    }
+  }
+  shipping(text, l, scores);
+  return l;
+}
+
+/** The page's main listing: h1 (or <title>), a price element or the first price after the title, vendor link. */
+function singleListing(page: LoadedPage, scores: Scores): ExtractedListing | null {
+  const $ = page.$;
+  const h1 = $('h1').first();
+  const title = h1.length ? textOf(h1[0]!, 2000) : collapseWhitespace($('title').first().text());
+  if (!title) return null;
+  const container = (h1.length ? h1.parent()[0] : page.root) as AnyNode;
+  const l = emptyListing();
+  l.title = title;
+  scores.add('title', h1.length ? 0.8 : 0.5);
+  l.url = page.url.toString();
+  l.externalId = externalIdFromUrl(l.url);
+  const priceText = priceElementText(container) ?? shortPriceElementText(container);
+  let text = rawTextOf(container, 200_000);
+  text = text.replace(title, ' ');
+  const prices = findPrices(priceText ?? text, 1);
+  if (prices[0]) {
+    l.price = { amount: prices[0].amount, currency: prices[0].currency };
+    l.priceText = prices[0].text;
+    scores.add('price', priceText ? 0.9 : 0.6);
+  }
+  const vendor = vendorFromAnchors(anchors(container), page);
+  if (vendor) {
+    l.vendorHandle = vendor.handle;
+    l.vendorUrl = vendor.url;
+    scores.add('vendorHandle', 0.8);
+  }
+  shipping(text, l, scores);
+  const stock = STOCK_RE.exec(text);
+  if (stock) {
+    l.stock = Number(stock[1]);
+    scores.add('stock', 0.6);
+  }
+  const crumbs = $('[class*="breadcrumb" i] a, [id*="breadcrumb" i] a, [class*="topnav" i] a, [id*="navigation" i] a').toArray();
+  if (crumbs.length > 0) {
+    l.category = crumbs.map((c) => textOf(c, 200)).filter(Boolean);
+    scores.add('category', 0.5);
+  }
+  const desc = longestTextBlock(container);
+  if (desc) {
+    l.description = desc;
+    scores.add('description', 0.4);
+  }
+  return l;
+}
+
+/** The element with the most direct text (text nodes and <br>s), read with its line breaks. */
+function longestTextBlock(root: AnyNode): string | null {
+  let best: Element | null = null;
+  let bestLen = 0;
+  const stack: AnyNode[] = [root];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (!isElement(n)) continue;
+    if (n.name === 'script' || n.name === 'style') continue;
+    let own = 0;
+    for (const c of n.children) {
+      if (c.type === 'text') own += collapseWhitespace((c as unknown as { data: string }).data).length;
+      else if (isElement(c)) stack.push(c);
+    }
+    if (own > bestLen) {
+      bestLen = own;
+      best = n;
+    }
+  }
+  if (!best || bestLen < 40) return null;
+  const parts: string[] = [];
+  for (const c of best.children) {
+    if (c.type === 'text') parts.push((c as unknown as { data: string }).data);
+    else if (isElement(c) && c.name === 'br') parts.push('\n');
+    else if (isElement(c) && !['h1', 'h2', 'div', 'table', 'img', 'script', 'style', 'a', 'span'].includes(c.name)) parts.push(rawTextOf(c, 10_000));
+  }
+  return linesOf({ type: 'text', data: parts.join('') } as unknown as AnyNode) || null;
+}
+
+function feedbackFromGroup(g: RepeatedGroup, page: LoadedPage, scores: Scores): ExtractedFeedback[] {
+  return g.members.map((row) => {
+    const text = rawTextOf(row, 8000);
+    const r = parseRatingText(text);
+    const date = DATE_RE.exec(text);
+    const cells = row.children
+      .filter(isElement)
+      .filter((c) => anchors(c).length === 0)
+      .map((c) => collapseWhitespace(rawTextOf(c, 4000)));
+    const comment = cells
+      .filter((c) => !RATING_RE.test(` ${c}`) && !DATE_RE.test(c) && !/^anon|^\[\d+ deals\]/i.test(c))
+      .sort((a, b) => b.length - a.length)[0];
+    const link = anchors(row).find((a) => LISTING_URL_RE.test(a.attribs.href!));
+    if (r.rating !== null) scores.add('feedback.rating', 0.8);
+    if (comment) scores.add('feedback.text', 0.6);
+    if (date) scores.add('feedback.postedAt', 0.8);
+    return {
+      listingExternalId: link ? externalIdFromUrl(resolveUrl(link.attribs.href!, page.url)) : null,
+      listingTitle: link ? textOf(link, 500) || null : null,
+      vendorHandle: null,
+      rating: r.rating,
+      ratingMax: r.ratingMax,
+      text: comment ?? null,
+      postedAt: date ? parseDate(date[1]!, page.capturedAt) : null,
+      postedAtText: date ? date[1]! : null,
+      buyer: null,
+    };
+  });
+}
+
+function pageTypeGuess(page: LoadedPage, listingGroup: RepeatedGroup | null): PageType {
+  const path = page.url.pathname;
+  if (VENDOR_URL_RE.test(path + page.url.search) && !LISTING_URL_RE.test(path)) return 'vendor_profile';
+  if (listingGroup && listingGroup.members.length >= 2) return path === '/' ? 'listing_index' : 'category';
+  if (/\/(?:feedback|reviews?)\b/i.test(path)) return 'feedback';
+  if (page.$('h1').length > 0 && findPrices(page.pageText().slice(0, 200_000), 1).length > 0) return 'listing';
+  return 'unknown';
+}
+
+/** Extracts a page of a market that has no adapter, by structure and patterns, with confidence scores. */
+export function extractGeneric(input: PageInput, options: ExtractOptions = {}): GenericResult {
+  let loaded: LoadedPage | ExtractResult;
+  try {
+    loaded = loadPage(input, GENERIC_REF, options);
+  } catch (e) {
+    const r = emptyResult({ captureDigest: input.captureDigest, adapter: GENERIC_REF, url: input.url, capturedAt: String(input.capturedAt) }, 'unknown', null);
+    r.ok = false;
+    r.errors.push({ code: 'parse_error', message: e instanceof Error ? e.message : String(e) });
+    return { ...r, confidence: { page: 0, fields: {} } };
+  }
+  if (!isLoadedPage(loaded)) return { ...loaded, confidence: { page: 0, fields: {} } };
+  const page = loaded;
+  const started = performance.now();
+  const result = emptyResult({ ...page.provenance, adapter: GENERIC_REF }, 'unknown', null, page.stats);
+  result.warnings.push(...page.warnings);
+  const scores = new Scores();
+  try {
+    const blocking = detectBlockingPage(page.$, page.pageText);
+    if (blocking || detectLoginPage(page.$)) {
+      result.pageType = blocking ?? 'login';
+      result.ok = false;
+      result.errors.push({ code: 'blocked_page', message: `page is a ${result.pageType} page` });
+      return { ...result, confidence: { page: 0.9, fields: {} } };
+    }
+    const groups = findRepeatedGroups(page.root, 3);
+    const listingGroup = bestListingGroup(groups);
+    result.pageType = pageTypeGuess(page, listingGroup);
+    if (listingGroup && result.pageType !== 'listing') {
+      result.listings = listingGroup.members.map((m) => listingFromBlock(m, page, scores));
+    } else if (result.pageType === 'listing') {
+      const l = singleListing(page, scores);
+      if (l) result.listings = [l];
+    }
+    const fbGroup = bestFeedbackGroup(groups, listingGroup);
+    if (fbGroup) result.feedback = feedbackFromGroup(fbGroup, page, scores);
+    const pgp = findPgpBlocks(linesOf(page.root, 2_000_000));
+    if (result.pageType === 'vendor_profile') {
+      const m = VENDOR_URL_RE.exec(page.url.pathname + page.url.search);
+      const handle = m ? decodeURIComponent(m[1] ?? m[2]!) : null;
+      const v: ExtractedVendor = {
+        handle,
+        url: m ? page.url.toString() : null,
+        rating: null,
+        ratingMax: null,
+        ratingApprox: false,
+        dealsMin: null,
+        dealsMax: null,
+        level: null,
+        profileText: longestTextBlock(page.root),
+        pgpBlocks: pgp,
+        lastSeenText: null,
+      };
+      if (handle) scores.add('vendor.handle', 0.7);
+      const headerText = rawTextOf(page.root, 50_000);
+      const idx = handle ? headerText.indexOf(handle) : -1;
+      if (idx >= 0) {
+        const r = parseRatingText(headerText.slice(idx, idx + 200));
+        Object.assign(v, { rating: r.rating, ratingMax: r.ratingMax, ratingApprox: r.approx, dealsMin: r.dealsMin, dealsMax: r.dealsMax });
+        if (r.rating !== null) scores.add('vendor.rating', 0.5);
+      }
+      if (pgp.length > 0) scores.add('vendor.pgpBlocks', 0.95);
+      result.vendors = [v];
+      for (const l of result.listings) l.vendorHandle ??= handle;
+      for (const f of result.feedback) f.vendorHandle ??= handle;
+    } else {
+      const seen = new Set<string>();
+      for (const l of result.listings) {
+        if (l.vendorHandle && !seen.has(l.vendorHandle)) {
+          seen.add(l.vendorHandle);
+          result.vendors.push({
+            handle: l.vendorHandle,
+            url: l.vendorUrl,
+            rating: null,
+            ratingMax: null,
+            ratingApprox: false,
+            dealsMin: null,
+            dealsMax: null,
+            level: null,
+            profileText: null,
+            pgpBlocks: [],
+            lastSeenText: null,
+          });
+        }
+      }
+      if (pgp.length > 0) result.texts.push(...pgp.map((text) => ({ kind: 'pgp' as const, ref: null, text })));
+      if (result.pageType === 'listing' && result.listings[0]) {
+        for (const f of result.feedback) f.listingExternalId ??= result.listings[0].externalId;
+      }
+    }
+    for (const l of result.listings) if (l.description) result.texts.push({ kind: 'listing_description', ref: l.externalId, text: l.description });
+    for (const v of result.vendors) {
+      if (v.profileText) result.texts.push({ kind: 'vendor_profile', ref: v.handle, text: v.profileText });
+      for (const b of v.pgpBlocks) result.texts.push({ kind: 'pgp', ref: v.handle, text: b });
+    }
+    if (result.pageType === 'unknown') result.texts.push({ kind: 'page', ref: null, text: linesOf(page.root, 256 * 1024) });
+  } catch (e) {
+    result.ok = false;
+    result.errors.push({ code: 'parse_error', message: e instanceof Error ? e.message : String(e) });
+  }
+  result.stats.millis = page.stats.millis + (performance.now() - started);
+  return { ...result, confidence: scores.result() };
+}

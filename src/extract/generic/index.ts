@@ -1,0 +1,2 @@
+export { extractGeneric, GENERIC_REF, GENERIC_VERSION, type Confidence, type GenericResult } from './extract.ts';
+export { findRepeatedGroups, bestListingGroup, bestFeedbackGroup, type RepeatedGroup } from './blocks.ts';
