@@ -91,8 +91,11 @@ export interface PhoneMeta {
 }
 
 export interface HandleMeta {
-  /** How the handle was recognised: `link` (t.me/…), `label` (telegram: …), `format` (Session id). */
-  via: 'link' | 'label' | 'format' | 'uri' | 'server';
+  /**
+   * How the handle was recognised: `link` (t.me/…), `label` (telegram: …), `format` (Session id), `uri`
+   * (xmpp:…), `server` (a known XMPP server), `source` (a bare @name in text known to come from that messenger).
+   */
+  via: 'link' | 'label' | 'format' | 'uri' | 'server' | 'source';
   /** Signal: `phone` or `username`. */
   form?: 'phone' | 'username';
 }
