@@ -1,8 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import StreamJson from 'stream-json';
 import Pick from 'stream-json/filters/Pick.js';
@@ -46,6 +48,21 @@ describe('writeSimOutputs', () => {
     for (const f of manifest.files) expect(a[f.path], f.path).toBe(f.sha256);
     expect(Object.keys(a)).toEqual(expect.arrayContaining(['truth.json', 'rates.json', 'manifest.json',
       `seized/${world.timeline.seizedMarket}.sql`, ...world.channels.map((c) => `telegram/${c.id}/result.json`)]));
+  });
+
+  it('writes the same bytes in a separate Node process (no hidden per-process state)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dp-sim-proc-'));
+    try {
+      const root = fileURLToPath(new URL('../../', import.meta.url));
+      const script = `const { generateWorld } = await import(${JSON.stringify(join(root, 'src/sim/world/index.ts'))});
+        const { writeSimOutputs } = await import(${JSON.stringify(join(root, 'src/sim/exports/index.ts'))});
+        await writeSimOutputs(generateWorld({ seed: 'exports', scale: 'tiny' }), ${JSON.stringify(dir)});`;
+      const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+      expect(r.status, r.stderr).toBe(0);
+      expect(treeHashes(dir)).toEqual(treeHashes(dirA));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('writes a different tree for another seed', async () => {

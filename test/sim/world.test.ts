@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isValidOnionV3 } from '../../src/domain/onion.ts';
 import {
-  ALIAS_KINDS, MARKET_DESIGNS, SUBSTANCES, generateWorld, priceOn, unitToGrams, type SimAccount, type World,
+  ALIAS_KINDS, MARKET_DESIGNS, SALES_HISTORY_DAYS, SUBSTANCES, generateWorld, priceOn, unitToGrams, type SimAccount, type World,
 } from '../../src/sim/world/index.ts';
 
 const hash = (w: World) => createHash('sha256').update(JSON.stringify(w)).digest('hex');
@@ -154,6 +154,11 @@ describe('listings, sales and feedback', () => {
     }
   });
 
+  it('gives markets a sales and feedback history before day 0', () => {
+    expect(demo.sales.some((s) => s.day < 0 && s.feedback && s.feedback.day <= 0)).toBe(true);
+    for (const l of demo.listings) if (l.closeDay !== undefined) expect(l.closeDay).toBeGreaterThanOrEqual(0);
+  });
+
   it('opens and ends listings during the run and changes stock', () => {
     expect(demo.listings.some((l) => l.openDay > 10)).toBe(true);
     expect(demo.listings.some((l) => l.closeDay !== undefined && l.closeDay < demo.days - 1)).toBe(true);
@@ -167,7 +172,7 @@ describe('listings, sales and feedback', () => {
     for (const s of demo.sales) {
       const l = listings.get(s.listingId)!;
       const m = markets.get(s.market)!;
-      expect(s.day).toBeGreaterThanOrEqual(Math.max(l.openDay, m.openDay, 0));
+      expect(s.day).toBeGreaterThanOrEqual(Math.max(l.openDay, m.openDay, -SALES_HISTORY_DAYS));
       expect(s.day).toBeLessThanOrEqual(Math.min(l.closeDay ?? Infinity, m.closeDay ?? Infinity, demo.days - 1));
       expect(l.shipsTo.includes('WW') || l.shipsTo.includes(s.buyerCountry)).toBe(true);
       expect(s.priceUsd).toBeCloseTo(priceOn(l, s.day) * s.units, 2);

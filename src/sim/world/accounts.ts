@@ -140,7 +140,7 @@ export function addAlias(ctx: GenContext, f: AccountFactory, plan: IdentityPlan,
   let closeDay = target.market?.closeDay;
   if (closeDay === undefined && target.market && rng.chance(0.05)) {
     const q = rng.int(openDay + 30, ctx.days + 200);
-    if (q < ctx.days - 1) closeDay = q;
+    if (q < ctx.days - 1 && q > 5) closeDay = q;
   }
   let pgpKeys: ShownKey[];
   if (SAME_KEY.has(kind)) {

@@ -87,7 +87,8 @@ function buildListing(ctx: GenContext, plan: IdentityPlan, acc: SimAccount, mark
   const end = Math.min(acc.closeDay ?? ctx.days - 1, ctx.days - 1);
   let closeDay = acc.closeDay !== undefined && acc.closeDay <= ctx.days - 1 ? acc.closeDay : undefined;
   if (rng.chance(0.25)) {
-    const c = openDay + rng.int(20, 150);
+    // Listings that end do so during the run (a listing that ended before day 0 would be invisible).
+    const c = Math.max(openDay, 0) + rng.int(20, 150);
     if (c < end) closeDay = c;
   }
   const dose = spec.doses ? rng.pick(spec.doses) : undefined;

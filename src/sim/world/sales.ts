@@ -5,6 +5,7 @@ import { BUYER_COUNTRIES, BUYER_COUNTRY_WEIGHTS, buyerHandle } from './names.ts'
 import { dayToUnix } from './rates.ts';
 import type { Rng } from './rng.ts';
 import type { SimBuyer, SimFeedback, SimListing, SimMarket, SimSale, StockPoint } from './types.ts';
+import { SALES_HISTORY_DAYS } from './types.ts';
 
 const FEEDBACK: Record<number, string[]> = {
   5: ['great product, fast shipping', 'A+++ stealth was perfect', 'arrived in 2 days, will order again', 'top vendor',
@@ -73,14 +74,15 @@ function demandTable(ctx: GenContext): Map<string, Float64Array> {
   const bE = boost(timeline.exitMarket, timeline.exitDay);
   const out = new Map<string, Float64Array>();
   for (const m of ctx.markets) {
-    const t = new Float64Array(days);
-    for (let d = 0; d < days; d++) {
+    // Index d + SALES_HISTORY_DAYS holds day d (the history before day 0 included).
+    const t = new Float64Array(days + SALES_HISTORY_DAYS);
+    for (let d = -SALES_HISTORY_DAYS; d < days; d++) {
       if (!marketOpen(m, d)) continue;
       let v = 1;
       if (d > timeline.seizureDay && m.slug !== timeline.seizedMarket) v += bS * (1 - Math.exp(-(d - timeline.seizureDay) / 10));
       if (d > timeline.exitDay && m.slug !== timeline.exitMarket) v += bE * (1 - Math.exp(-(d - timeline.exitDay) / 10));
       if (m.slug === timeline.launchMarket) v *= Math.min(1, 0.3 + (d - m.openDay) / 40);
-      t[d] = v;
+      t[d + SALES_HISTORY_DAYS] = v;
     }
     out.set(m.slug, t);
   }
@@ -134,7 +136,7 @@ export function makeSales(ctx: GenContext, pools: Map<string, SimBuyer[][]>): vo
     let restockDay = -1;
     let lastPoint = l.openDay;
     let pi = 0;
-    const start = Math.max(l.openDay, 0);
+    const start = Math.max(l.openDay, -SALES_HISTORY_DAYS);
     const end = Math.min(l.closeDay ?? days - 1, days - 1);
     for (let d = start; d <= end; d++) {
       while (pi + 1 < l.priceHistory.length && (l.priceHistory[pi + 1]?.day ?? Infinity) <= d) pi++;
@@ -144,7 +146,7 @@ export function makeSales(ctx: GenContext, pools: Map<string, SimBuyer[][]>): vo
         stock.push({ day: d, stock: level });
         lastPoint = d;
       }
-      const n = rng.poisson(lambda0 * (dem[d] ?? 0));
+      const n = rng.poisson(lambda0 * (dem[d + SALES_HISTORY_DAYS] ?? 0));
       const phase = d <= timeline.seizureDay ? 0 : d <= timeline.exitDay ? 1 : 2;
       const picker = phasePickers[phase] as CumulativePicker<SimBuyer>;
       for (let k = 0; k < n && level > 0 && picker.size > 0; k++) {

@@ -6,7 +6,7 @@ export const SCALE_PRESETS: Record<ScalePreset, ScaleParams> = {
   demo: { markets: 5, identities: 120, accounts: 180, listings: 1500, buyers: 3000, days: 180, channels: 6, salesPerListingMonth: 6 },
   medium: { markets: 6, identities: 1500, accounts: 2200, listings: 18000, buyers: 25000, days: 180, channels: 16, salesPerListingMonth: 4 },
   large: { markets: 8, identities: 8000, accounts: 12000, listings: 100000, buyers: 80000, days: 150, channels: 30, salesPerListingMonth: 2.5 },
-  alphabay: { markets: 8, identities: 30000, accounts: 40000, listings: 350000, buyers: 200000, days: 120, channels: 60, salesPerListingMonth: 1.2 },
+  alphabay: { markets: 8, identities: 30000, accounts: 37500, listings: 325000, buyers: 200000, days: 120, channels: 60, salesPerListingMonth: 0.9 },
 };
 
 export function isScalePreset(s: string): s is ScalePreset {

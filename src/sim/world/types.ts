@@ -21,6 +21,12 @@ export type SimDay = number;
 /** 2025-01-01T00:00:00Z: day 0 of every simulated world. */
 export const SIM_EPOCH_UNIX = 1_735_689_600;
 
+/**
+ * Sales are simulated from this many days before day 0, so that markets already show feedback histories on
+ * day 0 (sales, feedback and revenue may therefore have negative days).
+ */
+export const SALES_HISTORY_DAYS = 60;
+
 // ---------------------------------------------------------------------------------------------------------------
 // Markets
 
