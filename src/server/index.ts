@@ -4,8 +4,10 @@ export { ACCESS, SCOPES, SHARED_TLP, decideRoute, canReadRow, canWriteRow, visib
 export type { Principal } from './auth/principal.ts';
 export { createUser, login, createApiToken, resolveApiToken, resolveSession, revokeApiToken, DEFAULT_LOCKOUT, type LockoutPolicy, type NewUser, type NewApiToken } from './auth/accounts.ts';
 export { hashPassword, verifyPassword, generatePassword, DEFAULT_SCRYPT, type ScryptParams } from './auth/password.ts';
-export { MemoryCaptchaQueue, type CaptchaQueue, type CaptchaTask } from './captchas/queue.ts';
+export { MemoryCaptchaQueue, dbCaptchaQueue, type CaptchaQueue, type CaptchaTask } from './captchas/queue.ts';
 export { warcCaptureBodies, parseWarcRecord, type CaptureBodies } from './captures/bodies.ts';
 export { sanitizeCapture, CAPTURE_VIEW_CSP } from './captures/sanitize.ts';
 export { revenueSeries, type RevenuePoint } from './services/revenue.ts';
 export { topTargets, type Target, type TargetFactor } from './services/targets.ts';
+export { startConsole, ensureUser, type StartOptions, type RunningConsole } from './start.ts';
+export { ensureWebBuilt, WEB_DIR } from './web-build.ts';

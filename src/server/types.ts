@@ -21,8 +21,8 @@ declare module 'fastify' {
 
 export interface ServerOptions {
   store: Store;
-  /** The CAPTCHA hand-off queue of the crawler (src/collect); absent means the queue routes answer 503. */
-  captchas?: CaptchaQueue;
+  /** The CAPTCHA hand-off queue of the crawler; default dbCaptchaQueue (table crawl_captchas); null turns it off. */
+  captchas?: CaptchaQueue | null;
   /** Where captured bytes are read from; defaults to reading WARC records under warcRoot. */
   captureBodies?: CaptureBodies;
   /** Directory WARC paths in `captures.warc_file` are relative to (default: current directory). */

@@ -1,4 +1,6 @@
+import { sql, type Kysely } from 'kysely';
 import type { Tlp } from '../../domain/tlp.ts';
+import type { Database } from '../../store/index.ts';
 
 /**
  * The seam to the crawler's CAPTCHA hand-off (issue 5: listCaptchas / getCaptchaImage / solveCaptcha in
@@ -58,4 +60,46 @@ export class MemoryCaptchaQueue implements CaptchaQueue {
     const { id, agencyId, tlp, marketId, marketName, url, createdAt, status } = t;
     return { id, agencyId, tlp, marketId, marketName, url, createdAt, status };
   }
+}
+
+/**
+ * The crawler's persistent queue (table crawl_captchas, migration 0101): a task belongs to the agency that owns its
+ * market and carries the market's marking. Solving stores the answer; the crawler polls for it.
+ */
+export function dbCaptchaQueue(db: Kysely<Database>): CaptchaQueue {
+  type Row = { id: number; agency_id: number; tlp: Tlp; market_id: number; market_name: string; url: string | null; created_at: Date; status: string };
+  const select = sql`select c.id, m.agency_id, m.tlp, c.market_id, m.name as market_name, cap.url, c.created_at, c.status
+    from crawl_captchas c join markets m on m.id = c.market_id left join captures cap on cap.id = c.capture_id`;
+  const toTask = (r: Row): CaptchaTask => ({
+    id: String(r.id),
+    agencyId: r.agency_id,
+    tlp: r.tlp,
+    marketId: r.market_id,
+    marketName: r.market_name,
+    url: r.url ?? '',
+    createdAt: r.created_at,
+    status: r.status === 'pending' ? 'pending' : r.status === 'expired' ? 'expired' : 'solved',
+  });
+  const num = (id: string) => (/^\d{1,9}$/.test(id) ? Number(id) : -1);
+  return {
+    async list(f) {
+      const status = f.status === 'solved' ? sql`c.status in ('solved', 'used')` : sql`c.status = ${f.status ?? 'pending'}`;
+      const r = await sql<Row>`${select} where m.agency_id = ${f.agencyId} and ${status} order by c.created_at limit 200`.execute(db);
+      return r.rows.map(toTask);
+    },
+    async get(id) {
+      const r = await sql<Row>`${select} where c.id = ${num(id)}`.execute(db);
+      return r.rows[0] ? toTask(r.rows[0]) : null;
+    },
+    async image(id) {
+      const r = await sql<{ image: Buffer; image_type: string }>`select image, image_type from crawl_captchas where id = ${num(id)}`.execute(db);
+      const row = r.rows[0];
+      return row ? { contentType: row.image_type, bytes: new Uint8Array(row.image) } : null;
+    },
+    async solve(id, answer, by) {
+      const r = await sql`update crawl_captchas set status = 'solved', answer = ${answer}, solved_by = ${by.actor}, solved_at = now()
+        where id = ${num(id)} and status = 'pending'`.execute(db);
+      return Number(r.numAffectedRows ?? 0) > 0;
+    },
+  };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ACCESS } from '../access/policy.ts';
+import { dbCaptchaQueue } from '../captchas/queue.ts';
 import { ApiError, conflict, notFound } from '../errors.ts';
 import type { RouteContext } from '../types.ts';
 import { who } from './common.ts';
@@ -8,9 +9,10 @@ const idParam = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) });
 
 /** The crawler's CAPTCHA hand-off: an analyst of the crawling agency sees the parked image and types the answer. */
 export function register({ app, opts }: RouteContext): void {
+  const q = opts.captchas === undefined ? dbCaptchaQueue(opts.store.db) : opts.captchas;
   const queue = () => {
-    if (!opts.captchas) throw new ApiError(503, 'no_captcha_queue', 'no crawler CAPTCHA queue is connected to this server');
-    return opts.captchas;
+    if (!q) throw new ApiError(503, 'no_captcha_queue', 'no crawler CAPTCHA queue is connected to this server');
+    return q;
   };
   const own = async (id: string, agencyId: number) => {
     const t = await queue().get(id);

@@ -1,0 +1,38 @@
+import { BarChart, LineChart } from 'echarts/charts';
+import { GridComponent, TooltipComponent } from 'echarts/components';
+import * as echarts from 'echarts/core';
+import { CanvasRenderer } from 'echarts/renderers';
+import { useEffect, useRef } from 'react';
+import type { RevenuePoint } from './api.ts';
+
+echarts.use([LineChart, BarChart, GridComponent, TooltipComponent, CanvasRenderer]);
+
+/** Revenue over time (USD estimate from feedback × snapshot price) with sales as bars. */
+export function RevenueChart(props: { points: RevenuePoint[]; height?: number }) {
+  const el = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!el.current) return;
+    const chart = echarts.init(el.current, undefined, { renderer: 'canvas' });
+    chart.setOption({
+      animation: false,
+      grid: { left: 60, right: 50, top: 20, bottom: 30 },
+      tooltip: { trigger: 'axis' },
+      xAxis: { type: 'category', data: props.points.map((p) => p.period) },
+      yAxis: [
+        { type: 'value', name: 'USD', axisLabel: { formatter: (v: number) => (v >= 1000 ? `${Math.round(v / 1000)}k` : String(v)) } },
+        { type: 'value', name: 'sales', splitLine: { show: false } },
+      ],
+      series: [
+        { name: 'revenue (USD)', type: 'line', smooth: true, showSymbol: false, areaStyle: { opacity: 0.15 }, data: props.points.map((p) => p.usd), color: '#2f6fde' },
+        { name: 'sales', type: 'bar', yAxisIndex: 1, data: props.points.map((p) => p.sales), color: '#c9d6ee' },
+      ],
+    });
+    const onResize = () => chart.resize();
+    window.addEventListener('resize', onResize);
+    return () => {
+      window.removeEventListener('resize', onResize);
+      chart.dispose();
+    };
+  }, [props.points]);
+  return <div ref={el} className="chart" style={{ height: props.height ?? 260 }} aria-label="revenue over time chart" />;
+}
