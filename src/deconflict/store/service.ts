@@ -105,13 +105,21 @@ export async function registerCaseSelectors(
 
 /** Same kind and value, different agencies. */
 async function insertDirectHits(trx: DeconflictDb, newIds: number[]): Promise<NewHit[]> {
+  // The plan must be: the new rows, then one index lookup each — never a scan of millions of registrations.
+  // LATERAL with OFFSET 0 keeps the planner from flattening the lookup into a hash join.
   const r = await sql<NewHit>`
+    with n as materialized (
+      select id, kind, value, agency_id from deconflict_selectors where id = any(${newIds}::int[])
+    )
     insert into deconflict_hits (via, selector_a, selector_b)
     select distinct 'selector', least(n.id, o.id), greatest(n.id, o.id)
-    from deconflict_selectors n
-    join deconflict_selectors o on o.kind = n.kind and o.value = n.value and o.agency_id <> n.agency_id
-    join cases oc on oc.id = o.case_id and oc.closed_at is null
-    where n.id = any(${newIds}::int[])
+    from n
+    cross join lateral (
+      select o.id from deconflict_selectors o
+      where o.kind = n.kind and o.value = n.value and o.agency_id <> n.agency_id
+        and exists (select 1 from cases oc where oc.id = o.case_id and oc.closed_at is null)
+      offset 0
+    ) o
     on conflict (selector_a, selector_b) do nothing
     returning id, selector_a, selector_b`.execute(trx);
   return r.rows;
@@ -136,15 +144,19 @@ async function insertIdentityHits(trx: DeconflictDb, from: { registrations: numb
         ? sql`select unnest(${from.identities}::int[]) as identity_id`
         : sql`select distinct identity_id from identity_members`;
   const r = await sql<NewHit>`
-    with seed as (${seed}),
+    with seed as materialized (${seed}),
     linked as (
       select distinct r.id as reg_id, r.agency_id, im.identity_id
       from seed
       join identity_members im on im.identity_id = seed.identity_id
       join selector_sightings ss on ss.vendor_id = im.vendor_id
       join selectors s on s.id = ss.selector_id
-      join deconflict_selectors r on r.kind = s.kind and r.value = s.value
-      join cases c on c.id = r.case_id and c.closed_at is null
+      cross join lateral (
+        select r.id, r.agency_id from deconflict_selectors r
+        where r.kind = s.kind and r.value = s.value
+          and exists (select 1 from cases c where c.id = r.case_id and c.closed_at is null)
+        offset 0
+      ) r
     )
     insert into deconflict_hits (via, selector_a, selector_b, identity_id)
     select distinct on (least(r1.reg_id, r2.reg_id), greatest(r1.reg_id, r2.reg_id))
@@ -160,20 +172,17 @@ async function insertIdentityHits(trx: DeconflictDb, from: { registrations: numb
 /** One audit entry per agency per call, listing its new hits and the case each concerns. */
 async function auditHits(trx: DeconflictDb, actorName: string, hits: NewHit[]): Promise<void> {
   if (hits.length === 0) return;
-  const regs = await trx
-    .selectFrom('deconflict_selectors')
-    .select(['id', 'agency_id', 'case_id'])
-    .where('id', 'in', [...new Set(hits.flatMap((h) => [h.selector_a, h.selector_b]))])
-    .execute();
-  const byId = new Map(regs.map((r) => [r.id, r]));
+  const sides = await sql<{ hit: number; agency_id: number; case_id: number }>`
+    select h.id as hit, s.agency_id, s.case_id
+    from deconflict_hits h
+    join deconflict_selectors s on s.id in (h.selector_a, h.selector_b)
+    where h.id = any(${hits.map((h) => h.id)}::int[])
+    order by h.id`.execute(trx);
   const perAgency = new Map<number, { hit: number; case_id: number }[]>();
-  for (const h of hits) {
-    for (const side of [h.selector_a, h.selector_b]) {
-      const r = byId.get(side)!;
-      const list = perAgency.get(r.agency_id) ?? [];
-      list.push({ hit: h.id, case_id: r.case_id });
-      perAgency.set(r.agency_id, list);
-    }
+  for (const r of sides.rows) {
+    const list = perAgency.get(r.agency_id) ?? [];
+    list.push({ hit: r.hit, case_id: r.case_id });
+    perAgency.set(r.agency_id, list);
   }
   for (const [agencyId, list] of perAgency) {
     await appendAudit(coreDb(trx), {
@@ -222,27 +231,34 @@ async function noticesFor(
     other_name: string;
     other_contact: string;
   }>`
-    with sides as (
+    with sides as (${
+      filter.hitIds
+        ? sql`
+      select h.id, h.via, h.created_at, h.ack_a_at as ack_at, h.selector_a as mine_id, h.selector_b as theirs_id
+      from deconflict_hits h where h.id = any(${filter.hitIds}::int[])
+      union all
+      select h.id, h.via, h.created_at, h.ack_b_at, h.selector_b, h.selector_a
+      from deconflict_hits h where h.id = any(${filter.hitIds}::int[])`
+        : sql`
       select h.id, h.via, h.created_at, h.ack_a_at as ack_at, mine.id as mine_id, h.selector_b as theirs_id
       from deconflict_selectors mine join deconflict_hits h on h.selector_a = mine.id
       where mine.agency_id = ${agencyId}
       union all
       select h.id, h.via, h.created_at, h.ack_b_at, mine.id, h.selector_a
       from deconflict_selectors mine join deconflict_hits h on h.selector_b = mine.id
-      where mine.agency_id = ${agencyId}
-    )
+      where mine.agency_id = ${agencyId}`
+    })
     select h.id as hit_id, h.via, h.created_at, h.ack_at,
            mc.id as case_id, mc.reference as case_reference, mine.kind, mine.value,
            oa.code as other_code, oa.name as other_name,
            coalesce(nullif(oc.contact_point, ''), oa.contact_point) as other_contact
     from sides h
-    join deconflict_selectors mine on mine.id = h.mine_id
+    join deconflict_selectors mine on mine.id = h.mine_id and mine.agency_id = ${agencyId}
     join deconflict_selectors theirs on theirs.id = h.theirs_id
     join cases mc on mc.id = mine.case_id
     join cases oc on oc.id = theirs.case_id
     join agencies oa on oa.id = theirs.agency_id
     where theirs.agency_id <> ${agencyId}
-      ${filter.hitIds ? sql`and h.id = any(${filter.hitIds}::int[])` : sql``}
       ${filter.unacknowledgedOnly ? sql`and h.ack_at is null` : sql``}
     order by h.id`.execute(db);
   return rows.rows.map((r) => ({

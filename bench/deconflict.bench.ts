@@ -1,0 +1,132 @@
+/**
+ * De-confliction matching at scale: one agency holds `--registered` selectors (default 10 million) on its cases;
+ * a second agency registers `--probes` selectors in batches through `registerCaseSelectors` (normalisation,
+ * insert, selector and identity hit detection, audit), half of them already held. Reports selectors checked
+ * per second and matches (hits) per second, on PostgreSQL (PG_BENCH_URL or DATABASE_URL) and on the embedded
+ * PGlite with `--pglite-registered` (default 1 million: loading ten million rows into WASM PostgreSQL is a test
+ * of patience, not of the matcher). Prints one JSON document on one line. Bounded by the counts given.
+ *
+ *   npx tsx bench/deconflict.bench.ts [--registered 10000000] [--pglite-registered 1000000] [--probes 20000] [--batch 1000]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import { sql } from 'kysely';
+import { openStore, type Store } from '../src/store/index.ts';
+import { registerCaseSelectors } from '../src/deconflict/index.ts';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name} must be a positive integer`);
+  return v;
+}
+
+const registered = arg('registered', 10_000_000);
+const pgliteRegistered = arg('pglite-registered', 1_000_000);
+const probes = arg('probes', 20_000);
+const batch = arg('batch', 1000);
+const CASES = 100;
+
+const held = (i: number) => `bc1q${createHash('md5').update(String(i)).digest('hex')}`;
+
+async function measure(store: Store, n: number) {
+  const agency = async (code: string) =>
+    (await store.db.insertInto('agencies').values({ code, name: code, country: 'NL', contact_point: `${code}@example.org` }).returning('id').executeTakeFirstOrThrow()).id;
+  const holder = await agency('HOLDER');
+  const prober = await agency('PROBER');
+  const cases = await store.db
+    .insertInto('cases')
+    .values(Array.from({ length: CASES }, (_, i) => ({ agency_id: holder, reference: `H-${i}`, title: `case ${i}`, contact_point: `desk${i}@holder.example` })))
+    .returning('id')
+    .execute();
+  const probeCase = (await store.db.insertInto('cases').values({ agency_id: prober, reference: 'P-1', title: 'probe', contact_point: 'p@x' }).returning('id').executeTakeFirstOrThrow()).id;
+
+  const loadStart = performance.now();
+  // Bulk load the way an operator would: indexes dropped, rows in SQL chunks (the normalised form the application
+  // writes: lowercase bech32), then the same indexes and constraint rebuilt by sorting.
+  await sql`alter table deconflict_selectors drop constraint deconflict_selectors_case_id_kind_value_key`.execute(store.db);
+  await sql`drop index deconflict_selectors_value`.execute(store.db);
+  await sql`drop index deconflict_selectors_agency`.execute(store.db);
+  const step = 1_000_000;
+  for (let from = 1; from <= n; from += step) {
+    const to = Math.min(n, from + step - 1);
+    await sql`
+      insert into deconflict_selectors (case_id, agency_id, kind, value)
+      select ${cases[0]!.id}::int + (i % ${CASES}), ${holder}::int, 'btc_address', 'bc1q' || md5(i::text)
+      from generate_series(${from}::int, ${to}::int) as i`.execute(store.db);
+  }
+  await sql`alter table deconflict_selectors add constraint deconflict_selectors_case_id_kind_value_key unique (case_id, kind, value)`.execute(store.db);
+  await sql`create index deconflict_selectors_value on deconflict_selectors (kind, value)`.execute(store.db);
+  await sql`create index deconflict_selectors_agency on deconflict_selectors (agency_id)`.execute(store.db);
+  await sql`analyze deconflict_selectors`.execute(store.db);
+  const loadSeconds = (performance.now() - loadStart) / 1000;
+
+  const actor = { agencyId: prober, userId: null, actor: 'system:bench' };
+  let hits = 0;
+  let k = 0;
+  const start = performance.now();
+  for (let done = 0; done < probes; done += batch) {
+    const size = Math.min(batch, probes - done);
+    const selectors = Array.from({ length: size }, (_, j) => {
+      k++;
+      // Every other probe is held (spread over the whole range), the rest are new.
+      const value = (done + j) % 2 === 0 ? held(1 + ((k * 7_919) % n)) : `bc1qprobe${k.toString(16).padStart(28, '0')}`;
+      return { kind: 'btc_address', value: value.toUpperCase() };
+    });
+    const r = await registerCaseSelectors(store.db, actor, probeCase, selectors);
+    hits += r.notices.length;
+  }
+  const seconds = (performance.now() - start) / 1000;
+  return {
+    registered: n,
+    loadSeconds: Number(loadSeconds.toFixed(1)),
+    probes,
+    batch,
+    hits,
+    seconds: Number(seconds.toFixed(2)),
+    selectorsCheckedPerSec: Math.round(probes / seconds),
+    matchesPerSec: Math.round(hits / seconds),
+  };
+}
+
+const results: Record<string, unknown> = {};
+
+const dir = mkdtempSync(join(tmpdir(), 'dp-bench-deconflict-'));
+try {
+  const store = await openStore({ dataDir: join(dir, 'data') });
+  try {
+    results.pglite = await measure(store, pgliteRegistered);
+  } finally {
+    await store.close();
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const serverUrl = process.env.PG_BENCH_URL ?? process.env.DATABASE_URL;
+if (serverUrl) {
+  const name = `dp_bench_deconflict_${process.pid}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const store = await openStore({ databaseUrl: url.toString() });
+  try {
+    results.postgres = await measure(store, registered);
+  } finally {
+    await store.close();
+    const a = new pg.Client({ connectionString: serverUrl });
+    await a.connect();
+    await a.query(`drop database if exists ${name} with (force)`);
+    await a.end();
+  }
+} else {
+  results.postgres = 'skipped: set PG_BENCH_URL to a PostgreSQL server';
+}
+
+console.log(JSON.stringify({ bench: 'deconflict.matching', ...results }));
