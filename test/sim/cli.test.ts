@@ -68,8 +68,8 @@ describe('darkpatrol sim (child process)', () => {
       } catch {
         return undefined;
       }
-    }, 90_000);
-  });
+    }, 180_000);
+  }, 200_000);
 
   afterAll(async () => {
     if (child.exitCode === null) {

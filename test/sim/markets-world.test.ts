@@ -48,7 +48,7 @@ describe('markets on a generated world', () => {
     sim = await startSim({ seed: 1, scale: 'tiny', faults: false, rateLimit: false, portBase: 0, outDir: out });
     // the last day on which every market of the tiny world is up (the newcomer has launched, none has closed)
     sim.setDay(Math.min(...sim.world.markets.map((m) => m.closeDay ?? sim.lastDay)));
-  });
+  }, 200_000);
   afterAll(async () => {
     await sim?.stop();
     rmSync(out, { recursive: true, force: true });
