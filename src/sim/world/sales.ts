@@ -120,7 +120,9 @@ export function makeSales(ctx: GenContext, pools: Map<string, SimBuyer[][]>): vo
   const perDay = ctx.p.salesPerListingMonth / 30;
   const pickers = new Map<string, CumulativePicker<SimBuyer>[]>();
   for (const [slug, phases] of pools) pickers.set(slug, phases.map((b) => new CumulativePicker(b, b.map(() => 1))));
-  const sales: SimSale[] = [];
+  // Sales land in per-day buckets (listings are processed in id order), so a stable sort of each small bucket by
+  // time gives the global order (time, then listing id) without a costly sort of millions of sales.
+  const buckets: SimSale[][] = Array.from({ length: days + SALES_HISTORY_DAYS }, () => []);
   for (const l of ctx.listings) {
     const rng = ctx.rng.fork(`sales/${l.id}`);
     const acc = accounts.get(l.accountId);
@@ -163,7 +165,7 @@ export function makeSales(ctx: GenContext, pools: Map<string, SimBuyer[][]>): vo
           buyerCountry: buyer.country, status };
         const fb = feedbackFor(rng, sale, m, rate, days, l.substance);
         if (fb) sale.feedback = fb;
-        sales.push(sale);
+        (buckets[d + SALES_HISTORY_DAYS] as SimSale[]).push(sale);
       }
       if (level === 0) {
         stock.push({ day: d + 1, stock: 0 });
@@ -176,7 +178,13 @@ export function makeSales(ctx: GenContext, pools: Map<string, SimBuyer[][]>): vo
     }
     l.stockHistory = stock.filter((s) => s.day <= end + 1);
   }
-  sales.sort((a, b) => a.at - b.at || (a.listingId < b.listingId ? -1 : a.listingId > b.listingId ? 1 : 0));
-  sales.forEach((s, i) => { s.id = `S${pad(i + 1, 8)}`; });
+  const sales: SimSale[] = [];
+  for (const b of buckets) {
+    b.sort((x, y) => x.at - y.at);
+    for (const s of b) {
+      s.id = `S${pad(sales.length + 1, 8)}`;
+      sales.push(s);
+    }
+  }
   ctx.sales = sales;
 }
