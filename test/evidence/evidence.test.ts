@@ -75,7 +75,7 @@ describe('WARC evidence and the hash-chained log', () => {
         expect(parseWarcDigest(record.warcBlockDigest ?? '')).toBe(sha);
         expect(record.warcHeader('WARC-Record-ID')).toMatch(/^<urn:uuid:[0-9a-f-]{36}>$/);
         types.add(record.warcType ?? '');
-        if (record.warcType === 'request' || record.warcType === 'metadata') expect(record.warcConcurrentTo.length).toBe(1);
+        if (record.warcType === 'request' || record.warcType === 'metadata') expect(record.warcConcurrentTo?.length).toBe(1);
         seen++;
       }
     }

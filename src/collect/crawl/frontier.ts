@@ -1,0 +1,135 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database } from '../../store/index.ts';
+
+export interface FrontierEntry {
+  id: number;
+  url: string;
+  depth: number;
+  attempts: number;
+}
+
+/** A worker id that names the host and process, so a resuming crawler can tell dead workers' claims. */
+export function newWorkerId(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+}
+
+function isAliveHere(workerId: string): boolean {
+  const [host, pidText] = workerId.split(':');
+  if (host !== hostname()) return true; // another machine: rely on the lease
+  const pid = Number(pidText);
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Adds URLs (ignoring ones the job already has). Returns how many were new. */
+export async function enqueue(db: Kysely<Database> | Transaction<Database>, jobId: string, urls: readonly string[], depth: number): Promise<number> {
+  if (urls.length === 0) return 0;
+  const rows = await db
+    .insertInto('crawl_frontier')
+    .values(urls.map((url) => ({ job_id: jobId, url, depth })))
+    .onConflict((oc) => oc.columns(['job_id', 'url']).doNothing())
+    .returning('id')
+    .execute();
+  return rows.length;
+}
+
+/**
+ * Claims the next ready URL of a job: one UPDATE over a `FOR UPDATE SKIP LOCKED` sub-select, so parallel workers
+ * (in any number of processes) never get the same row, and a claim is durable the moment it is made.
+ */
+export async function claimNext(db: Kysely<Database>, jobId: string, workerId: string, leaseMs: number): Promise<FrontierEntry | undefined> {
+  const r = await sql<FrontierEntry>`
+    update crawl_frontier set state = 'claimed', claimed_by = ${workerId},
+      lease_until = now() + (${leaseMs} * interval '1 millisecond'), attempts = attempts + 1
+    where id = (
+      select id from crawl_frontier
+      where job_id = ${jobId} and state = 'queued' and not_before <= now()
+      order by id limit 1
+      for update skip locked)
+    returning id, url, depth, attempts`.execute(db);
+  const row = r.rows[0];
+  return row ? { ...row, id: Number(row.id) } : undefined;
+}
+
+/** Marks an entry fetched and captured (called inside the capture's transaction: exactly-once capture). */
+export async function completeEntry(trx: Transaction<Database>, id: number, captureId: number | null, httpStatus: number | null): Promise<void> {
+  await trx.updateTable('crawl_frontier').set({ state: 'done', capture_id: captureId, http_status: httpStatus, lease_until: null, error: null }).where('id', '=', id).execute();
+}
+
+/** Puts an entry back for a later attempt. `countAttempt: false` undoes the claim's attempt (e.g. after a re-login). */
+export async function retryLater(db: Kysely<Database>, id: number, delayMs: number, error: string | null, countAttempt = true): Promise<void> {
+  await db
+    .updateTable('crawl_frontier')
+    .set((eb) => ({
+      state: 'queued',
+      claimed_by: null,
+      lease_until: null,
+      error,
+      not_before: sql<Date>`now() + (${Math.max(0, Math.round(delayMs))} * interval '1 millisecond')`,
+      attempts: countAttempt ? eb.ref('attempts') : sql<number>`greatest(attempts - 1, 0)`,
+    }))
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function failEntry(db: Kysely<Database>, id: number, error: string, httpStatus: number | null = null): Promise<void> {
+  await db.updateTable('crawl_frontier').set({ state: 'failed', error, http_status: httpStatus, lease_until: null }).where('id', '=', id).execute();
+}
+
+/** Returns claims of dead workers (this host) and of expired leases to the queue. Returns how many. */
+export async function requeueOrphans(db: Kysely<Database>, jobId: string): Promise<number> {
+  const claimed = await db
+    .selectFrom('crawl_frontier')
+    .select(['id', 'claimed_by'])
+    .select(sql<boolean>`lease_until < now()`.as('expired'))
+    .where('job_id', '=', jobId)
+    .where('state', '=', 'claimed')
+    .execute();
+  const orphans = claimed.filter((c) => c.expired || !c.claimed_by || !isAliveHere(c.claimed_by)).map((c) => c.id);
+  if (orphans.length === 0) return 0;
+  await db
+    .updateTable('crawl_frontier')
+    .set((eb) => ({ state: 'queued', claimed_by: null, lease_until: null, attempts: sql<number>`greatest(${eb.ref('attempts')} - 1, 0)` }))
+    .where('id', 'in', orphans)
+    .execute();
+  return orphans.length;
+}
+
+export interface FrontierCounts {
+  queued: number;
+  claimed: number;
+  done: number;
+  failed: number;
+  total: number;
+}
+
+export async function frontierCounts(db: Kysely<Database>, jobId: string): Promise<FrontierCounts> {
+  const rows = await db
+    .selectFrom('crawl_frontier')
+    .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('job_id', '=', jobId)
+    .groupBy('state')
+    .execute();
+  const c: FrontierCounts = { queued: 0, claimed: 0, done: 0, failed: 0, total: 0 };
+  for (const r of rows) {
+    c[r.state] = Number(r.n);
+    c.total += Number(r.n);
+  }
+  return c;
+}
+
+/** When the next queued entry becomes ready (for idle workers to sleep until then). */
+export async function nextReadyIn(db: Kysely<Database>, jobId: string): Promise<number | undefined> {
+  const r = await sql<{ ms: number | null }>`
+    select (extract(epoch from (min(not_before) - now())) * 1000)::float8 as ms
+    from crawl_frontier where job_id = ${jobId} and state = 'queued'`.execute(db);
+  const ms = r.rows[0]?.ms;
+  return ms === null || ms === undefined ? undefined : Math.max(0, Number(ms));
+}
