@@ -51,11 +51,10 @@ function chainKeys(plan: IdentityPlan, open: number, close: number | undefined):
   return out;
 }
 
-function ownAddresses(ctx: GenContext, plan: IdentityPlan, rng: Rng, market: SimMarket | undefined): SimCryptoAddress[] {
+function ownAddresses(plan: IdentityPlan, rng: Rng, market: SimMarket | undefined): SimCryptoAddress[] {
   const addrs = [cryptoAddress(rng, randomBtcKind(rng))];
   if (market?.currency === 'XMR' || rng.chance(0.4)) addrs.push(cryptoAddress(rng, 'xmr'));
   plan.identity.crypto.push(...addrs);
-  void ctx;
   return addrs;
 }
 
@@ -104,7 +103,7 @@ export function makeAnchors(ctx: GenContext, f: AccountFactory): void {
     }
     let handle = plan.baseHandle;
     while (!f.book.isFree(market.slug, handle)) handle = `${plan.baseHandle}${rng.int(1, 99)}`;
-    const addrs = ownAddresses(ctx, plan, rng, market);
+    const addrs = ownAddresses(plan, rng, market);
     const acc = createAccount(ctx, f, plan, {
       market: market.slug, channel: null, handle,
       pgpKeys: chainKeys(plan, openDay, closeDay),
@@ -151,7 +150,7 @@ export function addAlias(ctx: GenContext, f: AccountFactory, plan: IdentityPlan,
     plan.identity.pgpKeys.push(key);
     pgpKeys = [{ fingerprint: key.fingerprint, fromDay: openDay }];
   }
-  const addrs = ownAddresses(ctx, plan, rng, target.market);
+  const addrs = ownAddresses(plan, rng, target.market);
   let shownCrypto: string[] = [];
   if (kind === 'shared-crypto') {
     const anchorAddrs = ctx.accountAddrs.get(anchor.id) ?? [];

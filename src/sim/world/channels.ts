@@ -105,7 +105,7 @@ function entities(text: string): SimTextPart[] {
   return parts;
 }
 
-function vendorPost(ctx: GenContext, rng: Rng, plan: IdentityPlan, acc: SimAccount, markets: SimMarket[]): SimTextPart[] {
+function vendorPost(rng: Rng, plan: IdentityPlan, acc: SimAccount, markets: SimMarket[]): SimTextPart[] {
   const style = plan.identity.style;
   const kinds = ['menu', 'contact', 'payment', 'chatter'];
   const w = [30, 20, 15, 20];
@@ -176,7 +176,7 @@ export function makeMessages(ctx: GenContext, plans: ChannelPlan[]): void {
       const every = cp.channel.type === 'public_channel' ? [1, 4] : [3, 9];
       for (let d = Math.max(account.openDay, 0); d <= end && msgs.length < cap; d += rng.int(every[0] as number, every[1] as number)) {
         msgs.push({ id: 0, channelId: cp.channel.id, accountId: account.id, at: dayToUnix(d) + rng.int(8 * 3600, 23 * 3600),
-          parts: vendorPost(ctx, rng, plan, account, ctx.markets) });
+          parts: vendorPost(rng, plan, account, ctx.markets) });
       }
     }
     if (cp.channel.type === 'public_supergroup' && cp.members.length > 0) {
