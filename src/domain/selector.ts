@@ -171,7 +171,7 @@ export function normalizeSelector(kind: SelectorKind, raw: string, opts: Normali
       return /^[+\d(][\d\s().-]*$/.test(s) ? normalizePhoneDigits(s, opts.defaultCallingCode) : s.toLowerCase();
     case 'telegram':
       return s
-        .replace(/^(?:https?:\/\/)?(?:www\.)?(?:t\.me|telegram\.me|telegram\.dog)\//i, '')
+        .replace(/^(?:https?:\/\/)?(?:www\.)?(?:t\.me|telegram\.me|telegram\.dog)\/(?:s\/)?/i, '')
         .replace(/^@/, '')
         .replace(/[/?#].*$/, '')
         .toLowerCase();
@@ -185,7 +185,11 @@ export function normalizeSelector(kind: SelectorKind, raw: string, opts: Normali
 }
 
 function normalizeEmail(s: string): string {
-  const e = s.replace(/^mailto:/i, '');
+  // Obfuscated spellings ("name [at] domain [dot] com", "name(at)domain.com") are the same address.
+  const e = s
+    .replace(/^mailto:/i, '')
+    .replace(/\s*[[({<]\s*(?:at|@)\s*[\])}>]\s*/gi, '@')
+    .replace(/\s*[[({<]\s*(?:dot|\.)\s*[\])}>]\s*/gi, '.');
   const at = e.lastIndexOf('@');
   if (at < 0) return e;
   return `${e.slice(0, at)}@${e.slice(at + 1).toLowerCase()}`;

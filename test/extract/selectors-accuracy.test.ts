@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { formatSelectorScore, scoreSelectorExtraction } from '../../src/extract/selectors/index.ts';
+import { extractSelectors, formatSelectorScore, normalizeSelector, scoreSelectorExtraction } from '../../src/extract/selectors/index.ts';
 import type { LabelledExample, SelectorKind } from '../../src/extract/selectors/index.ts';
 import { generate, mutate, Rng, TEMPLATES } from './selectors-gen.ts';
 import type { GeneratedKind } from './selectors-gen.ts';
@@ -59,5 +59,17 @@ describe('selector accuracy', () => {
       expect(s.precision, `${k} precision`).toBeGreaterThanOrEqual(0.98);
       expect(s.recall, `${k} recall`).toBeGreaterThanOrEqual(0.98);
     }
+  });
+
+  it('every selector found in text is normalizeSelector of its raw text (one normalisation everywhere)', async () => {
+    let checked = 0;
+    for (const ex of [...labelled.examples, ...generatedExamples(99, 10)]) {
+      for (const s of await extractSelectors(ex.text)) {
+        if (s.kind === 'pgp_key' || (s.kind === 'email' && s.meta?.source === 'pgp_uid')) continue;
+        expect(normalizeSelector(s.kind, s.raw), `${s.kind} ${JSON.stringify(s.raw)}`).toBe(s.value);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(150);
   });
 });
