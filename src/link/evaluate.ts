@@ -43,7 +43,12 @@ function f1(p: number | null, r: number | null): number | null {
 
 const pairs = (n: number) => (n * (n - 1)) / 2;
 
-export async function evaluateLinking(db: Kysely<Database>, world: World, agencyId: number): Promise<LinkEvaluation> {
+/** The part of a world's ground truth evaluation needs (World itself fits). */
+export interface LinkTruth {
+  accounts: ReadonlyArray<Pick<World['accounts'][number], 'id' | 'identityId' | 'aliasKind'>>;
+}
+
+export async function evaluateLinking(db: Kysely<Database>, world: LinkTruth, agencyId: number): Promise<LinkEvaluation> {
   const rows = await sql<{ vendor_id: number; external_id: string | null; identity_id: number | null }>`
     select v.id as vendor_id, v.external_id, m.identity_id from vendors v
     left join identity_members m on m.vendor_id = v.id where v.agency_id = ${agencyId}`.execute(db);
@@ -56,7 +61,7 @@ export async function evaluateLinking(db: Kysely<Database>, world: World, agency
     predOf.set(r.external_id, r.identity_id ?? -r.vendor_id);
   }
   const ids = [...predOf.keys()];
-  const truthOf = (id: string) => (accById.get(id) as World['accounts'][number]).identityId;
+  const truthOf = (id: string) => (accById.get(id) as LinkTruth['accounts'][number]).identityId;
   const clusterSize = new Map<number, number>();
   const cell = new Map<string, number>();
   const trueSize = new Map<string, number>();
@@ -121,7 +126,7 @@ export async function evaluateLinking(db: Kysely<Database>, world: World, agency
     let links = 0;
     let linked = 0;
     for (const id of ids) {
-      const acc = accById.get(id) as World['accounts'][number];
+      const acc = accById.get(id) as LinkTruth['accounts'][number];
       if (!test(id, acc.aliasKind)) continue;
       n++;
       const p = predOf.get(id) as number;

@@ -19,6 +19,7 @@ import type { Tlp } from '../../domain/tlp.ts';
 import type { SimAccount, SimListing, SimMarket, SimPgpKey, World } from '../world/index.ts';
 import { dayToUnix, keyByFingerprint } from '../world/index.ts';
 import { insertAll, insertReturningIds } from './batch.ts';
+import { flushKeyCache } from './key-cache.ts';
 import { listingText, listingView, messageText, profileText, sha256Hex } from './render.ts';
 
 export const INGEST_ADAPTER = 'sim-ingest@1';
@@ -180,6 +181,7 @@ export async function ingestWorld(store: { db: Kysely<Database> }, world: World,
       for (const s of sel) found.push({ selector: s, vendorId: vendorIdOf.get(c.acc.id) as number, listingId: null,
         source: 'profile', captureId: capIds[j] as number, day: c.day });
     }
+    flushKeyCache();
     progress('accounts', Math.min(i + CHUNK, accounts.length));
   }
 
@@ -211,18 +213,12 @@ export async function ingestWorld(store: { db: Kysely<Database> }, world: World,
         capture_id: capIds[j] as number, adapter: INGEST_ADAPTER };
     }));
     snapshots += chunk.length;
-    // Extract per account: one extractor call over the account's listing texts in this chunk.
-    const byAcc = new Map<string, number[]>();
-    chunk.forEach((l, j) => { const a = byAcc.get(l.accountId); if (a) a.push(j); else byAcc.set(l.accountId, [j]); });
-    for (const [accId, idx] of byAcc) {
-      const sels = await extractMany(idx.map((j) => texts[j] as string));
-      idx.forEach((j, k) => {
-        const l = chunk[j] as SimListing;
-        for (const s of sels[k] ?? []) found.push({ selector: s, vendorId: vendorIdOf.get(accId) as number,
-          listingId: ids[j] as number, source: 'listing', captureId: capIds[j] as number, day: (views[j] as ListingViewT).day });
-        void l;
-      });
-    }
+    // One extractor call over the whole chunk's texts (joined; each selector is handed back to its listing).
+    const sels = await extractMany(texts);
+    chunk.forEach((l, j) => {
+      for (const s of sels[j] ?? []) found.push({ selector: s, vendorId: vendorIdOf.get(l.accountId) as number,
+        listingId: ids[j] as number, source: 'listing', captureId: capIds[j] as number, day: (views[j] as ListingViewT).day });
+    });
     progress('listings', Math.min(i + CHUNK * 5, listings.length));
   }
 

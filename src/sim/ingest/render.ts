@@ -2,7 +2,8 @@
 // armored PGP block the market shows), of a listing page, of a messenger post. Their SHA-256 is the synthetic
 // capture's payload digest, and the selector extractor reads exactly these texts.
 import { createHash } from 'node:crypto';
-import { armoredKeyOf, dayToIsoDate, usdTo, priceOn } from '../world/index.ts';
+import { dayToIsoDate, usdTo, priceOn } from '../world/index.ts';
+import { cachedArmoredKey } from './key-cache.ts';
 import type { SimAccount, SimListing, SimMarket, SimMessage, SimPgpKey } from '../world/index.ts';
 
 export function sha256Hex(text: string): string {
@@ -11,7 +12,7 @@ export function sha256Hex(text: string): string {
 
 export function profileText(account: SimAccount, key: SimPgpKey | undefined): string {
   const head = `${account.handle}\n\n${account.profileText}`;
-  return key ? `${head}\n\n${armoredKeyOf(key).trimEnd()}\n` : head;
+  return key ? `${head}\n\n${cachedArmoredKey(key).trimEnd()}\n` : head;
 }
 
 export interface ListingView {
