@@ -1,5 +1,5 @@
 /**
- * Intelligence packages: one subject (an identity, a vendor or a case) with its accounts, selectors, links and
+ * Intelligence packages: one subject (an identity, a vendor, a case or a partner feed) with its accounts, selectors, links and
  * notes, as a STIX 2.1 bundle marked with one TLP 2.0 level, plus the manifest that `signPackage` signs.
  *
  * Shape of the bundle:
@@ -57,7 +57,9 @@ export const packageInputSchema = z.object({
       firstSeen: timestamp.optional(),
       lastSeen: timestamp.optional(),
     }),
+    /** A case, or a partner feed (a list of selectors with no actor behind it). */
     z.object({ kind: z.literal('case'), id: text(200), name: text(300), description: text(20_000).optional() }),
+    z.object({ kind: z.literal('feed'), id: text(200), name: text(300), description: text(20_000).optional() }),
   ]),
   accounts: z
     .array(
@@ -275,7 +277,7 @@ class PackageBuilder {
 
   private addSubject(): void {
     const s = this.input.subject;
-    if (s.kind === 'case') return;
+    if (s.kind === 'case' || s.kind === 'feed') return;
     const handles = [...new Set([...(s.aliases ?? []), ...this.input.accounts.map((a) => a.handle)])].filter((h) => h !== s.name);
     this.actorId = this.stable('threat-actor', this.subjectKey);
     this.sdo('threat-actor', this.actorId, {
@@ -382,8 +384,8 @@ class PackageBuilder {
       .map((o) => o.id);
     this.sdo('report', this.reportId(), {
       name: `${s.name}: intelligence package`,
-      ...(s.kind === 'case' && s.description ? { description: s.description } : {}),
-      report_types: [s.kind === 'case' ? 'investigation' : 'threat-actor'],
+      ...((s.kind === 'case' || s.kind === 'feed') && s.description ? { description: s.description } : {}),
+      report_types: [s.kind === 'case' ? 'investigation' : s.kind === 'feed' ? 'indicator' : 'threat-actor'],
       published: this.created,
       object_refs: refs,
       ...(this.input.evidence.length
