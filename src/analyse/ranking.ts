@@ -13,7 +13,8 @@ export interface RankingWeights {
   identifiability: number;
 }
 
-export const DEFAULT_WEIGHTS: RankingWeights = { revenue: 0.5, harm: 0.3, reach: 0.08, persistence: 0.07, identifiability: 0.05 };
+/** Chosen on training worlds (seed train-1, never an evaluation seed): revenue and harm lead, the rest break ties. */
+export const DEFAULT_WEIGHTS: RankingWeights = { revenue: 0.7, harm: 0.2, reach: 0.04, persistence: 0.03, identifiability: 0.03 };
 
 /** Harm per substance class, 0..1: opioids weigh most (overdose deaths), cannabis least. */
 export const HARM_BY_CLASS: Record<string, number> = {
@@ -48,6 +49,37 @@ export interface RankedTarget {
   accounts: number;
   score: number;
   factors: Record<keyof RankingWeights, TargetFactor>;
+}
+
+/**
+ * Harm of specific substances where it differs from their class: synthetic opioids kill at microgram doses. Our own
+ * ordinal judgement in the spirit of the Lancet harm rankings (Nutt et al. 2010) plus potency; agencies may edit it.
+ */
+export const HARM_BY_SUBSTANCE: Record<string, number> = {
+  fentanyl: 1,
+  carfentanil: 1,
+  acetylfentanyl: 1,
+  furanylfentanyl: 1,
+  isotonitazene: 1,
+  metonitazene: 1,
+  protonitazene: 1,
+  etonitazene: 1,
+  'n-pyrrolidino etonitazene': 1,
+  heroin: 0.8,
+  oxycodone: 0.6,
+  methamphetamine: 0.6,
+  crack: 0.6,
+  cocaine: 0.5,
+  ketamine: 0.35,
+  amphetamine: 0.35,
+  mdma: 0.3,
+  lsd: 0.15,
+  psilocybin: 0.1,
+};
+
+export function harmOf(substanceClass: string | null, substance: string | null): number {
+  const bySubstance = substance ? HARM_BY_SUBSTANCE[substance.toLowerCase()] : undefined;
+  return bySubstance ?? HARM_BY_CLASS[substanceClass ?? 'unknown'] ?? HARM_BY_CLASS.unknown!;
 }
 
 interface Profile {
@@ -99,8 +131,8 @@ export async function rankTargets(
     const key = keyOfVendor.get(s.vendorId);
     if (!key) continue;
     const m = perClass.get(key) ?? new Map<string, number>();
-    const cls = s.substanceClass ?? 'unknown';
-    m.set(cls, (m.get(cls) ?? 0) + s.priceUsd);
+    const what = s.substance ? `${s.substanceClass ?? 'unknown'}/${s.substance.toLowerCase()}` : (s.substanceClass ?? 'unknown');
+    m.set(what, (m.get(what) ?? 0) + s.priceUsd);
     perClass.set(key, m);
   }
   for (const [key, m] of perClass) {
@@ -131,11 +163,12 @@ export async function rankTargets(
   }
 
   const list = [...profiles.values()].filter((p) => p.revenue > 0);
-  const harmOf = (p: Profile) => {
+  const profileHarm = (p: Profile) => {
     let sum = 0;
     let usd = 0;
-    for (const [cls, v] of p.classRevenue) {
-      sum += (HARM_BY_CLASS[cls] ?? HARM_BY_CLASS.unknown!) * v;
+    for (const [what, v] of p.classRevenue) {
+      const [cls, substance] = what.split('/');
+      sum += harmOf(cls ?? null, substance ?? null) * v;
       usd += v;
     }
     return usd ? sum / usd : 0;
@@ -147,7 +180,7 @@ export async function rankTargets(
   const maxIdent = Math.max(1, ...list.map((p) => p.identifiers));
 
   const ranked = list.map((p) => {
-    const harm = harmOf(p);
+    const harm = profileHarm(p);
     const factor = (k: keyof RankingWeights, raw: number, normalised: number, explanation: string): TargetFactor => ({
       raw,
       normalised,

@@ -10,6 +10,7 @@ export interface ObservedSale {
   marketId: number;
   listingId: number | null;
   substanceClass: string | null;
+  substance: string | null;
   shipsFrom: string | null;
   month: string;
   priceUsd: number | null;
@@ -30,6 +31,7 @@ export async function observedSales(db: Kysely<Database>, opts: Pick<RevenueOpti
     market_id: number;
     listing_id: number | null;
     substance_class: string | null;
+    substance: string | null;
     ships_from: string | null;
     month: string;
     price_usd: number | null;
@@ -37,7 +39,7 @@ export async function observedSales(db: Kysely<Database>, opts: Pick<RevenueOpti
   }>`
     with sale as (
       select f.id as feedback_id, coalesce(f.vendor_id, l.vendor_id) as vendor_id, f.market_id, f.listing_id,
-             l.substance_class, coalesce(f.left_at, l.last_seen) as at,
+             l.substance_class, l.substance, coalesce(f.left_at, l.last_seen) as at,
              coalesce(
                (select s.price_usd from listing_snapshots s where s.listing_id = f.listing_id and s.observed_at <= coalesce(f.left_at, l.last_seen) and s.price_usd is not null order by s.observed_at desc limit 1),
                (select s.price_usd from listing_snapshots s where s.listing_id = f.listing_id and s.price_usd is not null order by s.observed_at asc limit 1)
@@ -55,7 +57,7 @@ export async function observedSales(db: Kysely<Database>, opts: Pick<RevenueOpti
       where s.price_usd is not null
       group by l.substance_class
     )
-    select sale.feedback_id, sale.vendor_id, im.identity_id, sale.market_id, sale.listing_id, sale.substance_class,
+    select sale.feedback_id, sale.vendor_id, im.identity_id, sale.market_id, sale.listing_id, sale.substance_class, sale.substance,
            sale.ships_from, to_char(sale.at at time zone 'UTC', 'YYYY-MM') as month, sale.price_usd, m.class_median
     from sale
     left join identity_members im on im.vendor_id = sale.vendor_id
@@ -68,6 +70,7 @@ export async function observedSales(db: Kysely<Database>, opts: Pick<RevenueOpti
     marketId: r.market_id,
     listingId: r.listing_id,
     substanceClass: r.substance_class,
+    substance: r.substance,
     shipsFrom: r.ships_from,
     month: r.month,
     priceUsd: r.price_usd,
