@@ -70,6 +70,7 @@ export function buildGroundTruth(world: World): GroundTruth {
       ...(l.dose ? { dose: l.dose } : {}), quantity: l.quantity, unit: l.unit,
       grams: g === null ? null : Math.round(l.quantity * g * 1e6) / 1e6,
       priceUsd: usd, priceDisplay: { currency, amount: usdTo(currency, usd, lastDay), day: lastDay },
+      priceHistory: l.priceHistory,
       shipsFrom: l.shipsFrom, shipsTo: l.shipsTo, openDay: l.openDay, closeDay: l.closeDay ?? null,
     };
   });

@@ -535,6 +535,8 @@ export interface ExpectedListing {
   /** Price on the listing's last shown day, in USD and in the market's display currency. */
   priceUsd: number;
   priceDisplay: { currency: DisplayCurrency; amount: number; day: SimDay };
+  /** Every price change (USD): the price a crawler saw on day d is the last point at or before d. */
+  priceHistory: PricePoint[];
   shipsFrom: string;
   shipsTo: string[];
   openDay: SimDay;
