@@ -32,13 +32,19 @@ export class FxError extends Error {
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
+function isRealDay(day: string): boolean {
+  if (!DATE_RE.test(day)) return false;
+  const d = new Date(`${day}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === day;
+}
+
 function toDay(date: string | Date): string {
   if (date instanceof Date) {
     if (Number.isNaN(date.getTime())) throw new FxError('invalid date');
     return date.toISOString().slice(0, 10);
   }
   const day = date.slice(0, 10);
-  if (!DATE_RE.test(day)) throw new FxError(`invalid date '${date}' (expected YYYY-MM-DD)`);
+  if (!isRealDay(day)) throw new FxError(`invalid date '${date}' (expected YYYY-MM-DD)`);
   return day;
 }
 
@@ -135,7 +141,7 @@ export function parseFxCsv(csv: string): FxRate[] {
     if (i === 0 && cells[0]?.toLowerCase() === 'date') return;
     if (cells.length !== 3) throw new FxError(`line ${i + 1}: expected 3 columns date,currency,usd, got ${cells.length}`);
     const [date, cur, usdText] = cells as [string, string, string];
-    if (!DATE_RE.test(date)) throw new FxError(`line ${i + 1}: invalid date '${date}'`);
+    if (!isRealDay(date)) throw new FxError(`line ${i + 1}: invalid date '${date}'`);
     const currency = cur.toUpperCase();
     if (!isCurrency(currency)) throw new FxError(`line ${i + 1}: unknown currency '${cur}'`);
     const usd = Number(usdText);

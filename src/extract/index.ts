@@ -21,3 +21,5 @@ export { DEFAULT_DOM_LIMITS, type DomLimits } from './html/dom.ts';
 export { agoraAdapter } from './adapters/agora.ts';
 export { ADAPTERS, adapterForUrl, getAdapter } from './adapters/index.ts';
 export { scorePage, report as scoreReport, formatReport as formatScoreReport, type FieldScores, type TruthPage } from './eval/score.ts';
+export { extractGeneric, GENERIC_REF, GENERIC_VERSION, type Confidence, type GenericResult } from './generic/index.ts';
+export { classifyListing, unitPrices, parseAmounts, normaliseTitle, SUBSTANCES, type SubstanceEntry } from './classify/index.ts';

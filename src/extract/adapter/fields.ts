@@ -1,4 +1,3 @@
-import type { CheerioAPI } from 'cheerio';
 import type { AnyNode } from 'domhandler';
 import type { Money } from '../../domain/money.ts';
 import { linesOf, ownTextOf, rawTextOf, textOf } from '../html/text.ts';

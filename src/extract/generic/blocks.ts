@@ -15,7 +15,7 @@ export interface RepeatedGroup {
 
 const MAX_GROUPS = 400;
 const MEMBER_TEXT = 4000;
-export const RATING_RE = /(?:^|[\s(\[])(?:[0-5](?:[.,]\d{1,2})?\s*\/\s*(?:5|10)|[★☆]{3,5}|\b(?:positive|negative|neutral)\b|\d(?:\.\d)?\s*stars?)/i;
+export const RATING_RE = /(?:^|[\s([])(?:[0-5](?:[.,]\d{1,2})?\s*\/\s*(?:5|10)|[★☆]{3,5}|\b(?:positive|negative|neutral)\b|\d(?:\.\d)?\s*stars?)/i;
 
 const ROWISH_RE = /product|listing|item|offer|feedback|review|rating|comment|row|entry/i;
 
