@@ -3,3 +3,4 @@ export * from './jcs.ts';
 export * from './stix/index.ts';
 export * from './manifest/index.ts';
 export * from './feed.ts';
+export * from './federation/index.ts';
