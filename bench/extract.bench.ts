@@ -1,0 +1,96 @@
+/**
+ * Extraction speed: the Agora adapter (and the generic extractor) over the Agora fixture pages, `--rounds` times,
+ * then the same field extraction in Python with BeautifulSoup + lxml (bench/extract_bs4.py, Debian's
+ * python3-bs4/python3-lxml) for a side-by-side figure. Pages are read into memory first; the timed part is
+ * decode + parse + extract. Prints one JSON line per engine, then one combined JSON line (last line).
+ *
+ *   npx tsx bench/extract.bench.ts [--rounds 50] [--bs4-rounds 10] [--dir /work/shared/fixtures/agora-2014-04-06] [--no-bs4]
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { extractPage } from '../src/extract/adapter/run.ts';
+import { agoraAdapter } from '../src/extract/adapters/agora.ts';
+import { extractGeneric } from '../src/extract/generic/index.ts';
+import type { ExtractResult } from '../src/extract/types.ts';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name} must be a positive integer`);
+  return v;
+}
+const dirIdx = process.argv.indexOf('--dir');
+const dir = dirIdx >= 0 ? process.argv[dirIdx + 1]! : '/work/shared/fixtures/agora-2014-04-06';
+const rounds = arg('rounds', 50);
+const bs4Rounds = arg('bs4-rounds', 10);
+
+const pages = ['p', 'cat', 'vendor'].flatMap((sub) =>
+  readdirSync(join(dir, sub))
+    .sort()
+    .map((name) => ({ url: `http://agorahooawayyfoe.onion/${sub}/${name}`, bytes: readFileSync(join(dir, sub, name)) })),
+);
+const totalBytes = pages.reduce((n, p) => n + p.bytes.length, 0);
+
+function countFields(r: ExtractResult): number {
+  let n = 0;
+  const visit = (x: unknown): void => {
+    if (x === null || x === undefined) return;
+    if (Array.isArray(x)) return x.forEach(visit);
+    if (typeof x === 'object') return Object.values(x).forEach(visit);
+    n++;
+  };
+  visit(r.listings);
+  visit(r.vendors);
+  visit(r.feedback);
+  return n;
+}
+
+function run(name: string, fn: (p: (typeof pages)[number]) => ExtractResult, n: number) {
+  let fields = 0;
+  for (const p of pages) fields += countFields(fn(p)); // warm-up, and the work check
+  const t0 = performance.now();
+  for (let r = 0; r < n; r++) for (const p of pages) fn(p);
+  const secs = (performance.now() - t0) / 1000;
+  const count = n * pages.length;
+  return {
+    bench: 'extract',
+    engine: name,
+    pages: count,
+    seconds: Math.round(secs * 1000) / 1000,
+    pagesPerSecond: Math.round((count / secs) * 10) / 10,
+    mbPerSecond: Math.round(((totalBytes * n) / secs / 1e6) * 100) / 100,
+    fieldsPerRound: fields,
+  };
+}
+
+const input = (p: (typeof pages)[number]) => ({ url: p.url, html: p.bytes, capturedAt: '2014-04-06T12:00:00Z', captureDigest: 'sha256:bench' });
+const agora = run(`node ${process.version} darkpatrol agora adapter (htmlparser2 + cheerio)`, (p) => extractPage(agoraAdapter, input(p)), rounds);
+console.log(JSON.stringify(agora));
+const generic = run(`node ${process.version} darkpatrol generic extractor`, (p) => extractGeneric(input(p)), Math.max(1, Math.floor(rounds / 5)));
+console.log(JSON.stringify(generic));
+
+let bs4: Record<string, unknown> | { error: string } = { error: 'skipped (--no-bs4)' };
+if (!process.argv.includes('--no-bs4')) {
+  const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+  const res = spawnSync(python, [join(import.meta.dirname, 'extract_bs4.py'), '--rounds', String(bs4Rounds), '--dir', dir], {
+    encoding: 'utf8',
+    timeout: 30 * 60_000,
+  });
+  const last = res.stdout?.trim().split('\n').at(-1);
+  bs4 = res.status === 0 && last ? (JSON.parse(last) as Record<string, unknown>) : { error: (res.stderr || res.error?.message || 'bs4 run failed').trim().slice(0, 300) };
+  console.log(JSON.stringify(bs4));
+}
+
+const bs4Rate = 'pagesPerSecond' in bs4 ? Number(bs4.pagesPerSecond) : null;
+console.log(
+  JSON.stringify({
+    bench: 'extract',
+    fixturePages: pages.length,
+    fixtureMB: Math.round((totalBytes / 1e6) * 100) / 100,
+    agoraAdapter: agora,
+    genericExtractor: generic,
+    bs4Lxml: bs4,
+    adapterSpeedupVsBs4: bs4Rate ? Math.round((agora.pagesPerSecond / bs4Rate) * 10) / 10 : null,
+  }),
+);
