@@ -38,6 +38,8 @@ export interface PgpSubkeyInfo {
 }
 
 export interface PgpKeyMeta {
+  /** Read from an armored key block (as opposed to a fingerprint written out in text). */
+  source: 'key_block';
   /** Uppercase hex: 40 chars for v4 keys, 64 for v6. Equal to `value`. */
   fingerprint: string;
   /** Uppercase hex, 16 chars. */
@@ -57,6 +59,13 @@ export interface PgpKeyMeta {
   armorChecksum: 'ok' | 'missing';
   /** Which repairs were needed to read the block (empty for a clean block). */
   repairs: string[];
+}
+
+/** A v4 fingerprint written out in text ("PGP fingerprint: 9505 720A …"), with no key to read. */
+export interface PgpFingerprintMeta {
+  source: 'fingerprint';
+  /** The last 16 hex digits (the v4 long key id). */
+  keyId: string;
 }
 
 export interface CoinAddressMeta {
@@ -101,7 +110,7 @@ export interface HandleMeta {
 }
 
 export interface SelectorMetaMap {
-  pgp_key: PgpKeyMeta;
+  pgp_key: PgpKeyMeta | PgpFingerprintMeta;
   btc_address: CoinAddressMeta;
   xmr_address: CoinAddressMeta;
   ltc_address: CoinAddressMeta;

@@ -35,8 +35,8 @@ function generatedExamples(seed: number, perKind: number): Example[] {
 }
 
 const KINDS_SCORED: SelectorKind[] = [
-  'btc_address', 'ltc_address', 'eth_address', 'xmr_address', 'onion', 'email', 'phone', 'telegram', 'wickr',
-  'session', 'signal', 'threema', 'jabber',
+  'pgp_key', 'btc_address', 'ltc_address', 'eth_address', 'xmr_address', 'onion', 'email', 'phone', 'telegram',
+  'wickr', 'session', 'signal', 'threema', 'jabber',
 ];
 
 describe('selector accuracy', () => {
@@ -65,7 +65,7 @@ describe('selector accuracy', () => {
     let checked = 0;
     for (const ex of [...labelled.examples, ...generatedExamples(99, 10)]) {
       for (const s of await extractSelectors(ex.text)) {
-        if (s.kind === 'pgp_key' || (s.kind === 'email' && s.meta?.source === 'pgp_uid')) continue;
+        if ((s.kind === 'pgp_key' && s.meta?.source === 'key_block') || (s.kind === 'email' && s.meta?.source === 'pgp_uid')) continue;
         expect(normalizeSelector(s.kind, s.raw), `${s.kind} ${JSON.stringify(s.raw)}`).toBe(s.value);
         checked++;
       }

@@ -15,6 +15,7 @@ import { scanOnions } from './scan-onion.ts';
 import { scanEmails } from './scan-email.ts';
 import { scanPhones } from './scan-phone.ts';
 import { scanHandles } from './scan-handles.ts';
+import { scanFingerprints } from './scan-fingerprint.ts';
 import { toScanText } from './text.ts';
 import type { ScanText } from './text.ts';
 
@@ -102,6 +103,7 @@ export async function extractSelectorsDetailed(text: string, opts?: ExtractSelec
   const { hits: pgpHits, errors, masked, truncated: pgpTruncated } = await scanPgp(scan, input, o);
   const ctx = new ScanContext(masked, o);
   for (const h of pgpHits) ctx.emit(h);
+  scanFingerprints(ctx);
   scanCoins(ctx);
   scanOnions(ctx);
   scanEmails(ctx);

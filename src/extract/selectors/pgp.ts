@@ -56,6 +56,7 @@ function describeKey(key: Key, checksum: 'ok' | 'missing', repairs: string[]): P
     if (email) emails.add(email);
   }
   return {
+    source: 'key_block',
     fingerprint: key.getFingerprint().toUpperCase(),
     keyId: key.getKeyID().toHex().toUpperCase(),
     ...algorithm(key.getAlgorithmInfo()),
