@@ -490,7 +490,7 @@ export async function runCrawl(options: CrawlOptions): Promise<CrawlSummary> {
   let failure: unknown;
   try {
     // Log in up front when the account has no session yet (saves a redirect per worker).
-    if (account && Object.keys(account.cookies ?? {}).length === 0) {
+    if (account && market.login_path && Object.keys(account.cookies ?? {}).length === 0) {
       try {
         await ensureLogin(sessionGeneration);
       } catch (err) {
