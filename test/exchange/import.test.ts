@@ -164,6 +164,7 @@ describe('importBundle refuses hostile input', () => {
   it('rejects what is not a bundle', () => {
     expect(code(() => importBundle('{"type": "bundle", '))).toBe('not_json');
     expect(code(() => importBundle('[1,2]'))).toBe('not_bundle');
+    expect(code(() => importBundle(Uint8Array.of(0x7b, 0xff, 0x7d)))).toBe('not_json');
     expect(code(() => importBundle({ type: 'bundle', id: 'bundle--x', objects: [] }))).toBe('bad_id');
     expect(code(() => importBundle({ type: 'bundle', id: `bundle--${ID(0)}`, objects: {} }))).toBe('not_bundle');
   });

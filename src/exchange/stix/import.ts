@@ -155,7 +155,11 @@ function valueDepth(value: unknown, limit: number): number {
 function parseInput(input: unknown, o: Required<Pick<ImportOptions, 'maxBytes' | 'maxDepth'>>): unknown {
   if (input instanceof Uint8Array) {
     if (input.byteLength > o.maxBytes) throw new StixImportError('too_large', `input is ${input.byteLength} bytes, limit ${o.maxBytes}`);
-    input = new TextDecoder('utf-8', { fatal: false }).decode(input);
+    try {
+      input = new TextDecoder('utf-8', { fatal: true }).decode(input);
+    } catch {
+      throw new StixImportError('not_json', 'input is not valid UTF-8');
+    }
   }
   if (typeof input === 'string') {
     const bytes = Buffer.byteLength(input, 'utf8');
