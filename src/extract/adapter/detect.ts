@@ -1,5 +1,6 @@
 import type { CheerioAPI } from 'cheerio';
 import type { PageType } from '../types.ts';
+import { selectIn } from '../html/select.ts';
 import { compilePattern } from './fields.ts';
 import type { Adapter, PageTypeRule } from './types.ts';
 
@@ -9,9 +10,10 @@ const SEIZED_RE =
 const CAPTCHA_TEXT_RE = /\b(enter|solve|type) (the )?(captcha|characters (you see|shown)|code (you see|shown|in the image))|\bi am not a robot\b|\bcaptcha\b.{0,40}\b(required|verify|invalid)/i;
 
 export function matchesRule(rule: PageTypeRule, $: CheerioAPI, url: URL, pageText: () => string): boolean {
+  const root = $.root()[0]!;
   if (rule.url !== undefined && !compilePattern(rule.url).test(url.pathname + url.search)) return false;
-  if (rule.selector !== undefined && $(rule.selector).length === 0) return false;
-  if (rule.notSelector !== undefined && $(rule.notSelector).length > 0) return false;
+  if (rule.selector !== undefined && selectIn(root, rule.selector).length === 0) return false;
+  if (rule.notSelector !== undefined && selectIn(root, rule.notSelector).length > 0) return false;
   if (rule.text !== undefined && !compilePattern(rule.text).test(pageText())) return false;
   return true;
 }
@@ -20,17 +22,19 @@ export function matchesRule(rule: PageTypeRule, $: CheerioAPI, url: URL, pageTex
 export function detectBlockingPage($: CheerioAPI, pageText: () => string): PageType | undefined {
   const text = pageText();
   if (SEIZED_RE.test(text.slice(0, 20_000))) return 'seized';
+  const root = $.root()[0]!;
   const captchaMarkup =
-    $('img[src*="captcha" i], img[alt*="captcha" i], input[name*="captcha" i], [class*="captcha" i], [id*="captcha" i]').length > 0;
+    selectIn(root, 'img[src*="captcha" i], img[alt*="captcha" i], input[name*="captcha" i], [class*="captcha" i], [id*="captcha" i]').length > 0;
   if (captchaMarkup || CAPTCHA_TEXT_RE.test(text.slice(0, 20_000))) {
     // A captcha field in a page with lots of content is a login/search form, not a wall: require little else.
-    if ($('a[href]').length < 40) return 'captcha';
+    if (selectIn(root, 'a[href]').length < 40) return 'captcha';
   }
   return undefined;
 }
 
 export function detectLoginPage($: CheerioAPI): boolean {
-  return $('input[type="password" i]').length > 0 && $('a[href]').length < 60;
+  const root = $.root()[0]!;
+  return selectIn(root, 'input[type="password" i]').length > 0 && selectIn(root, 'a[href]').length < 60;
 }
 
 /** Page type: the adapter's hook, then blocking pages, then the adapter's rules in order, then a login wall. */

@@ -1,5 +1,6 @@
 import type { AnyNode } from 'domhandler';
 import type { Money } from '../../domain/money.ts';
+import { selectIn } from '../html/select.ts';
 import { linesOf, ownTextOf, rawTextOf, textOf } from '../html/text.ts';
 import type { ExtractError } from '../types.ts';
 import type { FieldSpec, HookContext, TransformName } from './types.ts';
@@ -114,7 +115,7 @@ export function evalField(spec: FieldSpec, scope: AnyNode, ctx: FieldContext, pa
   try {
     let nodes: AnyNode[];
     if (spec.selector) {
-      nodes = ctx.$(scope).find(spec.selector).toArray();
+      nodes = selectIn(scope, spec.selector);
     } else {
       nodes = [scope];
     }

@@ -2,6 +2,7 @@ import { load, type CheerioAPI } from 'cheerio/slim';
 import type { AnyNode } from 'domhandler';
 import { decodeHtml } from '../html/decode.ts';
 import { DEFAULT_DOM_LIMITS, parseBoundedDom, type DomLimits } from '../html/dom.ts';
+import { selectIn } from '../html/select.ts';
 import { linesOf, rawTextOf } from '../html/text.ts';
 import type {
   ExtractedFeedback,
@@ -155,7 +156,7 @@ export function isLoadedPage(x: LoadedPage | ExtractResult): x is LoadedPage {
 function scopes(spec: RecordSpec<string>, page: LoadedPage, ctx: FieldContext, path: string): AnyNode[] {
   if (!spec.scope) return [page.root];
   try {
-    return page.$(spec.scope).toArray().slice(0, MAX_RECORDS_PER_KIND);
+    return selectIn(page.root, spec.scope).slice(0, MAX_RECORDS_PER_KIND);
   } catch (e) {
     ctx.errors.push({ code: 'bad_selector', message: `${path}.scope: ${e instanceof Error ? e.message : String(e)}`, path });
     return [];
