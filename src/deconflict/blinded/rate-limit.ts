@@ -9,10 +9,14 @@ export interface RateLimit {
 export class RateLimitedError extends Error {
   constructor(
     readonly clientId: string,
-    /** How long until the request would be allowed. */
+    /** How long until the request would be allowed (Infinity: the request is larger than the burst capacity). */
     readonly retryAfterMs: number,
   ) {
-    super(`client ${clientId} exceeded its OPRF evaluation rate; retry in ${Math.ceil(retryAfterMs)} ms`);
+    super(
+      Number.isFinite(retryAfterMs)
+        ? `client ${clientId} exceeded its OPRF evaluation rate; retry in ${Math.ceil(retryAfterMs)} ms`
+        : `client ${clientId} asked for more evaluations at once than its burst capacity allows; send smaller batches`,
+    );
     this.name = 'RateLimitedError';
   }
 }
