@@ -31,7 +31,8 @@ export function readPhone(raw: string, context: string | undefined, defaultCalli
     const value = normalizePhoneDigits(raw);
     const intlDigits = value.slice(1);
     if (intlDigits.length < 8 || intlDigits.length > 15) return undefined;
-    if (!callingCodeOf(intlDigits)) return undefined;
+    const cc = callingCodeOf(intlDigits);
+    if (!cc || !plausibleNational(cc, intlDigits.slice(cc.length))) return undefined;
     // `00…` without grouping is as likely an id as a number: needs a label.
     if (zeros && !context && !/[\s.\-()]/.test(raw)) return undefined;
     return { value, international: true };
@@ -40,6 +41,14 @@ export function readPhone(raw: string, context: string | undefined, defaultCalli
   if (digits.length < 7 || digits.length > 12) return undefined;
   const value = normalizePhoneDigits(raw, defaultCallingCode);
   return { value, international: value.startsWith('+') };
+}
+
+/** Shape rules that hold for every real number: NANP (+1) is NPA-NXX-XXXX, +7 has ten digits, no long zero runs. */
+function plausibleNational(cc: string, national: string): boolean {
+  if (/0{6}/.test(national) || /(\d)\1{6}/.test(national)) return false;
+  if (cc === '1') return /^[2-9]\d{2}[2-9]\d{6}$/.test(national);
+  if (cc === '7') return national.length === 10;
+  return national.length >= 6;
 }
 
 function balanced(s: string): boolean {
