@@ -1,8 +1,9 @@
 import type { Adapter } from '../adapter/types.ts';
 import { agoraAdapter } from './agora.ts';
+import { SIM_ADAPTERS } from './sim-adapters.ts';
 
 /** Every shipped adapter. Sim-market adapters are added here as they are written. */
-export const ADAPTERS: readonly Adapter[] = [agoraAdapter];
+export const ADAPTERS: readonly Adapter[] = [agoraAdapter, ...SIM_ADAPTERS];
 
 export function getAdapter(id: string): Adapter | undefined {
   return ADAPTERS.find((a) => a.id === id);
