@@ -79,11 +79,13 @@ export function buildGroundTruth(world: World): GroundTruth {
   const byIdentityMonth: Record<string, Record<string, RevenueRow>> = {};
   const byMarketMonth: Record<string, Record<string, RevenueRow>> = {};
   let withFeedback = 0;
+  const months = new Map<number, string>();
   for (const s of world.sales) {
     if (s.feedback) withFeedback++;
     if (s.status !== 'finalized') continue;
     const a = accounts.get(s.accountId) as SimAccount;
-    const month = dayToMonth(s.day);
+    let month = months.get(s.day);
+    if (month === undefined) months.set(s.day, (month = dayToMonth(s.day)));
     const visible = !!s.feedback && !s.feedback.hidden;
     addTo((byAccount[s.accountId] ??= row()), s.priceUsd, visible);
     addTo((byIdentity[a.identityId] ??= row()), s.priceUsd, visible);
