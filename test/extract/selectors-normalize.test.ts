@@ -136,6 +136,13 @@ describe('options', () => {
   });
 });
 
+it('reads signed messages but not the base64 of signatures, messages or private keys', async () => {
+  const sig = 'iQEzBAEBCAAdFiEElQVyCkc0tAApslEcCIdKbj26q+IFAmVhbGxvAAoJEAiHSm49\n1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa\n=abcd';
+  const text = `-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nnew btc: 3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy\n-----BEGIN PGP SIGNATURE-----\n\n${sig}\n-----END PGP SIGNATURE-----\n-----BEGIN PGP MESSAGE-----\n\n${sig}\n-----END PGP MESSAGE-----`;
+  const found = await extractSelectors(text);
+  expect(found.map((s) => s.value)).toEqual(['3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy']);
+});
+
 describe('offsets and raw slices point into the original input', () => {
   const pages = [
     'plain: BTC 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa and x@y.com',

@@ -185,5 +185,29 @@ async function scanPgp(scan: ScanText, input: string, o: ResolvedOptions): Promi
     }
   }
   parts.push(text.slice(cursor));
-  return { hits, errors, masked: parts.join(''), truncated };
+  return { hits, errors, masked: maskOtherArmor(parts.join(''), 16 * o.maxPgpBlockChars, 4 * o.maxPgpBlocks), truncated };
+}
+
+const OTHER_ARMOR = /-{2,5}\s?BEGIN\s{1,3}PGP\s{1,3}(SIGNATURE|MESSAGE|PRIVATE\s{1,3}KEY\s{1,3}BLOCK)\s?-{2,5}/gi;
+
+/** Blanks signature, message and private-key armor: their base64 is noise to every other scanner. */
+function maskOtherArmor(text: string, maxChars: number, maxBlocks: number): string {
+  OTHER_ARMOR.lastIndex = 0;
+  const parts: string[] = [];
+  let cursor = 0;
+  let n = 0;
+  let m: RegExpExecArray | null;
+  while ((m = OTHER_ARMOR.exec(text)) !== null && n++ < maxBlocks) {
+    const type = (m[1] as string).split(/\s+/)[0] as string;
+    const window = text.slice(m.index, m.index + maxChars);
+    const end = new RegExp(`-{2,5}\\s?END\\s{1,3}PGP\\s{1,3}${type}[^-]{0,20}-{2,5}`, 'i').exec(window);
+    if (!end) continue;
+    const stop = m.index + end.index + end[0].length;
+    parts.push(text.slice(cursor, m.index), ' '.repeat(stop - m.index));
+    cursor = stop;
+    OTHER_ARMOR.lastIndex = stop;
+  }
+  if (parts.length === 0) return text;
+  parts.push(text.slice(cursor));
+  return parts.join('');
 }
