@@ -87,6 +87,7 @@ export function clusterAccounts(n: number, scored: ScoredPair[], must: Array<[nu
     const ra = find(s.a);
     const rb = find(s.b);
     if (ra === rb) continue;
+    if (violates(ra, rb)) { refused.cannot++; continue; }
     const ma = members[ra] as number[];
     const mb = members[rb] as number[];
     if (ma.length + mb.length > 2) {
@@ -95,7 +96,6 @@ export function clusterAccounts(n: number, scored: ScoredPair[], must: Array<[nu
       for (const x of ma) for (const y of mb) sum += score.get(key(x, y)) ?? 0;
       if (sum / (ma.length * mb.length) < minSupport) { refused.coherence++; continue; }
     }
-    if (violates(ra, rb)) { refused.cannot++; continue; }
     union(ra, rb);
     joins.push({ a: s.a, b: s.b, via: 'soft' });
   }

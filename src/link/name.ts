@@ -38,8 +38,8 @@ export function nameKeys(handle: string): NameKeys {
   while (core.length > 1 && SUFFIXES.includes(core[core.length - 1] as string)) core = core.slice(0, -1);
   let c = core.join('');
   // A glued decoration (`drgreen`, `greenuk`) is stripped only when a real name remains.
-  for (const p of PREFIXES) if (c.startsWith(p) && c.length - p.length >= 4) { c = c.slice(p.length); break; }
-  for (const s of SUFFIXES) if (c.endsWith(s) && c.length - s.length >= 4) { c = c.slice(0, -s.length); break; }
+  for (const p of PREFIXES) if (c.startsWith(p) && c.length - p.length >= 5) { c = c.slice(p.length); break; }
+  for (const s of SUFFIXES) if (c.endsWith(s) && c.length - s.length >= 5) { c = c.slice(0, -s.length); break; }
   return { full, core: c || full };
 }
 

@@ -3,7 +3,9 @@ import { register as agency } from './agency.ts';
 import { register as db } from './db.ts';
 import { register as demo } from './demo.ts';
 import { register as evalAnalyse } from './eval-analyse.ts';
+import { register as evalCommand } from './eval.ts';
 import { register as extract } from './extract.ts';
+import { register as link } from './link.ts';
 import { register as report } from './report.ts';
 import { register as serve } from './serve.ts';
 import { register as sim } from './sim.ts';
@@ -16,6 +18,8 @@ export function registerCommands(program: Command): void {
   demo(program);
   sim(program);
   extract(program);
+  link(program);
+  evalCommand(program);
   report(program);
   evalAnalyse(program);
   serve(program);
