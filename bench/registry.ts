@@ -28,4 +28,14 @@ export const BENCHMARKS: Benchmark[] = [
     about: 'RFC 9497 ristretto255-SHA512 operations per second and the blinded matcher at scale.',
     timeoutSeconds: 900,
   },
+  {
+    name: 'link',
+    file: 'bench/link.bench.ts',
+    args: ['--seed', 'eval-1', '--scale', 'alphabay'],
+    title: 'Link: identity resolution at AlphaBay scale',
+    about:
+      'Generates the sim world, loads it with ingestWorld (no crawl), resolves every account into identities and scores ' +
+      'against ground truth (docs/linking.md). seconds.resolve = load + prepare + blocking + scoring + clustering.',
+    timeoutSeconds: 7200,
+  },
 ];
