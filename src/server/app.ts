@@ -94,7 +94,8 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
       const cookie = req.cookies[SESSION_COOKIE];
       if (cookie) req.principal = await resolveSession(db, cookie);
     }
-    if (!req.routeOptions.url) return; // 404s and static files fall through to their own handlers
+    // 404s and the console's static files (served outside /api) fall through; every /api route needs a rule.
+    if (!req.routeOptions.url || !req.routeOptions.url.startsWith('/api')) return;
     const decision = decideRoute(req.principal, req.routeOptions.config.access);
     if (!decision.allow) {
       if (req.principal) {

@@ -19,9 +19,9 @@ const OPTIONS: sanitizeHtml.IOptions = {
   disallowedTagsMode: 'discard',
   nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'iframe', 'object', 'embed', 'template', 'svg', 'math', 'title', 'head', 'select', 'button'],
   transformTags: {
-    a: (_tag, attribs) => ({ tagName: 'a', attribs: {}, text: attribs.href ? ` [→ ${attribs.href.slice(0, 200)}]` : '' }),
+    // Only plain http(s) targets are worth showing (as text); script and data URLs are dropped entirely.
+    a: (_tag, attribs) => ({ tagName: 'a', attribs: {}, text: /^https?:\/\/[^\s]{1,200}$/i.test(attribs.href ?? '') ? ` [→ ${attribs.href}]` : '' }),
   },
-  textFilter: (text, tag) => (tag === 'a' ? text : text),
 };
 
 export function sanitizeCapture(html: string): string {

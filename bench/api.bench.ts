@@ -1,0 +1,99 @@
+/**
+ * API latency under concurrent load at AlphaBay scale: generates markets, vendors, listings, snapshots and feedback
+ * with set-based multi-row inserts, serves the API on 127.0.0.1, and drives it with autocannon (bounded duration and
+ * connections). Every request is authorised (API token) and audited, as in production. Prints one JSON line.
+ *
+ *   npx tsx bench/api.bench.ts [--vendors 40000] [--listings 350000] [--feedback 500000] [--duration 10] [--connections 16]
+ */
+import { createRequire } from 'node:module';
+import { parseArgs } from 'node:util';
+import { buildServer, createApiToken } from '../src/server/index.ts';
+import { openStore } from '../src/store/index.ts';
+
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p90: number; p97_5: number; p99: number; average: number; max: number };
+  non2xx: number;
+  errors: number;
+}
+interface Instance {
+  on(ev: 'response', fn: (client: unknown, status: number, bytes: number, ms: number) => void): void;
+}
+type Autocannon = (opts: Record<string, unknown>, cb: (err: Error | null, r: AutocannonResult) => void) => Instance;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+const { values: args } = parseArgs({
+  options: {
+    vendors: { type: 'string', default: '40000' },
+    listings: { type: 'string', default: '350000' },
+    feedback: { type: 'string', default: '500000' },
+    markets: { type: 'string', default: '12' },
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '16' },
+  },
+});
+const N = { vendors: Number(args.vendors), listings: Number(args.listings), feedback: Number(args.feedback), markets: Number(args.markets) };
+const duration = Math.min(60, Number(args.duration));
+const connections = Math.min(64, Number(args.connections));
+
+const store = await openStore({ dataDir: 'memory://', databaseUrl: process.env.PG_BENCH_URL });
+const t0 = Date.now();
+await store.execScript(`
+insert into agencies (code, name, country) values ('BENCH', 'Bench agency', 'NL'), ('OTHER', 'Other agency', 'DE');
+insert into markets (agency_id, tlp, slug, name, status) select 1, 'AMBER', 'm' || g, 'Market ' || g, 'up' from generate_series(1, ${N.markets}) g;
+insert into vendors (agency_id, tlp, market_id, handle, handle_norm, profile_text, first_seen, last_seen)
+  select case when g % 10 = 0 then 2 else 1 end, case when g % 10 = 0 then 'RED' else 'AMBER' end, 1 + g % ${N.markets},
+    'vendor' || g, 'vendor' || g, 'Stealth shipping, escrow only, PGP ' || md5(g::text), now() - (g % 700) * interval '1 day', now() - (g % 30) * interval '1 day'
+  from generate_series(1, ${N.vendors}) g;
+insert into listings (agency_id, tlp, market_id, vendor_id, external_id, title, description, substance, first_seen, last_seen)
+  select 1, 'AMBER', v.market_id, v.id, 'L' || g, (array['cocaine','MDMA','heroin','cannabis','ketamine','LSD','amphetamine'])[1 + g % 7] || ' ' || (1 + g % 100) || 'g ' || md5(g::text),
+    'Lab tested, ships from ' || (array['NL','DE','BE','FR','GB'])[1 + g % 5], (array['cocaine','MDMA','heroin','cannabis','ketamine','LSD','amphetamine'])[1 + g % 7],
+    now() - (g % 700) * interval '1 day', now() - (g % 30) * interval '1 day'
+  from generate_series(1, ${N.listings}) g join vendors v on v.id = 1 + g % ${N.vendors};
+insert into listing_snapshots (agency_id, tlp, listing_id, observed_at, price, currency, price_usd, ships_from, ships_to)
+  select 1, 'AMBER', l.id, l.first_seen, 10 + l.id % 500, 'USD', 10 + l.id % 500, (array['NL','DE','BE','FR','GB'])[1 + l.id % 5], array[(array['US','AU','DE','FR','SE'])[1 + l.id % 5]]
+  from listings l;
+insert into feedback (agency_id, tlp, market_id, vendor_id, listing_id, rating, body, left_at, dedupe_key)
+  select 1, 'AMBER', l.market_id, l.vendor_id, l.id, 5, 'fast', now() - (g % 700) * interval '1 day', 'f' || g
+  from generate_series(1, ${N.feedback}) g join listings l on l.id = 1 + g % ${N.listings};
+insert into identities (agency_id, tlp, label) select 1, 'AMBER', 'identity ' || g from generate_series(1, ${Math.floor(N.vendors / 4)}) g;
+insert into identity_members (identity_id, vendor_id) select 1 + (g - 1) / 2, g from generate_series(1, ${Math.floor(N.vendors / 2)}) g;
+insert into links (agency_id, tlp, vendor_a, vendor_b, score, evidence) select 1, 'AMBER', g, g + 1, 0.8, '[{"kind":"same_pgp_key"}]' from generate_series(1, ${Math.floor(N.vendors / 2)}, 2) g;
+analyze;
+`);
+const seedSeconds = (Date.now() - t0) / 1000;
+
+const { token } = await createApiToken(store.db, { agencyId: 1, name: 'bench', role: 'analyst', scopes: ['intel:read'] });
+const app = await buildServer({ store, webRoot: false, rateLimit: { max: 10_000_000 } });
+await app.listen({ host: '127.0.0.1', port: 0 });
+const port = (app.server.address() as { port: number }).port;
+const headers = { authorization: `Bearer ${token}` };
+let seq = 1;
+const rand = (n: number) => 1 + ((seq++ * 7919) % n);
+
+const scenarios: Record<string, () => string> = {
+  'GET /api/vendors/:id (profile)': () => `/api/vendors/${rand(N.vendors)}`,
+  'GET /api/vendors?q= (trigram)': () => `/api/vendors?q=vendor${rand(N.vendors)}&limit=20`,
+  'GET /api/listings?q= (search)': () => `/api/listings?q=${['cocaine', 'mdma', 'heroin', 'ketamine'][seq++ % 4]}&limit=20`,
+  'GET /api/markets': () => '/api/markets',
+  'GET /api/links?status=proposed': () => `/api/links?status=proposed&limit=50&offset=${rand(1000)}`,
+};
+
+const results: Record<string, unknown> = {};
+for (const [name, path] of Object.entries(scenarios)) {
+  const times: number[] = [];
+  const r = await new Promise<AutocannonResult>((resolve, reject) => {
+    const inst = autocannon(
+      { url: `http://127.0.0.1:${port}`, connections, duration, headers, requests: [{ method: 'GET', setupRequest: (req: Record<string, unknown>) => ({ ...req, path: path() }) }] },
+      (err, res) => (err ? reject(err) : resolve(res)),
+    );
+    inst.on('response', (_c, _s, _b, ms) => times.push(ms));
+  });
+  times.sort((a, b) => a - b);
+  const pct = (q: number) => Math.round((times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? 0) * 100) / 100;
+  results[name] = { rps: Math.round(r.requests.average), requests: r.requests.total, p50_ms: pct(0.5), p95_ms: pct(0.95), p99_ms: pct(0.99), max_ms: r.latency.max, non2xx: r.non2xx, errors: r.errors };
+}
+const audited = await store.db.selectFrom('audit_log').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+await app.close();
+await store.close();
+console.log(JSON.stringify({ bench: 'api', engine: store.engine, rows: N, seedSeconds, duration_s: duration, connections, auditEntries: audited.n, results }));

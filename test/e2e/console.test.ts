@@ -1,0 +1,102 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loginAs, openHarness, type Harness } from './harness.ts';
+
+const SHOTS = resolve(import.meta.dirname, '../../docs/screenshots');
+let h: Harness;
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  h = await openHarness();
+}, 240_000);
+afterAll(async () => {
+  await h?.close();
+});
+
+const shot = (name: string) => h.page.screenshot({ path: resolve(SHOTS, `${name}.png`), fullPage: false });
+
+describe('console end to end (Debian Chromium)', () => {
+  it('refuses a wrong password, then logs in and shows the dashboard', async () => {
+    await h.page.goto(h.console.url);
+    await h.page.getByLabel('Username').fill('anna');
+    await h.page.getByLabel('Password').fill('wrong password');
+    await h.page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => h.page.getByRole('alert').textContent()).toContain('wrong username or password');
+    await shot('login');
+    await loginAs(h);
+    await h.page.locator('.stat').first().waitFor();
+    await h.page.locator('canvas').first().waitFor();
+    expect(await h.page.locator('.stat .label').allTextContents()).toEqual(expect.arrayContaining(['markets', 'vendors', 'est. revenue']));
+    expect(await h.page.locator('.alerts').textContent()).toMatch(/seized.*Hydra Bay/i);
+    await h.page.waitForTimeout(300); // let the chart finish its first paint for the screenshot
+    await shot('dashboard');
+  });
+
+  it('searches listings and vendor profiles from the keyboard', async () => {
+    await h.page.locator('body').press('/');
+    await h.page.getByLabel('search').fill('cocaine');
+    await h.page.getByLabel('search').press('Enter');
+    await h.page.getByRole('heading', { name: /Listings \(\d+\)/ }).waitFor();
+    const listings = await h.page.locator('.listing-title').allTextContents();
+    expect(listings.length).toBeGreaterThan(0);
+    expect(listings.every((t) => /cocaine/i.test(t))).toBe(true);
+    await shot('search');
+  });
+
+  it('opens a vendor profile and confirms a link; the decision is stored and audited', async () => {
+    await h.page.goto(`${h.console.url}#/vendors/${h.world.vendorId}`);
+    await h.page.getByRole('heading', { name: /Accounts across markets/i }).waitFor();
+    await h.page.getByRole('heading', { name: /dutchmasters/ }).waitFor();
+    await h.page.waitForTimeout(300);
+    await shot('vendor');
+    const link = h.page.locator(`[data-link-id="${h.world.linkId}"]`);
+    await link.getByRole('button', { name: 'Confirm' }).click();
+    await link.locator('.badge-confirmed').waitFor();
+    const row = await h.store.db.selectFrom('links').select(['status', 'decided_by']).where('id', '=', h.world.linkId).executeTakeFirstOrThrow();
+    expect(row.status).toBe('confirmed');
+    const audit = await h.store.db.selectFrom('audit_log').selectAll().where('action', '=', 'link.confirm').executeTakeFirstOrThrow();
+    expect(audit).toMatchObject({ actor: 'user:anna', object_id: String(h.world.linkId) });
+    await h.page.locator('a', { hasText: 'dutchmasters' }).filter({ hasNot: h.page.locator('xx') }).first().waitFor();
+  });
+
+  it('solves a parked CAPTCHA: the image loads and the answer reaches the crawler queue', async () => {
+    await h.page.goto(`${h.console.url}#/captchas`);
+    const img = h.page.getByAltText(`CAPTCHA ${h.world.captchaId}`);
+    await img.waitFor();
+    await expect.poll(() => img.evaluate((el) => (el as HTMLImageElement).naturalWidth)).toBe(120);
+    await shot('captchas');
+    await h.page.getByLabel(`answer for captcha ${h.world.captchaId}`).fill('k7x2p');
+    await h.page.getByRole('button', { name: 'Solve' }).click();
+    await h.page.getByText('Nothing waiting').waitFor();
+    const r = await sql<{ status: string; answer: string; solved_by: string }>`select status, answer, solved_by from crawl_captchas where id = ${h.world.captchaId}`.execute(h.store.db);
+    expect(r.rows[0]).toEqual({ status: 'solved', answer: 'k7x2p', solved_by: 'user:anna' });
+  });
+
+  it('renders the market, identity, graph and top-target screens', async () => {
+    await h.page.goto(`${h.console.url}#/markets`);
+    await h.page.getByRole('link', { name: 'Hydra Bay' }).click();
+    await h.page.getByRole('heading', { name: /Lifecycle/ }).waitFor();
+    await shot('market');
+    await h.page.goto(`${h.console.url}#/graph`);
+    await h.page.locator('.graph canvas').first().waitFor();
+    await h.page.waitForTimeout(500);
+    await shot('graph');
+    await h.page.goto(`${h.console.url}#/targets`);
+    await h.page.locator('.factor').first().waitFor();
+    expect(await h.page.locator('.targets tbody tr').count()).toBeGreaterThan(3);
+    await shot('targets');
+    await h.page.goto(`${h.console.url}#/identities`);
+    await h.page.getByRole('link', { name: 'tulipcartel' }).click();
+    await h.page.getByRole('heading', { name: /Timeline of accounts/ }).waitFor();
+    await shot('identity');
+  });
+
+  it('never shows another agency\'s RED rows and never contacted anything but its own origin', async () => {
+    await h.page.goto(`${h.console.url}#/search?q=bka`);
+    await h.page.getByRole('heading', { name: /Vendors \(0\)/ }).waitFor();
+    expect(h.foreign).toEqual([]);
+    expect(h.dialogs).toEqual([]);
+  });
+});
