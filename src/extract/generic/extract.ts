@@ -320,6 +320,23 @@ function feedbackFromGroup(g: RepeatedGroup, page: LoadedPage, scores: Scores): 
   });
 }
 
+/** A rating shown right after the vendor's name ("Seller: bob 4.8/5, 120 sales"). */
+function ratingNear(page: LoadedPage, handle: string, v: ExtractedVendor): boolean {
+  const text = page.pageText().slice(0, 400_000);
+  let from = 0;
+  for (let tries = 0; tries < 20; tries++) {
+    const idx = text.indexOf(handle, from);
+    if (idx < 0) return false;
+    const r = parseRatingText(text.slice(idx + handle.length, idx + handle.length + 120));
+    if (r.rating !== null || r.dealsMin !== null) {
+      Object.assign(v, { rating: r.rating, ratingMax: r.ratingMax, ratingApprox: r.approx, dealsMin: r.dealsMin, dealsMax: r.dealsMax });
+      return true;
+    }
+    from = idx + handle.length;
+  }
+  return false;
+}
+
 function pageTypeGuess(page: LoadedPage, listingGroup: RepeatedGroup | null): PageType {
   const path = page.url.pathname;
   if (VENDOR_URL_RE.test(path + page.url.search) && !LISTING_URL_RE.test(path)) return 'vendor_profile';
@@ -383,13 +400,7 @@ export function extractGeneric(input: PageInput, options: ExtractOptions = {}): 
         lastSeenText: null,
       };
       if (handle) scores.add('vendor.handle', 0.7);
-      const headerText = rawTextOf(page.root, 50_000);
-      const idx = handle ? headerText.indexOf(handle) : -1;
-      if (idx >= 0) {
-        const r = parseRatingText(headerText.slice(idx, idx + 200));
-        Object.assign(v, { rating: r.rating, ratingMax: r.ratingMax, ratingApprox: r.approx, dealsMin: r.dealsMin, dealsMax: r.dealsMax });
-        if (r.rating !== null) scores.add('vendor.rating', 0.5);
-      }
+      if (handle && ratingNear(page, handle, v)) scores.add('vendor.rating', 0.5);
       if (pgp.length > 0) scores.add('vendor.pgpBlocks', 0.95);
       result.vendors = [v];
       for (const l of result.listings) l.vendorHandle ??= handle;
@@ -399,7 +410,7 @@ export function extractGeneric(input: PageInput, options: ExtractOptions = {}): 
       for (const l of result.listings) {
         if (l.vendorHandle && !seen.has(l.vendorHandle)) {
           seen.add(l.vendorHandle);
-          result.vendors.push({
+          const v: ExtractedVendor = {
             handle: l.vendorHandle,
             url: l.vendorUrl,
             rating: null,
@@ -411,7 +422,9 @@ export function extractGeneric(input: PageInput, options: ExtractOptions = {}): 
             profileText: null,
             pgpBlocks: [],
             lastSeenText: null,
-          });
+          };
+          if (result.pageType === 'listing' && ratingNear(page, l.vendorHandle, v)) scores.add('vendor.rating', 0.5);
+          result.vendors.push(v);
         }
       }
       if (pgp.length > 0) result.texts.push(...pgp.map((text) => ({ kind: 'pgp' as const, ref: null, text })));
@@ -423,6 +436,12 @@ export function extractGeneric(input: PageInput, options: ExtractOptions = {}): 
     for (const v of result.vendors) {
       if (v.profileText) result.texts.push({ kind: 'vendor_profile', ref: v.handle, text: v.profileText });
       for (const b of v.pgpBlocks) result.texts.push({ kind: 'pgp', ref: v.handle, text: b });
+    }
+    const crumbs = page.$('[class*="breadcrumb" i] a, [id*="breadcrumb" i] a, [class*="topnav" i] a, [id*="navigation" i] a').toArray();
+    result.breadcrumbs = crumbs.map((c) => textOf(c, 200)).filter(Boolean);
+    if (result.breadcrumbs.length > 0 && result.pageType === 'category') {
+      scores.add('breadcrumbs', 0.5);
+      for (const l of result.listings) if (l.category.length === 0) l.category = [...result.breadcrumbs];
     }
     if (result.pageType === 'unknown') result.texts.push({ kind: 'page', ref: null, text: linesOf(page.root, 256 * 1024) });
   } catch (e) {
