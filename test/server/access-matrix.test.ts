@@ -132,7 +132,7 @@ describe('access-control matrix', () => {
     const call = async (r: RouteInfo, url: string, headers: Record<string, string>) => {
       const body = bodyFor(r.method, r.url);
       const res = await app.inject({ method: r.method as 'GET', url, headers, ...(body !== undefined ? { payload: body as object } : {}) });
-      const json = res.headers['content-type']?.includes('json') ? (res.json() as { error?: string }) : {};
+      const json = String(res.headers['content-type'] ?? '').includes('json') ? (res.json() as { error?: string }) : {};
       return { res, outcome: outcomeOf(res.statusCode, json.error) };
     };
     for (const r of routes) {
