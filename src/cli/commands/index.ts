@@ -10,6 +10,7 @@ import { register as report } from './report.ts';
 import { register as serve } from './serve.ts';
 import { register as sim } from './sim.ts';
 import { register as user } from './user.ts';
+import { register as evalExtract } from './eval-extract.ts';
 
 /** Every CLI command, one file each. Add yours here. */
 export function registerCommands(program: Command): void {
@@ -24,4 +25,5 @@ export function registerCommands(program: Command): void {
   evalAnalyse(program);
   serve(program);
   user(program);
+  evalExtract(program);
 }

@@ -119,6 +119,7 @@ function scoreBag(scores: FieldScores, field: string, predicted: (string | null)
   }
   let fn = 0;
   for (const n of left.values()) fn += n;
+  if (tp + fp + fn === 0) return;
   const c = scores.get(field) ?? { tp: 0, fp: 0, fn: 0 };
   c.tp += tp;
   c.fp += fp;
