@@ -287,7 +287,10 @@ function longestTextBlock(root: AnyNode): string | null {
     else if (isElement(c) && c.name === 'br') parts.push('\n');
     else if (isElement(c) && !['h1', 'h2', 'div', 'table', 'img', 'script', 'style', 'a', 'span'].includes(c.name)) parts.push(rawTextOf(c, 10_000));
   }
-  return linesOf({ type: 'text', data: parts.join('') } as unknown as AnyNode) || null;
+  const lines = linesOf({ type: 'text', data: parts.join('') } as unknown as AnyNode).split('\n');
+  // A short trailing line ending in ':' labels what follows the block ("Brought to you by:", "Seller:").
+  while (lines.length > 0 && (lines.at(-1)!.trim() === '' || (lines.at(-1)!.length <= 40 && lines.at(-1)!.trim().endsWith(':')))) lines.pop();
+  return lines.join('\n').trim() || null;
 }
 
 function feedbackFromGroup(g: RepeatedGroup, page: LoadedPage, scores: Scores): ExtractedFeedback[] {
