@@ -1,0 +1,225 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../../store/index.ts';
+import { beginImport, saveCheckpoint, upsertVendor, type ImportOptions, type ImportSummary } from './common.ts';
+import { ImportFormatError, parseCreateTable, parseInsert, sqlStatements, type SqlValue } from './sql-tokenizer.ts';
+
+const col = z.string().min(1);
+/** Which dump table/columns feed which part of our model. Only `users` is required. */
+export const DumpMappingSchema = z.object({
+  users: z.object({ table: col, id: col, handle: col }),
+  vendors: z.object({ table: col, id: col, user: col, profile: col.optional(), pgp: col.optional() }).optional(),
+  listings: z
+    .object({ table: col, id: col, vendor: col, title: col, description: col.optional(), category: col.optional(), quantity: col.optional(), unit: col.optional(), price: col.optional(), currency: z.string().default('USD'), created: col.optional() })
+    .optional(),
+  orders: z
+    .object({ table: col, id: col, listing: col.optional(), vendor: col.optional(), buyer: col.optional(), country: col.optional(), quantity: col.optional(), price: col.optional(), currency: z.string().default('USD'), date: col.optional(), status: col.optional() })
+    .optional(),
+  messages: z.object({ table: col, id: col, sender: col, recipient: col.optional(), subject: col.optional(), body: col, date: col.optional() }).optional(),
+  wallets: z.object({ table: col, user: col, address: col, currency: col.optional() }).optional(),
+});
+export type DumpMapping = z.infer<typeof DumpMappingSchema>;
+
+/** The mapping of the sim's seized-market dump (docs/collect.md shows it as a file). */
+export const SIM_SEIZED_MAPPING: DumpMapping = DumpMappingSchema.parse({
+  users: { table: 'users', id: 'id', handle: 'username' },
+  vendors: { table: 'vendors', id: 'id', user: 'user_id', profile: 'profile', pgp: 'pgp_key' },
+  listings: { table: 'listings', id: 'id', vendor: 'vendor_id', title: 'title', description: 'description', category: 'category', quantity: 'quantity', unit: 'unit', price: 'price_usd', currency: 'USD', created: 'created_at' },
+  orders: { table: 'orders', id: 'id', listing: 'listing_id', vendor: 'vendor_id', buyer: 'buyer_id', country: 'ship_country', quantity: 'units', price: 'price_usd', currency: 'USD', date: 'created_at', status: 'status' },
+  messages: { table: 'messages', id: 'id', sender: 'sender_id', recipient: 'recipient_id', subject: 'subject', body: 'body', date: 'created_at' },
+  wallets: { table: 'wallets', user: 'user_id', address: 'address', currency: 'currency' },
+});
+
+export function loadDumpMapping(file: string): DumpMapping {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`mapping ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  const r = DumpMappingSchema.safeParse(raw);
+  if (!r.success) throw new Error(`mapping ${file}: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return r.data;
+}
+
+export interface DumpImportOptions extends ImportOptions {
+  mapping: DumpMapping;
+}
+
+/** MySQL DATETIME ('2024-11-06 00:52:04', server time taken as UTC) or a unix time. */
+function toDate(v: SqlValue | undefined): Date | null {
+  if (v === null || v === undefined || v === '' || v === '0000-00-00 00:00:00') return null;
+  const d = typeof v === 'number' ? new Date(v * 1000) : new Date(/^\d{4}-\d\d-\d\d \d/.test(v) ? `${v.replace(' ', 'T')}Z` : v);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+const toNum = (v: SqlValue | undefined): number | null => (v === null || v === undefined || v === '' ? null : Number.isFinite(Number(v)) ? Number(v) : null);
+const toStr = (v: SqlValue | undefined): string | null => (v === null || v === undefined ? null : String(v));
+
+/**
+ * Imports a seized market's mysqldump, streaming (memory bounded by the largest statement plus one map entry per
+ * user and vendor), resumable from the last committed statement. Pass 1 reads only the users/vendors tables (the
+ * dump is alphabetical, so listings come before the vendors they reference); pass 2 imports everything.
+ */
+export async function importMysqlDump(o: DumpImportOptions): Promise<ImportSummary> {
+  const started = Date.now();
+  const m = o.mapping;
+  const run = await beginImport('dump', o, 'seized_db', path.basename(o.file).replace(/\.sql$/i, '') + '-seized', 'application/sql');
+  const base = { kind: 'dump' as const, file: o.file, fileSha256: run.fileSha256, marketId: run.marketId, market: run.slug, captureId: run.captureId };
+  if (run.done) return { ...base, rows: run.rows, counts: {}, resumedFrom: run.position, alreadyImported: true, durationMs: Date.now() - started, bytes: 0 };
+
+  // Pass 1: table columns, users and vendors.
+  const columns = new Map<string, string[]>();
+  const userHandle = new Map<string, string>();
+  const vendorUser = new Map<string, string>();
+  const vendorProfile = new Map<string, { profile: string; pgp: string }>();
+  const rowsOf = (stmt: Parameters<typeof parseInsert>[0]) => {
+    const ins = parseInsert(stmt);
+    if (!ins) return undefined;
+    const cols = ins.columns ?? columns.get(ins.table);
+    if (!cols) throw new ImportFormatError(`INSERT INTO ${ins.table} before its CREATE TABLE and without a column list`, stmt.line, stmt.offset);
+    // PostgreSQL text cannot hold NUL (MySQL's \\0): it becomes U+FFFD, visibly.
+    return { table: ins.table, rows: ins.rows.map((r) => Object.fromEntries(cols.map((c, i) => { const v = r[i] ?? null; return [c, typeof v === 'string' && v.includes('\0') ? v.replaceAll('\0', '\uFFFD') : v]; })) as Record<string, SqlValue>) };
+  };
+  for await (const stmt of sqlStatements(o.file)) {
+    if (/^CREATE\s+TABLE/i.test(stmt.text)) {
+      const t = parseCreateTable(stmt.text);
+      if (t) columns.set(t.table, t.columns);
+      continue;
+    }
+    if (!/^(INSERT|REPLACE)/i.test(stmt.text)) continue;
+    const head = /INTO\s+`?([^`\s(]+)/i.exec(stmt.text)?.[1];
+    if (head !== m.users.table && head !== m.vendors?.table) continue;
+    const ins = rowsOf(stmt);
+    if (!ins) continue;
+    for (const r of ins.rows) {
+      if (ins.table === m.users.table) userHandle.set(String(r[m.users.id]), String(r[m.users.handle] ?? ''));
+      else if (m.vendors) {
+        vendorUser.set(String(r[m.vendors.id]), String(r[m.vendors.user]));
+        vendorProfile.set(String(r[m.vendors.user]), { profile: toStr(r[m.vendors.profile ?? '']) ?? '', pgp: toStr(r[m.vendors.pgp ?? '']) ?? '' });
+      }
+    }
+  }
+
+  // Accounts for every user (idempotent), with vendor profiles and PGP keys in the profile text.
+  const now = new Date();
+  const account = new Map<string, number>();
+  const common = { agencyId: o.agencyId, tlp: o.tlp, marketId: run.marketId, captureId: run.captureId };
+  const users = [...userHandle];
+  for (let i = 0; i < users.length; i += 500) {
+    await o.db.transaction().execute(async (trx) => {
+      for (const [uid, handle] of users.slice(i, i + 500)) {
+        const p = vendorProfile.get(uid);
+        account.set(uid, await upsertVendor(trx, { ...common, handle, externalId: uid, at: now, profile: p ? [p.profile, p.pgp].filter(Boolean).join('\n\n') : '' }));
+      }
+    });
+  }
+  const vendorAccount = (dumpVendorId: SqlValue | undefined) => account.get(vendorUser.get(String(dumpVendorId)) ?? '') ?? null;
+  const listingIds = new Map<string, number>();
+
+  // Pass 2: everything else, from the checkpoint.
+  const counts: Record<string, number> = { accounts: account.size, listings: 0, orders: 0, messages: 0, wallets: 0 };
+  let rows = run.rows;
+  let bytes = 0;
+  const write = async (trx: Transaction<Database>, table: string, recs: Record<string, SqlValue>[]) => {
+    if (m.listings && table === m.listings.table) {
+      const L = m.listings;
+      for (const r of recs) {
+        const created = toDate(r[L.created ?? '']) ?? now;
+        const row = await trx
+          .insertInto('listings')
+          .values({ ...owned(), market_id: run.marketId, vendor_id: vendorAccount(r[L.vendor]), external_id: String(r[L.id]), title: String(r[L.title] ?? '').slice(0, 1000), description: toStr(r[L.description ?? '']) ?? '', category: toStr(r[L.category ?? '']), quantity: toNum(r[L.quantity ?? '']), unit: toStr(r[L.unit ?? '']), first_seen: created, last_seen: created, capture_id: run.captureId, adapter: 'import:dump' })
+          .onConflict((oc) => oc.columns(['market_id', 'external_id']).doUpdateSet({ title: (eb) => eb.ref('excluded.title') }))
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        listingIds.set(String(r[L.id]), row.id);
+        const price = toNum(r[L.price ?? '']);
+        if (price !== null) {
+          await trx.insertInto('listing_snapshots').values({ ...owned(), listing_id: row.id, observed_at: created, price, currency: L.currency, price_usd: L.currency === 'USD' ? price : null, capture_id: run.captureId, adapter: 'import:dump' }).onConflict((oc) => oc.doNothing()).execute();
+        }
+        counts.listings = (counts.listings ?? 0) + 1;
+      }
+    } else if (m.orders && table === m.orders.table) {
+      const O = m.orders;
+      const values = recs.map((r) => ({
+        ...owned(),
+        market_id: run.marketId,
+        external_id: String(r[O.id]),
+        listing_id: O.listing ? (listingIds.get(String(r[O.listing])) ?? null) : null,
+        vendor_id: O.vendor ? vendorAccount(r[O.vendor]) : null,
+        buyer: O.buyer ? (userHandle.get(String(r[O.buyer])) ?? toStr(r[O.buyer])) : null,
+        buyer_country: toStr(r[O.country ?? ''])?.toUpperCase() ?? null,
+        quantity: toNum(r[O.quantity ?? '']),
+        price: toNum(r[O.price ?? '']),
+        currency: O.currency,
+        ordered_at: toDate(r[O.date ?? '']),
+        status: toStr(r[O.status ?? '']),
+        capture_id: run.captureId,
+      }));
+      if (values.length) await trx.insertInto('orders').values(values).onConflict((oc) => oc.columns(['market_id', 'external_id']).doNothing()).execute();
+      counts.orders = (counts.orders ?? 0) + values.length;
+    } else if (m.messages && table === m.messages.table) {
+      const M = m.messages;
+      const values = recs.map((r) => {
+        const subject = toStr(r[M.subject ?? '']);
+        return {
+          ...owned(),
+          market_id: run.marketId,
+          external_id: String(r[M.id]),
+          vendor_id: account.get(String(r[M.sender])) ?? null,
+          sender: userHandle.get(String(r[M.sender])) ?? toStr(r[M.sender]),
+          recipient: M.recipient ? (userHandle.get(String(r[M.recipient])) ?? toStr(r[M.recipient])) : null,
+          thread: subject,
+          sent_at: toDate(r[M.date ?? '']),
+          body: String(r[M.body] ?? ''),
+          capture_id: run.captureId,
+        };
+      });
+      if (values.length) await trx.insertInto('messages').values(values).onConflict((oc) => oc.columns(['market_id', 'external_id']).doNothing()).execute();
+      counts.messages = (counts.messages ?? 0) + values.length;
+    } else if (m.wallets && table === m.wallets.table) {
+      const W = m.wallets;
+      for (const r of recs) {
+        const address = String(r[W.address] ?? '').trim();
+        if (!address) continue;
+        const cur = String(r[W.currency ?? ''] ?? '').toUpperCase();
+        const kind = cur === 'XMR' ? 'xmr_address' : cur === 'LTC' ? 'ltc_address' : cur === 'ETH' ? 'eth_address' : 'btc_address';
+        const value = kind === 'btc_address' && /^bc1/i.test(address) ? address.toLowerCase() : address;
+        const sel = await trx
+          .insertInto('selectors')
+          .values({ ...owned(), kind, value, meta: JSON.stringify({ source: 'seized dump' }) })
+          .onConflict((oc) => oc.columns(['agency_id', 'kind', 'value']).doUpdateSet({ kind: (eb) => eb.ref('excluded.kind') }))
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        await trx.insertInto('selector_sightings').values({ ...owned(), selector_id: sel.id, vendor_id: account.get(String(r[W.user])) ?? null, source: 'dump', capture_id: run.captureId, observed_at: now }).onConflict((oc) => oc.doNothing()).execute();
+        counts.wallets = (counts.wallets ?? 0) + 1;
+      }
+    }
+  };
+  const owned = () => ({ agency_id: o.agencyId, tlp: o.tlp });
+  const mapped = new Set([m.listings?.table, m.orders?.table, m.messages?.table, m.wallets?.table].filter((t): t is string => !!t));
+
+  // Listings must be known for orders even when resuming past them: reload their ids.
+  if (run.position > 0 && m.listings) {
+    for (const l of await o.db.selectFrom('listings').select(['id', 'external_id']).where('market_id', '=', run.marketId).execute()) listingIds.set(l.external_id, l.id);
+  }
+  for await (const stmt of sqlStatements(o.file, run.position, 1)) {
+    bytes = stmt.end;
+    if (!/^(INSERT|REPLACE)/i.test(stmt.text)) continue;
+    const head = /INTO\s+`?([^`\s(]+)/i.exec(stmt.text)?.[1] ?? '';
+    if (!mapped.has(head)) continue;
+    const ins = rowsOf(stmt);
+    if (!ins) continue;
+    await o.db.transaction().execute(async (trx) => {
+      await write(trx, ins.table, ins.rows);
+      rows += ins.rows.length;
+      await saveCheckpoint(trx, run.checkpointId, stmt.end, rows);
+    });
+    o.onProgress?.({ bytes: stmt.end, totalBytes: run.totalBytes, rows });
+  }
+  await saveCheckpoint(o.db, run.checkpointId, run.totalBytes, rows, 'done');
+  return { ...base, rows, counts, resumedFrom: run.position, alreadyImported: false, durationMs: Date.now() - started, bytes: run.totalBytes - run.position + bytes * 0 };
+}
+
+export type { Kysely };
