@@ -47,7 +47,7 @@ const nextPage: FieldSpec = { selector: '.cursor-nav a[rel="next"]', from: 'attr
 
 export const simCardsAdapter: Adapter = validateAdapter({
   id: 'sim-cards',
-  version: '1.0.0',
+  version: '1.0.1',
   market: 'sim:cards',
   pageTypes: [
     { type: 'feedback', url: '^/(item|u)/[^/]+/reviews(\\?|$)' },
@@ -110,9 +110,10 @@ export const simCardsAdapter: Adapter = validateAdapter({
     detectPageType: simDetectPageType,
     transforms: {
       ...simTransforms,
-      // The profile shows the average as filled stars, rounded to whole stars.
-      stars: (v: string) => [...v].filter((c) => c === '★').length,
-      five: () => 5,
+      // The profile shows the average as filled stars, rounded to whole stars; no filled star = no reviews yet
+      // (every review has at least one star), so no rating.
+      stars: (v: string) => [...v].filter((c) => c === '★').length || undefined,
+      five: (v: string) => (v.includes('★') ? 5 : undefined),
     },
   },
 });
