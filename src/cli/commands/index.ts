@@ -10,6 +10,10 @@ import { register as report } from './report.ts';
 import { register as serve } from './serve.ts';
 import { register as sim } from './sim.ts';
 import { register as user } from './user.ts';
+import { register as crawl } from './crawl.ts';
+import { register as captcha } from './captcha.ts';
+import { register as evidence } from './evidence.ts';
+import { register as importCommand } from './import.ts';
 import { register as evalExtract } from './eval-extract.ts';
 
 /** Every CLI command, one file each. Add yours here. */
@@ -18,6 +22,10 @@ export function registerCommands(program: Command): void {
   agency(program);
   demo(program);
   sim(program);
+  crawl(program);
+  captcha(program);
+  evidence(program);
+  importCommand(program);
   extract(program);
   link(program);
   evalCommand(program);
