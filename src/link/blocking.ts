@@ -5,7 +5,7 @@
  *  - name blocks: the same core name (leet/decoration-normalised), capped per bucket;
  *  - sorted neighbourhood over core names and over reversed core names (typos at either end);
  *  - style neighbours: an inverted index over each account's TF-IDF features (only features that few accounts
- *    share), accumulating partial dot products and keeping each account's top-k.
+ *    share; each account probes with its 60 heaviest), accumulating partial dot products and keeping its top-k.
  */
 import type { Prepared } from './prepare.ts';
 
@@ -16,6 +16,8 @@ export interface BlockingOptions {
   /** Style features carried by more accounts than this are not used to find candidates (still used to score). */
   stylePostingCap?: number;
   styleMinPartial?: number;
+  /** Each account probes the index with only its heaviest features (bounds the work per account). */
+  styleProbeFeatures?: number;
 }
 
 export interface CandidateSet {
@@ -82,6 +84,7 @@ function styleNeighbours(accts: Prepared[], opts: BlockingOptions, emit: (i: num
   const k = opts.styleTopK ?? 8;
   const cap = opts.stylePostingCap ?? 300;
   const minPartial = opts.styleMinPartial ?? 0.05;
+  const probe = opts.styleProbeFeatures ?? 60;
   const postings = new Map<number, { idx: number[]; w: number[] }>();
   for (const a of accts) a.style.ids.forEach((f, fi) => {
     let l = postings.get(f);
@@ -93,9 +96,11 @@ function styleNeighbours(accts: Prepared[], opts: BlockingOptions, emit: (i: num
   const touched: number[] = [];
   for (const a of accts) {
     touched.length = 0;
-    a.style.ids.forEach((f, fi) => {
+    const order = Array.from(a.style.w.keys()).sort((x, y) => (a.style.w[y] as number) - (a.style.w[x] as number)).slice(0, probe);
+    for (const fi of order) {
+      const f = a.style.ids[fi] as number;
       const list = postings.get(f) as { idx: number[]; w: number[] };
-      if (list.idx.length > cap || list.idx.length < 2) return;
+      if (list.idx.length > cap || list.idx.length < 2) continue;
       const wa = a.style.w[fi] as number;
       for (let x = 0; x < list.idx.length; x++) {
         const j = list.idx[x] as number;
@@ -103,7 +108,7 @@ function styleNeighbours(accts: Prepared[], opts: BlockingOptions, emit: (i: num
         if (score[j] === 0) touched.push(j);
         score[j] = (score[j] as number) + wa * (list.w[x] as number);
       }
-    });
+    }
     const best = touched.filter((j) => (score[j] as number) >= minPartial).sort((x, y) => (score[y] as number) - (score[x] as number)).slice(0, k);
     for (const j of best) emit(a.index, j);
     for (const j of touched) score[j] = 0;
