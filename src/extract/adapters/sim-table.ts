@@ -2,7 +2,7 @@
 // (`.pagination`, ?page=N), categories /cat/<class>, listing /p/<id> with a `table.details` of th/td facts,
 // vendor /vendor/<handle> (profile text and a PGP block broken by <br/> and entities in one `.profile` div),
 // feedback tables on listing, /p/<id>/feedback and /vendor/<handle>/feedback pages.
-import type { Adapter, FieldSpec, RecordSpec, FeedbackField, ListingField, VendorField } from '../adapter/types.ts';
+import type { Adapter, FieldSpec, RecordSpec, FeedbackField, ListingField } from '../adapter/types.ts';
 import { validateAdapter } from '../adapter/validate.ts';
 import { fromUrl, hrefId, hrefUrl, price, simDetectPageType, simTransforms } from './sim-common.ts';
 
