@@ -16,7 +16,7 @@ import { extractSelectors } from '../../extract/selectors/index.ts';
 import type { Selector } from '../../extract/selectors/index.ts';
 import type { Database, NewCapture, SightingSource } from '../../store/index.ts';
 import type { Tlp } from '../../domain/tlp.ts';
-import type { SimAccount, SimListing, SimMarket, SimPgpKey, World } from '../world/index.ts';
+import type { SimAccount, SimMarket, SimPgpKey, World } from '../world/index.ts';
 import { dayToUnix, keyByFingerprint } from '../world/index.ts';
 import { insertAll, insertReturningIds } from './batch.ts';
 import { flushKeyCache } from './key-cache.ts';
