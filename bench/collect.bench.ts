@@ -1,0 +1,118 @@
+/**
+ * Collection benchmark: crawl-to-evidence pages/s and MB/s against the sim (faults and rate limits off), and the
+ * mysqldump importer's rows/s and MB/s with peak RSS, side by side with loading the same dump into a real MariaDB
+ * server (mariadb-install-db in a temp dir, mariadbd on a unix socket, `mariadb < dump.sql`).
+ *
+ *   npx tsx bench/collect.bench.ts [--scale tiny|demo] [--dump-scale demo|medium|large] [--concurrency 8]
+ * Prints one JSON document as its last line.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, createReadStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { openStore } from '../src/store/index.ts';
+import { generateWorld, startSim, type ScalePreset } from '../src/sim/index.ts';
+import { writeSimOutputs } from '../src/sim/exports/index.ts';
+import { configureMarketCrawl, importMysqlDump, runCrawl, solveCaptcha, SIM_SEIZED_MAPPING } from '../src/collect/index.ts';
+
+process.env.DARKPATROL_SIM_TEST_HOOKS = '1';
+const arg = (name: string, def: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? (process.argv[i + 1] ?? def) : def;
+};
+const scale = arg('scale', 'demo') as ScalePreset;
+const dumpScale = arg('dump-scale', 'medium') as ScalePreset;
+const concurrency = Number(arg('concurrency', '8'));
+const work = mkdtempSync(path.join(tmpdir(), 'dp-bench-collect-'));
+const mb = (b: number) => b / (1024 * 1024);
+const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+
+async function benchDump() {
+  const out = path.join(work, 'sim-out');
+  await writeSimOutputs(generateWorld({ seed: 'bench-collect', scale: dumpScale }), out);
+  const file = path.join(out, 'seized', readdirSync(path.join(out, 'seized')).find((f) => f.endsWith('.sql')) as string);
+  const bytes = statSync(file).size;
+  const store = await openStore({ dataDir: path.join(work, 'db-dump') });
+  const agencyId = (await store.db.insertInto('agencies').values({ code: 'BENCH', name: 'Bench', country: 'NL' }).returning('id').executeTakeFirstOrThrow()).id;
+  const rssBefore = process.resourceUsage().maxRSS;
+  const t0 = performance.now();
+  const s = await importMysqlDump({ db: store.db, evidenceDir: path.join(work, 'ev-dump'), agencyId, file, mapping: SIM_SEIZED_MAPPING });
+  const secs = (performance.now() - t0) / 1000;
+  const rssPeakMb = process.resourceUsage().maxRSS / 1024;
+  await store.close();
+  return { file, bytes, darkpatrol: { rows: s.rows, seconds: round(secs, 2), rowsPerSec: round(s.rows / secs), mbPerSec: round(mb(bytes) / secs, 2), peakRssMb: round(rssPeakMb), rssBeforeMb: round(rssBefore / 1024), counts: s.counts } };
+}
+
+async function benchMariadb(file: string, bytes: number) {
+  const dataDir = path.join(work, 'mariadb-data');
+  const sock = path.join(work, 'mariadb.sock');
+  const inst = spawnSync('mariadb-install-db', [`--datadir=${dataDir}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--user=root'], { encoding: 'utf8' });
+  if (inst.status !== 0) return { skipped: `mariadb-install-db failed: ${inst.stderr.slice(0, 300)}` };
+  const server = spawn('mariadbd', [`--datadir=${dataDir}`, `--socket=${sock}`, '--skip-networking', '--skip-grant-tables', '--user=root', `--pid-file=${path.join(work, 'mariadb.pid')}`, '--innodb-buffer-pool-size=256M', `--log-error=${path.join(work, 'mariadb.err')}`], { stdio: 'ignore' });
+  try {
+    for (let i = 0; i < 300 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 100));
+    if (!existsSync(sock)) return { skipped: 'mariadbd did not start' };
+    execFileSync('mariadb', [`--socket=${sock}`, '-e', 'create database seized']);
+    const t0 = performance.now();
+    await new Promise<void>((resolve, reject) => {
+      const client = spawn('mariadb', [`--socket=${sock}`, 'seized'], { stdio: ['pipe', 'ignore', 'pipe'] });
+      let err = '';
+      client.stderr.on('data', (c: Buffer) => { err += c.toString(); });
+      createReadStream(file).pipe(client.stdin);
+      client.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`mariadb exited ${code}: ${err.slice(0, 300)}`))));
+    });
+    const secs = (performance.now() - t0) / 1000;
+    const rows = Number(execFileSync('mariadb', [`--socket=${sock}`, '-N', '-e', "select sum(table_rows) from information_schema.tables where table_schema='seized'"], { encoding: 'utf8' }).trim());
+    const version = execFileSync('mariadbd', ['--version'], { encoding: 'utf8' }).trim();
+    return { version, seconds: round(secs, 2), mbPerSec: round(mb(bytes) / secs, 2), approxRows: rows, approxRowsPerSec: round(rows / secs) };
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.on('exit', r));
+  }
+}
+
+async function benchCrawl() {
+  const sim = await startSim({ seed: 'bench-collect', scale, faults: false, rateLimit: false, portBase: 0, startDay: 60 });
+  const store = await openStore({ dataDir: path.join(work, 'db-crawl') });
+  try {
+    const agencyId = (await store.db.insertInto('agencies').values({ code: 'BENCH', name: 'Bench', country: 'NL' }).returning('id').executeTakeFirstOrThrow()).id;
+    for (const m of sim.markets) {
+      await configureMarketCrawl(store.db, { agencyId, slug: m.slug, startUrls: [m.url], loginPath: m.loginPath, loginFields: m.loginFields, delayMs: 0, concurrency, maxPages: 100_000, accounts: m.credentials.slice(0, 1).map((c) => ({ username: c.username, password: c.password })) });
+    }
+    let pages = 0;
+    let bytes = 0;
+    const t0 = performance.now();
+    for (const m of sim.markets) {
+      const s = await runCrawl({
+        db: store.db,
+        evidenceDir: path.join(work, 'ev-crawl'),
+        proxy: sim.proxy.url,
+        market: m.slug,
+        captcha: {
+          pollMs: 5,
+          onParked: async ({ id, imageUrl }) => {
+            const cid = /\/captcha\/([0-9a-f]+)\.png/.exec(imageUrl)?.[1] ?? '';
+            await solveCaptcha(store.db, id, sim.peekCaptchaAnswer(m.slug, cid) ?? '?', 'bench');
+          },
+        },
+      });
+      pages += s.pages;
+      bytes += s.bytes;
+    }
+    const secs = (performance.now() - t0) / 1000;
+    const warcBytes = readdirSync(path.join(work, 'ev-crawl')).reduce((n, f) => n + statSync(path.join(work, 'ev-crawl', f)).size, 0);
+    return { scale, concurrencyPerMarket: concurrency, pages, seconds: round(secs, 2), pagesPerSec: round(pages / secs), mbPerSec: round(mb(bytes) / secs, 2), responseMb: round(mb(bytes), 1), warcGzMb: round(mb(warcBytes), 1) };
+  } finally {
+    await store.close();
+    await sim.stop();
+  }
+}
+
+try {
+  const dump = await benchDump();
+  const mariadb = await benchMariadb(dump.file, dump.bytes).catch((e: Error) => ({ skipped: e.message }));
+  const crawl = await benchCrawl();
+  console.log(JSON.stringify({ crawlToEvidence: crawl, dumpImport: { dumpScale, dumpMb: round(mb(dump.bytes), 2), darkpatrol: dump.darkpatrol, mariadb } }));
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
