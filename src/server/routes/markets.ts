@@ -21,15 +21,21 @@ export function register({ app, opts }: RouteContext): void {
       let sel = db
         .selectFrom('markets as m')
         .select(['m.id', 'm.slug', 'm.name', 'm.kind', 'm.status', 'm.tlp', 'm.agency_id', 'm.first_seen', 'm.last_seen'])
-        .select((eb) => [
-          eb.selectFrom('vendors as v').select(eb.fn.countAll<number>().as('n')).whereRef('v.market_id', '=', 'm.id').where(visibleSql(p, 'v')).as('vendors'),
-          eb.selectFrom('listings as l').select(eb.fn.countAll<number>().as('n')).whereRef('l.market_id', '=', 'm.id').where(visibleSql(p, 'l')).as('listings'),
-        ])
         .where(visibleSql(p, 'm'));
       if (q.status) sel = sel.where('m.status', '=', q.status);
       if (q.kind) sel = sel.where('m.kind', '=', q.kind);
       if (q.q) sel = sel.where((eb) => eb.or([eb('m.name', 'ilike', `%${escapeLike(q.q!)}%`), eb('m.slug', 'ilike', `%${escapeLike(q.q!)}%`)]));
-      return toPage(await sel.orderBy('m.name').orderBy('m.id').limit(q.limit + 1).offset(q.offset).execute(), q.limit, q.offset);
+      const page = toPage(await sel.orderBy('m.name').orderBy('m.id').limit(q.limit + 1).offset(q.offset).execute(), q.limit, q.offset);
+      const ids = page.items.map((m) => m.id);
+      // One grouped count per table for the whole page (not one scan per market).
+      const [vendors, listings] = ids.length
+        ? await Promise.all([
+            sql<{ market_id: number; n: number }>`select market_id, count(*)::int as n from vendors v where market_id = any(${ids}::int[]) and ${visibleSql(p, 'v')} group by market_id`.execute(db),
+            sql<{ market_id: number; n: number }>`select market_id, count(*)::int as n from listings l where market_id = any(${ids}::int[]) and ${visibleSql(p, 'l')} group by market_id`.execute(db),
+          ])
+        : [{ rows: [] }, { rows: [] }];
+      const count = (rows: { market_id: number; n: number }[], id: number) => rows.find((r) => r.market_id === id)?.n ?? 0;
+      return { ...page, items: page.items.map((m) => ({ ...m, vendors: count(vendors.rows, m.id), listings: count(listings.rows, m.id) })) };
     },
   );
 
