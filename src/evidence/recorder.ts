@@ -39,7 +39,7 @@ export interface RecordedCapture {
   response: WrittenRecord;
 }
 
-export interface EvidenceRecorderOptions extends WarcWriterOptions {}
+export type EvidenceRecorderOptions = WarcWriterOptions;
 
 /**
  * Turns fetched exchanges and imported files into evidence: WARC records (request, response, metadata / resource),
