@@ -4,6 +4,7 @@ export {
   serializeRecord,
   parseHeaderText,
   httpPayload,
+  dechunk,
   newRecordId,
   type WarcRecordInput,
   type WarcRecordType,
