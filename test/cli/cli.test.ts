@@ -46,7 +46,7 @@ describe('darkpatrol CLI', () => {
     expect(unknown.code).toBe(2);
   });
 
-  it('adds and lists agencies, with --json for scripts', async () => {
+  it('adds and lists agencies, with --json for scripts', { timeout: 300_000 }, async () => {
     const db = ['--data-dir', join(dir, 'db')];
     const added = await run([...db, 'agency', 'add', '--code', 'de-bka', '--name', 'BKA', '--country', 'de', '--json']);
     expect(added.code, added.err).toBe(0);

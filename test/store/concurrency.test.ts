@@ -67,7 +67,7 @@ describe.runIf(process.env.DATABASE_URL)('two processes writing through PostgreS
 });
 
 describe('a second process on the embedded data directory', () => {
-  it('gets a clear error instead of corrupting the database', async () => {
+  it('gets a clear error instead of corrupting the database', { timeout: 300_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dp-two-'));
     const child = spawn(process.execPath, [...NODE_ARGS, '-', dir, 'holder', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {

@@ -1,3 +1,4 @@
 export { saveExtraction, normalizeHandle, feedbackKey, type SaveContext, type SaveReport, type ListingClass } from './save.ts';
 export { extractCaptures, type ExtractCapturesOptions, type ExtractCapturesReport } from './captures.ts';
 export { loadFxTable, saveFxRates } from './fx.ts';
+export { classifyForStore } from './classify.ts';
