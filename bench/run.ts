@@ -7,7 +7,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { BENCHMARKS, type Benchmark } from './registry.ts';
 
 const DOC = 'docs/benchmarks.md';
@@ -33,7 +33,7 @@ function machine(): string {
       return 'unknown';
     }
   })();
-  return `${cpus().length} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, commit ${commit}, ${new Date().toISOString().slice(0, 16)}Z`;
+  return `${cpus().length} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, commit ${commit}, load average ${loadavg()[0]!.toFixed(1)} at start, ${new Date().toISOString().slice(0, 16)}Z`;
 }
 
 function section(b: Benchmark, result: unknown, env: string): string {
