@@ -4,7 +4,7 @@
  * python3-bs4/python3-lxml) for a side-by-side figure. Pages are read into memory first; the timed part is
  * decode + parse + extract. Prints one JSON line per engine, then one combined JSON line (last line).
  *
- *   npx tsx bench/extract.bench.ts [--rounds 50] [--bs4-rounds 10] [--dir /work/shared/fixtures/agora-2014-04-06] [--no-bs4]
+ *   npx tsx bench/extract.bench.ts [--rounds 50] [--bs4-rounds 10] [--dir ../shared/fixtures/agora-2014-04-06] [--no-bs4]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -21,7 +21,7 @@ function arg(name: string, fallback: number): number {
   return v;
 }
 const dirIdx = process.argv.indexOf('--dir');
-const dir = dirIdx >= 0 ? process.argv[dirIdx + 1]! : '/work/shared/fixtures/agora-2014-04-06';
+const dir = dirIdx >= 0 ? process.argv[dirIdx + 1]! : '../shared/fixtures/agora-2014-04-06';
 const rounds = arg('rounds', 50);
 const bs4Rounds = arg('bs4-rounds', 10);
 

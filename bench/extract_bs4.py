@@ -3,7 +3,7 @@
 (Debian python3-bs4, python3-lxml), over the same fixture pages, the same number of rounds.
 Prints one JSON line: pages/s and MB/s, plus a field count so both sides can be checked to do the same work.
 
-    /usr/bin/python3 bench/extract_bs4.py [--rounds 20] [--dir /work/shared/fixtures/agora-2014-04-06]
+    /usr/bin/python3 bench/extract_bs4.py [--rounds 20] [--dir ../shared/fixtures/agora-2014-04-06]
 """
 import argparse, json, os, re, sys, time
 from bs4 import BeautifulSoup
@@ -93,7 +93,7 @@ def count_fields(x):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--rounds', type=int, default=20)
-    ap.add_argument('--dir', default='/work/shared/fixtures/agora-2014-04-06')
+    ap.add_argument('--dir', default='../shared/fixtures/agora-2014-04-06')
     a = ap.parse_args()
     if a.rounds <= 0:
         sys.exit('--rounds must be positive')

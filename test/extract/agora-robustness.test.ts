@@ -8,7 +8,7 @@ import { agoraAdapter } from '../../src/extract/adapters/agora.ts';
  * The Agora adapter must follow the structure, not the fixture values: these tests mutate real pages (shuffle
  * rows, change values, drop optional parts, add noise) and check that extraction follows the mutation.
  */
-const DIR = '/work/shared/fixtures/agora-2014-04-06';
+const DIR = new URL('../../../shared/fixtures/agora-2014-04-06', import.meta.url).pathname;
 const read = (key: string) => readFileSync(`${DIR}/${key}`, 'utf8');
 const run = (key: string, html: string) =>
   extractPage(agoraAdapter, { url: `http://agorahooawayyfoe.onion/${key}`, html, capturedAt: '2015-01-10T00:00:00Z', captureDigest: 'sha256:m' });

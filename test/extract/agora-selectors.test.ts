@@ -12,7 +12,7 @@ describe('Agora texts feed the selector extractor', () => {
   it('recovers a PGP block that GnuPG and the selector extractor both read to the same fingerprint', async () => {
     const r = extractPage(agoraAdapter, {
       url: 'http://agorahooawayyfoe.onion/vendor/Demonic',
-      html: readFileSync('/work/shared/fixtures/agora-2014-04-06/vendor/Demonic'),
+      html: readFileSync(new URL('../../../shared/fixtures/agora-2014-04-06/vendor/Demonic', import.meta.url)),
       capturedAt: '2014-04-06T12:00:00Z',
       captureDigest: 'sha256:demonic',
     });

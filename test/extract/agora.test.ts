@@ -4,7 +4,7 @@ import { extractPage } from '../../src/extract/adapter/run.ts';
 import { agoraAdapter } from '../../src/extract/adapters/agora.ts';
 import { formatReport, report, scorePage, type FieldScores, type TruthPage } from '../../src/extract/eval/score.ts';
 
-const DIR = '/work/shared/fixtures/agora-2014-04-06';
+const DIR = new URL('../../../shared/fixtures/agora-2014-04-06', import.meta.url).pathname;
 const truth = JSON.parse(readFileSync(new URL('../fixtures/extract/agora-truth.json', import.meta.url), 'utf8')) as Record<string, TruthPage>;
 
 function page(key: string, html?: string) {

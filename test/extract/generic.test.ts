@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { extractGeneric } from '../../src/extract/generic/index.ts';
 import { formatReport, report, scorePage, type FieldScores, type TruthPage } from '../../src/extract/eval/score.ts';
 
-const DIR = '/work/shared/fixtures/agora-2014-04-06';
+const DIR = new URL('../../../shared/fixtures/agora-2014-04-06', import.meta.url).pathname;
 const truth = JSON.parse(readFileSync(new URL('../fixtures/extract/agora-truth.json', import.meta.url), 'utf8')) as Record<string, TruthPage>;
 const run = (key: string, html?: string | Uint8Array, url = `http://agorahooawayyfoe.onion/${key}`) =>
   extractGeneric({ url, html: html ?? readFileSync(`${DIR}/${key}`), capturedAt: '2014-04-06T12:00:00Z', captureDigest: `sha256:${key}` });

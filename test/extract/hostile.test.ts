@@ -6,7 +6,7 @@ import { decodeHtml } from '../../src/extract/html/decode.ts';
 import type { PageInput } from '../../src/extract/types.ts';
 
 /** Hostile pages must give a result or a clear error — never an exception, never unbounded work. */
-const DIR = '/work/shared/fixtures/agora-2014-04-06';
+const DIR = new URL('../../../shared/fixtures/agora-2014-04-06', import.meta.url).pathname;
 const listing = readFileSync(`${DIR}/p/UX4afAeb8X`, 'utf8');
 const input = (html: string | Uint8Array, extra: Partial<PageInput> = {}): PageInput => ({
   url: 'http://agorahooawayyfoe.onion/p/UX4afAeb8X',

@@ -216,7 +216,7 @@ describe('PGP keys vs GnuPG', () => {
 });
 
 describe('PGP keys on the Agora 2014 vendor pages', () => {
-  const root = '/work/shared/fixtures/agora-2014-04-06';
+  const root = new URL('../../../shared/fixtures/agora-2014-04-06', import.meta.url).pathname;
   const pages = ['vendor', 'p'].flatMap((d) => readdirSync(join(root, d)).map((f) => join(root, d, f)));
 
   /** Independent of our code: Python's html.unescape over each block with <br> as newlines (one process for all pages). */

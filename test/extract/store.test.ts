@@ -8,7 +8,7 @@ import { agoraAdapter, type Adapter } from '../../src/extract/index.ts';
 import { extractCaptures, loadFxTable } from '../../src/extract/store/index.ts';
 import { openTestStore, testEngine, type TestStore } from '../helpers/store.ts';
 
-const FIXTURES = '/work/shared/fixtures/agora-2014-04-06';
+const FIXTURES = new URL('../../../shared/fixtures/agora-2014-04-06', import.meta.url).pathname;
 const HOST = 'http://agorahooawayyfoe.onion';
 
 /** Records each fixture page as a real HTTP exchange in WARC evidence, as the crawler would. */
