@@ -157,7 +157,7 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<ImportSumma
         status: toStr(r[O.status ?? '']),
         capture_id: run.captureId,
       }));
-      if (values.length) await trx.insertInto('orders').values(values).onConflict((oc) => oc.columns(['market_id', 'external_id']).doNothing()).execute();
+      for (const chunk of paramSafeChunks(values)) await trx.insertInto('orders').values(chunk).onConflict((oc) => oc.columns(['market_id', 'external_id']).doNothing()).execute();
       counts.orders = (counts.orders ?? 0) + values.length;
     } else if (m.messages && table === m.messages.table) {
       const M = m.messages;
@@ -176,7 +176,7 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<ImportSumma
           capture_id: run.captureId,
         };
       });
-      if (values.length) await trx.insertInto('messages').values(values).onConflict((oc) => oc.columns(['market_id', 'external_id']).doNothing()).execute();
+      for (const chunk of paramSafeChunks(values)) await trx.insertInto('messages').values(chunk).onConflict((oc) => oc.columns(['market_id', 'external_id']).doNothing()).execute();
       counts.messages = (counts.messages ?? 0) + values.length;
     } else if (m.wallets && table === m.wallets.table) {
       const W = m.wallets;
@@ -223,3 +223,16 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<ImportSumma
 }
 
 export type { Kysely };
+
+/**
+ * One mysqldump INSERT can hold thousands of rows; PostgreSQL's wire protocol allows at most 65,535 parameters per
+ * statement, so multi-row inserts are split to stay well under it.
+ */
+function paramSafeChunks<T extends object>(rows: T[], maxParams = 30_000): T[][] {
+  if (rows.length === 0) return [];
+  const perRow = Math.max(1, Object.keys(rows[0]!).length);
+  const size = Math.max(1, Math.floor(maxParams / perRow));
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
+  return out;
+}
