@@ -8,8 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
-import { openStore, type Store } from '../src/store/index.ts';
+import { createScratchDatabase, openStore, type Store } from '../src/store/index.ts';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -92,22 +91,13 @@ try {
 
 const serverUrl = process.env.PG_BENCH_URL ?? process.env.DATABASE_URL;
 if (serverUrl) {
-  const name = `dp_bench_${process.pid}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const store = await openStore({ databaseUrl: url.toString() });
+  const scratch = await createScratchDatabase(serverUrl, 'dp_bench');
+  const store = await openStore({ databaseUrl: scratch.url });
   try {
     results.postgres = await measure(store);
   } finally {
     await store.close();
-    const a = new pg.Client({ connectionString: serverUrl });
-    await a.connect();
-    await a.query(`drop database if exists ${name} with (force)`);
-    await a.end();
+    await scratch.drop();
   }
 } else {
   results.postgres = 'skipped: set PG_BENCH_URL to a PostgreSQL server';

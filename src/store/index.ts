@@ -5,3 +5,4 @@ export { MIGRATIONS, type Migration } from './migrations/index.ts';
 export * from './errors.ts';
 export type * from './schema.ts';
 export { appendAudit, verifyAuditChain, AUDIT_GENESIS, type AuditEntry, type AuditVerification } from './audit.ts';
+export { createScratchDatabase, type ScratchDatabase } from './scratch.ts';

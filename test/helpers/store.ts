@@ -1,8 +1,6 @@
 import './template.ts';
-import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import pg from 'pg';
-import { openStore, type Store } from '../../src/store/index.ts';
+import { createScratchDatabase, openStore, type Store } from '../../src/store/index.ts';
 import { inject } from 'vitest';
 
 export interface TestStore extends Store {
@@ -27,29 +25,14 @@ export async function openTestStore(): Promise<TestStore> {
 export const testEngine: 'pglite' | 'postgres' = process.env.DATABASE_URL ? 'postgres' : 'pglite';
 
 async function openPostgresTestStore(adminUrl: string): Promise<TestStore> {
-  const name = `dp_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const store = await openStore({ databaseUrl: url.toString(), poolSize: 4 });
+  const scratch = await createScratchDatabase(adminUrl, 'dp_test');
+  const store = await openStore({ databaseUrl: scratch.url, poolSize: 4 });
   return {
     ...store,
-    databaseUrl: url.toString(),
+    databaseUrl: scratch.url,
     async close() {
       await store.close();
-      const a = new pg.Client({ connectionString: adminUrl });
-      await a.connect();
-      try {
-        await a.query(`drop database if exists ${name} with (force)`);
-      } finally {
-        await a.end();
-      }
+      await scratch.drop();
     },
   };
 }

@@ -2,9 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DataDirLockedError, MIGRATIONS, openStore, verifyAuditChain } from '../../src/store/index.ts';
+import { createScratchDatabase, DataDirLockedError, MIGRATIONS, openStore, verifyAuditChain } from '../../src/store/index.ts';
 import { openTestStore, type TestStore } from '../helpers/store.ts';
 
 const WRITER = join(import.meta.dirname, 'writer-process.ts');
@@ -46,22 +45,16 @@ describe.runIf(process.env.DATABASE_URL)('two processes writing through PostgreS
   });
 
   it('apply each migration exactly once when two processes open a fresh database at the same moment', async () => {
-    const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    await admin.connect();
-    const name = `dp_race_${process.pid}`;
-    await admin.query(`create database ${name}`);
+    const scratch = await createScratchDatabase(process.env.DATABASE_URL!, 'dp_race');
     try {
-      const url = new URL(process.env.DATABASE_URL!);
-      url.pathname = `/${name}`;
-      const results = await Promise.all([runWriter([url.toString(), '-', 'a', '0']), runWriter([url.toString(), '-', 'b', '0'])]);
+      const results = await Promise.all([runWriter([scratch.url, '-', 'a', '0']), runWriter([scratch.url, '-', 'b', '0'])]);
       for (const r of results) expect(r.stderr).toContain('RACE'); // both migrated, then found no agency: fine
-      const check = await openStore({ databaseUrl: url.toString() });
+      const check = await openStore({ databaseUrl: scratch.url });
       const rows = await check.db.selectFrom('schema_migrations').select('id').execute();
       expect(rows.map((r) => r.id).sort((a, b) => a - b)).toEqual(MIGRATIONS.map((m) => m.id));
       await check.close();
     } finally {
-      await admin.query(`drop database if exists ${name} with (force)`);
-      await admin.end();
+      await scratch.drop();
     }
   });
 });

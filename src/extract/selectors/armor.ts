@@ -6,6 +6,7 @@
  * Pure and synchronous; bounded by the caller's block cap.
  */
 import { decodeEntitiesOnce } from './text.ts';
+import { crc24 } from '../../domain/crc24.ts';
 
 export interface ArmorBlock {
   /** Offsets in the scan text: from the BEGIN line to the end of the END line. */
@@ -139,15 +140,4 @@ function decodeData(lines: string[], splitJoinedHeaders: boolean, before: string
   return { ok: true, data: bytes, checksum: 'ok', repairs };
 }
 
-/** RFC 4880 §6.1 CRC-24. */
-export function crc24(data: Uint8Array): number {
-  let crc = 0xb704ce;
-  for (const byte of data) {
-    crc ^= byte << 16;
-    for (let i = 0; i < 8; i++) {
-      crc <<= 1;
-      if (crc & 0x1000000) crc ^= 0x1864cfb;
-    }
-  }
-  return crc & 0xffffff;
-}
+export { crc24 } from '../../domain/crc24.ts';
