@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { Transform, pipeline as streamPipeline } from 'node:stream';
+import { Transform } from 'node:stream';
 import path from 'node:path';
 import StreamJson from 'stream-json';
 import Pick from 'stream-json/filters/Pick.js';
@@ -60,16 +60,19 @@ export async function importTelegramExport(o: ImportOptions): Promise<ImportSumm
     },
   });
   const source = createReadStream(o.file, { highWaterMark: 16 * 1024 });
+  const parser = StreamJson.parser();
+  const pick = Pick.pick({ filter: (stack: ReadonlyArray<string | number | null>) => (stack.length === 1 && ['name', 'type', 'id'].includes(String(stack[0]))) || (stack.length === 2 && stack[0] === 'messages') });
   const values = StreamValues.streamValues();
-  // stream.pipeline forwards an error from any stage (a truncated file fails in the parser) to the iterator.
-  const pipeline = streamPipeline(
-    source,
-    counter,
-    StreamJson.parser(),
-    Pick.pick({ filter: (stack: ReadonlyArray<string | number | null>) => (stack.length === 1 && ['name', 'type', 'id'].includes(String(stack[0]))) || (stack.length === 2 && stack[0] === 'messages') }),
-    values,
-    () => undefined,
-  );
+  // A truncated or malformed file fails in the parser. Rather than letting the error tear down the value stream
+  // (which would drop messages parsed but not yet written), end the downstream stages: every complete message
+  // before the fault is still imported, then the fault is reported with its position.
+  let failure: Error | undefined;
+  const stop = (err: Error) => {
+    failure ??= err;
+    pick.end();
+  };
+  for (const s of [source, counter, parser]) s.on('error', stop);
+  source.pipe(counter).pipe(parser).pipe(pick).pipe(values);
   const fail = (err: Error) => new ImportFormatError(`malformed Telegram export: ${err.message}`, lines, bytes);
 
   const meta: { name?: string; type?: string; id?: string } = {};
@@ -123,7 +126,7 @@ export async function importTelegramExport(o: ImportOptions): Promise<ImportSumm
   };
 
   try {
-    for await (const item of pipeline as AsyncIterable<{ key: number; value: unknown }>) {
+    for await (const item of values as AsyncIterable<{ key: number; value: unknown }>) {
       const v = item.value;
       if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
         const msg = v as TgMessage;
@@ -138,9 +141,12 @@ export async function importTelegramExport(o: ImportOptions): Promise<ImportSumm
       } else if (meta.type === undefined && typeof v === 'string') meta.type = v;
     }
   } catch (err) {
-    await flush().catch(() => undefined);
-    const e = fail(err as Error);
-    await saveCheckpoint(o.db, run.checkpointId, index - 1 - batch.length, rows, 'failed', e.message);
+    failure ??= err as Error;
+  }
+  if (failure) {
+    await flush();
+    const e = fail(failure);
+    await saveCheckpoint(o.db, run.checkpointId, index, rows, 'failed', e.message);
     throw e;
   }
   await flush();
