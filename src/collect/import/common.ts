@@ -103,31 +103,75 @@ export async function upsertVendor(
   trx: Kysely<Database> | Transaction<Database>,
   v: { agencyId: number; tlp?: Tlp; marketId: number; handle: string; externalId?: string | null; at: Date; captureId: number; profile?: string },
 ): Promise<number> {
-  const handle = v.handle.slice(0, 200) || '(unnamed)';
-  const row = await trx
-    .insertInto('vendors')
-    .values({
-      agency_id: v.agencyId,
-      tlp: v.tlp,
-      market_id: v.marketId,
-      handle,
-      handle_norm: normHandle(handle),
-      external_id: v.externalId ?? null,
-      profile_text: v.profile ?? '',
-      first_seen: v.at,
-      last_seen: v.at,
-      capture_id: v.captureId,
-      adapter: 'import',
-    })
-    .onConflict((oc) =>
-      oc.columns(['market_id', 'handle_norm']).doUpdateSet((eb) => ({
-        first_seen: sql<Date>`least(${eb.ref('vendors.first_seen')}, excluded.first_seen)`,
-        last_seen: sql<Date>`greatest(${eb.ref('vendors.last_seen')}, excluded.last_seen)`,
-        profile_text: sql<string>`case when excluded.profile_text <> '' then excluded.profile_text else ${eb.ref('vendors.profile_text')} end`,
-        external_id: sql<string>`coalesce(excluded.external_id, ${eb.ref('vendors.external_id')})`,
-      })),
-    )
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
+  const ids = await upsertVendors(trx, v, [v]);
+  return ids.get(normHandle(v.handle.slice(0, 200) || '(unnamed)'))!;
+}
+
+export interface ImportedAccount {
+  handle: string;
+  externalId?: string | null;
+  profile?: string;
+}
+
+/**
+ * Accounts on one imported source in one statement per chunk; returns id by normalised handle. Accounts whose
+ * handles normalise alike are one account (a statement may not update the same row twice, so they are merged
+ * first: the last non-empty profile and external id win, as row-by-row upserts would have it).
+ */
+export async function upsertVendors(
+  trx: Kysely<Database> | Transaction<Database>,
+  common: { agencyId: number; tlp?: Tlp; marketId: number; at: Date; captureId: number },
+  accounts: readonly ImportedAccount[],
+): Promise<Map<string, number>> {
+  const byNorm = new Map<string, { handle: string; externalId: string | null; profile: string }>();
+  for (const a of accounts) {
+    const handle = a.handle.slice(0, 200) || '(unnamed)';
+    const norm = normHandle(handle);
+    const prev = byNorm.get(norm);
+    byNorm.set(norm, { handle: prev?.handle ?? handle, externalId: a.externalId ?? prev?.externalId ?? null, profile: a.profile || prev?.profile || '' });
+  }
+  const values = [...byNorm].map(([norm, a]) => ({
+    agency_id: common.agencyId,
+    tlp: common.tlp,
+    market_id: common.marketId,
+    handle: a.handle,
+    handle_norm: norm,
+    external_id: a.externalId,
+    profile_text: a.profile,
+    first_seen: common.at,
+    last_seen: common.at,
+    capture_id: common.captureId,
+    adapter: 'import',
+  }));
+  const ids = new Map<string, number>();
+  for (const chunk of paramSafeChunks(values)) {
+    const rows = await trx
+      .insertInto('vendors')
+      .values(chunk)
+      .onConflict((oc) =>
+        oc.columns(['market_id', 'handle_norm']).doUpdateSet((eb) => ({
+          first_seen: sql<Date>`least(${eb.ref('vendors.first_seen')}, excluded.first_seen)`,
+          last_seen: sql<Date>`greatest(${eb.ref('vendors.last_seen')}, excluded.last_seen)`,
+          profile_text: sql<string>`case when excluded.profile_text <> '' then excluded.profile_text else ${eb.ref('vendors.profile_text')} end`,
+          external_id: sql<string>`coalesce(excluded.external_id, ${eb.ref('vendors.external_id')})`,
+        })),
+      )
+      .returning(['id', 'handle_norm'])
+      .execute();
+    for (const r of rows) ids.set(r.handle_norm, r.id);
+  }
+  return ids;
+}
+
+/**
+ * One mysqldump INSERT can hold thousands of rows; PostgreSQL's wire protocol allows at most 65,535 parameters per
+ * statement, so multi-row inserts are split to stay well under it.
+ */
+export function paramSafeChunks<T extends object>(rows: readonly T[], maxParams = 30_000): T[][] {
+  if (rows.length === 0) return [];
+  const perRow = Math.max(1, Object.keys(rows[0]!).length);
+  const size = Math.max(1, Math.floor(maxParams / perRow));
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
+  return out;
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../store/index.ts';
-import { beginImport, saveCheckpoint, upsertVendor, type ImportOptions, type ImportSummary } from './common.ts';
+import { beginImport, normHandle, paramSafeChunks, saveCheckpoint, upsertVendors, type ImportOptions, type ImportSummary } from './common.ts';
 import { ImportFormatError, parseCreateTable, parseInsert, sqlStatements, type SqlValue } from './sql-tokenizer.ts';
 
 const col = z.string().min(1);
@@ -107,12 +107,14 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<ImportSumma
   const account = new Map<string, number>();
   const common = { agencyId: o.agencyId, tlp: o.tlp, marketId: run.marketId, captureId: run.captureId };
   const users = [...userHandle];
-  for (let i = 0; i < users.length; i += 500) {
+  for (let i = 0; i < users.length; i += 5000) {
+    const slice = users.slice(i, i + 5000);
     await o.db.transaction().execute(async (trx) => {
-      for (const [uid, handle] of users.slice(i, i + 500)) {
+      const ids = await upsertVendors(trx, { ...common, at: now }, slice.map(([uid, handle]) => {
         const p = vendorProfile.get(uid);
-        account.set(uid, await upsertVendor(trx, { ...common, handle, externalId: uid, at: now, profile: p ? [p.profile, p.pgp].filter(Boolean).join('\n\n') : '' }));
-      }
+        return { handle, externalId: uid, profile: p ? [p.profile, p.pgp].filter(Boolean).join('\n\n') : '' };
+      }));
+      for (const [uid, handle] of slice) account.set(uid, ids.get(normHandle(handle.slice(0, 200) || '(unnamed)'))!);
     });
   }
   const vendorAccount = (dumpVendorId: SqlValue | undefined) => account.get(vendorUser.get(String(dumpVendorId)) ?? '') ?? null;
@@ -121,25 +123,31 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<ImportSumma
   // Pass 2: everything else, from the checkpoint.
   const counts: Record<string, number> = { accounts: account.size, listings: 0, orders: 0, messages: 0, wallets: 0 };
   let rows = run.rows;
-  let bytes = 0;
   const write = async (trx: Transaction<Database>, table: string, recs: Record<string, SqlValue>[]) => {
     if (m.listings && table === m.listings.table) {
       const L = m.listings;
-      for (const r of recs) {
+      const byId = new Map(recs.map((r) => [String(r[L.id]), r])); // one statement may not update a row twice
+      const values = [...byId].map(([id, r]) => {
         const created = toDate(r[L.created ?? '']) ?? now;
-        const row = await trx
+        return { ...owned(), market_id: run.marketId, vendor_id: vendorAccount(r[L.vendor]), external_id: id, title: String(r[L.title] ?? '').slice(0, 1000), description: toStr(r[L.description ?? '']) ?? '', category: toStr(r[L.category ?? '']), quantity: toNum(r[L.quantity ?? '']), unit: toStr(r[L.unit ?? '']), first_seen: created, last_seen: created, capture_id: run.captureId, adapter: 'import:dump' };
+      });
+      for (const chunk of paramSafeChunks(values)) {
+        const saved = await trx
           .insertInto('listings')
-          .values({ ...owned(), market_id: run.marketId, vendor_id: vendorAccount(r[L.vendor]), external_id: String(r[L.id]), title: String(r[L.title] ?? '').slice(0, 1000), description: toStr(r[L.description ?? '']) ?? '', category: toStr(r[L.category ?? '']), quantity: toNum(r[L.quantity ?? '']), unit: toStr(r[L.unit ?? '']), first_seen: created, last_seen: created, capture_id: run.captureId, adapter: 'import:dump' })
+          .values(chunk)
           .onConflict((oc) => oc.columns(['market_id', 'external_id']).doUpdateSet({ title: (eb) => eb.ref('excluded.title') }))
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        listingIds.set(String(r[L.id]), row.id);
-        const price = toNum(r[L.price ?? '']);
-        if (price !== null) {
-          await trx.insertInto('listing_snapshots').values({ ...owned(), listing_id: row.id, observed_at: created, price, currency: L.currency, price_usd: L.currency === 'USD' ? price : null, capture_id: run.captureId, adapter: 'import:dump' }).onConflict((oc) => oc.doNothing()).execute();
-        }
-        counts.listings = (counts.listings ?? 0) + 1;
+          .returning(['id', 'external_id'])
+          .execute();
+        for (const l of saved) listingIds.set(l.external_id, l.id);
       }
+      const snapshots = [...byId].flatMap(([id, r]) => {
+        const price = toNum(r[L.price ?? '']);
+        const listingId = listingIds.get(id);
+        if (price === null || listingId === undefined) return [];
+        return [{ ...owned(), listing_id: listingId, observed_at: toDate(r[L.created ?? '']) ?? now, price, currency: L.currency, price_usd: L.currency === 'USD' ? price : null, capture_id: run.captureId, adapter: 'import:dump' }];
+      });
+      for (const chunk of paramSafeChunks(snapshots)) await trx.insertInto('listing_snapshots').values(chunk).onConflict((oc) => oc.doNothing()).execute();
+      counts.listings = (counts.listings ?? 0) + recs.length;
     } else if (m.orders && table === m.orders.table) {
       const O = m.orders;
       const values = recs.map((r) => ({
@@ -180,21 +188,28 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<ImportSumma
       counts.messages = (counts.messages ?? 0) + values.length;
     } else if (m.wallets && table === m.wallets.table) {
       const W = m.wallets;
-      for (const r of recs) {
+      const found = recs.flatMap((r) => {
         const address = String(r[W.address] ?? '').trim();
-        if (!address) continue;
+        if (!address) return [];
         const cur = String(r[W.currency ?? ''] ?? '').toUpperCase();
         const kind = cur === 'XMR' ? 'xmr_address' : cur === 'LTC' ? 'ltc_address' : cur === 'ETH' ? 'eth_address' : 'btc_address';
         const value = kind === 'btc_address' && /^bc1/i.test(address) ? address.toLowerCase() : address;
-        const sel = await trx
+        return [{ kind, value, vendorId: account.get(String(r[W.user])) ?? null }];
+      });
+      const distinct = new Map(found.map((f) => [`${f.kind}\u0000${f.value}`, { ...owned(), kind: f.kind, value: f.value, meta: JSON.stringify({ source: 'seized dump' }) }]));
+      const selectorId = new Map<string, number>();
+      for (const chunk of paramSafeChunks([...distinct.values()])) {
+        const saved = await trx
           .insertInto('selectors')
-          .values({ ...owned(), kind, value, meta: JSON.stringify({ source: 'seized dump' }) })
+          .values(chunk)
           .onConflict((oc) => oc.columns(['agency_id', 'kind', 'value']).doUpdateSet({ kind: (eb) => eb.ref('excluded.kind') }))
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        await trx.insertInto('selector_sightings').values({ ...owned(), selector_id: sel.id, vendor_id: account.get(String(r[W.user])) ?? null, source: 'dump', capture_id: run.captureId, observed_at: now }).onConflict((oc) => oc.doNothing()).execute();
-        counts.wallets = (counts.wallets ?? 0) + 1;
+          .returning(['id', 'kind', 'value'])
+          .execute();
+        for (const sel of saved) selectorId.set(`${sel.kind}\u0000${sel.value}`, sel.id);
       }
+      const sightings = found.map((f) => ({ ...owned(), selector_id: selectorId.get(`${f.kind}\u0000${f.value}`)!, vendor_id: f.vendorId, source: 'dump' as const, capture_id: run.captureId, observed_at: now }));
+      for (const chunk of paramSafeChunks(sightings)) await trx.insertInto('selector_sightings').values(chunk).onConflict((oc) => oc.doNothing()).execute();
+      counts.wallets = (counts.wallets ?? 0) + found.length;
     }
   };
   const owned = () => ({ agency_id: o.agencyId, tlp: o.tlp });
@@ -205,7 +220,6 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<ImportSumma
     for (const l of await o.db.selectFrom('listings').select(['id', 'external_id']).where('market_id', '=', run.marketId).execute()) listingIds.set(l.external_id, l.id);
   }
   for await (const stmt of sqlStatements(o.file, run.position, 1)) {
-    bytes = stmt.end;
     if (!/^(INSERT|REPLACE)/i.test(stmt.text)) continue;
     const head = /INTO\s+`?([^`\s(]+)/i.exec(stmt.text)?.[1] ?? '';
     if (!mapped.has(head)) continue;
@@ -219,20 +233,7 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<ImportSumma
     o.onProgress?.({ bytes: stmt.end, totalBytes: run.totalBytes, rows });
   }
   await saveCheckpoint(o.db, run.checkpointId, run.totalBytes, rows, 'done');
-  return { ...base, rows, counts, resumedFrom: run.position, alreadyImported: false, durationMs: Date.now() - started, bytes: run.totalBytes - run.position + bytes * 0 };
+  return { ...base, rows, counts, resumedFrom: run.position, alreadyImported: false, durationMs: Date.now() - started, bytes: run.totalBytes - run.position };
 }
 
 export type { Kysely };
-
-/**
- * One mysqldump INSERT can hold thousands of rows; PostgreSQL's wire protocol allows at most 65,535 parameters per
- * statement, so multi-row inserts are split to stay well under it.
- */
-function paramSafeChunks<T extends object>(rows: T[], maxParams = 30_000): T[][] {
-  if (rows.length === 0) return [];
-  const perRow = Math.max(1, Object.keys(rows[0]!).length);
-  const size = Math.max(1, Math.floor(maxParams / perRow));
-  const out: T[][] = [];
-  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
-  return out;
-}
