@@ -88,6 +88,8 @@ for (const b of selected) {
     continue;
   }
   const result = JSON.parse(lastJson) as unknown;
+  // Re-read: a long run must not overwrite what others wrote to the document meanwhile.
+  doc = existsSync(DOC) ? readFileSync(DOC, 'utf8') : HEADER;
   doc = writeSection(doc, b.name, section(b, result, env));
   writeFileSync(DOC, doc);
   process.stdout.write(`${lastJson}\n`);

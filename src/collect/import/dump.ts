@@ -12,7 +12,7 @@ export const DumpMappingSchema = z.object({
   users: z.object({ table: col, id: col, handle: col }),
   vendors: z.object({ table: col, id: col, user: col, profile: col.optional(), pgp: col.optional() }).optional(),
   listings: z
-    .object({ table: col, id: col, vendor: col, title: col, description: col.optional(), category: col.optional(), quantity: col.optional(), unit: col.optional(), price: col.optional(), currency: z.string().default('USD'), created: col.optional() })
+    .object({ table: col, id: col, vendor: col, title: col, description: col.optional(), category: col.optional(), quantity: col.optional(), unit: col.optional(), price: col.optional(), currency: z.string().default('USD'), created: col.optional(), shipsFrom: col.optional(), shipsTo: col.optional() })
     .optional(),
   orders: z
     .object({ table: col, id: col, listing: col.optional(), vendor: col.optional(), buyer: col.optional(), country: col.optional(), quantity: col.optional(), price: col.optional(), currency: z.string().default('USD'), date: col.optional(), status: col.optional() })
@@ -26,7 +26,7 @@ export type DumpMapping = z.infer<typeof DumpMappingSchema>;
 export const SIM_SEIZED_MAPPING: DumpMapping = DumpMappingSchema.parse({
   users: { table: 'users', id: 'id', handle: 'username' },
   vendors: { table: 'vendors', id: 'id', user: 'user_id', profile: 'profile', pgp: 'pgp_key' },
-  listings: { table: 'listings', id: 'id', vendor: 'vendor_id', title: 'title', description: 'description', category: 'category', quantity: 'quantity', unit: 'unit', price: 'price_usd', currency: 'USD', created: 'created_at' },
+  listings: { table: 'listings', id: 'id', vendor: 'vendor_id', title: 'title', description: 'description', category: 'category', quantity: 'quantity', unit: 'unit', price: 'price_usd', currency: 'USD', created: 'created_at', shipsFrom: 'ships_from', shipsTo: 'ships_to' },
   orders: { table: 'orders', id: 'id', listing: 'listing_id', vendor: 'vendor_id', buyer: 'buyer_id', country: 'ship_country', quantity: 'units', price: 'price_usd', currency: 'USD', date: 'created_at', status: 'status' },
   messages: { table: 'messages', id: 'id', sender: 'sender_id', recipient: 'recipient_id', subject: 'subject', body: 'body', date: 'created_at' },
   wallets: { table: 'wallets', user: 'user_id', address: 'address', currency: 'currency' },
@@ -119,6 +119,14 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<ImportSumma
   }
   const vendorAccount = (dumpVendorId: SqlValue | undefined) => account.get(vendorUser.get(String(dumpVendorId)) ?? '') ?? null;
   const listingIds = new Map<string, number>();
+  // Ships-from/to of a listing row (ISO codes; ships_to a comma list), kept on its snapshot: the seized-data
+  // split (src/exchange/split) places vendors by the countries they ship from.
+  const shipping = (r: Record<string, SqlValue>) => {
+    const L = m.listings;
+    const from = L?.shipsFrom ? toStr(r[L.shipsFrom])?.trim().toUpperCase() || null : null;
+    const to = L?.shipsTo ? (toStr(r[L.shipsTo]) ?? '').split(/[,;\s]+/).map((c) => c.trim().toUpperCase()).filter(Boolean) : [];
+    return { ships_from: from, ships_to: to };
+  };
 
   // Pass 2: everything else, from the checkpoint.
   const counts: Record<string, number> = { accounts: account.size, listings: 0, orders: 0, messages: 0, wallets: 0 };
@@ -144,7 +152,7 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<ImportSumma
         const price = toNum(r[L.price ?? '']);
         const listingId = listingIds.get(id);
         if (price === null || listingId === undefined) return [];
-        return [{ ...owned(), listing_id: listingId, observed_at: toDate(r[L.created ?? '']) ?? now, price, currency: L.currency, price_usd: L.currency === 'USD' ? price : null, capture_id: run.captureId, adapter: 'import:dump' }];
+        return [{ ...owned(), listing_id: listingId, observed_at: toDate(r[L.created ?? '']) ?? now, price, currency: L.currency, price_usd: L.currency === 'USD' ? price : null, ...shipping(r), capture_id: run.captureId, adapter: 'import:dump' }];
       });
       for (const chunk of paramSafeChunks(snapshots)) await trx.insertInto('listing_snapshots').values(chunk).onConflict((oc) => oc.doNothing()).execute();
       counts.listings = (counts.listings ?? 0) + recs.length;
