@@ -21,12 +21,17 @@ import type { Principal } from '../auth/principal.ts';
 export const SHARED_TLP: readonly Tlp[] = ['CLEAR', 'GREEN'];
 
 /** What a route does, for API-token scopes: a token may call a route only if it holds the route's scope. */
-export const SCOPES = ['intel:read', 'intel:write', 'captcha', 'feed', 'audit', 'admin', 'self'] as const;
+export const SCOPES = ['intel:read', 'intel:write', 'captcha', 'feed', 'audit', 'admin', 'self', 'deconflict', 'exchange'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export interface RouteAccess {
   /** Open to anyone (login, health, the console's static files). */
   public?: boolean;
+  /**
+   * Called by a federated installation, not a user or token: the route itself verifies the Ed25519 request
+   * signature of a registered peer (src/server/exchange/federation.ts) and answers 401 otherwise. Set with public.
+   */
+  peer?: boolean;
   roles: readonly Role[];
   scope: Scope;
   /** The audit action written for each call; defaults to METHOD + route pattern. */
@@ -46,6 +51,12 @@ export const ACCESS = {
   audit: { roles: ['supervisor', 'admin'], scope: 'audit' },
   admin: { roles: ['admin'], scope: 'admin' },
   feed: { roles: ['partner', 'admin'], scope: 'feed' },
+  /** Cases, selector registration, hit/no-hit notices, blinded mode, federation sync: the agency's own only. */
+  deconflict: { roles: ['investigator', 'supervisor', 'admin'], scope: 'deconflict' },
+  /** Signed STIX packages: export, import, the agency's imports. */
+  exchange: { roles: ['investigator', 'supervisor', 'admin'], scope: 'exchange' },
+  /** Signed requests from federated installations (see RouteAccess.peer). */
+  peer: { public: true, peer: true, roles: [], scope: 'self' },
 } as const satisfies Record<string, RouteAccess>;
 
 export type AccessDecision = { allow: true } | { allow: false; status: 401 | 403; reason: string };
@@ -81,7 +92,10 @@ export function visibleSql(p: Principal, alias: string): RawBuilder<boolean> {
   return sql<boolean>`(${sql.ref(`${alias}.agency_id`)} = ${p.agencyId} or ${sql.ref(`${alias}.tlp`)} in ('CLEAR', 'GREEN'))`;
 }
 
-/** Rows a partner feed may publish (aggregated, never row by row): shared markings only. */
+/**
+ * Rows a partner feed may publish: shared markings only, and only the minimal fields a feed names (country flows,
+ * drop addresses, crypto addresses), never whole rows.
+ */
 export function feedSql(alias: string): RawBuilder<boolean> {
   return sql<boolean>`${sql.ref(`${alias}.tlp`)} in ('CLEAR', 'GREEN')`;
 }

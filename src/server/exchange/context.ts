@@ -1,0 +1,30 @@
+import type { RateLimit } from '../../deconflict/index.ts';
+import type { ServerOptions } from '../types.ts';
+import { DEFAULT_OPRF_RATE_LIMIT, EvaluatorHolder } from './blinded.ts';
+
+/** Optional settings of the de-confliction, exchange and federation routes, passed along with ServerOptions. */
+export interface ExchangeServerOptions {
+  exchange?: {
+    /** This installation's federation id (the audience peers sign for); random and stored on first use otherwise. */
+    installationId?: string;
+    /** Per-client budget of OPRF evaluations (agencies here and federated peers). */
+    oprfRateLimit?: RateLimit;
+  };
+}
+
+export function exchangeOptions(opts: ServerOptions): NonNullable<ExchangeServerOptions['exchange']> {
+  return (opts as ServerOptions & ExchangeServerOptions).exchange ?? {};
+}
+
+const holders = new WeakMap<ServerOptions, EvaluatorHolder>();
+
+/** The server's one OPRF evaluator (shared by the agency and the federation routes, so one rate limit applies). */
+export function evaluatorFor(opts: ServerOptions): EvaluatorHolder {
+  let h = holders.get(opts);
+  if (!h) {
+    const o = exchangeOptions(opts);
+    h = new EvaluatorHolder(opts.store.db, o.oprfRateLimit ?? DEFAULT_OPRF_RATE_LIMIT, o.installationId);
+    holders.set(opts, h);
+  }
+  return h;
+}

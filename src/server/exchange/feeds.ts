@@ -1,0 +1,125 @@
+/**
+ * Partner feeds: minimal lists built from CLEAR/GREEN rows only (TLP 2.0: community-wide), marked with the
+ * strictest of those two markings they contain.
+ *  - postal: for a postal operator, the drop and return addresses (`postal_address` selectors) and the handles of
+ *    vendors whose listings ship from or to the partner's country;
+ *  - financial: for a financial institution, the crypto addresses of the top targets of the ranking.
+ * Packaging and shipping signatures are not extracted by any stage yet, so the postal feed carries none.
+ */
+import { sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import { isRegisteredSelectorKind, normalizeRegisteredSelector } from '../../deconflict/index.ts';
+import type { RegisteredSelectorKind } from '../../deconflict/index.ts';
+import { strictestTlp } from '../../domain/tlp.ts';
+import type { Tlp } from '../../domain/tlp.ts';
+import type { FeedEntry } from '../../exchange/index.ts';
+import type { Database } from '../../store/index.ts';
+import { feedSql } from '../access/policy.ts';
+import type { Principal } from '../auth/principal.ts';
+import { topTargets } from '../services/targets.ts';
+
+export interface Feed {
+  id: string;
+  name: string;
+  description: string;
+  tlp: Tlp;
+  entries: FeedEntry[];
+  /** Rows left out because their value does not normalise (or a drop address has no country). */
+  omitted: number;
+}
+
+function entry(kind: string, value: string, extra: Omit<FeedEntry, 'kind' | 'value'>): FeedEntry | null {
+  if (!isRegisteredSelectorKind(kind)) return null;
+  try {
+    return { kind: kind as RegisteredSelectorKind, value: normalizeRegisteredSelector(kind as RegisteredSelectorKind, value), ...extra };
+  } catch {
+    return null;
+  }
+}
+
+const day = (d: Date) => new Date(d).toISOString();
+
+export async function postalFeed(db: Kysely<Database>, country: string, since: Date): Promise<Feed> {
+  const vendors = await sql<{ id: number; handle: string; tlp: Tlp; ships_from: string | null; first: Date }>`
+    select v.id, v.handle, v.tlp, min(s.ships_from) as ships_from, min(v.first_seen) as first
+    from listing_snapshots s join listings l on l.id = s.listing_id join vendors v on v.id = l.vendor_id
+    where s.observed_at >= ${since} and (s.ships_from = ${country} or ${country} = any(s.ships_to))
+      and ${feedSql('s')} and ${feedSql('l')} and ${feedSql('v')}
+    group by v.id, v.handle, v.tlp order by v.id limit 5000`.execute(db);
+  const ids = vendors.rows.map((v) => v.id);
+  const addresses = ids.length
+    ? await sql<{ value: string; tlp: Tlp; country: string | null; first: Date }>`
+        select s.value, s.tlp, s.meta->>'country' as country, min(ss.observed_at) as first
+        from selector_sightings ss join selectors s on s.id = ss.selector_id
+        where ss.vendor_id = any(${ids}::int[]) and s.kind = 'postal_address' and ${feedSql('s')} and ${feedSql('ss')}
+        group by s.value, s.tlp, s.meta->>'country' order by s.value limit 5000`.execute(db)
+    : { rows: [] };
+  let tlp: Tlp = 'CLEAR';
+  let omitted = 0;
+  const entries: FeedEntry[] = [];
+  for (const a of addresses.rows) {
+    const e = a.country ? entry('postal_address', a.value, { label: 'drop or return address', country: a.country.toUpperCase(), firstSeen: day(a.first) }) : null;
+    if (!e) omitted++;
+    else {
+      entries.push(e);
+      tlp = strictestTlp(tlp, a.tlp);
+    }
+  }
+  for (const v of vendors.rows) {
+    const e = entry('vendor_handle', v.handle, { label: `vendor shipping ${v.ships_from ?? '?'} ↔ ${country}`, firstSeen: day(v.first) });
+    if (!e) omitted++;
+    else {
+      entries.push(e);
+      tlp = strictestTlp(tlp, v.tlp);
+    }
+  }
+  return {
+    id: `postal-${country.toLowerCase()}`,
+    name: `Postal operator feed ${country}`,
+    description: `Drop/return addresses and vendor names of dark-web vendors shipping from or to ${country}, since ${day(since).slice(0, 10)}`,
+    tlp,
+    entries,
+    omitted,
+  };
+}
+
+const CRYPTO = ['btc_address', 'xmr_address', 'ltc_address', 'eth_address'];
+
+export async function financialFeed(db: Kysely<Database>, p: Principal, limit: number): Promise<Feed> {
+  // The ranking over shared rows only: a view that belongs to no agency sees exactly the CLEAR/GREEN rows.
+  const sharedView: Principal = { ...p, role: 'analyst', agencyId: 0 };
+  const targets = await topTargets(db, sharedView, limit);
+  let tlp: Tlp = 'CLEAR';
+  let omitted = 0;
+  const entries: FeedEntry[] = [];
+  const seen = new Set<string>();
+  for (const [rank, t] of targets.entries()) {
+    const vendorIds =
+      t.kind === 'vendor'
+        ? [t.id]
+        : (await sql<{ vendor_id: number }>`select vendor_id from identity_members where identity_id = ${t.id}`.execute(db)).rows.map((r) => r.vendor_id);
+    if (!vendorIds.length) continue;
+    const rows = await sql<{ kind: string; value: string; tlp: Tlp; first: Date }>`
+      select s.kind, s.value, s.tlp, min(ss.observed_at) as first
+      from selector_sightings ss join selectors s on s.id = ss.selector_id
+      where ss.vendor_id = any(${vendorIds}::int[]) and s.kind = any(${CRYPTO}::text[]) and ${feedSql('s')} and ${feedSql('ss')}
+      group by s.kind, s.value, s.tlp order by s.kind, s.value limit 1000`.execute(db);
+    for (const r of rows.rows) {
+      const e = entry(r.kind, r.value, { label: `top target ${rank + 1}`, firstSeen: day(r.first) });
+      if (!e) omitted++;
+      else if (!seen.has(`${e.kind}:${e.value}`)) {
+        seen.add(`${e.kind}:${e.value}`);
+        entries.push(e);
+        tlp = strictestTlp(tlp, r.tlp);
+      }
+    }
+  }
+  return {
+    id: 'financial',
+    name: 'Financial institution feed',
+    description: `Cryptocurrency addresses of the top ${limit} targets of the ranking`,
+    tlp,
+    entries,
+    omitted,
+  };
+}
