@@ -4,3 +4,5 @@ export * from './stix/index.ts';
 export * from './manifest/index.ts';
 export * from './feed.ts';
 export * from './federation/index.ts';
+export * from './split/index.ts';
+export * from './subjects/index.ts';

@@ -1,0 +1,3 @@
+export * from './load.ts';
+export * from './split.ts';
+export * from './split-index.ts';
