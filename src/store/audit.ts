@@ -34,33 +34,85 @@ function entryHash(prevHash: string, at: string, e: AuditEntry): string {
 }
 
 /**
- * Appends one entry to the hash-chained audit log. Appends are serialised by an advisory lock so the chain stays
- * linear across processes; the table itself rejects UPDATE and DELETE.
+ * Appends one entry to the hash-chained audit log and resolves once it is committed (callers answer only after
+ * that: no audit, no answer). Appends are serialised by an advisory lock so the chain stays linear across
+ * processes; the table itself rejects UPDATE and DELETE.
+ *
+ * Group commit: while one batch is being written, entries from concurrent callers queue up and are written by the
+ * next transaction together (one lock, one read of the chain head, one multi-row insert), each still chained to
+ * the one before it. No timer: a lone call is written at once, so latency never waits for a batch to fill. If a
+ * batch fails, every caller in it gets the error. Inside a caller's transaction the entry is written in that
+ * transaction, so it commits (or rolls back) with the caller's change.
  */
 export async function appendAudit(db: Kysely<Database>, entry: AuditEntry): Promise<void> {
-  const write = async (trx: Transaction<Database>) => {
-    await sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`.execute(trx);
-    const last = await trx.selectFrom('audit_log').select('hash').orderBy('id', 'desc').limit(1).executeTakeFirst();
-    const prev = last?.hash ?? AUDIT_GENESIS;
+  if (db.isTransaction) {
+    await writeBatch(db as Transaction<Database>, [entry]);
+    return;
+  }
+  let q = queues.get(db);
+  if (!q) queues.set(db, (q = { pending: [], writing: false }));
+  const queue = q;
+  await new Promise<void>((resolve, reject) => {
+    queue.pending.push({ entry, resolve, reject });
+    if (!queue.writing) void drain(db, queue);
+  });
+}
+
+/** At most this many entries per transaction (10 parameters each, far below PostgreSQL's 65,535). */
+const MAX_BATCH = 500;
+
+interface Waiting {
+  entry: AuditEntry;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+interface AuditQueue {
+  pending: Waiting[];
+  writing: boolean;
+}
+const queues = new WeakMap<Kysely<Database>, AuditQueue>();
+
+async function drain(db: Kysely<Database>, q: AuditQueue): Promise<void> {
+  q.writing = true;
+  try {
+    while (q.pending.length > 0) {
+      const batch = q.pending.splice(0, MAX_BATCH);
+      try {
+        await db.transaction().execute((trx) => writeBatch(trx, batch.map((w) => w.entry)));
+        for (const w of batch) w.resolve();
+      } catch (err) {
+        for (const w of batch) w.reject(err);
+      }
+    }
+  } finally {
+    q.writing = false;
+  }
+}
+
+async function writeBatch(trx: Transaction<Database>, entries: AuditEntry[]): Promise<void> {
+  await sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`.execute(trx);
+  const last = await trx.selectFrom('audit_log').select('hash').orderBy('id', 'desc').limit(1).executeTakeFirst();
+  let prev = last?.hash ?? AUDIT_GENESIS;
+  const rows = entries.map((entry) => {
     const at = new Date().toISOString();
-    await trx
-      .insertInto('audit_log')
-      .values({
-        at,
-        agency_id: entry.agencyId,
-        user_id: entry.userId,
-        actor: entry.actor,
-        action: entry.action,
-        object_type: entry.objectType ?? '',
-        object_id: entry.objectId ?? '',
-        detail: JSON.stringify(entry.detail ?? {}),
-        prev_hash: prev,
-        hash: entryHash(prev, at, entry),
-      })
-      .execute();
-  };
-  if (db.isTransaction) await write(db as Transaction<Database>);
-  else await db.transaction().execute(write);
+    const hash = entryHash(prev, at, entry);
+    const row = {
+      at,
+      agency_id: entry.agencyId,
+      user_id: entry.userId,
+      actor: entry.actor,
+      action: entry.action,
+      object_type: entry.objectType ?? '',
+      object_id: entry.objectId ?? '',
+      detail: JSON.stringify(entry.detail ?? {}),
+      prev_hash: prev,
+      hash,
+    };
+    prev = hash;
+    return row;
+  });
+  // One multi-row insert: identity values are assigned in VALUES order, so ids follow the chain.
+  await trx.insertInto('audit_log').values(rows).execute();
 }
 
 export interface AuditVerification {

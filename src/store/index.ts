@@ -6,3 +6,4 @@ export * from './errors.ts';
 export type * from './schema.ts';
 export { appendAudit, verifyAuditChain, AUDIT_GENESIS, type AuditEntry, type AuditVerification } from './audit.ts';
 export { createScratchDatabase, type ScratchDatabase } from './scratch.ts';
+export { refreshMarketCounts, marketCountsAge } from './market-counts.ts';

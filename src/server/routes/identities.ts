@@ -5,6 +5,7 @@ import { badRequest, conflict, forbidden } from '../errors.ts';
 import { revenueSeries } from '../services/revenue.ts';
 import type { RouteContext } from '../types.ts';
 import { idParams, page, toPage, visibleOr404, who } from './common.ts';
+import { cursorOf, keysetPage, toKeysetPage } from './keyset.ts';
 import { linksOf } from './vendors.ts';
 
 /**
@@ -111,7 +112,7 @@ export function register({ app, opts }: RouteContext): void {
     '/links',
     {
       config: { access: { ...ACCESS.intelRead, audit: 'link.list' } },
-      schema: { tags: ['links'], summary: 'Links between accounts, strongest first', querystring: z.object({ ...page, status: z.enum(['proposed', 'confirmed', 'rejected']).optional(), minScore: z.coerce.number().min(0).max(1).default(0), vendorId: z.coerce.number().int().positive().optional() }) },
+      schema: { tags: ['links'], summary: 'Links between accounts, strongest first (keyset order (score, id) descending)', querystring: z.object({ ...keysetPage, status: z.enum(['proposed', 'confirmed', 'rejected']).optional(), minScore: z.coerce.number().min(0).max(1).default(0), vendorId: z.coerce.number().int().positive().optional() }) },
     },
     async (req) => {
       const p = who(req.principal);
@@ -122,7 +123,10 @@ export function register({ app, opts }: RouteContext): void {
         .where(visibleSql(p, 'k')).where(visibleSql(p, 'va')).where(visibleSql(p, 'vb')).where('k.score', '>=', q.minScore);
       if (q.status) sel = sel.where('k.status', '=', q.status);
       if (q.vendorId) sel = sel.where((eb) => eb.or([eb('k.vendor_a', '=', q.vendorId!), eb('k.vendor_b', '=', q.vendorId!)]));
-      return toPage(await sel.orderBy('k.score', 'desc').orderBy('k.id').limit(q.limit + 1).offset(q.offset).execute(), q.limit, q.offset);
+      const after = cursorOf(q, ['number', 'number']);
+      if (after) sel = sel.where(sql<boolean>`(k.score, k.id) < (${after[0]}::float8, ${after[1]}::int)`);
+      const rows = await sel.orderBy('k.score', 'desc').orderBy('k.id', 'desc').limit(q.limit + 1).offset(q.offset).execute();
+      return toKeysetPage(rows, q, (k) => [k.score, k.id]);
     },
   );
 

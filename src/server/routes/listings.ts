@@ -1,9 +1,12 @@
-import { sql } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { z } from 'zod';
 import { ACCESS, visibleSql } from '../access/policy.ts';
 import type { RouteContext } from '../types.ts';
-import { idParams, page, toPage, visibleOr404, who } from './common.ts';
+import type { Database } from '../../store/index.ts';
+import { idParams, visibleOr404, who } from './common.ts';
+import { afterSql, keysetPage, prefixTsQuery, tieredPage, type Tier } from './keyset.ts';
 import { escapeLike } from './markets.ts';
+import { vendorRows, vendorTiers } from './vendors.ts';
 
 export function register({ app, opts }: RouteContext): void {
   const db = opts.store.db;
@@ -14,32 +17,31 @@ export function register({ app, opts }: RouteContext): void {
       config: { access: { ...ACCESS.intelRead, audit: 'listing.search' } },
       schema: {
         tags: ['listings'],
-        summary: 'Full-text search over listing titles and descriptions (trigram / ILIKE), with filters',
-        querystring: z.object({ ...page, q: z.string().max(200).optional(), marketId: z.coerce.number().int().positive().optional(), vendorId: z.coerce.number().int().positive().optional(), substance: z.string().max(100).optional(), substanceClass: z.string().max(100).optional() }),
+        summary: 'Listings, newest first; with q, full-text search (all words, as prefixes): title matches rank before description-only matches',
+        querystring: z.object({ ...keysetPage, q: z.string().max(200).optional(), marketId: z.coerce.number().int().positive().optional(), vendorId: z.coerce.number().int().positive().optional(), substance: z.string().max(100).optional(), substanceClass: z.string().max(100).optional() }),
       },
     },
     async (req) => {
       const p = who(req.principal);
       const q = req.query;
-      let sel = db
-        .selectFrom('listings as l').innerJoin('markets as m', 'm.id', 'l.market_id').leftJoin('vendors as v', 'v.id', 'l.vendor_id')
-        .select(['l.id', 'l.title', 'l.substance', 'l.substance_class', 'l.quantity', 'l.unit', 'l.market_id', 'm.name as market', 'l.vendor_id', 'v.handle as vendor', 'l.tlp', 'l.last_seen'])
-        .where(visibleSql(p, 'l'));
-      if (q.marketId) sel = sel.where('l.market_id', '=', q.marketId);
-      if (q.vendorId) sel = sel.where('l.vendor_id', '=', q.vendorId);
-      if (q.substance) sel = sel.where('l.substance', '=', q.substance);
-      if (q.substanceClass) sel = sel.where('l.substance_class', '=', q.substanceClass);
-      if (q.q) {
-        const like = `%${escapeLike(q.q)}%`;
-        sel = sel.where((eb) => eb.or([eb('l.title', 'ilike', like), eb('l.description', 'ilike', like)])).orderBy(sql`similarity(l.title, ${q.q})`, 'desc');
-      }
-      return toPage(await sel.orderBy('l.last_seen', 'desc').orderBy('l.id').limit(q.limit + 1).offset(q.offset).execute(), q.limit, q.offset);
+      const filters = sql.join(
+        [
+          visibleSql(p, 'l'),
+          q.marketId ? sql`l.market_id = ${q.marketId}` : null,
+          q.vendorId ? sql`l.vendor_id = ${q.vendorId}` : null,
+          q.substance ? sql`l.substance = ${q.substance}` : null,
+          q.substanceClass ? sql`l.substance_class = ${q.substanceClass}` : null,
+        ].filter((x) => x !== null),
+        sql` and `,
+      );
+      const tiers = q.q === undefined || q.q.trim() === '' ? [{ name: '', where: sql<boolean>`true` }] : listingTiers(q.q);
+      return tieredPage(tiers, (where, after, limit) => listingRows(db, sql`${filters} and ${where} and ${afterSql('l', after)}`, limit), q);
     },
   );
 
   app.get('/listings/:id', { config: { access: { ...ACCESS.intelRead, audit: 'listing.read' } }, schema: { tags: ['listings'], summary: 'A listing with its price/stock/shipping time series', params: idParams } }, async (req) => {
     const p = who(req.principal);
-    const l = visibleOr404(p, await db.selectFrom('listings').selectAll().where('id', '=', req.params.id).executeTakeFirst(), 'listing', req.params.id);
+    const l = visibleOr404(p, await db.selectFrom('listings').select(LISTING_COLUMNS).where('id', '=', req.params.id).executeTakeFirst(), 'listing', req.params.id);
     const snapshots = await db.selectFrom('listing_snapshots as s').selectAll().where('s.listing_id', '=', l.id).where(visibleSql(p, 's')).orderBy('observed_at').limit(2000).execute();
     req.auditObject = { type: 'listing', id: String(l.id) };
     return { listing: l, snapshots };
@@ -49,25 +51,63 @@ export function register({ app, opts }: RouteContext): void {
     '/search',
     {
       config: { access: { ...ACCESS.intelRead, audit: 'search' } },
-      schema: { tags: ['listings'], summary: 'One box: listings (title, description), vendor accounts (handle, profile) and selectors', querystring: z.object({ q: z.string().trim().min(2).max(200), limit: z.coerce.number().int().min(1).max(100).default(20) }) },
+      schema: { tags: ['listings'], summary: 'One box: listings (full text), vendor accounts (handle, then profile text) and selectors (substring, 3+ characters)', querystring: z.object({ q: z.string().trim().min(2).max(200), limit: z.coerce.number().int().min(1).max(100).default(20) }) },
     },
     async (req) => {
       const p = who(req.principal);
       const { q, limit } = req.query;
-      const like = `%${escapeLike(q)}%`;
       const [listings, vendors, selectors] = await Promise.all([
-        db.selectFrom('listings as l').innerJoin('markets as m', 'm.id', 'l.market_id').leftJoin('vendors as v', 'v.id', 'l.vendor_id')
-          .select(['l.id', 'l.title', 'l.substance', 'm.name as market', 'l.vendor_id', 'v.handle as vendor'])
-          .where(visibleSql(p, 'l')).where((eb) => eb.or([eb('l.title', 'ilike', like), eb('l.description', 'ilike', like)]))
-          .orderBy(sql`similarity(l.title, ${q})`, 'desc').limit(limit).execute(),
-        db.selectFrom('vendors as v').innerJoin('markets as m', 'm.id', 'v.market_id')
-          .select(['v.id', 'v.handle', 'm.name as market', 'v.last_seen'])
-          .where(visibleSql(p, 'v')).where((eb) => eb.or([eb('v.handle_norm', 'like', `%${escapeLike(q.toLowerCase())}%`), eb('v.profile_text', 'ilike', like)]))
-          .orderBy(sql`similarity(v.handle_norm, ${q.toLowerCase()})`, 'desc').limit(limit).execute(),
-        db.selectFrom('selectors as s').select(['s.id', 's.kind', 's.value']).where(visibleSql(p, 's')).where('s.value', 'ilike', like).limit(limit).execute(),
+        tieredPage(listingTiers(q), (where, after, n) => listingRows(db, sql`${visibleSql(p, 'l')} and ${where} and ${afterSql('l', after)}`, n), { limit, offset: 0 }).then((r) => r.items),
+        tieredPage(vendorTiers(q), (where, after, n) => vendorRows(db, sql`${visibleSql(p, 'v')} and ${where} and ${afterSql('v', after)}`, n), { limit, offset: 0 }).then((r) => r.items),
+        // Substrings of selector values (addresses, keys, e-mails: short strings, trigram-indexed) from 3 characters.
+        q.length >= 3
+          ? db.selectFrom('selectors as s').select(['s.id', 's.kind', 's.value']).where(visibleSql(p, 's')).where('s.value', 'ilike', `%${escapeLike(q)}%`).limit(limit).execute()
+          : Promise.resolve([]),
       ]);
       req.auditObject = { type: 'search', id: '', detail: { q } };
       return { q, listings, vendors, selectors };
     },
   );
+}
+
+/** Every listing column but the search vector. */
+const LISTING_COLUMNS = ['id', 'agency_id', 'tlp', 'market_id', 'vendor_id', 'external_id', 'title', 'description', 'category', 'substance_class', 'substance', 'dose', 'quantity', 'unit', 'first_seen', 'last_seen', 'capture_id', 'adapter'] as const;
+
+/** Title matches (every word in weight A) rank before matches anywhere; nothing searchable matches nothing. */
+export function listingTiers(q: string): Tier[] {
+  const inTitle = prefixTsQuery(q, 'A');
+  const anywhere = prefixTsQuery(q);
+  if (!inTitle || !anywhere) return [{ name: 'title', where: sql<boolean>`false` }];
+  return [
+    { name: 'title', where: sql<boolean>`l.search_tsv @@ to_tsquery('simple', ${inTitle})` },
+    { name: 'text', where: sql<boolean>`l.search_tsv @@ to_tsquery('simple', ${anywhere})` },
+  ];
+}
+
+export interface ListingRow {
+  id: number;
+  title: string;
+  substance: string | null;
+  substance_class: string | null;
+  quantity: number | null;
+  unit: string | null;
+  market_id: number;
+  market: string;
+  vendor_id: number | null;
+  vendor: string | null;
+  tlp: string;
+  last_seen: Date;
+  k_seen: string;
+}
+
+/** One newest-first slice of listings (keyset order (last_seen, id) desc) under the given conditions on `l`. */
+function listingRows(db: Kysely<Database>, where: RawBuilder<unknown>, limit: number): Promise<ListingRow[]> {
+  return sql<ListingRow>`
+    select l.id, l.title, l.substance, l.substance_class, l.quantity, l.unit, l.market_id, m.name as market, l.vendor_id, v.handle as vendor,
+           l.tlp, l.last_seen, l.last_seen::text as k_seen
+    from listings l join markets m on m.id = l.market_id left join vendors v on v.id = l.vendor_id
+    where ${where}
+    order by l.last_seen desc, l.id desc limit ${limit}`
+    .execute(db)
+    .then((r) => r.rows);
 }

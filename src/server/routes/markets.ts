@@ -1,7 +1,9 @@
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import { MARKET_EVENT_KINDS, MARKET_STATUSES, SOURCE_KINDS } from '../../domain/market.ts';
+import { marketCountsAge, refreshMarketCounts, type Database } from '../../store/index.ts';
 import { ACCESS, canWriteRow, visibleSql } from '../access/policy.ts';
+import type { Principal } from '../auth/principal.ts';
 import { forbidden } from '../errors.ts';
 import type { RouteContext } from '../types.ts';
 import { idParams, page, tlpEnum, toPage, visibleOr404, who } from './common.ts';
@@ -26,16 +28,8 @@ export function register({ app, opts }: RouteContext): void {
       if (q.kind) sel = sel.where('m.kind', '=', q.kind);
       if (q.q) sel = sel.where((eb) => eb.or([eb('m.name', 'ilike', `%${escapeLike(q.q!)}%`), eb('m.slug', 'ilike', `%${escapeLike(q.q!)}%`)]));
       const page = toPage(await sel.orderBy('m.name').orderBy('m.id').limit(q.limit + 1).offset(q.offset).execute(), q.limit, q.offset);
-      const ids = page.items.map((m) => m.id);
-      // One grouped count per table for the whole page (not one scan per market).
-      const [vendors, listings] = ids.length
-        ? await Promise.all([
-            sql<{ market_id: number; n: number }>`select market_id, count(*)::int as n from vendors v where market_id = any(${ids}::int[]) and ${visibleSql(p, 'v')} group by market_id`.execute(db),
-            sql<{ market_id: number; n: number }>`select market_id, count(*)::int as n from listings l where market_id = any(${ids}::int[]) and ${visibleSql(p, 'l')} group by market_id`.execute(db),
-          ])
-        : [{ rows: [] }, { rows: [] }];
-      const count = (rows: { market_id: number; n: number }[], id: number) => rows.find((r) => r.market_id === id)?.n ?? 0;
-      return { ...page, items: page.items.map((m) => ({ ...m, vendors: count(vendors.rows, m.id), listings: count(listings.rows, m.id) })) };
+      const { counts, asOf } = await marketCounts(db, p, page.items.map((m) => m.id));
+      return { ...page, countsAsOf: asOf, items: page.items.map((m) => ({ ...m, vendors: counts.get(m.id)?.vendors ?? 0, listings: counts.get(m.id)?.listings ?? 0 })) };
     },
   );
 
@@ -45,13 +39,10 @@ export function register({ app, opts }: RouteContext): void {
     const [onions, events, counts] = await Promise.all([
       db.selectFrom('market_onions').selectAll().where('market_id', '=', m.id).orderBy('first_seen').execute(),
       db.selectFrom('market_events as e').selectAll().where('e.market_id', '=', m.id).where(visibleSql(p, 'e')).orderBy('observed_at').limit(1000).execute(),
-      sql<{ vendors: number; listings: number; feedback: number }>`select
-        (select count(*) from vendors v where v.market_id = ${m.id} and ${visibleSql(p, 'v')}) as vendors,
-        (select count(*) from listings l where l.market_id = ${m.id} and ${visibleSql(p, 'l')}) as listings,
-        (select count(*) from feedback f where f.market_id = ${m.id} and ${visibleSql(p, 'f')}) as feedback`.execute(db),
+      marketCounts(db, p, [m.id]),
     ]);
     req.auditObject = { type: 'market', id: String(m.id) };
-    return { market: m, onions, events, counts: counts.rows[0] };
+    return { market: m, onions, events, counts: { ...(counts.counts.get(m.id) ?? { vendors: 0, listings: 0, feedback: 0 }), asOf: counts.asOf } };
   });
 
   app.post(
@@ -102,4 +93,35 @@ export function register({ app, opts }: RouteContext): void {
 
 export function escapeLike(s: string): string {
   return s.replace(/[%_\\]/g, '\\$&');
+}
+
+/** Counts older than this are refreshed in the background (the answer still carries the older ones). */
+const COUNTS_MAX_AGE_MS = 60_000;
+const refreshing = new WeakSet<Kysely<Database>>();
+
+interface Counts {
+  vendors: number;
+  listings: number;
+  feedback: number;
+}
+
+/**
+ * Vendor, listing and feedback counts of these markets that p may see, from the materialised market_counts
+ * (migration 0501): a few rows per market instead of a scan of every listing per request. Never refreshed yet:
+ * refreshed now; older than a minute: refreshed in the background, once at a time per store.
+ */
+export async function marketCounts(db: Kysely<Database>, p: Principal, ids: number[]): Promise<{ counts: Map<number, Counts>; asOf: Date | null }> {
+  let asOf = await marketCountsAge(db);
+  if (!asOf) asOf = await refreshMarketCounts(db);
+  else if (Date.now() - asOf.getTime() > COUNTS_MAX_AGE_MS && !refreshing.has(db)) {
+    refreshing.add(db);
+    refreshMarketCounts(db)
+      .catch(() => undefined) // the next request tries again; the answer never depended on it
+      .finally(() => refreshing.delete(db));
+  }
+  if (ids.length === 0) return { counts: new Map(), asOf };
+  const r = await sql<{ market_id: number } & Counts>`
+    select market_id, sum(vendors)::int as vendors, sum(listings)::int as listings, sum(feedback)::int as feedback
+    from market_counts c where market_id = any(${ids}::int[]) and ${visibleSql(p, 'c')} group by market_id`.execute(db);
+  return { counts: new Map(r.rows.map(({ market_id, ...c }) => [market_id, c])), asOf };
 }

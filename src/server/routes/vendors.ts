@@ -1,9 +1,11 @@
-import { sql } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { z } from 'zod';
 import { ACCESS, visibleSql } from '../access/policy.ts';
 import { revenueSeries } from '../services/revenue.ts';
 import type { RouteContext } from '../types.ts';
-import { idParams, page, toPage, visibleOr404, who } from './common.ts';
+import type { Database } from '../../store/index.ts';
+import { idParams, visibleOr404, who } from './common.ts';
+import { afterSql, keysetPage, prefixTsQuery, tieredPage, type Tier } from './keyset.ts';
 import { escapeLike } from './markets.ts';
 
 export function register({ app, opts }: RouteContext): void {
@@ -13,30 +15,24 @@ export function register({ app, opts }: RouteContext): void {
     '/vendors',
     {
       config: { access: { ...ACCESS.intelRead, audit: 'vendor.list' } },
-      schema: { tags: ['vendors'], summary: 'Search vendor accounts by handle (trigram) and profile text', querystring: z.object({ ...page, q: z.string().max(200).optional(), marketId: z.coerce.number().int().positive().optional() }) },
+      schema: {
+        tags: ['vendors'],
+        summary: 'Vendor accounts, newest first; with q: exact handle, then handles containing q (trigram), then full-text matches in profiles',
+        querystring: z.object({ ...keysetPage, q: z.string().max(200).optional(), marketId: z.coerce.number().int().positive().optional() }),
+      },
     },
     async (req) => {
       const p = who(req.principal);
       const q = req.query;
-      let sel = db
-        .selectFrom('vendors as v')
-        .innerJoin('markets as m', 'm.id', 'v.market_id')
-        .leftJoin('identity_members as im', 'im.vendor_id', 'v.id')
-        .select(['v.id', 'v.handle', 'v.market_id', 'm.name as market', 'v.tlp', 'v.agency_id', 'v.first_seen', 'v.last_seen', 'v.rating', 'im.identity_id'])
-        .where(visibleSql(p, 'v'));
-      if (q.marketId) sel = sel.where('v.market_id', '=', q.marketId);
-      if (q.q) {
-        const like = `%${escapeLike(q.q.toLowerCase())}%`;
-        sel = sel.where((eb) => eb.or([eb('v.handle_norm', 'like', like), eb('v.profile_text', 'ilike', like)]));
-        sel = sel.orderBy(sql`similarity(v.handle_norm, ${q.q.toLowerCase()})`, 'desc');
-      }
-      return toPage(await sel.orderBy('v.last_seen', 'desc').orderBy('v.id').limit(q.limit + 1).offset(q.offset).execute(), q.limit, q.offset);
+      const filters = q.marketId ? sql`${visibleSql(p, 'v')} and v.market_id = ${q.marketId}` : visibleSql(p, 'v');
+      const tiers = q.q === undefined || q.q.trim() === '' ? [{ name: '', where: sql<boolean>`true` }] : vendorTiers(q.q);
+      return tieredPage(tiers, (where, after, limit) => vendorRows(db, sql`${filters} and ${where} and ${afterSql('v', after)}`, limit), q);
     },
   );
 
   app.get('/vendors/:id', { config: { access: { ...ACCESS.intelRead, audit: 'vendor.read' } }, schema: { tags: ['vendors'], summary: 'A vendor profile: accounts across markets, selectors, listings, feedback, links, captures, revenue', params: idParams } }, async (req) => {
     const p = who(req.principal);
-    const v = visibleOr404(p, await db.selectFrom('vendors').selectAll().where('id', '=', req.params.id).executeTakeFirst(), 'vendor', req.params.id);
+    const v = visibleOr404(p, await db.selectFrom('vendors').select(VENDOR_COLUMNS).where('id', '=', req.params.id).executeTakeFirst(), 'vendor', req.params.id);
     const market = await db.selectFrom('markets').select(['id', 'name', 'slug', 'status', 'kind']).where('id', '=', v.market_id).executeTakeFirst();
     const membership = await db.selectFrom('identity_members as im').innerJoin('identities as i', 'i.id', 'im.identity_id').select(['i.id', 'i.label', 'i.tlp', 'i.agency_id']).where('im.vendor_id', '=', v.id).where(visibleSql(p, 'i')).executeTakeFirst();
     const [accounts, selectors, listings, feedback, links, captures, revenue] = await Promise.all([
@@ -62,6 +58,48 @@ export function register({ app, opts }: RouteContext): void {
     req.auditObject = { type: 'vendor', id: String(v.id) };
     return { vendor: v, market, identity: membership ?? null, accounts, selectors, listings, feedback, links, captures, revenue };
   });
+}
+
+/** Every vendor column but the search vector. */
+const VENDOR_COLUMNS = ['id', 'agency_id', 'tlp', 'market_id', 'handle', 'handle_norm', 'external_id', 'profile_text', 'rating', 'first_seen', 'last_seen', 'capture_id', 'adapter'] as const;
+
+/**
+ * Vendor search tiers: the exact handle, then handles containing q (trigram index from 3 characters, a prefix below
+ * that), then every word (as a prefix) in the handle or profile text (tsvector).
+ */
+export function vendorTiers(q: string): Tier[] {
+  const norm = q.normalize('NFKC').trim().toLowerCase();
+  const words = prefixTsQuery(q);
+  const tiers: Tier[] = [{ name: 'handle_exact', where: sql<boolean>`v.handle_norm = ${norm}` }];
+  tiers.push({ name: 'handle', where: sql<boolean>`v.handle_norm like ${norm.length >= 3 ? `%${escapeLike(norm)}%` : `${escapeLike(norm)}%`}` });
+  if (words) tiers.push({ name: 'profile', where: sql<boolean>`v.search_tsv @@ to_tsquery('simple', ${words})` });
+  return tiers;
+}
+
+export interface VendorRow {
+  id: number;
+  handle: string;
+  market_id: number;
+  market: string;
+  tlp: string;
+  agency_id: number;
+  first_seen: Date;
+  last_seen: Date;
+  rating: string | null;
+  identity_id: number | null;
+  k_seen: string;
+}
+
+/** One newest-first slice of vendor accounts (keyset order (last_seen, id) desc) under the given conditions on `v`. */
+export function vendorRows(db: Kysely<Database>, where: RawBuilder<unknown>, limit: number): Promise<VendorRow[]> {
+  return sql<VendorRow>`
+    select v.id, v.handle, v.market_id, m.name as market, v.tlp, v.agency_id, v.first_seen, v.last_seen, v.rating, im.identity_id,
+           v.last_seen::text as k_seen
+    from vendors v join markets m on m.id = v.market_id left join identity_members im on im.vendor_id = v.id
+    where ${where}
+    order by v.last_seen desc, v.id desc limit ${limit}`
+    .execute(db)
+    .then((r) => r.rows);
 }
 
 export interface LinkView {

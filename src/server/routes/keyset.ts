@@ -1,0 +1,145 @@
+import { sql, type RawBuilder } from 'kysely';
+import { z } from 'zod';
+import { badRequest } from '../errors.ts';
+
+/**
+ * Paging for the big lists (listings, vendors, links): keyset cursors that cost O(limit) at any depth, plus the
+ * plain offset for the first pages (bounded: an offset costs O(offset)). docs/api.md, "Performance".
+ */
+export const MAX_OFFSET = 10_000;
+
+export const keysetPage = {
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  offset: z.coerce.number().int().min(0).max(MAX_OFFSET).default(0),
+  /** Opaque: the `nextCursor` of the previous page. */
+  cursor: z.string().max(400).regex(/^[A-Za-z0-9_-]+$/, 'not a cursor from this API').optional(),
+};
+
+export interface KeysetPage<T> {
+  items: T[];
+  limit: number;
+  offset: number;
+  /** The offset of the next page (null on the last page, with a cursor, or past MAX_OFFSET). */
+  nextOffset: number | null;
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+type KeyPart = string | number;
+
+export function encodeCursor(key: readonly KeyPart[]): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+/** Decodes a cursor whose parts must have these types; anything else is a 400. */
+export function decodeCursor(cursor: string, shape: readonly ('string' | 'number')[]): KeyPart[] {
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw badRequest('invalid cursor');
+  }
+  if (!Array.isArray(key) || key.length !== shape.length || key.some((k, i) => typeof k !== shape[i] || (typeof k === 'string' && k.length > 100) || (typeof k === 'number' && !(Math.abs(k) <= 2 ** 31 - 1))))
+    throw badRequest('invalid cursor');
+  return key as KeyPart[];
+}
+
+function checkMode(page: { offset: number; cursor?: string | undefined }): void {
+  if (page.cursor && page.offset > 0) throw badRequest('give either cursor or offset, not both');
+}
+
+/** The page for rows fetched with limit + 1 (offset or keyset), with the cursor of its last row. */
+export function toKeysetPage<T>(rows: T[], page: { limit: number; offset: number; cursor?: string | undefined }, keyOf: (row: T) => KeyPart[]): KeysetPage<T> {
+  const more = rows.length > page.limit;
+  const items = more ? rows.slice(0, page.limit) : rows;
+  const next = page.offset + page.limit;
+  return {
+    items,
+    limit: page.limit,
+    offset: page.offset,
+    nextOffset: more && !page.cursor && next <= MAX_OFFSET ? next : null,
+    nextCursor: more ? encodeCursor(keyOf(items[items.length - 1]!)) : null,
+  };
+}
+
+/** Validates the paging mode and decodes the cursor (if any) into its parts. */
+export function cursorOf(page: { offset: number; cursor?: string | undefined }, shape: readonly ('string' | 'number')[]): KeyPart[] | null {
+  checkMode(page);
+  return page.cursor ? decodeCursor(page.cursor, shape) : null;
+}
+
+/** One relevance tier of a search: rows matching `where` and no earlier tier, named in each item's `match`. */
+export interface Tier {
+  name: string;
+  where: RawBuilder<boolean>;
+}
+
+/** PostgreSQL's text form of a timestamptz, as the cursor carries it. */
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2}){0,2}$/;
+
+/** The position after which a tier continues: (last_seen as text, id), descending. */
+export interface After {
+  seen: string;
+  id: number;
+}
+
+/** Rows of a "newest first" list, with their exact keyset position (`k_seen`: last_seen::text, microseconds kept). */
+export interface Keyed {
+  id: number;
+  k_seen: string;
+}
+
+/**
+ * Search results ranked by tier (e.g. "all terms in the title" before "terms anywhere"), newest first within a
+ * tier. Each tier is one index-friendly query (`fetch` adds order by (last_seen, id) desc and the limit), so no
+ * score is computed over the whole match set: a frequent term stops after `limit` rows, a rare one reads only its
+ * matches. Offsets and cursors (tier, last_seen, id) both page through the tiers in order.
+ */
+export async function tieredPage<R extends Keyed>(
+  tiers: readonly Tier[],
+  fetch: (where: RawBuilder<boolean>, after: After | null, limit: number) => Promise<R[]>,
+  page: { limit: number; offset: number; cursor?: string | undefined },
+): Promise<KeysetPage<Omit<R, 'k_seen'> & { match?: string }>> {
+  const key = cursorOf(page, ['number', 'string', 'number']);
+  const start = key ? (key[0] as number) : 0;
+  if (!Number.isInteger(start) || start < 0 || start >= tiers.length) throw badRequest('invalid cursor');
+  if (key && (!TIMESTAMP.test(key[1] as string) || !Number.isInteger(key[2]) || (key[2] as number) < 0 || (key[2] as number) > 2 ** 31 - 1)) throw badRequest('invalid cursor');
+  const want = page.offset + page.limit + 1;
+  const out: { row: R; tier: number }[] = [];
+  for (let t = start; t < tiers.length && out.length < want; t++) {
+    const earlier = tiers.slice(0, t).map((x) => x.where);
+    const where = earlier.length ? sql<boolean>`(${tiers[t]!.where}) and not (${sql.join(earlier, sql` or `)})` : tiers[t]!.where;
+    const after = key && t === start ? { seen: key[1] as string, id: key[2] as number } : null;
+    for (const row of await fetch(where, after, want - out.length)) out.push({ row, tier: t });
+  }
+  const slice = out.slice(page.offset);
+  const shaped = slice.map(({ row, tier }) => {
+    const { k_seen: _k, ...rest } = row;
+    return tiers.length > 1 || tiers[0]!.name ? { ...rest, match: tiers[tier]!.name } : rest;
+  });
+  const p = toKeysetPage(shaped, page, () => []);
+  const last = slice[Math.min(slice.length, page.limit) - 1];
+  return { ...p, nextCursor: p.nextCursor && last ? encodeCursor([last.tier, last.row.k_seen, last.row.id]) : null };
+}
+
+/** `and (alias.last_seen, alias.id) < (after)`, the keyset condition for newest-first lists. */
+export function afterSql(alias: string, after: After | null): RawBuilder<boolean> {
+  if (!after) return sql<boolean>`true`;
+  return sql<boolean>`(${sql.ref(`${alias}.last_seen`)}, ${sql.ref(`${alias}.id`)}) < (${after.seen}::timestamptz, ${after.id}::int)`;
+}
+
+/**
+ * A prefix-matching tsquery for the 'simple' configuration: every word must match (as a prefix, so "coca" finds
+ * "cocaine"), optionally only in weight A (title, handle). Words are reduced to letters, digits and . _ - @ so no
+ * tsquery syntax gets through. Null if nothing searchable is left.
+ */
+export function prefixTsQuery(q: string, weight: '' | 'A' = ''): string | null {
+  const words = q
+    .normalize('NFKC')
+    .toLowerCase()
+    .split(/\s+/)
+    .map((w) => w.replace(/[^\p{L}\p{N}._@-]/gu, '').replace(/^[._@-]+|[._@-]+$/g, ''))
+    .filter((w) => w.length > 0)
+    .slice(0, 8);
+  return words.length ? words.map((w) => `'${w}':*${weight}`).join(' & ') : null;
+}
