@@ -351,7 +351,13 @@ async function inbound(fed: App, { opts }: RouteContext, o: { evaluator: ReturnT
         .where('fp.key_id', '=', peer.keyId)
         .executeTakeFirst();
       if (!target) throw new ApiError(403, 'not_a_peer', `agency ${req.body.to} has not registered the sending key`);
-      const r = await importSignedPackage(raw, target.id, req.body.package, 'federation', null);
+      let r;
+      try {
+        r = await importSignedPackage(raw, target.id, req.body.package, 'federation', null);
+      } catch (e) {
+        if (e instanceof ApiError) await auditFor(peer, 'federation.inbound.package.rejected', { to: req.body.to, reason: e.message.slice(0, 300) });
+        throw e;
+      }
       await auditFor(peer, 'federation.inbound.package', { to: req.body.to, importId: r.id, bundleId: r.bundleId, tlp: r.tlp });
       return reply.code(201).send({ id: r.id, bundleId: r.bundleId, tlp: r.tlp });
     },
