@@ -5,6 +5,7 @@ import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { appendAudit } from '../store/index.ts';
@@ -32,6 +33,25 @@ export const CONSOLE_CSP = {
   frameAncestors: ["'none'"],
   objectSrc: ["'none'"],
 };
+
+/**
+ * The CSP of the API reference at /docs (Swagger UI, served from the package's own files): scripts and styles from
+ * our origin only, the spec fetched from /docs/json, nothing framed, no validator badge or other outside contact.
+ */
+const SWAGGER_UI_STYLE_HASH = 'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w=';
+export const DOCS_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  // Swagger UI 5 injects one fixed <style> element at start-up; it is allowed by its hash, nothing else inline is.
+  `style-src 'self' '${SWAGGER_UI_STYLE_HASH}'`,
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+  "object-src 'none'",
+].join('; ');
 
 /** Every route the app registered, with its access rule: the access-matrix test walks this. */
 export function routeCatalog(app: App): RouteInfo[] {
@@ -133,10 +153,14 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
   const captureBodies = opts.captureBodies ?? warcCaptureBodies(opts.warcRoot ?? process.cwd());
   await app.register(async (api) => registerRoutes({ app: api as unknown as App, opts, captureBodies }), { prefix: '/api' });
 
-  app.get('/docs/json', { config: { access: { public: true, roles: [], scope: 'self' } }, schema: { hide: true } }, async () => app.swagger());
-  app.get('/docs', { config: { access: { public: true, roles: [], scope: 'self' } }, schema: { hide: true } }, async (_req, reply) =>
-    reply.type('text/html').send(docsPage()),
-  );
+  // The interactive API reference: Swagger UI's own assets from node_modules, the spec at /docs/json (and /docs/yaml).
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: DOCS_CSP,
+    validatorUrl: false,
+    theme: { title: 'DarkPatrol API' },
+    uiConfig: { deepLinking: true, displayRequestDuration: true, docExpansion: 'list', defaultModelsExpandDepth: 0 },
+  });
 
   const webRoot = opts.webRoot === undefined ? defaultWebRoot() : opts.webRoot;
   if (webRoot && existsSync(resolve(webRoot, 'index.html'))) {
@@ -153,11 +177,4 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
 
 export function defaultWebRoot(): string {
   return resolve(import.meta.dirname, '../../web/dist');
-}
-
-/** A plain, script-free page listing the operations; the machine-readable spec is at /docs/json. */
-function docsPage(): string {
-  return `<!doctype html><html><head><meta charset="utf-8"><title>DarkPatrol API</title></head><body>
-<h1>DarkPatrol API</h1><p>OpenAPI 3 document: <a href="/docs/json">/docs/json</a>. Authenticate with the <code>dp_session</code> cookie from
-<code>POST /api/auth/login</code> or <code>Authorization: Bearer dpt_…</code>. Errors are <code>{ error, message, details }</code>.</p></body></html>`;
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { sql, type Kysely } from 'kysely';
 import { PNG } from 'pngjs';
 import { createUser } from '../../src/server/index.ts';
@@ -105,8 +106,9 @@ export async function seedE2eWorld(db: Kysely<Database>, warcDir: string): Promi
   const page = HOSTILE.page;
   const http = `HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(page)}\r\n\r\n${page}`;
   const rec = `WARC/1.1\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:00000000-0000-4000-8000-000000000001>\r\nContent-Type: application/http;msgtype=response\r\nContent-Length: ${Buffer.byteLength(http)}\r\n\r\n${http}\r\n\r\n`;
-  writeFileSync(join(warcDir, 'hostile.warc'), rec);
-  const cap = await db.insertInto('captures').values({ ...own, kind: 'http', market_id: markets[1]!, url: `http://${'n'.repeat(56)}.onion/vendor/hostile`, http_status: 200, content_type: 'text/html', warc_file: 'hostile.warc', warc_offset: 0, warc_length: Buffer.byteLength(rec), payload_sha256: createHash('sha256').update(page).digest('hex'), payload_size: Buffer.byteLength(page), fetched_at: day(300) }).returning('id').executeTakeFirstOrThrow();
+  const member = gzipSync(rec); // one gzip member per record, as the evidence recorder writes it
+  writeFileSync(join(warcDir, 'hostile.warc.gz'), member);
+  const cap = await db.insertInto('captures').values({ ...own, kind: 'http', market_id: markets[1]!, url: `http://${'n'.repeat(56)}.onion/vendor/hostile`, http_status: 200, content_type: 'text/html', warc_file: 'hostile.warc.gz', warc_offset: 0, warc_length: member.length, payload_sha256: createHash('sha256').update(page).digest('hex'), payload_size: Buffer.byteLength(page), fetched_at: day(300) }).returning('id').executeTakeFirstOrThrow();
   const hv = await db.insertInto('vendors').values({ ...own, market_id: markets[1]!, handle: 'x"><img src=x onerror=alert(1)>', handle_norm: 'hostile-vendor', profile_text: HOSTILE.profile, first_seen: day(290), last_seen: day(300), capture_id: cap.id }).returning('id').executeTakeFirstOrThrow();
   await db.insertInto('listings').values({ ...own, market_id: markets[1]!, vendor_id: hv.id, external_id: 'hostile-1', title: HOSTILE.title, description: HOSTILE.description, substance: 'MDMA', first_seen: day(290), last_seen: day(300), capture_id: cap.id }).execute();
 

@@ -1,8 +1,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer, MemoryCaptchaQueue, type App } from '../../src/server/index.ts';
+import { scaleByFeedbackRate } from '../../src/analyse/index.ts';
+import { API_REVENUE_OPTIONS, buildServer, MemoryCaptchaQueue, type App } from '../../src/server/index.ts';
 import { verifyAuditChain } from '../../src/store/index.ts';
 import { openTestStore, type TestStore } from '../helpers/store.ts';
 import { loginCookie } from './helpers.ts';
@@ -162,14 +164,28 @@ describe('intel routes', () => {
     const profile = (await app.inject({ method: 'GET', url: `/api/vendors/${s.rows['NL-POL'].AMBER.vendor}`, headers: { cookie } })).json();
     expect(profile.accounts).toHaveLength(2);
     expect(profile.selectors[0]).toMatchObject({ kind: 'btc_address' });
-    expect(profile.revenue).toEqual([{ period: '2025-01-01', sales: 1, usd: 100 }]);
+    // Revenue is src/analyse's estimate (feedback ÷ feedback rate × price × units per sale) over visible rows only.
+    const est = (feedback: number) => {
+      const o = API_REVENUE_OPTIONS;
+      const n = scaleByFeedbackRate(feedback, o.feedbackRate, o.feedbackRateRange);
+      const k = 100 * (o.unitsPerSale ?? 1);
+      const r2 = (x: number) => Math.round(x * 100) / 100;
+      return { period: '2025-01-01', feedback, sales: r2(n.value), usd: r2(n.value * k), usdLow: r2(n.low * k), usdHigh: r2(n.high * k) };
+    };
+    expect(profile.revenue).toEqual([est(1)]);
     const overview = (await app.inject({ method: 'GET', url: '/api/reports/overview?bucket=month&days=3650', headers: { cookie } })).json();
     expect(overview.counts.vendors).toBe(14);
-    expect(overview.revenue).toEqual([{ period: '2025-01-01', sales: 7, usd: 700 }]);
+    expect(overview.revenue).toEqual([est(7)]); // own agency: 5 TLPs; other agency: CLEAR+GREEN
     const graph = (await app.inject({ method: 'GET', url: '/api/graph', headers: { cookie } })).json();
     expect(graph.nodes.length).toBe(graph.edges.length * 2);
     const targets = (await app.inject({ method: 'GET', url: '/api/reports/targets', headers: { cookie } })).json();
-    expect(targets.items[0].factors.map((f: { name: string }) => f.name)).toContain('revenue');
+    expect(Object.keys(targets.items[0].factors)).toEqual(expect.arrayContaining(['revenue', 'harm', 'reach', 'persistence', 'identifiability']));
+    const visibleVendors = new Set((await app.inject({ method: 'GET', url: '/api/vendors?limit=200', headers: { cookie } })).json().items.map((v: { id: number }) => v.id));
+    for (const t of targets.items as { kind: string; id: number }[]) if (t.kind === 'vendor') expect(visibleVendors.has(t.id)).toBe(true);
+    const flowMap = (await app.inject({ method: 'GET', url: '/api/reports/shipping-flows?days=3650', headers: { cookie } })).json();
+    expect(flowMap.flows).toEqual(expect.arrayContaining([expect.objectContaining({ from: 'NL', to: 'DE', listings: 7, fromPlace: { kind: 'country', alpha2: 'NL', numeric: '528', name: 'Netherlands' } })]));
+    expect(flowMap.origins).toEqual([expect.objectContaining({ label: 'NL', listings: 7 })]);
+    expect(flowMap.origins[0].revenueUsd.value).toBeCloseTo(est(7).usd, 1);
     const page1 = (await app.inject({ method: 'GET', url: '/api/vendors?limit=5', headers: { cookie } })).json();
     const page2 = (await app.inject({ method: 'GET', url: `/api/vendors?limit=5&offset=${page1.nextOffset}`, headers: { cookie } })).json();
     expect(page1.items).toHaveLength(5);
@@ -216,9 +232,11 @@ describe('intel routes', () => {
     const html = '<html><head><meta http-equiv="refresh" content="0;url=http://evil.example/"><script>alert(1)</script><style>body{background:url(http://evil.example/x.png)}</style></head><body><h1 onclick="x()">Shop</h1><img src="http://evil.example/p.png" onerror="alert(2)"><a href="javascript:alert(3)">click</a><iframe src="http://evil.example/"></iframe><p style="background:url(http://evil.example/y)">price 5</p></body></html>';
     const http = `HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: ${Buffer.byteLength(html)}\r\n\r\n${html}`;
     const rec = `WARC/1.1\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:1>\r\nContent-Type: application/http;msgtype=response\r\nContent-Length: ${Buffer.byteLength(http)}\r\n\r\n${http}\r\n\r\n`;
-    writeFileSync(join(warcDir, 'a.warc'), rec);
+    // One gzip member per record, as the evidence recorder writes it (read back with src/evidence's reader).
+    const member = gzipSync(rec);
+    writeFileSync(join(warcDir, 'a.warc.gz'), member);
     const id = s.rows['NL-POL'].AMBER.capture;
-    await store.db.updateTable('captures').set({ warc_file: 'a.warc', warc_offset: 0, warc_length: Buffer.byteLength(rec) }).where('id', '=', id).execute();
+    await store.db.updateTable('captures').set({ warc_file: 'a.warc.gz', warc_offset: 0, warc_length: member.length }).where('id', '=', id).execute();
     const cookie = await loginCookie(app, 'analyst-nl-pol');
     const r = await app.inject({ method: 'GET', url: `/api/captures/${id}/view`, headers: { cookie } });
     expect(r.statusCode).toBe(200);

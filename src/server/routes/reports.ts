@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { ACCESS, feedSql, visibleSql } from '../access/policy.ts';
+import { ACCESS, visibleSql } from '../access/policy.ts';
+import { shippingFlowMap, shippingFlows } from '../services/flows.ts';
 import { revenueSeries } from '../services/revenue.ts';
 import { topTargets } from '../services/targets.ts';
 import type { RouteContext } from '../types.ts';
@@ -37,6 +38,19 @@ export function register({ app, opts }: RouteContext): void {
   );
 
   app.get(
+    '/reports/shipping-flows',
+    {
+      config: { access: { ...ACCESS.intelRead, audit: 'report.shipping_flows' } },
+      schema: {
+        tags: ['reports'],
+        summary: 'Shipping-flow map: ships-from → ships-to listing counts placed on ISO 3166-1 countries, and per origin its estimated revenue (src/analyse)',
+        querystring: z.object({ days: z.coerce.number().int().min(1).max(3650).default(365), limit: z.coerce.number().int().min(1).max(1000).default(300) }),
+      },
+    },
+    async (req) => shippingFlowMap(db, who(req.principal), new Date(Date.now() - req.query.days * 86_400_000), req.query.limit),
+  );
+
+  app.get(
     '/reports/targets',
     {
       config: { access: { ...ACCESS.intelRead, audit: 'report.targets' } },
@@ -53,15 +67,4 @@ export function register({ app, opts }: RouteContext): void {
     },
     async (req) => ({ since: new Date(Date.now() - req.query.days * 86_400_000), flows: await shippingFlows(db, who(req.principal), new Date(Date.now() - req.query.days * 86_400_000), true) }),
   );
-}
-
-/** Listings observed since `since`, counted by ships-from → ships-to country. Feeds use shared markings only. */
-async function shippingFlows(db: RouteContext['opts']['store']['db'], p: ReturnType<typeof who>, since: Date, feed: boolean) {
-  const cond = feed ? feedSql('s') : visibleSql(p, 's');
-  const r = await sql<{ from: string; to: string; listings: number }>`
-    select s.ships_from as "from", t.dest as "to", count(distinct s.listing_id)::int as listings
-    from listing_snapshots s cross join lateral unnest(case when cardinality(s.ships_to) = 0 then array['??'] else s.ships_to end) as t(dest)
-    where s.ships_from is not null and s.observed_at >= ${since} and ${cond}
-    group by 1, 2 order by listings desc limit 200`.execute(db);
-  return r.rows;
 }

@@ -1,37 +1,71 @@
 import { sql, type Kysely } from 'kysely';
+import { aggregateRevenue, estimateRevenue, observedSales, type RevenueOptions, type RevenueRow } from '../../analyse/index.ts';
 import type { Database } from '../../store/index.ts';
 import type { Principal } from '../auth/principal.ts';
-import { visibleSql } from '../access/policy.ts';
-
-export interface RevenuePoint {
-  period: string;
-  sales: number;
-  usd: number;
-}
+import { withVisibleRows } from './scope.ts';
 
 /**
- * Revenue estimate: each feedback entry is one sale, priced at the listing's latest USD snapshot at or before the
- * feedback (or the first snapshot after it when none precedes). The seam to src/analyse, which refines this.
+ * The revenue model the API uses: the CLI's defaults (`darkpatrol report … --feedback-rate 0.65 --units-per-sale 1.2`,
+ * interval from ±15% on the rate). An agency that calibrated its own rate on a seized database uses the CLI.
+ */
+export const API_REVENUE_OPTIONS: RevenueOptions = { feedbackRate: 0.65, feedbackRateRange: [0.65 * 0.85, 0.65 * 1.15], unitsPerSale: 1.2 };
+
+export interface RevenuePoint {
+  /** First day of the bucket, YYYY-MM-DD. */
+  period: string;
+  /** Feedback entries counted as sales (holding/placeholder listings excluded). */
+  feedback: number;
+  /** Estimated sales and revenue (src/analyse: feedback scaled by the feedback rate), with the 95% interval. */
+  sales: number;
+  usd: number;
+  usdLow: number;
+  usdHigh: number;
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+/**
+ * Revenue over time as src/analyse estimates it, over the rows the caller may see: its observed sales (feedback ×
+ * price at the time) are bucketed by day, week or month of the sale and aggregated by its aggregateRevenue.
  */
 export async function revenueSeries(
   db: Kysely<Database>,
   p: Principal,
   filter: { vendorIds?: number[]; marketId?: number; bucket: 'day' | 'week' | 'month'; since?: Date },
+  opts: RevenueOptions = API_REVENUE_OPTIONS,
 ): Promise<RevenuePoint[]> {
-  const vendorCond = filter.vendorIds ? sql`and f.vendor_id = any(${filter.vendorIds}::int[])` : sql``;
-  const marketCond = filter.marketId ? sql`and f.market_id = ${filter.marketId}` : sql``;
-  const sinceCond = filter.since ? sql`and f.left_at >= ${filter.since}` : sql``;
-  const r = await sql<RevenuePoint>`
-    select to_char(date_trunc(${filter.bucket}, f.left_at), 'YYYY-MM-DD') as period,
-           count(*)::int as sales,
-           coalesce(round(sum(px.price_usd)::numeric, 2), 0)::float8 as usd
-    from feedback f
-    left join lateral (
-      select s.price_usd from listing_snapshots s
-      where s.listing_id = f.listing_id and s.price_usd is not null and ${visibleSql(p, 's')}
-      order by (s.observed_at <= f.left_at) desc, abs(extract(epoch from (s.observed_at - f.left_at))) limit 1
-    ) px on true
-    where f.left_at is not null and ${visibleSql(p, 'f')} ${vendorCond} ${marketCond} ${sinceCond}
-    group by 1 order by 1`.execute(db);
-  return r.rows;
+  if (filter.vendorIds?.length === 0) return [];
+  if (filter.vendorIds && !filter.vendorIds.every(Number.isSafeInteger)) throw new Error('vendor ids must be integers');
+  if (filter.marketId !== undefined && !Number.isSafeInteger(filter.marketId)) throw new Error('market id must be an integer');
+  // Only the feedback asked about is read (a vendor page needs one vendor's); prices and medians stay global.
+  const conds = [
+    ...(filter.vendorIds ? [sql<boolean>`vendor_id in (${sql.join(filter.vendorIds.map((id) => sql.lit(id)))})`] : []),
+    ...(filter.marketId !== undefined ? [sql<boolean>`market_id = ${sql.lit(filter.marketId)}`] : []),
+  ];
+  const narrow = conds.length ? { feedback: sql<boolean>`${sql.join(conds, sql` and `)}` } : {};
+  return withVisibleRows(
+    db,
+    p,
+    async (scoped) => {
+      const sales = await observedSales(scoped, { ...opts, from: filter.since ?? opts.from });
+      // The sale date observedSales uses (feedback date, else the listing's last sighting), bucketed as asked.
+      const periods = await sql<{ id: number; period: string }>`
+        select f.id, to_char(date_trunc(${filter.bucket}, coalesce(f.left_at, l.last_seen) at time zone 'UTC'), 'YYYY-MM-DD') as period
+        from feedback f left join listings l on l.id = f.listing_id`.execute(scoped);
+      const periodOf = new Map(periods.rows.map((r) => [r.id, r.period]));
+      const bucketed = sales.flatMap((s) => {
+        const period = periodOf.get(s.feedbackId);
+        return period ? [{ ...s, month: period }] : [];
+      });
+      return aggregateRevenue(bucketed, 'month', opts)
+        .map((r) => ({ period: r.key, feedback: r.feedback, sales: round(r.sales.value), usd: round(r.revenueUsd.value), usdLow: round(r.revenueUsd.low), usdHigh: round(r.revenueUsd.high) }))
+        .sort((a, b) => a.period.localeCompare(b.period));
+    },
+    narrow,
+  );
+}
+
+/** src/analyse's revenue estimate grouped one way (vendor, ships_from, …), over the rows the caller may see. */
+export function visibleRevenue(db: Kysely<Database>, p: Principal, by: Parameters<typeof estimateRevenue>[1], opts: RevenueOptions = API_REVENUE_OPTIONS): Promise<RevenueRow[]> {
+  return withVisibleRows(db, p, (scoped) => estimateRevenue(scoped, by, opts));
 }

@@ -1,0 +1,65 @@
+import { sql, type Kysely } from 'kysely';
+import type { Estimate } from '../../analyse/index.ts';
+import type { Database } from '../../store/index.ts';
+import { feedSql, visibleSql } from '../access/policy.ts';
+import type { Principal } from '../auth/principal.ts';
+import { placeOf, type Place } from './countries.ts';
+import { API_REVENUE_OPTIONS, visibleRevenue } from './revenue.ts';
+
+/** Listings seen shipping from one place to another (an empty ships-to list counts as '??', not stated). */
+export interface ShippingFlow {
+  from: string;
+  to: string;
+  listings: number;
+}
+
+/** A flow with both ends placed on the map (ISO 3166-1) where the text allows it. */
+export interface PlacedFlow extends ShippingFlow {
+  fromPlace: Place;
+  toPlace: Place;
+}
+
+export interface FlowOrigin {
+  label: string;
+  place: Place;
+  listings: number;
+  /** src/analyse's revenue estimate for listings shipping from here (feedback × price ÷ feedback rate), 95% interval. */
+  revenueUsd: Estimate | null;
+}
+
+export interface ShippingFlowMap {
+  since: Date;
+  flows: PlacedFlow[];
+  origins: FlowOrigin[];
+}
+
+/**
+ * Listings observed since `since`, counted by ships-from → ships-to. Intel users see the rows their agency may see;
+ * partner feeds (`feed`) publish aggregates of shared markings (CLEAR/GREEN) only.
+ */
+export async function shippingFlows(db: Kysely<Database>, p: Principal, since: Date, feed: boolean, limit = 200): Promise<ShippingFlow[]> {
+  const cond = feed ? feedSql('s') : visibleSql(p, 's');
+  const r = await sql<ShippingFlow>`
+    select s.ships_from as "from", t.dest as "to", count(distinct s.listing_id)::int as listings
+    from listing_snapshots s cross join lateral unnest(case when cardinality(s.ships_to) = 0 then array['??'] else s.ships_to end) as t(dest)
+    where s.ships_from is not null and s.observed_at >= ${since} and ${cond}
+    group by 1, 2 order by listings desc, 1, 2 limit ${limit}`.execute(db);
+  return r.rows;
+}
+
+/** The dashboard map: placed flows, and per origin its listings and estimated revenue. */
+export async function shippingFlowMap(db: Kysely<Database>, p: Principal, since: Date, limit = 300): Promise<ShippingFlowMap> {
+  const [flows, origins, revenue] = await Promise.all([
+    shippingFlows(db, p, since, false, limit),
+    sql<{ label: string; listings: number }>`
+      select s.ships_from as label, count(distinct s.listing_id)::int as listings from listing_snapshots s
+      where s.ships_from is not null and s.observed_at >= ${since} and ${visibleSql(p, 's')}
+      group by 1 order by listings desc, 1 limit 100`.execute(db),
+    visibleRevenue(db, p, 'ships_from', { ...API_REVENUE_OPTIONS, from: since }).then((rows) => new Map(rows.map((r) => [r.key, r.revenueUsd]))),
+  ]);
+  return {
+    since,
+    flows: flows.map((f) => ({ ...f, fromPlace: placeOf(f.from), toPlace: f.to === '??' ? { kind: 'unknown', name: 'not stated' } : placeOf(f.to) })),
+    origins: origins.rows.map((o) => ({ label: o.label, place: placeOf(o.label), listings: o.listings, revenueUsd: revenue.get(o.label) ?? null })),
+  };
+}
