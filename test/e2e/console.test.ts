@@ -34,6 +34,28 @@ describe('console end to end (Debian Chromium)', () => {
     await shot('dashboard');
   });
 
+  it('draws the shipping-flow map offline: countries, arcs and origins, walkable from the keyboard', async () => {
+    const map = h.page.locator('.flowmap');
+    await map.locator('svg.flowmap-svg').waitFor();
+    // Natural Earth 110m has 177 countries; every one is a drawn path, as are the flow arcs.
+    expect(await map.locator('path.fm-country').count()).toBeGreaterThan(150);
+    expect(await map.locator('path.fm-country').first().getAttribute('d')).toMatch(/^M[\d.-]+,[\d.-]+/);
+    const arcs = await map.locator('path.fm-arc').count();
+    expect(arcs).toBeGreaterThan(0);
+    expect(await map.locator('circle.fm-origin').count()).toBeGreaterThan(0);
+    // Keyboard: focusing a flow row highlights its arc.
+    const row = map.locator('tr.fm-row').first();
+    await row.focus();
+    await expect.poll(() => map.locator('path.fm-arc.active').count()).toBe(1);
+    await h.page.keyboard.press('Tab');
+    await expect.poll(() => map.locator('tr.fm-row').nth(1).evaluate((el) => el === document.activeElement)).toBe(true);
+    await map.getByRole('radio', { name: 'est. revenue' }).click();
+    expect(await map.getByRole('radio', { name: 'est. revenue' }).getAttribute('aria-checked')).toBe('true');
+    await map.scrollIntoViewIfNeeded();
+    await h.page.locator('.flows-card').screenshot({ path: resolve(SHOTS, 'flow-map.png') });
+    expect(h.foreign).toEqual([]);
+  });
+
   it('searches listings and vendor profiles from the keyboard', async () => {
     await h.page.locator('body').press('/');
     await h.page.getByLabel('search').fill('cocaine');

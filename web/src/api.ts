@@ -41,10 +41,14 @@ export interface Page<T> {
   nextOffset: number | null;
 }
 
+/** One bucket of src/analyse's revenue estimate: feedback seen, estimated sales and USD with the 95% interval. */
 export interface RevenuePoint {
   period: string;
+  feedback: number;
   sales: number;
   usd: number;
+  usdLow: number;
+  usdHigh: number;
 }
 
 export interface LinkView {

@@ -1,18 +1,19 @@
 import { RevenueChart } from '../charts.tsx';
 import type { RevenuePoint } from '../api.ts';
+import { FlowMap, type FlowMapData } from '../map.tsx';
 import { Link } from '../router.tsx';
 import { Card, Empty, fmtDate, fmtUsd, Loaded, useApi } from '../ui.tsx';
 
 interface Overview {
   counts: Record<string, number>;
   revenue: RevenuePoint[];
-  flows: { from: string; to: string; listings: number }[];
   marketStatus: { status: string; n: number }[];
   alerts: { id: number; kind: string; observed_at: string; detail: string; market: string; market_id: number }[];
 }
 
 export function Dashboard() {
   const [load] = useApi<Overview>('/reports/overview?bucket=week&days=3650');
+  const [flows] = useApi<FlowMapData>('/reports/shipping-flows?days=3650');
   return (
     <Loaded load={load}>
       {(o) => (
@@ -31,7 +32,7 @@ export function Dashboard() {
             </div>
           </div>
           <div className="grid2">
-            <Card title="Revenue over time (feedback × price)">{o.revenue.length ? <RevenueChart points={o.revenue} /> : <Empty>No feedback with prices yet.</Empty>}</Card>
+            <Card title="Revenue over time (estimated from feedback)">{o.revenue.length ? <RevenueChart points={o.revenue} /> : <Empty>No feedback with prices yet.</Empty>}</Card>
             <Card title="Alerts">
               {o.alerts.length ? (
                 <ul className="alerts">
@@ -47,24 +48,10 @@ export function Dashboard() {
               )}
             </Card>
           </div>
+          <Card title="Shipping flows (ships-from → ships-to)" className="flows-card">
+            <Loaded load={flows}>{(f) => <FlowMap data={f} />}</Loaded>
+          </Card>
           <div className="grid2">
-            <Card title="Shipping flows (listings, ships-from → ships-to)">
-              {o.flows.length ? (
-                <table>
-                  <thead><tr><th>from</th><th>to</th><th className="num">listings</th><th /></tr></thead>
-                  <tbody>
-                    {o.flows.slice(0, 12).map((f) => (
-                      <tr key={`${f.from}-${f.to}`}>
-                        <td>{f.from}</td><td>{f.to}</td><td className="num">{f.listings}</td>
-                        <td><div className="bar" style={{ width: `${Math.max(2, (100 * f.listings) / o.flows[0]!.listings)}%` }} /></td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              ) : (
-                <Empty>No shipping data yet.</Empty>
-              )}
-            </Card>
             <Card title="Markets by status">
               {o.marketStatus.length ? (
                 <table><tbody>{o.marketStatus.map((m) => <tr key={m.status}><td><span className={`status status-${m.status}`}>{m.status}</span></td><td className="num">{m.n}</td></tr>)}</tbody></table>
