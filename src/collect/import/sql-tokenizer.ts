@@ -1,5 +1,4 @@
 import { createReadStream } from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
 
 /** Malformed input: says where (1-based line, byte offset of the statement or value). */
 export class ImportFormatError extends Error {
@@ -20,104 +19,178 @@ export interface SqlStatement {
 /** Largest single statement accepted (mysqldump's extended INSERTs are ~1 MB by default). */
 export const MAX_STATEMENT_BYTES = 64 * 1024 * 1024;
 
+const enum B {
+  Tab = 9,
+  Nl = 10,
+  Cr = 13,
+  Space = 32,
+  Dq = 34,
+  Hash = 35,
+  Sq = 39,
+  Star = 42,
+  Dash = 45,
+  Slash = 47,
+  Semi = 59,
+  Backslash = 92,
+  Bt = 96,
+}
+const isSpace = (b: number) => b === B.Space || (b >= B.Tab && b <= B.Cr);
+
+type ScanState = 'normal' | 'sq' | 'dq' | 'bt' | 'quote-end' | 'line' | 'block';
+
 /**
  * Splits a mysqldump file into statements, streaming: quotes ('…', "…", `…`) with backslash escapes and doubled
  * quotes, `-- ` and `#` line comments and block comments (conditional comments like "/*!40101 … *\/" are
  * skipped as well: they only set session variables). Memory is bounded by the largest statement.
+ *
+ * It scans bytes, not characters: every byte that matters (quotes, backslash, ';', comment marks, newline) is
+ * ASCII, and UTF-8 never uses ASCII bytes inside a multi-byte character, so offsets are exact byte offsets and
+ * statement text is copied in runs rather than character by character.
  */
-export async function* sqlStatements(file: string, startOffset = 0, startLine = 1): AsyncGenerator<SqlStatement> {
-  const decoder = new StringDecoder('utf8');
-  let stmt = '';
+export async function* sqlStatements(file: string, startOffset = 0, startLine = 1, chunkBytes = 1024 * 1024): AsyncGenerator<SqlStatement> {
+  let parts: Buffer[] = [];
+  let partsLength = 0;
   let stmtStart = -1;
   let stmtLine = startLine;
-  let state: 'normal' | 'sq' | 'dq' | 'bt' | 'line' | 'block' = 'normal';
+  let state: ScanState = 'normal';
+  let quote = 0;
   let quoteStart = 0;
   let quoteLine = 0;
-  let offset = startOffset;
+  let base = startOffset; // file offset of buf[0]
   let line = startLine;
-  let prev = '';
+  let prevStar = false;
   let escaped = false;
-  for await (const chunk of createReadStream(file, { start: startOffset })) {
-    const text = decoder.write(chunk as Buffer);
-    for (let i = 0; i < text.length; i++) {
-      const c = text[i] as string;
-      const width = c.charCodeAt(0) < 0x80 ? 1 : Buffer.byteLength(c.charCodeAt(0) >= 0xd800 && c.charCodeAt(0) <= 0xdbff ? c + (text[i + 1] ?? '') : c) / (c.charCodeAt(0) >= 0xd800 && c.charCodeAt(0) <= 0xdbff ? 2 : 1);
-      const at = offset;
-      offset += width;
-      if (c === '\n') line++;
+  let carry: Buffer | undefined;
+  const tooLong = () => new ImportFormatError(`statement longer than ${MAX_STATEMENT_BYTES} bytes`, stmtLine, stmtStart);
+
+  const stream = createReadStream(file, { start: startOffset, highWaterMark: chunkBytes });
+  let ended = false;
+  const chunks = stream[Symbol.asyncIterator]();
+  while (!ended) {
+    const next = await chunks.next();
+    let buf: Buffer;
+    if (next.done) {
+      ended = true;
+      if (!carry) break;
+      buf = carry;
+    } else buf = carry ? Buffer.concat([carry, next.value as Buffer]) : (next.value as Buffer);
+    carry = undefined;
+    let seg = stmtStart >= 0 && state !== 'line' && state !== 'block' ? 0 : -1;
+    let nextBackslash = -2; // cached positions for the string fast path (-1: none left in this chunk)
+    let nextNewline = -2;
+    let i = 0;
+    for (; i < buf.length; i++) {
+      const b = buf[i]!;
+      if (state === 'quote-end') {
+        // The quote before this byte closed the string unless this byte doubles it.
+        if (b === quote) {
+          state = quote === B.Sq ? 'sq' : quote === B.Dq ? 'dq' : 'bt';
+          continue;
+        }
+        state = 'normal';
+      }
       switch (state) {
         case 'line':
-          if (c === '\n') state = 'normal';
-          prev = c;
+          if (b === B.Nl) {
+            line++;
+            state = 'normal';
+          }
           continue;
         case 'block':
-          if (prev === '*' && c === '/') {
+          if (b === B.Nl) line++;
+          if (prevStar && b === B.Slash) {
             state = 'normal';
-            prev = '';
-          } else prev = c;
+            prevStar = false;
+          } else prevStar = b === B.Star;
           continue;
         case 'sq':
         case 'dq':
         case 'bt': {
-          stmt += c;
-          const q = state === 'sq' ? "'" : state === 'dq' ? '"' : '`';
-          if (escaped) escaped = false;
-          else if (c === '\\' && state !== 'bt') escaped = true;
-          else if (c === q) {
-            // a doubled quote stays inside the string
-            if (text[i + 1] === q) {
-              stmt += q;
-              i++;
-              offset += 1;
-            } else state = 'normal';
+          if (escaped) {
+            escaped = false;
+            if (b === B.Nl) line++;
+            continue;
           }
-          if (stmt.length > MAX_STATEMENT_BYTES) throw new ImportFormatError(`statement longer than ${MAX_STATEMENT_BYTES} bytes`, stmtLine, stmtStart);
-          prev = c;
+          // Jump to the next quote or backslash (most of a dump is string content), counting newlines on the way.
+          let j = buf.indexOf(quote, i);
+          if (state !== 'bt') {
+            if (nextBackslash !== -1 && nextBackslash < i) nextBackslash = buf.indexOf(B.Backslash, i);
+            if (nextBackslash >= 0 && (j < 0 || nextBackslash < j)) j = nextBackslash;
+          }
+          const stop = j < 0 ? buf.length : j;
+          while (nextNewline !== -1 && nextNewline < stop) {
+            if (nextNewline >= i) line++;
+            nextNewline = buf.indexOf(B.Nl, Math.max(nextNewline, i - 1) + 1);
+          }
+          if (j < 0) {
+            i = buf.length - 1;
+            continue;
+          }
+          i = j;
+          if (buf[j] === B.Backslash && state !== 'bt') escaped = true;
+          else state = 'quote-end';
           continue;
         }
         default:
           break;
       }
-      if (c === '-' && text[i + 1] === '-' && (text[i + 2] === ' ' || text[i + 2] === '\n' || text[i + 2] === '\t')) {
-        state = 'line';
+      if (b === B.Nl) line++;
+      // Comment marks need one or two bytes of look-ahead: keep a chunk's last bytes for the next one.
+      if ((b === B.Dash || b === B.Slash) && i + 2 >= buf.length && !ended) break;
+      const startsComment = (b === B.Dash && buf[i + 1] === B.Dash && (buf[i + 2] === B.Space || buf[i + 2] === B.Nl || buf[i + 2] === B.Tab)) || b === B.Hash || (b === B.Slash && buf[i + 1] === B.Star);
+      if (startsComment) {
+        if (seg >= 0) {
+          parts.push(buf.subarray(seg, i));
+          partsLength += i - seg;
+          seg = -1;
+        }
+        if (b === B.Slash) {
+          state = 'block';
+          prevStar = false;
+          i++;
+        } else state = 'line';
         continue;
       }
-      if (c === '#') {
-        state = 'line';
-        continue;
-      }
-      if (c === '/' && text[i + 1] === '*') {
-        state = 'block';
-        prev = '';
-        i++;
-        offset += 1;
-        continue;
-      }
-      if (c === ';') {
-        if (stmtStart >= 0) yield { text: stmt.trim(), offset: stmtStart, end: offset, line: stmtLine };
-        stmt = '';
+      if (b === B.Semi) {
+        if (stmtStart >= 0) {
+          if (seg >= 0) parts.push(buf.subarray(seg, i));
+          yield { text: Buffer.concat(parts).toString('utf8').trim(), offset: stmtStart, end: base + i + 1, line: stmtLine };
+        }
+        parts = [];
+        partsLength = 0;
         stmtStart = -1;
+        seg = -1;
         continue;
       }
       if (stmtStart < 0) {
-        if (/\s/.test(c)) continue;
-        stmtStart = at;
+        if (isSpace(b)) continue;
+        stmtStart = base + i;
         stmtLine = line;
       }
-      stmt += c;
-      if (c === "'" || c === '"' || c === '`') {
-        state = c === "'" ? 'sq' : c === '"' ? 'dq' : 'bt';
-        quoteStart = at;
+      if (seg < 0) seg = i;
+      if (b === B.Sq || b === B.Dq || b === B.Bt) {
+        state = b === B.Sq ? 'sq' : b === B.Dq ? 'dq' : 'bt';
+        quote = b;
+        quoteStart = base + i;
         quoteLine = line;
       }
-      if (stmt.length > MAX_STATEMENT_BYTES) throw new ImportFormatError(`statement longer than ${MAX_STATEMENT_BYTES} bytes`, stmtLine, stmtStart);
     }
+    if (i < buf.length) carry = Buffer.from(buf.subarray(i));
+    if (seg >= 0) {
+      parts.push(Buffer.from(buf.subarray(seg, i)));
+      partsLength += i - seg;
+    }
+    if (partsLength > MAX_STATEMENT_BYTES) throw tooLong();
+    base += i;
   }
   if (state === 'sq' || state === 'dq' || state === 'bt') {
     throw new ImportFormatError(`unterminated ${state === 'bt' ? 'identifier' : 'string'} (a broken escape or a truncated file)`, quoteLine, quoteStart);
   }
-  if (state === 'block') throw new ImportFormatError('unterminated /* comment', line, offset);
-  if (stmt.trim() !== '') throw new ImportFormatError('last statement has no terminating ";" (truncated file?)', stmtLine, stmtStart);
+  if (state === 'block') throw new ImportFormatError('unterminated /* comment', line, base);
+  if (partsLength > 0 || parts.length > 0) {
+    const rest = Buffer.concat(parts).toString('utf8').trim();
+    if (rest !== '') throw new ImportFormatError('last statement has no terminating ";" (truncated file?)', stmtLine, stmtStart);
+  }
 }
 
 export type SqlValue = string | number | null;
@@ -134,6 +207,9 @@ export function parseCreateTable(text: string): { table: string; columns: string
   return { table: m[1] as string, columns };
 }
 
+/** One unquoted value at lastIndex (sticky: no copying of the rest of the statement). */
+const VALUE_TOKEN = /(NULL|0x[0-9a-fA-F]+|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|[xX]'[0-9a-fA-F]*'|b'[01]*'|_\w+'(?:[^'\\]|\\.)*')/iy;
+
 const ESCAPES: Record<string, string> = { '0': '\0', "'": "'", '"': '"', b: '\b', n: '\n', r: '\r', t: '\t', Z: '\x1a', '\\': '\\', '%': '\\%', _: '\\_' };
 
 /**
@@ -147,12 +223,15 @@ export function parseInsert(stmt: SqlStatement): { table: string; columns?: stri
   const columns = m[2] ? m[2].split(',').map((c) => c.trim().replace(/^`|`$/g, '')) : undefined;
   const rows: SqlValue[][] = [];
   let i = m[0].length;
+  let nextBackslash = -2; // cached: -1 when the statement has no backslash left
   const fail = (what: string): never => {
     const before = text.slice(0, i);
     const lines = before.split('\n').length - 1;
     throw new ImportFormatError(`${what} in INSERT INTO ${m[1]}`, stmt.line + lines, stmt.offset + Buffer.byteLength(before));
   };
-  const ws = () => { while (i < text.length && /\s/.test(text[i] as string)) i++; };
+  const ws = () => {
+    for (let ch = text.charCodeAt(i); ch === 32 || (ch >= 9 && ch <= 13); ch = text.charCodeAt(++i));
+  };
   for (;;) {
     ws();
     if (text[i] !== '(') fail(`expected "(" but found ${JSON.stringify(text.slice(i, i + 20))}`);
@@ -166,35 +245,36 @@ export function parseInsert(stmt: SqlStatement): { table: string; columns?: stri
         i++;
         let s = '';
         for (;;) {
-          if (i >= text.length) fail('unterminated string');
-          const ch = text[i] as string;
-          if (ch === '\\') {
-            const n = text[i + 1];
+          // Copy the run up to the next quote or backslash in one slice.
+          const nq = text.indexOf(q, i);
+          if (nq < 0) fail('unterminated string');
+          if (nextBackslash !== -1 && nextBackslash < i) nextBackslash = text.indexOf('\\', i);
+          const nb = nextBackslash;
+          if (nb >= 0 && nb < nq) {
+            s += text.slice(i, nb);
+            const n = text[nb + 1];
             if (n === undefined) fail('backslash at the end of a string');
             s += ESCAPES[n as string] ?? n;
-            i += 2;
-          } else if (ch === q) {
-            if (text[i + 1] === q) {
-              s += q;
-              i += 2;
-            } else {
-              i++;
-              break;
-            }
+            i = nb + 2;
+          } else if (text[nq + 1] === q) {
+            s += text.slice(i, nq + 1);
+            i = nq + 2;
           } else {
-            s += ch;
-            i++;
+            s += text.slice(i, nq);
+            i = nq + 1;
+            break;
           }
         }
         row.push(s);
       } else {
-        const tok = /^(NULL|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|0x[0-9a-fA-F]+|[xX]'[0-9a-fA-F]*'|b'[01]*'|_\w+'(?:[^'\\]|\\.)*')/i.exec(text.slice(i, i + 4096));
+        VALUE_TOKEN.lastIndex = i;
+        const tok = VALUE_TOKEN.exec(text);
         if (!tok) fail(`unexpected value ${JSON.stringify(text.slice(i, i + 20))}`);
         const t = tok![1] as string;
         i += t.length;
-        if (/^NULL$/i.test(t)) row.push(null);
-        else if (/^-?\d/.test(t)) row.push(/^-?\d+$/.test(t) && t.replace('-', '').length > 15 ? t : Number(t));
+        if (t.length === 4 && t.toUpperCase() === 'NULL') row.push(null);
         else if (/^0x/i.test(t)) row.push(Buffer.from(t.slice(2), 'hex').toString('utf8'));
+        else if (/^-?\d/.test(t)) row.push(/^-?\d+$/.test(t) && t.replace('-', '').length > 15 ? t : Number(t));
         else if (/^[xX]'/.test(t)) row.push(Buffer.from(t.slice(2, -1), 'hex').toString('utf8'));
         else if (/^b'/.test(t)) row.push(Number.parseInt(t.slice(2, -1) || '0', 2));
         else row.push(t.slice(t.indexOf("'") + 1, -1).replace(/\\(.)/g, (_, ch: string) => ESCAPES[ch] ?? ch));
