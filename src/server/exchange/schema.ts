@@ -10,7 +10,7 @@ type Json<T> = ColumnType<T, string, string>;
 /** Tables of migration 0610 (src/store/migrations/0610_exchange_server.ts). */
 export type ExchangeTables = {
   exchange_keys: { agency_id: number; key_id: string; public_key: Uint8Array; secret_key: Uint8Array; created_at: Stamp };
-  exchange_trusted_keys: { id: Generated<number>; agency_id: number; partner: string; key_id: string; public_key: Uint8Array; note: string; created_at: Stamp };
+  exchange_trusted_keys: { id: Generated<number>; agency_id: number; partner: string; key_id: string; public_key: Uint8Array; note: ColumnType<string, string | undefined, string>; created_at: Stamp };
   exchange_imports: {
     id: Generated<number>;
     agency_id: number;
@@ -34,7 +34,7 @@ export type ExchangeTables = {
     base_url: string;
     installation_id: string;
     peer_agency: string;
-    peer_contact: string;
+    peer_contact: ColumnType<string, string | undefined, string>;
     key_id: string;
     public_key: Uint8Array;
     created_at: Stamp;
