@@ -15,6 +15,14 @@ import { register as captcha } from './captcha.ts';
 import { register as evidence } from './evidence.ts';
 import { register as importCommand } from './import.ts';
 import { register as evalExtract } from './eval-extract.ts';
+import { register as keys } from './keys.ts';
+import { register as packageExport } from './package-export.ts';
+import { register as packageVerify } from './package-verify.ts';
+import { register as packageImport } from './package-import.ts';
+import { register as packageSplit } from './package-split.ts';
+import { register as caseCommand } from './case.ts';
+import { register as notices } from './notices.ts';
+import { register as feed } from './feed.ts';
 
 /** Every CLI command, one file each. Add yours here. */
 export function registerCommands(program: Command): void {
@@ -34,4 +42,12 @@ export function registerCommands(program: Command): void {
   serve(program);
   user(program);
   evalExtract(program);
+  keys(program);
+  packageExport(program);
+  packageVerify(program);
+  packageImport(program);
+  packageSplit(program);
+  caseCommand(program);
+  notices(program);
+  feed(program);
 }

@@ -1,1 +1,2 @@
 export * from './subject.ts';
+export * from './feed-entries.ts';
