@@ -1,14 +1,18 @@
 /**
  * API latency under concurrent load at AlphaBay scale: generates markets, vendors, listings, snapshots and feedback
  * with set-based multi-row inserts, serves the API on 127.0.0.1, and drives it with autocannon (bounded duration and
- * connections). Every request is authorised (API token) and audited, as in production. Prints one JSON line.
+ * connections). Every request is authorised (API token) and audited, as in production; the audit chain is verified
+ * afterwards. Runs on the embedded PGlite and, with PG_BENCH_URL (a server where the role may create databases), on a
+ * scratch database of that PostgreSQL server. Prints one JSON line.
  *
- *   npx tsx bench/api.bench.ts [--vendors 40000] [--listings 350000] [--feedback 500000] [--duration 10] [--connections 16]
+ *   [PG_BENCH_URL=postgres://…] npx tsx bench/api.bench.ts [--vendors 40000] [--listings 350000] [--feedback 500000] [--duration 10] [--connections 16]
  */
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { buildServer, createApiToken } from '../src/server/index.ts';
-import { openStore } from '../src/store/index.ts';
+import { createScratchDatabase, openStore, refreshMarketCounts, verifyAuditChain, type Store } from '../src/store/index.ts';
 
 interface AutocannonResult {
   requests: { average: number; total: number };
@@ -36,9 +40,10 @@ const N = { vendors: Number(args.vendors), listings: Number(args.listings), feed
 const duration = Math.min(60, Number(args.duration));
 const connections = Math.min(64, Number(args.connections));
 
-const store = await openStore({ dataDir: 'memory://', databaseUrl: process.env.PG_BENCH_URL });
-const t0 = Date.now();
-await store.execScript(`
+/** Seeds one store with AlphaBay-scale rows, serves the API and measures every scenario. */
+async function measure(store: Store): Promise<Record<string, unknown>> {
+  const t0 = Date.now();
+  await store.execScript(`
 insert into agencies (code, name, country) values ('BENCH', 'Bench agency', 'NL'), ('OTHER', 'Other agency', 'DE');
 insert into markets (agency_id, tlp, slug, name, status) select 1, 'AMBER', 'm' || g, 'Market ' || g, 'up' from generate_series(1, ${N.markets}) g;
 insert into vendors (agency_id, tlp, market_id, handle, handle_norm, profile_text, first_seen, last_seen)
@@ -58,42 +63,80 @@ insert into feedback (agency_id, tlp, market_id, vendor_id, listing_id, rating, 
   from generate_series(1, ${N.feedback}) g join listings l on l.id = 1 + g % ${N.listings};
 insert into identities (agency_id, tlp, label) select 1, 'AMBER', 'identity ' || g from generate_series(1, ${Math.floor(N.vendors / 4)}) g;
 insert into identity_members (identity_id, vendor_id) select 1 + (g - 1) / 2, g from generate_series(1, ${Math.floor(N.vendors / 2)}) g;
-insert into links (agency_id, tlp, vendor_a, vendor_b, score, evidence) select 1, 'AMBER', g, g + 1, 0.8, '[{"kind":"same_pgp_key"}]' from generate_series(1, ${Math.floor(N.vendors / 2)}, 2) g;
+insert into links (agency_id, tlp, vendor_a, vendor_b, score, evidence) select 1, 'AMBER', g, g + 1, round((0.5 + (g % 50) / 100.0)::numeric, 2), '[{"kind":"same_pgp_key"}]' from generate_series(1, ${Math.floor(N.vendors / 2)}, 2) g;
 analyze;
 `);
-const seedSeconds = (Date.now() - t0) / 1000;
+  await refreshMarketCounts(store.db); // what the pipeline does after writing rows
+  const seedSeconds = (Date.now() - t0) / 1000;
 
-const { token } = await createApiToken(store.db, { agencyId: 1, name: 'bench', role: 'analyst', scopes: ['intel:read'] });
-const app = await buildServer({ store, webRoot: false, rateLimit: { max: 10_000_000 } });
-await app.listen({ host: '127.0.0.1', port: 0 });
-const port = (app.server.address() as { port: number }).port;
-const headers = { authorization: `Bearer ${token}` };
-let seq = 1;
-const rand = (n: number) => 1 + ((seq++ * 7919) % n);
+  const { token } = await createApiToken(store.db, { agencyId: 1, name: 'bench', role: 'analyst', scopes: ['intel:read'] });
+  const app = await buildServer({ store, webRoot: false, rateLimit: { max: 10_000_000 } });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const port = (app.server.address() as { port: number }).port;
+  const headers = { authorization: `Bearer ${token}` };
+  let seq = 1;
+  const rand = (n: number) => 1 + ((seq++ * 7919) % n);
+  const terms = ['cocaine', 'mdma', 'heroin', 'ketamine'];
 
-const scenarios: Record<string, () => string> = {
-  'GET /api/vendors/:id (profile)': () => `/api/vendors/${rand(N.vendors)}`,
-  'GET /api/vendors?q= (trigram)': () => `/api/vendors?q=vendor${rand(N.vendors)}&limit=20`,
-  'GET /api/listings?q= (search)': () => `/api/listings?q=${['cocaine', 'mdma', 'heroin', 'ketamine'][seq++ % 4]}&limit=20`,
-  'GET /api/markets': () => '/api/markets',
-  'GET /api/links?status=proposed': () => `/api/links?status=proposed&limit=50&offset=${rand(1000)}`,
-};
+  // Deep pages of a frequent-term search, reached by following nextCursor (what the console's "more" does).
+  const cursors: string[] = [];
+  let next: string | null = null;
+  for (let i = 0; i < 50; i++) {
+    const r: Response = await fetch(`http://127.0.0.1:${port}/api/listings?q=cocaine&limit=20${next ? `&cursor=${next}` : ''}`, { headers });
+    next = ((await r.json()) as { nextCursor: string | null }).nextCursor;
+    if (!next) break;
+    cursors.push(next);
+  }
 
-const results: Record<string, unknown> = {};
-for (const [name, path] of Object.entries(scenarios)) {
-  const times: number[] = [];
-  const r = await new Promise<AutocannonResult>((resolve, reject) => {
-    const inst = autocannon(
-      { url: `http://127.0.0.1:${port}`, connections, duration, headers, requests: [{ method: 'GET', setupRequest: (req: Record<string, unknown>) => ({ ...req, path: path() }) }] },
-      (err, res) => (err ? reject(err) : resolve(res)),
-    );
-    inst.on('response', (_c, _s, _b, ms) => times.push(ms));
-  });
-  times.sort((a, b) => a - b);
-  const pct = (q: number) => Math.round((times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? 0) * 100) / 100;
-  results[name] = { rps: Math.round(r.requests.average), requests: r.requests.total, p50_ms: pct(0.5), p95_ms: pct(0.95), p99_ms: pct(0.99), max_ms: r.latency.max, non2xx: r.non2xx, errors: r.errors };
+  const scenarios: Record<string, () => string> = {
+    'GET /api/vendors/:id (profile)': () => `/api/vendors/${rand(N.vendors)}`,
+    'GET /api/vendors?q= (handle)': () => `/api/vendors?q=vendor${rand(N.vendors)}&limit=20`,
+    'GET /api/listings (newest)': () => `/api/listings?limit=50&marketId=${rand(N.markets)}`,
+    'GET /api/listings?q= (frequent term)': () => `/api/listings?q=${terms[seq++ % terms.length]}&limit=20`,
+    'GET /api/listings?q= (rare term)': () => `/api/listings?q=${createHash('md5').update(String(rand(N.listings))).digest('hex').slice(0, 6)}&limit=20`,
+    'GET /api/listings?q=&cursor= (pages 2-51)': () => `/api/listings?q=cocaine&limit=20&cursor=${cursors[seq++ % Math.max(1, cursors.length)] ?? ''}`,
+    'GET /api/search?q= (one box)': () => `/api/search?q=${terms[seq++ % terms.length]}&limit=10`,
+    'GET /api/markets': () => '/api/markets',
+    'GET /api/links?status=proposed': () => `/api/links?status=proposed&limit=50&offset=${rand(1000)}`,
+    'GET /api/identities': () => `/api/identities?limit=50`,
+  };
+
+  const results: Record<string, unknown> = {};
+  for (const [name, path] of Object.entries(scenarios)) {
+    const times: number[] = [];
+    const r = await new Promise<AutocannonResult>((resolve, reject) => {
+      const inst = autocannon(
+        { url: `http://127.0.0.1:${port}`, connections, duration, headers, requests: [{ method: 'GET', setupRequest: (req: Record<string, unknown>) => ({ ...req, path: path() }) }] },
+        (err, res) => (err ? reject(err) : resolve(res)),
+      );
+      inst.on('response', (_c, _s, _b, ms) => times.push(ms));
+    });
+    times.sort((a, b) => a - b);
+    const pct = (q: number) => Math.round((times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? 0) * 100) / 100;
+    results[name] = { rps: Math.round(r.requests.average), requests: r.requests.total, p50_ms: pct(0.5), p95_ms: pct(0.95), p99_ms: pct(0.99), max_ms: r.latency.max, non2xx: r.non2xx, errors: r.errors };
+  }
+  const audited = await store.db.selectFrom('audit_log').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const chain = await verifyAuditChain(store.db);
+  await app.close();
+  return { seedSeconds, loadAverageAtStart: Math.round(loadavg()[0]! * 10) / 10, auditEntries: audited.n, auditChainOk: chain.ok, results };
 }
-const audited = await store.db.selectFrom('audit_log').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-await app.close();
-await store.close();
-console.log(JSON.stringify({ bench: 'api', engine: store.engine, rows: N, seedSeconds, duration_s: duration, connections, auditEntries: audited.n, results }));
+
+const out: Record<string, unknown> = { bench: 'api', rows: N, duration_s: duration, connections };
+const pglite = await openStore({ dataDir: 'memory://' });
+try {
+  out.pglite = await measure(pglite);
+} finally {
+  await pglite.close();
+}
+const serverUrl = process.env.PG_BENCH_URL;
+if (serverUrl) {
+  const scratch = await createScratchDatabase(serverUrl, 'dp_bench_api');
+  const pg = await openStore({ databaseUrl: scratch.url });
+  try {
+    out.postgres = await measure(pg);
+  } finally {
+    await pg.close();
+    await scratch.drop();
+  }
+} else out.postgres = 'skipped: set PG_BENCH_URL to a PostgreSQL server';
+console.log(JSON.stringify(out));

@@ -68,10 +68,45 @@ export function cursorOf(page: { offset: number; cursor?: string | undefined }, 
   return page.cursor ? decodeCursor(page.cursor, shape) : null;
 }
 
-/** One relevance tier of a search: rows matching `where` and no earlier tier, named in each item's `match`. */
+/**
+ * One relevance tier of a search: rows matching `where` and no earlier tier, named in each item's `match`.
+ * `selective`: the planner estimates it well (an equality on an indexed column), so the plain ordered query is used;
+ * otherwise (full text, substrings) the windowed strategy of newestMatching.
+ */
 export interface Tier {
   name: string;
   where: RawBuilder<boolean>;
+  selective?: boolean;
+}
+
+/**
+ * How to fetch one newest-first slice of a tier:
+ *   - ordered: `where … order by (last_seen, id) desc limit n` (walks the keyset index, filtering as it goes);
+ *   - window: the same order over only the newest WINDOW rows that pass the other filters, then the tier's test;
+ *   - matches: the tier's matches from its own index (at most MATCH_CAP of them, counted in `k_hits`), sorted.
+ */
+export type FetchMode = 'ordered' | 'window' | 'matches';
+
+/** Rows a window reads before the matches index is asked instead. */
+export const windowRows = (n: number) => 1000 + 4 * n;
+/** Matches sorted in memory at most; beyond that the ordered walk is cheaper (the term is frequent). */
+export const MATCH_CAP = 5000;
+
+export type Fetch<R> = (where: RawBuilder<boolean>, after: After | null, limit: number, mode: FetchMode) => Promise<R[]>;
+
+/**
+ * The newest `limit` rows of a tier without trusting the planner's guess of how common a search term is (prefix
+ * tsqueries are estimated blindly): a frequent term fills the window of newest rows at once; a rare one misses it and
+ * is answered from its few index matches; a term between the two (more than MATCH_CAP matches, few of them recent)
+ * falls back to the ordered walk. Each step is exact, so the answer is the same whichever step gives it.
+ */
+export async function newestMatching<R extends Keyed>(fetch: Fetch<R>, tier: Tier, where: RawBuilder<boolean>, after: After | null, limit: number): Promise<R[]> {
+  if (tier.selective) return fetch(where, after, limit, 'ordered');
+  const recent = await fetch(where, after, limit, 'window');
+  if (recent.length >= limit) return recent;
+  const hits = await fetch(where, after, limit, 'matches');
+  if ((hits[0]?.k_hits ?? 0) < MATCH_CAP) return hits.map(({ k_hits: _h, ...r }) => r as R);
+  return fetch(where, after, limit, 'ordered');
 }
 
 /** PostgreSQL's text form of a timestamptz, as the cursor carries it. */
@@ -87,39 +122,62 @@ export interface After {
 export interface Keyed {
   id: number;
   k_seen: string;
+  /** In `matches` mode: how many matches the tier has (up to MATCH_CAP). */
+  k_hits?: number;
 }
 
 /**
  * Search results ranked by tier (e.g. "all terms in the title" before "terms anywhere"), newest first within a
- * tier. Each tier is one index-friendly query (`fetch` adds order by (last_seen, id) desc and the limit), so no
- * score is computed over the whole match set: a frequent term stops after `limit` rows, a rare one reads only its
- * matches. Offsets and cursors (tier, last_seen, id) both page through the tiers in order.
+ * tier. Each tier is answered by index-friendly queries (newestMatching), so no score is computed over the whole
+ * match set. Offsets and cursors (tier, last_seen, id) both page through the tiers in order.
  */
 export async function tieredPage<R extends Keyed>(
   tiers: readonly Tier[],
-  fetch: (where: RawBuilder<boolean>, after: After | null, limit: number) => Promise<R[]>,
+  fetch: Fetch<R>,
   page: { limit: number; offset: number; cursor?: string | undefined },
-): Promise<KeysetPage<Omit<R, 'k_seen'> & { match?: string }>> {
+): Promise<KeysetPage<Omit<R, 'k_seen' | 'k_hits'> & { match?: string }>> {
   const key = cursorOf(page, ['number', 'string', 'number']);
   const start = key ? (key[0] as number) : 0;
   if (!Number.isInteger(start) || start < 0 || start >= tiers.length) throw badRequest('invalid cursor');
-  if (key && (!TIMESTAMP.test(key[1] as string) || !Number.isInteger(key[2]) || (key[2] as number) < 0 || (key[2] as number) > 2 ** 31 - 1)) throw badRequest('invalid cursor');
+  if (key && (!TIMESTAMP.test(key[1] as string) || !Number.isInteger(key[2]) || (key[2] as number) < 0)) throw badRequest('invalid cursor');
   const want = page.offset + page.limit + 1;
   const out: { row: R; tier: number }[] = [];
   for (let t = start; t < tiers.length && out.length < want; t++) {
     const earlier = tiers.slice(0, t).map((x) => x.where);
     const where = earlier.length ? sql<boolean>`(${tiers[t]!.where}) and not (${sql.join(earlier, sql` or `)})` : tiers[t]!.where;
     const after = key && t === start ? { seen: key[1] as string, id: key[2] as number } : null;
-    for (const row of await fetch(where, after, want - out.length)) out.push({ row, tier: t });
+    for (const row of await newestMatching(fetch, tiers[t]!, where, after, want - out.length)) out.push({ row, tier: t });
   }
   const slice = out.slice(page.offset);
   const shaped = slice.map(({ row, tier }) => {
-    const { k_seen: _k, ...rest } = row;
+    const { k_seen: _k, k_hits: _h, ...rest } = row;
     return tiers.length > 1 || tiers[0]!.name ? { ...rest, match: tiers[tier]!.name } : rest;
   });
   const p = toKeysetPage(shaped, page, () => []);
   const last = slice[Math.min(slice.length, page.limit) - 1];
   return { ...p, nextCursor: p.nextCursor && last ? encodeCursor([last.tier, last.row.k_seen, last.row.id]) : null };
+}
+
+/**
+ * The SQL of one slice in a FetchMode, for a table `alias` of `table` whose rows are filtered by `filters` (access,
+ * equality filters), a tier test `tier` and the keyset position `after`; `select` names the columns (over `alias`
+ * and whatever `joins` adds) and must include `alias.last_seen::text as k_seen`.
+ */
+export function sliceSql(o: { table: string; alias: string; select: RawBuilder<unknown>; joins: RawBuilder<unknown>; filters: RawBuilder<boolean>; tier: RawBuilder<boolean>; after: After | null; limit: number; mode: FetchMode }): RawBuilder<unknown> {
+  const t = sql.table(o.table);
+  const a = sql.ref(o.alias);
+  const seen = sql.ref(`${o.alias}.last_seen`);
+  const id = sql.ref(`${o.alias}.id`);
+  const keyset = afterSql(o.alias, o.after);
+  const order = sql`order by ${seen} desc, ${id} desc`;
+  if (o.mode === 'window')
+    return sql`select ${o.select} from (select ${a}.* from ${t} ${a} where ${o.filters} and ${keyset} ${order} limit ${windowRows(o.limit)}) ${a} ${o.joins}
+      where ${o.tier} ${order} limit ${o.limit}`;
+  if (o.mode === 'matches')
+    return sql`with hits as materialized (select ${id}, ${seen} from ${t} ${a} where ${o.filters} and ${o.tier} and ${keyset} limit ${MATCH_CAP}),
+      top as (select id from hits order by last_seen desc, id desc limit ${o.limit})
+      select ${o.select}, (select count(*)::int from hits) as k_hits from top join ${t} ${a} on ${id} = top.id ${o.joins} ${order}`;
+  return sql`select ${o.select} from ${t} ${a} ${o.joins} where ${o.filters} and ${o.tier} and ${keyset} ${order} limit ${o.limit}`;
 }
 
 /** `and (alias.last_seen, alias.id) < (after)`, the keyset condition for newest-first lists. */
@@ -130,10 +188,10 @@ export function afterSql(alias: string, after: After | null): RawBuilder<boolean
 
 /**
  * A prefix-matching tsquery for the 'simple' configuration: every word must match (as a prefix, so "coca" finds
- * "cocaine"), optionally only in weight A (title, handle). Words are reduced to letters, digits and . _ - @ so no
- * tsquery syntax gets through. Null if nothing searchable is left.
+ * "cocaine"). Words are reduced to letters, digits and . _ - @ so no tsquery syntax gets through; at most 8 words.
+ * Null if nothing searchable is left.
  */
-export function prefixTsQuery(q: string, weight: '' | 'A' = ''): string | null {
+export function prefixTsQuery(q: string): string | null {
   const words = q
     .normalize('NFKC')
     .toLowerCase()
@@ -141,5 +199,5 @@ export function prefixTsQuery(q: string, weight: '' | 'A' = ''): string | null {
     .map((w) => w.replace(/[^\p{L}\p{N}._@-]/gu, '').replace(/^[._@-]+|[._@-]+$/g, ''))
     .filter((w) => w.length > 0)
     .slice(0, 8);
-  return words.length ? words.map((w) => `'${w}':*${weight}`).join(' & ') : null;
+  return words.length ? words.map((w) => `'${w}':*`).join(' & ') : null;
 }

@@ -4,7 +4,7 @@ import { ACCESS, visibleSql } from '../access/policy.ts';
 import type { RouteContext } from '../types.ts';
 import type { Database } from '../../store/index.ts';
 import { idParams, visibleOr404, who } from './common.ts';
-import { afterSql, keysetPage, prefixTsQuery, tieredPage, type Tier } from './keyset.ts';
+import { keysetPage, prefixTsQuery, sliceSql, tieredPage, type After, type FetchMode, type Tier } from './keyset.ts';
 import { escapeLike } from './markets.ts';
 import { vendorRows, vendorTiers } from './vendors.ts';
 
@@ -24,7 +24,7 @@ export function register({ app, opts }: RouteContext): void {
     async (req) => {
       const p = who(req.principal);
       const q = req.query;
-      const filters = sql.join(
+      const filters = sql.join<boolean>(
         [
           visibleSql(p, 'l'),
           q.marketId ? sql`l.market_id = ${q.marketId}` : null,
@@ -35,7 +35,7 @@ export function register({ app, opts }: RouteContext): void {
         sql` and `,
       );
       const tiers = q.q === undefined || q.q.trim() === '' ? [{ name: '', where: sql<boolean>`true` }] : listingTiers(q.q);
-      return tieredPage(tiers, (where, after, limit) => listingRows(db, sql`${filters} and ${where} and ${afterSql('l', after)}`, limit), q);
+      return tieredPage(tiers, (where, after, limit, mode) => listingRows(db, filters, where, after, limit, mode), q);
     },
   );
 
@@ -57,8 +57,8 @@ export function register({ app, opts }: RouteContext): void {
       const p = who(req.principal);
       const { q, limit } = req.query;
       const [listings, vendors, selectors] = await Promise.all([
-        tieredPage(listingTiers(q), (where, after, n) => listingRows(db, sql`${visibleSql(p, 'l')} and ${where} and ${afterSql('l', after)}`, n), { limit, offset: 0 }).then((r) => r.items),
-        tieredPage(vendorTiers(q), (where, after, n) => vendorRows(db, sql`${visibleSql(p, 'v')} and ${where} and ${afterSql('v', after)}`, n), { limit, offset: 0 }).then((r) => r.items),
+        tieredPage(listingTiers(q), (where, after, n, mode) => listingRows(db, visibleSql(p, 'l'), where, after, n, mode), { limit, offset: 0 }).then((r) => r.items),
+        tieredPage(vendorTiers(q), (where, after, n, mode) => vendorRows(db, visibleSql(p, 'v'), where, after, n, mode), { limit, offset: 0 }).then((r) => r.items),
         // Substrings of selector values (addresses, keys, e-mails: short strings, trigram-indexed) from 3 characters.
         q.length >= 3
           ? db.selectFrom('selectors as s').select(['s.id', 's.kind', 's.value']).where(visibleSql(p, 's')).where('s.value', 'ilike', `%${escapeLike(q)}%`).limit(limit).execute()
@@ -73,14 +73,14 @@ export function register({ app, opts }: RouteContext): void {
 /** Every listing column but the search vector. */
 const LISTING_COLUMNS = ['id', 'agency_id', 'tlp', 'market_id', 'vendor_id', 'external_id', 'title', 'description', 'category', 'substance_class', 'substance', 'dose', 'quantity', 'unit', 'first_seen', 'last_seen', 'capture_id', 'adapter'] as const;
 
-/** Title matches (every word in weight A) rank before matches anywhere; nothing searchable matches nothing. */
+/** Title matches (every word in the title) rank before matches anywhere; nothing searchable matches nothing. */
 export function listingTiers(q: string): Tier[] {
-  const inTitle = prefixTsQuery(q, 'A');
-  const anywhere = prefixTsQuery(q);
-  if (!inTitle || !anywhere) return [{ name: 'title', where: sql<boolean>`false` }];
+  const words = prefixTsQuery(q);
+  if (!words) return [{ name: 'title', where: sql<boolean>`false` }];
   return [
-    { name: 'title', where: sql<boolean>`l.search_tsv @@ to_tsquery('simple', ${inTitle})` },
-    { name: 'text', where: sql<boolean>`l.search_tsv @@ to_tsquery('simple', ${anywhere})` },
+    // the expression of index listings_title_search (migration 0502)
+    { name: 'title', where: sql<boolean>`to_tsvector('simple', l.title) @@ to_tsquery('simple', ${words})` },
+    { name: 'text', where: sql<boolean>`l.search_tsv @@ to_tsquery('simple', ${words})` },
   ];
 }
 
@@ -98,16 +98,22 @@ export interface ListingRow {
   tlp: string;
   last_seen: Date;
   k_seen: string;
+  k_hits?: number;
 }
 
-/** One newest-first slice of listings (keyset order (last_seen, id) desc) under the given conditions on `l`. */
-function listingRows(db: Kysely<Database>, where: RawBuilder<unknown>, limit: number): Promise<ListingRow[]> {
-  return sql<ListingRow>`
-    select l.id, l.title, l.substance, l.substance_class, l.quantity, l.unit, l.market_id, m.name as market, l.vendor_id, v.handle as vendor,
-           l.tlp, l.last_seen, l.last_seen::text as k_seen
-    from listings l join markets m on m.id = l.market_id left join vendors v on v.id = l.vendor_id
-    where ${where}
-    order by l.last_seen desc, l.id desc limit ${limit}`
+/** One newest-first slice of listings (keyset order (last_seen, id) desc): see sliceSql for the modes. */
+export function listingRows(db: Kysely<Database>, filters: RawBuilder<boolean>, tier: RawBuilder<boolean>, after: After | null, limit: number, mode: FetchMode): Promise<ListingRow[]> {
+  return sliceSql({
+    table: 'listings',
+    alias: 'l',
+    select: sql`l.id, l.title, l.substance, l.substance_class, l.quantity, l.unit, l.market_id, m.name as market, l.vendor_id, v.handle as vendor, l.tlp, l.last_seen, l.last_seen::text as k_seen`,
+    joins: sql`join markets m on m.id = l.market_id left join vendors v on v.id = l.vendor_id`,
+    filters,
+    tier,
+    after,
+    limit,
+    mode,
+  })
     .execute(db)
-    .then((r) => r.rows);
+    .then((r) => r.rows as ListingRow[]);
 }

@@ -5,7 +5,7 @@ import { revenueSeries } from '../services/revenue.ts';
 import type { RouteContext } from '../types.ts';
 import type { Database } from '../../store/index.ts';
 import { idParams, visibleOr404, who } from './common.ts';
-import { afterSql, keysetPage, prefixTsQuery, tieredPage, type Tier } from './keyset.ts';
+import { keysetPage, prefixTsQuery, sliceSql, tieredPage, type After, type FetchMode, type Tier } from './keyset.ts';
 import { escapeLike } from './markets.ts';
 
 export function register({ app, opts }: RouteContext): void {
@@ -24,9 +24,9 @@ export function register({ app, opts }: RouteContext): void {
     async (req) => {
       const p = who(req.principal);
       const q = req.query;
-      const filters = q.marketId ? sql`${visibleSql(p, 'v')} and v.market_id = ${q.marketId}` : visibleSql(p, 'v');
+      const filters = q.marketId ? sql<boolean>`${visibleSql(p, 'v')} and v.market_id = ${q.marketId}` : visibleSql(p, 'v');
       const tiers = q.q === undefined || q.q.trim() === '' ? [{ name: '', where: sql<boolean>`true` }] : vendorTiers(q.q);
-      return tieredPage(tiers, (where, after, limit) => vendorRows(db, sql`${filters} and ${where} and ${afterSql('v', after)}`, limit), q);
+      return tieredPage(tiers, (where, after, limit, mode) => vendorRows(db, filters, where, after, limit, mode), q);
     },
   );
 
@@ -70,7 +70,7 @@ const VENDOR_COLUMNS = ['id', 'agency_id', 'tlp', 'market_id', 'handle', 'handle
 export function vendorTiers(q: string): Tier[] {
   const norm = q.normalize('NFKC').trim().toLowerCase();
   const words = prefixTsQuery(q);
-  const tiers: Tier[] = [{ name: 'handle_exact', where: sql<boolean>`v.handle_norm = ${norm}` }];
+  const tiers: Tier[] = [{ name: 'handle_exact', where: sql<boolean>`v.handle_norm = ${norm}`, selective: true }];
   tiers.push({ name: 'handle', where: sql<boolean>`v.handle_norm like ${norm.length >= 3 ? `%${escapeLike(norm)}%` : `${escapeLike(norm)}%`}` });
   if (words) tiers.push({ name: 'profile', where: sql<boolean>`v.search_tsv @@ to_tsquery('simple', ${words})` });
   return tiers;
@@ -88,18 +88,24 @@ export interface VendorRow {
   rating: string | null;
   identity_id: number | null;
   k_seen: string;
+  k_hits?: number;
 }
 
-/** One newest-first slice of vendor accounts (keyset order (last_seen, id) desc) under the given conditions on `v`. */
-export function vendorRows(db: Kysely<Database>, where: RawBuilder<unknown>, limit: number): Promise<VendorRow[]> {
-  return sql<VendorRow>`
-    select v.id, v.handle, v.market_id, m.name as market, v.tlp, v.agency_id, v.first_seen, v.last_seen, v.rating, im.identity_id,
-           v.last_seen::text as k_seen
-    from vendors v join markets m on m.id = v.market_id left join identity_members im on im.vendor_id = v.id
-    where ${where}
-    order by v.last_seen desc, v.id desc limit ${limit}`
+/** One newest-first slice of vendor accounts (keyset order (last_seen, id) desc): see sliceSql for the modes. */
+export function vendorRows(db: Kysely<Database>, filters: RawBuilder<boolean>, tier: RawBuilder<boolean>, after: After | null, limit: number, mode: FetchMode): Promise<VendorRow[]> {
+  return sliceSql({
+    table: 'vendors',
+    alias: 'v',
+    select: sql`v.id, v.handle, v.market_id, m.name as market, v.tlp, v.agency_id, v.first_seen, v.last_seen, v.rating, im.identity_id, v.last_seen::text as k_seen`,
+    joins: sql`join markets m on m.id = v.market_id left join identity_members im on im.vendor_id = v.id`,
+    filters,
+    tier,
+    after,
+    limit,
+    mode,
+  })
     .execute(db)
-    .then((r) => r.rows);
+    .then((r) => r.rows as VendorRow[]);
 }
 
 export interface LinkView {
