@@ -1,0 +1,127 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createScratchDatabase, type ScratchDatabase } from '../../src/store/index.ts';
+
+/**
+ * `darkpatrol user …` and `darkpatrol serve` as an operator runs them: the real CLI in child processes, on a
+ * throwaway data directory (or a scratch PostgreSQL database when DATABASE_URL is set), then a login over HTTP.
+ */
+const ROOT = resolve(import.meta.dirname, '../..');
+const BIN = join(ROOT, 'bin/darkpatrol.js');
+const PASSWORD = 'correct horse battery';
+
+let dir: string;
+let scratch: ScratchDatabase | undefined;
+let db: string[];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'dp-cli-serve-'));
+  if (process.env.DATABASE_URL) {
+    scratch = await createScratchDatabase(process.env.DATABASE_URL, 'dp_test');
+    db = ['--database-url', scratch.url];
+  } else db = ['--data-dir', join(dir, 'db')];
+}, 120_000);
+afterAll(async () => {
+  await scratch?.drop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs one CLI command to its end. */
+function cli(args: string[], stdin?: string): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [BIN, ...db, ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.on('error', fail);
+    child.on('exit', (code) => done({ code, out, err }));
+    child.stdin.end(stdin ?? '');
+  });
+}
+
+const login = (url: string, username: string, password: string) =>
+  fetch(`${url}api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+
+describe('darkpatrol user … and serve (real processes)', () => {
+  let bobPassword = '';
+
+  it('creates an agency and users; refuses bad input with exit 2 and a clear message', { timeout: 600_000 }, async () => {
+    const agency = await cli(['agency', 'add', '--code', 'NL-POL', '--name', 'Dutch police', '--country', 'NL', '--json']);
+    expect(agency.code, agency.err).toBe(0);
+
+    const anna = await cli(['user', 'add', '--agency', 'nl-pol', '--username', 'anna', '--role', 'analyst', '--password-stdin', '--display-name', 'Anna', '--json'], `${PASSWORD}\n`);
+    expect(anna.code, anna.err).toBe(0);
+    const a = JSON.parse(anna.out) as Record<string, unknown>;
+    expect(a).toMatchObject({ username: 'anna', role: 'analyst', agency: 'NL-POL' });
+    expect(a).not.toHaveProperty('password'); // the operator typed it; it is never echoed
+
+    const bob = await cli(['user', 'add', '--agency', 'NL-POL', '--username', 'bob', '--role', 'supervisor', '--json']);
+    expect(bob.code, bob.err).toBe(0);
+    bobPassword = (JSON.parse(bob.out) as { password: string }).password;
+    expect(bobPassword.length).toBeGreaterThanOrEqual(16); // generated, shown once
+
+    const badRole = await cli(['user', 'add', '--agency', 'NL-POL', '--username', 'carl', '--role', 'wizard']);
+    expect(badRole.code).toBe(2);
+    expect(badRole.err).toMatch(/--role "wizard" must be one of/);
+    expect(badRole.err).not.toMatch(/at .*\.ts:\d+/);
+
+    const list = await cli(['user', 'list', '--json']);
+    expect(list.code, list.err).toBe(0);
+    const users = JSON.parse(list.out) as { username: string; role: string; code: string }[];
+    expect(users.map((u) => [u.username, u.role, u.code])).toEqual([['anna', 'analyst', 'NL-POL'], ['bob', 'supervisor', 'NL-POL']]);
+  });
+
+  it('serves on 127.0.0.1 on a free port; users log in over HTTP; SIGTERM stops it cleanly; a lockout is cleared by user unlock', { timeout: 600_000 }, async () => {
+    const child: ChildProcess = spawn(process.execPath, [BIN, ...db, 'serve', '--host', '127.0.0.1', '--port', '0', '--no-web', '--json'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    try {
+      const first = await new Promise<string>((done, fail) => {
+        createInterface({ input: child.stdout! }).once('line', done);
+        void exited.then((code) => fail(new Error(`serve exited ${code} before listening: ${err}`)));
+      });
+      const { url, docs } = JSON.parse(first) as { url: string; docs: string };
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+      expect(new URL(url).port).not.toBe('8080');
+      expect(docs).toBe(`${url}docs`);
+
+      const ok = await login(url, 'anna', PASSWORD);
+      expect(ok.status).toBe(200);
+      const cookie = ok.headers.get('set-cookie') ?? '';
+      expect(cookie).toMatch(/dp_session=.+HttpOnly/i);
+      const me = await fetch(`${url}api/auth/me`, { headers: { cookie: cookie.split(';')[0]! } });
+      expect(await me.json()).toMatchObject({ user: { username: 'anna', role: 'analyst', agencyCode: 'NL-POL' } });
+      expect((await login(url, 'bob', bobPassword)).status).toBe(200);
+      expect((await fetch(`${url}docs`)).status).toBe(200);
+
+      // Five wrong passwords lock anna out, even against the right one.
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) statuses.push((await login(url, 'anna', 'wrong password!')).status);
+      expect(statuses).toEqual([401, 401, 401, 401, 423]);
+      expect((await login(url, 'anna', PASSWORD)).status).toBe(423);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited, err).toBe(0);
+
+    const locked = JSON.parse((await cli(['user', 'list', '--json'])).out) as { username: string; locked_until: string | null }[];
+    expect(locked.find((u) => u.username === 'anna')?.locked_until).not.toBeNull();
+    const unlock = await cli(['user', 'unlock', '--username', 'anna']);
+    expect(unlock.code, unlock.err).toBe(0);
+    expect(unlock.out).toContain('unlocked anna');
+    const after = JSON.parse((await cli(['user', 'list', '--json'])).out) as { username: string; locked_until: string | null }[];
+    expect(after.find((u) => u.username === 'anna')?.locked_until).toBeNull();
+    const nobody = await cli(['user', 'unlock', '--username', 'nobody']);
+    expect(nobody.code).toBe(2);
+    expect(nobody.err).toContain('no user nobody');
+  });
+});
