@@ -99,6 +99,24 @@ describe('de-confliction API (clear mode)', () => {
     for (const want of ['case.create', 'case.selectors.register', 'deconflict.register', 'deconflict.hit', 'deconflict.notices.read', 'deconflict.hit.acknowledge', 'deconflict.notice.acknowledge']) expect(actions).toContain(want);
   });
 
+  it('raises a hit when new crawl data ties two agencies\' selectors to one identity', async () => {
+    const nlCase2 = await openCase(NL, 'NL-2026-LINKED', 'linked case', 'linked-desk@politie.invalid');
+    const deCase2 = await openCase(DE, 'BKA-2026-LINKED', 'linked case de', 'linked@bka.invalid');
+    const row = s.rows['NL-POL'].GREEN; // identity of vendor + vendor2; vendor was seen with bc1qnl-pol-green
+    expect((await app.inject({ method: 'POST', url: `/api/deconflict/cases/${nlCase2}/selectors`, headers: as(NL), payload: { selectors: [{ kind: 'btc_address', value: 'bc1qnl-pol-green' }] } })).json().notices).toEqual([]);
+    const de = await app.inject({ method: 'POST', url: `/api/deconflict/cases/${deCase2}/selectors`, headers: as(DE), payload: { selectors: [{ kind: 'telegram', value: '@linked_shop' }] } });
+    expect(de.json().notices).toEqual([]);
+    // A later crawl sees the telegram handle on the identity's other account.
+    const sel = await store.db.insertInto('selectors').values({ agency_id: s.agencyIds['NL-POL'], tlp: 'GREEN', kind: 'telegram', value: 'linked_shop' }).returning('id').executeTakeFirstOrThrow();
+    await store.db.insertInto('selector_sightings').values({ agency_id: s.agencyIds['NL-POL'], tlp: 'GREEN', selector_id: sel.id, vendor_id: row.vendor2, source: 'profile', observed_at: new Date() }).execute();
+    const r = await app.inject({ method: 'POST', url: '/api/deconflict/detect-linked', headers: as(DE), payload: { identityIds: [row.identity] } });
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json().notices).toEqual([expect.objectContaining({ via: 'identity', yourCase: expect.objectContaining({ reference: 'BKA-2026-LINKED' }), other: expect.objectContaining({ agencyCode: 'NL-POL', contactPoint: 'linked-desk@politie.invalid' }) })]);
+    expect(r.body).not.toContain('bc1qnl-pol-green');
+    const nl = await app.inject({ method: 'GET', url: '/api/deconflict/notices', headers: as(NL) });
+    expect(nl.json().items.filter((n: { via: string }) => n.via === 'identity')).toEqual([expect.objectContaining({ other: expect.objectContaining({ contactPoint: 'linked@bka.invalid' }) })]);
+  });
+
   it('refuses unknown kinds and empty values with a clear 400', async () => {
     const r = await app.inject({ method: 'POST', url: `/api/deconflict/cases/${nlCase}/selectors`, headers: as(NL), payload: { selectors: [{ kind: 'shoe_size', value: '42' }] } });
     expect(r.statusCode).toBe(400);

@@ -4,6 +4,7 @@ import {
   acknowledgeHit,
   BlindedMatchError,
   DeconflictError,
+  detectLinkedHits,
   listNotices,
   MAX_SELECTORS_PER_CALL,
   OprfError,
@@ -161,6 +162,26 @@ export function register({ app, opts }: RouteContext): void {
       } catch (e) {
         throw deconflictApiError(e);
       }
+    },
+  );
+
+  app.post(
+    '/deconflict/detect-linked',
+    {
+      config: { access: { ...ACCESS.deconflict, audit: 'deconflict.detect_linked' } },
+      schema: {
+        tags: ['deconflict'],
+        summary: 'Look for hits that crawl data and linking created since registration (selectors tied to one identity); for every agency',
+        body: z.object({ identityIds: z.array(z.number().int().positive()).max(100_000).optional() }),
+      },
+    },
+    async (req) => {
+      const p = who(req.principal);
+      const created = await detectLinkedHits(opts.store.db, p.actor, req.body.identityIds);
+      req.auditObject = { type: 'deconflict', id: '', detail: { newHits: created, identities: req.body.identityIds?.length ?? 'all' } };
+      // The caller learns only its own side: its unacknowledged identity notices (not how many hits others got).
+      const notices = (await listNotices(opts.store.db, actorOf(p), { unacknowledgedOnly: true })).filter((n) => n.via === 'identity');
+      return { notices };
     },
   );
 
