@@ -4,6 +4,11 @@ import { ingestWorld } from '../sim/ingest/index.ts';
 import { takedownMigration } from './migration.ts';
 import { rankTargets, type RankingWeights, DEFAULT_WEIGHTS } from './ranking.ts';
 import { estimateRevenue } from './revenue.ts';
+import { calibrateFromStock } from './stock.ts';
+import type { RevenueOptions } from './types.ts';
+
+/** How often the evaluation's simulated crawler re-visits each listing page. */
+export const REVISIT_DAYS = 7;
 
 export interface AnalyseEvalOptions {
   seed: string | number;
@@ -18,7 +23,11 @@ export interface AnalyseEvalOptions {
 
 export interface AnalyseEvalReport {
   seed: string;
-  feedbackRate: { value: number; unitsPerSale: number; from: string };
+  /**
+   * The fallback feedback rate and units per order (from a training world), and the units per feedback entry each
+   * market's own stock decrements gave (null: too little data, the fallback applies).
+   */
+  feedbackRate: { value: number; unitsPerSale: number; from: string; unitsPerFeedback: Record<string, number | null> };
   revenue: { vendors: number; within15: number; share: number; medianAbsError: number; target: number };
   migration: { migrated: number; named: number; share: number; target: number };
   ranking: { overlap: number; of: number; target: number };
@@ -75,11 +84,12 @@ export async function evaluateAnalysis(store: Store, opts: AnalyseEvalOptions): 
   const calibrationWorld = generateWorld({ seed: calibrationSeed, scale: opts.scale });
   const rate = visibleFeedbackRate(buildGroundTruth(calibrationWorld));
   const units = unitsPerSale(calibrationWorld);
-  const revenueOpts = { feedbackRate: rate, feedbackRateRange: [rate * 0.85, Math.min(1, rate * 1.15)] as [number, number], unitsPerSale: units };
+  const revenueOpts: RevenueOptions = { feedbackRate: rate, feedbackRateRange: [rate * 0.85, Math.min(1, rate * 1.15)], unitsPerSale: units, useStock: true };
 
   const agency = await store.db.insertInto('agencies').values({ code: 'EVAL', name: 'Evaluation', country: 'NL' }).returning('id').executeTakeFirstOrThrow();
   progress('ingesting world');
-  const ingest = await ingestWorld(store, world, { agencyId: agency.id, posts: true });
+  // A crawler that re-visits every listing weekly (price and stock each time) and classifies titles itself.
+  const ingest = await ingestWorld(store, world, { agencyId: agency.id, posts: true, revisitDays: REVISIT_DAYS, classify: true });
   await recordClosures(store, world, agency.id);
   if (opts.link) {
     progress('linking identities');
@@ -87,6 +97,9 @@ export async function evaluateAnalysis(store: Store, opts: AnalyseEvalOptions): 
   }
 
   progress('estimating revenue');
+  const slugOf = new Map((await store.db.selectFrom('markets').select(['id', 'slug']).execute()).map((m) => [m.id, m.slug]));
+  const calibration = Object.fromEntries((await calibrateFromStock(store.db, revenueOpts))
+    .map((c) => [slugOf.get(c.marketId) ?? String(c.marketId), c.unitsPerFeedback]));
   const perVendor = new Map((await estimateRevenue(store.db, 'vendor', revenueOpts)).map((r) => [Number(r.key), r.revenueUsd.value]));
   const errors: number[] = [];
   let within = 0;
@@ -147,7 +160,7 @@ export async function evaluateAnalysis(store: Store, opts: AnalyseEvalOptions): 
 
   return {
     seed: String(opts.seed),
-    feedbackRate: { value: rate, unitsPerSale: units, from: `training world seed ${calibrationSeed}` },
+    feedbackRate: { value: rate, unitsPerSale: units, from: `training world seed ${calibrationSeed}`, unitsPerFeedback: calibration },
     revenue: { vendors: errors.length, within15: within, share: errors.length ? within / errors.length : 0, medianAbsError: errors[Math.floor(errors.length / 2)] ?? 0, target: 0.9 },
     migration: { migrated, named, share: migrated ? named / migrated : 0, target: 0.9 },
     ranking: { overlap, of: trueTop.length, target: 15 },

@@ -2,6 +2,7 @@
 export * from './types.ts';
 export { estimateRevenue, aggregateRevenue, scaleByFeedbackRate, calibrateFeedbackRate } from './revenue.ts';
 export { observedSales, type ObservedSale } from './sales.ts';
+export { calibrateFromStock, type StockCalibration } from './stock.ts';
 export { marketDynamics, marketLifecycles, type MarketMonth, type MarketLifecycle } from './dynamics.ts';
 export { takedownMigration, type MigrationReport, type MigrationFlow, type MigratedIdentity } from './migration.ts';
 export { substanceWarnings, type SubstanceSignal, type WarningOptions } from './warning.ts';

@@ -132,7 +132,7 @@ export async function rankTargets(
     if (!key) continue;
     const m = perClass.get(key) ?? new Map<string, number>();
     const what = s.substance ? `${s.substanceClass ?? 'unknown'}/${s.substance.toLowerCase()}` : (s.substanceClass ?? 'unknown');
-    m.set(what, (m.get(what) ?? 0) + s.priceUsd);
+    m.set(what, (m.get(what) ?? 0) + s.priceUsd * (s.units ?? 1));
     perClass.set(key, m);
   }
   for (const [key, m] of perClass) {

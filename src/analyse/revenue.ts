@@ -44,27 +44,48 @@ export async function estimateRevenue(db: Kysely<Database>, by: RevenueGroup, op
 }
 
 export function aggregateRevenue(sales: readonly ObservedSale[], by: RevenueGroup, opts: RevenueOptions): RevenueRow[] {
-  const groups = new Map<string, { n: number; usd: number }>();
+  // Plain feedback entries (n, usd) are scaled here; observations that carry their units are already scaled.
+  const groups = new Map<string, { n: number; usd: number; feedback: number; units: number; unitsUsd: number; fbUsd: number; variance: number }>();
+  const unitsPerSale = opts.unitsPerSale ?? 1;
   for (const s of sales) {
     if (s.holding || s.priceUsd === null) continue;
     const key = groupKey(s, by);
     if (key === null) continue;
-    const g = groups.get(key) ?? { n: 0, usd: 0 };
-    g.n++;
-    g.usd += s.priceUsd;
+    const g = groups.get(key) ?? { n: 0, usd: 0, feedback: 0, units: 0, unitsUsd: 0, fbUsd: 0, variance: 0 };
+    if (s.source === 'feedback') g.feedback++;
+    if (s.units === undefined) {
+      g.n++;
+      g.usd += s.priceUsd;
+    } else {
+      g.units += s.units;
+      g.unitsUsd += s.units * s.priceUsd;
+      if (s.source === 'feedback') {
+        // One feedback entry stands for k units: binomial sampling with rate r = unitsPerSale / k.
+        const r = Math.min(1, unitsPerSale / s.units);
+        g.fbUsd += s.units * s.priceUsd;
+        g.variance += (s.units * s.priceUsd) ** 2 * (1 - r);
+      }
+    }
     groups.set(key, g);
   }
   const range = opts.feedbackRateRange ?? [opts.feedbackRate, opts.feedbackRate];
+  const [lowRate, highRate] = [Math.min(...range), Math.max(...range)];
   const rows: RevenueRow[] = [];
   for (const [key, g] of groups) {
-    const sales = scaleByFeedbackRate(g.n, opts.feedbackRate, range);
-    const avg = (g.usd / g.n) * (opts.unitsPerSale ?? 1);
+    const plain = g.n > 0 ? scaleByFeedbackRate(g.n, opts.feedbackRate, range) : { value: 0, low: 0, high: 0 };
+    const avg = g.n > 0 ? (g.usd / g.n) * unitsPerSale : 0;
+    // Scaled feedback carries the calibration's uncertainty too (the feedback-rate range, relative).
+    const sd = Math.sqrt(g.variance);
+    const unitsLow = g.unitsUsd - g.fbUsd + Math.max(0, g.fbUsd * (opts.feedbackRate / highRate) - Z95 * sd);
+    const unitsHigh = g.unitsUsd - g.fbUsd + g.fbUsd * (opts.feedbackRate / lowRate) + Z95 * sd;
+    const sales = g.units / unitsPerSale;
+    const salesScale = g.unitsUsd > 0 ? sales / g.unitsUsd : 0;
     rows.push({
       key,
       label: key,
-      feedback: g.n,
-      sales,
-      revenueUsd: { value: sales.value * avg, low: sales.low * avg, high: sales.high * avg },
+      feedback: g.feedback,
+      sales: { value: plain.value + sales, low: plain.low + unitsLow * salesScale, high: plain.high + unitsHigh * salesScale },
+      revenueUsd: { value: plain.value * avg + g.unitsUsd, low: plain.low * avg + unitsLow, high: plain.high * avg + unitsHigh },
     });
   }
   return rows.sort((a, b) => b.revenueUsd.value - a.revenueUsd.value);

@@ -17,6 +17,28 @@ export interface RevenueOptions {
    * seized database's orders; default 1.
    */
   unitsPerSale?: number;
+  /**
+   * Count units from stock decrements between listing snapshots where the crawler saw them (stock fell between two
+   * visits, no restock), and scale feedback only where stock does not tell (before the first visit, across a
+   * restock, after the last visit). Units per feedback entry are calibrated per market from the same snapshots
+   * (`calibrateFromStock`) unless `unitsPerFeedback` gives them. Default false: every feedback entry scaled by
+   * `feedbackRate` and `unitsPerSale`.
+   */
+  useStock?: boolean;
+  /**
+   * Days between a sale showing in the stock a crawler sees and its feedback being left (feedback comes about a
+   * week after the order; a market's stock display trails orders by a few days). Default 4.
+   */
+  feedbackOffsetDays?: number;
+  /**
+   * How far a market's stock display trails its sales, in days: at the end of observation (the last crawl, or the
+   * market's closure) the listing's recent stock rate is extrapolated over this gap. Default 3.5.
+   */
+  stockLagDays?: number;
+  /** Orders in this many days before an exit scam are taken as never finalised (escrow stolen). Default 10. */
+  exitScamLossDays?: number;
+  /** Units sold per visible feedback entry, by market id (overrides the stock calibration for those markets). */
+  unitsPerFeedback?: Record<number, number>;
   /** A listing priced above this many times the median of its substance class is a holding/placeholder listing. */
   outlierFactor?: number;
   from?: Date;

@@ -12,12 +12,13 @@
  *    text), so provenance columns are filled. No WARC record exists for these captures.
  */
 import type { Kysely } from 'kysely';
+import { classifyListing } from '../../extract/classify/index.ts';
 import { extractSelectors } from '../../extract/selectors/index.ts';
 import type { Selector } from '../../extract/selectors/index.ts';
 import type { Database, NewCapture, SightingSource } from '../../store/index.ts';
 import type { Tlp } from '../../domain/tlp.ts';
 import type { SimAccount, SimMarket, SimPgpKey, World } from '../world/index.ts';
-import { dayToUnix, keyByFingerprint } from '../world/index.ts';
+import { dayToUnix, keyByFingerprint, priceOn, stockOn, usdTo } from '../world/index.ts';
 import { insertAll, insertReturningIds } from './batch.ts';
 import { flushKeyCache } from './key-cache.ts';
 import { listingText, listingView, messageText, profileText, sha256Hex } from './render.ts';
@@ -33,6 +34,13 @@ export interface IngestOptions {
   feedback?: boolean;
   /** Write vendor accounts' messenger posts to `messages` (default true). */
   posts?: boolean;
+  /**
+   * Re-visit every listing page every this many days from day 0 (as a crawler on a schedule would), writing one
+   * snapshot per visit with the price and stock shown that day. Unset: one snapshot, the last state seen.
+   */
+  revisitDays?: number;
+  /** Set substance class and substance by running the listing classifier on the title (default: copy the world's). */
+  classify?: boolean;
   tlp?: Tlp;
   /** Progress lines (stage, count). */
   onProgress?: (stage: string, count: number) => void;
@@ -99,6 +107,8 @@ export async function ingestWorld(store: { db: Kysely<Database> }, world: World,
   const tlp: Tlp = opts.tlp ?? 'AMBER';
   const asOf = opts.asOfDay ?? world.days - 1;
   if (!Number.isInteger(asOf)) throw new RangeError(`asOfDay must be an integer, got ${asOf}`);
+  const revisit = opts.revisitDays;
+  if (revisit !== undefined && !(Number.isInteger(revisit) && revisit >= 1)) throw new RangeError(`revisitDays must be a positive integer, got ${revisit}`);
   const exists = await db.selectFrom('agencies').select('id').where('id', '=', agency).executeTakeFirst();
   if (!exists) throw new Error(`agency ${agency} does not exist`);
   const progress = opts.onProgress ?? (() => undefined);
@@ -185,7 +195,7 @@ export async function ingestWorld(store: { db: Kysely<Database> }, world: World,
     progress('accounts', Math.min(i + CHUNK, accounts.length));
   }
 
-  // Listings, one snapshot each (the last state a crawler saw), and the selectors in their texts.
+  // Listings, one snapshot each (the last state a crawler saw) or one per scheduled visit, and the selectors in their texts.
   const listings = world.listings.filter((l) => l.openDay <= asOf && vendorIdOf.has(l.accountId));
   const listingIdOf = new Map<string, number>();
   const listingCapOf = new Map<string, number>();
@@ -199,20 +209,29 @@ export async function ingestWorld(store: { db: Kysely<Database> }, world: World,
       content_type: 'text/plain; charset=utf-8', payload_sha256: sha256Hex(texts[j] as string),
       payload_size: Buffer.byteLength(texts[j] as string), fetched_at: isoOf((views[j] as ListingViewT).day), job_id: INGEST_ADAPTER })));
     captures += capIds.length;
+    const classes = chunk.map((l) => (opts.classify ? classifyListing(l.title, l.description)
+      : { substanceClass: l.substanceClass as string, substance: l.substance as string | null }));
     const ids = await insertReturningIds(db, 'listings', chunk.map((l, j) => ({ ...owned,
       market_id: sourceId.get(l.market) as number, vendor_id: vendorIdOf.get(l.accountId) as number, external_id: l.externalId,
-      title: l.title, description: l.description, category: l.substanceClass, substance_class: l.substanceClass,
-      substance: l.substance, dose: l.dose ? `${l.dose.amount}${l.dose.unit}` : null, quantity: l.quantity, unit: l.unit,
+      title: l.title, description: l.description, category: l.substanceClass, substance_class: classes[j]?.substanceClass ?? null,
+      substance: classes[j]?.substance ?? null, dose: l.dose ? `${l.dose.amount}${l.dose.unit}` : null, quantity: l.quantity, unit: l.unit,
       first_seen: isoOf(Math.max(l.openDay, 0)), last_seen: isoOf((views[j] as ListingViewT).day),
       capture_id: capIds[j] as number, adapter: INGEST_ADAPTER })));
     chunk.forEach((l, j) => { listingIdOf.set(l.id, ids[j] as number); listingCapOf.set(l.id, capIds[j] as number); });
-    await insertAll(db, 'listing_snapshots', chunk.map((l, j) => {
+    const snaps = chunk.flatMap((l, j) => {
       const v = views[j] as ListingViewT;
-      return { ...owned, listing_id: ids[j] as number, observed_at: isoOf(v.day), price: v.price, currency: v.currency,
-        price_usd: v.usd, price_eur: null, stock: null, ships_from: l.shipsFrom, ships_to: l.shipsTo,
-        capture_id: capIds[j] as number, adapter: INGEST_ADAPTER };
-    }));
-    snapshots += chunk.length;
+      const visits = revisit === undefined ? [v.day] : visitDays(l.openDay, v.day, revisit);
+      // Never on the page during a visit (gone before day 0 or between two visits): its price, but no stock seen.
+      const visited = visits.length > 0;
+      return (visited ? visits : [v.day]).map((day) => {
+        const usd = priceOn(l, day);
+        return { ...owned, listing_id: ids[j] as number, observed_at: isoOf(day), price: usdTo((marketBySlug.get(l.market) as SimMarket).currency, usd, day), currency: v.currency,
+          price_usd: usd, price_eur: null, stock: visited ? stockOn(l, day) : null, ships_from: l.shipsFrom, ships_to: l.shipsTo,
+          capture_id: capIds[j] as number, adapter: INGEST_ADAPTER };
+      });
+    });
+    await insertAll(db, 'listing_snapshots', snaps);
+    snapshots += snaps.length;
     // One extractor call over the whole chunk's texts (joined; each selector is handed back to its listing).
     const sels = await extractMany(texts);
     chunk.forEach((l, j) => {
@@ -283,6 +302,13 @@ export async function ingestWorld(store: { db: Kysely<Database> }, world: World,
 }
 
 type ListingViewT = ReturnType<typeof listingView>;
+
+/** Days a crawler visiting every `every` days from day 0 finds the listing (open on `openDay`, last shown on `lastDay`). */
+function visitDays(openDay: number, lastDay: number, every: number): number[] {
+  const out: number[] = [];
+  for (let d = Math.ceil(Math.max(0, openDay) / every) * every; d <= lastDay; d += every) out.push(d);
+  return out;
+}
 
 /** Fingerprint → key, through one index built on first use (the world helper scans every identity). */
 let fpIndex: { world: World; map: Map<string, SimPgpKey> } | undefined;
