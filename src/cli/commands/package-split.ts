@@ -36,8 +36,7 @@ export function register(program: Command): void {
         const producer = { agencyId: agency.code, name: agency.name, ...(agency.contact_point ? { contact: agency.contact_point } : {}) };
         let split;
         try {
-          const market = await findMarket(store.db, o.market);
-          if (market.agency_id !== agency.id) throw new UserError(`market ${o.market} belongs to another agency`);
+          const market = await findMarket(store.db, o.market, agency.id);
           split = await splitSeizedMarket(store.db, market.id, { producer, tlp: tlp as Tlp });
         } catch (e) {
           if (e instanceof SeizedSplitError || e instanceof PackageInputError) throw new UserError(e.message);

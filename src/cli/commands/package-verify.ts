@@ -11,6 +11,7 @@ import { emit } from '../output.ts';
 
 interface Report {
   file: string;
+  kind?: 'index';
   valid: boolean;
   code?: string;
   reason?: string;
@@ -47,6 +48,7 @@ export function verifyPackageFile(file: string, trusted: AgencyPublicKey[]): Rep
 
 function human(r: Report): string {
   if (!r.valid) return `${r.file}: REJECTED (${r.code}): ${r.reason}`;
+  if (r.kind === 'index') return `${r.file}: OK — split index signed by ${r.signer!.agencyId} with ${r.signer!.keyId}; lists ${r.objects} packages (TLP:${r.tlp})`;
   return `${r.file}: OK — signed by ${r.signer!.agencyId} with ${r.signer!.keyId}; bundle ${r.bundleId} matches the signed manifest (${r.objects} objects, TLP:${r.tlp}, ${r.evidence} evidence digests); valid STIX 2.1 (OASIS schemas)`;
 }
 
@@ -83,7 +85,7 @@ function verifyIndex(file: string, json: unknown, trusted: AgencyPublicKey[]): R
     throw e;
   }
   const dir = path.dirname(file);
-  const reports: Report[] = [{ file, valid: true, bundleId: `split index of ${index.market.name}`, tlp: index.tlp, objects: index.packages.length, evidence: 0, signer: { keyId: (json as { signature: { keyId: string } }).signature.keyId, agencyId: index.producer.agencyId } }];
+  const reports: Report[] = [{ file, kind: 'index', valid: true, tlp: index.tlp, objects: index.packages.length, signer: { keyId: (json as { signature: { keyId: string } }).signature.keyId, agencyId: index.producer.agencyId } }];
   for (const p of index.packages) {
     const f = path.join(dir, p.file);
     let digest: string;

@@ -80,13 +80,14 @@ export class SeizedSplitError extends Error {
   }
 }
 
-/** Finds a market by numeric id, slug or name (case-insensitive); several matches are an error. */
-export async function findMarket(db: Kysely<Database>, ref: string): Promise<{ id: number; slug: string; name: string; kind: string; agency_id: number }> {
-  const q = db.selectFrom('markets').select(['id', 'slug', 'name', 'kind', 'agency_id']);
+/** Finds a market by numeric id, slug or name (case-insensitive), of one agency if given; several matches are an error. */
+export async function findMarket(db: Kysely<Database>, ref: string, agencyId?: number): Promise<{ id: number; slug: string; name: string; kind: string; agency_id: number }> {
+  let q = db.selectFrom('markets').select(['id', 'slug', 'name', 'kind', 'agency_id']);
+  if (agencyId !== undefined) q = q.where('agency_id', '=', agencyId);
   const rows = /^\d+$/.test(ref)
     ? await q.where('id', '=', Number(ref)).execute()
     : await q.where((eb) => eb.or([eb(eb.fn('lower', ['slug']), '=', ref.toLowerCase()), eb(eb.fn('lower', ['name']), '=', ref.toLowerCase())])).execute();
-  if (rows.length === 0) throw new SeizedSplitError(`no market ${ref}`);
+  if (rows.length === 0) throw new SeizedSplitError(`no market ${ref}${agencyId !== undefined ? ' of this agency' : ''}`);
   if (rows.length > 1) throw new SeizedSplitError(`${rows.length} markets match ${ref} (ids ${rows.map((r) => r.id).join(', ')}): give the id`);
   return rows[0]!;
 }
