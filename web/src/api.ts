@@ -41,15 +41,8 @@ export interface Page<T> {
   nextOffset: number | null;
 }
 
-/** One bucket of src/analyse's revenue estimate: feedback seen, estimated sales and USD with the 95% interval. */
-export interface RevenuePoint {
-  period: string;
-  feedback: number;
-  sales: number;
-  usd: number;
-  usdLow: number;
-  usdHigh: number;
-}
+/** One bucket of src/analyse's revenue estimate, as the API sends it (types only: nothing of the server is bundled). */
+export type { RevenuePoint } from '../../src/server/index.ts';
 
 export interface LinkView {
   id: number;

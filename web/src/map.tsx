@@ -7,12 +7,10 @@ import type { GeometryCollection, Topology } from 'topojson-specification';
 import atlas from 'world-atlas/countries-110m.json' with { type: 'json' };
 import { fmtUsd } from './ui.tsx';
 
-export type Place = { kind: 'country'; alpha2: string; numeric: string; name: string } | { kind: 'region'; name: string } | { kind: 'unknown'; name: string };
-export interface Estimate { value: number; low: number; high: number }
-export interface FlowMapData {
-  flows: { from: string; to: string; listings: number; fromPlace: Place; toPlace: Place }[];
-  origins: { label: string; place: Place; listings: number; revenueUsd: Estimate | null }[];
-}
+import type { ShippingFlowMap } from '../../src/server/index.ts';
+
+/** What GET /api/reports/shipping-flows answers (types only: nothing of the server is bundled). */
+export type FlowMapData = Pick<ShippingFlowMap, 'flows' | 'origins'>;
 
 const W = 960;
 const H = 470;
