@@ -41,8 +41,9 @@ function entryHash(prevHash: string, at: string, e: AuditEntry): string {
  * Group commit: while one batch is being written, entries from concurrent callers queue up and are written by the
  * next transaction together (one lock, one read of the chain head, one multi-row insert), each still chained to
  * the one before it. No timer: a lone call is written at once, so latency never waits for a batch to fill. If a
- * batch fails, every caller in it gets the error. Inside a caller's transaction the entry is written in that
- * transaction, so it commits (or rolls back) with the caller's change.
+ * batch fails, its entries are retried one by one, so only a caller whose own entry cannot be written gets an
+ * error. Inside a caller's transaction the entry is written in that transaction, so it commits (or rolls back) with
+ * the caller's change.
  */
 export async function appendAudit(db: Kysely<Database>, entry: AuditEntry): Promise<void> {
   if (db.isTransaction) {
@@ -81,7 +82,14 @@ async function drain(db: Kysely<Database>, q: AuditQueue): Promise<void> {
         await db.transaction().execute((trx) => writeBatch(trx, batch.map((w) => w.entry)));
         for (const w of batch) w.resolve();
       } catch (err) {
-        for (const w of batch) w.reject(err);
+        if (batch.length === 1) batch[0]!.reject(err);
+        // One bad entry (say, an unknown agency) must not fail its neighbours: retry them one by one.
+        else
+          for (const w of batch)
+            await db
+              .transaction()
+              .execute((trx) => writeBatch(trx, [w.entry]))
+              .then(w.resolve, w.reject);
       }
     }
   } finally {
