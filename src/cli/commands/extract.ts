@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseFxCsv } from '../../domain/money.ts';
 import { resolveEvidenceDir } from '../../evidence/index.ts';
+import { detectLinkedHits } from '../../deconflict/index.ts';
+import { userInfo } from 'node:os';
 import { extractCaptures, loadFxTable, saveFxRates } from '../../extract/store/index.ts';
 import { UserError } from '../errors.ts';
 import { emit, table } from '../output.ts';
@@ -35,11 +37,14 @@ export function register(program: Command): void {
           onProgress: bar.update,
         });
         bar.stop();
-        emit(opts.json ?? false, report, () =>
+        // New sightings can tie a registered selector to an identity that another agency's case holds.
+        const deconflictionHits = await detectLinkedHits(store.db, `cli:${userInfo().username}`);
+        emit(opts.json ?? false, { ...report, deconflictionHits }, () =>
           [
             `captures ${report.captures}: parsed ${report.parsed}, failed ${report.failed}, no adapter ${report.skippedNoAdapter}`,
             table(['fact', 'saved'], [['vendors', report.vendors], ['listings', report.listings], ['snapshots', report.snapshots], ['feedback', report.feedback], ['selectors', report.selectors]]),
             `page types: ${Object.entries(report.byPageType).map(([k, v]) => `${k} ${v}`).join(', ') || '-'}`,
+            `de-confliction: ${deconflictionHits} new hit(s) between agencies' cases`,
           ].join('\n'),
         );
       });

@@ -12,6 +12,7 @@ import {
   splitIdentity, trainOnSim, type DecisionActor,
 } from '../../link/index.ts';
 import { isScalePreset, type ScalePreset } from '../../sim/index.ts';
+import { detectLinkedHits } from '../../deconflict/index.ts';
 
 function positiveInt(name: string, v: string): number {
   if (!/^\d{1,9}$/.test(v) || Number(v) < 1) throw new UserError(`${name} must be a positive integer, got ${JSON.stringify(v)}`);
@@ -57,7 +58,10 @@ export function register(program: Command): void {
       let model;
       try { model = loadModel(opts.model); } catch (err) { throw new UserError(`cannot read the link model: ${(err as Error).message}`); }
       await withStore(cmd, async (store) => {
-        const r = await runLinking(store, { agencyId: await agencyId(store.db, opts.agency), model, actor: `cli:${userInfo().username}` });
+        const actor = `cli:${userInfo().username}`;
+        const linked = await runLinking(store, { agencyId: await agencyId(store.db, opts.agency), model, actor });
+        // New identities can tie one agency's registered selector to another agency's case: notify both now.
+        const r = { ...linked, deconflictionHits: await detectLinkedHits(store.db, actor) };
         emit(opts.json ?? false, r, () => [
           `link run ${r.runId} (model ${r.model}): ${r.accounts} accounts → ${r.identities} identities (${r.multiAccountIdentities} with several accounts)`,
           `${r.candidatePairs} candidate pairs (selector ${r.candidatesByBlock.selector}, name ${r.candidatesByBlock.name}, ` +
@@ -65,6 +69,7 @@ export function register(program: Command): void {
           `joins: ${r.joins.hard} hard, ${r.joins.soft} soft, ${r.joins.must} confirmed; refused: ${r.refused.cannot} rejected pairs, ` +
             `${r.refused.coherence} incoherent, ${r.refused.size} too large`,
           `seconds: ${Object.entries(r.seconds).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+          `de-confliction: ${r.deconflictionHits} new hit(s) between agencies' cases`,
         ].join('\n'));
       });
     });

@@ -5,6 +5,7 @@ import { configureMarketCrawl, runCrawl, solveCaptcha } from '../../collect/inde
 import { verifyEvidence } from '../../evidence/index.ts';
 import { classifyForStore, extractCaptures, loadFxTable } from '../../extract/store/index.ts';
 import { runLinking } from '../../link/index.ts';
+import { detectLinkedHits } from '../../deconflict/index.ts';
 import { rankTargets, takedownMigration } from '../../analyse/index.ts';
 import { ensureUser, startConsole } from '../../server/index.ts';
 import { startSim, type SimHandle } from '../../sim/index.ts';
@@ -111,6 +112,7 @@ export async function runDemo(_cmd: Command, opts: DemoOptions): Promise<void> {
     await timed('evidence', () => verifyEvidence(store.db, { dir: evidenceDir }), (r) => `${r.records} WARC records re-verified, ${r.problems.filter((p) => p.severity === 'error').length} problems`);
     await timed('extract', async () => extractCaptures(store, { evidenceDir, fx: await loadFxTable(store.db), classify: classifyForStore }), (r) => `${r.parsed}/${r.captures} pages → ${r.listings} listing, ${r.vendors} vendor, ${r.feedback} feedback, ${r.selectors} selector writes`);
     await timed('link', () => runLinking(store, { agencyId: agency.id }), (r) => `${r.accounts} accounts → ${r.identities} identities (${r.multiAccountIdentities} with aliases), ${r.linksWritten} explained links`);
+    await timed('de-confliction', () => detectLinkedHits(store.db, 'demo'), (n) => `${n} new hit(s) between agencies' registered cases`);
     const revenueOpts = { feedbackRate: 0.65, feedbackRateRange: [0.55, 0.8] as [number, number], unitsPerSale: 1.2 };
     const targets = await timed('analyse', () => rankTargets(store.db, revenueOpts, undefined, 10), (r) => `top ${r.length} targets ranked`);
     say('');
