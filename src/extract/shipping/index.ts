@@ -1,0 +1,1 @@
+export { shippingSignatures, shippingProfile, type ShippingTrait, type ShippingTraitKind } from './signatures.ts';
