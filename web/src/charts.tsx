@@ -7,7 +7,7 @@ import type { RevenuePoint } from './api.ts';
 
 echarts.use([LineChart, BarChart, GridComponent, TooltipComponent, CanvasRenderer]);
 
-/** Revenue over time (USD estimate from feedback × snapshot price) with sales as bars. */
+/** Revenue over time (src/analyse's USD estimate from feedback, dashed: its 95% interval) with estimated sales as bars. */
 export function RevenueChart(props: { points: RevenuePoint[]; height?: number }) {
   const el = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -24,7 +24,9 @@ export function RevenueChart(props: { points: RevenuePoint[]; height?: number })
       ],
       series: [
         { name: 'revenue (USD)', type: 'line', smooth: true, showSymbol: false, areaStyle: { opacity: 0.15 }, data: props.points.map((p) => p.usd), color: '#2f6fde' },
-        { name: 'sales', type: 'bar', yAxisIndex: 1, data: props.points.map((p) => p.sales), color: '#c9d6ee' },
+        { name: 'sales (est.)', type: 'bar', yAxisIndex: 1, data: props.points.map((p) => p.sales), color: '#c9d6ee' },
+        { name: '95% high', type: 'line', showSymbol: false, lineStyle: { type: 'dashed', width: 1 }, data: props.points.map((p) => p.usdHigh), color: '#9bb5e6' },
+        { name: '95% low', type: 'line', showSymbol: false, lineStyle: { type: 'dashed', width: 1 }, data: props.points.map((p) => p.usdLow), color: '#9bb5e6' },
       ],
     });
     const onResize = () => chart.resize();

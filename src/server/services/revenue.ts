@@ -37,12 +37,19 @@ export async function revenueSeries(
   if (filter.vendorIds?.length === 0) return [];
   if (filter.vendorIds && !filter.vendorIds.every(Number.isSafeInteger)) throw new Error('vendor ids must be integers');
   if (filter.marketId !== undefined && !Number.isSafeInteger(filter.marketId)) throw new Error('market id must be an integer');
-  // Only the feedback asked about is read (a vendor page needs one vendor's); prices and medians stay global.
+  // Only the feedback asked about is read. For a profile (vendorIds) the price snapshots are narrowed to the
+  // listings of those accounts and of their feedback too: src/analyse then computes its holding-listing medians
+  // over the profile's own listings instead of the whole store (a full scan of every snapshot per profile view,
+  // seconds at AlphaBay scale). Dashboard-wide series (no vendorIds) use the global medians, as the CLI does.
+  const ids = filter.vendorIds ? sql.join(filter.vendorIds.map((id) => sql.lit(id))) : null;
   const conds = [
-    ...(filter.vendorIds ? [sql<boolean>`vendor_id in (${sql.join(filter.vendorIds.map((id) => sql.lit(id)))})`] : []),
+    ...(ids ? [sql<boolean>`vendor_id in (${ids})`] : []),
     ...(filter.marketId !== undefined ? [sql<boolean>`market_id = ${sql.lit(filter.marketId)}`] : []),
   ];
-  const narrow = conds.length ? { feedback: sql<boolean>`${sql.join(conds, sql` and `)}` } : {};
+  const narrow = {
+    ...(conds.length ? { feedback: sql<boolean>`${sql.join(conds, sql` and `)}` } : {}),
+    ...(ids ? { listing_snapshots: sql<boolean>`listing_id in (select l.id from listings l where l.vendor_id in (${ids}) union select f.listing_id from feedback f where f.vendor_id in (${ids}))` } : {}),
+  };
   return withVisibleRows(
     db,
     p,
