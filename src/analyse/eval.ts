@@ -29,7 +29,11 @@ export interface AnalyseEvalReport {
    */
   feedbackRate: { value: number; unitsPerSale: number; from: string; unitsPerFeedback: Record<string, number | null> };
   revenue: { vendors: number; within15: number; share: number; medianAbsError: number; target: number };
-  migration: { migrated: number; named: number; share: number; target: number };
+  /**
+   * named: the true destination is among the markets the report says the identity was active on after the closure;
+   * firstNamed: it is the report's first (earliest-active) destination.
+   */
+  migration: { migrated: number; named: number; share: number; target: number; firstNamed: number };
   ranking: { overlap: number; of: number; target: number };
 }
 
@@ -118,6 +122,7 @@ export async function evaluateAnalysis(store: Store, opts: AnalyseEvalOptions): 
   const truthAccount = new Map(truth.accounts.map((a) => [a.accountId, a]));
   let migrated = 0;
   let named = 0;
+  let firstNamed = 0;
   const reports = new Map<string, Awaited<ReturnType<typeof takedownMigration>>>();
   for (const m of truth.migrations) {
     if (m.toMarket === null) continue;
@@ -129,7 +134,9 @@ export async function evaluateAnalysis(store: Store, opts: AnalyseEvalOptions): 
     }
     const fromVendor = ingest.vendorIdOf.get(m.fromAccountId);
     const found = report.identities.find((i) => i.fromVendorId === fromVendor);
-    if (found?.toMarket === m.toMarket) named++;
+    // Named: the report lists the true destination among the markets the identity was active on afterwards.
+    if (found && m.toMarket !== null && found.activeOn.includes(m.toMarket)) named++;
+    if (found?.toMarket === m.toMarket) firstNamed++;
   }
 
   progress('ranking targets');
@@ -162,7 +169,7 @@ export async function evaluateAnalysis(store: Store, opts: AnalyseEvalOptions): 
     seed: String(opts.seed),
     feedbackRate: { value: rate, unitsPerSale: units, from: `training world seed ${calibrationSeed}`, unitsPerFeedback: calibration },
     revenue: { vendors: errors.length, within15: within, share: errors.length ? within / errors.length : 0, medianAbsError: errors[Math.floor(errors.length / 2)] ?? 0, target: 0.9 },
-    migration: { migrated, named, share: migrated ? named / migrated : 0, target: 0.9 },
+    migration: { migrated, named, share: migrated ? named / migrated : 0, target: 0.9, firstNamed },
     ranking: { overlap, of: trueTop.length, target: 15 },
   };
 }

@@ -6,5 +6,5 @@ export { calibrateFromStock, type StockCalibration } from './stock.ts';
 export { marketDynamics, marketLifecycles, type MarketMonth, type MarketLifecycle } from './dynamics.ts';
 export { takedownMigration, type MigrationReport, type MigrationFlow, type MigratedIdentity } from './migration.ts';
 export { substanceWarnings, type SubstanceSignal, type WarningOptions } from './warning.ts';
-export { rankTargets, DEFAULT_WEIGHTS, HARM_BY_CLASS, HARM_BY_SUBSTANCE, harmOf, type RankingWeights, type RankedTarget, type TargetFactor } from './ranking.ts';
+export { rankTargets, DEFAULT_WEIGHTS, LOG_DECADES, logNormalised, HARM_BY_CLASS, HARM_BY_SUBSTANCE, harmOf, type RankingWeights, type RankedTarget, type TargetFactor } from './ranking.ts';
 export { evaluateAnalysis, visibleFeedbackRate, type AnalyseEvalOptions, type AnalyseEvalReport } from './eval.ts';

@@ -17,6 +17,11 @@ export interface MigratedIdentity {
   toMarket: string | null;
   toVendorId: number | null;
   daysAfter: number | null;
+  /**
+   * Every market the identity was active on after the closure, in order of first activity (`toMarket` first): a
+   * vendor with accounts on several markets carries on on all of them.
+   */
+  activeOn: string[];
 }
 
 export interface MigrationReport {
@@ -29,7 +34,8 @@ export interface MigrationReport {
 
 /**
  * Where a closed market's vendors went. An identity is an identity cluster when linking has run, else the single
- * account. Its destination is the market where it was first active (first seen or a feedback) after the closure.
+ * account. Its destination is the market where it was first active (first seen, a feedback or a listing snapshot)
+ * after the closure; `activeOn` names every market it was active on afterwards.
  */
 export async function takedownMigration(db: Kysely<Database>, marketSlug: string): Promise<MigrationReport> {
   const market = await db.selectFrom('markets').select(['id', 'slug']).where('slug', '=', marketSlug).executeTakeFirst();
@@ -43,7 +49,7 @@ export async function takedownMigration(db: Kysely<Database>, marketSlug: string
     .executeTakeFirst();
   if (!closure) throw new Error(`market "${marketSlug}" has no seizure, exit-scam or closure event`);
 
-  const rows = await sql<{ identity: string; from_vendor: number; to_vendor: number | null; to_market: string | null; first_after: Date | null }>`
+  const rows = await sql<{ identity: string; from_vendor: number; to_vendor: number | null; to_market: string | null; first_after: Date | null; all_markets: string[] | null }>`
     with closed as (
       select v.id as vendor_id, coalesce('i' || im.identity_id::text, 'v' || v.id::text) as identity
       from vendors v left join identity_members im on im.vendor_id = v.id
@@ -67,9 +73,12 @@ export async function takedownMigration(db: Kysely<Database>, marketSlug: string
       join markets mk on mk.id = v.market_id and mk.kind in ('market', 'shop', 'forum')
     ),
     ranked as (
-      select *, row_number() over (partition by identity order by first_after) as rn from activity where first_after is not null
+      select *, row_number() over (partition by identity order by first_after) as rn,
+             array_agg(to_market) over (partition by identity order by first_after
+               rows between unbounded preceding and unbounded following) as all_markets
+      from activity where first_after is not null
     )
-    select distinct on (c.identity) c.identity, c.vendor_id as from_vendor, r.to_vendor, r.to_market, r.first_after
+    select distinct on (c.identity) c.identity, c.vendor_id as from_vendor, r.to_vendor, r.to_market, r.first_after, r.all_markets
     from closed c left join ranked r on r.identity = c.identity and r.rn = 1
     order by c.identity, c.vendor_id
   `.execute(db);
@@ -82,6 +91,7 @@ export async function takedownMigration(db: Kysely<Database>, marketSlug: string
     toMarket: r.to_market,
     toVendorId: r.to_vendor,
     daysAfter: r.first_after ? (r.first_after.getTime() - at.getTime()) / 86_400_000 : null,
+    activeOn: [...new Set(r.all_markets ?? [])],
   }));
   const byDest = new Map<string | null, number[]>();
   for (const i of identities) {

@@ -13,8 +13,20 @@ export interface RankingWeights {
   identifiability: number;
 }
 
-/** Chosen on training worlds (seed train-1, never an evaluation seed): revenue and harm lead, the rest break ties. */
-export const DEFAULT_WEIGHTS: RankingWeights = { revenue: 0.7, harm: 0.2, reach: 0.04, persistence: 0.03, identifiability: 0.03 };
+/**
+ * Revenue and harm lead with equal weight: both are on the same log scale, so together they order targets by
+ * revenue × harm (the harm done in the market); reach, persistence and identifiability break ties.
+ */
+export const DEFAULT_WEIGHTS: RankingWeights = { revenue: 0.45, harm: 0.45, reach: 0.04, persistence: 0.03, identifiability: 0.03 };
+
+/** Revenue and harm are normalised on a log scale spanning this many decades below the top (1) to 0. */
+export const LOG_DECADES = 4;
+
+/** 1 at `max`, falling by 1/LOG_DECADES per decade below it, floored at 0. */
+export function logNormalised(value: number, max: number): number {
+  if (!(value > 0 && max > 0)) return 0;
+  return Math.max(0, Math.min(1, 1 + Math.log10(value / max) / LOG_DECADES));
+}
 
 /** Harm per substance class, 0..1: opioids weigh most (overdose deaths), cannabis least. */
 export const HARM_BY_CLASS: Record<string, number> = {
@@ -163,18 +175,22 @@ export async function rankTargets(
   }
 
   const list = [...profiles.values()].filter((p) => p.revenue > 0);
+  // The most harmful thing a target sells counts most (selling fentanyl at all matters), tempered by the mix.
   const profileHarm = (p: Profile) => {
     let sum = 0;
     let usd = 0;
+    let max = 0;
     for (const [what, v] of p.classRevenue) {
       const [cls, substance] = what.split('/');
-      sum += harmOf(cls ?? null, substance ?? null) * v;
+      const h = harmOf(cls ?? null, substance ?? null);
+      sum += h * v;
       usd += v;
+      max = Math.max(max, h);
     }
-    return usd ? sum / usd : 0;
+    return usd ? 0.7 * max + 0.3 * (sum / usd) : 0;
   };
   const reachOf = (p: Profile) => (p.shipsTo.has('WW') || p.shipsTo.has('WORLDWIDE') ? 50 : p.shipsTo.size);
-  const maxLogRev = Math.max(1, ...list.map((p) => Math.log1p(p.revenue)));
+  const maxRev = Math.max(1, ...list.map((p) => p.revenue));
   const maxReach = Math.max(1, ...list.map(reachOf));
   const maxMarkets = Math.max(1, ...list.map((p) => p.markets.size));
   const maxIdent = Math.max(1, ...list.map((p) => p.identifiers));
@@ -189,8 +205,8 @@ export async function rankTargets(
       explanation,
     });
     const factors = {
-      revenue: factor('revenue', p.revenue, Math.log1p(p.revenue) / maxLogRev, `estimated $${Math.round(p.revenue).toLocaleString('en-US')} from feedback (log scale)`),
-      harm: factor('harm', harm, harm, `revenue-weighted harm of what is sold: ${[...p.classRevenue.keys()].join(', ') || 'unclassified'}`),
+      revenue: factor('revenue', p.revenue, logNormalised(p.revenue, maxRev), `estimated $${Math.round(p.revenue).toLocaleString('en-US')} from feedback and stock (log scale)`),
+      harm: factor('harm', harm, logNormalised(harm, 1), `harm of what is sold (0.7 × the worst, 0.3 × the revenue-weighted mix; log scale): ${[...p.classRevenue.keys()].join(', ') || 'unclassified'}`),
       reach: factor('reach', reachOf(p), reachOf(p) / maxReach, p.shipsTo.size ? `ships to ${[...p.shipsTo].slice(0, 8).join(', ')}` : 'no shipping data'),
       persistence: factor('persistence', p.markets.size, p.markets.size / maxMarkets, `${p.accounts.size} account(s) on ${p.markets.size} source(s)`),
       identifiability: factor('identifiability', p.identifiers, p.identifiers / maxIdent, `${p.identifiers} identifying selector(s): e-mails, phones, reused addresses, PGP user-ID e-mails`),

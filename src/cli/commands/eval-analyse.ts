@@ -29,12 +29,13 @@ export function register(program: Command): void {
         const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
         emit(o.json ?? false, r, () =>
           [
-            `seed ${r.seed}; feedback rate ${r.feedbackRate.value.toFixed(3)} and ${r.feedbackRate.unitsPerSale.toFixed(2)} units/sale calibrated on ${r.feedbackRate.from}`,
+            `seed ${r.seed}; units per feedback from each market's stock: ${Object.entries(r.feedbackRate.unitsPerFeedback).map(([m, k]) => `${m} ${k === null ? '—' : k.toFixed(2)}`).join(', ')}`,
+            `fallback: feedback rate ${r.feedbackRate.value.toFixed(3)} and ${r.feedbackRate.unitsPerSale.toFixed(2)} units/sale calibrated on ${r.feedbackRate.from}`,
             table(
               ['measure', 'result', 'target', 'met'],
               [
                 ['vendors (≥50 sales) with revenue within ±15%', `${r.revenue.within15}/${r.revenue.vendors} = ${pct(r.revenue.share)} (median error ${pct(r.revenue.medianAbsError)})`, `≥ ${pct(r.revenue.target)}`, r.revenue.share >= r.revenue.target ? 'yes' : 'NO'],
-                ['migrated identities whose destination is named', `${r.migration.named}/${r.migration.migrated} = ${pct(r.migration.share)}`, `≥ ${pct(r.migration.target)}`, r.migration.share >= r.migration.target ? 'yes' : 'NO'],
+                ['migrated identities whose destination is named', `${r.migration.named}/${r.migration.migrated} = ${pct(r.migration.share)} (first-named ${r.migration.firstNamed})`, `≥ ${pct(r.migration.target)}`, r.migration.share >= r.migration.target ? 'yes' : 'NO'],
                 ['true top 20 (revenue × harm) in our top 20', `${r.ranking.overlap}/${r.ranking.of}`, `≥ ${r.ranking.target}`, r.ranking.overlap >= r.ranking.target ? 'yes' : 'NO'],
               ],
             ),

@@ -23,6 +23,7 @@ interface ReportOpts {
   csv?: string;
   feedbackRate: string;
   unitsPerSale: string;
+  stock: boolean;
 }
 
 const usd = (n: number) => `$${Math.round(n).toLocaleString('en-US')}`;
@@ -32,7 +33,7 @@ function revenueOptions(o: ReportOpts): RevenueOptions {
   if (!(rate > 0 && rate <= 1)) throw new UserError(`--feedback-rate must be in (0, 1], got ${o.feedbackRate}`);
   const units = Number(o.unitsPerSale);
   if (!(units >= 1)) throw new UserError(`--units-per-sale must be at least 1, got ${o.unitsPerSale}`);
-  return { feedbackRate: rate, feedbackRateRange: [rate * 0.85, Math.min(1, rate * 1.15)], unitsPerSale: units };
+  return { feedbackRate: rate, feedbackRateRange: [rate * 0.85, Math.min(1, rate * 1.15)], unitsPerSale: units, useStock: o.stock };
 }
 
 function csvOf(headers: string[], rows: (string | number | null)[][]): string {
@@ -57,7 +58,8 @@ function common(cmd: Command): Command {
     .option('--json', 'machine-readable output')
     .option('--csv <file>', 'write the rows as CSV')
     .option('--feedback-rate <r>', 'share of sales that leave visible feedback (calibrate from a seized database)', '0.65')
-    .option('--units-per-sale <n>', 'average units per order', '1.2');
+    .option('--units-per-sale <n>', 'average units per order', '1.2')
+    .option('--no-stock', 'feedback only: do not count units from stock decrements between listing snapshots');
 }
 
 export function register(program: Command): void {
@@ -94,6 +96,9 @@ export function register(program: Command): void {
         if (o.json) return void process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
         process.stdout.write(`${r.closure.market} ${r.closure.kind} on ${r.closure.at.toISOString().slice(0, 10)}: ${r.identities.length} vendor identities, ${(r.reappeared * 100).toFixed(0)}% reappeared\n`);
         output(o, r.flows, ['from', 'to', 'identities', 'median days'], r.flows.map((f) => [f.from, f.to ?? '(not seen again)', f.identities, f.medianDays === null ? '-' : f.medianDays.toFixed(0)]));
+        const multi = r.identities.filter((i) => i.activeOn.length > 1);
+        if (!o.csv && multi.length) process.stdout.write(`${multi.length} identit${multi.length === 1 ? 'y was' : 'ies were'} active on more than one market afterwards: ${multi.map((i) => `${i.identity} (${i.activeOn.join(', ')})`).join('; ')}
+`);
       });
     });
 
