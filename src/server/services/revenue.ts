@@ -2,7 +2,8 @@ import { sql, type Kysely } from 'kysely';
 import { aggregateRevenue, estimateRevenue, observedSales, type RevenueOptions, type RevenueRow } from '../../analyse/index.ts';
 import type { Database } from '../../store/index.ts';
 import type { Principal } from '../auth/principal.ts';
-import { withVisibleRows } from './scope.ts';
+import { memoReport } from './memo.ts';
+import { scopeKey, withVisibleRows } from './scope.ts';
 
 /**
  * The revenue model the API uses: the CLI's defaults (`darkpatrol report … --feedback-rate 0.65 --units-per-sale 1.2`,
@@ -50,7 +51,7 @@ export async function revenueSeries(
     ...(conds.length ? { feedback: sql<boolean>`${sql.join(conds, sql` and `)}` } : {}),
     ...(ids ? { listing_snapshots: sql<boolean>`listing_id in (select l.id from listings l where l.vendor_id in (${ids}) union select f.listing_id from feedback f where f.vendor_id in (${ids}))` } : {}),
   };
-  return withVisibleRows(
+  const run = () => withVisibleRows(
     db,
     p,
     async (scoped) => {
@@ -70,9 +71,14 @@ export async function revenueSeries(
     },
     narrow,
   );
+  // Dashboard-wide series are the expensive ones (every visible sale); profiles are narrowed and cheap.
+  if (filter.vendorIds) return run();
+  const since = filter.since ? Math.floor(filter.since.getTime() / 60_000) : 'all';
+  return memoReport(db, `series:${scopeKey(p)}:${filter.bucket}:${filter.marketId ?? '*'}:${since}:${JSON.stringify(opts)}`, run);
 }
 
 /** src/analyse's revenue estimate grouped one way (vendor, ships_from, …), over the rows the caller may see. */
 export function visibleRevenue(db: Kysely<Database>, p: Principal, by: Parameters<typeof estimateRevenue>[1], opts: RevenueOptions = API_REVENUE_OPTIONS): Promise<RevenueRow[]> {
-  return withVisibleRows(db, p, (scoped) => estimateRevenue(scoped, by, opts));
+  const from = opts.from ? Math.floor(opts.from.getTime() / 60_000) : 'all';
+  return memoReport(db, `revenue:${scopeKey(p)}:${by}:${from}:${JSON.stringify(opts)}`, () => withVisibleRows(db, p, (scoped) => estimateRevenue(scoped, by, opts)));
 }

@@ -44,6 +44,11 @@ export async function withVisibleRows<T>(
   });
 }
 
+/** Names what a principal may see (the same rows for every user of one agency): for keying shared reports. */
+export function scopeKey(p: Principal): string {
+  return p.role === 'partner' ? 'none' : `agency:${p.agencyId}`;
+}
+
 interface Marked {
   schema: string;
   tables: string[];

@@ -3,7 +3,8 @@ import { DEFAULT_WEIGHTS, rankTargets, type RankedTarget, type RevenueOptions } 
 import type { Database } from '../../store/index.ts';
 import type { Principal } from '../auth/principal.ts';
 import { API_REVENUE_OPTIONS } from './revenue.ts';
-import { withVisibleRows } from './scope.ts';
+import { memoReport } from './memo.ts';
+import { scopeKey, withVisibleRows } from './scope.ts';
 
 export type { TargetFactor } from '../../analyse/index.ts';
 
@@ -18,6 +19,6 @@ export interface Target extends RankedTarget {
  * rows the caller may see only: the normalisation maxima too come from visible rows alone.
  */
 export async function topTargets(db: Kysely<Database>, p: Principal, limit: number, opts: RevenueOptions = API_REVENUE_OPTIONS): Promise<Target[]> {
-  const ranked = await withVisibleRows(db, p, (scoped) => rankTargets(scoped, opts, DEFAULT_WEIGHTS, limit));
+  const ranked = await memoReport(db, `targets:${scopeKey(p)}:${limit}:${JSON.stringify(opts)}`, () => withVisibleRows(db, p, (scoped) => rankTargets(scoped, opts, DEFAULT_WEIGHTS, limit)));
   return ranked.map((t) => ({ ...t, kind: t.key.startsWith('i') ? 'identity' : 'vendor', id: Number(t.key.slice(1)) }));
 }
