@@ -89,7 +89,6 @@ analyze;
   }
 
   const scenarios: Record<string, () => string> = {
-    'GET /api/vendors/:id (profile)': () => `/api/vendors/${rand(N.vendors)}`,
     'GET /api/vendors?q= (handle)': () => `/api/vendors?q=vendor${rand(N.vendors)}&limit=20`,
     'GET /api/listings (newest)': () => `/api/listings?limit=50&marketId=${rand(N.markets)}`,
     'GET /api/listings?q= (frequent term)': () => `/api/listings?q=${terms[seq++ % terms.length]}&limit=20`,
@@ -99,6 +98,8 @@ analyze;
     'GET /api/markets': () => '/api/markets',
     'GET /api/links?status=proposed': () => `/api/links?status=proposed&limit=50&offset=${rand(1000)}`,
     'GET /api/identities': () => `/api/identities?limit=50`,
+    // Last: the profile runs src/analyse's revenue model, the heaviest read; anything it leaves queued then delays nobody.
+    'GET /api/vendors/:id (profile)': () => `/api/vendors/${rand(N.vendors)}`,
   };
 
   const results: Record<string, unknown> = {};
