@@ -141,7 +141,7 @@ export async function calibrateFromStock(db: Kysely<Database>, opts: Pick<Revenu
   }
   const listings = await db.selectFrom('listings').select(['id', 'market_id']).where('id', 'in', visits.size ? [...visits.keys()] : [-1]).execute();
   for (const l of listings) marketOf.set(l.id, l.market_id);
-  return calibrate(visits, times, marketOf, (opts.feedbackOffsetDays ?? 4) * DAY);
+  return calibrate(visits, times, marketOf, (opts.feedbackOffsetDays ?? 2) * DAY);
 }
 
 function calibrate(visits: Map<number, Visit[]>, times: Map<number, number[]>, marketOf: Map<number, number>, offset: number): StockCalibration[] {
@@ -170,7 +170,7 @@ function calibrate(visits: Map<number, Visit[]>, times: Map<number, number[]>, m
  * units per feedback (calibrated from the stock, else `unitsPerSale / feedbackRate`).
  */
 export async function combineWithStock(db: Kysely<Database>, feedback: ObservedSale[], opts: Omit<RevenueOptions, 'feedbackRate'> & Partial<Pick<RevenueOptions, 'feedbackRate'>>): Promise<ObservedSale[]> {
-  const offset = (opts.feedbackOffsetDays ?? 4) * DAY;
+  const offset = (opts.feedbackOffsetDays ?? 2) * DAY;
   const visits = await loadVisits(db, opts.agencyIds ?? null);
   const meta = await loadListings(db, [...visits.keys()]);
   const times = new Map<number, number[]>();

@@ -49,7 +49,18 @@ async function seed(store: TestStore) {
   for (const price of [35, 38, 45]) await listing(b!.id, west, 'cannabis', 'cannabis', price, 0, ['WW'], []);
   await listing(b!.id, west, 'cannabis', 'cannabis', 5000, 0, ['WW'], [10]); // a holding listing: far above its class
   for (let i = 0; i < 4; i++) await listing(b!.id, west, 'opioid', 'protonitazene', 90, 95 + i, ['NL'], []);
-  return { northA, northB, south, west, identity: identity.id };
+
+  // "east": one $10 listing re-visited weekly: stock 20 → 15 → 15 → 30 (restock) → 26; feedback on days 3, 9, 24.
+  const east = await vendor(b!.id, 'east', 0);
+  const el = await db.insertInto('listings').values({ ...owned, market_id: b!.id, vendor_id: east, external_id: 'E1', title: 'coke',
+    substance_class: 'stimulant', substance: 'cocaine', first_seen: day(0), last_seen: day(28) }).returning('id').executeTakeFirstOrThrow();
+  for (const [d, stock] of [[0, 20], [7, 15], [14, 15], [21, 30], [28, 26]] as const) {
+    await db.insertInto('listing_snapshots').values({ ...owned, listing_id: el.id, observed_at: day(d), price: 10, currency: 'USD', price_usd: 10, stock, ships_to: ['NL'], ships_from: 'NL' }).execute();
+  }
+  for (const d of [3, 9, 24]) {
+    await db.insertInto('feedback').values({ ...owned, market_id: b!.id, vendor_id: east, listing_id: el.id, rating: 5, body: 'ok', left_at: day(d), dedupe_key: `E1-${d}` }).execute();
+  }
+  return { northA, northB, south, west, east, identity: identity.id };
 }
 
 describe(`analysis on ${testEngine}`, () => {
@@ -80,6 +91,24 @@ describe(`analysis on ${testEngine}`, () => {
     expect(byIdentity.get(`i${ids.identity}`)?.revenueUsd.value).toBeCloseTo((40 * 100 + 20 * 110) / 0.5);
     const withUnits = await estimateRevenue(store.db, 'identity', { feedbackRate: 0.5, unitsPerSale: 1.2 });
     expect(withUnits.find((r) => r.key === `i${ids.identity}`)?.revenueUsd.value).toBeCloseTo(((40 * 100 + 20 * 110) / 0.5) * 1.2);
+  });
+
+  it('counts units from stock decrements where the snapshots show them, and feedback elsewhere', async () => {
+    // Units: 5 from the clean window days 0–7 (its feedback on days 3 and 9 is already counted by the decrement), 0 from
+    // days 7–14, and the feedback on day 24 (across the restock) as 1/0.5 = 2 units (too little data on this market
+    // to calibrate, so unitsPerSale / feedbackRate applies).
+    const opts = { feedbackRate: 0.5, useStock: true };
+    const noTail = new Map((await estimateRevenue(store.db, 'vendor', { ...opts, stockLagDays: 0 })).map((r) => [Number(r.key), r]));
+    expect(noTail.get(ids.east)?.revenueUsd.value).toBeCloseTo(10 * (5 + 2));
+    expect(noTail.get(ids.east)?.feedback).toBe(1);
+    // With the default 3.5-day display lag, the listing's recent stock rate (5 units in 14 days) is extrapolated.
+    const withTail = new Map((await estimateRevenue(store.db, 'vendor', opts)).map((r) => [Number(r.key), r]));
+    expect(withTail.get(ids.east)?.revenueUsd.value).toBeCloseTo(10 * (5 + 2 + (5 / 14) * 3.5));
+    // Feedback only: three entries at rate 0.5.
+    const plain = new Map((await estimateRevenue(store.db, 'vendor', { feedbackRate: 0.5 })).map((r) => [Number(r.key), r]));
+    expect(plain.get(ids.east)?.revenueUsd.value).toBeCloseTo((3 * 10) / 0.5);
+    // Vendors without stock snapshots are estimated from feedback as before.
+    expect(noTail.get(ids.northA)?.revenueUsd.value).toBeCloseTo((40 * 100) / 0.5);
   });
 
   it('traces where a seized market\'s vendors went, and who never came back', async () => {

@@ -11,7 +11,7 @@ export function register(program: Command): void {
   commandGroup(program, 'eval', 'accuracy against the simulator\'s ground truth')
     .command('analyse')
     .description('score revenue estimates, migration tracing and the top-target ranking against sim ground truth')
-    .option('--seed <seed>', 'world to evaluate', '1')
+    .option('--seed <seed>', 'world to evaluate (7: the demo world)', '7')
     .option('--scale <preset>', 'demo | … | alphabay', 'demo')
     .option('--no-link', 'skip identity resolution (every account stands alone)')
     .option('--json', 'machine-readable output')
