@@ -205,7 +205,7 @@ export async function rankTargets(
       explanation,
     });
     const factors = {
-      revenue: factor('revenue', p.revenue, logNormalised(p.revenue, maxRev), `estimated $${Math.round(p.revenue).toLocaleString('en-US')} from feedback and stock (log scale)`),
+      revenue: factor('revenue', p.revenue, logNormalised(p.revenue, maxRev), `estimated $${Math.round(p.revenue).toLocaleString('en-US')} from ${revenueOpts.useStock ? 'feedback and stock' : 'feedback'} (log scale)`),
       harm: factor('harm', harm, logNormalised(harm, 1), `harm of what is sold (0.7 × the worst, 0.3 × the revenue-weighted mix; log scale): ${[...p.classRevenue.keys()].join(', ') || 'unclassified'}`),
       reach: factor('reach', reachOf(p), reachOf(p) / maxReach, p.shipsTo.size ? `ships to ${[...p.shipsTo].slice(0, 8).join(', ')}` : 'no shipping data'),
       persistence: factor('persistence', p.markets.size, p.markets.size / maxMarkets, `${p.accounts.size} account(s) on ${p.markets.size} source(s)`),
