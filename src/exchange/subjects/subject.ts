@@ -1,14 +1,15 @@
 /**
- * What goes into a package exported from the command line: a vendor account, an identity (its accounts) or a
- * case (its registered selectors), read from the store as one agency sees it — its own rows, and other agencies'
- * rows only when marked CLEAR or GREEN; cases only of its own. The package is marked with the strictest TLP of
- * what it holds (or stricter on request): an export never lowers a marking.
+ * What goes into an exported package: a vendor account, an identity (its accounts and the links between them) or
+ * a case (its registered selectors and contact point), read from the store as one agency sees it — its own rows,
+ * and other agencies' rows only when marked CLEAR or GREEN; cases only of its own. The package is marked with the
+ * strictest TLP of what it holds (or stricter on request): an export never lowers a marking. The CLI and the API
+ * both export through this.
  */
+import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/index.ts';
 import { strictestTlp } from '../../domain/tlp.ts';
 import type { Tlp } from '../../domain/tlp.ts';
-import type { SourceKind } from '../../domain/market.ts';
 import { isRegisteredSelectorKind, normalizeRegisteredSelector } from '../../deconflict/selectors.ts';
 import type { RegisteredSelectorKind } from '../../deconflict/selectors.ts';
 import { deconflictDb } from '../../deconflict/store/schema.ts';
@@ -17,7 +18,10 @@ import type { PackageInput } from '../stix/build.ts';
 export type SubjectKind = 'vendor' | 'identity' | 'case';
 
 export class SubjectNotFoundError extends Error {
-  constructor(kind: SubjectKind, id: number) {
+  constructor(
+    readonly kind: SubjectKind,
+    readonly id: number,
+  ) {
     super(`no ${kind} ${id} visible to this agency`);
     this.name = 'SubjectNotFoundError';
   }
@@ -25,58 +29,60 @@ export class SubjectNotFoundError extends Error {
 
 export interface SubjectPackageInput {
   input: PackageInput;
-  /** What was left out and why. */
+  /** What was left out and why (e.g. a postal address without a country). */
   omitted: string[];
 }
 
+const SHARED: readonly Tlp[] = ['CLEAR', 'GREEN'];
 type Selector = NonNullable<PackageInput['selectors']>[number];
-const SHARED: Tlp[] = ['CLEAR', 'GREEN'];
+type Account = NonNullable<PackageInput['accounts']>[number];
+
 const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : undefined);
 
 export async function subjectPackageInput(
-  db: Kysely<Database>,
+  database: Kysely<Database>,
   o: { agencyId: number; kind: SubjectKind; id: number; tlp?: Tlp; created?: string },
 ): Promise<SubjectPackageInput> {
+  const { kind, id } = o;
+  const db = deconflictDb(database);
+  const canRead = (row: { agency_id: number; tlp: Tlp }) => row.agency_id === o.agencyId || SHARED.includes(row.tlp);
+  const visibleSql = (alias: string) => sql<boolean>`(${sql.ref(`${alias}.agency_id`)} = ${o.agencyId} or ${sql.ref(`${alias}.tlp`)} in ('CLEAR', 'GREEN'))`;
+  const created = o.created ? { created: o.created } : {};
   const agency = await db.selectFrom('agencies').select(['code', 'name', 'contact_point']).where('id', '=', o.agencyId).executeTakeFirstOrThrow();
   const producer = { agencyId: agency.code, name: agency.name, ...(agency.contact_point ? { contact: agency.contact_point } : {}) };
-  const visible = (row: { agency_id: number; tlp: Tlp }) => row.agency_id === o.agencyId || SHARED.includes(row.tlp);
   const omitted: string[] = [];
   let tlp: Tlp = o.tlp ?? 'CLEAR';
   const mark = (t: Tlp) => (tlp = strictestTlp(tlp, t));
   const selectors = new Map<string, Selector>();
-  const addSelector = (kind: string, raw: string, accountId?: string, firstSeen?: Date) => {
-    if (!isRegisteredSelectorKind(kind)) return void omitted.push(`selector of kind ${kind}: no STIX mapping`);
-    if (kind === 'postal_address') return void omitted.push('postal_address selector: no country recorded (a STIX location needs one)');
-    let value: string;
+  const addSelector = (k: string, value: string, accountId: string | undefined, firstSeen?: Date) => {
+    if (!isRegisteredSelectorKind(k)) return void omitted.push(`selector of kind ${k}: no STIX mapping`);
+    if (k === 'postal_address') return void omitted.push('postal_address selector: no country recorded, STIX location needs one');
+    let v: string;
     try {
-      value = normalizeRegisteredSelector(kind as RegisteredSelectorKind, raw);
+      v = normalizeRegisteredSelector(k as RegisteredSelectorKind, value);
     } catch (e) {
-      return void omitted.push(`${kind} selector: ${(e as Error).message}`);
+      return void omitted.push(`${k} selector: ${(e as Error).message}`);
     }
-    const key = `${kind}\u0000${value}`;
-    const s = selectors.get(key) ?? { kind: kind as RegisteredSelectorKind, value, accountIds: [], ...(firstSeen ? { firstSeen: iso(firstSeen)! } : {}) };
+    const key = `${k}\u0000${v}`;
+    const s = selectors.get(key) ?? { kind: k as RegisteredSelectorKind, value: v, accountIds: [], ...(firstSeen ? { firstSeen: iso(firstSeen)! } : {}) };
     if (accountId && !s.accountIds!.includes(accountId)) s.accountIds!.push(accountId);
     selectors.set(key, s);
   };
 
-  if (o.kind === 'case') {
-    const c = await db.selectFrom('cases').selectAll().where('id', '=', o.id).executeTakeFirst();
-    if (!c || c.agency_id !== o.agencyId) throw new SubjectNotFoundError('case', o.id);
+  if (kind === 'case') {
+    const c = await db.selectFrom('cases').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!c || c.agency_id !== o.agencyId) throw new SubjectNotFoundError('case', id);
     mark(c.tlp);
-    const regs = await deconflictDb(db)
-      .selectFrom('deconflict_selectors')
-      .select(['kind', 'value', 'registered_at'])
-      .where('case_id', '=', c.id)
-      .orderBy('id')
-      .execute();
+    const regs = await db.selectFrom('deconflict_selectors').select(['kind', 'value', 'registered_at']).where('case_id', '=', c.id).orderBy('id').execute();
     for (const r of regs) addSelector(r.kind, r.value, undefined, r.registered_at);
     return {
       input: {
         producer,
-        subject: { kind: 'case', id: `case-${c.id}`, name: `${c.reference}: ${c.title}` },
+        subject: { kind: 'case', id: `case-${c.id}`, name: c.reference, description: c.title },
         selectors: [...selectors.values()],
+        notes: [{ content: `Contact point for this case: ${c.contact_point}`, about: [{ kind: 'subject' }] }],
         tlp,
-        ...(o.created ? { created: o.created } : {}),
+        ...created,
       },
       omitted,
     };
@@ -84,70 +90,67 @@ export async function subjectPackageInput(
 
   let vendorIds: number[];
   let subject: PackageInput['subject'];
-  if (o.kind === 'identity') {
-    const ident = await db.selectFrom('identities').selectAll().where('id', '=', o.id).executeTakeFirst();
-    if (!ident || !visible(ident)) throw new SubjectNotFoundError('identity', o.id);
-    mark(ident.tlp);
-    vendorIds = (await db.selectFrom('identity_members').select('vendor_id').where('identity_id', '=', ident.id).execute()).map((r) => r.vendor_id);
-    subject = { kind: 'identity', id: `identity-${ident.id}`, name: ident.label };
+  const relationships: NonNullable<PackageInput['relationships']> = [];
+  if (kind === 'vendor') {
+    const v = await db.selectFrom('vendors').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!v || !canRead(v)) throw new SubjectNotFoundError('vendor', id);
+    vendorIds = [v.id];
+    subject = { kind: 'vendor', id: `vendor-${v.id}`, name: v.handle, ...(v.first_seen ? { firstSeen: iso(v.first_seen)! } : {}), ...(v.last_seen ? { lastSeen: iso(v.last_seen)! } : {}) };
   } else {
-    vendorIds = [o.id];
-    subject = { kind: 'vendor', id: `vendor-${o.id}`, name: '' };
+    const i = await db.selectFrom('identities').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!i || !canRead(i)) throw new SubjectNotFoundError('identity', id);
+    mark(i.tlp);
+    const members = await db.selectFrom('identity_members as im').innerJoin('vendors as v', 'v.id', 'im.vendor_id').select('v.id').where('im.identity_id', '=', i.id).where(visibleSql('v')).execute();
+    vendorIds = members.map((m) => m.id);
+    subject = { kind: 'identity', id: `identity-${i.id}`, name: i.label || `identity ${i.id}` };
   }
+  const accounts: Account[] = [];
   const vendors = vendorIds.length
-    ? await db
-        .selectFrom('vendors as v')
-        .innerJoin('markets as m', 'm.id', 'v.market_id')
-        .select(['v.id', 'v.agency_id', 'v.tlp', 'v.handle', 'v.first_seen', 'v.last_seen', 'v.capture_id', 'm.name as market', 'm.kind as market_kind'])
-        .where('v.id', 'in', vendorIds)
-        .orderBy('v.id')
-        .execute()
+    ? await db.selectFrom('vendors as v').innerJoin('markets as m', 'm.id', 'v.market_id').select(['v.id', 'v.handle', 'v.tlp', 'v.first_seen', 'v.last_seen', 'm.kind', 'm.name', 'm.tlp as market_tlp', 'm.agency_id as market_agency']).where('v.id', 'in', vendorIds).orderBy('v.id').execute()
     : [];
-  const shown = vendors.filter((v) => visible(v));
-  if (vendors.length > shown.length) omitted.push(`${vendors.length - shown.length} account(s) of other agencies not marked CLEAR/GREEN`);
-  if (o.kind === 'vendor') {
-    const v = shown[0];
-    if (!v) throw new SubjectNotFoundError('vendor', o.id);
-    subject = { kind: 'vendor', id: `vendor-${v.id}`, name: v.handle, firstSeen: iso(v.first_seen), lastSeen: iso(v.last_seen) };
+  for (const v of vendors) {
+    mark(v.tlp);
+    // The source's name is shown only when its market row is visible too.
+    const sourceName = canRead({ agency_id: v.market_agency, tlp: v.market_tlp }) ? v.name : 'undisclosed source';
+    accounts.push({ id: `vendor-${v.id}`, handle: v.handle, source: { kind: v.kind, name: sourceName }, ...(v.first_seen ? { firstSeen: iso(v.first_seen)! } : {}), ...(v.last_seen ? { lastSeen: iso(v.last_seen)! } : {}) });
   }
-  for (const v of shown) mark(v.tlp);
-  const ids = shown.map((v) => v.id);
-  const sightings = ids.length
-    ? await db
-        .selectFrom('selector_sightings as ss')
-        .innerJoin('selectors as s', 's.id', 'ss.selector_id')
-        .select(['s.kind', 's.value', 's.first_seen', 's.agency_id', 's.tlp', 'ss.vendor_id', 'ss.capture_id', 'ss.agency_id as sighting_agency', 'ss.tlp as sighting_tlp'])
-        .where('ss.vendor_id', 'in', ids)
-        .execute()
-    : [];
-  const captureIds = new Set<number>(shown.flatMap((v) => (v.capture_id === null ? [] : [v.capture_id])));
-  for (const s of sightings) {
-    if (!visible(s) || !visible({ agency_id: s.sighting_agency, tlp: s.sighting_tlp })) continue;
-    mark(s.tlp);
-    mark(s.sighting_tlp);
-    addSelector(s.kind, s.value, String(s.vendor_id), s.first_seen);
-    if (s.capture_id !== null) captureIds.add(s.capture_id);
+  if (vendorIds.length) {
+    const sightings = await sql<{ vendor_id: number; kind: string; value: string; tlp: Tlp; first: Date }>`
+      select ss.vendor_id, s.kind, s.value, s.tlp, min(ss.observed_at) as first
+      from selector_sightings ss join selectors s on s.id = ss.selector_id
+      where ss.vendor_id = any(${vendorIds}::int[]) and ${visibleSql('ss')} and ${visibleSql('s')}
+      group by 1, 2, 3, 4 order by 2, 3`.execute(database);
+    for (const r of sightings.rows) {
+      mark(r.tlp);
+      addSelector(r.kind, r.value, `vendor-${r.vendor_id}`, r.first);
+    }
+    const links = await sql<{ vendor_a: number; vendor_b: number; score: number; status: string; tlp: Tlp }>`
+      select k.vendor_a, k.vendor_b, k.score, k.status, k.tlp from links k
+      where k.vendor_a = any(${vendorIds}::int[]) and k.vendor_b = any(${vendorIds}::int[]) and k.status <> 'rejected' and ${visibleSql('k')}`.execute(database);
+    for (const k of links.rows) {
+      mark(k.tlp);
+      relationships.push({ source: { kind: 'account', id: `vendor-${k.vendor_a}` }, target: { kind: 'account', id: `vendor-${k.vendor_b}` }, type: 'related-to', description: `${k.status} link, score ${k.score}` });
+    }
   }
-  const captures = captureIds.size
-    ? await db.selectFrom('captures').select(['id', 'agency_id', 'tlp', 'url', 'payload_sha256', 'fetched_at']).where('id', 'in', [...captureIds]).orderBy('id').execute()
-    : [];
-  const evidence = captures.filter((c) => visible(c));
-  for (const c of evidence) mark(c.tlp);
+  const captures = vendorIds.length
+    ? await sql<{ id: number; url: string; payload_sha256: string; fetched_at: Date; tlp: Tlp }>`
+        select distinct c.id, c.url, c.payload_sha256, c.fetched_at, c.tlp from captures c
+        where c.payload_sha256 is not null and ${visibleSql('c')} and c.id in (
+          select capture_id from vendors where id = any(${vendorIds}::int[]) and capture_id is not null
+          union select capture_id from selector_sightings where vendor_id = any(${vendorIds}::int[]) and capture_id is not null)
+        order by c.id limit 10000`.execute(database)
+    : { rows: [] };
+  for (const c of captures.rows) mark(c.tlp);
   return {
     input: {
       producer,
       subject,
-      accounts: shown.map((v) => ({
-        id: String(v.id),
-        handle: v.handle,
-        source: { kind: v.market_kind as SourceKind, name: v.market },
-        firstSeen: iso(v.first_seen),
-        lastSeen: iso(v.last_seen),
-      })),
+      accounts,
       selectors: [...selectors.values()],
-      evidence: evidence.map((c) => ({ captureId: String(c.id), sha256: c.payload_sha256, url: c.url, fetchedAt: iso(c.fetched_at)! })),
+      relationships,
       tlp,
-      ...(o.created ? { created: o.created } : {}),
+      ...created,
+      evidence: captures.rows.map((c) => ({ captureId: `capture-${c.id}`, sha256: c.payload_sha256, url: c.url, fetchedAt: iso(c.fetched_at)! })),
     },
     omitted,
   };

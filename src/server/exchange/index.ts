@@ -3,6 +3,5 @@ export * from './schema.ts';
 export * from './keys.ts';
 export * from './blinded.ts';
 export * from './federation.ts';
-export * from './subjects.ts';
 export * from './feeds.ts';
 export * from './context.ts';

@@ -12,13 +12,14 @@ import {
   PackageVerificationError,
   signPackage,
   StixImportError,
+  subjectPackageInput,
+  SubjectNotFoundError,
 } from '../../exchange/index.ts';
-import type { SignedPackage } from '../../exchange/index.ts';
+import type { SignedPackage, SubjectKind } from '../../exchange/index.ts';
 import type { Database } from '../../store/index.ts';
 import { ACCESS } from '../access/policy.ts';
 import { ApiError, badRequest, conflict, notFound } from '../errors.ts';
-import { agencySigningKey, exchangeDb, subjectPackage, trustedKeysOf } from '../exchange/index.ts';
-import type { SubjectKind } from '../exchange/index.ts';
+import { agencySigningKey, exchangeDb, trustedKeysOf } from '../exchange/index.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { RouteContext } from '../types.ts';
 import { idParams, page, tlpEnum, toPage, who } from './common.ts';
@@ -28,11 +29,13 @@ export const subjectBody = z.object({ kind: z.enum(['vendor', 'identity', 'case'
 
 /** Build and sign a package of a subject the caller may see, with the caller's agency key. */
 export async function exportSubject(db: Kysely<Database>, p: Principal, kind: SubjectKind, id: number, tlp?: Tlp): Promise<{ pkg: SignedPackage; omitted: string[] }> {
-  const { input, omitted } = await subjectPackage(db, p, kind, id, tlp);
   try {
+    // Routes that export reach only agency staff (never partners), so the agency's own view is the caller's view.
+    const { input, omitted } = await subjectPackageInput(db, { agencyId: p.agencyId, kind, id, ...(tlp ? { tlp } : {}) });
     const built = buildPackage(input);
     return { pkg: signPackage(built, await agencySigningKey(db, p.agencyId)), omitted };
   } catch (e) {
+    if (e instanceof SubjectNotFoundError) throw notFound(e.kind, e.id);
     if (e instanceof PackageInputError) throw badRequest(e.message, e.issues.slice(0, 20));
     throw e;
   }
