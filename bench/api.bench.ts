@@ -42,6 +42,7 @@ const connections = Math.min(64, Number(args.connections));
 
 /** Seeds one store with AlphaBay-scale rows, serves the API and measures every scenario. */
 async function measure(store: Store): Promise<Record<string, unknown>> {
+  const loadAverageAtStart = Math.round(loadavg()[0]! * 10) / 10;
   const t0 = Date.now();
   await store.execScript(`
 insert into agencies (code, name, country) values ('BENCH', 'Bench agency', 'NL'), ('OTHER', 'Other agency', 'DE');
@@ -119,7 +120,7 @@ analyze;
   const audited = await store.db.selectFrom('audit_log').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   const chain = await verifyAuditChain(store.db);
   await app.close();
-  return { seedSeconds, loadAverageAtStart: Math.round(loadavg()[0]! * 10) / 10, auditEntries: audited.n, auditChainOk: chain.ok, results };
+  return { seedSeconds, loadAverageAtStart, loadAverageAtEnd: Math.round(loadavg()[0]! * 10) / 10, auditEntries: audited.n, auditChainOk: chain.ok, results };
 }
 
 const out: Record<string, unknown> = { bench: 'api', rows: N, duration_s: duration, connections };
