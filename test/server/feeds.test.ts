@@ -26,6 +26,10 @@ beforeAll(async () => {
     await store.db.insertInto('selector_sightings').values({ agency_id: s.agencyIds['NL-POL'], tlp, selector_id: sel.id, vendor_id: row.vendor, source: 'profile', capture_id: row.capture, observed_at: new Date() }).execute();
   }
   await store.db.updateTable('listing_snapshots').set({ observed_at: new Date() }).execute();
+  // Shipping traits: the shared vendor advertises vacuum sealing and DHL; a RED listing of the same vendor says MBB.
+  const green = s.rows['NL-POL'].GREEN;
+  await store.db.updateTable('vendors').set({ profile_text: 'Ships daily. Double vacuum sealed, DHL tracked.' }).where('id', '=', green.vendor).execute();
+  await store.db.insertInto('listings').values({ agency_id: s.agencyIds['NL-POL'], tlp: 'RED', market_id: green.market, vendor_id: green.vendor, external_id: 'L-red-shipping', title: 'private', description: 'Stealth: MBB + decoy', first_seen: new Date(), last_seen: new Date() }).execute();
   partner = (await createApiToken(store.db, { agencyId: s.agencyIds['NL-POL'], name: 'postnl', role: 'partner', scopes: ['feed'] })).token;
   noScope = (await createApiToken(store.db, { agencyId: s.agencyIds['NL-POL'], name: 'postnl-self', role: 'partner', scopes: ['self'] })).token;
   app = await buildServer({ store, webRoot: false, rateLimit: false });
@@ -49,6 +53,9 @@ describe('partner feeds', () => {
     for (const t of PRIVATE) expect(hasTag(r.body, t), t).toBe(false);
     expect(j.entries).toContainEqual(expect.objectContaining({ kind: 'postal_address', value: 'postbus 77 1000 ab amsterdam', country: 'NL' }));
     expect(r.body.toLowerCase()).not.toContain('geheimstraat');
+    const vendor = (j.entries as Array<{ kind: string; value: string; label?: string }>).find((e) => e.kind === 'vendor_handle' && e.value === 'vendor-nl-pol-green');
+    expect(vendor?.label).toMatch(/carrier: dhl; packaging: vacuum-sealed; service: tracked/);
+    expect(r.body).not.toMatch(/mylar|decoy/); // traits only from rows the feed may publish
   });
 
   it('serves CSV (format or Accept), STIX 2.1 that validates, and a signed package', async () => {

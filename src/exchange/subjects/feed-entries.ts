@@ -13,6 +13,7 @@ import { strictestTlp } from '../../domain/tlp.ts';
 import type { Tlp } from '../../domain/tlp.ts';
 import { isRegisteredSelectorKind, normalizeRegisteredSelector } from '../../deconflict/selectors.ts';
 import type { FeedEntry } from '../feed.ts';
+import { vendorShippingTraits } from './shipping.ts';
 
 export type PartnerFeedKind = 'postal' | 'financial';
 
@@ -76,8 +77,9 @@ export async function partnerFeedEntries(
         .execute()
     : [];
   if (o.kind === 'postal') {
+    const traits = await vendorShippingTraits(db, ids, (a) => sql<boolean>`(${sql.ref(`${a}.agency_id`)} = ${o.agencyId} or ${sql.ref(`${a}.tlp`)} in ('CLEAR', 'GREEN'))`);
     for (const v of chosen) {
-      const dir = [v.ships_from ? `ships from ${cc}` : '', v.ships_to ? `ships to ${cc}` : v.worldwide ? 'ships worldwide' : ''].filter(Boolean).join(', ');
+      const dir = [v.ships_from ? `ships from ${cc}` : '', v.ships_to ? `ships to ${cc}` : v.worldwide ? 'ships worldwide' : '', traits.get(v.id) ?? ''].filter(Boolean).join(', ');
       push({ kind: 'vendor_handle', value: v.handle, label: `dark-web vendor, ${dir}`, firstSeen: v.first_seen.toISOString() });
     }
   }

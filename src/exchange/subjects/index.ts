@@ -1,2 +1,3 @@
 export * from './subject.ts';
 export * from './feed-entries.ts';
+export * from './shipping.ts';

@@ -4,7 +4,7 @@
  *  - postal: for a postal operator, the drop and return addresses (`postal_address` selectors) and the handles of
  *    vendors whose listings ship from or to the partner's country;
  *  - financial: for a financial institution, the crypto addresses of the top targets of the ranking.
- * Packaging and shipping signatures are not extracted by any stage yet, so the postal feed carries none.
+ * Each vendor's label carries the packaging and shipping traits it advertises (vacuum sealed, MBB, carrier, …).
  */
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
@@ -12,6 +12,7 @@ import { isRegisteredSelectorKind, normalizeRegisteredSelector } from '../../dec
 import type { RegisteredSelectorKind } from '../../deconflict/index.ts';
 import { strictestTlp } from '../../domain/tlp.ts';
 import type { Tlp } from '../../domain/tlp.ts';
+import { vendorShippingTraits } from '../../exchange/index.ts';
 import type { FeedEntry } from '../../exchange/index.ts';
 import type { Database } from '../../store/index.ts';
 import { feedSql } from '../access/policy.ts';
@@ -65,8 +66,10 @@ export async function postalFeed(db: Kysely<Database>, country: string, since: D
       tlp = strictestTlp(tlp, a.tlp);
     }
   }
+  const traits = await vendorShippingTraits(db, ids, feedSql);
   for (const v of vendors.rows) {
-    const e = entry('vendor_handle', v.handle, { label: `vendor shipping ${v.ships_from ?? '?'} ↔ ${country}`, firstSeen: day(v.first) });
+    const shipping = traits.get(v.id);
+    const e = entry('vendor_handle', v.handle, { label: `vendor shipping ${v.ships_from ?? '?'} ↔ ${country}${shipping ? ` (${shipping})` : ''}`, firstSeen: day(v.first) });
     if (!e) omitted++;
     else {
       entries.push(e);
