@@ -2,8 +2,9 @@ import { existsSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { isTlp, strictestTlp, TLP_LEVELS } from '../../domain/tlp.ts';
 import type { Tlp } from '../../domain/tlp.ts';
-import { buildFeedPackage, feedCsv, partnerFeedEntries, signPackage, validateBundle } from '../../exchange/index.ts';
-import type { PartnerFeedKind } from '../../exchange/index.ts';
+import { buildFeedPackage, feedCsv, signPackage, validateBundle } from '../../exchange/index.ts';
+import { financialFeed, postalFeed, type FeedScope } from '../../server/exchange/index.ts';
+import type { Principal } from '../../server/index.ts';
 import { appendAudit } from '../../store/index.ts';
 import { UserError } from '../errors.ts';
 import { commandGroup } from '../group.ts';
@@ -11,11 +12,12 @@ import { readPrivateKey } from '../keyfile.ts';
 import { emit } from '../output.ts';
 import { withStore } from '../store-options.ts';
 
-interface Opts { partnerCountry: string; agency: string; csv?: boolean; stix?: boolean; key?: string; out: string; tlp: string; top: string; force?: boolean; json?: boolean }
+type PartnerFeedKind = 'postal' | 'financial';
+interface Opts { partnerCountry: string; agency: string; csv?: boolean; stix?: boolean; key?: string; out: string; tlp: string; top: string; since?: string; force?: boolean; json?: boolean }
 
 const ABOUT: Record<PartnerFeedKind, string> = {
   postal: 'postal/courier feed: vendors shipping from or to the partner\'s country and the drop/return addresses seen on them',
-  financial: 'financial feed: crypto addresses of the top targets shipping from or to the partner\'s country',
+  financial: 'financial feed: crypto addresses of the top targets of the ranking',
 };
 
 export function register(program: Command): void {
@@ -32,6 +34,7 @@ export function register(program: Command): void {
       .option('--key <file>', 'private key for --stix (JWK from `darkpatrol keys generate`)')
       .option('--tlp <level>', `marking (${TLP_LEVELS.join(', ')}); raised to the strictest marking of the data`, 'AMBER')
       .option('--top <n>', 'financial: how many top targets', '50')
+      .option('--since <date>', 'postal: only listings observed since this date (YYYY-MM-DD; default: all)')
       .option('--force', 'overwrite --out')
       .option('--json', 'machine-readable summary')
       .action(async (o: Opts, cmd: Command) => {
@@ -41,7 +44,9 @@ export function register(program: Command): void {
         const requested = o.tlp.toUpperCase();
         if (!isTlp(requested)) throw new UserError(`--tlp must be one of ${TLP_LEVELS.join(', ')}`);
         const top = Number(o.top);
-        if (!Number.isInteger(top) || top < 1 || top > 10_000) throw new UserError('--top must be an integer from 1 to 10000');
+        if (!Number.isInteger(top) || top < 1 || top > 200) throw new UserError('--top must be an integer from 1 to 200');
+        const since = o.since === undefined ? new Date(0) : new Date(`${o.since}T00:00:00Z`);
+        if (Number.isNaN(since.getTime()) || (o.since !== undefined && !/^\d{4}-\d\d-\d\d$/.test(o.since))) throw new UserError(`--since "${o.since}" must be a date like 2026-01-31`);
         if (existsSync(o.out) && !o.force) throw new UserError(`${o.out} exists; use --force to overwrite`);
         if (o.stix && !o.key) throw new UserError('--stix needs --key <private key file>: STIX feeds are signed packages');
         const key = o.stix ? readPrivateKey(o.key!) : undefined;
@@ -49,7 +54,11 @@ export function register(program: Command): void {
           const agency = await store.db.selectFrom('agencies').select(['id', 'code', 'name', 'contact_point']).where('code', '=', o.agency.toUpperCase()).executeTakeFirst();
           if (!agency) throw new UserError(`no agency ${o.agency}`);
           if (key && key.agencyId !== agency.code) throw new UserError(`the key speaks for ${key.agencyId}, not ${agency.code}`);
-          const data = await partnerFeedEntries(store.db, { agencyId: agency.id, kind, country: cc, top });
+          // The agency's own export: its own rows and others' CLEAR/GREEN rows, marked as strictly as they require.
+          const scope: FeedScope = { kind: 'agency', agencyId: agency.id };
+          const viewer: Principal = { kind: 'token', userId: null, agencyId: agency.id, agencyCode: agency.code, role: 'analyst', actor: 'cli', username: 'cli', scopes: [] };
+          const feedData = kind === 'postal' ? await postalFeed(store.db, cc, since, scope) : await financialFeed(store.db, viewer, top, scope);
+          const data = { ...feedData, vendors: feedData.entries.filter((e) => e.kind === 'vendor_handle').length };
           const tlp: Tlp = strictestTlp(requested as Tlp, data.tlp);
           let format: 'csv' | 'stix' = 'csv';
           if (o.stix) {
@@ -78,7 +87,7 @@ export function register(program: Command): void {
             detail: { format, tlp, entries: data.entries.length, vendors: data.vendors, file: o.out },
           });
           const summary = { feed: kind, partnerCountry: cc, format, tlp, entries: data.entries.length, vendors: data.vendors, file: o.out };
-          emit(o.json ?? false, summary, () => `wrote ${o.out}: ${kind} feed for ${cc} as ${format.toUpperCase()}, TLP:${tlp}, ${summary.entries} entries from ${summary.vendors} vendor(s)${tlp !== requested ? ` (raised from ${requested} to the data's marking)` : ''}`);
+          emit(o.json ?? false, summary, () => `wrote ${o.out}: ${kind} feed for ${cc} as ${format.toUpperCase()}, TLP:${tlp}, ${summary.entries} entries${kind === 'postal' ? ` (${summary.vendors} vendor(s))` : ''}${tlp !== requested ? ` (raised from ${requested} to the data's marking)` : ''}`);
         });
       });
   }

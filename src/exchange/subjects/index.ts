@@ -1,3 +1,2 @@
 export * from './subject.ts';
-export * from './feed-entries.ts';
 export * from './shipping.ts';

@@ -1,6 +1,7 @@
 /**
- * Partner feeds: minimal lists built from CLEAR/GREEN rows only (TLP 2.0: community-wide), marked with the
- * strictest of those two markings they contain.
+ * Partner feeds: minimal lists, marked with the strictest marking of the rows they hold. Served to partners over the
+ * API they hold CLEAR/GREEN rows only (TLP 2.0: community-wide); exported by an agency from the CLI they may also
+ * hold its own rows (`FeedScope`), still marked as strictly as the rows require. One implementation for both.
  *  - postal: for a postal operator, the drop and return addresses (`postal_address` selectors) and the handles of
  *    vendors whose listings ship from or to the partner's country;
  *  - financial: for a financial institution, the crypto addresses of the top targets of the ranking.
@@ -12,7 +13,7 @@ import { isRegisteredSelectorKind, normalizeRegisteredSelector } from '../../dec
 import type { RegisteredSelectorKind } from '../../deconflict/index.ts';
 import { strictestTlp } from '../../domain/tlp.ts';
 import type { Tlp } from '../../domain/tlp.ts';
-import { vendorShippingTraits } from '../../exchange/index.ts';
+import { vendorShippingTraits, type RowFilter } from '../../exchange/index.ts';
 import type { FeedEntry } from '../../exchange/index.ts';
 import type { Database } from '../../store/index.ts';
 import { feedSql } from '../access/policy.ts';
@@ -40,19 +41,29 @@ function entry(kind: string, value: string, extra: Omit<FeedEntry, 'kind' | 'val
 
 const day = (d: Date) => new Date(d).toISOString();
 
-export async function postalFeed(db: Kysely<Database>, country: string, since: Date): Promise<Feed> {
+/** Whose rows a feed may hold: shared rows only (partners over the API), or one agency's view (its own export). */
+export type FeedScope = { kind: 'shared' } | { kind: 'agency'; agencyId: number };
+const SHARED_SCOPE: FeedScope = { kind: 'shared' };
+
+function rowFilter(scope: FeedScope): RowFilter {
+  if (scope.kind === 'shared') return feedSql;
+  return (a) => sql<boolean>`(${sql.ref(`${a}.agency_id`)} = ${scope.agencyId} or ${sql.ref(`${a}.tlp`)} in ('CLEAR', 'GREEN'))`;
+}
+
+export async function postalFeed(db: Kysely<Database>, country: string, since: Date, scope: FeedScope = SHARED_SCOPE): Promise<Feed> {
+  const visible = rowFilter(scope);
   const vendors = await sql<{ id: number; handle: string; tlp: Tlp; ships_from: string | null; first: Date }>`
     select v.id, v.handle, v.tlp, min(s.ships_from) as ships_from, min(v.first_seen) as first
     from listing_snapshots s join listings l on l.id = s.listing_id join vendors v on v.id = l.vendor_id
     where s.observed_at >= ${since} and (s.ships_from = ${country} or ${country} = any(s.ships_to))
-      and ${feedSql('s')} and ${feedSql('l')} and ${feedSql('v')}
+      and ${visible('s')} and ${visible('l')} and ${visible('v')}
     group by v.id, v.handle, v.tlp order by v.id limit 5000`.execute(db);
   const ids = vendors.rows.map((v) => v.id);
   const addresses = ids.length
     ? await sql<{ value: string; tlp: Tlp; country: string | null; first: Date }>`
         select s.value, s.tlp, s.meta->>'country' as country, min(ss.observed_at) as first
         from selector_sightings ss join selectors s on s.id = ss.selector_id
-        where ss.vendor_id = any(${ids}::int[]) and s.kind = 'postal_address' and ${feedSql('s')} and ${feedSql('ss')}
+        where ss.vendor_id = any(${ids}::int[]) and s.kind = 'postal_address' and ${visible('s')} and ${visible('ss')}
         group by s.value, s.tlp, s.meta->>'country' order by s.value limit 5000`.execute(db)
     : { rows: [] };
   let tlp: Tlp = 'CLEAR';
@@ -66,7 +77,7 @@ export async function postalFeed(db: Kysely<Database>, country: string, since: D
       tlp = strictestTlp(tlp, a.tlp);
     }
   }
-  const traits = await vendorShippingTraits(db, ids, feedSql);
+  const traits = await vendorShippingTraits(db, ids, visible);
   for (const v of vendors.rows) {
     const shipping = traits.get(v.id);
     const e = entry('vendor_handle', v.handle, { label: `vendor shipping ${v.ships_from ?? '?'} ↔ ${country}${shipping ? ` (${shipping})` : ''}`, firstSeen: day(v.first) });
@@ -88,10 +99,11 @@ export async function postalFeed(db: Kysely<Database>, country: string, since: D
 
 const CRYPTO = ['btc_address', 'xmr_address', 'ltc_address', 'eth_address'];
 
-export async function financialFeed(db: Kysely<Database>, p: Principal, limit: number): Promise<Feed> {
-  // The ranking over shared rows only: a view that belongs to no agency sees exactly the CLEAR/GREEN rows.
-  const sharedView: Principal = { ...p, role: 'analyst', agencyId: 0 };
-  const targets = await topTargets(db, sharedView, limit);
+export async function financialFeed(db: Kysely<Database>, p: Principal, limit: number, scope: FeedScope = SHARED_SCOPE): Promise<Feed> {
+  const visible = rowFilter(scope);
+  // The ranking over the scope's rows: a view that belongs to no agency sees exactly the CLEAR/GREEN rows.
+  const view: Principal = { ...p, role: 'analyst', agencyId: scope.kind === 'agency' ? scope.agencyId : 0 };
+  const targets = await topTargets(db, view, limit);
   let tlp: Tlp = 'CLEAR';
   let omitted = 0;
   const entries: FeedEntry[] = [];
@@ -105,7 +117,7 @@ export async function financialFeed(db: Kysely<Database>, p: Principal, limit: n
     const rows = await sql<{ kind: string; value: string; tlp: Tlp; first: Date }>`
       select s.kind, s.value, s.tlp, min(ss.observed_at) as first
       from selector_sightings ss join selectors s on s.id = ss.selector_id
-      where ss.vendor_id = any(${vendorIds}::int[]) and s.kind = any(${CRYPTO}::text[]) and ${feedSql('s')} and ${feedSql('ss')}
+      where ss.vendor_id = any(${vendorIds}::int[]) and s.kind = any(${CRYPTO}::text[]) and ${visible('s')} and ${visible('ss')}
       group by s.kind, s.value, s.tlp order by s.kind, s.value limit 1000`.execute(db);
     for (const r of rows.rows) {
       const e = entry(r.kind, r.value, { label: `top target ${rank + 1}`, firstSeen: day(r.first) });
