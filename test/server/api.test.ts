@@ -186,6 +186,19 @@ describe('intel routes', () => {
     expect(flowMap.flows).toEqual(expect.arrayContaining([expect.objectContaining({ from: 'NL', to: 'DE', listings: 7, fromPlace: { kind: 'country', alpha2: 'NL', numeric: '528', name: 'Netherlands' } })]));
     expect(flowMap.origins).toEqual([expect.objectContaining({ label: 'NL', listings: 7 })]);
     expect(flowMap.origins[0].revenueUsd.value).toBeCloseTo(est(7).usd, 1);
+    // The CLI's reports over the API: computed by src/analyse over the caller's rows only.
+    const byVendor = (await app.inject({ method: 'GET', url: '/api/reports/revenue?by=vendor&limit=1000', headers: { cookie } })).json();
+    expect(byVendor.items.reduce((a: number, r: { feedback: number }) => a + r.feedback, 0)).toBe(7);
+    expect(byVendor.items.reduce((a: number, r: { revenueUsd: { value: number } }) => a + r.revenueUsd.value, 0)).toBeCloseTo(est(7).usd, 1);
+    for (const r of byVendor.items as { key: string }[]) expect(visibleVendors.has(Number(r.key))).toBe(true);
+    expect((await app.inject({ method: 'GET', url: '/api/reports/revenue?by=planet', headers: { cookie } })).statusCode).toBe(400);
+    const markets = (await app.inject({ method: 'GET', url: '/api/reports/markets', headers: { cookie } })).json();
+    const visibleMarkets = new Set((await app.inject({ method: 'GET', url: '/api/markets?limit=200', headers: { cookie } })).json().items.map((m: { id: number }) => m.id));
+    expect(markets.lifecycles.length).toBe(visibleMarkets.size);
+    expect(markets.months.reduce((a: number, m: { revenueUsd: { value: number } | null }) => a + (m.revenueUsd?.value ?? 0), 0)).toBeCloseTo(est(7).usd, 1);
+    const warnings = await app.inject({ method: 'GET', url: '/api/reports/warnings?windowDays=365', headers: { cookie } });
+    expect(warnings.statusCode).toBe(200);
+    expect(Array.isArray(warnings.json().items)).toBe(true);
     const page1 = (await app.inject({ method: 'GET', url: '/api/vendors?limit=5', headers: { cookie } })).json();
     const page2 = (await app.inject({ method: 'GET', url: `/api/vendors?limit=5&offset=${page1.nextOffset}`, headers: { cookie } })).json();
     expect(page1.items).toHaveLength(5);

@@ -1,8 +1,10 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
+import { estimateRevenue, marketDynamics, marketLifecycles, REVENUE_GROUPS, substanceWarnings } from '../../analyse/index.ts';
 import { ACCESS, visibleSql } from '../access/policy.ts';
 import { shippingFlowMap, shippingFlows } from '../services/flows.ts';
-import { revenueSeries } from '../services/revenue.ts';
+import { API_REVENUE_OPTIONS, revenueSeries } from '../services/revenue.ts';
+import { withVisibleRows } from '../services/scope.ts';
 import { topTargets } from '../services/targets.ts';
 import type { RouteContext } from '../types.ts';
 import { who } from './common.ts';
@@ -57,6 +59,43 @@ export function register({ app, opts }: RouteContext): void {
       schema: { tags: ['reports'], summary: 'Top-target ranking with a per-factor explanation', querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(25) }) },
     },
     async (req) => ({ items: await topTargets(db, who(req.principal), req.query.limit) }),
+  );
+
+  // The CLI's `report revenue|markets|warnings`, computed by src/analyse over the rows the caller may see.
+  app.get(
+    '/reports/revenue',
+    {
+      config: { access: { ...ACCESS.intelRead, audit: 'report.revenue' } },
+      schema: {
+        tags: ['reports'],
+        summary: 'Estimated revenue with 95% intervals, by vendor, identity, market, substance class, ships-from country or month',
+        querystring: z.object({ by: z.enum(REVENUE_GROUPS).default('vendor'), limit: z.coerce.number().int().min(1).max(1000).default(25) }),
+      },
+    },
+    async (req) => ({ by: req.query.by, items: (await withVisibleRows(db, who(req.principal), (scoped) => estimateRevenue(scoped, req.query.by, API_REVENUE_OPTIONS))).slice(0, req.query.limit) }),
+  );
+
+  app.get(
+    '/reports/markets',
+    {
+      config: { access: { ...ACCESS.intelRead, audit: 'report.markets' } },
+      schema: { tags: ['reports'], summary: 'Market dynamics per month (listings, vendors, estimated revenue, share) and lifecycles (uptime, seizure, exit scam)' },
+    },
+    async (req) =>
+      withVisibleRows(db, who(req.principal), async (scoped) => ({ months: await marketDynamics(scoped, API_REVENUE_OPTIONS), lifecycles: await marketLifecycles(scoped) })),
+  );
+
+  app.get(
+    '/reports/warnings',
+    {
+      config: { access: { ...ACCESS.intelRead, audit: 'report.warnings' } },
+      schema: {
+        tags: ['reports'],
+        summary: 'New-substance early warning: substances and product terms that newly appear or grow fast (opioids first)',
+        querystring: z.object({ windowDays: z.coerce.number().int().min(1).max(365).default(30) }),
+      },
+    },
+    async (req) => ({ items: await withVisibleRows(db, who(req.principal), (scoped) => substanceWarnings(scoped, { windowDays: req.query.windowDays })) }),
   );
 
   app.get(
