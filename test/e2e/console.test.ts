@@ -1,10 +1,12 @@
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loginAs, openHarness, type Harness } from './harness.ts';
 
-const SHOTS = resolve(import.meta.dirname, '../../docs/screenshots');
+// docs/screenshots is refreshed only on request (DP_SCREENSHOTS=1), so a plain `npm test` leaves the tree clean.
+const SHOTS = process.env.DP_SCREENSHOTS === '1' ? resolve(import.meta.dirname, '../../docs/screenshots') : mkdtempSync(join(tmpdir(), 'dp-shots-'));
 let h: Harness;
 
 beforeAll(async () => {

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loginAs, openHarness, type Harness } from './harness.ts';
-import { resolve } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 
 /**
  * Captured pages and extracted texts are planted with <script>, onerror=, javascript: URLs, meta refresh, CSS url(),
@@ -45,7 +47,7 @@ describe('hostile captured content', () => {
     const html = await frame.locator('body').innerHTML();
     for (const bad of ['<script', '<img', '<iframe', '<object', '<svg', '<form', '<style', 'onerror', 'onload', 'javascript:', 'url(']) expect(html).not.toContain(bad);
     await h.page.waitForTimeout(1500);
-    await h.page.screenshot({ path: resolve(import.meta.dirname, '../../docs/screenshots/evidence.png') });
+    await h.page.screenshot({ path: process.env.DP_SCREENSHOTS === '1' ? resolve(import.meta.dirname, '../../docs/screenshots/evidence.png') : join(mkdtempSync(join(tmpdir(), 'dp-shots-')), 'evidence.png') });
     expect(pwned()).toEqual([]);
     expect(h.foreign).toEqual([]);
     expect(h.dialogs).toEqual([]);
