@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/index.ts';
 import { observedSales, type ObservedSale } from './sales.ts';
 import type { Estimate, RevenueGroup, RevenueOptions, RevenueRow } from './types.ts';
@@ -40,7 +40,27 @@ function groupKey(s: ObservedSale, by: RevenueGroup): string | null {
 /** Revenue estimated from feedback, grouped one way, highest first. */
 export async function estimateRevenue(db: Kysely<Database>, by: RevenueGroup, opts: RevenueOptions): Promise<RevenueRow[]> {
   const sales = await observedSales(db, opts);
-  return aggregateRevenue(sales, by, opts);
+  return labelRows(db, aggregateRevenue(sales, by, opts), by);
+}
+
+/** Readable labels for id-keyed groups (one array parameter each, whatever the number of groups): "handle @ market" for accounts, the identity's label, the market's name. */
+async function labelRows(db: Kysely<Database>, rows: RevenueRow[], by: RevenueGroup): Promise<RevenueRow[]> {
+  const ids = (prefix: string) => rows.flatMap((r) => (r.key.startsWith(prefix) && /^\d+$/.test(r.key.slice(prefix.length)) ? [Number(r.key.slice(prefix.length))] : []));
+  const labels = new Map<string, string>();
+  const vendorIds = by === 'vendor' ? ids('') : by === 'identity' ? ids('v') : [];
+  if (vendorIds.length) {
+    const vendors = await db.selectFrom('vendors as v').innerJoin('markets as m', 'm.id', 'v.market_id').select(['v.id', 'v.handle', 'm.name']).where(sql<boolean>`v.id = any(${vendorIds}::int[])`).execute();
+    for (const v of vendors) labels.set(`${by === 'identity' ? 'v' : ''}${v.id}`, `${v.handle} @ ${v.name}`);
+  }
+  const identityIds = by === 'identity' ? ids('i') : [];
+  if (identityIds.length) {
+    for (const i of await db.selectFrom('identities').select(['id', 'label']).where(sql<boolean>`id = any(${identityIds}::int[])`).execute()) labels.set(`i${i.id}`, i.label || `identity ${i.id}`);
+  }
+  const marketIds = by === 'market' ? ids('') : [];
+  if (marketIds.length) {
+    for (const m of await db.selectFrom('markets').select(['id', 'name']).where(sql<boolean>`id = any(${marketIds}::int[])`).execute()) labels.set(String(m.id), m.name);
+  }
+  return labels.size ? rows.map((r) => ({ ...r, label: labels.get(r.key) ?? r.label })) : rows;
 }
 
 export function aggregateRevenue(sales: readonly ObservedSale[], by: RevenueGroup, opts: RevenueOptions): RevenueRow[] {

@@ -191,6 +191,8 @@ describe('intel routes', () => {
     expect(byVendor.items.reduce((a: number, r: { feedback: number }) => a + r.feedback, 0)).toBe(7);
     expect(byVendor.items.reduce((a: number, r: { revenueUsd: { value: number } }) => a + r.revenueUsd.value, 0)).toBeCloseTo(est(7).usd, 1);
     for (const r of byVendor.items as { key: string }[]) expect(visibleVendors.has(Number(r.key))).toBe(true);
+    const handles = new Map((await app.inject({ method: 'GET', url: '/api/vendors?limit=200', headers: { cookie } })).json().items.map((v: { id: number; handle: string; market: string }) => [String(v.id), `${v.handle} @ ${v.market}`]));
+    for (const r of byVendor.items as { key: string; label: string }[]) expect(r.label).toBe(handles.get(r.key));
     expect((await app.inject({ method: 'GET', url: '/api/reports/revenue?by=planet', headers: { cookie } })).statusCode).toBe(400);
     const markets = (await app.inject({ method: 'GET', url: '/api/reports/markets', headers: { cookie } })).json();
     const visibleMarkets = new Set((await app.inject({ method: 'GET', url: '/api/markets?limit=200', headers: { cookie } })).json().items.map((m: { id: number }) => m.id));
