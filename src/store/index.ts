@@ -7,3 +7,4 @@ export type * from './schema.ts';
 export { appendAudit, verifyAuditChain, AUDIT_GENESIS, type AuditEntry, type AuditVerification } from './audit.ts';
 export { createScratchDatabase, type ScratchDatabase } from './scratch.ts';
 export { refreshMarketCounts, marketCountsAge } from './market-counts.ts';
+export { agencyViewSql, type RowFilter } from './visibility.ts';

@@ -3,12 +3,9 @@
  * postal operators screen parcels by them. Read from the vendors' profiles and listing descriptions that the
  * given row filter lets through.
  */
-import { sql, type Kysely, type RawBuilder } from 'kysely';
-import type { Database } from '../../store/index.ts';
+import { sql, type Kysely } from 'kysely';
+import type { Database, RowFilter } from '../../store/index.ts';
 import { shippingProfile } from '../../extract/index.ts';
-
-/** A filter on an aliased table's owner and marking, e.g. "shared rows only" or "one agency's view". */
-export type RowFilter = (alias: string) => RawBuilder<boolean>;
 
 /** The listing texts read per vendor: enough to see its habits, bounded for vendors with thousands of listings. */
 const TEXTS_PER_VENDOR = 50;

@@ -7,7 +7,7 @@
  */
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
-import type { Database } from '../../store/index.ts';
+import { agencyViewSql, type Database } from '../../store/index.ts';
 import { strictestTlp } from '../../domain/tlp.ts';
 import type { Tlp } from '../../domain/tlp.ts';
 import { isRegisteredSelectorKind, normalizeRegisteredSelector } from '../../deconflict/selectors.ts';
@@ -46,7 +46,7 @@ export async function subjectPackageInput(
   const { kind, id } = o;
   const db = deconflictDb(database);
   const canRead = (row: { agency_id: number; tlp: Tlp }) => row.agency_id === o.agencyId || SHARED.includes(row.tlp);
-  const visibleSql = (alias: string) => sql<boolean>`(${sql.ref(`${alias}.agency_id`)} = ${o.agencyId} or ${sql.ref(`${alias}.tlp`)} in ('CLEAR', 'GREEN'))`;
+  const visibleSql = (alias: string) => agencyViewSql(o.agencyId, alias);
   const created = o.created ? { created: o.created } : {};
   const agency = await db.selectFrom('agencies').select(['code', 'name', 'contact_point']).where('id', '=', o.agencyId).executeTakeFirstOrThrow();
   const producer = { agencyId: agency.code, name: agency.name, ...(agency.contact_point ? { contact: agency.contact_point } : {}) };

@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Role } from '../../domain/role.ts';
 import type { Tlp } from '../../domain/tlp.ts';
+import { agencyViewSql } from '../../store/index.ts';
 import type { Principal } from '../auth/principal.ts';
 
 /**
@@ -89,7 +90,7 @@ export function canWriteRow(p: Principal, row: OwnedRow): boolean {
 /** The same rule as canReadRow, as SQL over `alias.agency_id` and `alias.tlp`, for list and search queries. */
 export function visibleSql(p: Principal, alias: string): RawBuilder<boolean> {
   if (p.role === 'partner') return sql<boolean>`false`;
-  return sql<boolean>`(${sql.ref(`${alias}.agency_id`)} = ${p.agencyId} or ${sql.ref(`${alias}.tlp`)} in ('CLEAR', 'GREEN'))`;
+  return agencyViewSql(p.agencyId, alias);
 }
 
 /**

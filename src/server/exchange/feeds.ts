@@ -13,9 +13,9 @@ import { isRegisteredSelectorKind, normalizeRegisteredSelector } from '../../dec
 import type { RegisteredSelectorKind } from '../../deconflict/index.ts';
 import { strictestTlp } from '../../domain/tlp.ts';
 import type { Tlp } from '../../domain/tlp.ts';
-import { vendorShippingTraits, type RowFilter } from '../../exchange/index.ts';
+import { vendorShippingTraits } from '../../exchange/index.ts';
 import type { FeedEntry } from '../../exchange/index.ts';
-import type { Database } from '../../store/index.ts';
+import { agencyViewSql, type Database, type RowFilter } from '../../store/index.ts';
 import { feedSql } from '../access/policy.ts';
 import type { Principal } from '../auth/principal.ts';
 import { topTargets } from '../services/targets.ts';
@@ -47,7 +47,7 @@ const SHARED_SCOPE: FeedScope = { kind: 'shared' };
 
 function rowFilter(scope: FeedScope): RowFilter {
   if (scope.kind === 'shared') return feedSql;
-  return (a) => sql<boolean>`(${sql.ref(`${a}.agency_id`)} = ${scope.agencyId} or ${sql.ref(`${a}.tlp`)} in ('CLEAR', 'GREEN'))`;
+  return (alias) => agencyViewSql(scope.agencyId, alias);
 }
 
 export async function postalFeed(db: Kysely<Database>, country: string, since: Date, scope: FeedScope = SHARED_SCOPE): Promise<Feed> {
