@@ -11,7 +11,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openTestStore, type TestStore } from '../helpers/store.ts';
 import { openGpgHome, type GpgHome } from '../helpers/gpg.ts';
-import { CsvMappingSchema, ImportFormatError, importCsvScrape, importTelegramExport } from '../../src/collect/index.ts';
+import { CsvMappingSchema, ImportFormatError, importCsvScrape, importTelegramExport, rederiveImports } from '../../src/collect/index.ts';
+import { main } from '../../src/cli/index.ts';
+import { vi } from 'vitest';
 
 const FIXTURE = new URL('../../../shared/fixtures/telegram-chat-analytics/DM_2A_7M.json', import.meta.url).pathname;
 const BTC = '1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2';
@@ -172,6 +174,46 @@ describe('imports yield selectors with provenance', () => {
     const again = await importTelegramExport({ db: store.db, evidenceDir: ev(), agencyId, file });
     expect(again.alreadyImported).toBe(true);
     expect((await sightings(s.captureId)).length).toBe(found.length);
+
+    // extract --reparse re-derives them from the preserved copy (as for an import made before selectors were read).
+    await store.db.deleteFrom('selector_sightings').where('capture_id', '=', s.captureId).execute();
+    await store.db.deleteFrom('selector_rejects').where('capture_id', '=', s.captureId).execute();
+    const redo = await rederiveImports(store.db, { evidenceDir: ev(), marketId: s.marketId });
+    expect(redo.failed).toEqual([]);
+    expect(redo.imports).toBe(1);
+    const rederived = await sightings(s.captureId);
+    const asText = (f: (typeof found)[number]) => `${f.kind} ${f.value} ${f.row_ref} ${f.handle} ${f.message}`;
+    expect(rederived.map(asText).sort()).toEqual(found.map(asText).sort());
+    expect(await store.db.selectFrom('selector_rejects').select('reason').where('capture_id', '=', s.captureId).execute()).toEqual([{ reason: 'armor_checksum_mismatch' }]);
+    expect(await store.db.selectFrom('messages').select((eb) => eb.fn.countAll<number>().as('n')).where('market_id', '=', s.marketId).executeTakeFirstOrThrow()).toEqual({ n: 4 });
+    // Media hashes taken from the export folder survive a re-derivation from the bare file.
+    expect((await store.db.selectFrom('messages').select('media').where('market_id', '=', s.marketId).where('external_id', '=', '2').executeTakeFirstOrThrow()).media[0]?.sha256).toBeDefined();
+  });
+
+  it('darkpatrol selectors prints PGP keys (fingerprint, subkeys, user ids, date), coins with network, handles and link targets', async () => {
+    const f = path.join(dir, 'paste.txt');
+    writeFileSync(f, `wallet ${TESTNET} and ${BTC}\ncontact orders@example.org or t.me/shop_orders_bot\n${vendorKey.armored}`);
+    let out = '';
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((x) => ((out += String(x)), true));
+    let code: number;
+    try {
+      code = await main(['node', 'darkpatrol', 'selectors', '--json', f, FIXTURE]);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(code).toBe(0);
+    const [paste, chat] = JSON.parse(out) as Array<{ selectors: Array<{ kind: string; value: string; meta?: Record<string, unknown> }> }>;
+    const byKind = (k: string) => paste!.selectors.filter((x) => x.kind === k);
+    expect(byKind('btc_address').map((x) => [x.value, x.meta?.network ?? 'mainnet'])).toEqual([[TESTNET, 'testnet'], [BTC, 'mainnet']]);
+    expect(byKind('telegram').map((x) => x.value)).toEqual(['shop_orders_bot']);
+    const key = byKind('pgp_key')[0]!;
+    expect(key.value).toBe(vendorKey.fingerprint);
+    expect((key.meta?.subkeys as Array<{ fingerprint: string }>).map((k) => k.fingerprint)).toEqual(vendorKey.subkeys);
+    expect(key.meta?.userIds).toEqual(['Original Vendor <orig@example.net>']);
+    expect(typeof key.meta?.created).toBe('string');
+    expect(byKind('email').map((x) => x.value).sort()).toEqual(['orders@example.org', 'orig@example.net']);
+    // The Telegram fixture is read message by message: its one link is a plain URL, no selector.
+    expect(chat!.selectors).toEqual([]);
   });
 
   it('CSV: PGP and wallet columns become selectors; invalid wallets and bad rows are rejected with their exact line', async () => {

@@ -23,6 +23,7 @@ import { register as packageSplit } from './package-split.ts';
 import { register as caseCommand } from './case.ts';
 import { register as notices } from './notices.ts';
 import { register as feed } from './feed.ts';
+import { register as selectors } from './selectors.ts';
 
 /** Every CLI command, one file each. Add yours here. */
 export function registerCommands(program: Command): void {
@@ -50,4 +51,5 @@ export function registerCommands(program: Command): void {
   caseCommand(program);
   notices(program);
   feed(program);
+  selectors(program);
 }

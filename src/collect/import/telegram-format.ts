@@ -168,3 +168,23 @@ export async function readChatHead(file: string): Promise<TgChat> {
   }
   throw new ImportFormatError('not a Telegram Desktop export: no "messages" array at the top level (result.json has name, type, id and messages)', 1, bytes);
 }
+
+/**
+ * The texts of a Telegram Desktop export held in memory (for `darkpatrol selectors`): each message's text and
+ * hidden link targets; null when the text is not such an export.
+ */
+export function telegramExportTexts(text: string): string[] | null {
+  if (!/^\uFEFF?\s*\{/.test(text)) return null;
+  let data: unknown;
+  try {
+    data = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch {
+    return null;
+  }
+  const messages = (data as { messages?: unknown }).messages;
+  if (!Array.isArray(messages)) return null;
+  return messages
+    .filter((m): m is TgMessage => m !== null && typeof m === 'object' && (m as TgMessage).type === 'message')
+    .map((m) => [messageText(m), ...hiddenLinks(m)].filter(Boolean).join('\n'))
+    .filter((t) => t.length > 0);
+}
