@@ -6,3 +6,5 @@ export * from './feed.ts';
 export * from './federation/index.ts';
 export * from './split/index.ts';
 export * from './subjects/index.ts';
+export * from './taxii/index.ts';
+export * from './intel/index.ts';

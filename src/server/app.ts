@@ -14,6 +14,7 @@ import { resolveApiToken, resolveSession } from './auth/accounts.ts';
 import { warcCaptureBodies } from './captures/bodies.ts';
 import { errorHandler } from './errors.ts';
 import { registerRoutes } from './routes/index.ts';
+import { registerTaxii, TAXII_PREFIX } from './taxii/routes.ts';
 import type { App, RouteInfo, ServerOptions } from './types.ts';
 
 export const SESSION_COOKIE = 'dp_session';
@@ -56,6 +57,18 @@ export const DOCS_CSP = [
 /** Every route the app registered, with its access rule: the access-matrix test walks this. */
 export function routeCatalog(app: App): RouteInfo[] {
   return (app as unknown as { dpRoutes: RouteInfo[] }).dpRoutes;
+}
+
+const isTaxiiUrl = (url: string) => url === TAXII_PREFIX || url.startsWith(`${TAXII_PREFIX}/`);
+
+/**
+ * HTTP Basic for TAXII clients (TAXII 2.1 requires servers to offer it): the password is an API token, the user name
+ * is not checked. Console passwords are never accepted here, so Basic cannot bypass the login's lockout.
+ */
+function basicPassword(header: string): string {
+  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? '' : decoded.slice(colon + 1);
 }
 
 export async function buildServer(opts: ServerOptions): Promise<App> {
@@ -110,12 +123,13 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
     const db = opts.store.db;
     const auth = req.headers.authorization;
     if (auth?.startsWith('Bearer ')) req.principal = await resolveApiToken(db, auth.slice(7).trim());
+    else if (auth?.startsWith('Basic ') && isTaxiiUrl(req.url)) req.principal = await resolveApiToken(db, basicPassword(auth));
     else {
       const cookie = req.cookies[SESSION_COOKIE];
       if (cookie) req.principal = await resolveSession(db, cookie);
     }
     // 404s and the console's static files (served outside /api) fall through; every /api route needs a rule.
-    if (!req.routeOptions.url || !req.routeOptions.url.startsWith('/api')) return;
+    if (!req.routeOptions.url || !(req.routeOptions.url.startsWith('/api') || isTaxiiUrl(req.routeOptions.url))) return;
     const decision = decideRoute(req.principal, req.routeOptions.config.access);
     if (!decision.allow) {
       if (req.principal) {
@@ -152,6 +166,7 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
 
   const captureBodies = opts.captureBodies ?? warcCaptureBodies(opts.warcRoot ?? process.cwd());
   await app.register(async (api) => registerRoutes({ app: api as unknown as App, opts, captureBodies }), { prefix: '/api' });
+  await registerTaxii(app as unknown as App, opts);
 
   // The interactive API reference: Swagger UI's own assets from node_modules, the spec at /docs/json (and /docs/yaml).
   await app.register(fastifySwaggerUi, {

@@ -7,6 +7,7 @@ import { blindingClient } from '../../src/deconflict/index.ts';
 import { exportPublicKeyJwk, generateAgencyKeyPair } from '../../src/exchange/index.ts';
 import { buildServer, createApiToken, routeCatalog, SCOPES, type App, type RouteInfo } from '../../src/server/index.ts';
 import { exchangeDb } from '../../src/server/exchange/index.ts';
+import { taxiiDb } from '../../src/exchange/index.ts';
 import { openTestStore, type TestStore } from '../helpers/store.ts';
 import { AGENCIES, seed, type AgencyCode, type Seeded } from './seed.ts';
 
@@ -24,6 +25,7 @@ const captchaIds = new Map<string, number>();
 /** Agency-private objects of the de-confliction, exchange and federation routes, per owner agency. */
 const caseIds = new Map<string, number>();
 const importIds = new Map<string, number>();
+const intelImportIds = new Map<string, number>();
 const noticeIds = new Map<string, number>();
 let hitId = 0;
 /** Marks text that must never leave its agency (case references and titles, imports, peers), whatever the TLP. */
@@ -58,6 +60,12 @@ beforeAll(async () => {
       .returning('id')
       .executeTakeFirstOrThrow();
     importIds.set(a, imp.id);
+    const intel = await taxiiDb(store.db)
+      .insertInto('intel_imports')
+      .values({ agency_id, tlp: 'CLEAR', source: `${privateMark(a)}-source`, via: 'file', bundle_id: 'bundle--x', sha256: '0'.repeat(64), objects: '[]', markings: '[]', summary: '{}' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    intelImportIds.set(a, intel.id);
     const peer = await newPeer(a);
     const n = await xdb
       .insertInto('federation_notices')
@@ -89,14 +97,15 @@ afterAll(async () => {
 
 type Kind = 'market' | 'vendor' | 'identity' | 'link' | 'listing' | 'capture' | 'captcha' | 'user' | 'token' | PrivateKind | 'hit';
 /** Objects that belong to one agency whatever their marking: others get 404. */
-type PrivateKind = 'case' | 'import' | 'trustedKey' | 'peer' | 'fnotice';
-const PRIVATE_KINDS: readonly Kind[] = ['user', 'token', 'captcha', 'case', 'import', 'trustedKey', 'peer', 'fnotice'];
+type PrivateKind = 'case' | 'import' | 'intelImport' | 'trustedKey' | 'peer' | 'fnotice';
+const PRIVATE_KINDS: readonly Kind[] = ['user', 'token', 'captcha', 'case', 'import', 'intelImport', 'trustedKey', 'peer', 'fnotice'];
 /** Kinds whose rows carry no TLP: one target per owner agency is enough. */
-const UNMARKED_KINDS: readonly Kind[] = ['hit', 'import', 'trustedKey', 'peer', 'fnotice'];
+const UNMARKED_KINDS: readonly Kind[] = ['hit', 'import', 'intelImport', 'trustedKey', 'peer', 'fnotice'];
 const PATH_KINDS: [string, Kind][] = [
   ['/api/deconflict/cases/:id', 'case'],
   ['/api/deconflict/notices/:id', 'hit'],
   ['/api/packages/imports/:id', 'import'],
+  ['/api/intel/imports/:id', 'intelImport'],
   ['/api/exchange/trusted-keys/:id', 'trustedKey'],
   ['/api/federation/peers/:id', 'peer'],
   ['/api/federation/notices/:id', 'fnotice'],
@@ -175,6 +184,7 @@ async function idFor(kind: Kind, owner: AgencyCode, tlp: Tlp): Promise<string> {
     case 'case': return String(caseIds.get(`${owner}:${tlp}`));
     case 'hit': return String(hitId);
     case 'import': return String(importIds.get(owner));
+    case 'intelImport': return String(intelImportIds.get(owner));
     case 'fnotice': return String(noticeIds.get(owner));
     case 'peer': return String(await newPeer(owner));
     case 'trustedKey': {

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Kysely } from 'kysely';
-import { strictestTlp } from '../../domain/tlp.ts';
+import { isTlp, strictestTlp, TLP_LEVELS } from '../../domain/tlp.ts';
 import type { Tlp } from '../../domain/tlp.ts';
 import { EvidenceRecorder, resolveEvidenceDir } from '../../evidence/index.ts';
-import { importBundle, PackageVerificationError, StixImportError } from '../../exchange/index.ts';
+import { importBundle, PackageVerificationError, readThirdParty, StixImportError, storeThirdParty, ThirdPartyImportError } from '../../exchange/index.ts';
 import type { ImportResult } from '../../exchange/index.ts';
 import { appendAudit } from '../../store/index.ts';
 import type { Database } from '../../store/index.ts';
@@ -14,7 +14,7 @@ import { readJsonFile, readTrustedKeys } from '../keyfile.ts';
 import { emit } from '../output.ts';
 import { withStore } from '../store-options.ts';
 
-interface Opts { trust: string[]; agency: string; keyAgency?: string; evidenceDir?: string; json?: boolean }
+interface Opts { trust: string[]; agency: string; keyAgency?: string; evidenceDir?: string; json?: boolean; unsigned?: boolean; source?: string; tlp?: string }
 
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64) || 'partner';
 
@@ -72,6 +72,34 @@ async function store(db: Kysely<Database>, agencyId: number, r: ImportResult, ca
   });
 }
 
+/** Unverified third-party intelligence: its own table and audit action, never mixed with verified packages. */
+async function importUnsigned(file: string, o: Opts, cmd: Command): Promise<void> {
+  if (o.trust.length) throw new UserError('--unsigned takes no --trust: nothing is verified');
+  if (!o.source || !o.tlp) throw new UserError('--unsigned needs --source (where it comes from) and --tlp (its marking)');
+  const tlp = o.tlp.toUpperCase();
+  if (!isTlp(tlp)) throw new UserError(`--tlp must be one of ${TLP_LEVELS.join(', ')}`);
+  const { text } = readJsonFile(file, 'STIX bundle');
+  await withStore(cmd, async (st) => {
+    const agency = await st.db.selectFrom('agencies').select('id').where('code', '=', o.agency.toUpperCase()).executeTakeFirst();
+    if (!agency) throw new UserError(`no agency ${o.agency}`);
+    let read;
+    try {
+      read = readThirdParty(text, { tlp });
+    } catch (e) {
+      if (e instanceof ThirdPartyImportError) {
+        await appendAudit(st.db, { agencyId: agency.id, userId: null, actor: 'cli', action: 'intel.import.rejected', objectType: 'file', objectId: path.basename(file), detail: { code: e.code, reason: e.message.slice(0, 500), source: o.source } });
+        throw new UserError(`${file} rejected (${e.code}): ${e.message}`);
+      }
+      throw e;
+    }
+    const stored = await storeThirdParty(st.db, { agencyId: agency.id, source: o.source!, via: 'file', read });
+    await appendAudit(st.db, { agencyId: agency.id, userId: null, actor: 'cli', action: 'intel.import', objectType: 'intel_import', objectId: String(stored.id), detail: { source: o.source, tlp: stored.tlp, objects: stored.objects, sha256: read.sha256 } });
+    emit(o.json ?? false, { ...stored, verified: false, source: o.source, warnings: read.result.warnings }, () =>
+      [`imported ${file} as UNVERIFIED third-party intelligence ${stored.id} from ${o.source}: TLP:${stored.tlp}; ${stored.objects} objects, ${stored.selectors} selector(s), ${stored.accounts} account(s) (not merged into the agency's selectors)`, ...read.result.warnings.slice(0, 10).map((w) => `warning: ${w}`)].join('\n'),
+    );
+  });
+}
+
 export function register(program: Command): void {
   const pkg = commandGroup(program, 'package', 'signed STIX 2.1 intelligence packages: export, verify, import, seized-data split');
 
@@ -82,8 +110,13 @@ export function register(program: Command): void {
     .option('--key-agency <code>', 'the agency a PEM public key belongs to')
     .requiredOption('--agency <code>', 'the importing agency (owner of the stored rows)')
     .option('--evidence-dir <dir>', 'WARC directory for the preserved package')
+    .option('--unsigned', 'import unsigned third-party STIX (MISP, OpenCTI, …) as unverified intelligence, kept apart from verified packages; needs --source and --tlp')
+    .option('--source <text>', 'with --unsigned: where the bundle comes from (recorded with it)')
+    .option('--tlp <level>', 'with --unsigned: its marking (raised to the objects\' own strictest marking)')
     .option('--json', 'machine-readable summary')
     .action(async (file: string, o: Opts, cmd: Command) => {
+      if (o.unsigned) return importUnsigned(file, o, cmd);
+      if (o.source || o.tlp) throw new UserError('--source and --tlp go with --unsigned; a signed package keeps its own marking');
       const trusted = readTrustedKeys(o.trust, o.keyAgency?.toUpperCase());
       const { text } = readJsonFile(file, 'package');
       await withStore(cmd, async (st) => {

@@ -54,11 +54,10 @@ export class SchemaDirectoryError extends Error {
   }
 }
 
-/** Where the OASIS schemas live: $DARKPATROL_STIX_SCHEMAS, else ../shared/conformance next to the repository. */
+/** Where the OASIS schemas live: $DARKPATROL_STIX_SCHEMAS, else the copy shipped in vendor/ of this repository. */
 export function defaultSchemaDir(): string {
   if (process.env.DARKPATROL_STIX_SCHEMAS) return process.env.DARKPATROL_STIX_SCHEMAS;
-  const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-  return resolve(repoRoot, '../shared/conformance/stix2.1-json-schemas/schemas');
+  return resolve(dirname(fileURLToPath(import.meta.url)), '../../../vendor/oasis-stix2.1-json-schemas/schemas');
 }
 
 interface Validators {

@@ -22,7 +22,7 @@ import type { Principal } from '../auth/principal.ts';
 export const SHARED_TLP: readonly Tlp[] = ['CLEAR', 'GREEN'];
 
 /** What a route does, for API-token scopes: a token may call a route only if it holds the route's scope. */
-export const SCOPES = ['intel:read', 'intel:write', 'captcha', 'feed', 'audit', 'admin', 'self', 'deconflict', 'exchange'] as const;
+export const SCOPES = ['intel:read', 'intel:write', 'captcha', 'feed', 'audit', 'admin', 'self', 'deconflict', 'exchange', 'taxii'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export interface RouteAccess {
@@ -56,6 +56,11 @@ export const ACCESS = {
   deconflict: { roles: ['investigator', 'supervisor', 'admin'], scope: 'deconflict' },
   /** Signed STIX packages: export, import, the agency's imports. */
   exchange: { roles: ['investigator', 'supervisor', 'admin'], scope: 'exchange' },
+  /**
+   * The TAXII 2.1 server (/taxii2/): staff read their agency view and add to their agency's collections (write
+   * needs an exchange role, checked per collection); partners read the collections addressed to them, CLEAR/GREEN only.
+   */
+  taxii: { roles: [...INTEL, 'partner'], scope: 'taxii' },
   /** Signed requests from federated installations (see RouteAccess.peer). */
   peer: { public: true, peer: true, roles: [], scope: 'self' },
 } as const satisfies Record<string, RouteAccess>;

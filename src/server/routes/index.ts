@@ -8,14 +8,16 @@ import { register as deconflict } from './deconflict.ts';
 import { register as federation } from './federation.ts';
 import { register as feeds } from './feeds.ts';
 import { register as identities } from './identities.ts';
+import { register as intel } from './intel.ts';
 import { register as listings } from './listings.ts';
 import { register as markets } from './markets.ts';
 import { register as packages } from './packages.ts';
 import { register as reports } from './reports.ts';
+import { register as taxii } from './taxii.ts';
 import { register as vendors } from './vendors.ts';
 
 /** Every /api route module. Each route declares config.access (src/server/access/policy.ts). */
 export async function registerRoutes(ctx: RouteContext): Promise<void> {
   ctx.app.get('/health', { config: { access: ACCESS.public }, schema: { tags: ['meta'], summary: 'Liveness' } }, async () => ({ ok: true }));
-  for (const r of [auth, admin, markets, vendors, identities, listings, captures, captchas, reports, deconflict, packages, feeds, federation]) r(ctx);
+  for (const r of [auth, admin, markets, vendors, identities, listings, captures, captchas, reports, deconflict, packages, feeds, federation, taxii, intel]) r(ctx);
 }

@@ -13,8 +13,25 @@ import { migration as m0300 } from './0300_link.ts';
 import { migration as m0600 } from './0600_deconflict.ts';
 import { migration as m0601 } from './0601_deconflict_lookup.ts';
 import { migration as m0610 } from './0610_exchange_server.ts';
+import { migration as m0620 } from './0620_taxii.ts';
 
 export type { Migration } from './types.ts';
 
 /** Every migration this version knows, in id order. Register new ones here. */
-export const MIGRATIONS: readonly Migration[] = [m0001, m0100, m0130, m0200, m0101, m0102, m0110, m0500, m0501, m0502, m0300, m0600, m0601, m0610].sort((a, b) => a.id - b.id);
+export const MIGRATIONS: readonly Migration[] = [
+  m0001,
+  m0100,
+  m0130,
+  m0200,
+  m0101,
+  m0102,
+  m0110,
+  m0500,
+  m0501,
+  m0502,
+  m0300,
+  m0600,
+  m0601,
+  m0610,
+  m0620,
+].sort((a, b) => a.id - b.id);
