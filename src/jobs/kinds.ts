@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REVENUE_GROUPS } from '../analyse/index.ts';
 
 const id = z.number().int().positive();
 /** A file named relative to the worker's import directory (shared storage): no absolute paths, no "..". */
@@ -26,8 +27,8 @@ export const JOB_PAYLOADS = {
   import: z.object({ format: z.enum(['telegram', 'dump', 'csv']), file: importFile, market: z.string().min(1).max(100).optional(), mapping: importFile.optional() }).strict(),
   /** Re-run alias linking for the job's agency. */
   relink: z.object({}).strict(),
-  /** Compute a report over the job's agency's visible rows; the result is the job's result. */
-  report: z.object({ report: z.enum(['revenue', 'ranking', 'markets', 'migration', 'warnings']), by: z.enum(['identity', 'account', 'market', 'month']).optional() }).strict(),
+  /** Compute a report over the rows the job's agency may see (as the API would); the result is the job's result. */
+  report: z.object({ report: z.enum(['revenue', 'targets', 'markets', 'warnings']), by: z.enum(REVENUE_GROUPS).optional(), limit: z.number().int().min(1).max(10_000).optional() }).strict(),
   /** Blinded de-confliction exchange with one federation peer (hub) of the job's agency. */
   'federation-sync': z.object({ peerId: id }).strict(),
 } as const;

@@ -31,7 +31,7 @@ describe('the job queue (pg-boss on the store) and an in-process worker', () => 
       failures++;
       throw new Error(`boom ${ctx.attempt}`);
     }
-    // 'ranking' waits until cancelled
+    // 'targets' waits until cancelled
     await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
     return { state: 'completed', result: { reason: ctx.abortReason() } };
   };
@@ -81,7 +81,7 @@ describe('the job queue (pg-boss on the store) and an in-process worker', () => 
   });
 
   it('cancels a running job through its signal, and a queued job at once', async () => {
-    const job = await queue.enqueue('report', { report: 'ranking' }, { agencyId });
+    const job = await queue.enqueue('report', { report: 'targets' }, { agencyId });
     await until(async () => (await queue.get(job.id))?.state === 'running', 'report running');
     await queue.cancel(job.id, 'test');
     const cancelled = await until(async () => {

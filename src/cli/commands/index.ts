@@ -23,6 +23,8 @@ import { register as packageSplit } from './package-split.ts';
 import { register as caseCommand } from './case.ts';
 import { register as notices } from './notices.ts';
 import { register as feed } from './feed.ts';
+import { register as worker } from './worker.ts';
+import { register as jobs } from './jobs.ts';
 
 /** Every CLI command, one file each. Add yours here. */
 export function registerCommands(program: Command): void {
@@ -50,4 +52,6 @@ export function registerCommands(program: Command): void {
   caseCommand(program);
   notices(program);
   feed(program);
+  worker(program);
+  jobs(program);
 }
