@@ -169,6 +169,30 @@ export interface SelectorSightingsTable extends Owned {
   source: SightingSource;
   capture_id: number | null;
   observed_at: Timestamp;
+  /** The imported message it was read from (migration 0110). */
+  message_id: ColumnType<number | null, number | null | undefined, number | null>;
+  /** The source row it was read from, in the source's own terms (`message:3644`, `wallets:17`, `csv:<id>`). */
+  row_ref: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** A value that looked like a selector but could not be read (invalid wallet address, unreadable PGP block). */
+export interface SelectorRejectsTable extends Owned {
+  id: Generated<number>;
+  /** What it was taken for: a selector kind, or `coin_address` when a wallet column named no currency. */
+  kind: string;
+  /** Machine reason (`invalid_address`, `armor_checksum_mismatch`, `unparseable`, …). */
+  reason: string;
+  detail: ColumnType<string, string | undefined, string>;
+  /** The text as found, capped at 4 KiB. */
+  raw: string;
+  raw_sha256: string;
+  vendor_id: number | null;
+  listing_id: number | null;
+  message_id: number | null;
+  source: SightingSource;
+  capture_id: number | null;
+  row_ref: string | null;
+  observed_at: Timestamp;
 }
 
 export interface IdentitiesTable extends Owned {
@@ -270,6 +294,7 @@ export interface Database {
   feedback: FeedbackTable;
   selectors: SelectorsTable;
   selector_sightings: SelectorSightingsTable;
+  selector_rejects: SelectorRejectsTable;
   identities: IdentitiesTable;
   identity_members: IdentityMembersTable;
   links: LinksTable;
@@ -349,6 +374,32 @@ export interface EvidenceLogTable {
   capture_id: number | null;
   prev_hash: string;
   hash: string;
+  /** The capture's court-relevant fields as recorded (migration 0130), on its response/resource record's entry. */
+  seal: ColumnType<CaptureSeal | null, string | null | undefined, never>;
+}
+
+/** What a capture's evidence-log entry binds (src/evidence/seal.ts): an edit of any of these is tampering. */
+export interface CaptureSeal {
+  capture_id: number;
+  agency_id: number;
+  agency: string;
+  /** The case the capture was collected for (its crawl job's case), if any. */
+  case_id: number | null;
+  case_reference: string | null;
+  kind: string;
+  url: string;
+  fetched_at: string;
+  http_status: number | null;
+  content_type: string | null;
+  payload_sha256: string;
+  block_sha256: string | null;
+  payload_size: number;
+  warc_record_id: string;
+  warc_file: string;
+  warc_offset: number;
+  warc_length: number;
+  job_id: string | null;
+  account: string | null;
 }
 
 export interface CaseEvidenceTable {
@@ -447,6 +498,23 @@ export interface MessagesTable extends Owned {
   body: ColumnType<string, string | undefined, string>;
   reply_to: string | null;
   capture_id: number | null;
+  edited_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** A forward: the original author as the export names them, and their id; `vendor_id` is that author's account. */
+  forwarded_from: ColumnType<string | null, string | null | undefined, string | null>;
+  forwarded_from_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The account that forwarded it into this chat. */
+  forwarded_by: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Photos and files the message carries: `{ kind, path, mime?, size?, sha256? }` (sha256 when the file was in the export). */
+  media: ColumnType<MessageMedia[], string | undefined, string>;
+}
+
+export interface MessageMedia {
+  kind: 'photo' | 'file' | 'video' | 'voice' | 'sticker' | 'animation' | 'audio';
+  /** As the export writes it (relative to the export folder), or the exporter's "(File not included…)" note. */
+  path: string;
+  mime?: string;
+  size?: number;
+  sha256?: string;
 }
 
 export interface OrdersTable extends Owned {
@@ -465,9 +533,11 @@ export interface OrdersTable extends Owned {
   capture_id: number | null;
 }
 
+export type ImportKind = 'telegram' | 'dump' | 'csv' | 'pages' | 'warc';
+
 export interface ImportCheckpointsTable {
   id: Generated<number>;
-  kind: 'telegram' | 'dump' | 'csv';
+  kind: ImportKind;
   file_sha256: string;
   target: ColumnType<string, string | undefined, string>;
   capture_id: number | null;
@@ -476,9 +546,22 @@ export interface ImportCheckpointsTable {
   state: ColumnType<'running' | 'done' | 'failed', 'running' | 'done' | 'failed' | undefined, 'running' | 'done' | 'failed'>;
   error: string | null;
   updated_at: DefaultedTimestamp;
+  /** What the import was run with (its mapping), to re-derive it from the preserved file. */
+  options: ColumnType<Record<string, unknown>, string | undefined, string>;
+}
+
+/** One row of an input file that was not imported, with its exact position and why. */
+export interface ImportRejectsTable {
+  id: Generated<number>;
+  checkpoint_id: number;
+  line: number;
+  byte_offset: number | null;
+  reason: string;
+  raw: ColumnType<string, string | undefined, string>;
 }
 
 export interface Database {
+  import_rejects: ImportRejectsTable;
   evidence_log: EvidenceLogTable;
   case_evidence: CaseEvidenceTable;
   crawl_markets: CrawlMarketsTable;

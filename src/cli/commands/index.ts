@@ -25,6 +25,7 @@ import { register as notices } from './notices.ts';
 import { register as feed } from './feed.ts';
 import { register as worker } from './worker.ts';
 import { register as jobs } from './jobs.ts';
+import { register as selectors } from './selectors.ts';
 
 /** Every CLI command, one file each. Add yours here. */
 export function registerCommands(program: Command): void {
@@ -54,4 +55,5 @@ export function registerCommands(program: Command): void {
   feed(program);
   worker(program);
   jobs(program);
+  selectors(program);
 }
