@@ -10,7 +10,7 @@ export { listCaptchas, getCaptchaImage, solveCaptcha, CaptchaError, type Captcha
 export { observeMarket } from './crawl/lifecycle.ts';
 export { analysePage, type PageAnalysis, type LoginForm } from './crawl/page.ts';
 export { CookieJar } from './crawl/cookies.ts';
-export { frontierCounts, requeueOrphans, type FrontierCounts } from './crawl/frontier.ts';
+export { frontierCounts, requeueOrphans, releaseClaims, type FrontierCounts } from './crawl/frontier.ts';
 export { parseProxyUrl, describeProxy, ProxyConfigError, PROXY_ENV, type SocksProxyConfig } from './net/proxy.ts';
 export { socksFetch, FetchError, type SocksFetchOptions, type SocksResponse, type FetchErrorKind } from './net/socks-http.ts';
 export { importTelegramExport } from './import/telegram.ts';

@@ -575,6 +575,48 @@ export interface Database {
 }
 // --- end collect / evidence ----------------------------------------------------------------------------------
 
+// --- jobs (migration 0150) -------------------------------------------------------------------------------------
+export type JobStateColumn = 'queued' | 'running' | 'retrying' | 'paused' | 'completed' | 'failed' | 'cancelled';
+
+export interface JobsTable {
+  id: string;
+  kind: string;
+  agency_id: number | null;
+  requested_by: string;
+  payload: ColumnType<Record<string, unknown>, string, string>;
+  state: ColumnType<JobStateColumn, JobStateColumn | undefined, JobStateColumn>;
+  progress: ColumnType<Record<string, unknown>, string | undefined, string>;
+  checkpoint: ColumnType<Record<string, unknown>, string | undefined, string>;
+  result: ColumnType<unknown, string | null | undefined, string | null>;
+  error: string | null;
+  attempts: ColumnType<number, number | undefined, number>;
+  retry_limit: ColumnType<number, number | undefined, number>;
+  boss_id: string | null;
+  worker_id: string | null;
+  control: 'pause' | 'cancel' | null;
+  created_at: DefaultedTimestamp;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+  updated_at: DefaultedTimestamp;
+}
+
+export interface JobWorkersTable {
+  id: string;
+  host: string;
+  pid: number;
+  queues: string[];
+  started_at: DefaultedTimestamp;
+  heartbeat_at: DefaultedTimestamp;
+  stopped_at: Timestamp | null;
+  stop_reason: string | null;
+}
+
+export interface Database {
+  jobs: JobsTable;
+  job_workers: JobWorkersTable;
+}
+// --- end jobs -------------------------------------------------------------------------------------------------
+
 // --- extract (migration 0200) ---------------------------------------------------------------------------------
 export interface FxRatesTable {
   day: ColumnType<string, string, string>;

@@ -27,6 +27,7 @@ export async function runCrawl(options: CrawlOptions): Promise<CrawlSummary> {
   const proxyUsername = account?.proxy_username ?? `dp-${market.slug}`;
   const proxyLabel = describeProxy(proxy, proxyUsername);
   const { jobId, requeued } = await openCrawlJob(db, { market, account, jobId: options.jobId, caseId: options.caseId, proxyLabel });
+  await options.onJobOpened?.(jobId);
 
   const settings = crawlSettings(options, market);
   const stats = newStats();

@@ -43,6 +43,8 @@ export interface CrawlOptions {
   maxWarcFileBytes?: number;
   /** Frontier claims are made under this id (a worker process passes its own, so a dead worker's claims can be found). */
   workerId?: string;
+  /** Called once the crawl job exists (new or resumed), before any request: a worker saves it to resume there. */
+  onJobOpened?: (crawlJobId: string) => void | Promise<void>;
   /** Extension points (anti-DDoS interstitials, second factors before credentials are sent). */
   hooks?: CrawlHooks;
 }

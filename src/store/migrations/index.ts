@@ -5,6 +5,7 @@ import { migration as m0130 } from './0130_evidence_seal.ts';
 import { migration as m0200 } from './0200_extract.ts';
 import { migration as m0101 } from './0101_crawl.ts';
 import { migration as m0102 } from './0102_import.ts';
+import { migration as m0150 } from './0150_jobs.ts';
 import { migration as m0110 } from './0110_import_provenance.ts';
 import { migration as m0500 } from './0500_server.ts';
 import { migration as m0501 } from './0501_api_search.ts';
@@ -25,6 +26,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m0200,
   m0101,
   m0102,
+  m0150,
   m0110,
   m0500,
   m0501,
