@@ -247,7 +247,7 @@ export async function runCrawl(options: CrawlOptions): Promise<CrawlSummary> {
 
   async function postLogin(form: ParkedForm, answer: string | undefined): Promise<boolean> {
     if (!account) throw new StopCrawl('login-failed', `${market.slug} asks for a login but has no active account`);
-    const body = new URLSearchParams({ ...form.hidden, [form.usernameField]: account.username, [form.passwordField]: account.password, ...(answer !== undefined ? { [form.captchaField]: answer } : {}) }).toString();
+    const body = new URLSearchParams({ ...form.hidden, [form.usernameField]: account.username, [form.passwordField]: account.password ?? '', ...(answer !== undefined ? { [form.captchaField]: answer } : {}) }).toString();
     const { res } = await fetchAndRecord(form.action, { method: 'POST', body, headers: { 'Content-Type': 'application/x-www-form-urlencoded', Referer: loginUrl() } });
     const location = res.headers.location;
     const ok = res.status >= 300 && res.status < 400 && location !== undefined && !location.includes(new URL(loginUrl()).pathname);
