@@ -1,6 +1,10 @@
 /** Collection: the crawler (SOCKS5h only, resumable frontier, CAPTCHA hand-off) and the importers. */
-export { runCrawl, backoffMs, crawlerProxy, CrawlConfigError, type CrawlOptions, type CrawlProgress, type CrawlSummary, type CrawlOutcome } from './crawl/crawler.ts';
-export { runDueCrawls, type DueCrawlOptions } from './crawl/schedule.ts';
+export { runCrawl, crawlerProxy } from './crawl/crawler.ts';
+export { CrawlConfigError, StopCrawl, type CrawlOptions, type CrawlProgress, type CrawlSummary, type CrawlOutcome } from './crawl/types.ts';
+export { backoffMs } from './crawl/backoff.ts';
+export { decideFetchFailure, type FailureDecision } from './crawl/error-handler.ts';
+export type { CrawlHooks, HookContext, InterstitialDecision, CredentialForm, CrawlRequestInit } from './crawl/hooks.ts';
+export { runDueCrawls, type DueCrawlOptions } from './crawl/due.ts';
 export { configureMarketCrawl, type MarketCrawlConfig } from './crawl/config.ts';
 export { listCaptchas, getCaptchaImage, solveCaptcha, CaptchaError, type CaptchaSummary } from './crawl/captcha.ts';
 export { observeMarket } from './crawl/lifecycle.ts';

@@ -351,6 +351,32 @@ export interface EvidenceLogTable {
   capture_id: number | null;
   prev_hash: string;
   hash: string;
+  /** The capture's court-relevant fields as recorded (migration 0130), on its response/resource record's entry. */
+  seal: ColumnType<CaptureSeal | null, string | null | undefined, never>;
+}
+
+/** What a capture's evidence-log entry binds (src/evidence/seal.ts): an edit of any of these is tampering. */
+export interface CaptureSeal {
+  capture_id: number;
+  agency_id: number;
+  agency: string;
+  /** The case the capture was collected for (its crawl job's case), if any. */
+  case_id: number | null;
+  case_reference: string | null;
+  kind: string;
+  url: string;
+  fetched_at: string;
+  http_status: number | null;
+  content_type: string | null;
+  payload_sha256: string;
+  block_sha256: string | null;
+  payload_size: number;
+  warc_record_id: string;
+  warc_file: string;
+  warc_offset: number;
+  warc_length: number;
+  job_id: string | null;
+  account: string | null;
 }
 
 export interface CaseEvidenceTable {

@@ -1,7 +1,8 @@
 import { closeSync, createReadStream, openSync, readFileSync, readSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { createGunzip, gunzipSync, inflateRawSync } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import { httpPayload, parseHeaderText, type ParsedHeader } from './record.ts';
+import { memberEnd } from './scan.ts';
 
 /** Largest header block we accept while reading (hostile or corrupt files must not exhaust memory). */
 const MAX_HEADER_BYTES = 64 * 1024;
@@ -89,19 +90,6 @@ export interface ReadRecord {
   length: number;
   header: ParsedHeader;
   block: Buffer;
-}
-
-/** Where the gzip member starting at `pos` ends (header fields per RFC 1952, then the raw deflate stream, then 8 bytes). */
-function memberEnd(buf: Buffer, pos: number): number {
-  if (buf[pos] !== 0x1f || buf[pos + 1] !== 0x8b || buf[pos + 2] !== 8) throw new Error(`no gzip member at offset ${pos}`);
-  const flags = buf[pos + 3] ?? 0;
-  let p = pos + 10;
-  if (flags & 4) p += 2 + (buf.readUInt16LE(p) ?? 0);
-  if (flags & 8) p = buf.indexOf(0, p) + 1;
-  if (flags & 16) p = buf.indexOf(0, p) + 1;
-  if (flags & 2) p += 2;
-  const { engine } = inflateRawSync(buf.subarray(p), { info: true }) as unknown as { engine: { bytesWritten: number } };
-  return p + engine.bytesWritten + 8;
 }
 
 /** Reads every record of a member-per-record .warc.gz file (held in memory: for files of bounded size). */

@@ -1,6 +1,7 @@
 import type { Migration } from './types.ts';
 import { migration as m0001 } from './0001_core.ts';
 import { migration as m0100 } from './0100_evidence.ts';
+import { migration as m0130 } from './0130_evidence_seal.ts';
 import { migration as m0200 } from './0200_extract.ts';
 import { migration as m0101 } from './0101_crawl.ts';
 import { migration as m0102 } from './0102_import.ts';
@@ -17,4 +18,4 @@ import { migration as m0610 } from './0610_exchange_server.ts';
 export type { Migration } from './types.ts';
 
 /** Every migration this version knows, in id order. Register new ones here. */
-export const MIGRATIONS: readonly Migration[] = [m0001, m0100, m0200, m0101, m0102, m0170, m0171, m0500, m0501, m0502, m0300, m0600, m0601, m0610].sort((a, b) => a.id - b.id);
+export const MIGRATIONS: readonly Migration[] = [m0001, m0100, m0130, m0200, m0101, m0102, m0170, m0171, m0500, m0501, m0502, m0300, m0600, m0601, m0610].sort((a, b) => a.id - b.id);
