@@ -1,5 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
-import type { MarketEventKind, MarketStatus, SourceKind } from '../domain/market.ts';
+import type { MarketEventKind, MarketStatus, OnionStatus, SourceKind } from '../domain/market.ts';
 import type { Role } from '../domain/role.ts';
 import type { Tlp } from '../domain/tlp.ts';
 
@@ -55,6 +55,8 @@ export interface MarketOnionsTable {
   onion: string;
   first_seen: DefaultedTimestamp;
   last_seen: DefaultedTimestamp;
+  status: ColumnType<OnionStatus, OnionStatus | undefined, OnionStatus>;
+  detail: ColumnType<string, string | undefined, string>;
 }
 
 export interface CapturesTable extends Owned {
@@ -430,11 +432,68 @@ export interface CrawlAccountsTable {
   id: Generated<number>;
   market_id: number;
   username: string;
-  password: string;
+  /** Legacy clear password (before migration 0170); new accounts keep their secrets in undercover_accounts. */
+  password: string | null;
   proxy_username: string;
   cookies: ColumnType<Record<string, string>, string | undefined, string>;
   status: ColumnType<'active' | 'locked' | 'disabled', 'active' | 'locked' | 'disabled' | undefined, 'active' | 'locked' | 'disabled'>;
   last_login_at: Timestamp | null;
+  undercover_id: number | null;
+}
+
+export interface VaultKeysTable {
+  id: string;
+  kdf: ColumnType<Record<string, unknown>, string, string>;
+  check_value: Buffer;
+  created_at: DefaultedTimestamp;
+}
+
+export type UndercoverStatus = 'active' | 'retired' | 'burned';
+
+export interface UndercoverAccountsTable {
+  id: Generated<number>;
+  agency_id: number;
+  market_id: number;
+  username: string;
+  /** AES-256-GCM ciphertext of the account's secrets (see src/collect/undercover/vault.ts). */
+  secret: Buffer;
+  vault_key_id: string;
+  pgp_fingerprint: string | null;
+  case_id: number;
+  authorised_by: string;
+  status: ColumnType<UndercoverStatus, UndercoverStatus | undefined, UndercoverStatus>;
+  created_at: DefaultedTimestamp;
+  last_used_at: Timestamp | null;
+  last_used_job: string | null;
+  use_count: ColumnType<number, number | undefined, number>;
+  retired_at: Timestamp | null;
+  retired_reason: string | null;
+}
+
+export interface UndercoverClaimsTable {
+  identity: string;
+  username_key: string;
+  agency_id: number;
+  account_id: number;
+}
+
+export interface MarketSigningKeysTable {
+  market_id: number;
+  fingerprint: string;
+  armored: string;
+  pinned_at: DefaultedTimestamp;
+  pinned_by: string;
+}
+
+export interface MirrorListsTable {
+  id: Generated<number>;
+  market_id: number;
+  fetched_from: string;
+  capture_id: number | null;
+  signed_at: Timestamp;
+  signer_fingerprint: string;
+  onions: string[];
+  fetched_at: DefaultedTimestamp;
 }
 
 export type CrawlJobStatus = 'running' | 'paused' | 'done' | 'failed';
@@ -479,6 +538,7 @@ export interface CrawlCaptchasTable {
   image_sha256: string;
   capture_id: number | null;
   form: ColumnType<Record<string, unknown>, string, string>;
+  kind: ColumnType<'login' | 'anti-ddos', 'login' | 'anti-ddos' | undefined, 'login' | 'anti-ddos'>;
   status: ColumnType<CaptchaStatus, CaptchaStatus | undefined, CaptchaStatus>;
   answer: string | null;
   solved_by: string | null;
@@ -569,6 +629,11 @@ export interface Database {
   crawl_jobs: CrawlJobsTable;
   crawl_frontier: CrawlFrontierTable;
   crawl_captchas: CrawlCaptchasTable;
+  vault_keys: VaultKeysTable;
+  undercover_accounts: UndercoverAccountsTable;
+  undercover_claims: UndercoverClaimsTable;
+  market_signing_keys: MarketSigningKeysTable;
+  mirror_lists: MirrorListsTable;
   messages: MessagesTable;
   orders: OrdersTable;
   import_checkpoints: ImportCheckpointsTable;
