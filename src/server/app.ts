@@ -128,7 +128,7 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
         if (req.principal) req.sessionToken = cookie;
       }
     }
-    if (req.principal) req.log = req.log.child({ actor: req.principal.actor });
+    if (req.principal) req.log = reply.log = req.log.child({ actor: req.principal.actor });
     const audit = (action: string, reason: string) =>
       req.principal
         ? appendAudit(db, { agencyId: req.principal.agencyId, userId: req.principal.userId, actor: req.principal.actor, action, objectType: 'route', objectId: `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`, detail: { reason } })

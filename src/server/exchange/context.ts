@@ -10,6 +10,8 @@ export interface ExchangeServerOptions {
     installationId?: string;
     /** Per-client budget of OPRF evaluations (agencies here and federated peers). */
     oprfRateLimit?: RateLimit;
+    /** Per-agency budget of clear-mode selector registrations (default DEFAULT_CLEAR_BUDGET: 2,000, then 1/s). */
+    clearRegistrationBudget?: RateLimit;
     /**
      * Address ranges (CIDR) federation peers may be at although loopback or private (outbound.ts); none by
      * default. Tests and deployments with peers on an internal network name their range here.

@@ -162,7 +162,21 @@ export function register({ app, opts }: RouteContext): void {
     },
   );
 
-  app.get('/audit/verify', { config: { access: { ...ACCESS.audit, audit: 'audit.verify' } }, schema: { tags: ['audit'], summary: 'Re-compute the hash chain of the whole log' } }, async () =>
-    verifyAuditChain(db),
+  app.get(
+    '/audit/verify',
+    { config: { access: { ...ACCESS.audit, audit: 'audit.verify' } }, schema: { tags: ['audit'], summary: "Re-compute the hash chain of the whole log; counts only the agency's own entries" } },
+    async (req) => {
+      const p = who(req.principal);
+      // The chain spans every agency, so it is checked whole; how much other agencies did is not this agency's to know.
+      const v = await verifyAuditChain(db);
+      const own = await db.selectFrom('audit_log').select((eb) => eb.fn.countAll<number>().as('n')).where('agency_id', '=', p.agencyId).executeTakeFirstOrThrow();
+      let brokenAt: { id?: number; reason: 'prev_hash' | 'hash'; ownEntry: boolean } | undefined;
+      if (v.brokenAt) {
+        const e = await db.selectFrom('audit_log').select('agency_id').where('id', '=', v.brokenAt.id).executeTakeFirst();
+        const ownEntry = e?.agency_id === p.agencyId;
+        brokenAt = ownEntry ? { id: v.brokenAt.id, reason: v.brokenAt.reason, ownEntry } : { reason: v.brokenAt.reason, ownEntry };
+      }
+      return { ok: v.ok, entries: Number(own.n), ...(brokenAt ? { brokenAt } : {}) };
+    },
   );
 }
