@@ -9,5 +9,7 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default'],
+    // Servers log JSON lines to stderr by default; tests keep warnings and errors only.
+    env: { DARKPATROL_LOG_LEVEL: 'warn' },
   },
 });

@@ -13,6 +13,9 @@ import { decideRoute } from './access/policy.ts';
 import { resolveApiToken, resolveSession } from './auth/accounts.ts';
 import { warcCaptureBodies } from './captures/bodies.ts';
 import { errorHandler } from './errors.ts';
+import { hardenRoute, rejectNul } from './input.ts';
+import { loggerConfig, newRequestId } from './logging.ts';
+import { CSRF_HEADER, crossOriginReason, hasCsrfToken, isStateChanging } from './auth/csrf.ts';
 import { registerRoutes } from './routes/index.ts';
 import { registerTaxii, TAXII_PREFIX } from './taxii/routes.ts';
 import type { App, RouteInfo, ServerOptions } from './types.ts';
@@ -73,21 +76,27 @@ function basicPassword(header: string): string {
 
 export async function buildServer(opts: ServerOptions): Promise<App> {
   const app = Fastify({
-    logger: opts.logger ?? false,
+    logger: loggerConfig(opts),
+    genReqId: newRequestId,
+    requestIdHeader: false,
     bodyLimit: 1024 * 1024,
     routerOptions: { maxParamLength: 200 },
-    trustProxy: false,
+    trustProxy: opts.trustProxy ?? false,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
+  // JSON only: a text/plain body is what a cross-site HTML form can send without a preflight.
+  app.removeContentTypeParser('text/plain');
 
   const routes: RouteInfo[] = [];
   app.decorate('dpRoutes', routes);
   app.addHook('onRoute', (r) => {
+    hardenRoute(r);
     const methods = Array.isArray(r.method) ? r.method : [r.method];
     for (const m of methods) if (m !== 'HEAD') routes.push({ method: m, url: r.url, access: r.config?.access });
   });
+  app.addHook('preValidation', rejectNul);
 
   await app.register(fastifyCookie);
   await app.register(fastifyHelmet, {
@@ -119,30 +128,41 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
   });
 
   app.decorateRequest('principal', null);
+  app.decorateRequest('sessionToken', undefined);
   app.addHook('onRequest', async (req, reply) => {
+    void reply.header('x-request-id', req.id);
     const db = opts.store.db;
     const auth = req.headers.authorization;
     if (auth?.startsWith('Bearer ')) req.principal = await resolveApiToken(db, auth.slice(7).trim());
     else if (auth?.startsWith('Basic ') && isTaxiiUrl(req.url)) req.principal = await resolveApiToken(db, basicPassword(auth));
     else {
       const cookie = req.cookies[SESSION_COOKIE];
-      if (cookie) req.principal = await resolveSession(db, cookie);
+      if (cookie) {
+        req.principal = await resolveSession(db, cookie);
+        if (req.principal) req.sessionToken = cookie;
+      }
+    }
+    if (req.principal) req.log = reply.log = req.log.child({ actor: req.principal.actor });
+    const audit = (action: string, reason: string) =>
+      req.principal
+        ? appendAudit(db, { agencyId: req.principal.agencyId, userId: req.principal.userId, actor: req.principal.actor, action, objectType: 'route', objectId: `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`, detail: { reason } })
+        : Promise.resolve();
+    // CSRF (auth/csrf.ts), for every state-changing request whatever its route: not from another origin, and with
+    // the session's token when the session cookie is what authenticates it.
+    if (isStateChanging(req.method)) {
+      const crossOrigin = crossOriginReason(req);
+      const missingToken = !crossOrigin && req.sessionToken !== undefined && !req.routeOptions.config?.access?.public && !hasCsrfToken(req, req.sessionToken);
+      if (crossOrigin || missingToken) {
+        const reason = crossOrigin ?? `a request authenticated by the session cookie must carry the session's CSRF token in ${CSRF_HEADER}`;
+        await audit('csrf.refused', reason);
+        return reply.code(403).send({ error: 'csrf', message: reason });
+      }
     }
     // 404s and the console's static files (served outside /api) fall through; every /api route needs a rule.
     if (!req.routeOptions.url || !(req.routeOptions.url.startsWith('/api') || isTaxiiUrl(req.routeOptions.url))) return;
     const decision = decideRoute(req.principal, req.routeOptions.config.access);
     if (!decision.allow) {
-      if (req.principal) {
-        await appendAudit(db, {
-          agencyId: req.principal.agencyId,
-          userId: req.principal.userId,
-          actor: req.principal.actor,
-          action: 'access.denied',
-          objectType: 'route',
-          objectId: `${req.method} ${req.routeOptions.url}`,
-          detail: { reason: decision.reason },
-        });
-      }
+      await audit('access.denied', decision.reason);
       return reply.code(decision.status).send({ error: decision.status === 401 ? 'unauthenticated' : 'forbidden', message: decision.reason });
     }
   });

@@ -2,7 +2,9 @@ export { buildServer, routeCatalog, SESSION_COOKIE, CONSOLE_CSP, DOCS_CSP, defau
 export type { ServerOptions, RouteInfo, App } from './types.ts';
 export { ACCESS, SCOPES, SHARED_TLP, decideRoute, canReadRow, canWriteRow, visibleSql, type RouteAccess, type Scope } from './access/policy.ts';
 export type { Principal } from './auth/principal.ts';
-export { createUser, login, createApiToken, resolveApiToken, resolveSession, revokeApiToken, DEFAULT_LOCKOUT, type LockoutPolicy, type NewUser, type NewApiToken } from './auth/accounts.ts';
+export { createUser, login, createApiToken, resolveApiToken, resolveSession, revokeApiToken, type NewUser, type NewApiToken } from './auth/accounts.ts';
+export { DEFAULT_THROTTLE, unthrottleAccount, accountDelayedUntil, type ThrottlePolicy, type ThrottleRule } from './auth/throttle.ts';
+export { csrfTokenFor, CSRF_HEADER } from './auth/csrf.ts';
 export { hashPassword, verifyPassword, generatePassword, DEFAULT_SCRYPT, type ScryptParams } from './auth/password.ts';
 export { MemoryCaptchaQueue, dbCaptchaQueue, type CaptchaQueue, type CaptchaTask } from './captchas/queue.ts';
 export { warcCaptureBodies, type CaptureBodies } from './captures/bodies.ts';
@@ -16,3 +18,4 @@ export { withVisibleRows } from './services/scope.ts';
 export { startConsole, ensureUser, type StartOptions, type RunningConsole } from './start.ts';
 export { ensureWebBuilt, WEB_DIR } from './web-build.ts';
 export { serverJobHandlers } from './jobs.ts';
+export { parseCidr, PeerNetworkPolicy } from './exchange/index.ts';

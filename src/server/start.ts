@@ -4,10 +4,11 @@ import type { Database } from '../store/index.ts';
 import { buildServer } from './app.ts';
 import { createUser } from './auth/accounts.ts';
 import { generatePassword } from './auth/password.ts';
+import type { ExchangeServerOptions } from './exchange/index.ts';
 import type { App, ServerOptions } from './types.ts';
 import { ensureWebBuilt } from './web-build.ts';
 
-export interface StartOptions extends ServerOptions {
+export interface StartOptions extends ServerOptions, ExchangeServerOptions {
   /** Default 127.0.0.1: the console is for the analyst's own machine unless an operator says otherwise. */
   host?: string;
   /** Default 8080; 0 picks a free port. */

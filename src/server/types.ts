@@ -2,7 +2,7 @@ import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, Raw
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Store } from '../store/index.ts';
 import type { RouteAccess } from './access/policy.ts';
-import type { LockoutPolicy } from './auth/accounts.ts';
+import type { ThrottlePolicy } from './auth/throttle.ts';
 import type { Principal } from './auth/principal.ts';
 import type { CaptchaQueue } from './captchas/queue.ts';
 import type { CaptureBodies } from './captures/bodies.ts';
@@ -17,6 +17,8 @@ declare module 'fastify' {
     principal: Principal | null;
     /** Set by handlers to name the object the audit entry is about. */
     auditObject?: { type: string; id: string; detail?: Record<string, unknown> };
+    /** The session secret, when the principal came from the session cookie (the CSRF token derives from it). */
+    sessionToken?: string;
   }
 }
 
@@ -32,10 +34,17 @@ export interface ServerOptions {
   warcRoot?: string;
   /** Built console to serve at /; false to serve the API only. Default web/dist when it exists. */
   webRoot?: string | false;
-  logger?: boolean;
+  /**
+   * Structured request logs (pino, JSON lines): on by default at DARKPATROL_LOG_LEVEL (default info) to stderr;
+   * false turns them off; `{ level, stream }` picks the level and where they go.
+   */
+  logger?: boolean | { level?: string; stream?: { write(line: string): void } };
   /** Requests per minute per client (IP or token); false turns the limiter off (tests of other things). */
   rateLimit?: { max: number; loginMax?: number } | false;
-  lockout?: LockoutPolicy;
+  /** Login throttling (progressive delay per account, address and pair); default DEFAULT_THROTTLE. */
+  throttle?: ThrottlePolicy;
+  /** Take the client address from X-Forwarded-For (only behind a reverse proxy that sets it). Default false. */
+  trustProxy?: boolean;
   /** Mark cookies Secure (behind TLS). Off by default because the console binds to 127.0.0.1 over HTTP. */
   secureCookies?: boolean;
 }

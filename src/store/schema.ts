@@ -280,6 +280,14 @@ export interface ApiTokensTable {
   revoked_at: Timestamp | null;
   last_used: Timestamp | null;
 }
+
+/** Failed logins per key (migration 0520): 'account:<name>', 'address:<ip>', 'pair:<name>|<ip>'. */
+export interface LoginThrottleTable {
+  key: string;
+  failures: number;
+  last_failure: Timestamp;
+  blocked_until: Timestamp | null;
+}
 // --- end server ---
 
 /** The whole schema as kysely sees it. Stages add their tables here when they add migrations. */
@@ -304,6 +312,7 @@ export interface Database {
   audit_log: AuditLogTable;
   schema_migrations: SchemaMigrationsTable;
   sessions: SessionsTable; // server (0500)
+  login_throttle: LoginThrottleTable; // server (0520)
   api_tokens: ApiTokensTable; // server (0500)
 }
 

@@ -76,9 +76,11 @@ describe('darkpatrol user … and serve (real processes)', () => {
     expect(users.map((u) => [u.username, u.role, u.code])).toEqual([['anna', 'analyst', 'NL-POL'], ['bob', 'supervisor', 'NL-POL']]);
   });
 
-  it('serves on 127.0.0.1 on a free port; users log in over HTTP; SIGTERM stops it cleanly; a lockout is cleared by user unlock', { timeout: 600_000 }, async () => {
+  it('serves on 127.0.0.1 on a free port; users log in over HTTP under a 30/min login limit and login throttling; logs JSON lines with request ids; SIGTERM stops it cleanly; user unlock lifts a delay', { timeout: 600_000 }, async () => {
+    let requestId: string | null = null;
     const child: ChildProcess = spawn(process.execPath, [BIN, ...db, 'serve', '--host', '127.0.0.1', '--port', '0', '--no-web', '--json'], {
       cwd: ROOT,
+      env: { ...process.env, DARKPATROL_LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let err = '';
@@ -96,6 +98,10 @@ describe('darkpatrol user … and serve (real processes)', () => {
 
       const ok = await login(url, 'anna', PASSWORD);
       expect(ok.status).toBe(200);
+      // The login route's own rate limit is on in serve (it was 1e9 before): 30 a minute per client.
+      expect(ok.headers.get('x-ratelimit-limit')).toBe('30');
+      requestId = ok.headers.get('x-request-id');
+      expect(requestId).toMatch(/^[0-9a-f]{12}$/);
       const cookie = ok.headers.get('set-cookie') ?? '';
       expect(cookie).toMatch(/dp_session=.+HttpOnly/i);
       const me = await fetch(`${url}api/auth/me`, { headers: { cookie: cookie.split(';')[0]! } });
@@ -103,23 +109,24 @@ describe('darkpatrol user … and serve (real processes)', () => {
       expect((await login(url, 'bob', bobPassword)).status).toBe(200);
       expect((await fetch(`${url}docs`)).status).toBe(200);
 
-      // Five wrong passwords lock anna out, even against the right one.
+      // Wrong passwords from this address: three free, then a delay for anna from here (a 429, not a lockout).
       const statuses: number[] = [];
       for (let i = 0; i < 5; i++) statuses.push((await login(url, 'anna', 'wrong password!')).status);
-      expect(statuses).toEqual([401, 401, 401, 401, 423]);
-      expect((await login(url, 'anna', PASSWORD)).status).toBe(423);
+      expect(statuses).toEqual([401, 401, 401, 401, 429]);
+      expect((await login(url, 'anna', PASSWORD)).status).toBe(429);
+      const unlock = await cli(['user', 'unlock', '--username', 'anna']);
+      expect(unlock.code, unlock.err).toBe(0);
+      expect(unlock.out).toContain('unlocked anna');
+      expect((await login(url, 'anna', PASSWORD)).status).toBe(200);
     } finally {
       child.kill('SIGTERM');
     }
     expect(await exited, err).toBe(0);
-
-    const locked = JSON.parse((await cli(['user', 'list', '--json'])).out) as { username: string; locked_until: string | null }[];
-    expect(locked.find((u) => u.username === 'anna')?.locked_until).not.toBeNull();
-    const unlock = await cli(['user', 'unlock', '--username', 'anna']);
-    expect(unlock.code, unlock.err).toBe(0);
-    expect(unlock.out).toContain('unlocked anna');
-    const after = JSON.parse((await cli(['user', 'list', '--json'])).out) as { username: string; locked_until: string | null }[];
-    expect(after.find((u) => u.username === 'anna')?.locked_until).toBeNull();
+    // Structured logs on stderr: JSON lines carrying the request id, never the password.
+    const lines = err.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { reqId?: string; req?: { path?: string } });
+    expect(lines.some((l) => l.reqId === requestId && l.req?.path === '/api/auth/login')).toBe(true);
+    expect(err).not.toContain(PASSWORD);
+    expect(err).not.toContain('wrong password!');
     const nobody = await cli(['user', 'unlock', '--username', 'nobody']);
     expect(nobody.code).toBe(2);
     expect(nobody.err).toContain('no user nobody');

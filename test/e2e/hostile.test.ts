@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loginAs, openHarness, type Harness } from './harness.ts';
-import { VIEWER_PAYLOADS } from './world.ts';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createUser } from '../../src/server/index.ts';
+import { TEST_SCRYPT } from '../server/seed.ts';
+import { E2E_PASSWORD, VIEWER_PAYLOADS } from './world.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -98,5 +102,47 @@ describe('hostile captured content', () => {
     expect(ran).toBe(0);
     expect(pwned()).toEqual([]);
     expect(h.foreign).toEqual([]);
+  });
+});
+
+describe('a page of another origin on the same site (another port of 127.0.0.1)', () => {
+  it('cannot close a case, acknowledge a notice or log the user out, with the session cookie riding along', async () => {
+    const db = h.store.db;
+    await createUser(db, { agencyCode: (await db.selectFrom('agencies').select('code').where('id', '=', h.world.agencyId).executeTakeFirstOrThrow()).code, username: 'ines', role: 'investigator', password: E2E_PASSWORD }, TEST_SCRYPT);
+    const kase = await db.insertInto('cases').values({ agency_id: h.world.agencyId, reference: 'OP-CSRF', title: 'csrf target', contact_point: 'desk@x.invalid' }).returning('id').executeTakeFirstOrThrow();
+    const target = new URL(h.console.url).origin;
+    const attacker = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><html><body>
+<form id="f" method="POST" action="${target}/api/deconflict/cases/${kase.id}/close" enctype="text/plain"><input name='{"x":"' value='"}'></form>
+<script>
+  const opts = { method: 'POST', credentials: 'include', mode: 'no-cors', headers: { 'content-type': 'text/plain' }, body: '{}' };
+  Promise.allSettled([fetch('${target}/api/deconflict/notices/1/acknowledge', opts), fetch('${target}/api/auth/logout', opts)])
+    .then(() => { document.title = 'sent'; document.getElementById('f').submit(); });
+</script></body></html>`);
+    });
+    await new Promise<void>((r) => attacker.listen(0, '127.0.0.1', r));
+    const attackerUrl = `http://127.0.0.1:${(attacker.address() as AddressInfo).port}/`;
+    const ctx = await h.browser.newContext();
+    try {
+      const login = await ctx.request.post(`${target}/api/auth/login`, { data: { username: 'ines', password: E2E_PASSWORD } });
+      expect(login.status()).toBe(200);
+      const csrf = login.headers()['x-csrf-token']!;
+      const before = await db.selectFrom('audit_log').select((eb) => eb.fn.countAll<number>().as('n')).where('action', '=', 'csrf.refused').executeTakeFirstOrThrow();
+      const page = await ctx.newPage();
+      await page.goto(attackerUrl);
+      // The form navigates the page to the API's answer.
+      await page.waitForURL(`${target}/api/deconflict/cases/${kase.id}/close`);
+      expect(await page.textContent('body')).toContain('"error":"csrf"');
+      expect((await db.selectFrom('cases').select('closed_at').where('id', '=', kase.id).executeTakeFirstOrThrow()).closed_at).toBeNull();
+      expect((await ctx.request.get(`${target}/api/auth/me`)).status()).toBe(200); // still logged in
+      const after = await db.selectFrom('audit_log').select((eb) => eb.fn.countAll<number>().as('n')).where('action', '=', 'csrf.refused').executeTakeFirstOrThrow();
+      expect(Number(after.n) - Number(before.n)).toBe(3);
+      // The console's own origin, with the session's token, may.
+      expect((await ctx.request.post(`${target}/api/deconflict/cases/${kase.id}/close`, { headers: { 'x-csrf-token': csrf }, data: {} })).status()).toBe(200);
+      expect((await db.selectFrom('cases').select('closed_at').where('id', '=', kase.id).executeTakeFirstOrThrow()).closed_at).not.toBeNull();
+    } finally {
+      await ctx.close();
+      await new Promise((r) => attacker.close(r));
+    }
   });
 });

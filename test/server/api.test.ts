@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scaleByFeedbackRate } from '../../src/analyse/index.ts';
-import { API_REVENUE_OPTIONS, buildServer, MemoryCaptchaQueue, type App } from '../../src/server/index.ts';
+import { API_REVENUE_OPTIONS, buildServer, DEFAULT_THROTTLE, MemoryCaptchaQueue, type App } from '../../src/server/index.ts';
 import { verifyAuditChain } from '../../src/store/index.ts';
 import { openTestStore, type TestStore } from '../helpers/store.ts';
 import { loginCookie } from './helpers.ts';
@@ -19,7 +19,7 @@ const warcDir = mkdtempSync(join(tmpdir(), 'dp-api-warc-'));
 beforeAll(async () => {
   store = await openTestStore();
   s = await seed(store.db);
-  app = await buildServer({ store, captchas, webRoot: false, warcRoot: warcDir, lockout: { maxFailures: 3, lockMs: 60_000 }, rateLimit: false });
+  app = await buildServer({ store, captchas, webRoot: false, warcRoot: warcDir, throttle: { ...DEFAULT_THROTTLE, pair: { free: 2, baseMs: 60_000, maxMs: 60_000 }, account: { free: 4, baseMs: 60_000, maxMs: 60_000 } }, rateLimit: false });
   await app.ready();
 });
 afterAll(async () => {
@@ -41,7 +41,14 @@ describe('auth', () => {
     const cookie = `dp_session=${c.value}`;
     const me = await app.inject({ method: 'GET', url: '/api/auth/me', headers: { cookie } });
     expect(me.json().user).toMatchObject({ username: 'analyst-nl-pol', role: 'analyst', agencyCode: 'NL-POL' });
-    expect((await app.inject({ method: 'POST', url: '/api/auth/logout', headers: { cookie } })).statusCode).toBe(200);
+    // The session's CSRF token comes with /me (and with login); a state-changing call without it is refused.
+    const csrf = String(me.headers['x-csrf-token']);
+    expect(csrf).toBe(String(r.headers['x-csrf-token']));
+    const without = await app.inject({ method: 'POST', url: '/api/auth/logout', headers: { cookie } });
+    expect(without.statusCode).toBe(403);
+    expect(without.json()).toMatchObject({ error: 'csrf' });
+    expect((await app.inject({ method: 'POST', url: '/api/auth/logout', headers: { cookie, 'x-csrf-token': 'x'.repeat(43) } })).statusCode).toBe(403);
+    expect((await app.inject({ method: 'POST', url: '/api/auth/logout', headers: { cookie, 'x-csrf-token': csrf } })).statusCode).toBe(200);
     expect((await app.inject({ method: 'GET', url: '/api/auth/me', headers: { cookie } })).statusCode).toBe(401);
   });
 
@@ -52,18 +59,44 @@ describe('auth', () => {
     expect(await lastAudit()).toMatchObject({ action: 'auth.login.failed', actor: 'login:analyst-de-bka' });
   });
 
-  it('locks an account after repeated failures, even against the right password, until an admin unlocks it', async () => {
-    const u = 'investigator-de-bka';
-    const codes: number[] = [];
-    for (let i = 0; i < 3; i++) codes.push((await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: u, password: `nope-${i}-xxxxxxx` } })).statusCode);
-    expect(codes).toEqual([401, 401, 423]);
-    const locked = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: u, password: PASSWORD } });
-    expect(locked.statusCode).toBe(423);
-    expect(locked.json().error).toBe('locked');
+  it('throttles failed logins by account and address with a growing delay, answering unknown and known users alike; an admin lifts it', async () => {
+    const known = 'investigator-de-bka';
+    const unknown = 'investigator-xx-none';
+    const attempt = (username: string, password: string, ip: string) => app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password }, remoteAddress: ip });
+    // From one address: two free failures per account, then that pair is delayed — for a real account and an unknown name the same way.
+    for (const u of [known, unknown]) {
+      const answers = [];
+      for (let i = 0; i < 4; i++) {
+        const r = await attempt(u, `nope-${i}-xxxxxxx`, '10.0.0.1');
+        answers.push([r.statusCode, r.json().error, r.json().message.replace(/\d+ s$/, 'N s')]);
+      }
+      expect(answers).toEqual([
+        [401, 'invalid_credentials', 'wrong username or password'],
+        [401, 'invalid_credentials', 'wrong username or password'],
+        [401, 'invalid_credentials', 'wrong username or password'],
+        [429, 'throttled', 'too many failed logins from this address or for this account; try again in N s'],
+      ]);
+    }
+    // The delayed pair is refused before the password is checked, even the right one, with a Retry-After.
+    const delayed = await attempt(known, PASSWORD, '10.0.0.1');
+    expect(delayed.statusCode).toBe(429);
+    expect(Number(delayed.headers['retry-after'])).toBeGreaterThan(0);
+    // The owner, from another address, is not locked out: the account itself has had 3 failures of its 4 free ones.
+    expect((await attempt(known, PASSWORD, '10.0.0.2')).statusCode).toBe(200);
+    // Five failures from five addresses delay the account for everyone (briefly: its cap is short) — an unknown name too.
+    for (const u of [known, unknown]) {
+      const codes = [];
+      for (let i = 0; i < 6; i++) codes.push((await attempt(u, `nope-${i}-xxxxxxx`, `10.1.0.${i}`)).statusCode);
+      expect(codes).toEqual(u === known ? [401, 401, 401, 401, 401, 429] : [401, 401, 429, 429, 429, 429]);
+    }
+    expect((await attempt(known, PASSWORD, '10.9.9.9')).statusCode).toBe(429);
+    const audit = await store.db.selectFrom('audit_log').select(['action', 'detail']).where('actor', '=', `login:${known}`).orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow();
+    expect(audit.action).toBe('auth.login.throttled');
     const admin = await loginCookie(app, 'admin-de-bka');
-    const user = await store.db.selectFrom('users').select('id').where('username', '=', u).executeTakeFirstOrThrow();
-    expect((await app.inject({ method: 'PATCH', url: `/api/users/${user.id}`, headers: { cookie: admin }, payload: { unlock: true } })).statusCode).toBe(200);
-    expect((await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: u, password: PASSWORD } })).statusCode).toBe(200);
+    const user = await store.db.selectFrom('users').select('id').where('username', '=', known).executeTakeFirstOrThrow();
+    expect((await app.inject({ method: 'PATCH', url: `/api/users/${user.id}`, headers: admin, payload: { unlock: true } })).statusCode).toBe(200);
+    expect((await attempt(known, PASSWORD, '10.9.9.9')).statusCode).toBe(200);
+    expect((await attempt(known, PASSWORD, '10.0.0.1')).statusCode).toBe(200);
   });
 
   it('answers 401 without credentials and 401 for a forged cookie', async () => {
@@ -77,7 +110,7 @@ describe('auth', () => {
 describe('API tokens', () => {
   it('issues a scoped token shown once, enforces its scope and role, and revokes it', async () => {
     const admin = await loginCookie(app, 'admin-nl-pol');
-    const r = await app.inject({ method: 'POST', url: '/api/tokens', headers: { cookie: admin }, payload: { name: 'postal-feed', role: 'partner', scopes: ['feed'] } });
+    const r = await app.inject({ method: 'POST', url: '/api/tokens', headers: admin, payload: { name: 'postal-feed', role: 'partner', scopes: ['feed'] } });
     expect(r.statusCode).toBe(201);
     const { token, id } = r.json();
     expect(token).toMatch(/^dpt_/);
@@ -87,15 +120,15 @@ describe('API tokens', () => {
     // partners see only CLEAR/GREEN aggregates: every seeded snapshot ships NL → DE/FR; 2 agencies × 2 shared TLPs
     expect(feed.json().flows).toEqual(expect.arrayContaining([{ from: 'NL', to: 'DE', listings: 4 }]));
     expect((await app.inject({ method: 'GET', url: '/api/vendors', headers: auth })).statusCode).toBe(403);
-    const list = await app.inject({ method: 'GET', url: '/api/tokens', headers: { cookie: admin } });
+    const list = await app.inject({ method: 'GET', url: '/api/tokens', headers: admin });
     expect(JSON.stringify(list.json())).not.toContain(token);
-    expect((await app.inject({ method: 'DELETE', url: `/api/tokens/${id}`, headers: { cookie: admin } })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'DELETE', url: `/api/tokens/${id}`, headers: admin })).statusCode).toBe(200);
     expect((await app.inject({ method: 'GET', url: '/api/feed/shipping', headers: auth })).statusCode).toBe(401);
   });
 
   it('a worker token without the needed scope is refused even with the right role', async () => {
     const admin = await loginCookie(app, 'admin-nl-pol');
-    const { token } = (await app.inject({ method: 'POST', url: '/api/tokens', headers: { cookie: admin }, payload: { name: 'reader', role: 'analyst', scopes: ['intel:read'] } })).json();
+    const { token } = (await app.inject({ method: 'POST', url: '/api/tokens', headers: admin, payload: { name: 'reader', role: 'analyst', scopes: ['intel:read'] } })).json();
     const auth = { authorization: `Bearer ${token}` };
     expect((await app.inject({ method: 'GET', url: '/api/vendors', headers: auth })).statusCode).toBe(200);
     const r = await app.inject({ method: 'POST', url: `/api/links/${s.rows['NL-POL'].AMBER.link}/confirm`, headers: auth, payload: {} });
@@ -107,20 +140,20 @@ describe('API tokens', () => {
 describe('validation and errors', () => {
   it('answers 400 with {error, message, details} for bad input', async () => {
     const cookie = await loginCookie(app, 'analyst-nl-pol');
-    const r = await app.inject({ method: 'GET', url: '/api/vendors?limit=100000', headers: { cookie } });
+    const r = await app.inject({ method: 'GET', url: '/api/vendors?limit=100000', headers: cookie });
     expect(r.statusCode).toBe(400);
     const b = r.json();
     expect(b.error).toBe('validation_failed');
     expect(b.message).toMatch(/limit/);
     expect(Array.isArray(b.details)).toBe(true);
-    expect((await app.inject({ method: 'GET', url: '/api/vendors/abc', headers: { cookie } })).statusCode).toBe(400);
+    expect((await app.inject({ method: 'GET', url: '/api/vendors/abc', headers: cookie })).statusCode).toBe(400);
     expect((await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: '' } })).json().error).toBe('validation_failed');
-    expect((await app.inject({ method: 'GET', url: '/api/nothing-here', headers: { cookie } })).json()).toMatchObject({ error: 'not_found' });
+    expect((await app.inject({ method: 'GET', url: '/api/nothing-here', headers: cookie })).json()).toMatchObject({ error: 'not_found' });
   });
 
   it('hides rows of other agencies above GREEN as 404, not 403', async () => {
     const cookie = await loginCookie(app, 'analyst-nl-pol');
-    const r = await app.inject({ method: 'GET', url: `/api/vendors/${s.rows['DE-BKA'].AMBER.vendor}`, headers: { cookie } });
+    const r = await app.inject({ method: 'GET', url: `/api/vendors/${s.rows['DE-BKA'].AMBER.vendor}`, headers: cookie });
     expect(r.statusCode).toBe(404);
     expect(r.json().error).toBe('not_found');
   });
@@ -130,10 +163,10 @@ describe('audit', () => {
   it('writes every read and write with the user, and the chain verifies', async () => {
     const cookie = await loginCookie(app, 'analyst-nl-pol');
     const v = s.rows['NL-POL'].RED.vendor;
-    expect((await app.inject({ method: 'GET', url: `/api/vendors/${v}`, headers: { cookie } })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: `/api/vendors/${v}`, headers: cookie })).statusCode).toBe(200);
     expect(await lastAudit()).toMatchObject({ action: 'vendor.read', actor: 'user:analyst-nl-pol', object_type: 'vendor', object_id: String(v) });
     const link = s.rows['NL-POL'].AMBER.link;
-    const r = await app.inject({ method: 'POST', url: `/api/links/${link}/confirm`, headers: { cookie }, payload: { note: 'same PGP key' } });
+    const r = await app.inject({ method: 'POST', url: `/api/links/${link}/confirm`, headers: cookie, payload: { note: 'same PGP key' } });
     expect(r.json()).toEqual({ id: link, status: 'confirmed' });
     const a = await lastAudit();
     expect(a).toMatchObject({ action: 'link.confirm', object_id: String(link) });
@@ -141,16 +174,16 @@ describe('audit', () => {
     const row = await store.db.selectFrom('links').selectAll().where('id', '=', link).executeTakeFirstOrThrow();
     expect(row.status).toBe('confirmed');
     const sup = await loginCookie(app, 'supervisor-nl-pol');
-    const log = await app.inject({ method: 'GET', url: '/api/audit?action=link.&limit=5', headers: { cookie: sup } });
+    const log = await app.inject({ method: 'GET', url: '/api/audit?action=link.&limit=5', headers: sup });
     expect(log.json().items[0]).toMatchObject({ action: 'link.confirm' });
-    const verified = (await app.inject({ method: 'GET', url: '/api/audit/verify', headers: { cookie: sup } })).json();
+    const verified = (await app.inject({ method: 'GET', url: '/api/audit/verify', headers: sup })).json();
     expect(verified).toMatchObject({ ok: true });
     expect((await verifyAuditChain(store.db)).ok).toBe(true);
   });
 
   it('audits refused calls as access.denied', async () => {
     const cookie = await loginCookie(app, 'analyst-nl-pol');
-    expect((await app.inject({ method: 'GET', url: '/api/audit', headers: { cookie } })).statusCode).toBe(403);
+    expect((await app.inject({ method: 'GET', url: '/api/audit', headers: cookie })).statusCode).toBe(403);
     expect(await lastAudit()).toMatchObject({ action: 'access.denied', actor: 'user:analyst-nl-pol', object_id: 'GET /api/audit' });
   });
 });
@@ -158,10 +191,10 @@ describe('audit', () => {
 describe('intel routes', () => {
   it('searches listings and vendors, serves profiles, reports and the graph', async () => {
     const cookie = await loginCookie(app, 'analyst-nl-pol');
-    const search = (await app.inject({ method: 'GET', url: '/api/search?q=cocaine', headers: { cookie } })).json();
+    const search = (await app.inject({ method: 'GET', url: '/api/search?q=cocaine', headers: cookie })).json();
     // own agency: 5 TLPs; other agency: CLEAR+GREEN
     expect(search.listings).toHaveLength(7);
-    const profile = (await app.inject({ method: 'GET', url: `/api/vendors/${s.rows['NL-POL'].AMBER.vendor}`, headers: { cookie } })).json();
+    const profile = (await app.inject({ method: 'GET', url: `/api/vendors/${s.rows['NL-POL'].AMBER.vendor}`, headers: cookie })).json();
     expect(profile.accounts).toHaveLength(2);
     expect(profile.selectors[0]).toMatchObject({ kind: 'btc_address' });
     // Revenue is src/analyse's estimate (feedback ÷ feedback rate × price × units per sale) over visible rows only.
@@ -173,36 +206,36 @@ describe('intel routes', () => {
       return { period: '2025-01-01', feedback, sales: r2(n.value), usd: r2(n.value * k), usdLow: r2(n.low * k), usdHigh: r2(n.high * k) };
     };
     expect(profile.revenue).toEqual([est(1)]);
-    const overview = (await app.inject({ method: 'GET', url: '/api/reports/overview?bucket=month&days=3650', headers: { cookie } })).json();
+    const overview = (await app.inject({ method: 'GET', url: '/api/reports/overview?bucket=month&days=3650', headers: cookie })).json();
     expect(overview.counts.vendors).toBe(14);
     expect(overview.revenue).toEqual([est(7)]); // own agency: 5 TLPs; other agency: CLEAR+GREEN
-    const graph = (await app.inject({ method: 'GET', url: '/api/graph', headers: { cookie } })).json();
+    const graph = (await app.inject({ method: 'GET', url: '/api/graph', headers: cookie })).json();
     expect(graph.nodes.length).toBe(graph.edges.length * 2);
-    const targets = (await app.inject({ method: 'GET', url: '/api/reports/targets', headers: { cookie } })).json();
+    const targets = (await app.inject({ method: 'GET', url: '/api/reports/targets', headers: cookie })).json();
     expect(Object.keys(targets.items[0].factors)).toEqual(expect.arrayContaining(['revenue', 'harm', 'reach', 'persistence', 'identifiability']));
-    const visibleVendors = new Set((await app.inject({ method: 'GET', url: '/api/vendors?limit=200', headers: { cookie } })).json().items.map((v: { id: number }) => v.id));
+    const visibleVendors = new Set((await app.inject({ method: 'GET', url: '/api/vendors?limit=200', headers: cookie })).json().items.map((v: { id: number }) => v.id));
     for (const t of targets.items as { kind: string; id: number }[]) if (t.kind === 'vendor') expect(visibleVendors.has(t.id)).toBe(true);
-    const flowMap = (await app.inject({ method: 'GET', url: '/api/reports/shipping-flows?days=3650', headers: { cookie } })).json();
+    const flowMap = (await app.inject({ method: 'GET', url: '/api/reports/shipping-flows?days=3650', headers: cookie })).json();
     expect(flowMap.flows).toEqual(expect.arrayContaining([expect.objectContaining({ from: 'NL', to: 'DE', listings: 7, fromPlace: { kind: 'country', alpha2: 'NL', numeric: '528', name: 'Netherlands' } })]));
     expect(flowMap.origins).toEqual([expect.objectContaining({ label: 'NL', listings: 7 })]);
     expect(flowMap.origins[0].revenueUsd.value).toBeCloseTo(est(7).usd, 1);
     // The CLI's reports over the API: computed by src/analyse over the caller's rows only.
-    const byVendor = (await app.inject({ method: 'GET', url: '/api/reports/revenue?by=vendor&limit=1000', headers: { cookie } })).json();
+    const byVendor = (await app.inject({ method: 'GET', url: '/api/reports/revenue?by=vendor&limit=1000', headers: cookie })).json();
     expect(byVendor.items.reduce((a: number, r: { feedback: number }) => a + r.feedback, 0)).toBe(7);
     expect(byVendor.items.reduce((a: number, r: { revenueUsd: { value: number } }) => a + r.revenueUsd.value, 0)).toBeCloseTo(est(7).usd, 1);
     for (const r of byVendor.items as { key: string }[]) expect(visibleVendors.has(Number(r.key))).toBe(true);
-    const handles = new Map((await app.inject({ method: 'GET', url: '/api/vendors?limit=200', headers: { cookie } })).json().items.map((v: { id: number; handle: string; market: string }) => [String(v.id), `${v.handle} @ ${v.market}`]));
+    const handles = new Map((await app.inject({ method: 'GET', url: '/api/vendors?limit=200', headers: cookie })).json().items.map((v: { id: number; handle: string; market: string }) => [String(v.id), `${v.handle} @ ${v.market}`]));
     for (const r of byVendor.items as { key: string; label: string }[]) expect(r.label).toBe(handles.get(r.key));
-    expect((await app.inject({ method: 'GET', url: '/api/reports/revenue?by=planet', headers: { cookie } })).statusCode).toBe(400);
-    const markets = (await app.inject({ method: 'GET', url: '/api/reports/markets', headers: { cookie } })).json();
-    const visibleMarkets = new Set((await app.inject({ method: 'GET', url: '/api/markets?limit=200', headers: { cookie } })).json().items.map((m: { id: number }) => m.id));
+    expect((await app.inject({ method: 'GET', url: '/api/reports/revenue?by=planet', headers: cookie })).statusCode).toBe(400);
+    const markets = (await app.inject({ method: 'GET', url: '/api/reports/markets', headers: cookie })).json();
+    const visibleMarkets = new Set((await app.inject({ method: 'GET', url: '/api/markets?limit=200', headers: cookie })).json().items.map((m: { id: number }) => m.id));
     expect(markets.lifecycles.length).toBe(visibleMarkets.size);
     expect(markets.months.reduce((a: number, m: { revenueUsd: { value: number } | null }) => a + (m.revenueUsd?.value ?? 0), 0)).toBeCloseTo(est(7).usd, 1);
-    const warnings = await app.inject({ method: 'GET', url: '/api/reports/warnings?windowDays=365', headers: { cookie } });
+    const warnings = await app.inject({ method: 'GET', url: '/api/reports/warnings?windowDays=365', headers: cookie });
     expect(warnings.statusCode).toBe(200);
     expect(Array.isArray(warnings.json().items)).toBe(true);
-    const page1 = (await app.inject({ method: 'GET', url: '/api/vendors?limit=5', headers: { cookie } })).json();
-    const page2 = (await app.inject({ method: 'GET', url: `/api/vendors?limit=5&offset=${page1.nextOffset}`, headers: { cookie } })).json();
+    const page1 = (await app.inject({ method: 'GET', url: '/api/vendors?limit=5', headers: cookie })).json();
+    const page2 = (await app.inject({ method: 'GET', url: `/api/vendors?limit=5&offset=${page1.nextOffset}`, headers: cookie })).json();
     expect(page1.items).toHaveLength(5);
     expect(page2.items[0].id).not.toBe(page1.items[0].id);
   });
@@ -210,10 +243,10 @@ describe('intel routes', () => {
   it('records a market seizure, updating status', async () => {
     const cookie = await loginCookie(app, 'analyst-nl-pol');
     const m = s.rows['NL-POL'].GREEN.market;
-    const r = await app.inject({ method: 'POST', url: `/api/markets/${m}/events`, headers: { cookie }, payload: { kind: 'seized', detail: 'banner' } });
+    const r = await app.inject({ method: 'POST', url: `/api/markets/${m}/events`, headers: cookie, payload: { kind: 'seized', detail: 'banner' } });
     expect(r.statusCode).toBe(201);
-    expect((await app.inject({ method: 'GET', url: `/api/markets/${m}`, headers: { cookie } })).json().market.status).toBe('seized');
-    const other = await app.inject({ method: 'POST', url: `/api/markets/${s.rows['DE-BKA'].GREEN.market}/events`, headers: { cookie }, payload: { kind: 'seized' } });
+    expect((await app.inject({ method: 'GET', url: `/api/markets/${m}`, headers: cookie })).json().market.status).toBe('seized');
+    const other = await app.inject({ method: 'POST', url: `/api/markets/${s.rows['DE-BKA'].GREEN.market}/events`, headers: cookie, payload: { kind: 'seized' } });
     expect(other.statusCode).toBe(403);
   });
 
@@ -221,26 +254,26 @@ describe('intel routes', () => {
     const cookie = await loginCookie(app, 'analyst-nl-pol');
     const a = s.rows['NL-POL'].CLEAR.identity;
     const b = s.rows['NL-POL'].GREEN.identity;
-    expect((await app.inject({ method: 'POST', url: '/api/identities/merge', headers: { cookie }, payload: { ids: [a, b] } })).statusCode).toBe(200);
-    const merged = (await app.inject({ method: 'GET', url: `/api/identities/${a}`, headers: { cookie } })).json();
+    expect((await app.inject({ method: 'POST', url: '/api/identities/merge', headers: cookie, payload: { ids: [a, b] } })).statusCode).toBe(200);
+    const merged = (await app.inject({ method: 'GET', url: `/api/identities/${a}`, headers: cookie })).json();
     expect(merged.members).toHaveLength(4);
-    const split = await app.inject({ method: 'POST', url: `/api/identities/${a}/split`, headers: { cookie }, payload: { vendorIds: [s.rows['NL-POL'].GREEN.vendor] } });
+    const split = await app.inject({ method: 'POST', url: `/api/identities/${a}/split`, headers: cookie, payload: { vendorIds: [s.rows['NL-POL'].GREEN.vendor] } });
     expect(split.statusCode).toBe(201);
-    expect((await app.inject({ method: 'GET', url: `/api/identities/${a}`, headers: { cookie } })).json().members).toHaveLength(3);
+    expect((await app.inject({ method: 'GET', url: `/api/identities/${a}`, headers: cookie })).json().members).toHaveLength(3);
   });
 
   it('serves the CAPTCHA queue of the own agency only, and hands the answer to the crawler', async () => {
     const t = captchas.add({ agencyId: s.agencyIds['NL-POL'], tlp: 'AMBER', marketId: null, marketName: 'M', url: 'http://x.onion/login', image: { contentType: 'image/png', bytes: new Uint8Array([137, 80, 78, 71]) } });
     const nl = await loginCookie(app, 'analyst-nl-pol');
     const de = await loginCookie(app, 'analyst-de-bka');
-    expect((await app.inject({ method: 'GET', url: '/api/captchas', headers: { cookie: nl } })).json().items.map((x: { id: string }) => x.id)).toContain(t.id);
-    expect((await app.inject({ method: 'GET', url: '/api/captchas', headers: { cookie: de } })).json().items).toEqual([]);
-    expect((await app.inject({ method: 'GET', url: `/api/captchas/${t.id}/image`, headers: { cookie: de } })).statusCode).toBe(404);
-    const img = await app.inject({ method: 'GET', url: `/api/captchas/${t.id}/image`, headers: { cookie: nl } });
+    expect((await app.inject({ method: 'GET', url: '/api/captchas', headers: nl })).json().items.map((x: { id: string }) => x.id)).toContain(t.id);
+    expect((await app.inject({ method: 'GET', url: '/api/captchas', headers: de })).json().items).toEqual([]);
+    expect((await app.inject({ method: 'GET', url: `/api/captchas/${t.id}/image`, headers: de })).statusCode).toBe(404);
+    const img = await app.inject({ method: 'GET', url: `/api/captchas/${t.id}/image`, headers: nl });
     expect(img.headers['content-type']).toBe('image/png');
-    expect((await app.inject({ method: 'POST', url: `/api/captchas/${t.id}/solve`, headers: { cookie: nl }, payload: { answer: ' x7k2 ' } })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'POST', url: `/api/captchas/${t.id}/solve`, headers: nl, payload: { answer: ' x7k2 ' } })).statusCode).toBe(200);
     expect(captchas.answerOf(t.id)).toBe('x7k2');
-    expect((await app.inject({ method: 'POST', url: `/api/captchas/${t.id}/solve`, headers: { cookie: nl }, payload: { answer: 'again' } })).statusCode).toBe(409);
+    expect((await app.inject({ method: 'POST', url: `/api/captchas/${t.id}/solve`, headers: nl, payload: { answer: 'again' } })).statusCode).toBe(409);
   });
 
   it('serves a captured page from its WARC record only sanitised, with a CSP that forbids everything', async () => {
@@ -253,7 +286,7 @@ describe('intel routes', () => {
     const id = s.rows['NL-POL'].AMBER.capture;
     await store.db.updateTable('captures').set({ warc_file: 'a.warc.gz', warc_offset: 0, warc_length: member.length }).where('id', '=', id).execute();
     const cookie = await loginCookie(app, 'analyst-nl-pol');
-    const r = await app.inject({ method: 'GET', url: `/api/captures/${id}/view`, headers: { cookie } });
+    const r = await app.inject({ method: 'GET', url: `/api/captures/${id}/view`, headers: cookie });
     expect(r.statusCode).toBe(200);
     expect(r.headers['content-security-policy']).toContain("default-src 'none'");
     expect(r.headers['content-security-policy']).toContain('sandbox');
@@ -262,7 +295,7 @@ describe('intel routes', () => {
     for (const bad of ['<script', 'alert(1)', 'onerror', 'onclick', 'http-equiv', '<img', '<iframe', 'url(http', 'href=', 'style="']) expect(r.body).not.toContain(bad);
     const path = await store.db.updateTable('captures').set({ warc_file: '../../etc/passwd' }).where('id', '=', id).execute();
     expect(path).toBeTruthy();
-    expect((await app.inject({ method: 'GET', url: `/api/captures/${id}/view`, headers: { cookie } })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'GET', url: `/api/captures/${id}/view`, headers: cookie })).statusCode).toBe(404);
   });
 
   it('serves the OpenAPI document', async () => {

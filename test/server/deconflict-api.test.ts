@@ -5,14 +5,14 @@ import type { SignedPackage } from '../../src/exchange/index.ts';
 import { buildServer, type App, type ServerOptions } from '../../src/server/index.ts';
 import type { ExchangeServerOptions } from '../../src/server/exchange/index.ts';
 import { openTestStore, type TestStore } from '../helpers/store.ts';
-import { loginCookie } from './helpers.ts';
+import { loginCookie, type SessionHeaders } from './helpers.ts';
 import { seed, type Seeded } from './seed.ts';
 
 let store: TestStore;
 let app: App;
 let s: Seeded;
-const cookies = new Map<string, string>();
-const as = (u: string) => ({ cookie: cookies.get(u)! });
+const cookies = new Map<string, SessionHeaders>();
+const as = (u: string) => cookies.get(u)!;
 const NL = 'investigator-nl-pol';
 const DE = 'investigator-de-bka';
 

@@ -6,7 +6,7 @@ import { generateAgencyKeyPair, signRequest } from '../../src/exchange/index.ts'
 import { buildServer, createUser, type App, type ServerOptions } from '../../src/server/index.ts';
 import type { ExchangeServerOptions } from '../../src/server/exchange/index.ts';
 import { openTestStore, type TestStore } from '../helpers/store.ts';
-import { loginCookie } from './helpers.ts';
+import { loginCookie, type SessionHeaders } from './helpers.ts';
 import { TEST_SCRYPT } from './seed.ts';
 
 /**
@@ -20,8 +20,8 @@ interface Node {
   store: TestStore;
   app: App;
   url: string;
-  admin: string;
-  inv: string;
+  admin: SessionHeaders;
+  inv: SessionHeaders;
 }
 
 interface Recorded {
@@ -47,7 +47,7 @@ async function node(name: string, code: string, country: string, contact: string
   await store.db.insertInto('agencies').values({ code, name: `${code} team`, country, contact_point: contact }).execute();
   await createUser(store.db, { agencyCode: code, username: `admin-${name}`, role: 'admin', password: 'correct horse battery' }, TEST_SCRYPT);
   await createUser(store.db, { agencyCode: code, username: `inv-${name}`, role: 'investigator', password: 'correct horse battery' }, TEST_SCRYPT);
-  const opts: ServerOptions & ExchangeServerOptions = { store, webRoot: false, rateLimit: false, exchange: { installationId: `dp-${name}` } };
+  const opts: ServerOptions & ExchangeServerOptions = { store, webRoot: false, rateLimit: false, exchange: { installationId: `dp-${name}`, allowedPeerNetworks: ['127.0.0.0/8'] } };
   const app = await buildServer(opts);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
@@ -55,7 +55,7 @@ async function node(name: string, code: string, country: string, contact: string
 }
 
 async function api(n: Node, who: 'admin' | 'inv', method: 'GET' | 'POST', url: string, payload?: object) {
-  const r = await n.app.inject({ method, url, headers: { cookie: who === 'admin' ? n.admin : n.inv }, ...(payload ? { payload } : {}) });
+  const r = await n.app.inject({ method, url, headers: who === 'admin' ? n.admin : n.inv, ...(payload ? { payload } : {}) });
   return { status: r.statusCode, json: r.json(), body: r.body };
 }
 

@@ -74,7 +74,7 @@ describe('partner feeds', () => {
 
     const pkg = (await get('/api/feed/postal?format=package')).json();
     const admin = await loginCookie(app, 'admin-nl-pol');
-    const jwk = (await app.inject({ method: 'GET', url: '/api/exchange/key', headers: { cookie: admin } })).json().jwk;
+    const jwk = (await app.inject({ method: 'GET', url: '/api/exchange/key', headers: admin })).json().jwk;
     const verified = verifyPackage(pkg, [importJwk(jwk) as AgencyPublicKey]);
     expect(verified.manifest.tlp).toBe('GREEN');
     expect(validateBundle(verified.bundle).valid).toBe(true);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer, type App } from '../../src/server/index.ts';
 import { refreshMarketCounts, verifyAuditChain } from '../../src/store/index.ts';
 import { openTestStore, type TestStore } from '../helpers/store.ts';
-import { loginCookie } from './helpers.ts';
+import { loginCookie, type SessionHeaders } from './helpers.ts';
 import { seed, type Seeded } from './seed.ts';
 
 /**
@@ -12,8 +12,8 @@ import { seed, type Seeded } from './seed.ts';
 let store: TestStore;
 let app: App;
 let s: Seeded;
-let nl: string;
-let de: string;
+let nl: SessionHeaders;
+let de: SessionHeaders;
 const L: Record<string, number> = {};
 
 beforeAll(async () => {
@@ -62,7 +62,7 @@ interface PageBody {
   nextOffset: number | null;
 }
 const get = async (url: string, cookie = nl) => {
-  const r = await app.inject({ method: 'GET', url, headers: { cookie } });
+  const r = await app.inject({ method: 'GET', url, headers: cookie });
   return { status: r.statusCode, body: r.json() as PageBody & { error?: string } };
 };
 
@@ -152,10 +152,10 @@ describe('vendor search and the one box', () => {
   });
 
   it('answers the one box with listings, vendors and selectors', async () => {
-    const r = await app.inject({ method: 'GET', url: '/api/search?q=zorblax&limit=3', headers: { cookie: nl } });
+    const r = await app.inject({ method: 'GET', url: '/api/search?q=zorblax&limit=3', headers: nl });
     const b = r.json() as { listings: Item[]; vendors: Item[]; selectors: unknown[] };
     expect(b.listings.map((i) => i.id)).toEqual([L.otherMarket, L.tie, L.premium]);
-    const sel = (await app.inject({ method: 'GET', url: '/api/search?q=bc1qnl-pol', headers: { cookie: nl } })).json() as { selectors: { value: string }[] };
+    const sel = (await app.inject({ method: 'GET', url: '/api/search?q=bc1qnl-pol', headers: nl })).json() as { selectors: { value: string }[] };
     expect(sel.selectors.map((x) => x.value).sort()).toEqual(['bc1qnl-pol-amber', 'bc1qnl-pol-amber-strict', 'bc1qnl-pol-clear', 'bc1qnl-pol-green', 'bc1qnl-pol-red']);
   });
 });
@@ -189,7 +189,7 @@ describe('links and market counts', () => {
     expect(after.counts.listings).toBe(before.counts.listings + 1);
     // NL's GREEN market holds a GREEN listing (seed) and an AMBER one (otherMarket): another agency counts only the first.
     const m2 = s.rows['NL-POL'].GREEN.market;
-    const listings = async (cookie: string) => ((await get('/api/markets?limit=500', cookie)).body.items as unknown as { id: number; listings: number }[]).find((m) => m.id === m2)?.listings;
+    const listings = async (cookie: SessionHeaders) => ((await get('/api/markets?limit=500', cookie)).body.items as unknown as { id: number; listings: number }[]).find((m) => m.id === m2)?.listings;
     expect(await listings(nl)).toBe(2);
     expect(await listings(de)).toBe(1);
     expect((await verifyAuditChain(store.db)).ok).toBe(true);

@@ -9,13 +9,24 @@ export class ApiFailure extends Error {
   }
 }
 
+/**
+ * The session's CSRF token: the server sends it in X-CSRF-Token with /api/auth/login and /api/auth/me (which
+ * another origin cannot read), and every state-changing call sends it back. Held in memory only.
+ */
+let csrfToken: string | null = null;
+
 export async function api<T>(path: string, init?: { method?: string; body?: unknown }): Promise<T> {
+  const method = (init?.method ?? 'GET').toUpperCase();
+  const headers: Record<string, string> = init?.body !== undefined ? { 'content-type': 'application/json' } : {};
+  if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers['x-csrf-token'] = csrfToken;
   const res = await fetch(`/api${path}`, {
-    method: init?.method ?? 'GET',
+    method,
     credentials: 'same-origin',
-    headers: init?.body !== undefined ? { 'content-type': 'application/json' } : {},
+    headers,
     body: init?.body !== undefined ? JSON.stringify(init.body) : undefined,
   });
+  const token = res.headers.get('x-csrf-token');
+  if (token) csrfToken = token;
   const text = await res.text();
   const data = text ? (JSON.parse(text) as unknown) : null;
   if (!res.ok) {

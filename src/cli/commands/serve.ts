@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { resolveEvidenceDir } from '../../evidence/index.ts';
-import { startConsole } from '../../server/index.ts';
+import { parseCidr, startConsole } from '../../server/index.ts';
 import { openStore } from '../../store/index.ts';
 import { UserError } from '../errors.ts';
 import { storeOptionsOf } from '../store-options.ts';
@@ -20,11 +20,18 @@ export function register(program: Command): void {
     .option('--no-web', 'serve the API only')
     .option('--jobs <mode>', 'run queued jobs in this process: auto (yes on the embedded database, no on a PostgreSQL server, where `darkpatrol worker` processes run them), on, off', 'auto')
     .option('--proxy <url>', `Tor SOCKS5h port for crawl jobs run in this process (or $${PROXY_ENV})`)
+    .option('--log-level <level>', 'JSON request logs on stderr: trace, debug, info, warn, error, fatal or silent (default info, or $DARKPATROL_LOG_LEVEL)')
+    .option('--trust-proxy', 'take client addresses from X-Forwarded-For (only behind a reverse proxy that sets it; login throttling keys on them)')
+    .option('--federation-allow <cidrs>', 'comma-separated address ranges federation peers may resolve to although private or loopback (e.g. 10.20.0.0/16)')
     .option('--json', 'print the URL as JSON once listening')
-    .action(async (opts: { port: string; host: string; evidenceDir?: string; secureCookies?: boolean; web: boolean; json?: boolean; jobs: string; proxy?: string }, cmd: Command) => {
+    .action(async (opts: { port: string; host: string; evidenceDir?: string; secureCookies?: boolean; web: boolean; json?: boolean; jobs: string; proxy?: string; logLevel?: string; trustProxy?: boolean; federationAllow?: string }, cmd: Command) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port "${opts.port}" must be 0-65535`);
       if (!['auto', 'on', 'off'].includes(opts.jobs)) throw new UserError('--jobs must be auto, on or off');
+      const levels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+      if (opts.logLevel !== undefined && !levels.includes(opts.logLevel)) throw new UserError(`--log-level "${opts.logLevel}" must be one of ${levels.join(', ')}`);
+      const allowedPeerNetworks = (opts.federationAllow ?? '').split(',').map((c) => c.trim()).filter(Boolean);
+      for (const c of allowedPeerNetworks) if (!parseCidr(c)) throw new UserError(`--federation-allow "${c}" is not an address range like 10.20.0.0/16 or fd00::/8`);
       const store = await openStore(storeOptionsOf(cmd));
       let jobs: JobWorker | undefined;
       try {
@@ -46,7 +53,9 @@ export function register(program: Command): void {
           warcRoot: resolveEvidenceDir(opts.evidenceDir),
           secureCookies: opts.secureCookies ?? false,
           webRoot: opts.web ? undefined : false,
-          logger: false,
+          logger: opts.logLevel ? { level: opts.logLevel } : true,
+          trustProxy: opts.trustProxy ?? false,
+          exchange: { allowedPeerNetworks },
         });
         process.stdout.write(opts.json ? `${JSON.stringify({ url: running.url, docs: `${running.url}docs` })}\n` : `DarkPatrol console on ${running.url} (API docs ${running.url}docs) — Ctrl-C to stop\n`);
         await new Promise<void>((resolve) => {

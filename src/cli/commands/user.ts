@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { isRole, ROLES } from '../../domain/role.ts';
-import { createUser, generatePassword } from '../../server/index.ts';
+import { accountDelayedUntil, createUser, generatePassword, unthrottleAccount } from '../../server/index.ts';
 import { UserError } from '../errors.ts';
 import { emit, table } from '../output.ts';
 import { withStore } from '../store-options.ts';
@@ -52,22 +52,24 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (opts: { agency?: string; json?: boolean }, cmd: Command) => {
       await withStore(cmd, async (store) => {
-        let q = store.db.selectFrom('users').innerJoin('agencies', 'agencies.id', 'users.agency_id').select(['users.id', 'users.username', 'users.role', 'agencies.code', 'users.locked_until', 'users.disabled']);
+        let q = store.db.selectFrom('users').innerJoin('agencies', 'agencies.id', 'users.agency_id').select(['users.id', 'users.username', 'users.role', 'agencies.code', 'users.disabled']);
         if (opts.agency) q = q.where('agencies.code', '=', opts.agency.toUpperCase());
-        const rows = await q.orderBy('users.id').execute();
-        emit(opts.json ?? false, rows, () => (rows.length ? table(['id', 'username', 'role', 'agency', 'locked until', 'disabled'], rows.map((r) => [r.id, r.username, r.role, r.code, r.locked_until?.toISOString() ?? '', r.disabled ? 'yes' : ''])) : 'no users yet: add one with `darkpatrol user add`'));
+        const users = await q.orderBy('users.id').execute();
+        const delayed = await accountDelayedUntil(store.db, users.map((u) => u.username));
+        const rows = users.map((u) => ({ ...u, login_delayed_until: delayed.get(u.username) ?? null }));
+        emit(opts.json ?? false, rows, () => (rows.length ? table(['id', 'username', 'role', 'agency', 'login delayed until', 'disabled'], rows.map((r) => [r.id, r.username, r.role, r.code, r.login_delayed_until?.toISOString() ?? '', r.disabled ? 'yes' : ''])) : 'no users yet: add one with `darkpatrol user add`'));
       });
     });
 
   user
     .command('unlock')
-    .description('clear a lockout after failed logins')
+    .description('lift the login delays that failed logins put on an account (from every address)')
     .requiredOption('--username <name>')
     .action(async (opts: { username: string }, cmd: Command) => {
       await withStore(cmd, async (store) => {
-        const r = await store.db.updateTable('users').set({ failed_logins: 0, locked_until: null }).where('username', '=', opts.username).executeTakeFirst();
-        if (Number(r.numUpdatedRows) === 0) throw new UserError(`no user ${opts.username}`);
-        process.stdout.write(`unlocked ${opts.username}\n`);
+        if (!(await store.db.selectFrom('users').select('id').where('username', '=', opts.username).executeTakeFirst())) throw new UserError(`no user ${opts.username}`);
+        const n = await unthrottleAccount(store.db, opts.username);
+        process.stdout.write(`unlocked ${opts.username} (${n} login delay${n === 1 ? '' : 's'} lifted)\n`);
       });
     });
 }

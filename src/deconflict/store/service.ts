@@ -10,6 +10,8 @@ import type { Database } from '../../store/index.ts';
 import { appendAudit } from '../../store/index.ts';
 import { isRegisteredSelectorKind, normalizeRegisteredSelector, SelectorValueError } from '../selectors.ts';
 import type { RegisteredSelectorKind } from '../selectors.ts';
+import type { RateLimit } from '../blinded/rate-limit.ts';
+import { DEFAULT_CLEAR_BUDGET, takeRegistrationBudget } from './budget.ts';
 import { coreDb, deconflictDb } from './schema.ts';
 import type { DeconflictDb } from './schema.ts';
 
@@ -56,6 +58,7 @@ export async function registerCaseSelectors(
   actor: Actor,
   caseId: number,
   selectors: readonly { kind: string; value: string }[],
+  options: { budget?: RateLimit } = {},
 ): Promise<{ registered: number; notices: HitNotice[] }> {
   if (selectors.length > MAX_SELECTORS_PER_CALL) {
     throw new DeconflictError('invalid', `at most ${MAX_SELECTORS_PER_CALL} selectors per call`);
@@ -75,6 +78,8 @@ export async function registerCaseSelectors(
     if (!c) throw new DeconflictError('not_found', `case ${caseId} not found`);
     if (c.agency_id !== actor.agencyId) throw new DeconflictError('forbidden', `case ${caseId} belongs to another agency`);
     if (c.closed_at) throw new DeconflictError('invalid', `case ${caseId} is closed`);
+    // Every submitted selector is a guess another agency's registrations answer: each costs budget, new or not.
+    await takeRegistrationBudget(trx, actor.agencyId, normalized.length, options.budget ?? DEFAULT_CLEAR_BUDGET);
     let ids: number[] = [];
     if (normalized.length > 0) {
       const rows = await trx

@@ -4,14 +4,8 @@ import type { Database } from '../../store/index.ts';
 import { hashPassword, verifyPassword, type ScryptParams } from './password.ts';
 import { hashSecret, newSecret } from './secrets.ts';
 import type { Principal } from './principal.ts';
+import { clearAccount, DEFAULT_THROTTLE, recordFailure, throttleKeys, throttleWait, type ThrottlePolicy } from './throttle.ts';
 
-export interface LockoutPolicy {
-  /** Failed logins in a row that lock the account. */
-  maxFailures: number;
-  /** How long a locked account stays locked. */
-  lockMs: number;
-}
-export const DEFAULT_LOCKOUT: LockoutPolicy = { maxFailures: 5, lockMs: 15 * 60_000 };
 export const SESSION_TTL_MS = 12 * 3600_000;
 
 export interface NewUser {
@@ -46,44 +40,40 @@ export async function createUser(db: Kysely<Database>, u: NewUser, params?: Scry
 
 export type LoginResult =
   | { ok: true; token: string; principal: Principal; expiresAt: Date }
-  | { ok: false; reason: 'invalid' | 'locked' | 'disabled'; lockedUntil?: Date; userId?: number; agencyId?: number };
+  | { ok: false; reason: 'throttled'; retryAfterMs: number }
+  /** `why` is for the audit log only: the caller answers every one of these the same way. */
+  | { ok: false; reason: 'invalid'; why: 'unknown-user' | 'wrong-password' | 'disabled'; userId?: number; agencyId?: number };
 
 /**
- * Checks a password and opens a session. Failures count up; at maxFailures the account locks for lockMs (a correct
- * password does not open a locked account). Unknown users cost the same scrypt work so timing reveals nothing.
+ * Checks a password and opens a session, under login throttling (throttle.ts): while the account name, the
+ * client address or the pair is delayed, the attempt is refused before any password is checked. Every other
+ * failure — unknown user, wrong password, disabled account — costs the same scrypt work and the same database
+ * writes and gives the same answer, so neither timing nor answers tell them apart.
  */
 export async function login(
   db: Kysely<Database>,
   username: string,
   password: string,
-  opts: { lockout?: LockoutPolicy; ip?: string; now?: Date } = {},
+  opts: { throttle?: ThrottlePolicy; ip?: string; now?: Date } = {},
 ): Promise<LoginResult> {
-  const lockout = opts.lockout ?? DEFAULT_LOCKOUT;
+  const policy = opts.throttle ?? DEFAULT_THROTTLE;
   const now = opts.now ?? new Date();
+  const keys = throttleKeys(username, opts.ip);
+  const wait = await throttleWait(db, keys, now);
+  if (wait > 0) return { ok: false, reason: 'throttled', retryAfterMs: wait };
   const user = await db
     .selectFrom('users')
     .innerJoin('agencies', 'agencies.id', 'users.agency_id')
-    .select(['users.id', 'users.agency_id', 'users.username', 'users.role', 'users.password_hash', 'users.failed_logins', 'users.locked_until', 'users.disabled', 'agencies.code'])
+    .select(['users.id', 'users.agency_id', 'users.username', 'users.role', 'users.password_hash', 'users.disabled', 'agencies.code'])
     .where('users.username', '=', username)
     .executeTakeFirst();
-  if (!user || !user.password_hash) {
-    await verifyPassword(password, DUMMY_HASH);
-    return { ok: false, reason: 'invalid' };
+  const matches = await verifyPassword(password, user?.password_hash ?? DUMMY_HASH);
+  if (!user || !user.password_hash || !matches || user.disabled) {
+    await recordFailure(db, keys, policy, now);
+    const why = !user || !user.password_hash ? 'unknown-user' : !matches ? 'wrong-password' : 'disabled';
+    return { ok: false, reason: 'invalid', why, ...(user ? { userId: user.id, agencyId: user.agency_id } : {}) };
   }
-  const ids = { userId: user.id, agencyId: user.agency_id };
-  if (user.disabled) return { ok: false, reason: 'disabled', ...ids };
-  if (user.locked_until && user.locked_until > now) return { ok: false, reason: 'locked', lockedUntil: user.locked_until, ...ids };
-  if (!(await verifyPassword(password, user.password_hash))) {
-    const failures = (user.locked_until ? 0 : user.failed_logins) + 1;
-    const lock = failures >= lockout.maxFailures ? new Date(now.getTime() + lockout.lockMs) : null;
-    await db
-      .updateTable('users')
-      .set({ failed_logins: lock ? 0 : failures, locked_until: lock })
-      .where('id', '=', user.id)
-      .execute();
-    return lock ? { ok: false, reason: 'locked', lockedUntil: lock, ...ids } : { ok: false, reason: 'invalid', ...ids };
-  }
-  await db.updateTable('users').set({ failed_logins: 0, locked_until: null }).where('id', '=', user.id).execute();
+  await clearAccount(db, username, opts.ip);
   const token = newSecret('dps_');
   const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
   const session = await db
@@ -109,7 +99,8 @@ export async function login(
   };
 }
 
-// A valid hash of a random password, so unknown usernames take as long as known ones.
+// A well-formed hash with the default scrypt parameters that no password matches, so unknown usernames cost as
+// much as known ones.
 const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
 export async function resolveSession(db: Kysely<Database>, token: string, now = new Date()): Promise<Principal | null> {

@@ -9,6 +9,7 @@ import { keyIdOf, NonceCache, RequestVerificationError, signRequest, verifyReque
 import type { AgencyKeyPair, AgencyPublicKey } from '../../exchange/index.ts';
 import type { Database } from '../../store/index.ts';
 import { ApiError } from '../errors.ts';
+import { PeerAddressError, type PeerNetworkPolicy } from './outbound.ts';
 import { exchangeDb } from './schema.ts';
 
 export const MAX_SKEW_MS = 5 * 60_000;
@@ -83,17 +84,25 @@ export interface PeerAddress {
   name: string;
 }
 
-/** Call a peer with a request signed by `key`; JSON in, JSON out. Network and 4xx/5xx answers throw PeerCallError. */
-export async function callPeer<T>(peer: PeerAddress, key: AgencyKeyPair, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-  const url = new URL(path, peer.base_url.endsWith('/') ? peer.base_url : `${peer.base_url}/`);
+/**
+ * Call a peer with a request signed by `key`; JSON in, JSON out, only to the peer's own origin and only at an
+ * address the policy allows (outbound.ts). Network errors, refused addresses and 4xx/5xx answers throw
+ * PeerCallError; of an error answer only the peer's `error` code and `message` (a DarkPatrol peer's own words,
+ * truncated) are kept — never the raw reply.
+ */
+export async function callPeer<T>(peer: PeerAddress, key: AgencyKeyPair, policy: PeerNetworkPolicy, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  const base = new URL(peer.base_url.endsWith('/') ? peer.base_url : `${peer.base_url}/`);
+  const url = new URL(path, base);
   const text = body === undefined ? '' : JSON.stringify(body);
   const headers: Record<string, string> = signRequest({ method, path: url.pathname + url.search, body: text, audience: peer.installation_id }, key);
   if (body !== undefined) headers['content-type'] = 'application/json';
-  let res: Response;
+  let res;
   try {
-    res = await fetch(url, { method, headers, ...(body !== undefined ? { body: text } : {}), signal: AbortSignal.timeout(30_000), redirect: 'error' });
+    res = await policy.fetch(peer.base_url, path, { method, headers, ...(body !== undefined ? { body: text } : {}), timeoutMs: 30_000 });
   } catch (e) {
-    throw new PeerCallError(0, `peer ${peer.name} unreachable: ${(e as Error).message}`);
+    const cause = (e as Error & { cause?: Error }).cause;
+    const why = e instanceof PeerAddressError ? e.message : cause instanceof PeerAddressError ? cause.message : 'connection failed';
+    throw new PeerCallError(0, `peer ${peer.name} unreachable: ${why}`);
   }
   const answer = await res.text();
   let json: unknown;
@@ -103,8 +112,10 @@ export async function callPeer<T>(peer: PeerAddress, key: AgencyKeyPair, method:
     json = undefined;
   }
   if (!res.ok) {
-    const msg = (json as { message?: string } | undefined)?.message ?? answer.slice(0, 200);
-    throw new PeerCallError(res.status, `peer ${peer.name} answered ${res.status}: ${msg}`, json);
+    const said = json as { error?: unknown; message?: unknown } | undefined;
+    const code = typeof said?.error === 'string' ? said.error.slice(0, 60) : undefined;
+    const message = typeof said?.message === 'string' ? said.message.slice(0, 200) : undefined;
+    throw new PeerCallError(res.status, `peer ${peer.name} answered ${res.status}${message ? `: ${message}` : json === undefined ? ' (not a DarkPatrol answer)' : ''}`, code || message ? { error: code, message } : undefined);
   }
   return json as T;
 }

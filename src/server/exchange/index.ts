@@ -5,3 +5,4 @@ export * from './blinded.ts';
 export * from './federation.ts';
 export * from './feeds.ts';
 export * from './context.ts';
+export * from './outbound.ts';

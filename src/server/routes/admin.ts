@@ -1,8 +1,10 @@
+import { sql } from 'kysely';
 import { z } from 'zod';
 import { ROLES } from '../../domain/role.ts';
 import { verifyAuditChain } from '../../store/index.ts';
 import { ACCESS, SCOPES } from '../access/policy.ts';
 import { createApiToken, createUser, revokeApiToken } from '../auth/accounts.ts';
+import { accountDelayedUntil, unthrottleAccount } from '../auth/throttle.ts';
 import { badRequest, conflict, notFound } from '../errors.ts';
 import type { RouteContext } from '../types.ts';
 import { idParams, page, toPage, who } from './common.ts';
@@ -36,14 +38,9 @@ export function register({ app, opts }: RouteContext): void {
 
   app.get('/users', { config: { access: { ...ACCESS.admin, audit: 'user.list' } }, schema: { tags: ['admin'], summary: "Users of the admin's agency" } }, async (req) => {
     const p = who(req.principal);
-    return {
-      items: await db
-        .selectFrom('users')
-        .select(['id', 'username', 'display_name', 'role', 'failed_logins', 'locked_until', 'disabled', 'created_at'])
-        .where('agency_id', '=', p.agencyId)
-        .orderBy('id')
-        .execute(),
-    };
+    const users = await db.selectFrom('users').select(['id', 'username', 'display_name', 'role', 'disabled', 'created_at']).where('agency_id', '=', p.agencyId).orderBy('id').execute();
+    const delayed = await accountDelayedUntil(db, users.map((u) => u.username));
+    return { items: users.map((u) => ({ ...u, login_delayed_until: delayed.get(u.username) ?? null })) };
   });
 
   app.post(
@@ -73,19 +70,28 @@ export function register({ app, opts }: RouteContext): void {
     '/users/:id',
     {
       config: { access: { ...ACCESS.admin, audit: 'user.update' } },
-      schema: { tags: ['admin'], summary: 'Unlock, disable or change the role of a user', params: idParams, body: z.object({ unlock: z.boolean().optional(), disabled: z.boolean().optional(), role: z.enum(ROLES).optional() }) },
+      schema: { tags: ['admin'], summary: 'Lift login delays, disable or change the role of a user (the last enabled admin of an agency stays one)', params: idParams, body: z.object({ unlock: z.boolean().optional(), disabled: z.boolean().optional(), role: z.enum(ROLES).optional() }) },
     },
     async (req) => {
       const p = who(req.principal);
-      const u = await db.selectFrom('users').select(['id', 'agency_id']).where('id', '=', req.params.id).executeTakeFirst();
+      const u = await db.selectFrom('users').select(['id', 'agency_id', 'username', 'role', 'disabled']).where('id', '=', req.params.id).executeTakeFirst();
       if (!u || u.agency_id !== p.agencyId) throw notFound('user', req.params.id);
-      const set: { failed_logins?: number; locked_until?: null; disabled?: boolean; role?: (typeof ROLES)[number] } = {};
-      if (req.body.unlock) Object.assign(set, { failed_logins: 0, locked_until: null });
+      const set: { disabled?: boolean; role?: (typeof ROLES)[number] } = {};
       if (req.body.disabled !== undefined) set.disabled = req.body.disabled;
       if (req.body.role) set.role = req.body.role;
-      if (Object.keys(set).length === 0) throw badRequest('nothing to change');
-      await db.updateTable('users').set(set).where('id', '=', u.id).execute();
-      if (req.body.disabled) await db.deleteFrom('sessions').where('user_id', '=', u.id).execute();
+      if (Object.keys(set).length === 0 && !req.body.unlock) throw badRequest('nothing to change');
+      await db.transaction().execute(async (trx) => {
+        const losesAdmin = u.role === 'admin' && !u.disabled && ((set.role !== undefined && set.role !== 'admin') || set.disabled === true);
+        if (losesAdmin) {
+          // Serialise with other admin changes of the agency, then count who would be left.
+          await sql`select id from users where agency_id = ${u.agency_id} and role = 'admin' for update`.execute(trx);
+          const others = await trx.selectFrom('users').select('id').where('agency_id', '=', u.agency_id).where('role', '=', 'admin').where('disabled', '=', false).where('id', '!=', u.id).execute();
+          if (others.length === 0) throw conflict(`${u.username} is the last enabled admin of the agency: make another user admin first`);
+        }
+        if (Object.keys(set).length) await trx.updateTable('users').set(set).where('id', '=', u.id).execute();
+        if (req.body.disabled) await trx.deleteFrom('sessions').where('user_id', '=', u.id).execute();
+      });
+      if (req.body.unlock) await unthrottleAccount(db, u.username);
       req.auditObject = { type: 'user', id: String(u.id), detail: req.body };
       return { ok: true };
     },
@@ -156,7 +162,21 @@ export function register({ app, opts }: RouteContext): void {
     },
   );
 
-  app.get('/audit/verify', { config: { access: { ...ACCESS.audit, audit: 'audit.verify' } }, schema: { tags: ['audit'], summary: 'Re-compute the hash chain of the whole log' } }, async () =>
-    verifyAuditChain(db),
+  app.get(
+    '/audit/verify',
+    { config: { access: { ...ACCESS.audit, audit: 'audit.verify' } }, schema: { tags: ['audit'], summary: "Re-compute the hash chain of the whole log; counts only the agency's own entries" } },
+    async (req) => {
+      const p = who(req.principal);
+      // The chain spans every agency, so it is checked whole; how much other agencies did is not this agency's to know.
+      const v = await verifyAuditChain(db);
+      const own = await db.selectFrom('audit_log').select((eb) => eb.fn.countAll<number>().as('n')).where('agency_id', '=', p.agencyId).executeTakeFirstOrThrow();
+      let brokenAt: { id?: number; reason: 'prev_hash' | 'hash'; ownEntry: boolean } | undefined;
+      if (v.brokenAt) {
+        const e = await db.selectFrom('audit_log').select('agency_id').where('id', '=', v.brokenAt.id).executeTakeFirst();
+        const ownEntry = e?.agency_id === p.agencyId;
+        brokenAt = ownEntry ? { id: v.brokenAt.id, reason: v.brokenAt.reason, ownEntry } : { reason: v.brokenAt.reason, ownEntry };
+      }
+      return { ok: v.ok, entries: Number(own.n), ...(brokenAt ? { brokenAt } : {}) };
+    },
   );
 }

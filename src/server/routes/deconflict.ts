@@ -16,7 +16,7 @@ import type { Actor } from '../../deconflict/index.ts';
 import { ACCESS } from '../access/policy.ts';
 import type { Principal } from '../auth/principal.ts';
 import { ApiError, badRequest, conflict, notFound } from '../errors.ts';
-import { blindedNotices, evaluatorFor, exchangeDb, MAX_TOKENS_PER_CALL, registerTokens } from '../exchange/index.ts';
+import { blindedNotices, evaluatorFor, exchangeDb, exchangeOptions, MAX_TOKENS_PER_CALL, registerTokens } from '../exchange/index.ts';
 import type { RouteContext } from '../types.ts';
 import { idParams, page, tlpEnum, toPage, who } from './common.ts';
 
@@ -126,14 +126,14 @@ export function register({ app, opts }: RouteContext): void {
         body: z.object({ selectors: selectorList }),
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const p = who(req.principal);
       try {
-        const r = await registerCaseSelectors(opts.store.db, actorOf(p), req.params.id, req.body.selectors);
+        const r = await registerCaseSelectors(opts.store.db, actorOf(p), req.params.id, req.body.selectors, { budget: exchangeOptions(opts).clearRegistrationBudget });
         req.auditObject = { type: 'case', id: String(req.params.id), detail: { submitted: req.body.selectors.length, registered: r.registered, hits: r.notices.length } };
         return r;
       } catch (e) {
-        throw deconflictApiError(e);
+        throw deconflictApiError(e, reply);
       }
     },
   );

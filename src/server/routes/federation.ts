@@ -15,8 +15,10 @@ import {
   exchangeDb,
   exchangeOptions,
   installationIdentity,
+  PeerAddressError,
   PeerCallError,
   peerApiError,
+  peerPolicy,
   registerTokens,
   verifyPeerRequest,
 } from '../exchange/index.ts';
@@ -47,6 +49,7 @@ export function register(ctx: RouteContext): void {
   const db = exchangeDb(raw);
   const evaluator = evaluatorFor(opts);
   const preferredId = exchangeOptions(opts).installationId;
+  const policy = peerPolicy(opts);
 
   app.get('/federation/self', { config: { access: { ...ACCESS.admin, audit: 'federation.self' } }, schema: { tags: ['federation'], summary: "What a peer needs to register this installation: its id, base URL is yours to give, and the agency's public key" } }, async (req) => {
     const p = who(req.principal);
@@ -92,6 +95,12 @@ export function register(ctx: RouteContext): void {
         throw e;
       }
       if ('secretKey' in key) throw badRequest('send the public key only (no "d")');
+      try {
+        await policy.checkBaseUrl(b.baseUrl);
+      } catch (e) {
+        if (e instanceof PeerAddressError) throw new ApiError(400, 'peer_address_refused', e.message);
+        throw e;
+      }
       // Blinded registrations are owned by agency codes: a peer may not speak for an agency of this installation.
       if (await db.selectFrom('agencies').select('id').where('code', '=', key.agencyId).executeTakeFirst()) throw conflict(`agency ${key.agencyId} is an agency of this installation`);
       if (await db.selectFrom('federation_peers').select('id').where('agency_id', '=', p.agencyId).where('key_id', '=', key.keyId).executeTakeFirst()) throw conflict(`peer key ${key.keyId} is already registered`);
@@ -141,7 +150,7 @@ export function register(ctx: RouteContext): void {
         for (let i = 0; i < regs.rows.length; i += SYNC_BATCH) {
           const batch = regs.rows.slice(i, i + SYNC_BATCH);
           const prepared = batch.map((r) => blindingClient.prepare(r.kind, r.value));
-          const ev = await callPeer<{ evaluatedElements: string[] }>(peer, key, 'POST', '/api/federation/inbound/oprf/evaluate', { blindedElements: prepared.map((x) => x.request.blindedElement) });
+          const ev = await callPeer<{ evaluatedElements: string[] }>(peer, key, policy, 'POST', '/api/federation/inbound/oprf/evaluate', { blindedElements: prepared.map((x) => x.request.blindedElement) });
           if (!Array.isArray(ev?.evaluatedElements) || ev.evaluatedElements.length !== batch.length) throw new PeerCallError(200, `peer ${peer.name} answered a malformed evaluation`);
           const tokens = prepared.map((x, j) => blindingClient.finish(x.state, ev.evaluatedElements[j]!));
           const byCase = new Map<number, { contact: string; tokens: string[] }>();
@@ -151,7 +160,7 @@ export function register(ctx: RouteContext): void {
             byCase.set(r.case_id, c);
           });
           // The hub gets an opaque handle per case ("case-<local id>") and the case's contact point, nothing else.
-          for (const [caseId, c] of byCase) await callPeer(peer, key, 'POST', '/api/federation/inbound/tokens', { caseRef: `case-${caseId}`, contact: c.contact, tokens: c.tokens });
+          for (const [caseId, c] of byCase) await callPeer(peer, key, policy, 'POST', '/api/federation/inbound/tokens', { caseRef: `case-${caseId}`, contact: c.contact, tokens: c.tokens });
           await db
             .insertInto('federation_tokens')
             .values(batch.map((r, j) => ({ agency_id: p.agencyId, peer_id: peer.id, selector_id: r.id, token_id: tokens[j]!.slice(0, 32) })))
@@ -159,13 +168,13 @@ export function register(ctx: RouteContext): void {
             .execute();
           submitted += batch.length;
         }
-        const remote = await callPeer<{ items: BlindedNoticeView[] }>(peer, key, 'GET', '/api/federation/inbound/notices');
+        const remote = await callPeer<{ items: BlindedNoticeView[] }>(peer, key, policy, 'GET', '/api/federation/inbound/notices');
         const fresh = await storeNotices(p.agencyId, peer.id, remote?.items ?? []);
         req.auditObject = { type: 'federation_peer', id: String(peer.id), detail: { submitted, newNotices: fresh.length } };
         return { submitted, pending: regs.rows.length === SYNC_MAX, newNotices: fresh };
       } catch (e) {
         if (e instanceof PeerCallError) {
-          req.auditObject = { type: 'federation_peer', id: String(peer.id), detail: { submitted, error: e.message.slice(0, 300) } };
+          req.auditObject = { type: 'federation_peer', id: String(peer.id), detail: { submitted, error: e.message.slice(0, 300), peerStatus: e.status } };
           throw peerApiError(e);
         }
         throw deconflictApiError(e);
@@ -244,7 +253,7 @@ export function register(ctx: RouteContext): void {
       const { pkg, omitted } = await exportSubject(raw, p, req.body.kind, req.body.id, req.body.tlp);
       req.auditObject = { type: req.body.kind, id: String(req.body.id), detail: { peer: peer.id, to: peer.peer_agency, bundleId: pkg.bundle.id, tlp: pkg.manifest.tlp } };
       try {
-        const r = await callPeer<{ id: number }>(peer, await agencySigningKey(raw, p.agencyId), 'POST', '/api/federation/inbound/packages', { to: peer.peer_agency, package: pkg });
+        const r = await callPeer<{ id: number }>(peer, await agencySigningKey(raw, p.agencyId), policy, 'POST', '/api/federation/inbound/packages', { to: peer.peer_agency, package: pkg });
         return { delivered: true, remoteImportId: r?.id ?? null, bundleId: pkg.bundle.id, tlp: pkg.manifest.tlp, omitted };
       } catch (e) {
         if (e instanceof PeerCallError) throw peerApiError(e);

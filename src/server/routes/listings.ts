@@ -1,6 +1,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { z } from 'zod';
 import { ACCESS, visibleSql } from '../access/policy.ts';
+import { hideInvisibleRefs } from '../access/refs.ts';
 import type { RouteContext } from '../types.ts';
 import type { Database } from '../../store/index.ts';
 import { idParams, visibleOr404, who } from './common.ts';
@@ -42,6 +43,7 @@ export function register({ app, opts }: RouteContext): void {
   app.get('/listings/:id', { config: { access: { ...ACCESS.intelRead, audit: 'listing.read' } }, schema: { tags: ['listings'], summary: 'A listing with its price/stock/shipping time series', params: idParams } }, async (req) => {
     const p = who(req.principal);
     const l = visibleOr404(p, await db.selectFrom('listings').select(LISTING_COLUMNS).where('id', '=', req.params.id).executeTakeFirst(), 'listing', req.params.id);
+    await hideInvisibleRefs(db, p, [l], { capture_id: 'captures', vendor_id: 'vendors' });
     const snapshots = await db.selectFrom('listing_snapshots as s').selectAll().where('s.listing_id', '=', l.id).where(visibleSql(p, 's')).orderBy('observed_at').limit(2000).execute();
     req.auditObject = { type: 'listing', id: String(l.id) };
     return { listing: l, snapshots };
@@ -58,7 +60,7 @@ export function register({ app, opts }: RouteContext): void {
       const { q, limit } = req.query;
       const [listings, vendors, selectors] = await Promise.all([
         tieredPage(listingTiers(q), (where, after, n, mode) => listingRows(db, visibleSql(p, 'l'), where, after, n, mode), { limit, offset: 0 }).then((r) => r.items),
-        tieredPage(vendorTiers(q), (where, after, n, mode) => vendorRows(db, visibleSql(p, 'v'), where, after, n, mode), { limit, offset: 0 }).then((r) => r.items),
+        tieredPage(vendorTiers(q), (where, after, n, mode) => vendorRows(db, visibleSql(p, 'v'), visibleSql(p, 'i'), where, after, n, mode), { limit, offset: 0 }).then((r) => r.items),
         // Substrings of selector values (addresses, keys, e-mails: short strings, trigram-indexed) from 3 characters.
         q.length >= 3
           ? db.selectFrom('selectors as s').select(['s.id', 's.kind', 's.value']).where(visibleSql(p, 's')).where('s.value', 'ilike', `%${escapeLike(q)}%`).limit(limit).execute()

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { EVENT_STATUS, MARKET_EVENT_KINDS, MARKET_STATUSES, SOURCE_KINDS } from '../../domain/market.ts';
 import { marketCountsAge, refreshMarketCounts, type Database } from '../../store/index.ts';
 import { ACCESS, canWriteRow, visibleSql } from '../access/policy.ts';
+import { hideInvisibleRefs } from '../access/refs.ts';
 import type { Principal } from '../auth/principal.ts';
 import { forbidden } from '../errors.ts';
 import type { RouteContext } from '../types.ts';
@@ -38,7 +39,7 @@ export function register({ app, opts }: RouteContext): void {
     const m = visibleOr404(p, await db.selectFrom('markets').selectAll().where('id', '=', req.params.id).executeTakeFirst(), 'market', req.params.id);
     const [onions, events, counts] = await Promise.all([
       db.selectFrom('market_onions').selectAll().where('market_id', '=', m.id).orderBy('first_seen').execute(),
-      db.selectFrom('market_events as e').selectAll().where('e.market_id', '=', m.id).where(visibleSql(p, 'e')).orderBy('observed_at').limit(1000).execute(),
+      db.selectFrom('market_events as e').selectAll().where('e.market_id', '=', m.id).where(visibleSql(p, 'e')).orderBy('observed_at').limit(1000).execute().then((rows) => hideInvisibleRefs(db, p, rows, { capture_id: 'captures' })),
       marketCounts(db, p, [m.id]),
     ]);
     req.auditObject = { type: 'market', id: String(m.id) };

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { z } from 'zod';
 import { ACCESS, visibleSql } from '../access/policy.ts';
+import { hideInvisibleRefs } from '../access/refs.ts';
 import { revenueSeries } from '../services/revenue.ts';
 import type { RouteContext } from '../types.ts';
 import type { Database } from '../../store/index.ts';
@@ -26,13 +27,14 @@ export function register({ app, opts }: RouteContext): void {
       const q = req.query;
       const filters = q.marketId ? sql<boolean>`${visibleSql(p, 'v')} and v.market_id = ${q.marketId}` : visibleSql(p, 'v');
       const tiers = q.q === undefined || q.q.trim() === '' ? [{ name: '', where: sql<boolean>`true` }] : vendorTiers(q.q);
-      return tieredPage(tiers, (where, after, limit, mode) => vendorRows(db, filters, where, after, limit, mode), q);
+      return tieredPage(tiers, (where, after, limit, mode) => vendorRows(db, filters, visibleSql(p, 'i'), where, after, limit, mode), q);
     },
   );
 
   app.get('/vendors/:id', { config: { access: { ...ACCESS.intelRead, audit: 'vendor.read' } }, schema: { tags: ['vendors'], summary: 'A vendor profile: accounts across markets, selectors, listings, feedback, links, captures, revenue', params: idParams } }, async (req) => {
     const p = who(req.principal);
     const v = visibleOr404(p, await db.selectFrom('vendors').select(VENDOR_COLUMNS).where('id', '=', req.params.id).executeTakeFirst(), 'vendor', req.params.id);
+    await hideInvisibleRefs(db, p, [v], { capture_id: 'captures' });
     const market = await db.selectFrom('markets').select(['id', 'name', 'slug', 'status', 'kind']).where('id', '=', v.market_id).executeTakeFirst();
     const membership = await db.selectFrom('identity_members as im').innerJoin('identities as i', 'i.id', 'im.identity_id').select(['i.id', 'i.label', 'i.tlp', 'i.agency_id']).where('im.vendor_id', '=', v.id).where(visibleSql(p, 'i')).executeTakeFirst();
     const [accounts, selectors, listings, feedback, links, captures, revenue] = await Promise.all([
@@ -92,12 +94,13 @@ export interface VendorRow {
 }
 
 /** One newest-first slice of vendor accounts (keyset order (last_seen, id) desc): see sliceSql for the modes. */
-export function vendorRows(db: Kysely<Database>, filters: RawBuilder<boolean>, tier: RawBuilder<boolean>, after: After | null, limit: number, mode: FetchMode): Promise<VendorRow[]> {
+/** `identityView`: the caller's row filter over alias `i` (an identity the caller may not see is not named). */
+export function vendorRows(db: Kysely<Database>, filters: RawBuilder<boolean>, identityView: RawBuilder<boolean>, tier: RawBuilder<boolean>, after: After | null, limit: number, mode: FetchMode): Promise<VendorRow[]> {
   return sliceSql({
     table: 'vendors',
     alias: 'v',
-    select: sql`v.id, v.handle, v.market_id, m.name as market, v.tlp, v.agency_id, v.first_seen, v.last_seen, v.rating, im.identity_id, v.last_seen::text as k_seen`,
-    joins: sql`join markets m on m.id = v.market_id left join identity_members im on im.vendor_id = v.id`,
+    select: sql`v.id, v.handle, v.market_id, m.name as market, v.tlp, v.agency_id, v.first_seen, v.last_seen, v.rating, i.id as identity_id, v.last_seen::text as k_seen`,
+    joins: sql`join markets m on m.id = v.market_id left join identity_members im on im.vendor_id = v.id left join identities i on i.id = im.identity_id and ${identityView}`,
     filters,
     tier,
     after,

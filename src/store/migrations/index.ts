@@ -12,6 +12,8 @@ import { migration as m0171 } from './0171_mirrors.ts';
 import { migration as m0500 } from './0500_server.ts';
 import { migration as m0501 } from './0501_api_search.ts';
 import { migration as m0502 } from './0502_listing_title_search.ts';
+import { migration as m0520 } from './0520_login_throttle.ts';
+import { migration as m0521 } from './0521_deconflict_budget.ts';
 import { migration as m0300 } from './0300_link.ts';
 import { migration as m0600 } from './0600_deconflict.ts';
 import { migration as m0601 } from './0601_deconflict_lookup.ts';
@@ -35,6 +37,8 @@ export const MIGRATIONS: readonly Migration[] = [
   m0500,
   m0501,
   m0502,
+  m0520,
+  m0521,
   m0300,
   m0600,
   m0601,
