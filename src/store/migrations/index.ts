@@ -6,6 +6,7 @@ import { migration as m0200 } from './0200_extract.ts';
 import { migration as m0101 } from './0101_crawl.ts';
 import { migration as m0102 } from './0102_import.ts';
 import { migration as m0110 } from './0110_import_provenance.ts';
+import { migration as m0111 } from './0111_archive_import.ts';
 import { migration as m0500 } from './0500_server.ts';
 import { migration as m0501 } from './0501_api_search.ts';
 import { migration as m0502 } from './0502_listing_title_search.ts';
@@ -17,4 +18,4 @@ import { migration as m0610 } from './0610_exchange_server.ts';
 export type { Migration } from './types.ts';
 
 /** Every migration this version knows, in id order. Register new ones here. */
-export const MIGRATIONS: readonly Migration[] = [m0001, m0100, m0130, m0200, m0101, m0102, m0110, m0500, m0501, m0502, m0300, m0600, m0601, m0610].sort((a, b) => a.id - b.id);
+export const MIGRATIONS: readonly Migration[] = [m0001, m0100, m0130, m0200, m0101, m0102, m0110, m0111, m0500, m0501, m0502, m0300, m0600, m0601, m0610].sort((a, b) => a.id - b.id);
