@@ -23,3 +23,4 @@ export { rederiveImports, type RederiveOptions, type RederiveReport } from './im
 export type { CsvImportOptions, CsvReject } from './import/csv.ts';
 export { importPages, pageOrigin, type PagesImportOptions, type PagesImportSummary } from './import/pages.ts';
 export { importWarcFiles, type WarcImportOptions, type WarcImportSummary, type WarcFileSummary } from './import/warc.ts';
+export { evaluateImportRoutes, type ImportEvalOptions, type ImportEvalResult } from './import/eval.ts';

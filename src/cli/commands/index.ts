@@ -24,6 +24,7 @@ import { register as caseCommand } from './case.ts';
 import { register as notices } from './notices.ts';
 import { register as feed } from './feed.ts';
 import { register as selectors } from './selectors.ts';
+import { register as evalReal } from './eval-real.ts';
 
 /** Every CLI command, one file each. Add yours here. */
 export function registerCommands(program: Command): void {
@@ -52,4 +53,5 @@ export function registerCommands(program: Command): void {
   notices(program);
   feed(program);
   selectors(program);
+  evalReal(program);
 }
