@@ -21,3 +21,6 @@ export { ImportFormatError, sqlStatements, parseInsert, parseCreateTable, type S
 export type { ImportOptions, ImportSummary } from './import/common.ts';
 export { rederiveImports, type RederiveOptions, type RederiveReport } from './import/rederive.ts';
 export type { CsvImportOptions, CsvReject } from './import/csv.ts';
+export { importPages, pageOrigin, type PagesImportOptions, type PagesImportSummary } from './import/pages.ts';
+export { importWarcFiles, type WarcImportOptions, type WarcImportSummary, type WarcFileSummary } from './import/warc.ts';
+export { evaluateImportRoutes, type ImportEvalOptions, type ImportEvalResult } from './import/eval.ts';

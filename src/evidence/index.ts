@@ -10,7 +10,8 @@ export {
   type WarcRecordType,
   type ParsedHeader,
 } from './warc/record.ts';
-export { WarcWriter, type WarcWriterOptions, type WrittenRecord } from './warc/writer.ts';
+export { WarcWriter, type WarcWriterOptions, type WrittenRecord, type VerbatimRecord } from './warc/writer.ts';
+export { readHttpResponse, decodeContent, MAX_DECODED_CONTENT, type HttpResponseParts } from './warc/http-message.ts';
 export { inspectRecord, readWarcFile, readRecordAt, copyRecordBlock, type InspectedRecord, type ReadRecord } from './warc/reader.ts';
 export { appendEvidence, evidenceChainHead, evidenceEntryHash, EVIDENCE_GENESIS, type EvidenceEntryFields } from './log.ts';
 export {
@@ -19,6 +20,7 @@ export {
   type HttpExchange,
   type ExchangeContext,
   type RecordedCapture,
+  type ArchivedCapture,
 } from './recorder.ts';
 export { verifyEvidence, type VerifyOptions, type VerifyProblem, type VerifyReport, type ProblemKind } from './verify.ts';
 export { exportEvidence, type ExportSelection, type ExportManifest, type ExportedRecord } from './export.ts';

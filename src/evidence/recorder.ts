@@ -4,7 +4,7 @@ import type { Tlp } from '../domain/tlp.ts';
 import { appendEvidence } from './log.ts';
 import { captureSeals } from './seal.ts';
 import { newRecordId } from './warc/record.ts';
-import { WarcWriter, type WarcWriterOptions, type WrittenRecord } from './warc/writer.ts';
+import { WarcWriter, type VerbatimRecord, type WarcWriterOptions, type WrittenRecord } from './warc/writer.ts';
 
 /** One HTTP exchange as it went over the wire. */
 export interface HttpExchange {
@@ -41,6 +41,19 @@ export interface RecordedCapture {
 }
 
 export type EvidenceRecorderOptions = WarcWriterOptions;
+
+/** The capture an archived page becomes (its original URL, status and date). */
+export interface ArchivedCapture {
+  url: string;
+  httpStatus: number | null;
+  contentType: string | null;
+  fetchedAt: Date;
+  /** SHA-256 (hex) of the payload: the HTTP entity body after transfer decoding, or the resource itself. */
+  payloadSha256: string;
+  payloadSize: number;
+  /** A revisit: the capture whose payload it repeats. */
+  refersTo?: number | null;
+}
 
 /**
  * Turns fetched exchanges and imported files into evidence: WARC records (request, response, metadata / resource),
@@ -174,6 +187,68 @@ export class EvidenceRecorder {
       return row.id;
     });
     return { captureId, records: written, response: resource };
+  }
+
+  /**
+   * Preserves a page someone else captured: a record of another tool's WARC copied verbatim, or a saved page file
+   * as a `resource` record with its original URL and date; then a `metadata` record saying where it came from
+   * (origin file, offset, digest checks); then, when it is a page, a capture of kind `archive` with its original
+   * date. The database part is one transaction, like a crawl's.
+   */
+  async recordArchived(
+    input: {
+      record: { verbatim: VerbatimRecord } | { resource: { block: Buffer; targetUri: string; date: Date; contentType: string } };
+      origin: Record<string, string>;
+      capture: ArchivedCapture | null;
+    },
+    context: { agencyId: number; tlp?: Tlp; marketId: number | null; jobId?: string },
+  ): Promise<{ captureId: number | null; records: WrittenRecord[] }> {
+    const main =
+      'verbatim' in input.record
+        ? await this.writer.writeVerbatim(input.record.verbatim)
+        : await this.writer.write([{ type: 'resource', targetUri: input.record.resource.targetUri, date: input.record.resource.date, block: input.record.resource.block, contentType: input.record.resource.contentType }]);
+    const record = main.at(-1) as WrittenRecord;
+    const metaBlock = Object.entries(input.origin)
+      .filter(([, v]) => v !== '')
+      .map(([k, v]) => `${k}: ${v.replace(/[\r\n]+/g, ' ')}\r\n`)
+      .join('');
+    const meta = await this.writer.write([
+      { type: 'metadata', targetUri: record.targetUri, date: record.date, block: Buffer.from(metaBlock), contentType: 'application/warc-fields', concurrentTo: [record.recordId] },
+    ]);
+    const written = [...main, ...meta];
+    const c = input.capture;
+    const captureId = await this.#db.transaction().execute(async (trx) => {
+      if (!c) {
+        await appendEvidence(trx, written, { jobId: context.jobId });
+        return null;
+      }
+      const row = await trx
+        .insertInto('captures')
+        .values({
+          agency_id: context.agencyId,
+          tlp: context.tlp,
+          kind: 'archive',
+          market_id: context.marketId,
+          url: c.url,
+          http_status: c.httpStatus,
+          content_type: c.contentType,
+          warc_file: record.file,
+          warc_offset: record.offset,
+          warc_length: record.length,
+          warc_record_id: record.recordId,
+          payload_sha256: c.payloadSha256,
+          block_sha256: record.blockSha256,
+          payload_size: c.payloadSize,
+          fetched_at: c.fetchedAt,
+          job_id: context.jobId ?? null,
+          refers_to: c.refersTo ?? null,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await appendEvidence(trx, written, { jobId: context.jobId, captureId: row.id, seal: (await captureSeals(trx, [row.id])).get(row.id) });
+      return row.id;
+    });
+    return { captureId, records: written };
   }
 
   close(): Promise<void> {

@@ -61,7 +61,8 @@ export interface MarketOnionsTable {
 
 export interface CapturesTable extends Owned {
   id: Generated<number>;
-  kind: 'http' | 'import' | 'manual';
+  /** `archive`: a page someone else captured (saved page folders, other tools' WARC records), with its original date. */
+  kind: 'http' | 'import' | 'manual' | 'archive';
   market_id: number | null;
   url: string;
   http_status: number | null;
@@ -77,6 +78,8 @@ export interface CapturesTable extends Owned {
   job_id: string | null;
   account: string | null;
   created_at: DefaultedTimestamp;
+  /** A revisit (migration 0111): the earlier capture whose payload this one repeats. */
+  refers_to: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface MarketEventsTable extends Owned {
@@ -368,7 +371,7 @@ export interface Database {
 // --- end link ------------------------------------------------------------------------------------------------
 
 // --- collect / evidence (migrations 0100–0102, issue 5) ------------------------------------------------------
-export type EvidenceRecordType = 'warcinfo' | 'request' | 'response' | 'metadata' | 'resource';
+export type EvidenceRecordType = 'warcinfo' | 'request' | 'response' | 'metadata' | 'resource' | 'revisit' | 'conversion' | 'continuation';
 
 export interface EvidenceLogTable {
   id: ColumnType<number, never, never>;

@@ -44,7 +44,7 @@ export function register(program: Command): void {
         const deconflictionHits = await detectLinkedHits(store.db, `cli:${userInfo().username}`);
         emit(opts.json ?? false, { ...report, imports, deconflictionHits }, () =>
           [
-            `captures ${report.captures}: parsed ${report.parsed}, failed ${report.failed}, no adapter ${report.skippedNoAdapter}`,
+            `captures ${report.captures}: parsed ${report.parsed}, failed ${report.failed}, read by the generic extractor (no adapter) ${report.skippedNoAdapter}`,
             ...(imports
               ? [`imports re-derived from evidence: ${imports.imports} (${imports.rows} rows, ${imports.sightings} sightings, ${imports.rejects} unreadable selectors)`,
                 ...imports.failed.map((f) => `  could not re-derive ${f.file} (capture ${f.captureId}): ${f.error}`)]

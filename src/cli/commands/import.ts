@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { ImportFormatError, importCsvScrape, importMysqlDump, importTelegramExport, loadCsvMapping, loadDumpMapping, SIM_SEIZED_MAPPING, type ImportSummary } from '../../collect/index.ts';
+import { ImportFormatError, importCsvScrape, importMysqlDump, importPages, importTelegramExport, importWarcFiles, loadCsvMapping, loadDumpMapping, SIM_SEIZED_MAPPING, type ImportSummary } from '../../collect/index.ts';
+import { classifyForStore, extractCaptures, loadFxTable, type ExtractCapturesReport } from '../../extract/store/index.ts';
+import type { Store } from '../../store/index.ts';
 import { formatBytes, progressBar } from '../../collect/progress.ts';
 import { resolveEvidenceDir } from '../../evidence/index.ts';
 import { UserError } from '../errors.ts';
@@ -8,6 +10,25 @@ import { withStore } from '../store-options.ts';
 import { writeFileSync } from 'node:fs';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/index.ts';
+
+async function agencyOf(store: Store, code: string): Promise<number> {
+  const agency = await store.db.selectFrom('agencies').select('id').where('code', '=', code.toUpperCase()).executeTakeFirst();
+  if (!agency) throw new UserError(`no agency ${code}`);
+  return agency.id;
+}
+
+/** The market adapter (or the generic extractor) over every page just imported. */
+async function extractMarkets(store: Store, evidenceDir: string, marketIds: number[]): Promise<ExtractCapturesReport[]> {
+  const fx = await loadFxTable(store.db);
+  const out: ExtractCapturesReport[] = [];
+  for (const marketId of marketIds) out.push(await extractCaptures(store, { evidenceDir, marketId, fx, classify: classifyForStore }));
+  return out;
+}
+
+function describeExtraction(reports: ExtractCapturesReport[]): string {
+  const sum = (k: 'parsed' | 'failed' | 'vendors' | 'listings' | 'feedback' | 'selectors' | 'skippedNoAdapter') => reports.reduce((n, r) => n + r[k], 0);
+  return `extracted ${sum('parsed')} page(s) (${sum('failed')} not extractable, ${sum('skippedNoAdapter')} by the generic extractor): vendors ${sum('vendors')}, listings ${sum('listings')}, feedback ${sum('feedback')}, selector sightings ${sum('selectors')}`;
+}
 
 /** Every rejected row of an import, as CSV (line, byte_offset, reason, row). */
 async function writeRejectReport(db: Kysely<Database>, fileSha256: string, target: string, out: string): Promise<void> {
@@ -32,6 +53,82 @@ export function register(program: Command): void {
     dump: 'a seized market\'s mysqldump (--mapping maps its tables; default: the sim\'s layout)',
     csv: 'a CSV scrape (--mapping required)',
   } as const;
+  imp
+    .command('pages <dir>')
+    .description('import a folder of saved pages as evidence (Darknet Market Archives <market>/<YYYY-MM-DD>/<path>, wget/HTTrack <host>/<path>) and extract them; re-running resumes')
+    .requiredOption('--agency <code>', 'owning agency')
+    .option('--market <slug>', 'file every page under this source (default: the market the layout names, else the host)')
+    .option('--date <YYYY-MM-DD>', 'capture date when the layout gives none (default: each file\'s modification time)')
+    .option('--base-url <url>', 'http://host/ the paths hang off when no host folder names it (default: the market adapter\'s host)')
+    .option('--no-extract', 'only preserve; run darkpatrol extract later')
+    .option('--evidence-dir <dir>', 'WARC directory')
+    .option('--json', 'machine-readable summary')
+    .action(async (dir: string, o: { agency: string; market?: string; date?: string; baseUrl?: string; extract: boolean; evidenceDir?: string; json?: boolean }, cmd: Command) => {
+      await withStore(cmd, async (store) => {
+        const agencyId = await agencyOf(store, o.agency);
+        const date = o.date ? new Date(`${o.date}T00:00:00Z`) : undefined;
+        if (date && Number.isNaN(date.getTime())) throw new UserError(`--date ${o.date} is not a YYYY-MM-DD day`);
+        if (o.baseUrl && !/^https?:\/\/[^/]+/.test(o.baseUrl)) throw new UserError(`--base-url ${o.baseUrl} is not an http(s) URL`);
+        const bar = progressBar('import pages', '{bar} {percentage}% | {info}');
+        const evidenceDir = resolveEvidenceDir(o.evidenceDir);
+        let summary;
+        try {
+          summary = await importPages({ db: store.db, evidenceDir, agencyId, dir, market: o.market, date, baseUrl: o.baseUrl, onProgress: (p) => bar.update(p.bytes, p.totalBytes, { info: `${p.rows} pages` }) });
+        } catch (err) {
+          if (err instanceof Error && /ENOENT|ENOTDIR/.test(err.message)) throw new UserError(`${dir}: not a readable folder`);
+          throw err;
+        } finally {
+          bar.stop();
+        }
+        const extracted = o.extract ? await extractMarkets(store, evidenceDir, summary.marketIds) : null;
+        emit(o.json ?? false, { ...summary, extracted }, () =>
+          summary.alreadyImported
+            ? `${dir} was already imported`
+            : [`preserved ${summary.pages} page(s) from ${dir} in ${(summary.durationMs / 1000).toFixed(1)} s (${summary.alreadyPreserved} already in the evidence, ${summary.skipped} other files skipped)`, ...(extracted ? [describeExtraction(extracted)] : [])].join('\n'),
+        );
+      });
+    });
+
+  imp
+    .command('warc <files...>')
+    .description('import WARC 1.0/1.1 files written by other tools (gzip per record or not) as evidence: records copied verbatim, digests checked, response/resource/revisit records become captures with their original dates; re-running resumes')
+    .requiredOption('--agency <code>', 'owning agency')
+    .option('--market <slug>', 'file every page under this source (default: a source per host)')
+    .option('--no-extract', 'only preserve; run darkpatrol extract later')
+    .option('--evidence-dir <dir>', 'WARC directory')
+    .option('--json', 'machine-readable summary')
+    .action(async (files: string[], o: { agency: string; market?: string; extract: boolean; evidenceDir?: string; json?: boolean }, cmd: Command) => {
+      await withStore(cmd, async (store) => {
+        const agencyId = await agencyOf(store, o.agency);
+        const bar = progressBar('import warc', '{bar} {percentage}% | {info}');
+        const evidenceDir = resolveEvidenceDir(o.evidenceDir);
+        let summary;
+        try {
+          summary = await importWarcFiles({ db: store.db, evidenceDir, agencyId, files, market: o.market, onProgress: (p) => bar.update(p.bytes, p.totalBytes, { info: `${p.file}: ${p.records} records` }) });
+        } catch (err) {
+          if (err instanceof Error && /ENOENT|EISDIR/.test(err.message)) throw new UserError(err.message);
+          throw err;
+        } finally {
+          bar.stop();
+        }
+        const extracted = o.extract ? await extractMarkets(store, evidenceDir, summary.marketIds) : null;
+        emit(o.json ?? false, { ...summary, extracted }, () =>
+          [
+            ...summary.files.map((f) =>
+              f.alreadyImported
+                ? `${f.file} was already imported`
+                : [
+                    `${f.file}: ${f.records} records, ${f.captures} captures (${f.revisits} revisits), ${f.preservedOnly} preserved without a capture, ${f.alreadyPreserved} already in the evidence`,
+                    ...f.problems.slice(0, 20).map((p) => `  record ${p.index} at offset ${p.offset}: ${p.message}`),
+                    ...(f.problems.length > 20 ? [`  … ${f.problems.length} problems in all (--json lists them)`] : []),
+                  ].join('\n'),
+            ),
+            ...(extracted ? [describeExtraction(extracted)] : []),
+          ].join('\n'),
+        );
+      });
+    });
+
   for (const [kind, what] of Object.entries(kinds) as Array<[keyof typeof kinds, string]>) {
     imp
       .command(`${kind} <file>`)

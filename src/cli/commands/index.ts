@@ -28,6 +28,7 @@ import { register as jobs } from './jobs.ts';
 import { register as selectors } from './selectors.ts';
 import { register as taxii } from './taxii.ts';
 import { register as taxiiPull } from './taxii-pull.ts';
+import { register as evalReal } from './eval-real.ts';
 
 /** Every CLI command, one file each. Add yours here. */
 export function registerCommands(program: Command): void {
@@ -60,4 +61,5 @@ export function registerCommands(program: Command): void {
   selectors(program);
   taxii(program);
   taxiiPull(program);
+  evalReal(program);
 }

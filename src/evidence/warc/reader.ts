@@ -16,6 +16,8 @@ export interface InspectedRecord {
   blockSha256: string;
   /** For request/response records: SHA-256 of the HTTP entity body; for others: the block's. Null if not computed. */
   payloadSha256: string | null;
+  /** For request/response records: SHA-256 of the body as transferred (still chunked), which some tools declare. */
+  transferredSha256: string | null;
   /** Problems in the framing itself (missing trailer, bytes after the record inside the member range). */
   framing: string[];
 }
@@ -77,12 +79,18 @@ export async function inspectRecord(filePath: string, offset: number, length: nu
   const blockSha256 = blockHash.digest('hex');
   const type = header.get('WARC-Type');
   let payloadSha256: string | null = null;
+  let transferredSha256: string | null = null;
   if (type === 'request' || type === 'response') {
-    if (buffered) payloadSha256 = createHash('sha256').update(httpPayload(Buffer.concat(buffered))).digest('hex');
+    if (buffered) {
+      const block = Buffer.concat(buffered);
+      payloadSha256 = createHash('sha256').update(httpPayload(block)).digest('hex');
+      const end = block.indexOf('\r\n\r\n');
+      transferredSha256 = createHash('sha256').update(end < 0 ? Buffer.alloc(0) : block.subarray(end + 4)).digest('hex');
+    }
   } else if (type === 'resource') {
     payloadSha256 = blockSha256;
   }
-  return { header, blockSize: seen, blockSha256, payloadSha256, framing };
+  return { header, blockSize: seen, blockSha256, payloadSha256, transferredSha256, framing };
 }
 
 export interface ReadRecord {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sha256Hex, warcDigest } from '../digest.ts';
 
-export type WarcRecordType = 'warcinfo' | 'request' | 'response' | 'metadata' | 'resource';
+export type WarcRecordType = 'warcinfo' | 'request' | 'response' | 'metadata' | 'resource' | 'revisit' | 'conversion' | 'continuation';
 
 /** One record to write; the block is held in memory (pages, requests, metadata; large files use writeFileResource). */
 export interface WarcRecordInput {

@@ -19,6 +19,19 @@ export interface WarcWriterOptions {
   info?: Record<string, string>;
 }
 
+/** A record of another tool's WARC, copied byte for byte. */
+export interface VerbatimRecord {
+  /** The record's header block as read, from the version line through the blank line. */
+  header: Buffer;
+  block: Buffer | { file: string; size: number };
+  recordId: string;
+  type: WarcRecordType;
+  targetUri?: string;
+  date: Date;
+  blockSha256: string;
+  payloadSha256: string | null;
+}
+
 /** Where a record landed: enough to find, re-read and verify it. */
 export interface WrittenRecord {
   recordId: string;
@@ -210,6 +223,59 @@ export class WarcWriter {
           length: pos - offset,
           blockSha256: sha,
           payloadSha256: sha,
+          blockSize: size,
+        },
+      ];
+    });
+  }
+
+  /**
+   * Appends a record written by another tool verbatim — its own header bytes (through the blank line) and block —
+   * as one gzip member, so its record id, date and digests stay the original's. A large block is streamed from a
+   * file. Returns any warcinfo record first, then the record.
+   */
+  writeVerbatim(record: VerbatimRecord): Promise<WrittenRecord[]> {
+    return this.#serial(async () => {
+      const size = Buffer.isBuffer(record.block) ? record.block.length : record.block.size;
+      this.#ensureFile(size);
+      const offset = this.#size;
+      const fd = this.#fd as number;
+      if (Buffer.isBuffer(record.block)) {
+        const member = gzipSync(Buffer.concat([record.header, record.block, RECORD_TRAILER]));
+        writeSync(fd, member, 0, member.length, offset);
+        this.#size += member.length;
+      } else {
+        let pos = offset;
+        const gzip = createGzip();
+        const done = (async () => {
+          for await (const chunk of gzip) {
+            const b = chunk as Buffer;
+            writeSync(fd, b, 0, b.length, pos);
+            pos += b.length;
+          }
+        })();
+        const push = (b: Buffer) => new Promise<void>((resolve, reject) => gzip.write(b, (err) => (err ? reject(err) : resolve())));
+        await push(record.header);
+        for await (const chunk of createReadStream(record.block.file)) await push(chunk as Buffer);
+        gzip.end(RECORD_TRAILER);
+        await done;
+        this.#size = pos;
+      }
+      if (this.#fsync) fsyncSync(fd);
+      const info = this.#pendingInfo;
+      this.#pendingInfo = [];
+      return [
+        ...info,
+        {
+          recordId: record.recordId,
+          type: record.type,
+          targetUri: record.targetUri,
+          date: record.date,
+          file: this.#file,
+          offset,
+          length: this.#size - offset,
+          blockSha256: record.blockSha256,
+          payloadSha256: record.payloadSha256,
           blockSize: size,
         },
       ];

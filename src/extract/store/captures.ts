@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import type { FxTable } from '../../domain/money.ts';
-import { httpPayload, readRecordAt } from '../../evidence/index.ts';
+import { decodeContent, readHttpResponse, readRecordAt } from '../../evidence/index.ts';
+import { extractGeneric, GENERIC_REF } from '../generic/index.ts';
 import type { Store } from '../../store/index.ts';
 import type { Adapter } from '../adapter/types.ts';
 import { extractPage } from '../adapter/run.ts';
@@ -31,6 +32,7 @@ export interface ExtractCapturesReport extends SaveReport {
   captures: number;
   parsed: number;
   failed: number;
+  /** Captures of markets with no adapter, read by the generic extractor. */
   skippedNoAdapter: number;
   byPageType: Record<string, number>;
 }
@@ -47,9 +49,16 @@ export async function extractCaptures(store: Store, opts: ExtractCapturesOptions
     .selectFrom('captures as c')
     .leftJoin('markets as m', 'm.id', 'c.market_id')
     .leftJoin('capture_parses as p', 'p.capture_id', 'c.id')
-    .select(['c.id', 'c.url', 'c.agency_id', 'c.tlp', 'c.market_id', 'c.content_type', 'c.fetched_at', 'c.warc_file', 'c.warc_offset', 'c.warc_length', 'c.payload_sha256', 'm.adapter as market_adapter', 'p.adapter as parsed_by'])
-    .where('c.kind', '=', 'http')
-    .where('c.http_status', '=', 200)
+    .leftJoin('captures as orig', 'orig.id', 'c.refers_to')
+    .select(['c.id', 'c.url', 'c.agency_id', 'c.tlp', 'c.market_id', 'c.content_type', 'c.fetched_at', 'c.payload_sha256', 'm.adapter as market_adapter', 'p.adapter as parsed_by'])
+    // A revisit's payload is its original's: read that record.
+    .select((eb) => [
+      eb.fn.coalesce('orig.warc_file', 'c.warc_file').as('warc_file'),
+      eb.fn.coalesce('orig.warc_offset', 'c.warc_offset').as('warc_offset'),
+      eb.fn.coalesce('orig.warc_length', 'c.warc_length').as('warc_length'),
+    ])
+    // Our own crawl's pages, and pages others archived (saved page folders, their WARC records).
+    .where((eb) => eb.or([eb.and([eb('c.kind', '=', 'http'), eb('c.http_status', '=', 200)]), eb.and([eb('c.kind', '=', 'archive'), eb.or([eb('c.http_status', 'is', null), eb('c.http_status', '=', 200)])])]))
     .where('c.warc_file', 'is not', null)
     .where('c.market_id', 'is not', null)
     .$if(opts.marketId !== undefined, (q) => q.where('c.market_id', '=', opts.marketId!))
@@ -60,8 +69,7 @@ export async function extractCaptures(store: Store, opts: ExtractCapturesOptions
 
   const work = candidates.filter((c) => {
     const adapter = (c.market_adapter ? lookup(c.market_adapter) : undefined) ?? adapterForUrl(c.url);
-    if (!adapter) return true; // counted as skipped below
-    const current = `${adapter.id}@${adapter.version}`;
+    const current = adapter ? `${adapter.id}@${adapter.version}` : GENERIC_REF;
     if (!c.parsed_by) return true;
     if (opts.all) return true;
     return opts.reparse === true && c.parsed_by !== current;
@@ -72,20 +80,18 @@ export async function extractCaptures(store: Store, opts: ExtractCapturesOptions
   for (const c of work) {
     const adapter = (c.market_adapter ? lookup(c.market_adapter) : undefined) ?? adapterForUrl(c.url);
     done++;
-    if (!adapter) {
-      report.skippedNoAdapter++;
-      opts.onProgress?.(done, work.length);
-      continue;
-    }
-    const record = readRecordAt(join(opts.evidenceDir, c.warc_file!), c.warc_offset!, c.warc_length!);
-    const body = httpPayload(record.block);
-    const result = extractPage(adapter, {
+    const record = readRecordAt(join(opts.evidenceDir, c.warc_file!), Number(c.warc_offset), Number(c.warc_length));
+    const body = pageBody(record.header.get('WARC-Type'), record.block);
+    const input = {
       url: c.url,
       html: new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
       capturedAt: c.fetched_at,
       captureDigest: `sha256:${c.payload_sha256}`,
       contentType: c.content_type ?? undefined,
-    });
+    };
+    // A market with no adapter is read by the generic extractor.
+    if (!adapter) report.skippedNoAdapter++;
+    const result = adapter ? extractPage(adapter, input) : extractGeneric(input);
     report.byPageType[result.pageType] = (report.byPageType[result.pageType] ?? 0) + 1;
     await store.db.transaction().execute(async (trx) => {
       if (result.ok) {
@@ -111,4 +117,11 @@ export async function extractCaptures(store: Store, opts: ExtractCapturesOptions
     opts.onProgress?.(done, work.length);
   }
   return report;
+}
+
+/** The page a record holds: an HTTP response's content (de-chunked, Content-Encoding undone) or a resource as stored. */
+function pageBody(type: string | undefined, block: Buffer): Buffer {
+  if (type === 'resource') return block;
+  const http = readHttpResponse(block);
+  return decodeContent(http.payload, http.header('Content-Encoding'));
 }

@@ -9,6 +9,7 @@ import { migration as m0150 } from './0150_jobs.ts';
 import { migration as m0110 } from './0110_import_provenance.ts';
 import { migration as m0170 } from './0170_undercover.ts';
 import { migration as m0171 } from './0171_mirrors.ts';
+import { migration as m0111 } from './0111_archive_import.ts';
 import { migration as m0500 } from './0500_server.ts';
 import { migration as m0501 } from './0501_api_search.ts';
 import { migration as m0502 } from './0502_listing_title_search.ts';
@@ -45,3 +46,4 @@ export const MIGRATIONS: readonly Migration[] = [
   m0610,
   m0620,
 ].sort((a, b) => a.id - b.id);
+export const MIGRATIONS: readonly Migration[] = [m0001, m0100, m0130, m0200, m0101, m0102, m0110, m0111, m0500, m0501, m0502, m0300, m0600, m0601, m0610].sort((a, b) => a.id - b.id);
