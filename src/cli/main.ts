@@ -14,12 +14,17 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Runs the CLI and returns the exit code: 0 ok, 1 unexpected failure, 2 bad input. */
+/**
+ * Runs the CLI and returns the exit code: 0 ok, 1 unexpected failure (or a command's own verdict, e.g. `evidence
+ * verify` finding tampering), 2 bad input.
+ */
 export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync([...argv]);
-    return 0;
+    // A command that found a problem reports it by setting process.exitCode; the caller assigns our return value to
+    // process.exitCode, so it must carry that verdict on rather than overwrite it with 0.
+    return Number(process.exitCode ?? 0) || 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     if (err instanceof UserError || isClearError(err)) {

@@ -77,6 +77,8 @@ export interface CoinAddressMeta {
   checksummed?: boolean;
   /** Monero integrated address payment id (hex). */
   paymentId?: string;
+  /** Set for test networks only (absent: mainnet). Base58 testnet versions are shared by testnet, signet and regtest. */
+  network?: 'mainnet' | 'testnet' | 'regtest' | 'stagenet';
 }
 
 export interface OnionMeta {
@@ -163,7 +165,7 @@ export function normalizeSelector(kind: SelectorKind, raw: string, opts: Normali
     case 'btc_address':
     case 'ltc_address':
       // bech32 is case-insensitive (lowercase canonical); base58 is case-sensitive.
-      return /^(bc|tb|ltc|tltc)1/i.test(s) ? s.toLowerCase() : s;
+      return /^(bc|tb|bcrt|ltc|tltc|rltc)1/i.test(s) ? s.toLowerCase() : s;
     case 'xmr_address':
       return s;
     case 'eth_address':

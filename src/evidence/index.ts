@@ -11,7 +11,7 @@ export {
   type ParsedHeader,
 } from './warc/record.ts';
 export { WarcWriter, type WarcWriterOptions, type WrittenRecord } from './warc/writer.ts';
-export { inspectRecord, readWarcFile, readRecordAt, type InspectedRecord, type ReadRecord } from './warc/reader.ts';
+export { inspectRecord, readWarcFile, readRecordAt, copyRecordBlock, type InspectedRecord, type ReadRecord } from './warc/reader.ts';
 export { appendEvidence, evidenceChainHead, evidenceEntryHash, EVIDENCE_GENESIS, type EvidenceEntryFields } from './log.ts';
 export {
   EvidenceRecorder,

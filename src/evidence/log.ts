@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { canonicalJson } from '../domain/canonical-json.ts';
-import type { Database, EvidenceRecordType } from '../store/index.ts';
+import type { CaptureSeal, Database, EvidenceRecordType } from '../store/index.ts';
 import type { WrittenRecord } from './warc/writer.ts';
 
 const EVIDENCE_LOCK_KEY = 7_304_221_100;
@@ -20,11 +20,16 @@ export interface EvidenceEntryFields {
   payload_sha256: string | null;
   job_id: string | null;
   capture_id: number | null;
+  /** The capture's sealed fields, on the entry of its response/resource record (absent on entries before 0130). */
+  seal?: CaptureSeal | null;
 }
 
-/** hash = SHA-256 over the canonical JSON of [prev_hash, every field in a fixed order]. */
+/**
+ * hash = SHA-256 over the canonical JSON of [prev_hash, every field in a fixed order], with the seal as a 13th
+ * element when there is one (entries without a seal hash exactly as before migration 0130).
+ */
 export function evidenceEntryHash(prevHash: string, e: EvidenceEntryFields): string {
-  const body = canonicalJson([
+  const fields: unknown[] = [
     prevHash,
     e.at,
     e.record_id,
@@ -37,13 +42,16 @@ export function evidenceEntryHash(prevHash: string, e: EvidenceEntryFields): str
     e.payload_sha256,
     e.job_id,
     e.capture_id,
-  ]);
-  return createHash('sha256').update(body).digest('hex');
+  ];
+  if (e.seal) fields.push(e.seal);
+  return createHash('sha256').update(canonicalJson(fields)).digest('hex');
 }
 
 export interface LogContext {
   jobId?: string | null;
   captureId?: number | null;
+  /** Sealed on the entry of the record it names (seal.warc_record_id). */
+  seal?: CaptureSeal;
 }
 
 /**
@@ -74,9 +82,10 @@ export async function appendEvidence(
         job_id: context.jobId ?? null,
         // warcinfo records describe a file, not a capture
         capture_id: r.type === 'warcinfo' ? null : (context.captureId ?? null),
+        seal: context.seal && context.seal.warc_record_id === r.recordId ? context.seal : null,
       };
       const hash = evidenceEntryHash(prev, fields);
-      const row = { ...fields, prev_hash: prev, hash };
+      const row = { ...fields, seal: fields.seal ? JSON.stringify(fields.seal) : null, prev_hash: prev, hash };
       prev = hash;
       return row;
     });

@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../store/index.ts';
 import type { Tlp } from '../domain/tlp.ts';
 import { appendEvidence } from './log.ts';
+import { captureSeals } from './seal.ts';
 import { newRecordId } from './warc/record.ts';
 import { WarcWriter, type WarcWriterOptions, type WrittenRecord } from './warc/writer.ts';
 
@@ -127,7 +128,7 @@ export class EvidenceRecorder {
         })
         .returning('id')
         .executeTakeFirstOrThrow();
-      await appendEvidence(trx, written, { jobId: context.jobId, captureId: row.id });
+      await appendEvidence(trx, written, { jobId: context.jobId, captureId: row.id, seal: (await captureSeals(trx, [row.id])).get(row.id) });
       if (inTransaction) await inTransaction(trx, row.id);
       return row.id;
     });
@@ -169,7 +170,7 @@ export class EvidenceRecorder {
         })
         .returning('id')
         .executeTakeFirstOrThrow();
-      await appendEvidence(trx, written, { jobId: context.jobId, captureId: row.id });
+      await appendEvidence(trx, written, { jobId: context.jobId, captureId: row.id, seal: (await captureSeals(trx, [row.id])).get(row.id) });
       return row.id;
     });
     return { captureId, records: written, response: resource };

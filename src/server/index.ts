@@ -15,3 +15,4 @@ export { placeOf, type Place } from './services/countries.ts';
 export { withVisibleRows } from './services/scope.ts';
 export { startConsole, ensureUser, type StartOptions, type RunningConsole } from './start.ts';
 export { ensureWebBuilt, WEB_DIR } from './web-build.ts';
+export { serverJobHandlers } from './jobs.ts';

@@ -6,6 +6,7 @@ import type { LockoutPolicy } from './auth/accounts.ts';
 import type { Principal } from './auth/principal.ts';
 import type { CaptchaQueue } from './captchas/queue.ts';
 import type { CaptureBodies } from './captures/bodies.ts';
+import type { JobQueue } from '../jobs/index.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -23,6 +24,8 @@ export interface ServerOptions {
   store: Store;
   /** The CAPTCHA hand-off queue of the crawler; default dbCaptchaQueue (table crawl_captchas); null turns it off. */
   captchas?: CaptchaQueue | null;
+  /** The job queue the API enqueues to; default: pg-boss on the store, opened on first use; null turns it off. */
+  jobs?: JobQueue | null;
   /** Where captured bytes are read from; defaults to reading WARC records under warcRoot. */
   captureBodies?: CaptureBodies;
   /** Directory WARC paths in `captures.warc_file` are relative to (default: current directory). */

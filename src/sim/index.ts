@@ -13,6 +13,8 @@ export type {
   ProxyInfo,
   ServeWorldOptions,
   ServedMarket,
+  ServedCredential,
+  ServedDefences,
   SimHandle,
   SimServing,
   StartSimOptions,
@@ -33,7 +35,16 @@ export {
   renderPgpBlock,
   renderCaptchaPng,
   CAPTCHA_ALPHABET,
+  resolveDefences,
+  ALL_DEFENCES,
+  PhishingClone,
+  MirrorSchedule,
+  marketSigningKey,
+  accountTwoFactorKey,
+  FRONT_PREFIX,
+  TWO_FACTOR_FORMS,
 } from './markets/index.ts';
-export type { Design, FaultOptions, LoginEvent, MarketState, PgpDamage, RateLimitOptions } from './markets/index.ts';
-export { Socks5Server, SocksReply, onionOnlyResolver } from './net/index.ts';
+export type { Design, FaultOptions, LoginEvent, MarketState, PgpDamage, RateLimitOptions, DefenceSwitches, MarketDefences, CloneKind, CloneCapture } from './markets/index.ts';
+export { buildPgpSecretKey } from './pgp/index.ts';
+export { Socks5Server, SocksReply, onionOnlyResolver, circuitIdFor } from './net/index.ts';
 export type { OnionService, Socks5ServerOptions, SocksAuthConfig, SocksConnectionLog, SocksReplyCode, SocksResolver, SocksRoute } from './net/index.ts';

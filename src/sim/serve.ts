@@ -4,8 +4,8 @@ import path from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { onionOnlyResolver, Socks5Server } from './net/index.ts';
-import { MarketServer, SimClock, isOnline, marketState } from './markets/index.ts';
-import type { FaultOptions, MarketState, RateLimitOptions } from './markets/index.ts';
+import { MarketServer, PhishingClone, SimClock, derivedOnion, isOnline, marketSigningKey, accountTwoFactorKey, marketState, resolveDefences } from './markets/index.ts';
+import type { CloneKind, DefenceSwitches, FaultOptions, MarketDefences, MarketState, RateLimitOptions } from './markets/index.ts';
 import { SCALE_PRESETS, dayToIsoDate, generateWorld, isScalePreset } from './world/index.ts';
 import type { DisplayCurrency, MarketDesign, SimCredential, SimDay, World, WorldOptions } from './world/index.ts';
 import { writeSimOutputs, type SimOutputManifest } from './exports/index.ts';
@@ -29,6 +29,29 @@ export interface ServeWorldOptions {
   rateLimit?: RateLimitOptions | false;
   /** Lifetime of a market login session in real milliseconds (default 30 min). */
   sessionTtlMs?: number;
+  /** Defences per market slug (all off by default): anti-DDoS front, two-factor, mirrors, phishing clones, forced logouts. */
+  defences?: Record<string, DefenceSwitches>;
+}
+
+/** What a market's defences look like from outside (what an analyst could learn, plus the clones' ground truth). */
+export interface ServedDefences {
+  switched: MarketDefences;
+  /** The market's PGP public key (armored) and fingerprint: pin it when adding the market. */
+  signingKey: string;
+  signingFingerprint: string;
+  mirrorsPath?: string;
+  /** Onions alive on the day the sim started (they rotate with the sim day; see SimServing.liveOnions). */
+  onionsAtStart: string[];
+  /** Ground truth: the phishing clones of this market. */
+  phishingClones: Array<{ onion: string; kind: CloneKind }>;
+  twoFactor?: { path: string; field: string };
+  antiDdosCookie?: string;
+}
+
+/** An undercover login of a sim market; with two-factor on, the secret key the account registered (armored). */
+export interface ServedCredential extends SimCredential {
+  pgpPrivateKey?: string;
+  pgpFingerprint?: string;
 }
 
 export interface ServedMarket {
@@ -46,7 +69,9 @@ export interface ServedMarket {
   loginPath: string;
   /** Login form field names. */
   loginFields: { username: string; password: string; captcha: string; csrf: string };
-  credentials: SimCredential[];
+  credentials: ServedCredential[];
+  /** Present when the market runs any defence. */
+  defences?: ServedDefences;
 }
 
 export interface ProxyInfo {
@@ -78,6 +103,10 @@ export interface SimServing {
   readonly proxyServer: Socks5Server;
   /** Test hook: see MarketServer.peekCaptchaAnswer (needs DARKPATROL_SIM_TEST_HOOKS=1). */
   peekCaptchaAnswer(slug: string, captchaId: string): string | undefined;
+  /** The market's onions alive today (they rotate when the mirror defence is on). */
+  liveOnions(slug: string): string[];
+  /** The phishing clone servers of a market (their logs are the ground truth of stolen credentials). */
+  clones(slug: string): PhishingClone[];
   stop(): Promise<void>;
 }
 
@@ -96,7 +125,12 @@ export async function serveWorld(world: World, options: ServeWorldOptions = {}):
   }
   const clock = new SimClock(options.startDay ?? 0, { min: Math.min(0, options.startDay ?? 0), max: world.days - 1 });
   const servers = new Map<string, MarketServer>();
+  const clones = new Map<string, PhishingClone[]>();
   const started: Array<{ close(): Promise<void> }> = [];
+  const slugs = new Set(world.markets.map((m) => m.slug));
+  for (const slug of Object.keys(options.defences ?? {})) {
+    if (!slugs.has(slug)) throw new Error(`defences for unknown market ${JSON.stringify(slug)} (markets: ${[...slugs].join(', ')})`);
+  }
   try {
     for (const [i, market] of world.markets.entries()) {
       const server = new MarketServer({
@@ -107,24 +141,54 @@ export async function serveWorld(world: World, options: ServeWorldOptions = {}):
         faults: options.faults,
         rateLimit: options.rateLimit,
         sessionTtlMs: options.sessionTtlMs,
+        defences: resolveDefences(market, options.defences?.[market.slug]),
       });
       await server.listen().catch((error: NodeJS.ErrnoException) => {
         throw new Error(`market ${market.slug} cannot listen on 127.0.0.1:${portBase === 0 ? 0 : portBase + 1 + i}: ${error.code ?? error.message}`);
       });
       started.push(server);
       servers.set(market.slug, server);
+      const cloneCount = server.defences?.phishingClones?.count ?? 0;
+      const list: PhishingClone[] = [];
+      for (let n = 0; n < cloneCount; n++) {
+        const clone = new PhishingClone({
+          onion: derivedOnion(market, 'clone', n),
+          kind: (['rewrite', 'resign'] as const)[(n + market.serverSeed.charCodeAt(0)) % 2] as CloneKind,
+          market,
+          design: server.design,
+          marketPort: () => server.port,
+          marketOnions: () => server.liveOnions(),
+          day: () => clock.day,
+          twoFactorPath: server.twoFactorForm?.path,
+          twoFactorField: server.twoFactorForm?.field,
+          mirrorsPath: server.mirrors?.options.path,
+        });
+        await clone.listen();
+        started.push(clone);
+        list.push(clone);
+      }
+      clones.set(market.slug, list);
     }
-    const byOnion = new Map(world.markets.map((m) => [m.onion, m]));
+    // Every onion the proxy knows: each market's own (and, with rotation, every mirror it will ever have) and clones.
+    const byOnion = new Map<string, { market: (typeof world.markets)[number]; clone?: PhishingClone }>();
+    for (const m of world.markets) {
+      const server = servers.get(m.slug) as MarketServer;
+      for (const onion of server.mirrors ? server.mirrors.allUntil(world.days - 1) : [m.onion]) byOnion.set(onion, { market: m });
+      for (const clone of clones.get(m.slug) ?? []) byOnion.set(clone.onion, { market: m, clone });
+    }
     const auth = options.proxyAuth === false ? undefined
       : options.proxyAuth ?? { password: defaultProxyPassword(world.seed) };
     const proxyServer = new Socks5Server({
       port: portBase,
       auth,
       resolve: onionOnlyResolver((onion) => {
-        const market = byOnion.get(onion);
-        const server = market ? servers.get(market.slug) : undefined;
-        if (!market || !server) return undefined;
-        return { port: server.port, online: isOnline(marketState(market, clock.day)) };
+        const known = byOnion.get(onion);
+        const server = known ? servers.get(known.market.slug) : undefined;
+        if (!known || !server) return undefined;
+        const up = isOnline(marketState(known.market, clock.day));
+        if (known.clone) return { port: known.clone.port, online: up, exportCircuitId: true };
+        const live = !server.mirrors || server.liveOnions().includes(onion);
+        return { port: server.port, online: up && live, exportCircuitId: server.front !== undefined };
       }),
     });
     await proxyServer.listen().catch((error: NodeJS.ErrnoException) => {
@@ -147,7 +211,13 @@ export async function serveWorld(world: World, options: ServeWorldOptions = {}):
         port: server.port,
         loginPath: server.design.loginPath,
         loginFields: { ...server.design.fields },
-        credentials: m.credentials.map((c) => ({ ...c })),
+        credentials: m.credentials.map((c): ServedCredential => {
+          if (!server.defences?.twoFactor?.usernames.includes(c.username)) return { ...c };
+          const key = accountTwoFactorKey(m, c.username);
+          return { ...c, pgpPrivateKey: key.secretArmored, pgpFingerprint: key.fingerprint };
+        }),
+        ...(server.defences ? { defences: servedDefences(server, clones.get(m.slug) ?? []) } : {}),
+        ...(server.mirrors ? { url: `http://${server.liveOnions()[0]}/`, onion: server.liveOnions()[0] as string } : {}),
       };
     });
     const serverOf = (slug: string): MarketServer => {
@@ -170,6 +240,11 @@ export async function serveWorld(world: World, options: ServeWorldOptions = {}):
       server: serverOf,
       proxyServer,
       peekCaptchaAnswer: (slug, id) => serverOf(slug).peekCaptchaAnswer(id),
+      liveOnions: (slug) => serverOf(slug).liveOnions(),
+      clones: (slug) => {
+        serverOf(slug);
+        return [...(clones.get(slug) ?? [])];
+      },
       async stop() {
         if (stopped) return;
         stopped = true;
@@ -180,6 +255,20 @@ export async function serveWorld(world: World, options: ServeWorldOptions = {}):
     await Promise.all(started.map((s) => s.close()));
     throw error;
   }
+}
+
+function servedDefences(server: MarketServer, clones: PhishingClone[]): ServedDefences {
+  const key = marketSigningKey(server.market);
+  return {
+    switched: server.defences ?? {},
+    signingKey: key.armored,
+    signingFingerprint: key.fingerprint,
+    mirrorsPath: server.mirrors?.options.path,
+    onionsAtStart: server.liveOnions(),
+    phishingClones: clones.map((c) => ({ onion: c.onion, kind: c.kind })),
+    twoFactor: server.twoFactorForm ? { ...server.twoFactorForm } : undefined,
+    antiDdosCookie: server.defences?.antiDdos?.cookieName,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
-import type { MarketEventKind, MarketStatus, SourceKind } from '../domain/market.ts';
+import type { MarketEventKind, MarketStatus, OnionStatus, SourceKind } from '../domain/market.ts';
 import type { Role } from '../domain/role.ts';
 import type { Tlp } from '../domain/tlp.ts';
 
@@ -55,6 +55,8 @@ export interface MarketOnionsTable {
   onion: string;
   first_seen: DefaultedTimestamp;
   last_seen: DefaultedTimestamp;
+  status: ColumnType<OnionStatus, OnionStatus | undefined, OnionStatus>;
+  detail: ColumnType<string, string | undefined, string>;
 }
 
 export interface CapturesTable extends Owned {
@@ -169,6 +171,30 @@ export interface SelectorSightingsTable extends Owned {
   source: SightingSource;
   capture_id: number | null;
   observed_at: Timestamp;
+  /** The imported message it was read from (migration 0110). */
+  message_id: ColumnType<number | null, number | null | undefined, number | null>;
+  /** The source row it was read from, in the source's own terms (`message:3644`, `wallets:17`, `csv:<id>`). */
+  row_ref: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** A value that looked like a selector but could not be read (invalid wallet address, unreadable PGP block). */
+export interface SelectorRejectsTable extends Owned {
+  id: Generated<number>;
+  /** What it was taken for: a selector kind, or `coin_address` when a wallet column named no currency. */
+  kind: string;
+  /** Machine reason (`invalid_address`, `armor_checksum_mismatch`, `unparseable`, …). */
+  reason: string;
+  detail: ColumnType<string, string | undefined, string>;
+  /** The text as found, capped at 4 KiB. */
+  raw: string;
+  raw_sha256: string;
+  vendor_id: number | null;
+  listing_id: number | null;
+  message_id: number | null;
+  source: SightingSource;
+  capture_id: number | null;
+  row_ref: string | null;
+  observed_at: Timestamp;
 }
 
 export interface IdentitiesTable extends Owned {
@@ -270,6 +296,7 @@ export interface Database {
   feedback: FeedbackTable;
   selectors: SelectorsTable;
   selector_sightings: SelectorSightingsTable;
+  selector_rejects: SelectorRejectsTable;
   identities: IdentitiesTable;
   identity_members: IdentityMembersTable;
   links: LinksTable;
@@ -349,6 +376,32 @@ export interface EvidenceLogTable {
   capture_id: number | null;
   prev_hash: string;
   hash: string;
+  /** The capture's court-relevant fields as recorded (migration 0130), on its response/resource record's entry. */
+  seal: ColumnType<CaptureSeal | null, string | null | undefined, never>;
+}
+
+/** What a capture's evidence-log entry binds (src/evidence/seal.ts): an edit of any of these is tampering. */
+export interface CaptureSeal {
+  capture_id: number;
+  agency_id: number;
+  agency: string;
+  /** The case the capture was collected for (its crawl job's case), if any. */
+  case_id: number | null;
+  case_reference: string | null;
+  kind: string;
+  url: string;
+  fetched_at: string;
+  http_status: number | null;
+  content_type: string | null;
+  payload_sha256: string;
+  block_sha256: string | null;
+  payload_size: number;
+  warc_record_id: string;
+  warc_file: string;
+  warc_offset: number;
+  warc_length: number;
+  job_id: string | null;
+  account: string | null;
 }
 
 export interface CaseEvidenceTable {
@@ -379,11 +432,68 @@ export interface CrawlAccountsTable {
   id: Generated<number>;
   market_id: number;
   username: string;
-  password: string;
+  /** Legacy clear password (before migration 0170); new accounts keep their secrets in undercover_accounts. */
+  password: string | null;
   proxy_username: string;
   cookies: ColumnType<Record<string, string>, string | undefined, string>;
   status: ColumnType<'active' | 'locked' | 'disabled', 'active' | 'locked' | 'disabled' | undefined, 'active' | 'locked' | 'disabled'>;
   last_login_at: Timestamp | null;
+  undercover_id: number | null;
+}
+
+export interface VaultKeysTable {
+  id: string;
+  kdf: ColumnType<Record<string, unknown>, string, string>;
+  check_value: Buffer;
+  created_at: DefaultedTimestamp;
+}
+
+export type UndercoverStatus = 'active' | 'retired' | 'burned';
+
+export interface UndercoverAccountsTable {
+  id: Generated<number>;
+  agency_id: number;
+  market_id: number;
+  username: string;
+  /** AES-256-GCM ciphertext of the account's secrets (see src/collect/undercover/vault.ts). */
+  secret: Buffer;
+  vault_key_id: string;
+  pgp_fingerprint: string | null;
+  case_id: number;
+  authorised_by: string;
+  status: ColumnType<UndercoverStatus, UndercoverStatus | undefined, UndercoverStatus>;
+  created_at: DefaultedTimestamp;
+  last_used_at: Timestamp | null;
+  last_used_job: string | null;
+  use_count: ColumnType<number, number | undefined, number>;
+  retired_at: Timestamp | null;
+  retired_reason: string | null;
+}
+
+export interface UndercoverClaimsTable {
+  identity: string;
+  username_key: string;
+  agency_id: number;
+  account_id: number;
+}
+
+export interface MarketSigningKeysTable {
+  market_id: number;
+  fingerprint: string;
+  armored: string;
+  pinned_at: DefaultedTimestamp;
+  pinned_by: string;
+}
+
+export interface MirrorListsTable {
+  id: Generated<number>;
+  market_id: number;
+  fetched_from: string;
+  capture_id: number | null;
+  signed_at: Timestamp;
+  signer_fingerprint: string;
+  onions: string[];
+  fetched_at: DefaultedTimestamp;
 }
 
 export type CrawlJobStatus = 'running' | 'paused' | 'done' | 'failed';
@@ -428,6 +538,7 @@ export interface CrawlCaptchasTable {
   image_sha256: string;
   capture_id: number | null;
   form: ColumnType<Record<string, unknown>, string, string>;
+  kind: ColumnType<'login' | 'anti-ddos', 'login' | 'anti-ddos' | undefined, 'login' | 'anti-ddos'>;
   status: ColumnType<CaptchaStatus, CaptchaStatus | undefined, CaptchaStatus>;
   answer: string | null;
   solved_by: string | null;
@@ -447,6 +558,23 @@ export interface MessagesTable extends Owned {
   body: ColumnType<string, string | undefined, string>;
   reply_to: string | null;
   capture_id: number | null;
+  edited_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** A forward: the original author as the export names them, and their id; `vendor_id` is that author's account. */
+  forwarded_from: ColumnType<string | null, string | null | undefined, string | null>;
+  forwarded_from_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The account that forwarded it into this chat. */
+  forwarded_by: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Photos and files the message carries: `{ kind, path, mime?, size?, sha256? }` (sha256 when the file was in the export). */
+  media: ColumnType<MessageMedia[], string | undefined, string>;
+}
+
+export interface MessageMedia {
+  kind: 'photo' | 'file' | 'video' | 'voice' | 'sticker' | 'animation' | 'audio';
+  /** As the export writes it (relative to the export folder), or the exporter's "(File not included…)" note. */
+  path: string;
+  mime?: string;
+  size?: number;
+  sha256?: string;
 }
 
 export interface OrdersTable extends Owned {
@@ -465,9 +593,11 @@ export interface OrdersTable extends Owned {
   capture_id: number | null;
 }
 
+export type ImportKind = 'telegram' | 'dump' | 'csv' | 'pages' | 'warc';
+
 export interface ImportCheckpointsTable {
   id: Generated<number>;
-  kind: 'telegram' | 'dump' | 'csv';
+  kind: ImportKind;
   file_sha256: string;
   target: ColumnType<string, string | undefined, string>;
   capture_id: number | null;
@@ -476,9 +606,22 @@ export interface ImportCheckpointsTable {
   state: ColumnType<'running' | 'done' | 'failed', 'running' | 'done' | 'failed' | undefined, 'running' | 'done' | 'failed'>;
   error: string | null;
   updated_at: DefaultedTimestamp;
+  /** What the import was run with (its mapping), to re-derive it from the preserved file. */
+  options: ColumnType<Record<string, unknown>, string | undefined, string>;
+}
+
+/** One row of an input file that was not imported, with its exact position and why. */
+export interface ImportRejectsTable {
+  id: Generated<number>;
+  checkpoint_id: number;
+  line: number;
+  byte_offset: number | null;
+  reason: string;
+  raw: ColumnType<string, string | undefined, string>;
 }
 
 export interface Database {
+  import_rejects: ImportRejectsTable;
   evidence_log: EvidenceLogTable;
   case_evidence: CaseEvidenceTable;
   crawl_markets: CrawlMarketsTable;
@@ -486,11 +629,58 @@ export interface Database {
   crawl_jobs: CrawlJobsTable;
   crawl_frontier: CrawlFrontierTable;
   crawl_captchas: CrawlCaptchasTable;
+  vault_keys: VaultKeysTable;
+  undercover_accounts: UndercoverAccountsTable;
+  undercover_claims: UndercoverClaimsTable;
+  market_signing_keys: MarketSigningKeysTable;
+  mirror_lists: MirrorListsTable;
   messages: MessagesTable;
   orders: OrdersTable;
   import_checkpoints: ImportCheckpointsTable;
 }
 // --- end collect / evidence ----------------------------------------------------------------------------------
+
+// --- jobs (migration 0150) -------------------------------------------------------------------------------------
+export type JobStateColumn = 'queued' | 'running' | 'retrying' | 'paused' | 'completed' | 'failed' | 'cancelled';
+
+export interface JobsTable {
+  id: string;
+  kind: string;
+  agency_id: number | null;
+  requested_by: string;
+  payload: ColumnType<Record<string, unknown>, string, string>;
+  state: ColumnType<JobStateColumn, JobStateColumn | undefined, JobStateColumn>;
+  progress: ColumnType<Record<string, unknown>, string | undefined, string>;
+  checkpoint: ColumnType<Record<string, unknown>, string | undefined, string>;
+  result: ColumnType<unknown, string | null | undefined, string | null>;
+  error: string | null;
+  attempts: ColumnType<number, number | undefined, number>;
+  retry_limit: ColumnType<number, number | undefined, number>;
+  boss_id: string | null;
+  worker_id: string | null;
+  control: 'pause' | 'cancel' | null;
+  created_at: DefaultedTimestamp;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+  updated_at: DefaultedTimestamp;
+}
+
+export interface JobWorkersTable {
+  id: string;
+  host: string;
+  pid: number;
+  queues: string[];
+  started_at: DefaultedTimestamp;
+  heartbeat_at: DefaultedTimestamp;
+  stopped_at: Timestamp | null;
+  stop_reason: string | null;
+}
+
+export interface Database {
+  jobs: JobsTable;
+  job_workers: JobWorkersTable;
+}
+// --- end jobs -------------------------------------------------------------------------------------------------
 
 // --- extract (migration 0200) ---------------------------------------------------------------------------------
 export interface FxRatesTable {

@@ -57,8 +57,18 @@ describe('importers', () => {
     expect(s.counts.messages).toBe(count('messages'));
     const orders = await store.db.selectFrom('orders').select(['buyer', 'buyer_country', 'vendor_id', 'listing_id']).where('market_id', '=', s.marketId).execute();
     expect(orders.every((o) => /^[A-Z]{2}$/.test(o.buyer_country ?? '') && o.vendor_id !== null && o.listing_id !== null && !!o.buyer)).toBe(true);
+    // Wallet columns are validated like any coin address: every sim wallet is valid, one sighting per wallets row.
     const sightings = await store.db.selectFrom('selector_sightings').select((eb) => eb.fn.countAll<number>().as('n')).where('source', '=', 'dump').executeTakeFirstOrThrow();
     expect(Number(sightings.n)).toBe(count('wallets'));
+    const walletRefs = await store.db.selectFrom('selector_sightings').select('row_ref').where('source', '=', 'dump').where('capture_id', '=', s.captureId).execute();
+    expect(walletRefs.every((r) => /^wallets:\d+$/.test(r.row_ref ?? ''))).toBe(true);
+    // Vendor PGP columns yield the keys' fingerprints, each sighting naming the dump's vendors row and the account.
+    const keys = await store.db
+      .selectFrom('selector_sightings as ss').innerJoin('selectors as sel', 'sel.id', 'ss.selector_id').innerJoin('vendors as v', 'v.id', 'ss.vendor_id')
+      .select(['sel.value', 'ss.row_ref', 'v.external_id']).where('sel.kind', '=', 'pgp_key').where('ss.capture_id', '=', s.captureId).execute();
+    expect(keys.length).toBeGreaterThan(0);
+    expect(keys.every((k) => /^vendors:\d+$/.test(k.row_ref ?? '') && /^[0-9A-F]{40}$/.test(k.value))).toBe(true);
+    expect(s.counts.sightings).toBeGreaterThan(count('wallets'));
     const market = await store.db.selectFrom('markets').select('kind').where('id', '=', s.marketId).executeTakeFirstOrThrow();
     expect(market.kind).toBe('seized_db');
   });
@@ -111,11 +121,18 @@ describe('importers', () => {
     const s = await importCsvScrape({ db: store.db, evidenceDir: ev(), agencyId, file: csv, mapping });
     expect(s.rows).toBe(3);
     expect(s.counts.vendors).toBe(2);
+    // An unclosed quote is one bad row at the line it opens on; the rows after it are still read.
     const badCsv = path.join(dir, 'bad.csv');
     writeFileSync(badCsv, 'id,vendor,title\n1,A,ok\n2,B,"unclosed quote\n3,C,x\n');
-    const err = await importCsvScrape({ db: store.db, evidenceDir: ev(), agencyId, file: badCsv, mapping }).catch((e: unknown) => e);
+    const bad = await importCsvScrape({ db: store.db, evidenceDir: ev(), agencyId, file: badCsv, mapping: CsvMappingSchema.parse({ id: 'id', vendor: 'vendor', title: 'title' }), market: 'bad-csv' });
+    expect(bad.rows).toBe(2);
+    expect(bad.rejects.map((r) => [r.line, r.offset])).toEqual([[3, 23]]);
+    // A header without the mapped columns is refused before anything is imported.
+    const noCols = path.join(dir, 'nocols.csv');
+    writeFileSync(noCols, 'a,b\n1,2\n');
+    const err = await importCsvScrape({ db: store.db, evidenceDir: ev(), agencyId, file: noCols, mapping }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ImportFormatError);
-    expect((err as Error).message).toMatch(/line \d+/);
+    expect((err as Error).message).toMatch(/no column "id", "vendor".*line 1, byte offset 0/);
   });
 
   it('imported files are preserved as evidence that verifies', async () => {

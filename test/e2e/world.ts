@@ -41,7 +41,16 @@ export interface E2eWorld {
   hostileCaptureId: number;
   hostileVendorId: number;
   captchaId: number;
+  /** Captures of other media and shapes the evidence viewer must show faithfully (by what they are). */
+  viewerCaptures: { linkText: number; csv: number; json: number };
 }
+
+/** Payloads of those captures. */
+export const VIEWER_PAYLOADS = {
+  linkText: { type: 'text/html; charset=utf-8', body: '<html><body><div class="vendor-box">Sold by <a href="/user/blue-express365">Blue-Express365</a> <span class="lvl">Lv.7</span></div></body></html>' },
+  csv: { type: 'text/csv', body: 'handle,price\nalpha,10\n"<iframe src=//evil.invalid/x>",20\nomega-after-iframe,30\n' },
+  json: { type: 'application/json', body: '{"messages":[{"from":"dealer","text":"<b>menu</b> 5g 40 EUR"}]}' },
+} as const;
 
 /** A small, realistic-looking world for the console tests and screenshots, written straight into the tables. */
 export async function seedE2eWorld(db: Kysely<Database>, warcDir: string): Promise<E2eWorld> {
@@ -112,6 +121,15 @@ export async function seedE2eWorld(db: Kysely<Database>, warcDir: string): Promi
   const hv = await db.insertInto('vendors').values({ ...own, market_id: markets[1]!, handle: 'x"><img src=x onerror=alert(1)>', handle_norm: 'hostile-vendor', profile_text: HOSTILE.profile, first_seen: day(290), last_seen: day(300), capture_id: cap.id }).returning('id').executeTakeFirstOrThrow();
   await db.insertInto('listings').values({ ...own, market_id: markets[1]!, vendor_id: hv.id, external_id: 'hostile-1', title: HOSTILE.title, description: HOSTILE.description, substance: 'MDMA', first_seen: day(290), last_seen: day(300), capture_id: cap.id }).execute();
 
+  const viewerCaptures = {} as E2eWorld['viewerCaptures'];
+  for (const [name, p] of Object.entries(VIEWER_PAYLOADS) as [keyof typeof VIEWER_PAYLOADS, (typeof VIEWER_PAYLOADS)[keyof typeof VIEWER_PAYLOADS]][]) {
+    const resp = `HTTP/1.1 200 OK\r\nContent-Type: ${p.type}\r\nContent-Length: ${Buffer.byteLength(p.body)}\r\n\r\n${p.body}`;
+    const m = gzipSync(`WARC/1.1\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:00000000-0000-4000-8000-00000000000${name.length}>\r\nContent-Type: application/http;msgtype=response\r\nContent-Length: ${Buffer.byteLength(resp)}\r\n\r\n${resp}\r\n\r\n`);
+    writeFileSync(join(warcDir, `${name}.warc.gz`), m);
+    const row = await db.insertInto('captures').values({ ...own, kind: 'http', market_id: markets[1]!, url: `http://${'v'.repeat(56)}.onion/${name}`, http_status: 200, content_type: p.type, warc_file: `${name}.warc.gz`, warc_offset: 0, warc_length: m.length, payload_sha256: createHash('sha256').update(p.body).digest('hex'), payload_size: Buffer.byteLength(p.body), fetched_at: day(301) }).returning('id').executeTakeFirstOrThrow();
+    viewerCaptures[name] = row.id;
+  }
+
   // A parked CAPTCHA: a real PNG the crawler would have saved.
   const png = new PNG({ width: 120, height: 40 });
   for (let y = 0; y < 40; y++) for (let x = 0; x < 120; x++) {
@@ -123,5 +141,5 @@ export async function seedE2eWorld(db: Kysely<Database>, warcDir: string): Promi
   const img = PNG.sync.write(png);
   const c = await sql<{ id: number }>`insert into crawl_captchas (market_id, image, image_type, image_sha256, form)
     values (${markets[1]!}, ${img}, 'image/png', ${createHash('sha256').update(img).digest('hex')}, '{}'::jsonb) returning id`.execute(db);
-  return { agencyId: agency.id, username: 'anna', vendorId, linkId, hostileCaptureId: cap.id, hostileVendorId: hv.id, captchaId: c.rows[0]!.id };
+  return { agencyId: agency.id, username: 'anna', vendorId, linkId, hostileCaptureId: cap.id, hostileVendorId: hv.id, captchaId: c.rows[0]!.id, viewerCaptures };
 }

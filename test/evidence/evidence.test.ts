@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { sql } from 'kysely';
 import { WARCParser } from 'warcio';
 import { openTestStore, type TestStore } from '../helpers/store.ts';
 import {
@@ -34,6 +35,7 @@ describe('WARC evidence and the hash-chained log', () => {
   let dir: string;
   let agencyId: number;
   const captureIds: number[] = [];
+  let caseCaptureId: number;
 
   beforeAll(async () => {
     store = await openTestStore();
@@ -45,6 +47,13 @@ describe('WARC evidence and the hash-chained log', () => {
       const r = await recorder.recordExchange(exchange(i), { agencyId, marketId: null, jobId: 'job-1', account: 'u1', proxy: 'socks5h://m1@127.0.0.1:9050' });
       captureIds.push(r.captureId);
     }
+    // One capture crawled for a case: its case is sealed with it.
+    const market = await store.db.insertInto('markets').values({ agency_id: agencyId, slug: 'm', name: 'M' }).returning('id').executeTakeFirstOrThrow();
+    for (const reference of ['OP-GLASS', 'OP-OTHER'])
+      await store.db.insertInto('cases').values({ agency_id: agencyId, reference, title: reference, contact_point: 'desk@x.invalid' }).execute();
+    const caseId = (await store.db.selectFrom('cases').select('id').where('reference', '=', 'OP-GLASS').executeTakeFirstOrThrow()).id;
+    await store.db.insertInto('crawl_jobs').values({ id: 'job-case', market_id: market.id, case_id: caseId }).execute();
+    caseCaptureId = (await recorder.recordExchange(exchange(12), { agencyId, marketId: market.id, jobId: 'job-case' })).captureId;
     const src = path.join(dir, 'upload.csv');
     writeFileSync(src, 'a,b\n1,2\n');
     await recorder.recordFile(src, { agencyId, marketId: null, targetUri: 'file:///upload.csv', contentType: 'text/csv' });
@@ -61,7 +70,7 @@ describe('WARC evidence and the hash-chained log', () => {
     expect(files.length).toBeGreaterThan(1);
     for (const f of files) expect(readWarcFile(path.join(dir, 'warc', f))[0]?.header.get('WARC-Type')).toBe('warcinfo');
     const n = await store.db.selectFrom('evidence_log').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    expect(Number(n.n)).toBe(12 * 3 + 1 + files.length);
+    expect(Number(n.n)).toBe(13 * 3 + 1 + files.length);
   });
 
   it('is readable by warcio.js (a WARC tool we did not write) and its digests match the bytes', async () => {
@@ -169,6 +178,139 @@ describe('WARC evidence and the hash-chained log', () => {
     } finally {
       writeFileSync(filePath, original);
     }
+  });
+
+  it('verify names every court-relevant field of a capture edited in the database (URL, time, digests, record id, agency, case)', async () => {
+    const id = captureIds[3]!;
+    const before = await store.db.selectFrom('captures').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    const other = (await store.db.insertInto('agencies').values({ code: 'DEBKA', name: 'Other', country: 'DE' }).returning('id').executeTakeFirstOrThrow()).id;
+    const edits: Array<[string, Record<string, unknown>]> = [
+      ['url', { url: 'http://elsewhere.onion/page/3' }],
+      ['fetched_at', { fetched_at: new Date(before.fetched_at.getTime() + 3_600_000) }],
+      ['payload_sha256', { payload_sha256: 'ef'.repeat(32) }],
+      ['agency_id', { agency_id: other }],
+      ['account', { account: 'someone-else' }],
+    ];
+    try {
+      for (const [field, set] of edits) {
+        await store.db.updateTable('captures').set(set).where('id', '=', id).execute();
+        const report = await verifyEvidence(store.db, { dir: path.join(dir, 'warc') });
+        expect(report.ok, field).toBe(false);
+        const errors = report.problems.filter((p) => p.severity === 'error');
+        expect(errors.map((p) => p.kind), field).toEqual(['capture-edited']);
+        expect(errors[0]).toMatchObject({ captureId: id });
+        expect(errors[0]?.detail).toContain(`${field}: sealed`);
+        await store.db.updateTable('captures').set({ url: before.url, fetched_at: before.fetched_at, payload_sha256: before.payload_sha256, agency_id: before.agency_id, account: before.account }).where('id', '=', id).execute();
+      }
+      // A microsecond is an edit too (timestamptz is finer than a JS Date).
+      await sql`update captures set fetched_at = fetched_at + interval '1 microsecond' where id = ${id}`.execute(store.db);
+      const micro = await verifyEvidence(store.db, { dir: path.join(dir, 'warc') });
+      expect(micro.problems.find((p) => p.kind === 'capture-edited')?.detail).toMatch(/fetched_at: sealed "[^"]+\.\d{6}Z", now "[^"]+\.\d{5}1Z"/);
+      await sql`update captures set fetched_at = fetched_at - interval '1 microsecond' where id = ${id}`.execute(store.db);
+
+      // The record id a capture points at: another capture's record.
+      const otherRecord = await store.db.selectFrom('captures').select('warc_record_id').where('id', '=', captureIds[4]!).executeTakeFirstOrThrow();
+      await store.db.updateTable('captures').set({ warc_record_id: otherRecord.warc_record_id }).where('id', '=', id).execute();
+      const swapped = await verifyEvidence(store.db, { dir: path.join(dir, 'warc') });
+      expect(swapped.problems.filter((p) => p.severity === 'error').map((p) => p.kind).sort()).toEqual(['capture-edited', 'capture-mismatch']);
+      expect(swapped.problems.find((p) => p.kind === 'capture-edited')?.detail).toContain('warc_record_id: sealed');
+      await store.db.updateTable('captures').set({ warc_record_id: before.warc_record_id }).where('id', '=', id).execute();
+
+      // The case it was collected for: the job's case moved, or the case's reference rewritten.
+      await store.db.updateTable('crawl_jobs').set({ case_id: (await store.db.selectFrom('cases').select('id').where('reference', '=', 'OP-OTHER').executeTakeFirstOrThrow()).id }).where('id', '=', 'job-case').execute();
+      const moved = await verifyEvidence(store.db, { dir: path.join(dir, 'warc') });
+      expect(moved.problems.filter((p) => p.severity === 'error')).toHaveLength(1);
+      expect(moved.problems[0]).toMatchObject({ kind: 'capture-edited', captureId: caseCaptureId });
+      expect(moved.problems[0]?.detail).toMatch(/case_id: sealed \d+, now \d+; case_reference: sealed "OP-GLASS", now "OP-OTHER"/);
+      await store.db.updateTable('crawl_jobs').set({ case_id: (await store.db.selectFrom('cases').select('id').where('reference', '=', 'OP-GLASS').executeTakeFirstOrThrow()).id }).where('id', '=', 'job-case').execute();
+      await store.db.updateTable('cases').set({ reference: 'OP-RENAMED' }).where('reference', '=', 'OP-GLASS').execute();
+      const renamed = await verifyEvidence(store.db, { dir: path.join(dir, 'warc') });
+      expect(renamed.problems.map((p) => p.detail)).toEqual([expect.stringContaining('case_reference: sealed "OP-GLASS", now "OP-RENAMED"')]);
+    } finally {
+      await store.db.updateTable('cases').set({ reference: 'OP-GLASS' }).where('reference', '=', 'OP-RENAMED').execute();
+      await store.db.updateTable('captures').set({ url: before.url, fetched_at: before.fetched_at, payload_sha256: before.payload_sha256, agency_id: before.agency_id, account: before.account, warc_record_id: before.warc_record_id }).where('id', '=', id).execute();
+    }
+    expect((await verifyEvidence(store.db, { dir: path.join(dir, 'warc') })).ok).toBe(true);
+  });
+
+  /** The file holding the most records, and its log entries in order. */
+  async function busiestFile() {
+    const rows = await store.db.selectFrom('evidence_log').selectAll().orderBy('id').execute();
+    const byFile = new Map<string, typeof rows>();
+    for (const r of rows) byFile.set(r.warc_file, [...(byFile.get(r.warc_file) ?? []), r]);
+    const [file, entries] = [...byFile].sort((a, b) => b[1].length - a[1].length)[0]!;
+    return { file, entries, filePath: path.join(dir, 'warc', file) };
+  }
+
+  it('after bytes are cut out of one record, verify names that record once, resynchronises, and names the shift of the rest once', async () => {
+    const { file, entries, filePath } = await busiestFile();
+    expect(entries.length).toBeGreaterThanOrEqual(4);
+    const victim = entries[1]!;
+    const original = readFileSync(filePath);
+    const cut = victim.warc_offset + Math.floor(victim.warc_length / 2);
+    writeFileSync(filePath, Buffer.concat([original.subarray(0, cut), original.subarray(cut + 10)]));
+    try {
+      const report = await verifyEvidence(store.db, { dir: path.join(dir, 'warc') });
+      expect(report.ok).toBe(false);
+      const errors = report.problems.filter((p) => p.severity === 'error');
+      expect(errors.map((p) => p.kind)).toEqual(['record-unreadable', 'record-moved']);
+      expect(errors[0]).toMatchObject({ file, offset: victim.warc_offset, recordId: victim.record_id });
+      expect(errors[0]?.detail).toContain(`reading resumed at the next record, @${entries[2]!.warc_offset - 10}`);
+      expect(errors[1]).toMatchObject({ file, recordId: entries[2]!.record_id });
+      expect(errors[1]?.detail).toContain(`${entries.length - 2} record(s) stand 10 byte(s) earlier than logged`);
+      // Every later record was still re-read and its digests checked, where it now stands.
+      expect(report.records).toBe(report.entries - 1);
+    } finally {
+      writeFileSync(filePath, original);
+    }
+  });
+
+  it('names two swapped records of a WARC file as one reordering', async () => {
+    const { file, entries, filePath } = await busiestFile();
+    const [a, b] = [entries[1]!, entries[2]!];
+    const original = readFileSync(filePath);
+    const member = (e: typeof a) => original.subarray(e.warc_offset, e.warc_offset + e.warc_length);
+    writeFileSync(filePath, Buffer.concat([original.subarray(0, a.warc_offset), member(b), member(a), original.subarray(b.warc_offset + b.warc_length)]));
+    try {
+      const report = await verifyEvidence(store.db, { dir: path.join(dir, 'warc') });
+      const errors = report.problems.filter((p) => p.severity === 'error');
+      expect(errors.map((p) => p.kind)).toEqual(['records-reordered']);
+      expect(errors[0]?.file).toBe(file);
+      expect(errors[0]?.detail).toMatch(/1 record\(s\) no longer stand in logged order/);
+      expect(report.records).toBe(report.entries);
+    } finally {
+      writeFileSync(filePath, original);
+    }
+  });
+
+  it('names two evidence-log entries stored out of order as one reordering of the chain', async () => {
+    const rows = await store.db.selectFrom('evidence_log').selectAll().orderBy('id').offset(5).limit(2).execute();
+    const [x, y] = [rows[0]!, rows[1]!];
+    const cols = ['at', 'record_id', 'record_type', 'target_uri', 'warc_file', 'warc_offset', 'warc_length', 'block_sha256', 'payload_sha256', 'job_id', 'capture_id', 'prev_hash', 'hash', 'seal'] as const;
+    const put = async (id: number, from: typeof x, recordId = from.record_id) => {
+      const v = { ...from, record_id: recordId, seal: from.seal === null ? null : JSON.stringify(from.seal) };
+      await sql`update evidence_log set ${sql.join(cols.map((c) => sql`${sql.ref(c)} = ${v[c]}`))} where id = ${id}`.execute(store.db);
+    };
+    const swap = async (first: typeof x, second: typeof x) => {
+      await sql`alter table evidence_log disable trigger evidence_log_no_update`.execute(store.db);
+      try {
+        await put(first.id, second, 'tmp');
+        await put(second.id, first);
+        await put(first.id, second);
+      } finally {
+        await sql`alter table evidence_log enable trigger evidence_log_no_update`.execute(store.db);
+      }
+    };
+    await swap(x, y);
+    try {
+      const report = await verifyEvidence(store.db, { dir: path.join(dir, 'warc') });
+      const chain = report.problems.filter((p) => p.kind.startsWith('chain'));
+      expect(chain.map((p) => p.kind)).toEqual(['chain-reordered']);
+      expect(chain[0]?.detail).toContain(`the chain runs ${x.id - 1} → ${y.id} → ${x.id} → ${y.id + 1}`);
+    } finally {
+      await swap({ ...y, id: x.id }, { ...x, id: y.id });
+    }
+    expect((await verifyEvidence(store.db, { dir: path.join(dir, 'warc') })).ok).toBe(true);
   });
 
   it('the log refuses updates and deletes', async () => {

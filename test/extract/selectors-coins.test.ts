@@ -28,7 +28,6 @@ describe('segwit vectors (BIP-173 / BIP-350, mainnet)', () => {
     'BC1QR508D6QEJXTDG4Y5R3ZARVARYV98GJ9P', // v0 program of 16 bytes
     'bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vq47Zagq', // mixed case
     'bc1gmk9yu', // no data
-    'tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx', // testnet
   ];
   it('accepts the valid vectors with their witness versions', () => {
     for (const [a, v] of valid) {
@@ -39,6 +38,20 @@ describe('segwit vectors (BIP-173 / BIP-350, mainnet)', () => {
   });
   it('rejects the invalid vectors', () => {
     for (const a of invalid) expect(validateSegwitAddress(a), a).toBeUndefined();
+  });
+  it('recognises test-network addresses and labels their network (BIP-173 testnet vectors, regtest)', async () => {
+    const tb = validateSegwitAddress('tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx');
+    expect(tb?.meta).toEqual({ type: 'p2wpkh', witnessVersion: 0, network: 'testnet' });
+    expect(validateSegwitAddress('tb1qrp33g0q5c5txsp9arysrx4k6zdkfs4nce4xj0gdcccefvpysxf3q0sl5k7')?.meta.network).toBe('testnet');
+    // One changed character still fails the checksum.
+    expect(validateSegwitAddress('tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsy')).toBeUndefined();
+    const found = await extractSelectors('send test coins to tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx');
+    expect(found.map((s) => [s.kind, s.value, (s.meta as { network?: string }).network])).toEqual([['btc_address', 'tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx', 'testnet']]);
+    // Base58 testnet P2PKH (version 0x6f, "m"/"n").
+    const b58 = parseSelector('btc_address', 'mipcBbFg9gMiCh81Kj8tqqdgoZub1ZJRfn');
+    expect(b58.ok && b58.meta).toEqual({ type: 'p2pkh', network: 'testnet' });
+    // Mainnet stays unlabelled.
+    expect(validateSegwitAddress('BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4')?.meta.network).toBeUndefined();
   });
 });
 
@@ -64,12 +77,14 @@ describe('published addresses', () => {
     expect(sub.ok && sub.meta?.type).toBe('subaddress');
   });
 
-  it('Monero testnet and stagenet addresses are not mainnet selectors', async () => {
+  it('Monero testnet and stagenet addresses are recognised and labelled with their network', async () => {
     const rng = new Rng(11);
     for (const network of ['testnet', 'stagenet'] as const) {
       const a = encodeMoneroAddress({ network, type: 'standard', publicSpendKey: rng.bytes(32), publicViewKey: rng.bytes(32) });
-      expect(parseSelector('xmr_address', a).ok, a).toBe(false);
-      expect(await extractSelectors(`XMR ${a}`)).toEqual([]);
+      const parsed = parseSelector('xmr_address', a);
+      expect(parsed.ok && parsed.meta, a).toEqual({ type: 'standard', network });
+      const found = await extractSelectors(`XMR ${a}`);
+      expect(found.map((s) => [s.kind, (s.meta as { network?: string }).network])).toEqual([['xmr_address', network]]);
     }
   });
 

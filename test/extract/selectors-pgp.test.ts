@@ -194,6 +194,39 @@ describe('PGP keys vs GnuPG', () => {
     });
   }
 
+  it('reads every armor variant that GnuPG itself imports (lost padding, dash-escaped END, stray blank lines)', async () => {
+    // Each variant is first given to real gpg: only what gpg accepts must parse, and to gpg's fingerprint.
+    const variants: Record<string, (armored: string) => string> = {
+      lostPadding: (a) => a.replace(/=+\r?\n(=[A-Za-z0-9+/]{4}\r?\n)/, '\n$1'),
+      dashEscapedEnd: (a) => a.replace('-----END', '- -----END'),
+      blankLinesInData: (a) => a.replace(/\n([A-Za-z0-9+/]{64}\n)/, '\n\n$1').replace(/\n(=[A-Za-z0-9+/]{4}\n)/, '\n\n$1'),
+      blankLinesAroundHeaders: (a) => a.replace('BLOCK-----\n', 'BLOCK-----\nComment: seller key\n\n\n'),
+      blankLineAfterChecksum: (a) => a.replace(/\n(=[A-Za-z0-9+/]{4})\n/, '\n$1\n\n\n'),
+    };
+    const ran = new Map<string, number>();
+    for (const g of generated) {
+      for (const [name, vary] of Object.entries(variants)) {
+        const text = vary(g.armored);
+        if (text === g.armored) continue; // e.g. no padding to lose: base64 of a multiple of 3 bytes
+        ran.set(name, (ran.get(name) ?? 0) + 1);
+        expect(gpgShow(text).map((k) => k.fingerprint), `gpg accepts ${name}`).toEqual([g.truth.fingerprint]);
+        const r = await extractSelectorsDetailed(`Contact me here.\n${text}\nThanks`);
+        expect(r.errors, name).toEqual([]);
+        expect(r.selectors.filter((s) => s.kind === 'pgp_key').map((s) => s.value), name).toEqual([g.truth.fingerprint]);
+      }
+    }
+    // Every variant changed at least one of the generated keys.
+    expect([...ran.keys()].sort()).toEqual(Object.keys(variants).sort());
+  });
+
+  it('reads a key pasted inside a clear-signed message (gpg --clearsign dash-escapes its END line)', async () => {
+    const g = generated[1] as Generated;
+    const signed = gpg(['--clearsign', '--local-user', g.truth.fingerprint], `My new key:\n${g.armored}`);
+    expect(signed).toContain('- -----END PGP PUBLIC KEY BLOCK-----');
+    const keys = (await extractSelectors(signed)).filter((s) => s.kind === 'pgp_key');
+    expect(keys.map((k) => k.value)).toEqual([g.truth.fingerprint]);
+  });
+
   it('reports e-mails from user IDs as e-mail selectors tagged pgp_uid', async () => {
     const g = generated[1] as Generated;
     const emails = (await extractSelectors(g.armored)).filter((s) => s.kind === 'email');

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLES, type Role } from '../../src/domain/role.ts';
@@ -97,10 +97,10 @@ afterAll(async () => {
 
 type Kind = 'market' | 'vendor' | 'identity' | 'link' | 'listing' | 'capture' | 'captcha' | 'user' | 'token' | PrivateKind | 'hit';
 /** Objects that belong to one agency whatever their marking: others get 404. */
-type PrivateKind = 'case' | 'import' | 'intelImport' | 'trustedKey' | 'peer' | 'fnotice';
-const PRIVATE_KINDS: readonly Kind[] = ['user', 'token', 'captcha', 'case', 'import', 'intelImport', 'trustedKey', 'peer', 'fnotice'];
+type PrivateKind = 'case' | 'import' | 'intelImport' | 'trustedKey' | 'peer' | 'fnotice' | 'job';
+const PRIVATE_KINDS: readonly Kind[] = ['user', 'token', 'captcha', 'case', 'import', 'intelImport', 'trustedKey', 'peer', 'fnotice', 'job'];
 /** Kinds whose rows carry no TLP: one target per owner agency is enough. */
-const UNMARKED_KINDS: readonly Kind[] = ['hit', 'import', 'intelImport', 'trustedKey', 'peer', 'fnotice'];
+const UNMARKED_KINDS: readonly Kind[] = ['hit', 'import', 'intelImport', 'trustedKey', 'peer', 'fnotice', 'job'];
 const PATH_KINDS: [string, Kind][] = [
   ['/api/deconflict/cases/:id', 'case'],
   ['/api/deconflict/notices/:id', 'hit'],
@@ -109,6 +109,7 @@ const PATH_KINDS: [string, Kind][] = [
   ['/api/exchange/trusted-keys/:id', 'trustedKey'],
   ['/api/federation/peers/:id', 'peer'],
   ['/api/federation/notices/:id', 'fnotice'],
+  ['/api/jobs/:id', 'job'],
 ];
 /** Which owned row a parametrised route touches, from its path. */
 function kindOf(url: string): Kind | null {
@@ -146,6 +147,7 @@ function bodyFor(method: string, url: string): unknown {
     'POST /api/federation/peers/:id/packages': { kind: 'vendor', id: s.rows[AGENCIES[0]].CLEAR.vendor },
     'POST /api/federation/inbound/oprf/evaluate': { blindedElements: [blindingClient.prepare('email', 'x@x.invalid').request.blindedElement] },
     'POST /api/federation/inbound/tokens': { caseRef: 'x', contact: 'y', tokens: ['ab'.repeat(64)] },
+    'POST /api/jobs': { kind: 'relink', payload: {} },
   };
   return bodies[`${method} ${url}`] ?? {};
 }
@@ -186,6 +188,12 @@ async function idFor(kind: Kind, owner: AgencyCode, tlp: Tlp): Promise<string> {
     case 'import': return String(importIds.get(owner));
     case 'intelImport': return String(intelImportIds.get(owner));
     case 'fnotice': return String(noticeIds.get(owner));
+    case 'job': {
+      // A queued job row of the owner with a private payload; cancel/pause/resume then answer after the access check.
+      const id = randomUUID();
+      await store.db.insertInto('jobs').values({ id, kind: 'crawl', agency_id: s.agencyIds[owner], requested_by: privateMark(owner), payload: JSON.stringify({ market: privateMark(owner) }) }).execute();
+      return id;
+    }
     case 'peer': return String(await newPeer(owner));
     case 'trustedKey': {
       const k = generateAgencyKeyPair(`TT-${++seq}`);

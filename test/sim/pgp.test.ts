@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as openpgp from 'openpgp';
 import { describe, expect, it } from 'vitest';
-import { buildPgpKey, crc24, pgpFingerprint } from '../../src/sim/pgp/index.ts';
+import { buildPgpKey, buildPgpSecretKey, crc24, pgpFingerprint } from '../../src/sim/pgp/index.ts';
 
 const specs = [
   { seed: '00ff11ee', created: 1_700_000_000, userId: 'frosty <frosty@cock.li>', encryptionSubkey: true },
@@ -70,6 +70,44 @@ describe('deterministic OpenPGP keys', () => {
         // Field 2 is '!' for a signature GnuPG checked and found good.
         for (const s of sigs) expect(s.split(':')[1]).toBe('!');
       }
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('deterministic OpenPGP secret keys (market signing keys, two-factor keys)', () => {
+  const spec = specs[0]!;
+
+  it('are the secret half of the same public key; openpgp.js decrypts and signs with them', async () => {
+    const built = buildPgpSecretKey(spec);
+    expect(built.armored).toBe(buildPgpKey(spec).armored);
+    expect(buildPgpSecretKey(spec).secretArmored).toBe(built.secretArmored);
+    const priv = await openpgp.readPrivateKey({ armoredKey: built.secretArmored });
+    expect(priv.isDecrypted()).toBe(true);
+    expect(priv.getFingerprint().toUpperCase()).toBe(built.fingerprint);
+    const pub = await openpgp.readKey({ armoredKey: built.armored });
+    const msg = await openpgp.encrypt({ message: await openpgp.createMessage({ text: 'code 42' }), encryptionKeys: pub });
+    const { data } = await openpgp.decrypt({ message: await openpgp.readMessage({ armoredMessage: msg as string }), decryptionKeys: priv });
+    expect(data).toBe('code 42');
+  });
+
+  it.skipIf(!hasGpg)(`GnuPG imports them, decrypts what openpgp.js encrypted and verifies what it signed${hasGpg ? '' : ' (skipped)'}`, async () => {
+    const built = buildPgpSecretKey(spec);
+    const home = mkdtempSync(join(tmpdir(), 'dp-gnupg-'));
+    try {
+      writeFileSync(join(home, 'sec.asc'), built.secretArmored);
+      execFileSync('gpg', ['--homedir', home, '--batch', '--quiet', '--import', join(home, 'sec.asc')], { stdio: 'ignore' });
+      const secret = execFileSync('gpg', ['--homedir', home, '--batch', '--with-colons', '--list-secret-keys'], { encoding: 'utf8' });
+      expect(secret.split('\n').filter((l) => l.startsWith('fpr:')).map((l) => l.split(':')[9])).toEqual([built.fingerprint, built.subkeyFingerprint]);
+      const pub = await openpgp.readKey({ armoredKey: built.armored });
+      writeFileSync(join(home, 'msg.asc'), (await openpgp.encrypt({ message: await openpgp.createMessage({ text: 'two-factor code K7P2Q' }), encryptionKeys: pub })) as string);
+      const plain = execFileSync('gpg', ['--homedir', home, '--batch', '--quiet', '--decrypt', join(home, 'msg.asc')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      expect(plain).toBe('two-factor code K7P2Q');
+      const priv = await openpgp.readPrivateKey({ armoredKey: built.secretArmored });
+      writeFileSync(join(home, 'list.asc'), await openpgp.sign({ message: await openpgp.createCleartextMessage({ text: 'http://example.onion' }), signingKeys: priv, config: { nonDeterministicSignaturesViaNotation: false } }));
+      const status = execFileSync('gpg', ['--homedir', home, '--batch', '--status-fd', '1', '--verify', join(home, 'list.asc')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      expect(status).toContain(`VALIDSIG ${built.fingerprint}`);
     } finally {
       rmSync(home, { recursive: true, force: true });
     }

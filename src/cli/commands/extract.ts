@@ -5,6 +5,7 @@ import { resolveEvidenceDir } from '../../evidence/index.ts';
 import { detectLinkedHits } from '../../deconflict/index.ts';
 import { userInfo } from 'node:os';
 import { extractCaptures, loadFxTable, saveFxRates } from '../../extract/store/index.ts';
+import { rederiveImports } from '../../collect/index.ts';
 import { UserError } from '../errors.ts';
 import { emit, table } from '../output.ts';
 import { progressBar } from '../progress.ts';
@@ -15,7 +16,7 @@ export function register(program: Command): void {
     .command('extract')
     .description('run market adapters over stored evidence and save listings, vendors, feedback and selectors')
     .option('--market <slug>', 'only this market')
-    .option('--reparse', 're-run captures that an older adapter version parsed')
+    .option('--reparse', 're-run captures that an older adapter version parsed, and re-derive imports from their preserved files')
     .option('--all', 're-run every capture, whatever parsed it')
     .option('--evidence-dir <dir>', 'where the WARC files are (default .darkpatrol/evidence or $DARKPATROL_EVIDENCE_DIR)')
     .option('--json', 'machine-readable summary')
@@ -37,11 +38,17 @@ export function register(program: Command): void {
           onProgress: bar.update,
         });
         bar.stop();
+        // Imports (Telegram, CSV, dumps) are re-derived from their preserved copies when re-parsing.
+        const imports = opts.reparse || opts.all ? await rederiveImports(store.db, { evidenceDir: resolveEvidenceDir(opts.evidenceDir), marketId }) : null;
         // New sightings can tie a registered selector to an identity that another agency's case holds.
         const deconflictionHits = await detectLinkedHits(store.db, `cli:${userInfo().username}`);
-        emit(opts.json ?? false, { ...report, deconflictionHits }, () =>
+        emit(opts.json ?? false, { ...report, imports, deconflictionHits }, () =>
           [
             `captures ${report.captures}: parsed ${report.parsed}, failed ${report.failed}, no adapter ${report.skippedNoAdapter}`,
+            ...(imports
+              ? [`imports re-derived from evidence: ${imports.imports} (${imports.rows} rows, ${imports.sightings} sightings, ${imports.rejects} unreadable selectors)`,
+                ...imports.failed.map((f) => `  could not re-derive ${f.file} (capture ${f.captureId}): ${f.error}`)]
+              : []),
             table(['fact', 'saved'], [['vendors', report.vendors], ['listings', report.listings], ['snapshots', report.snapshots], ['feedback', report.feedback], ['selectors', report.selectors]]),
             `page types: ${Object.entries(report.byPageType).map(([k, v]) => `${k} ${v}`).join(', ') || '-'}`,
             `de-confliction: ${deconflictionHits} new hit(s) between agencies' cases`,

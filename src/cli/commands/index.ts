@@ -23,6 +23,9 @@ import { register as packageSplit } from './package-split.ts';
 import { register as caseCommand } from './case.ts';
 import { register as notices } from './notices.ts';
 import { register as feed } from './feed.ts';
+import { register as worker } from './worker.ts';
+import { register as jobs } from './jobs.ts';
+import { register as selectors } from './selectors.ts';
 import { register as taxii } from './taxii.ts';
 import { register as taxiiPull } from './taxii-pull.ts';
 
@@ -52,6 +55,9 @@ export function registerCommands(program: Command): void {
   caseCommand(program);
   notices(program);
   feed(program);
+  worker(program);
+  jobs(program);
+  selectors(program);
   taxii(program);
   taxiiPull(program);
 }

@@ -102,6 +102,18 @@ export async function requeueOrphans(db: Kysely<Database>, jobId: string): Promi
   return orphans.length;
 }
 
+/** Returns every claim of one worker (declared dead by the job system) to the queue. Returns how many. */
+export async function releaseClaims(db: Kysely<Database>, workerId: string): Promise<number> {
+  const rows = await db
+    .updateTable('crawl_frontier')
+    .set((eb) => ({ state: 'queued', claimed_by: null, lease_until: null, attempts: sql<number>`greatest(${eb.ref('attempts')} - 1, 0)` }))
+    .where('state', '=', 'claimed')
+    .where('claimed_by', '=', workerId)
+    .returning('id')
+    .execute();
+  return rows.length;
+}
+
 export interface FrontierCounts {
   queued: number;
   claimed: number;

@@ -1,8 +1,7 @@
 import type { Kysely } from 'kysely';
-import type { MarketEventKind, MarketStatus } from '../../domain/market.ts';
+import { EVENT_STATUS, type MarketEventKind, type MarketStatus } from '../../domain/market.ts';
 import type { Database } from '../../store/index.ts';
 
-const STATUS_OF: Partial<Record<MarketEventKind, MarketStatus>> = { up: 'up', down: 'down', seized: 'seized', exit_scam: 'exit_scam', closed: 'closed' };
 
 /**
  * Records a lifecycle observation when it changes the market's status (an 'up' while already up is not an event).
@@ -14,7 +13,8 @@ export async function observeMarket(
   kind: MarketEventKind,
   p: { captureId?: number | null; detail?: string; at?: Date } = {},
 ): Promise<boolean> {
-  const status = STATUS_OF[kind];
+  // 'launched' is an analyst's record; the crawler observes 'up' (the only difference between the two maps).
+  const status: MarketStatus | null = kind === 'launched' ? null : EVENT_STATUS[kind];
   return db.transaction().execute(async (trx) => {
     const m = await trx.selectFrom('markets').select(['agency_id', 'tlp', 'status']).where('id', '=', marketId).forUpdate().executeTakeFirstOrThrow();
     if (status && m.status === status) {

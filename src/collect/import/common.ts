@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import path from 'node:path';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database } from '../../store/index.ts';
+import type { Database, ImportKind } from '../../store/index.ts';
 import type { Tlp } from '../../domain/tlp.ts';
 import type { SourceKind } from '../../domain/market.ts';
 import { EvidenceRecorder } from '../../evidence/index.ts';
@@ -19,10 +19,15 @@ export interface ImportOptions {
   /** Rows per transaction (and checkpoint). */
   batchSize?: number;
   onProgress?: (p: { bytes: number; totalBytes: number; rows: number }) => void;
+  /**
+   * Re-derive an import already made, from its preserved copy (`file` is then the copy read back from the
+   * evidence): nothing is preserved again, rows are upserted and selectors re-extracted into the same capture.
+   */
+  rederive?: { captureId: number; marketId: number; checkpointId: number; slug: string };
 }
 
 export interface ImportSummary {
-  kind: 'telegram' | 'dump' | 'csv';
+  kind: ImportKind;
   file: string;
   fileSha256: string;
   marketId: number;
@@ -62,9 +67,20 @@ export function normHandle(handle: string): string {
  * Starts or resumes an import: preserves the file as evidence (once), creates the target market and finds the
  * checkpoint of an interrupted run of the same file into the same market.
  */
-export async function beginImport(kind: ImportSummary['kind'], o: ImportOptions, marketKind: SourceKind, defaultSlug: string, contentType: string): Promise<ImportRun> {
+export async function beginImport(
+  kind: ImportSummary['kind'],
+  o: ImportOptions,
+  marketKind: SourceKind,
+  defaultSlug: string,
+  contentType: string,
+  options: Record<string, unknown> = {},
+): Promise<ImportRun> {
   const totalBytes = statSync(o.file).size;
   const fileSha256 = await sha256File(o.file);
+  if (o.rederive) {
+    const r = o.rederive;
+    return { marketId: r.marketId, captureId: r.captureId, checkpointId: r.checkpointId, position: 0, rows: 0, fileSha256, totalBytes, done: false, slug: r.slug };
+  }
   const slug = (o.market ?? defaultSlug).toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64) || kind;
   const existing = await o.db.selectFrom('markets').select('id').where('agency_id', '=', o.agencyId).where('slug', '=', slug).executeTakeFirst();
   const marketId =
@@ -85,7 +101,7 @@ export async function beginImport(kind: ImportSummary['kind'], o: ImportOptions,
     });
     const row = await o.db
       .insertInto('import_checkpoints')
-      .values({ kind, file_sha256: fileSha256, target: slug, capture_id: rec.captureId })
+      .values({ kind, file_sha256: fileSha256, target: slug, capture_id: rec.captureId, options: JSON.stringify(options) })
       .returning('id')
       .executeTakeFirstOrThrow();
     return { marketId, captureId: rec.captureId, checkpointId: row.id, position: 0, rows: 0, fileSha256, totalBytes, done: false, slug };
@@ -96,6 +112,29 @@ export async function beginImport(kind: ImportSummary['kind'], o: ImportOptions,
 
 export async function saveCheckpoint(trx: Kysely<Database> | Transaction<Database>, id: number, position: number, rows: number, state: 'running' | 'done' | 'failed' = 'running', error: string | null = null): Promise<void> {
   await trx.updateTable('import_checkpoints').set({ position, rows, state, error, updated_at: sql<Date>`now()` }).where('id', '=', id).execute();
+}
+
+/**
+ * Records that accounts were active over [first, last] (a batch of messages or rows): first_seen only moves back,
+ * last_seen only forward, whatever order the rows come in.
+ */
+export async function advanceSeen(trx: Kysely<Database> | Transaction<Database>, seen: ReadonlyMap<number, { first: Date; last: Date }>): Promise<void> {
+  if (seen.size === 0) return;
+  const rows = [...seen].map(([id, s]) => sql`(${id}::int, ${s.first.toISOString()}::timestamptz, ${s.last.toISOString()}::timestamptz)`);
+  for (let i = 0; i < rows.length; i += 5000) {
+    await sql`update vendors v set first_seen = least(v.first_seen, x.f), last_seen = greatest(v.last_seen, x.l)
+      from (values ${sql.join(rows.slice(i, i + 5000))}) as x(id, f, l) where v.id = x.id`.execute(trx);
+  }
+}
+
+/** Widens an account's activity window in a batch map. */
+export function noteSeen(seen: Map<number, { first: Date; last: Date }>, id: number, at: Date): void {
+  const s = seen.get(id);
+  if (!s) seen.set(id, { first: at, last: at });
+  else {
+    if (at < s.first) s.first = at;
+    if (at > s.last) s.last = at;
+  }
 }
 
 /** An account on the imported source; returns its id (created or found by normalised handle). */
@@ -111,6 +150,8 @@ export interface ImportedAccount {
   handle: string;
   externalId?: string | null;
   profile?: string;
+  /** When the row shows the account active (default: the common `at`). */
+  seen?: Date;
 }
 
 /**
@@ -123,12 +164,19 @@ export async function upsertVendors(
   common: { agencyId: number; tlp?: Tlp; marketId: number; at: Date; captureId: number },
   accounts: readonly ImportedAccount[],
 ): Promise<Map<string, number>> {
-  const byNorm = new Map<string, { handle: string; externalId: string | null; profile: string }>();
+  const byNorm = new Map<string, { handle: string; externalId: string | null; profile: string; first: Date; last: Date }>();
   for (const a of accounts) {
     const handle = a.handle.slice(0, 200) || '(unnamed)';
     const norm = normHandle(handle);
     const prev = byNorm.get(norm);
-    byNorm.set(norm, { handle: prev?.handle ?? handle, externalId: a.externalId ?? prev?.externalId ?? null, profile: a.profile || prev?.profile || '' });
+    const at = a.seen ?? common.at;
+    byNorm.set(norm, {
+      handle: prev?.handle ?? handle,
+      externalId: a.externalId ?? prev?.externalId ?? null,
+      profile: a.profile || prev?.profile || '',
+      first: prev && prev.first < at ? prev.first : at,
+      last: prev && prev.last > at ? prev.last : at,
+    });
   }
   const values = [...byNorm].map(([norm, a]) => ({
     agency_id: common.agencyId,
@@ -138,8 +186,8 @@ export async function upsertVendors(
     handle_norm: norm,
     external_id: a.externalId,
     profile_text: a.profile,
-    first_seen: common.at,
-    last_seen: common.at,
+    first_seen: a.first,
+    last_seen: a.last,
     capture_id: common.captureId,
     adapter: 'import',
   }));

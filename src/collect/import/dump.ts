@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../store/index.ts';
+import { saveSightings, type ColumnToRead, type TextToScan } from '../../extract/store/index.ts';
 import { beginImport, normHandle, paramSafeChunks, saveCheckpoint, upsertVendors, type ImportOptions, type ImportSummary } from './common.ts';
 import { ImportFormatError, parseCreateTable, parseInsert, sqlStatements, type SqlValue } from './sql-tokenizer.ts';
 
@@ -18,7 +19,7 @@ export const DumpMappingSchema = z.object({
     .object({ table: col, id: col, listing: col.optional(), vendor: col.optional(), buyer: col.optional(), country: col.optional(), quantity: col.optional(), price: col.optional(), currency: z.string().default('USD'), date: col.optional(), status: col.optional() })
     .optional(),
   messages: z.object({ table: col, id: col, sender: col, recipient: col.optional(), subject: col.optional(), body: col, date: col.optional() }).optional(),
-  wallets: z.object({ table: col, user: col, address: col, currency: col.optional() }).optional(),
+  wallets: z.object({ table: col, id: col.optional(), user: col, address: col, currency: col.optional() }).optional(),
 });
 export type DumpMapping = z.infer<typeof DumpMappingSchema>;
 
@@ -29,7 +30,7 @@ export const SIM_SEIZED_MAPPING: DumpMapping = DumpMappingSchema.parse({
   listings: { table: 'listings', id: 'id', vendor: 'vendor_id', title: 'title', description: 'description', category: 'category', quantity: 'quantity', unit: 'unit', price: 'price_usd', currency: 'USD', created: 'created_at', shipsFrom: 'ships_from', shipsTo: 'ships_to' },
   orders: { table: 'orders', id: 'id', listing: 'listing_id', vendor: 'vendor_id', buyer: 'buyer_id', country: 'ship_country', quantity: 'units', price: 'price_usd', currency: 'USD', date: 'created_at', status: 'status' },
   messages: { table: 'messages', id: 'id', sender: 'sender_id', recipient: 'recipient_id', subject: 'subject', body: 'body', date: 'created_at' },
-  wallets: { table: 'wallets', user: 'user_id', address: 'address', currency: 'currency' },
+  wallets: { table: 'wallets', id: 'id', user: 'user_id', address: 'address', currency: 'currency' },
 });
 
 export function loadDumpMapping(file: string): DumpMapping {
@@ -65,7 +66,7 @@ const toStr = (v: SqlValue | undefined): string | null => (v === null || v === u
 export async function importMysqlDump(o: DumpImportOptions): Promise<ImportSummary> {
   const started = Date.now();
   const m = o.mapping;
-  const run = await beginImport('dump', o, 'seized_db', path.basename(o.file).replace(/\.sql$/i, '') + '-seized', 'application/sql');
+  const run = await beginImport('dump', o, 'seized_db', path.basename(o.file).replace(/\.sql$/i, '') + '-seized', 'application/sql', { mapping: m });
   const base = { kind: 'dump' as const, file: o.file, fileSha256: run.fileSha256, marketId: run.marketId, market: run.slug, captureId: run.captureId };
   if (run.done) return { ...base, rows: run.rows, counts: {}, resumedFrom: run.position, alreadyImported: true, durationMs: Date.now() - started, bytes: 0 };
 
@@ -73,7 +74,7 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<ImportSumma
   const columns = new Map<string, string[]>();
   const userHandle = new Map<string, string>();
   const vendorUser = new Map<string, string>();
-  const vendorProfile = new Map<string, { profile: string; pgp: string }>();
+  const vendorProfile = new Map<string, { vendorRow: string; profile: string; pgp: string }>();
   const rowsOf = (stmt: Parameters<typeof parseInsert>[0]) => {
     const ins = parseInsert(stmt);
     if (!ins) return undefined;
@@ -97,13 +98,19 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<ImportSumma
       if (ins.table === m.users.table) userHandle.set(String(r[m.users.id]), String(r[m.users.handle] ?? ''));
       else if (m.vendors) {
         vendorUser.set(String(r[m.vendors.id]), String(r[m.vendors.user]));
-        vendorProfile.set(String(r[m.vendors.user]), { profile: toStr(r[m.vendors.profile ?? '']) ?? '', pgp: toStr(r[m.vendors.pgp ?? '']) ?? '' });
+        vendorProfile.set(String(r[m.vendors.user]), { vendorRow: String(r[m.vendors.id]), profile: toStr(r[m.vendors.profile ?? '']) ?? '', pgp: toStr(r[m.vendors.pgp ?? '']) ?? '' });
       }
     }
   }
 
   // Accounts for every user (idempotent), with vendor profiles and PGP keys in the profile text.
   const now = new Date();
+  const counts: Record<string, number> = { accounts: 0, listings: 0, orders: 0, messages: 0, wallets: 0, selectors: 0, sightings: 0, rejects: 0 };
+  const tally = (r: { selectors: number; sightings: number; rejects: number }) => {
+    counts.selectors = (counts.selectors ?? 0) + r.selectors;
+    counts.sightings = (counts.sightings ?? 0) + r.sightings;
+    counts.rejects = (counts.rejects ?? 0) + r.rejects;
+  };
   const account = new Map<string, number>();
   const common = { agencyId: o.agencyId, tlp: o.tlp, marketId: run.marketId, captureId: run.captureId };
   const users = [...userHandle];
@@ -115,6 +122,18 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<ImportSumma
         return { handle, externalId: uid, profile: p ? [p.profile, p.pgp].filter(Boolean).join('\n\n') : '' };
       }));
       for (const [uid, handle] of slice) account.set(uid, ids.get(normHandle(handle.slice(0, 200) || '(unnamed)'))!);
+      // Selectors of vendor profiles and PGP columns, each sighting naming the dump's vendors row.
+      const texts: TextToScan[] = [];
+      const columns: ColumnToRead[] = [];
+      for (const [uid] of slice) {
+        const p = vendorProfile.get(uid);
+        const vendorId = account.get(uid) ?? null;
+        if (!p || vendorId === null || !m.vendors) continue;
+        const origin = { source: 'profile' as const, vendorId, rowRef: `${m.vendors.table}:${p.vendorRow}`, observedAt: now };
+        if (p.profile) texts.push({ ...origin, text: p.profile, html: 'auto' });
+        if (p.pgp) columns.push({ ...origin, column: 'pgp', raw: p.pgp });
+      }
+      tally(await saveSightings(trx, { ...common, captureId: run.captureId }, texts, columns));
     });
   }
   const vendorAccount = (dumpVendorId: SqlValue | undefined) => account.get(vendorUser.get(String(dumpVendorId)) ?? '') ?? null;
@@ -129,7 +148,7 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<ImportSumma
   };
 
   // Pass 2: everything else, from the checkpoint.
-  const counts: Record<string, number> = { accounts: account.size, listings: 0, orders: 0, messages: 0, wallets: 0 };
+  counts.accounts = account.size;
   let rows = run.rows;
   const write = async (trx: Transaction<Database>, table: string, recs: Record<string, SqlValue>[]) => {
     if (m.listings && table === m.listings.table) {
@@ -155,6 +174,9 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<ImportSumma
         return [{ ...owned(), listing_id: listingId, observed_at: toDate(r[L.created ?? '']) ?? now, price, currency: L.currency, price_usd: L.currency === 'USD' ? price : null, ...shipping(r), capture_id: run.captureId, adapter: 'import:dump' }];
       });
       for (const chunk of paramSafeChunks(snapshots)) await trx.insertInto('listing_snapshots').values(chunk).onConflict((oc) => oc.doNothing()).execute();
+      tally(await saveSightings(trx, { ...common, captureId: run.captureId }, values.map((v) => ({
+        text: [v.title, v.description].filter(Boolean).join('\n'), html: 'auto', source: 'listing', vendorId: v.vendor_id, listingId: listingIds.get(v.external_id) ?? null, rowRef: `${L.table}:${v.external_id}`, observedAt: v.first_seen,
+      }))));
       counts.listings = (counts.listings ?? 0) + recs.length;
     } else if (m.orders && table === m.orders.table) {
       const O = m.orders;
@@ -192,32 +214,26 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<ImportSumma
           capture_id: run.captureId,
         };
       });
-      for (const chunk of paramSafeChunks(values)) await trx.insertInto('messages').values(chunk).onConflict((oc) => oc.columns(['market_id', 'external_id']).doNothing()).execute();
+      const messageIds = new Map<string, number>();
+      for (const chunk of paramSafeChunks(values)) {
+        const saved = await trx.insertInto('messages').values(chunk).onConflict((oc) => oc.columns(['market_id', 'external_id']).doUpdateSet({ body: (eb) => eb.ref('excluded.body') })).returning(['id', 'external_id']).execute();
+        for (const r of saved) messageIds.set(r.external_id, r.id);
+      }
+      tally(await saveSightings(trx, { ...common, captureId: run.captureId }, values.map((v) => ({
+        text: [v.thread, v.body].filter(Boolean).join('\n'), html: 'auto', source: 'message', vendorId: v.vendor_id, messageId: messageIds.get(v.external_id) ?? null, rowRef: `${M.table}:${v.external_id}`, observedAt: v.sent_at ?? now,
+      }))));
       counts.messages = (counts.messages ?? 0) + values.length;
     } else if (m.wallets && table === m.wallets.table) {
+      // Wallet columns are validated like any coin address: an invalid one is kept as a reject, never a selector.
       const W = m.wallets;
-      const found = recs.flatMap((r) => {
-        const address = String(r[W.address] ?? '').trim();
-        if (!address) return [];
-        const cur = String(r[W.currency ?? ''] ?? '').toUpperCase();
-        const kind = cur === 'XMR' ? 'xmr_address' : cur === 'LTC' ? 'ltc_address' : cur === 'ETH' ? 'eth_address' : 'btc_address';
-        const value = kind === 'btc_address' && /^bc1/i.test(address) ? address.toLowerCase() : address;
-        return [{ kind, value, vendorId: account.get(String(r[W.user])) ?? null }];
+      const columns: ColumnToRead[] = recs.flatMap((r, i) => {
+        const raw = toStr(r[W.address]) ?? '';
+        if (!raw.trim()) return [];
+        const row = W.id ? String(r[W.id]) : `${String(r[W.user])}#${i}`;
+        return [{ column: 'wallet' as const, raw, currency: W.currency ? toStr(r[W.currency]) : null, source: 'dump' as const, vendorId: account.get(String(r[W.user])) ?? null, rowRef: `${W.table}:${row}`, observedAt: now }];
       });
-      const distinct = new Map(found.map((f) => [`${f.kind}\u0000${f.value}`, { ...owned(), kind: f.kind, value: f.value, meta: JSON.stringify({ source: 'seized dump' }) }]));
-      const selectorId = new Map<string, number>();
-      for (const chunk of paramSafeChunks([...distinct.values()])) {
-        const saved = await trx
-          .insertInto('selectors')
-          .values(chunk)
-          .onConflict((oc) => oc.columns(['agency_id', 'kind', 'value']).doUpdateSet({ kind: (eb) => eb.ref('excluded.kind') }))
-          .returning(['id', 'kind', 'value'])
-          .execute();
-        for (const sel of saved) selectorId.set(`${sel.kind}\u0000${sel.value}`, sel.id);
-      }
-      const sightings = found.map((f) => ({ ...owned(), selector_id: selectorId.get(`${f.kind}\u0000${f.value}`)!, vendor_id: f.vendorId, source: 'dump' as const, capture_id: run.captureId, observed_at: now }));
-      for (const chunk of paramSafeChunks(sightings)) await trx.insertInto('selector_sightings').values(chunk).onConflict((oc) => oc.doNothing()).execute();
-      counts.wallets = (counts.wallets ?? 0) + found.length;
+      tally(await saveSightings(trx, { ...common, captureId: run.captureId }, [], columns));
+      counts.wallets = (counts.wallets ?? 0) + columns.length;
     }
   };
   const owned = () => ({ agency_id: o.agencyId, tlp: o.tlp });

@@ -1,7 +1,8 @@
-import { closeSync, createReadStream, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, openSync, readFileSync, readSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { createGunzip, gunzipSync, inflateRawSync } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import { httpPayload, parseHeaderText, type ParsedHeader } from './record.ts';
+import { memberEnd } from './scan.ts';
 
 /** Largest header block we accept while reading (hostile or corrupt files must not exhaust memory). */
 const MAX_HEADER_BYTES = 64 * 1024;
@@ -91,19 +92,6 @@ export interface ReadRecord {
   block: Buffer;
 }
 
-/** Where the gzip member starting at `pos` ends (header fields per RFC 1952, then the raw deflate stream, then 8 bytes). */
-function memberEnd(buf: Buffer, pos: number): number {
-  if (buf[pos] !== 0x1f || buf[pos + 1] !== 0x8b || buf[pos + 2] !== 8) throw new Error(`no gzip member at offset ${pos}`);
-  const flags = buf[pos + 3] ?? 0;
-  let p = pos + 10;
-  if (flags & 4) p += 2 + (buf.readUInt16LE(p) ?? 0);
-  if (flags & 8) p = buf.indexOf(0, p) + 1;
-  if (flags & 16) p = buf.indexOf(0, p) + 1;
-  if (flags & 2) p += 2;
-  const { engine } = inflateRawSync(buf.subarray(p), { info: true }) as unknown as { engine: { bytesWritten: number } };
-  return p + engine.bytesWritten + 8;
-}
-
 /** Reads every record of a member-per-record .warc.gz file (held in memory: for files of bounded size). */
 export function readWarcFile(filePath: string): ReadRecord[] {
   const buf = readFileSync(filePath);
@@ -137,4 +125,48 @@ export function readRecordAt(filePath: string, offset: number, length: number): 
   const header = parseHeaderText(data.subarray(0, headEnd).toString('utf8'));
   const len = Number(header.get('Content-Length'));
   return { offset, length, header, block: data.subarray(headEnd + 4, headEnd + 4 + len) };
+}
+
+/**
+ * Streams the block of the record stored as the gzip member at [offset, offset+length) into `dest` (bounded
+ * memory, any size) and returns its SHA-256 and size, so a preserved file can be read back and checked.
+ */
+export async function copyRecordBlock(filePath: string, offset: number, length: number, dest: string): Promise<{ sha256: string; size: number }> {
+  const source = createReadStream(filePath, { start: offset, end: offset + length - 1 });
+  const gunzip = createGunzip();
+  source.on('error', (e) => gunzip.destroy(e));
+  source.pipe(gunzip);
+  const out = createWriteStream(dest);
+  const hash = createHash('sha256');
+  let head: Buffer = Buffer.alloc(0);
+  let remaining = -1;
+  let size = 0;
+  try {
+    for await (const chunk of gunzip) {
+      let data = chunk as Buffer;
+      if (remaining < 0) {
+        head = Buffer.concat([head, data]);
+        const end = head.indexOf('\r\n\r\n');
+        if (end < 0) {
+          if (head.length > MAX_HEADER_BYTES) throw new Error(`WARC header longer than ${MAX_HEADER_BYTES} bytes`);
+          continue;
+        }
+        const header = parseHeaderText(head.subarray(0, end).toString('utf8'));
+        remaining = Number(header.get('Content-Length'));
+        if (!Number.isSafeInteger(remaining) || remaining < 0) throw new Error('WARC header has no valid Content-Length');
+        data = head.subarray(end + 4);
+      }
+      const part = data.subarray(0, remaining);
+      remaining -= part.length;
+      size += part.length;
+      hash.update(part);
+      if (part.length && !out.write(part)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+      if (remaining === 0) break;
+    }
+  } finally {
+    source.destroy();
+    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  }
+  if (remaining !== 0) throw new Error(`record at offset ${offset} is truncated`);
+  return { sha256: hash.digest('hex'), size };
 }

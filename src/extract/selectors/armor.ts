@@ -71,6 +71,12 @@ export function repairArmorBody(rawBody: string): RepairResult {
     body = body.replace(/<\/?[a-zA-Z][^>]{0,200}>/g, '\n');
   }
   if (body.includes('\r')) body = body.replace(/\r\n?/g, '\n');
+  // Inside a clear-signed text every line that starts with '-' is dash-escaped ("- -----END …"): the END marker
+  // matched after the escape, so the escape's "- " is left at the end of the body. Base64 never starts with '-'.
+  if (/(^|\n)[^\S\n]*-[^\S\n]*$/.test(body) || /(^|\n)- /.test(body)) {
+    repairs.push('dash_escaped');
+    body = body.replace(/(^|\n)[^\S\n]*-[^\S\n]*$/, '$1').replace(/(^|\n)- /g, '$1');
+  }
   const lines = body.split('\n').map((l) => l.trim());
   const first = decodeData(lines, true, repairs);
   // A header whose text merely looked like key data ("Comment: mymailvelopeextension"): read it as a header.
@@ -121,10 +127,16 @@ function decodeData(lines: string[], splitJoinedHeaders: boolean, before: string
 
   let data = joined;
   let crc: string | undefined;
+  // '=' appears in base64 only as end padding, so '=' and four characters at the very end is the CRC-24 line.
   const tail = /=([A-Za-z0-9+/]{4})$/.exec(joined);
-  if (tail && (joined.length - 5) % 4 === 0) {
+  if (tail) {
     data = joined.slice(0, -5);
     crc = tail[1];
+  }
+  // GnuPG reads a last data line whose '=' padding was lost (editors and forums strip it): restore it.
+  if (/^[A-Za-z0-9+/]+$/.test(data) && (data.length % 4 === 2 || data.length % 4 === 3)) {
+    repairs.push('padding');
+    data += '='.repeat(4 - (data.length % 4));
   }
   if (data.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(data)) {
     return { ok: false, reason: 'invalid_base64', detail: 'key data is not whole base64 (truncated or damaged)', repairs };

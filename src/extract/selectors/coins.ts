@@ -1,6 +1,8 @@
 /**
- * Bitcoin, Litecoin and Ethereum address validation (checksums checked; mainnet only).
+ * Bitcoin, Litecoin and Ethereum address validation (checksums checked).
  * Base58Check (P2PKH/P2SH), BIP-173 bech32 for witness v0 and BIP-350 bech32m for v1+, EIP-55 mixed case.
+ * Test-network addresses are valid addresses too: they are recognised and labelled (`meta.network`), since a
+ * market's test instance or a vendor's test wallet identifies them as well as a mainnet one.
  */
 import bs58check from 'bs58check';
 import { bech32, bech32m } from 'bech32';
@@ -15,15 +17,34 @@ export interface CoinAddress {
   meta: CoinAddressMeta;
 }
 
+type Network = NonNullable<CoinAddressMeta['network']>;
+
 // Version byte → (coin, type). 0x05 is also Litecoin's legacy P2SH; it is read as Bitcoin (the same bytes).
-const BASE58_VERSIONS: Record<number, { kind: CoinKind; type: string }> = {
-  0x00: { kind: 'btc_address', type: 'p2pkh' },
-  0x05: { kind: 'btc_address', type: 'p2sh' },
-  0x30: { kind: 'ltc_address', type: 'p2pkh' },
-  0x32: { kind: 'ltc_address', type: 'p2sh' },
+// Bitcoin's testnet versions (0x6f, 0xc4) are shared by testnet, signet and regtest and by Litecoin's testnet:
+// they are read as Bitcoin 'testnet'.
+const BASE58_VERSIONS: Record<number, { kind: CoinKind; type: string; network: Network }> = {
+  0x00: { kind: 'btc_address', type: 'p2pkh', network: 'mainnet' },
+  0x05: { kind: 'btc_address', type: 'p2sh', network: 'mainnet' },
+  0x30: { kind: 'ltc_address', type: 'p2pkh', network: 'mainnet' },
+  0x32: { kind: 'ltc_address', type: 'p2sh', network: 'mainnet' },
+  0x6f: { kind: 'btc_address', type: 'p2pkh', network: 'testnet' },
+  0xc4: { kind: 'btc_address', type: 'p2sh', network: 'testnet' },
+  0x3a: { kind: 'ltc_address', type: 'p2sh', network: 'testnet' },
 };
 
-const BECH32_HRPS: Record<string, CoinKind> = { bc: 'btc_address', ltc: 'ltc_address' };
+const BECH32_HRPS: Record<string, { kind: CoinKind; network: Network }> = {
+  bc: { kind: 'btc_address', network: 'mainnet' },
+  tb: { kind: 'btc_address', network: 'testnet' },
+  bcrt: { kind: 'btc_address', network: 'regtest' },
+  ltc: { kind: 'ltc_address', network: 'mainnet' },
+  tltc: { kind: 'ltc_address', network: 'testnet' },
+  rltc: { kind: 'ltc_address', network: 'regtest' },
+};
+
+/** Mainnet addresses carry no label (the common case, and what older rows hold); others say which network. */
+function withNetwork(meta: CoinAddressMeta, network: Network): CoinAddressMeta {
+  return network === 'mainnet' ? meta : { ...meta, network };
+}
 
 export function validateBase58Address(s: string): CoinAddress | undefined {
   if (s.length < 26 || s.length > 35) return undefined;
@@ -31,7 +52,7 @@ export function validateBase58Address(s: string): CoinAddress | undefined {
   if (!bytes || bytes.length !== 21) return undefined;
   const v = BASE58_VERSIONS[bytes[0] as number];
   if (!v) return undefined;
-  return { kind: v.kind, value: s, meta: { type: v.type } };
+  return { kind: v.kind, value: s, meta: withNetwork({ type: v.type }, v.network) };
 }
 
 export function validateSegwitAddress(s: string): CoinAddress | undefined {
@@ -40,8 +61,8 @@ export function validateSegwitAddress(s: string): CoinAddress | undefined {
   if (s !== s.toLowerCase() && s !== s.toUpperCase()) return undefined;
   const lower = s.toLowerCase();
   const sep = lower.lastIndexOf('1');
-  const kind = BECH32_HRPS[lower.slice(0, sep)];
-  if (!kind) return undefined;
+  const hrp = BECH32_HRPS[lower.slice(0, sep)];
+  if (!hrp) return undefined;
   const firstWord = lower[sep + 1];
   if (firstWord === undefined) return undefined;
   const version = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l'.indexOf(firstWord);
@@ -54,7 +75,7 @@ export function validateSegwitAddress(s: string): CoinAddress | undefined {
   if (version === 0 && program.length !== 20 && program.length !== 32) return undefined;
   const type =
     version === 0 ? (program.length === 20 ? 'p2wpkh' : 'p2wsh') : version === 1 && program.length === 32 ? 'p2tr' : 'segwit';
-  return { kind, value: lower, meta: { type, witnessVersion: version } };
+  return { kind: hrp.kind, value: lower, meta: withNetwork({ type, witnessVersion: version }, hrp.network) };
 }
 
 /** EIP-55: mixed-case addresses must carry a correct checksum; all-lower or all-upper carry none. */

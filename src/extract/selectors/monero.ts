@@ -1,6 +1,6 @@
 /**
- * Monero addresses in selectors: mainnet standard (4…, 95 chars), subaddress (8…, 95) and integrated
- * (4…, 106). Decoding and the Keccak-256 checksum are src/domain/monero.ts (shared with the sim).
+ * Monero addresses in selectors: standard (mainnet 4…, 95 chars), subaddress (8…, 95) and integrated
+ * (4…, 106); testnet (9/A/B…) and stagenet (5/7…) addresses are labelled with their network. Decoding and the Keccak-256 checksum are src/domain/monero.ts (shared with the sim).
  */
 import { decodeMoneroAddress } from '../../domain/monero.ts';
 import type { CoinAddressMeta } from '../../domain/index.ts';
@@ -18,8 +18,7 @@ export function validateMoneroAddress(s: string): MoneroAddress | undefined {
   } catch {
     return undefined;
   }
-  if (decoded.network !== 'mainnet') return undefined;
-  const meta: CoinAddressMeta = { type: decoded.type };
+  const meta: CoinAddressMeta = decoded.network === 'mainnet' ? { type: decoded.type } : { type: decoded.type, network: decoded.network };
   if (decoded.paymentId) meta.paymentId = Buffer.from(decoded.paymentId).toString('hex');
   return { value: s, meta };
 }

@@ -29,7 +29,7 @@ export function parseSelector<K extends SelectorKind>(kind: K, raw: string): Par
     case 'btc_address':
     case 'ltc_address': {
       const a = validateBase58Address(value) ?? validateSegwitAddress(value);
-      if (!a) return fail('not a valid mainnet address (checksum, version or length)');
+      if (!a) return fail('not a valid address (checksum, version or length)');
       if (a.kind !== kind) return fail(`this is a ${a.kind}, not a ${kind}`);
       return ok(a.value, a.meta);
     }
@@ -39,7 +39,7 @@ export function parseSelector<K extends SelectorKind>(kind: K, raw: string): Par
     }
     case 'xmr_address': {
       const a = validateMoneroAddress(value);
-      return a ? ok(a.value, a.meta) : fail('not a mainnet Monero address (length, prefix or Keccak checksum)');
+      return a ? ok(a.value, a.meta) : fail('not a Monero address (length, prefix or Keccak checksum)');
     }
     case 'onion': {
       const label = value.replace(/\.onion$/, '');

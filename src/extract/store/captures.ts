@@ -13,6 +13,8 @@ export interface ExtractCapturesOptions {
   evidenceDir: string;
   /** Only this market's captures. */
   marketId?: number;
+  /** Only the captures of this crawl job (a worker extracts what one crawl brought in). */
+  crawlJobId?: string;
   /** Re-parse captures already parsed by an older adapter version (or, with `all`, by any version). */
   reparse?: boolean;
   all?: boolean;
@@ -51,6 +53,7 @@ export async function extractCaptures(store: Store, opts: ExtractCapturesOptions
     .where('c.warc_file', 'is not', null)
     .where('c.market_id', 'is not', null)
     .$if(opts.marketId !== undefined, (q) => q.where('c.market_id', '=', opts.marketId!))
+    .$if(opts.crawlJobId !== undefined, (q) => q.where('c.job_id', '=', opts.crawlJobId!))
     .where(sql<boolean>`coalesce(c.content_type, 'text/html') ilike '%html%'`)
     .orderBy('c.id')
     .execute();

@@ -3,7 +3,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { FxTable } from '../../domain/money.ts';
 import type { Tlp } from '../../domain/tlp.ts';
 import type { Database, SightingSource } from '../../store/index.ts';
-import { extractSelectors } from '../selectors/index.ts';
+import { saveSightings, type TextToScan } from './sightings.ts';
 import type { ExtractResult, ExtractedFeedback, ExtractedListing, TextBlock } from '../types.ts';
 
 /** Where a page's facts belong: the market it was captured on and the capture that holds its bytes. */
@@ -257,43 +257,18 @@ async function saveSelectors(
   ids: { vendorIds: Map<string, number>; listingIds: Map<string, number> },
   owned: { agency_id: number; tlp: Tlp },
 ): Promise<number> {
-  let count = 0;
-  const seen = new Set<string>();
+  const onlyVendor = ids.vendorIds.size === 1 ? [...ids.vendorIds.values()][0]! : null;
+  const scan: TextToScan[] = [];
   for (const block of texts) {
     // The whole-page text block repeats what the structured blocks hold; use it only when nothing else was found.
     if (block.kind === 'page' && texts.length > 1) continue;
-    const selectors = await extractSelectors(block.text);
-    const onlyVendor = ids.vendorIds.size === 1 ? [...ids.vendorIds.values()][0]! : null;
     const vendorId =
       block.kind === 'vendor_profile' || block.kind === 'pgp'
         ? (block.ref ? ids.vendorIds.get(normalizeHandle(block.ref)) : undefined) ?? onlyVendor
         : onlyVendor;
     const listingId = block.kind === 'listing_description' && block.ref ? (ids.listingIds.get(block.ref) ?? null) : null;
-    for (const s of selectors) {
-      const key = `${s.kind}\u0000${s.value}\u0000${vendorId}\u0000${listingId}\u0000${block.kind}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const sel = await trx
-        .insertInto('selectors')
-        .values({ ...owned, kind: s.kind, value: s.value, meta: JSON.stringify(s.meta ?? {}), first_seen: at })
-        .onConflict((oc) => oc.columns(['agency_id', 'kind', 'value']).doUpdateSet({ first_seen: sql`least(selectors.first_seen, excluded.first_seen)` }))
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      await trx
-        .insertInto('selector_sightings')
-        .values({
-          ...owned,
-          selector_id: sel.id,
-          vendor_id: vendorId,
-          listing_id: listingId,
-          source: SOURCE_OF[block.kind],
-          capture_id: ctx.captureId,
-          observed_at: at,
-        })
-        .onConflict((oc) => oc.doNothing())
-        .execute();
-      count++;
-    }
+    scan.push({ text: block.text, source: SOURCE_OF[block.kind], vendorId, listingId, observedAt: at });
   }
-  return count;
+  const r = await saveSightings(trx, { agencyId: owned.agency_id, tlp: owned.tlp, captureId: ctx.captureId }, scan);
+  return r.sightings;
 }

@@ -5,7 +5,14 @@ import type { Capture } from '../../store/index.ts';
 
 /** Reads the payload of a capture. */
 export interface CaptureBodies {
-  read(capture: Capture): Promise<{ bytes: Buffer; contentType: string | null } | null>;
+  read(capture: Capture): Promise<CaptureBody | null>;
+}
+
+export interface CaptureBody {
+  bytes: Buffer;
+  contentType: string | null;
+  /** The Content-Encoding the bytes were decoded from (gzip, deflate, br), if any. */
+  contentEncoding?: string | null;
 }
 
 /** Captured pages bigger than this are not rendered at all. */
@@ -42,7 +49,7 @@ export function warcCaptureBodies(warcRoot: string): CaptureBodies {
 }
 
 /** What a captured record shows: for an HTTP response its (decoded) entity body and media type; else the block. */
-function payloadOf(warcType: string | undefined, warcContentType: string | null, block: Buffer): { bytes: Buffer; contentType: string | null } | null {
+function payloadOf(warcType: string | undefined, warcContentType: string | null, block: Buffer): CaptureBody | null {
   if (warcType !== 'response' || block.subarray(0, 5).toString('latin1') !== 'HTTP/') return { bytes: block, contentType: warcContentType };
   const headEnd = block.indexOf('\r\n\r\n');
   if (headEnd < 0) return null;
@@ -54,5 +61,5 @@ function payloadOf(warcType: string | undefined, warcContentType: string | null,
   if (enc === 'gzip') body = gunzipSync(body, lim);
   else if (enc === 'deflate') body = inflateSync(body, lim);
   else if (enc === 'br') body = brotliDecompressSync(body, lim);
-  return { bytes: Buffer.from(body), contentType: field('content-type') };
+  return { bytes: Buffer.from(body), contentType: field('content-type'), contentEncoding: ['gzip', 'deflate', 'br'].includes(enc) ? enc : null };
 }

@@ -9,6 +9,7 @@ import { register as federation } from './federation.ts';
 import { register as feeds } from './feeds.ts';
 import { register as identities } from './identities.ts';
 import { register as intel } from './intel.ts';
+import { register as jobs } from './jobs.ts';
 import { register as listings } from './listings.ts';
 import { register as markets } from './markets.ts';
 import { register as packages } from './packages.ts';
@@ -19,5 +20,23 @@ import { register as vendors } from './vendors.ts';
 /** Every /api route module. Each route declares config.access (src/server/access/policy.ts). */
 export async function registerRoutes(ctx: RouteContext): Promise<void> {
   ctx.app.get('/health', { config: { access: ACCESS.public }, schema: { tags: ['meta'], summary: 'Liveness' } }, async () => ({ ok: true }));
-  for (const r of [auth, admin, markets, vendors, identities, listings, captures, captchas, reports, deconflict, packages, feeds, federation, taxii, intel]) r(ctx);
+  const modules = [
+    auth,
+    admin,
+    markets,
+    vendors,
+    identities,
+    listings,
+    captures,
+    captchas,
+    reports,
+    deconflict,
+    packages,
+    feeds,
+    federation,
+    taxii,
+    intel,
+    jobs,
+  ];
+  for (const r of modules) r(ctx);
 }

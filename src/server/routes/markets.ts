@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
-import { MARKET_EVENT_KINDS, MARKET_STATUSES, SOURCE_KINDS } from '../../domain/market.ts';
+import { EVENT_STATUS, MARKET_EVENT_KINDS, MARKET_STATUSES, SOURCE_KINDS } from '../../domain/market.ts';
 import { marketCountsAge, refreshMarketCounts, type Database } from '../../store/index.ts';
 import { ACCESS, canWriteRow, visibleSql } from '../access/policy.ts';
 import type { Principal } from '../auth/principal.ts';
@@ -62,8 +62,8 @@ export function register({ app, opts }: RouteContext): void {
           .values({ agency_id: p.agencyId, tlp: b.tlp ?? m.tlp, market_id: m.id, kind: b.kind, observed_at: b.observedAt ?? new Date(), detail: b.detail })
           .returningAll()
           .executeTakeFirstOrThrow();
-        const status = { launched: 'up', up: 'up', down: 'down', seized: 'seized', exit_scam: 'exit_scam', closed: 'closed', moved: null }[b.kind];
-        if (status) await trx.updateTable('markets').set({ status: status as typeof m.status }).where('id', '=', m.id).execute();
+        const status = EVENT_STATUS[b.kind];
+        if (status) await trx.updateTable('markets').set({ status }).where('id', '=', m.id).execute();
         return row;
       });
       req.auditObject = { type: 'market', id: String(m.id), detail: { event: b.kind } };

@@ -1,15 +1,25 @@
 // One simulated market: an HTTP server on 127.0.0.1 that renders its slice of the world as of the sim clock's
 // day, behind a login with CSRF token and image CAPTCHA, with session cookies that expire, rate limiting
 // (429 + Retry-After) and the failures of onion services (slow answers, 502/503, dropped connections).
+// Switched on per market, the defences of markets since 2018: an anti-DDoS front, PGP two-factor login, a signed
+// mirror list of rotating onions, forced logouts (src/sim/markets/defences/).
 import http from 'node:http';
 import type net from 'node:net';
+import { circuitOf, proxyProtocolListener } from '../net/index.ts';
 import type { SimMarket, World } from '../world/index.ts';
 import { Rng } from '../world/index.ts';
 import { captchaText, renderCaptchaPng } from './captcha.ts';
 import type { SimClock } from './clock.ts';
 import { DESIGNS, type Design } from './designs/index.ts';
+import { AntiDdosFront, FRONT_PREFIX } from './defences/front.ts';
+import { marketSigningKey } from './defences/keys.ts';
+import { MirrorSchedule, mirrorsPage } from './defences/mirrors.ts';
+import type { MarketDefences } from './defences/options.ts';
+import { MAX_TWO_FACTOR_ATTEMPTS, TWO_FACTOR_FORMS, twoFactorChallenge, twoFactorCode, twoFactorPage } from './defences/two-factor.ts';
+import { h } from './html.ts';
 import { marketState } from './lifecycle.ts';
 import { errorPage, maintenancePage, seizurePage } from './special-pages.ts';
+import { isPath, readBody } from './url.ts';
 import { MarketView } from './view.ts';
 
 export interface FaultOptions {
@@ -39,6 +49,8 @@ export interface MarketServerOptions {
   sessionTtlMs?: number;
   /** Sessions kept at most (oldest dropped first). Default 10 000. */
   maxSessions?: number;
+  /** The defences this market runs (resolved, see resolveDefences); none by default. */
+  defences?: MarketDefences;
 }
 
 interface Session {
@@ -47,6 +59,11 @@ interface Session {
   captchaId?: string;
   username?: string;
   loggedInAt?: number;
+  /** Password accepted, waiting for the two-factor code. */
+  pending2fa?: { username: string; code: string; message: string; attempts: number };
+  /** Authenticated requests so far, and after how many the market logs the session out (forced logout). */
+  requests?: number;
+  logoutAfter?: number;
 }
 
 interface FaultDraw {
@@ -64,7 +81,7 @@ export const TEST_HOOKS_ENV = 'DARKPATROL_SIM_TEST_HOOKS';
 export interface LoginEvent {
   username: string;
   ok: boolean;
-  reason: 'ok' | 'csrf' | 'captcha' | 'credentials' | 'no-session';
+  reason: 'ok' | 'csrf' | 'captcha' | 'credentials' | 'no-session' | 'two-factor' | 'two-factor-pending';
 }
 
 export class MarketServer {
@@ -86,6 +103,14 @@ export class MarketServer {
   readonly #captchaRng: Rng;
   readonly #faultRng: Rng;
   readonly #logins: LoginEvent[] = [];
+  readonly #listener: net.Server;
+  readonly defences: MarketDefences | undefined;
+  readonly front: AntiDdosFront | undefined;
+  readonly mirrors: MirrorSchedule | undefined;
+  /** Where this market asks for the two-factor code (when two-factor login is on). */
+  readonly twoFactorForm: { path: string; field: string } | undefined;
+  readonly #logoutRng: Rng;
+  #forcedLogouts = 0;
   #port = 0;
   #requests = 0;
 
@@ -104,29 +129,44 @@ export class MarketServer {
     this.#tokenRng = new Rng(`${seed}/tokens`);
     this.#captchaRng = new Rng(`${seed}/captcha`);
     this.#faultRng = new Rng(`${seed}/faults`);
+    this.#logoutRng = new Rng(`${seed}/forced-logout`);
+    this.defences = options.defences;
+    this.mirrors = this.defences?.mirrors ? new MirrorSchedule(this.market, this.defences.mirrors) : undefined;
+    this.twoFactorForm = this.defences?.twoFactor ? TWO_FACTOR_FORMS[this.market.design] : undefined;
+    this.front = this.defences?.antiDdos
+      ? new AntiDdosFront({
+          market: this.market,
+          options: this.defences.antiDdos,
+          tokenRng: new Rng(`${seed}/front-tokens`),
+          newCaptcha: () => this.#newCaptcha(),
+          answerOf: (id) => this.#captchas.get(id)?.answer,
+          dropCaptcha: (id) => this.#captchas.delete(id),
+        })
+      : undefined;
     this.#server = http.createServer((req, res) => {
       this.#handle(req, res).catch(() => {
         if (!res.headersSent) this.#send(res, 503, errorPage(503, this.#clock.day, 'Service Unavailable'));
         else res.destroy();
       });
     });
-    this.#server.maxConnections = 512;
     this.#server.requestTimeout = 30_000;
-    this.#server.on('connection', (socket) => {
+    // Connections arrive through a listener that reads the PROXY line of an exported circuit id, if any.
+    this.#listener = proxyProtocolListener(this.#server, (socket) => {
       this.#sockets.add(socket);
       socket.on('close', () => this.#sockets.delete(socket));
     });
+    this.#listener.maxConnections = 512;
   }
 
   async listen(): Promise<number> {
     await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(this.#requestedPort, '127.0.0.1', () => {
-        this.#server.off('error', reject);
+      this.#listener.once('error', reject);
+      this.#listener.listen(this.#requestedPort, '127.0.0.1', () => {
+        this.#listener.off('error', reject);
         resolve();
       });
     });
-    const address = this.#server.address();
+    const address = this.#listener.address();
     if (!address || typeof address === 'string') throw new Error('market server has no TCP address');
     this.#port = address.port;
     return this.#port;
@@ -143,13 +183,23 @@ export class MarketServer {
 
   async close(): Promise<void> {
     for (const socket of this.#sockets) socket.destroy();
-    if (!this.#server.listening) return;
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    if (!this.#listener.listening) return;
+    await new Promise<void>((resolve) => this.#listener.close(() => resolve()));
   }
 
   /** Ends every session, as a market restart does: every client must log in again. */
   expireAllSessions(): void {
     this.#sessions.clear();
+  }
+
+  /** Sessions the market ended on its own (the forced-logout defence). */
+  get forcedLogouts(): number {
+    return this.#forcedLogouts;
+  }
+
+  /** The onions of this market that are alive today (one, unless the mirror defence rotates them). */
+  liveOnions(): string[] {
+    return this.mirrors ? this.mirrors.live(this.#clock.day) : [this.market.onion];
   }
 
   loginEvents(): readonly LoginEvent[] {
@@ -233,18 +283,36 @@ export class MarketServer {
     return Math.max(1, Math.ceil((bucket.start + limit.windowMs - now) / 1000));
   }
 
-  #loginForm(res: http.ServerResponse, session: Session, status: number, error?: string): void {
-    if (session.captchaId) this.#captchas.delete(session.captchaId);
+  #newCaptcha(): string {
     const captchaId = this.#captchaRng.hex(8);
     this.#captchas.set(captchaId, { answer: captchaText(this.#captchaRng) });
     if (this.#captchas.size > MAX_CAPTCHAS) {
       const oldest = this.#captchas.keys().next().value;
       if (oldest !== undefined) this.#captchas.delete(oldest);
     }
+    return captchaId;
+  }
+
+  #loginForm(res: http.ServerResponse, session: Session, status: number, error?: string): void {
+    if (session.captchaId) this.#captchas.delete(session.captchaId);
+    const captchaId = this.#newCaptcha();
     session.captchaId = captchaId;
     session.csrf = this.#tokenRng.hex(16);
-    const html = this.design.loginPage(this.market, this.#clock.day, { csrf: session.csrf, captchaUrl: `/captcha/${captchaId}.png`, error });
+    let html = this.design.loginPage(this.market, this.#clock.day, { csrf: session.csrf, captchaUrl: `/captcha/${captchaId}.png`, error });
+    if (this.mirrors) html = html.replace('</body>', `${this.#phishingNotice()}\n</body>`);
     this.#send(res, status, html, { 'set-cookie': this.#setCookie(session) });
+  }
+
+  /**
+   * Dream Market's trick: a warning hidden by a CSS rule that matches a fragment of the real onion in an attribute.
+   * A clone that rewrites the onion into its own leaves the fragment unmatched, and the warning shows.
+   */
+  #phishingNotice(): string {
+    const onion = this.liveOnions()[0] ?? this.market.onion;
+    const fragment = onion.slice(9, 17);
+    return `<div class="mirror-notice">Official mirrors: <a href="/mirrors">signed list</a>. Always check the address.</div>
+<style>.phish-warning{position:fixed;top:2em;left:2em;color:red;font-size:30px}.phish-warning[data-host*="${fragment}"]{display:none}</style>
+<div class="phish-warning" data-host="${h(onion)}">Phishing site! This is not ${h(this.market.name)}. You have been phished.</div>`;
   }
 
   async #handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -272,7 +340,9 @@ export class MarketServer {
     }
 
     const sessionId = this.#cookie(req);
-    const retryAfter = this.#rateLimited(sessionId ? `s:${sessionId}` : `a:${req.socket.remoteAddress ?? ''}`);
+    const circuitId = circuitOf(req.socket);
+    const client = sessionId ? `s:${sessionId}` : circuitId !== undefined ? `c:${circuitId}` : `a:${req.socket.remoteAddress ?? ''}`;
+    const retryAfter = this.#rateLimited(client);
     if (retryAfter !== undefined) {
       this.#send(res, 429, errorPage(429, day, 'Too Many Requests'), { 'retry-after': String(retryAfter) });
       return;
@@ -293,14 +363,27 @@ export class MarketServer {
       this.#send(res, 400, errorPage(400, day, 'Bad Request'));
       return;
     }
-    const captcha = /^\/captcha\/([0-9a-f]{16})\.png$/.exec(url.pathname);
-    if (captcha && req.method === 'GET') {
+    const captcha = /^(?:\/ddos)?\/captcha\/([0-9a-f]{16})\.png$/.exec(url.pathname);
+    if (captcha && req.method === 'GET' && (this.front || !url.pathname.startsWith(FRONT_PREFIX))) {
       const entry = this.#captchas.get(captcha[1] ?? '');
       if (!entry) {
         this.#send(res, 404, errorPage(404, day, 'Not Found'));
         return;
       }
       this.#send(res, 200, renderCaptchaPng(entry.answer, this.market.serverSeed), { 'content-type': 'image/png' });
+      return;
+    }
+    if (this.front) {
+      const verifying = url.pathname === `${FRONT_PREFIX}/verify` && req.method === 'POST';
+      const body = verifying ? await readBody(req, MAX_BODY_BYTES) : undefined;
+      const answer = this.front.handle(req, url, circuitId === undefined ? 'direct' : String(circuitId), this.#cookies(req), body);
+      if (answer) {
+        this.#send(res, answer.status, answer.html, answer.headers);
+        return;
+      }
+    }
+    if (this.mirrors && url.pathname === this.mirrors.options.path && req.method === 'GET') {
+      this.#send(res, 200, mirrorsPage(this.market, await this.mirrors.signedList(day), marketSigningKey(this.market).armored));
       return;
     }
 
@@ -310,6 +393,10 @@ export class MarketServer {
       session = undefined;
     }
     const target = url.pathname + url.search;
+    if (this.twoFactorForm && isPath(url, this.twoFactorForm.path)) {
+      await this.#twoFactor(req, res, session);
+      return;
+    }
     if (isPath(url, this.design.loginPath)) {
       if (req.method === 'POST') {
         await this.#login(req, res, session);
@@ -331,6 +418,12 @@ export class MarketServer {
       this.#send(res, 302, '', { location: this.design.loginPath, 'set-cookie': `${this.design.cookieName}=; Path=/; HttpOnly; Max-Age=0` });
       return;
     }
+    if (session?.username && session.logoutAfter !== undefined && (session.requests = (session.requests ?? 0) + 1) > session.logoutAfter) {
+      // Forced logout: the market ends the session on its own (a restart, a security sweep, a changed circuit).
+      this.#sessions.delete(session.id);
+      this.#forcedLogouts++;
+      session = undefined;
+    }
     if (!session?.username) {
       this.#send(res, 302, '', { location: `${this.design.loginPath}${this.design.loginPath.includes('?') ? '&' : '?'}next=${encodeURIComponent(target)}` });
       return;
@@ -351,8 +444,34 @@ export class MarketServer {
     this.#send(res, rendered.status, rendered.html, rendered.contentType ? { 'content-type': rendered.contentType } : {});
   }
 
+  #cookies(req: http.IncomingMessage): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const part of (req.headers.cookie ?? '').split(';')) {
+      const [name, ...rest] = part.trim().split('=');
+      if (name) out.set(name, rest.join('='));
+    }
+    return out;
+  }
+
+  #logEvent(e: LoginEvent): void {
+    this.#logins.push(e);
+    if (this.#logins.length > 10_000) this.#logins.shift();
+  }
+
+  /** A session that passed password and (when asked) two-factor: a fresh session id, as after any login. */
+  #loggedIn(res: http.ServerResponse, old: Session, username: string): void {
+    this.#sessions.delete(old.id);
+    const fresh = this.#newSession();
+    fresh.username = username;
+    fresh.loggedInAt = Date.now();
+    const every = this.defences?.forcedLogout?.everyRequests;
+    if (every !== undefined) fresh.logoutAfter = Math.max(1, Math.round(every * (0.5 + this.#logoutRng.next())));
+    this.#logEvent({ username, ok: true, reason: 'ok' });
+    this.#send(res, 302, '', { location: '/', 'set-cookie': this.#setCookie(fresh) });
+  }
+
   async #login(req: http.IncomingMessage, res: http.ServerResponse, session: Session | undefined): Promise<void> {
-    const body = await readBody(req);
+    const body = await readBody(req, MAX_BODY_BYTES);
     if (body === undefined) {
       this.#send(res, 413, errorPage(413, this.#clock.day, 'Request Entity Too Large'));
       return;
@@ -361,8 +480,7 @@ export class MarketServer {
     const f = this.design.fields;
     const username = form.get(f.username) ?? '';
     const fail = (reason: LoginEvent['reason'], message: string, s: Session) => {
-      this.#logins.push({ username, ok: false, reason });
-      if (this.#logins.length > 10_000) this.#logins.shift();
+      this.#logEvent({ username, ok: false, reason });
       this.#loginForm(res, s, 403, message);
     };
     if (!session || session.username) {
@@ -386,30 +504,52 @@ export class MarketServer {
       return;
     }
     if (session.captchaId) this.#captchas.delete(session.captchaId);
-    this.#sessions.delete(session.id);
-    const fresh = this.#newSession();
-    fresh.username = username;
-    fresh.loggedInAt = Date.now();
-    this.#logins.push({ username, ok: true, reason: 'ok' });
-    if (this.#logins.length > 10_000) this.#logins.shift();
-    this.#send(res, 302, '', { location: '/', 'set-cookie': this.#setCookie(fresh) });
+    session.captchaId = undefined;
+    if (this.twoFactorForm && this.defences?.twoFactor?.usernames.includes(username)) {
+      const code = twoFactorCode(this.#tokenRng);
+      session.pending2fa = { username, code, message: await twoFactorChallenge(this.market, username, code), attempts: 0 };
+      session.csrf = this.#tokenRng.hex(16);
+      this.#logEvent({ username, ok: false, reason: 'two-factor-pending' });
+      this.#send(res, 302, '', { location: this.twoFactorForm.path, 'set-cookie': this.#setCookie(session) });
+      return;
+    }
+    this.#loggedIn(res, session, username);
   }
-}
 
-function isPath(url: URL, pathWithQuery: string): boolean {
-  const target = new URL(pathWithQuery, 'http://x');
-  if (url.pathname !== target.pathname) return false;
-  for (const [k, v] of target.searchParams) if (url.searchParams.get(k) !== v) return false;
-  return true;
-}
-
-async function readBody(req: http.IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
+  /** The two-factor step: the challenge (GET) and its answer (POST); three wrong codes end the attempt. */
+  async #twoFactor(req: http.IncomingMessage, res: http.ServerResponse, session: Session | undefined): Promise<void> {
+    const form = this.twoFactorForm as { path: string; field: string };
+    const pending = session?.pending2fa;
+    if (!session || !pending) {
+      this.#send(res, 302, '', { location: session?.username ? '/' : this.design.loginPath });
+      return;
+    }
+    const show = (status: number, error?: string) =>
+      this.#send(res, status, twoFactorPage(this.market, { action: form.path, field: form.field, csrfField: this.design.fields.csrf, csrf: session.csrf, message: pending.message, error }));
+    if (req.method === 'GET') {
+      show(200);
+      return;
+    }
+    if (req.method !== 'POST') {
+      this.#send(res, 405, errorPage(405, this.#clock.day, 'Method Not Allowed'), { allow: 'GET, POST' });
+      return;
+    }
+    const body = await readBody(req, MAX_BODY_BYTES);
+    if (body === undefined) {
+      this.#send(res, 413, errorPage(413, this.#clock.day, 'Request Entity Too Large'));
+      return;
+    }
+    const posted = new URLSearchParams(body);
+    if (posted.get(this.design.fields.csrf) === session.csrf && (posted.get(form.field) ?? '').trim().toUpperCase() === pending.code) {
+      this.#loggedIn(res, session, pending.username);
+      return;
+    }
+    this.#logEvent({ username: pending.username, ok: false, reason: 'two-factor' });
+    if (++pending.attempts >= MAX_TWO_FACTOR_ATTEMPTS) {
+      session.pending2fa = undefined;
+      this.#send(res, 302, '', { location: this.design.loginPath });
+      return;
+    }
+    show(403, 'Wrong code. Decrypt the message again and enter the code it contains.');
   }
-  return Buffer.concat(chunks).toString('utf8');
 }

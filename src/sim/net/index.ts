@@ -9,3 +9,5 @@ export type {
 } from './socks5.ts';
 export { onionOnlyResolver } from './onion-resolver.ts';
 export type { OnionService } from './onion-resolver.ts';
+export { circuitIdFor, proxyHeader, parseProxyHeader, PROXY_HEADER_MAX } from './proxy-protocol.ts';
+export { proxyProtocolListener, circuitOf } from './proxy-listener.ts';

@@ -8,6 +8,8 @@ export interface OnionService {
   port: number;
   /** False while the service is offline (exit scam, outage): its descriptor is unreachable. */
   online: boolean;
+  /** The service wants the client's circuit id (an anti-DDoS front binds its access cookie to it). */
+  exportCircuitId?: boolean;
 }
 
 /**
@@ -32,6 +34,6 @@ export function onionOnlyResolver(lookup: (onion: string) => OnionService | unde
     if (port !== 80) {
       return { kind: 'refuse', reply: SocksReply.connectionRefused, reason: `onion service ${onion} has no virtual port ${port}` };
     }
-    return { kind: 'connect', host: '127.0.0.1', port: service.port };
+    return { kind: 'connect', host: '127.0.0.1', port: service.port, exportCircuitId: service.exportCircuitId };
   };
 }

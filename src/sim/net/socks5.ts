@@ -4,6 +4,7 @@
 // the server counts connections per username so tests can observe per-credential circuit isolation.
 import net from 'node:net';
 import { ByteReader, ReaderClosedError } from './byte-reader.ts';
+import { circuitIdFor, proxyHeader } from './proxy-protocol.ts';
 
 /** SOCKS5 reply codes (RFC 1928 §6). */
 export const SocksReply = {
@@ -21,7 +22,13 @@ export type SocksReplyCode = (typeof SocksReply)[keyof typeof SocksReply];
 
 /** Where a requested destination goes: a loopback port, or a refusal with its reply code. */
 export type SocksRoute =
-  | { kind: 'connect'; host: '127.0.0.1'; port: number }
+  | {
+      kind: 'connect';
+      host: '127.0.0.1';
+      port: number;
+      /** Send the service a PROXY v1 line with the client's circuit id first (Tor's HiddenServiceExportCircuitID). */
+      exportCircuitId?: boolean;
+    }
   | { kind: 'refuse'; reply: SocksReplyCode; reason: string };
 
 /** Decides the route of a CONNECT to a domain name (ATYP 0x03); IP literals never reach it. */
@@ -177,12 +184,13 @@ export class Socks5Server {
     }
 
     let username = '';
+    let password = '';
     if (method === METHOD_USERPASS) {
       const [authVersion, userLength] = await reader.read(2);
       if (authVersion !== AUTH_VERSION) throw new Error(`bad username/password sub-negotiation version ${authVersion}`);
       username = (await reader.read(userLength ?? 0)).toString('utf8');
       const [passLength] = await reader.read(1);
-      const password = (await reader.read(passLength ?? 0)).toString('utf8');
+      password = (await reader.read(passLength ?? 0)).toString('utf8');
       const ok = !auth || (password === auth.password && (auth.username === undefined || username === auth.username));
       socket.write(Buffer.from([AUTH_VERSION, ok ? 0x00 : 0x01]));
       if (!ok) {
@@ -229,7 +237,8 @@ export class Socks5Server {
       this.#refuse(socket, username, destination, route.reply, route.reason);
       return;
     }
-    await this.#relay(socket, reader, username, destination, route.port);
+    const header = route.exportCircuitId ? proxyHeader(circuitIdFor(username, password)) : undefined;
+    await this.#relay(socket, reader, username, destination, route.port, header);
   }
 
   #countUser(username: string): void {
@@ -241,7 +250,7 @@ export class Socks5Server {
     socket.end(replyPacket(reply));
   }
 
-  async #relay(client: net.Socket, reader: ByteReader, username: string, destination: string, port: number): Promise<void> {
+  async #relay(client: net.Socket, reader: ByteReader, username: string, destination: string, port: number, header?: string): Promise<void> {
     const upstream = net.connect({ host: '127.0.0.1', port });
     this.#sockets.add(upstream);
     upstream.on('close', () => this.#sockets.delete(upstream));
@@ -256,6 +265,7 @@ export class Socks5Server {
       return;
     }
     this.#record({ username, destination, reply: SocksReply.succeeded, reason: 'connected' });
+    if (header) upstream.write(header);
     client.write(replyPacket(SocksReply.succeeded));
     client.setTimeout(this.#options.idleTimeoutMs, () => client.destroy());
     upstream.setTimeout(this.#options.idleTimeoutMs, () => upstream.destroy());

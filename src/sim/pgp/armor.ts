@@ -3,7 +3,7 @@ import { crc24 } from '../../domain/crc24.ts';
 
 export { crc24 } from '../../domain/crc24.ts';
 
-export function armor(kind: 'PUBLIC KEY BLOCK', data: Uint8Array): string {
+export function armor(kind: 'PUBLIC KEY BLOCK' | 'PRIVATE KEY BLOCK', data: Uint8Array): string {
   const b64 = Buffer.from(data).toString('base64');
   const lines: string[] = [];
   for (let i = 0; i < b64.length; i += 64) lines.push(b64.slice(i, i + 64));

@@ -30,6 +30,12 @@ export interface BuiltPgpKey {
   armored: string;
 }
 
+export interface BuiltPgpSecretKey extends BuiltPgpKey {
+  /** The transferable secret key, unprotected (S2K usage 0), as GnuPG exports it with an empty passphrase. */
+  secretBinary: Uint8Array;
+  secretArmored: string;
+}
+
 const ALGO_EDDSA = 22;
 const ALGO_ECDH = 18;
 const HASH_SHA256 = 8;
@@ -86,7 +92,35 @@ export function pgpFingerprint(spec: Pick<PgpKeySpec, 'seed' | 'created'>): stri
   return hex(v4Fingerprint(primaryKeyBody(pub, spec.created)));
 }
 
+/** The public key and, for markets and undercover accounts of the sim, its secret key (same seed, same key). */
+export function buildPgpSecretKey(spec: PgpKeySpec): BuiltPgpSecretKey {
+  return buildKey(spec, true) as BuiltPgpSecretKey;
+}
+
 export function buildPgpKey(spec: PgpKeySpec): BuiltPgpKey {
+  return buildKey(spec, false);
+}
+
+/**
+ * A v4 secret key packet body with S2K usage 0: the public body, 0, the secret MPI and the two-octet sum of the
+ * MPI's octets (RFC 4880 §5.5.3).
+ */
+function secretBody(publicBody: Uint8Array, secret: Uint8Array): Uint8Array {
+  const m = mpi(secret);
+  let sum = 0;
+  for (const b of m) sum = (sum + b) & 0xffff;
+  return concat(publicBody, Uint8Array.of(0), m, u16(sum));
+}
+
+/** A Curve25519 secret as OpenPGP stores it: clamped, then big-endian (the reverse of X25519's byte order). */
+function curve25519Secret(k: Uint8Array): Uint8Array {
+  const clamped = Uint8Array.from(k);
+  clamped[0] = (clamped[0] as number) & 248;
+  clamped[31] = ((clamped[31] as number) & 127) | 64;
+  return clamped.reverse();
+}
+
+function buildKey(spec: PgpKeySpec, withSecret: boolean): BuiltPgpKey | BuiltPgpSecretKey {
   if (!Number.isInteger(spec.created) || spec.created <= 0 || spec.created >= 2 ** 32) {
     throw new Error(`PGP key creation time must be a positive 32-bit unix time, got ${spec.created}`);
   }
@@ -109,12 +143,14 @@ export function buildPgpKey(spec: PgpKeySpec): BuiltPgpKey {
   );
   const issuer = subpacket(16, keyId);
   const uidPrefix = concat(keyHashPrefix(body), Uint8Array.of(0xb4), u32(uid.length), uid);
-  const parts = [packet(TAG.publicKey, body), packet(TAG.userId, uid),
-    signature(0x13, certSubs, issuer, uidPrefix, priv)];
+  const certification = signature(0x13, certSubs, issuer, uidPrefix, priv);
+  const parts = [packet(TAG.publicKey, body), packet(TAG.userId, uid), certification];
+  const secretParts = [packet(TAG.secretKey, secretBody(body, priv)), packet(TAG.userId, uid), certification];
 
   let subkeyFingerprint: string | undefined;
   if (spec.encryptionSubkey) {
-    const subPub = x25519.getPublicKey(derive(spec.seed, 'encryption'));
+    const subPriv = derive(spec.seed, 'encryption');
+    const subPub = x25519.getPublicKey(subPriv);
     const subBody = subkeyBody(subPub, spec.created);
     subkeyFingerprint = hex(v4Fingerprint(subBody));
     const bindSubs = concat(
@@ -122,11 +158,15 @@ export function buildPgpKey(spec: PgpKeySpec): BuiltPgpKey {
       subpacket(2, u32(spec.created)),
       subpacket(27, Uint8Array.of(0x0c)), // key flags: encrypt communications and storage
     );
-    parts.push(packet(TAG.publicSubkey, subBody),
-      signature(0x18, bindSubs, issuer, concat(keyHashPrefix(body), keyHashPrefix(subBody)), priv));
+    const binding = signature(0x18, bindSubs, issuer, concat(keyHashPrefix(body), keyHashPrefix(subBody)), priv);
+    parts.push(packet(TAG.publicSubkey, subBody), binding);
+    secretParts.push(packet(TAG.secretSubkey, secretBody(subBody, curve25519Secret(subPriv))), binding);
   }
   const binary = concat(...parts);
-  return { fingerprint: hex(fp), keyId: hex(keyId), subkeyFingerprint, binary, armored: armor('PUBLIC KEY BLOCK', binary) };
+  const built: BuiltPgpKey = { fingerprint: hex(fp), keyId: hex(keyId), subkeyFingerprint, binary, armored: armor('PUBLIC KEY BLOCK', binary) };
+  if (!withSecret) return built;
+  const secretBinary = concat(...secretParts);
+  return { ...built, secretBinary, secretArmored: armor('PRIVATE KEY BLOCK', secretBinary) };
 }
 
 const cache = new Map<string, BuiltPgpKey>();

@@ -47,4 +47,4 @@ export function subpacket(type: number, data: Uint8Array): Uint8Array {
   return concat(Uint8Array.of(n, type), data);
 }
 
-export const TAG = { signature: 2, publicKey: 6, userId: 13, publicSubkey: 14 } as const;
+export const TAG = { signature: 2, secretKey: 5, publicKey: 6, secretSubkey: 7, userId: 13, publicSubkey: 14 } as const;

@@ -1,9 +1,14 @@
 import type { Migration } from './types.ts';
 import { migration as m0001 } from './0001_core.ts';
 import { migration as m0100 } from './0100_evidence.ts';
+import { migration as m0130 } from './0130_evidence_seal.ts';
 import { migration as m0200 } from './0200_extract.ts';
 import { migration as m0101 } from './0101_crawl.ts';
 import { migration as m0102 } from './0102_import.ts';
+import { migration as m0150 } from './0150_jobs.ts';
+import { migration as m0110 } from './0110_import_provenance.ts';
+import { migration as m0170 } from './0170_undercover.ts';
+import { migration as m0171 } from './0171_mirrors.ts';
 import { migration as m0500 } from './0500_server.ts';
 import { migration as m0501 } from './0501_api_search.ts';
 import { migration as m0502 } from './0502_listing_title_search.ts';
@@ -16,4 +21,23 @@ import { migration as m0620 } from './0620_taxii.ts';
 export type { Migration } from './types.ts';
 
 /** Every migration this version knows, in id order. Register new ones here. */
-export const MIGRATIONS: readonly Migration[] = [m0001, m0100, m0200, m0101, m0102, m0500, m0501, m0502, m0300, m0600, m0601, m0610, m0620].sort((a, b) => a.id - b.id);
+export const MIGRATIONS: readonly Migration[] = [
+  m0001,
+  m0100,
+  m0130,
+  m0200,
+  m0101,
+  m0102,
+  m0150,
+  m0110,
+  m0170,
+  m0171,
+  m0500,
+  m0501,
+  m0502,
+  m0300,
+  m0600,
+  m0601,
+  m0610,
+  m0620,
+].sort((a, b) => a.id - b.id);

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import { runCrawl, type CrawlOptions, type CrawlSummary } from './crawler.ts';
+import { runCrawl } from './crawler.ts';
+import type { CrawlOptions, CrawlSummary } from './types.ts';
 
 export type DueCrawlOptions = Omit<CrawlOptions, 'market' | 'jobId'>;
 

@@ -1,0 +1,48 @@
+import type { Transaction } from 'kysely';
+import type { Database } from '../../store/index.ts';
+import type { EvidenceRecorder, ExchangeContext, RecordedCapture } from '../../evidence/index.ts';
+import type { FetchedPage } from './fetcher.ts';
+import type { CrawlStats } from './types.ts';
+
+/** Work done in the capture's own transaction (frontier bookkeeping: a page is captured exactly once). */
+export type InCaptureTransaction = (trx: Transaction<Database>, captureId: number) => Promise<void>;
+
+/**
+ * Where a page is recorded: the exchange becomes WARC records, a captures row and evidence-log entries, tagged
+ * with the crawl's market, job, account and proxy circuit.
+ */
+export class CaptureWriter {
+  readonly #recorder: EvidenceRecorder;
+  readonly #context: ExchangeContext;
+  readonly #stats: CrawlStats;
+
+  constructor(recorder: EvidenceRecorder, context: ExchangeContext, stats: CrawlStats) {
+    this.#recorder = recorder;
+    this.#context = context;
+    this.#stats = stats;
+  }
+
+  async record(page: FetchedPage, inTx?: InCaptureTransaction): Promise<RecordedCapture> {
+    const { res } = page;
+    const capture = await this.#recorder.recordExchange(
+      {
+        url: page.url,
+        request: res.rawRequest,
+        response: res.rawResponse,
+        payloadSha256: res.payloadSha256,
+        payloadSize: res.body.length,
+        httpStatus: res.status,
+        contentType: res.headers['content-type'] ?? null,
+        fetchedAt: page.fetchedAt,
+      },
+      this.#context,
+      inTx,
+    );
+    this.#stats.bytes += res.rawResponse.length;
+    return capture;
+  }
+
+  close(): Promise<void> {
+    return this.#recorder.close();
+  }
+}

@@ -1,0 +1,63 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../store/index.ts';
+import type { RecordedCapture } from '../../evidence/index.ts';
+import type { SocksResponse } from '../net/socks-http.ts';
+import type { CaptureWriter } from './capture.ts';
+import type { PageFetcher } from './fetcher.ts';
+import type { CrawlHooks, CrawlRequestInit, HookContext } from './hooks.ts';
+import type { LoginFlow } from './login.ts';
+import type { CrawlAccount, CrawlMarket } from './market.ts';
+import type { CrawlOptions, CrawlStats } from './types.ts';
+
+/** The effective limits of one crawl run (options over the market's configuration over defaults). */
+export interface CrawlSettings {
+  delayMs: number;
+  concurrency: number;
+  maxPages: number;
+  maxAttempts: number;
+  baseMs: number;
+  maxMs: number;
+  timeoutMs: number;
+  /** How long a frontier claim holds before another worker may take the URL. */
+  leaseMs: number;
+}
+
+export function crawlSettings(options: CrawlOptions, market: CrawlMarket): CrawlSettings {
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  return {
+    delayMs: options.delayMs ?? market.delay_ms,
+    concurrency: options.concurrency ?? market.concurrency,
+    maxPages: options.maxPages ?? market.max_pages,
+    maxAttempts: options.retry?.maxAttempts ?? 6,
+    baseMs: options.retry?.baseMs ?? 1000,
+    maxMs: options.retry?.maxMs ?? 60_000,
+    timeoutMs,
+    leaseMs: Math.max(timeoutMs * 3, 120_000),
+  };
+}
+
+/** Everything the scheduler, the request handler, the error handler and the login flow of one crawl share. */
+export interface CrawlContext {
+  db: Kysely<Database>;
+  options: CrawlOptions;
+  market: CrawlMarket;
+  account: CrawlAccount | undefined;
+  jobId: string;
+  workerId: string;
+  settings: CrawlSettings;
+  stats: CrawlStats;
+  fetcher: PageFetcher;
+  capture: CaptureWriter;
+  login: LoginFlow;
+  inScope: (url: string) => boolean;
+  hooks: CrawlHooks;
+  hookContext: HookContext;
+  /** Consecutive "host unreachable" answers: three in a row mean the market is down. */
+  health: { consecutiveUnreachable: number };
+}
+
+/** Fetches and preserves at once (login-flow requests: they are not frontier entries). */
+export async function fetchAndRecord(ctx: Pick<CrawlContext, 'fetcher' | 'capture'>, url: string, init: CrawlRequestInit = {}): Promise<{ res: SocksResponse; capture: RecordedCapture }> {
+  const page = await ctx.fetcher.fetch(url, init);
+  return { res: page.res, capture: await ctx.capture.record(page) };
+}

@@ -1,0 +1,75 @@
+import type { CrawlContext } from './context.ts';
+import type { FetchedPage } from './fetcher.ts';
+import { completeEntry, enqueue, failEntry, frontierCounts, retryLater, type FrontierEntry } from './frontier.ts';
+import { handleHttpFailure } from './error-handler.ts';
+import { observeMarket } from './lifecycle.ts';
+import { loginUrl } from './market.ts';
+import { analysePage } from './page.ts';
+import { StopCrawl } from './types.ts';
+
+/** A page that sent the crawl to the login form: it is preserved, and fetched again after logging in. */
+async function sessionLost(ctx: CrawlContext, entry: FrontierEntry, page: FetchedPage, generation: number): Promise<void> {
+  await ctx.capture.record(page);
+  await retryLater(ctx.db, entry.id, 0, null, false);
+  await ctx.login.ensure(generation);
+}
+
+/** An interstitial a hook recognised: preserved; fetched again (each time counts as an attempt) or the crawl stops. */
+async function interstitial(ctx: CrawlContext, entry: FrontierEntry, page: FetchedPage): Promise<boolean> {
+  const decision = await ctx.hooks.interstitial?.({ url: entry.url, res: page.res }, ctx.hookContext);
+  if (!decision) return false;
+  await ctx.capture.record(page);
+  if (decision.action === 'stop') {
+    await retryLater(ctx.db, entry.id, 0, decision.reason, false);
+    throw new StopCrawl(decision.outcome, decision.reason);
+  }
+  if (entry.attempts >= ctx.settings.maxAttempts) await failEntry(ctx.db, entry.id, `interstitial: ${decision.reason}`, page.res.status);
+  else await retryLater(ctx.db, entry.id, decision.action === 'retry' ? decision.afterMs : 0, `interstitial: ${decision.reason}`);
+  return true;
+}
+
+/**
+ * What a fetched page leads to: a redirect is followed (to the login form: log in again), 429/5xx go to the
+ * error handler, a seizure banner ends the crawl, a login form where content was expected means the session is
+ * gone, and anything else is recorded with its in-scope links queued, in the capture's own transaction.
+ * `generation` is the login session the page was fetched with.
+ */
+export async function handlePage(ctx: CrawlContext, entry: FrontierEntry, page: FetchedPage, generation: number): Promise<void> {
+  const { db, market, stats } = ctx;
+  const { res } = page;
+  if (ctx.hooks.interstitial && (await interstitial(ctx, entry, page))) return;
+  const location = res.headers.location;
+  const isHtml = /html/i.test(res.headers['content-type'] ?? '');
+  const loginPathname = new URL(loginUrl(market)).pathname;
+  let links: string[] = [];
+  if (res.status >= 300 && res.status < 400 && location) {
+    const target = new URL(location, entry.url);
+    if (target.pathname === loginPathname) return sessionLost(ctx, entry, page, generation);
+    links = [target.toString()];
+  } else if (res.status === 429 || res.status >= 500) {
+    const capture = await ctx.capture.record(page);
+    return handleHttpFailure(ctx, entry, page, capture);
+  } else if (isHtml) {
+    const analysis = analysePage(res.body.toString('utf8'), entry.url, market.login_fields ?? undefined);
+    if (analysis.seized) {
+      const capture = await ctx.capture.record(page, (trx, captureId) => completeEntry(trx, entry.id, captureId, res.status));
+      await observeMarket(db, market.id, 'seized', { captureId: capture.captureId, detail: `seizure banner at ${entry.url}` });
+      throw new StopCrawl('seized', `seizure banner at ${entry.url}`);
+    }
+    if (analysis.login && new URL(entry.url).pathname !== loginPathname) return sessionLost(ctx, entry, page, generation);
+    links = analysis.links;
+  }
+  const follow = entry.depth < market.max_depth ? links.filter(ctx.inScope) : [];
+  const capture = await ctx.capture.record(page, async (trx, captureId) => {
+    await completeEntry(trx, entry.id, captureId, res.status);
+    if (follow.length) {
+      const have = await trx.selectFrom('crawl_frontier').select((eb) => eb.fn.countAll<number>().as('n')).where('job_id', '=', ctx.jobId).executeTakeFirstOrThrow();
+      const room = Math.max(0, ctx.settings.maxPages - Number(have.n));
+      if (room > 0) await enqueue(trx, ctx.jobId, follow.slice(0, room), entry.depth + 1);
+    }
+  });
+  if (stats.pages === 0) await observeMarket(db, market.id, 'up', { captureId: capture.captureId });
+  stats.pages++;
+  const counts = await frontierCounts(db, ctx.jobId);
+  ctx.options.onProgress?.({ jobId: ctx.jobId, fetched: counts.done + counts.failed, queued: counts.queued + counts.claimed, total: counts.total, bytes: stats.bytes, lastUrl: entry.url, lastStatus: res.status });
+}

@@ -1,0 +1,87 @@
+import { FetchError } from '../net/socks-http.ts';
+import { backoffMs } from './backoff.ts';
+import type { CrawlContext } from './context.ts';
+import type { FetchedPage } from './fetcher.ts';
+import { claimNext, frontierCounts, nextReadyIn, retryLater, type FrontierEntry } from './frontier.ts';
+import { handleFetchError } from './error-handler.ts';
+import { handlePage } from './request-handler.ts';
+import { StopCrawl, sleep } from './types.ts';
+
+/** One frontier entry: fetch it, then hand the page to the request handler or the failure to the error handler. */
+async function processEntry(ctx: CrawlContext, entry: FrontierEntry): Promise<void> {
+  const generation = ctx.login.generation;
+  let page: FetchedPage;
+  try {
+    page = await ctx.fetcher.fetch(entry.url);
+  } catch (err) {
+    if (err instanceof FetchError) return handleFetchError(ctx, entry, err);
+    throw err;
+  }
+  ctx.health.consecutiveUnreachable = 0;
+  await handlePage(ctx, entry, page, generation);
+}
+
+export interface SchedulerResult {
+  /** Why the crawl ended early (seized, down, CAPTCHA pause…); undefined when the frontier ran dry or it was aborted. */
+  stop?: StopCrawl;
+  /** An unexpected error (the crawl job is marked failed and the error rethrown). */
+  failure?: unknown;
+}
+
+/**
+ * The job loop: `concurrency` workers claim ready frontier entries (durably, SKIP LOCKED, so workers in other
+ * processes can share the frontier) until it is empty, the crawl is stopped or the signal aborts. Idle workers
+ * sleep until the next entry's backoff ends.
+ */
+export async function runScheduler(ctx: CrawlContext): Promise<SchedulerResult> {
+  const { db, jobId, settings } = ctx;
+  const signal = ctx.options.signal;
+  let stop: StopCrawl | undefined;
+
+  async function worker(): Promise<void> {
+    while (!stop && !signal?.aborted) {
+      const entry = await claimNext(db, jobId, ctx.workerId, settings.leaseMs);
+      if (!entry) {
+        const counts = await frontierCounts(db, jobId);
+        if (counts.queued === 0 && counts.claimed === 0) return;
+        const wait = (await nextReadyIn(db, jobId)) ?? 200;
+        await sleep(Math.min(Math.max(wait, 20), 2000), signal);
+        continue;
+      }
+      try {
+        await processEntry(ctx, entry);
+      } catch (err) {
+        if (err instanceof StopCrawl) {
+          stop ??= err;
+          const row = await db.selectFrom('crawl_frontier').select('state').where('id', '=', entry.id).executeTakeFirst();
+          if (row?.state === 'claimed') await retryLater(db, entry.id, 0, null, false);
+          return;
+        }
+        await retryLater(db, entry.id, backoffMs(entry.attempts, settings.baseMs, settings.maxMs), `internal: ${(err as Error).message}`).catch(() => undefined);
+        throw err;
+      }
+    }
+  }
+
+  try {
+    // Log in up front when the account has no session yet (saves a redirect per worker).
+    const { account, market } = ctx;
+    if (account && market.login_path && Object.keys(account.cookies ?? {}).length === 0) {
+      try {
+        await ctx.login.ensure(ctx.login.generation);
+      } catch (err) {
+        if (err instanceof StopCrawl) stop = err;
+        else if (err instanceof FetchError && err.kind === 'unreachable') stop = new StopCrawl('down', err.message);
+        else throw err;
+      }
+    }
+    if (!stop) {
+      const results = await Promise.allSettled(Array.from({ length: settings.concurrency }, () => worker()));
+      const rejected = results.find((r) => r.status === 'rejected');
+      if (rejected) return { stop, failure: (rejected as PromiseRejectedResult).reason };
+    }
+    return { stop };
+  } catch (err) {
+    return { stop, failure: err };
+  }
+}

@@ -1,0 +1,129 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../store/index.ts';
+import type { CrawlHooks } from './hooks.ts';
+
+export interface CrawlOptions {
+  db: Kysely<Database>;
+  /** Directory of the WARC files (the evidence recorder writes there). */
+  evidenceDir: string;
+  /** "socks5h://[user:password@]host:port" — required: without it the crawler refuses to run. */
+  proxy: string | undefined;
+  /** Market slug or id (a slug must be unique, or give agencyId). */
+  market: string | number;
+  agencyId?: number;
+  /** Resume this job (its frontier is reused); otherwise a new job starts from the start URLs. */
+  jobId?: string;
+  caseId?: number;
+  /** Undercover account username (default: the market's first active account; none: crawl without login). */
+  account?: string;
+  captcha?: {
+    /** Wait for a human to solve a parked CAPTCHA (default true); false: pause the job and return. */
+    wait?: boolean;
+    pollMs?: number;
+    timeoutMs?: number;
+    /** Called when a challenge is parked (a console notification; tests use it to play the human). */
+    onParked?: (captcha: { id: number; imageUrl: string }) => void | Promise<void>;
+  };
+  retry?: { maxAttempts?: number; baseMs?: number; maxMs?: number };
+  /** Per-request timeout (default 60 s: onion services are slow). */
+  timeoutMs?: number;
+  /** Overrides of the market's politeness settings. */
+  delayMs?: number;
+  concurrency?: number;
+  maxPages?: number;
+  /**
+   * TEST ONLY: allow loopback targets (127.0.0.1/localhost) besides .onion hosts, for a third-party SOCKS server
+   * that cannot resolve onion names. Never set in production.
+   */
+  allowLoopbackTargetsForTesting?: boolean;
+  onProgress?: (p: CrawlProgress) => void;
+  /** Stop claiming new URLs (the job stays resumable). */
+  signal?: AbortSignal;
+  /** WARC rotation size for this crawl's writer. */
+  maxWarcFileBytes?: number;
+  /** Frontier claims are made under this id (a worker process passes its own, so a dead worker's claims can be found). */
+  workerId?: string;
+  /** Called once the crawl job exists (new or resumed), before any request: a worker saves it to resume there. */
+  onJobOpened?: (crawlJobId: string) => void | Promise<void>;
+  /** Extension points (anti-DDoS interstitials, second factors before credentials are sent). */
+  hooks?: CrawlHooks;
+}
+
+export interface CrawlProgress {
+  jobId: string;
+  fetched: number;
+  queued: number;
+  total: number;
+  bytes: number;
+  lastUrl?: string;
+  lastStatus?: number;
+}
+
+export type CrawlOutcome = 'done' | 'paused-captcha' | 'seized' | 'down' | 'stopped' | 'login-failed';
+
+export interface CrawlSummary {
+  jobId: string;
+  market: string;
+  outcome: CrawlOutcome;
+  pages: number;
+  bytes: number;
+  requests: number;
+  retries: number;
+  logins: number;
+  captchasParked: number;
+  errors: Record<string, number>;
+  frontier: { queued: number; done: number; failed: number; total: number };
+  requeuedOnResume: number;
+  durationMs: number;
+  proxyUsername: string;
+}
+
+export class CrawlConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CrawlConfigError';
+  }
+}
+
+/** Thrown by any part of the crawl to end it with an outcome (the job stays resumable where that makes sense). */
+export class StopCrawl extends Error {
+  constructor(readonly outcome: CrawlOutcome, message: string) {
+    super(message);
+    this.name = 'StopCrawl';
+  }
+}
+
+/** Counters of one crawl run, shared by its parts. */
+export interface CrawlStats {
+  pages: number;
+  bytes: number;
+  requests: number;
+  retries: number;
+  logins: number;
+  captchas: number;
+  errors: Record<string, number>;
+}
+
+export function newStats(): CrawlStats {
+  return { pages: 0, bytes: 0, requests: 0, retries: 0, logins: 0, captchas: 0, errors: {} };
+}
+
+export function countError(stats: CrawlStats, kind: string): void {
+  stats.errors[kind] = (stats.errors[kind] ?? 0) + 1;
+}
+
+/** Sleeps, waking early when the signal aborts (the listener is removed either way: no listener leak). */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    const onAbort = () => {
+      clearTimeout(t);
+      resolve();
+    };
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
