@@ -7,7 +7,8 @@ import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { ERROR_SCHEMA, openApiTransform } from './openapi.ts';
 import { appendAudit } from '../store/index.ts';
 import { decideRoute } from './access/policy.ts';
 import { resolveApiToken, resolveSession } from './auth/accounts.ts';
@@ -112,10 +113,18 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
       errorResponseBuilder: (_req, ctx) => ({ statusCode: ctx.statusCode, error: 'rate_limited', message: `too many requests; retry in ${ctx.after}` }),
     });
   }
+  app.addSchema(ERROR_SCHEMA);
   await app.register(fastifySwagger, {
+    // Shared schemas keep their $id as their name under components.schemas (ApiError).
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'DarkPatrol API', version: '0.1.0', description: 'Dark-web market intelligence: every call is authorised by agency, TLP and role, and audited.' },
+      info: {
+        title: 'DarkPatrol API',
+        version: '0.1.0',
+        description: 'Dark-web market intelligence: every call is authorised by agency, TLP and role, and audited.',
+        license: { name: 'AGPL-3.0-only', url: 'https://www.gnu.org/licenses/agpl-3.0.html' },
+      },
       components: {
         securitySchemes: {
           session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
@@ -123,8 +132,9 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
         },
       },
       security: [{ session: [] }, { token: [] }],
+      servers: [{ url: '/', description: 'this installation (the API is served under /api of the console\'s origin)' }],
     },
-    transform: jsonSchemaTransform,
+    transform: openApiTransform,
   });
 
   app.decorateRequest('principal', null);

@@ -22,7 +22,7 @@ import { SOURCE_KINDS } from '../../domain/market.ts';
 import { REGISTERED_SELECTOR_KINDS } from '../../deconflict/selectors.ts';
 import type { RegisteredSelectorKind } from '../../deconflict/selectors.ts';
 import { canonicalBytes } from '../jcs.ts';
-import { DARKPATROL_PROJECT_IDENTITY, extensionDefinitionObject } from './extensions.ts';
+import { DARKPATROL_PROJECT_IDENTITY, darkpatrolProperties, extensionDefinitionObject, propertiesExtensionDefinition } from './extensions.ts';
 import type { NewScoDefinition } from './extensions.ts';
 import { randomId, scoId, stableId } from './ids.ts';
 import { isValidTimestamp } from './schemas.ts';
@@ -139,6 +139,26 @@ export interface PackageManifest {
   evidence: EvidenceDigest[];
 }
 
+/** How an indicator's description names its selector. */
+const SELECTOR_LABEL: Readonly<Record<RegisteredSelectorKind, string>> = {
+  email: 'E-mail address',
+  onion: 'Onion service',
+  pgp_key: 'OpenPGP key',
+  phone: 'Phone number',
+  btc_address: 'Bitcoin address',
+  xmr_address: 'Monero address',
+  ltc_address: 'Litecoin address',
+  eth_address: 'Ethereum address',
+  postal_address: 'Postal address',
+  telegram: 'Telegram account',
+  wickr: 'Wickr account',
+  session: 'Session account',
+  signal: 'Signal account',
+  threema: 'Threema account',
+  jabber: 'Jabber/XMPP account',
+  vendor_handle: 'Vendor handle',
+};
+
 export class PackageInputError extends Error {
   constructor(
     message: string,
@@ -240,7 +260,7 @@ class PackageBuilder {
       sectors: ['government-national'],
       roles: ['law-enforcement'],
       ...(input.producer.contact ? { contact_information: input.producer.contact } : {}),
-      x_darkpatrol_agency_id: input.producer.agencyId,
+      extensions: darkpatrolProperties({ agency_id: input.producer.agencyId }),
     });
     this.addSubject();
     for (const a of input.accounts) this.addAccount(a);
@@ -257,10 +277,10 @@ class PackageBuilder {
         object_refs: about,
       });
     });
-    if (this.extensions.size > 0) {
-      this.add({ ...DARKPATROL_PROJECT_IDENTITY });
-      for (const def of this.extensions.values()) this.add(extensionDefinitionObject(def) as StixObject);
-    }
+    // The extension definitions this bundle uses, and the project identity that authors them.
+    this.add({ ...DARKPATROL_PROJECT_IDENTITY });
+    this.add(propertiesExtensionDefinition() as StixObject);
+    for (const def of this.extensions.values()) this.add(extensionDefinitionObject(def) as StixObject);
     this.addReport();
     const bundle: StixBundle = { type: 'bundle', id: randomId('bundle'), objects: [...this.objects.values()] };
     const manifest = manifestFor(bundle, input.producer, input.tlp, input.evidence, this.created);
@@ -287,7 +307,7 @@ class PackageBuilder {
       ...(s.description ? { description: s.description } : {}),
       ...(s.firstSeen ? { first_seen: iso(s.firstSeen) } : {}),
       ...(s.lastSeen ? { last_seen: iso(s.lastSeen) } : {}),
-      x_darkpatrol_subject: { kind: s.kind, id: s.id },
+      extensions: darkpatrolProperties({ subject: { kind: s.kind, id: s.id } }),
     });
     const personaId = this.stable('identity', 'persona', this.subjectKey);
     this.sdo('identity', personaId, {
@@ -309,9 +329,11 @@ class PackageBuilder {
       ...props,
       display_name: a.handle,
       object_marking_refs: [this.marking],
-      x_darkpatrol_source: { kind: a.source.kind, name: a.source.name, ...(a.source.url ? { url: a.source.url } : {}) },
-      ...(a.firstSeen ? { x_darkpatrol_first_seen: iso(a.firstSeen) } : {}),
-      ...(a.lastSeen ? { x_darkpatrol_last_seen: iso(a.lastSeen) } : {}),
+      extensions: darkpatrolProperties({
+        source: { kind: a.source.kind, name: a.source.name, ...(a.source.url ? { url: a.source.url } : {}) },
+        ...(a.firstSeen ? { first_seen: iso(a.firstSeen) } : {}),
+        ...(a.lastSeen ? { last_seen: iso(a.lastSeen) } : {}),
+      }),
     });
     this.accountIds.set(a.id, id);
     if (this.actorId) this.relate(this.actorId, 'related-to', id, 'operates this account');
@@ -331,7 +353,7 @@ class PackageBuilder {
         name: 'Postal drop address',
         street_address: value,
         country: s.country!.toUpperCase(),
-        x_darkpatrol_selector_kind: 'postal_address',
+        extensions: darkpatrolProperties({ selector_kind: 'postal_address' }),
       });
     } else {
       objectId = obs.object.id;
@@ -343,13 +365,14 @@ class PackageBuilder {
       const indicatorId = this.stable('indicator', this.subjectKey, s.kind, value);
       this.sdo('indicator', indicatorId, {
         name: `${s.kind}: ${value}`,
+        description: `${SELECTOR_LABEL[s.kind]} ${value}, seen ${this.actorId ? `used by ${this.input.subject.name}` : `in ${this.input.subject.name}`}${s.accountIds?.length ? ` on ${s.accountIds.length} account(s)` : ''}. Attribution indicator: whoever uses it is linked to this intelligence.`,
         indicator_types: ['attribution'],
         pattern: obs.pattern,
         pattern_type: 'stix',
         pattern_version: '2.1',
         valid_from: s.firstSeen ? iso(s.firstSeen) : this.created,
         ...(s.confidence !== undefined ? { confidence: s.confidence } : {}),
-        x_darkpatrol_selector_kind: s.kind,
+        extensions: darkpatrolProperties({ selector_kind: s.kind }),
       });
       this.relate(indicatorId, 'based-on', objectId);
       if (this.actorId) this.relate(indicatorId, 'indicates', this.actorId);
@@ -385,7 +408,7 @@ class PackageBuilder {
     this.sdo('report', this.reportId(), {
       name: `${s.name}: intelligence package`,
       ...((s.kind === 'case' || s.kind === 'feed') && s.description ? { description: s.description } : {}),
-      report_types: [s.kind === 'case' ? 'investigation' : s.kind === 'feed' ? 'indicator' : 'threat-actor'],
+      report_types: [s.kind === 'case' ? 'threat-report' : s.kind === 'feed' ? 'indicator' : 'threat-actor'],
       published: this.created,
       object_refs: refs,
       ...(this.input.evidence.length
@@ -399,7 +422,7 @@ class PackageBuilder {
             })),
           }
         : {}),
-      x_darkpatrol_subject: { kind: s.kind, id: s.id },
+      extensions: darkpatrolProperties({ subject: { kind: s.kind, id: s.id } }),
     });
   }
 }

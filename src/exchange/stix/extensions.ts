@@ -71,6 +71,72 @@ export function newScoDefinitionByType(type: string): NewScoDefinition | undefin
   return NEW_SCO_DEFINITIONS.find((d) => d.type === type);
 }
 
+/**
+ * DarkPatrol's own properties on standard objects (formerly bare `x_darkpatrol_*` properties), as one STIX 2.1
+ * property extension (§7.3, `extension_types: ["property-extension"]`): a recipient that does not know it can ignore
+ * it, `stix2.parse` reads it without allow_custom, and the validator has no custom property to warn about.
+ */
+export const DARKPATROL_PROPERTIES = {
+  extensionId: 'extension-definition--3d9a3f0c-6f4e-4b5a-9d2c-8e1f7a6b5c4d',
+  name: 'DarkPatrol properties',
+  description: 'Where DarkPatrol intelligence comes from: producing agency code, subject, account source and sightings, selector kind.',
+  schema:
+    'Property extension. identity (producing agency): agency_id (string). threat-actor, report: subject {kind: vendor|identity|case|feed, id: string}. ' +
+    'user-account: source {kind: market|forum|channel|scrape|seized_db|…, name: string, url?: string}, first_seen?, last_seen? (timestamps). ' +
+    'indicator, location: selector_kind (string, a DarkPatrol selector kind such as btc_address, pgp_key, phone, postal_address).',
+} as const;
+
+export type DarkPatrolProperties = {
+  agency_id?: string;
+  subject?: { kind: string; id: string };
+  source?: { kind: string; name: string; url?: string };
+  first_seen?: string;
+  last_seen?: string;
+  selector_kind?: string;
+};
+
+/** The `extensions` value carrying DarkPatrol's properties on one object. */
+export function darkpatrolProperties(props: DarkPatrolProperties): Record<string, Record<string, unknown>> {
+  return { [DARKPATROL_PROPERTIES.extensionId]: { extension_type: 'property-extension', ...props } };
+}
+
+/** DarkPatrol's properties of an object read back: from the extension, or from the x_darkpatrol_* properties of older packages. */
+export function readDarkpatrolProperties(o: Record<string, unknown>): DarkPatrolProperties {
+  const ext = o.extensions as Record<string, unknown> | undefined;
+  const e = ext && typeof ext === 'object' ? (ext[DARKPATROL_PROPERTIES.extensionId] as Record<string, unknown> | undefined) : undefined;
+  const pick = (k: string) => (e && typeof e === 'object' ? e[k] : undefined) ?? o[`x_darkpatrol_${k}`];
+  const out: DarkPatrolProperties = {};
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const agency = str(pick('agency_id'));
+  if (agency) out.agency_id = agency;
+  const subject = pick('subject');
+  if (subject && typeof subject === 'object' && typeof (subject as { kind?: unknown }).kind === 'string') out.subject = subject as DarkPatrolProperties['subject'];
+  const source = pick('source');
+  if (source && typeof source === 'object' && typeof (source as { name?: unknown }).name === 'string') out.source = source as DarkPatrolProperties['source'];
+  for (const k of ['first_seen', 'last_seen', 'selector_kind'] as const) {
+    const v = str(pick(k));
+    if (v) out[k] = v;
+  }
+  return out;
+}
+
+/** The extension-definition of DarkPatrol's property extension. */
+export function propertiesExtensionDefinition(): Record<string, unknown> {
+  return {
+    type: 'extension-definition',
+    spec_version: '2.1',
+    id: DARKPATROL_PROPERTIES.extensionId,
+    created_by_ref: DARKPATROL_PROJECT_IDENTITY.id,
+    created: '2026-01-01T00:00:00.000Z',
+    modified: '2026-01-01T00:00:00.000Z',
+    name: DARKPATROL_PROPERTIES.name,
+    description: DARKPATROL_PROPERTIES.description,
+    schema: DARKPATROL_PROPERTIES.schema,
+    version: '1.0.0',
+    extension_types: ['property-extension'],
+  };
+}
+
 /** The extension-definition object that travels in every bundle using the new type. */
 export function extensionDefinitionObject(def: NewScoDefinition): Record<string, unknown> {
   return {

@@ -1,4 +1,5 @@
 import { sha1 } from '@noble/hashes/legacy.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes, utf8ToBytes, concatBytes } from '@noble/hashes/utils.js';
 import { canonicalize } from '../jcs.ts';
 
@@ -54,9 +55,16 @@ export function scoId(type: string, contributing: Record<string, unknown>): stri
   return `${type}--${uuidv5(canonicalize(contributing), STIX_SCO_NAMESPACE)}`;
 }
 
-/** A stable DarkPatrol SDO/SRO id from a name unique to the producer (agency + local key). */
+/**
+ * A stable DarkPatrol SDO/SRO id from a name unique to the producer (agency + local key). STIX 2.1 §2.9 says SDO and
+ * SRO ids SHOULD be UUIDv4: this is one — version 4, RFC 4122 variant — whose 122 other bits are the first bits of
+ * SHA-256 over the namespace and the name instead of fresh randomness, so a re-issued package names the same objects.
+ */
 export function stableId(type: string, ...parts: string[]): string {
-  return `${type}--${uuidv5(JSON.stringify([type, ...parts]), DARKPATROL_NAMESPACE)}`;
+  const b = sha256(concatBytes(parseUuid(DARKPATROL_NAMESPACE), utf8ToBytes(JSON.stringify([type, ...parts])))).slice(0, 16);
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  return `${type}--${format(b)}`;
 }
 
 export function randomId(type: string): string {

@@ -12,8 +12,9 @@ import type { RegisteredSelectorKind } from '../../deconflict/selectors.ts';
 import { SignatureRequiredError } from '../manifest/errors.ts';
 import { verifyPackage } from '../manifest/sign.ts';
 import type { TrustedKeys, VerifiedPackage } from '../manifest/sign.ts';
-import { NEW_SCO_DEFINITIONS } from './extensions.ts';
+import { NEW_SCO_DEFINITIONS, readDarkpatrolProperties } from './extensions.ts';
 import { STIX_ID_RE, STIX_TYPE_RE } from './ids.ts';
+import { parseStixPattern, PatternSyntaxError } from './pattern-grammar.ts';
 import { OBJECT_SCHEMAS, isValidTimestamp } from './schemas.ts';
 import type { ModelledType, StixObject } from './schemas.ts';
 import { observableToSelector, patternToSelectors } from './selector-map.ts';
@@ -105,6 +106,7 @@ export type ImportIssueCode =
   | 'bad_type'
   | 'bad_timestamp'
   | 'bad_reference'
+  | 'bad_pattern'
   | 'duplicate_id';
 
 export class StixImportError extends Error {
@@ -261,6 +263,7 @@ function checkObjects(raw: unknown[], warnings: string[]): StixObject[] {
         fail('bad_reference', `${at} (${id}): ${k} must be a list of STIX identifiers`);
       }
     }
+    for (const problem of semanticProblems(o)) fail(problem.code, `${at} (${id}): ${problem.message}`);
     const schema = OBJECT_SCHEMAS[type as ModelledType];
     if (schema) {
       const r = schema.safeParse(o);
@@ -285,6 +288,51 @@ function checkObjects(raw: unknown[], warnings: string[]): StixObject[] {
   }
   for (const [type, n] of unknownTypes) warnings.push(`${n} object(s) of type ${type}, which STIX 2.1 does not define: kept as they are`);
   for (const [id, n] of versions) if (n > 1) warnings.push(`${id} comes in ${n} versions: all kept, the latest modified is current`);
+  return out;
+}
+
+/** Timestamp order as STIX compares instants (any fraction precision): negative when a is earlier. */
+export function compareStixTimestamps(a: string, b: string): number {
+  const norm = (t: string) => {
+    const [whole, frac = ''] = t.replace('Z', '').split('.');
+    return `${whole}.${frac.padEnd(9, '0')}`;
+  };
+  const x = norm(a);
+  const y = norm(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** Pairs of timestamps STIX 2.1 orders: the later one must not come before the earlier (equal allowed unless noted). */
+const ORDERED: readonly { early: string; late: string; strict?: boolean }[] = [
+  { early: 'created', late: 'modified' },
+  { early: 'valid_from', late: 'valid_until', strict: true },
+  { early: 'first_seen', late: 'last_seen' },
+  { early: 'first_observed', late: 'last_observed' },
+  { early: 'start_time', late: 'stop_time', strict: true },
+];
+
+/**
+ * The rules the OASIS stix2-validator applies beyond the JSON schemas that DarkPatrol enforces on import: timestamps in
+ * order (modified ≥ created, valid_until > valid_from, last_seen ≥ first_seen, last_observed ≥ first_observed,
+ * stop_time > start_time) and, for indicators of pattern_type stix, a pattern that parses under the STIX grammar.
+ */
+export function semanticProblems(o: Record<string, unknown>): { code: ImportIssueCode; message: string }[] {
+  const out: { code: ImportIssueCode; message: string }[] = [];
+  for (const r of ORDERED) {
+    const a = o[r.early];
+    const b = o[r.late];
+    if (typeof a !== 'string' || typeof b !== 'string' || !isValidTimestamp(a) || !isValidTimestamp(b)) continue;
+    const c = compareStixTimestamps(b, a);
+    if (c < 0 || (r.strict && c === 0)) out.push({ code: 'invalid_object', message: `${r.late} ${b} is ${c === 0 ? 'not after' : 'before'} ${r.early} ${a}` });
+  }
+  if (o.type === 'indicator' && o.pattern_type === 'stix' && typeof o.pattern === 'string') {
+    try {
+      parseStixPattern(o.pattern);
+    } catch (e) {
+      if (!(e instanceof PatternSyntaxError)) throw e;
+      out.push({ code: 'bad_pattern', message: `pattern is not a STIX 2.1 pattern: ${e.message}` });
+    }
+  }
   return out;
 }
 
@@ -410,20 +458,19 @@ function readMarking(o: StixObject, warnings: string[]): ImportedMarking {
 }
 
 function accountSource(o: StixObject): ImportedAccount['source'] {
-  const x = isObj(o.x_darkpatrol_source) ? o.x_darkpatrol_source : undefined;
+  const x = readDarkpatrolProperties(o).source;
   const type = typeof o.account_type === 'string' ? o.account_type : '';
   const colon = type.indexOf(':');
-  const kind = colon > 0 ? type.slice(0, colon) : '';
+  const kind = colon > 0 ? type.slice(0, colon) : (x?.kind ?? '');
   const url = typeof x?.url === 'string' ? x.url : undefined;
   if ((SOURCE_KINDS as readonly string[]).includes(kind)) {
-    return { kind: kind as SourceKind, name: type.slice(colon + 1), ...(url ? { url } : {}) };
+    return { kind: kind as SourceKind, name: colon > 0 ? type.slice(colon + 1) : (x?.name ?? type), ...(url ? { url } : {}) };
   }
-  return { name: type || 'unknown', ...(url ? { url } : {}) };
+  return { name: type || x?.name || 'unknown', ...(url ? { url } : {}) };
 }
 
 function seen(o: StixObject): { firstSeen?: string; lastSeen?: string } {
-  const f = o.x_darkpatrol_first_seen;
-  const l = o.x_darkpatrol_last_seen;
+  const { first_seen: f, last_seen: l } = readDarkpatrolProperties(o);
   return {
     ...(typeof f === 'string' && isValidTimestamp(f) ? { firstSeen: f } : {}),
     ...(typeof l === 'string' && isValidTimestamp(l) ? { lastSeen: l } : {}),

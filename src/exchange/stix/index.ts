@@ -7,3 +7,4 @@ export * from './schemas.ts';
 export * from './selector-map.ts';
 export * from './tlp.ts';
 export * from './validate.ts';
+export * from './pattern-grammar.ts';

@@ -1,4 +1,5 @@
 /** STIX patterning (STIX 2.1 §9): building equality patterns and reading them back out of partners' indicators. */
+import { parseStixPattern, PatternSyntaxError, patternComparisons } from './pattern-grammar.ts';
 
 /** Escape a string literal for a STIX pattern: backslash and single quote (STIX 2.1 §9.2). */
 export function escapePatternString(value: string): string {
@@ -17,21 +18,20 @@ export function equalityPattern(comparisons: readonly Comparison[]): string {
   return `[${comparisons.map((c) => `${c.objectType}:${c.path} = '${escapePatternString(c.value)}'`).join(' AND ')}]`;
 }
 
-/** Longest pattern read on import; STIX patterns worth reading are short. */
-export const MAX_PATTERN_LENGTH = 16 * 1024;
-
-// Linear-time: the string body alternates two disjoint classes.
-const EQUALITY = /([a-z][a-z0-9-]*):([A-Za-z0-9_.*[\]-]+|[A-Za-z0-9_.*[\]-]*'[^']*'[A-Za-z0-9_.*[\]-]*)\s*=\s*'((?:[^'\\]|\\.)*)'/g;
-
 /**
- * Every `object:path = 'string'` comparison in a pattern, in order. It reads comparisons, not the pattern's
- * logic: an importer uses it to find selectors, never to decide what a pattern matches.
+ * Every `object:path = 'string'` comparison of a pattern, in order, read from its syntax tree (pattern-grammar.ts).
+ * A pattern that does not parse yields none. It reads comparisons, not the pattern's logic: an importer uses it to
+ * find selectors, never to decide what a pattern matches (negated comparisons are left out).
  */
 export function equalityComparisons(pattern: string): Comparison[] {
-  if (pattern.length > MAX_PATTERN_LENGTH) return [];
-  const out: Comparison[] = [];
-  for (const m of pattern.matchAll(EQUALITY)) {
-    out.push({ objectType: m[1]!, path: m[2]!, value: m[3]!.replace(/\\(.)/g, '$1') });
+  let tree;
+  try {
+    tree = parseStixPattern(pattern);
+  } catch (e) {
+    if (e instanceof PatternSyntaxError) return [];
+    throw e;
   }
-  return out;
+  return patternComparisons(tree)
+    .filter((c) => c.op === '=' && !c.negated && !Array.isArray(c.value) && c.value.kind === 'string')
+    .map((c) => ({ objectType: c.objectType, path: c.path, value: (c.value as { value: string }).value }));
 }

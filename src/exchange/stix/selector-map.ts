@@ -4,7 +4,7 @@
  */
 import type { RegisteredSelectorKind } from '../../deconflict/selectors.ts';
 import { normalizeRegisteredSelector } from '../../deconflict/selectors.ts';
-import { CRYPTOCURRENCY_WALLET, PGP_KEY, PHONE_NUMBER, newScoObject } from './extensions.ts';
+import { CRYPTOCURRENCY_WALLET, PGP_KEY, PHONE_NUMBER, newScoObject, readDarkpatrolProperties } from './extensions.ts';
 import type { NewScoDefinition } from './extensions.ts';
 import { scoId } from './ids.ts';
 import { equalityPattern, equalityComparisons } from './pattern.ts';
@@ -82,6 +82,18 @@ export function selectorToObservable(kind: RegisteredSelectorKind, rawValue: str
   }
 }
 
+/** MISP attribute types (x_misp_type) that are DarkPatrol selectors. */
+const MISP_ATTRIBUTE_KIND: Readonly<Record<string, RegisteredSelectorKind>> = {
+  btc: 'btc_address',
+  xmr: 'xmr_address',
+  'phone-number': 'phone',
+  'whois-registrant-phone': 'phone',
+  email: 'email',
+  'email-src': 'email',
+  'email-dst': 'email',
+  'jabber-id': 'jabber',
+};
+
 export interface ReadSelector {
   kind: RegisteredSelectorKind;
   value: string;
@@ -120,8 +132,13 @@ export function observableToSelector(o: StixObject): ReadSelector | undefined {
       const kind = typeof o.account_type === 'string' ? ACCOUNT_TYPE_KIND.get(o.account_type) : undefined;
       return kind ? normalized(kind, o.user_id ?? o.account_login) : undefined;
     }
+    case 'x-misp-attribute': {
+      // MISP exports attribute types STIX has no object for as custom objects (misp-stix, "x-misp-attribute").
+      const kind = typeof o.x_misp_type === 'string' ? MISP_ATTRIBUTE_KIND[o.x_misp_type] : undefined;
+      return kind ? normalized(kind, o.x_misp_value) : undefined;
+    }
     case 'location':
-      return o.x_darkpatrol_selector_kind === 'postal_address' ? normalized('postal_address', o.street_address) : undefined;
+      return readDarkpatrolProperties(o).selector_kind === 'postal_address' ? normalized('postal_address', o.street_address) : undefined;
     default:
       return undefined;
   }
