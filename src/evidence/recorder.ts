@@ -3,7 +3,7 @@ import type { Database } from '../store/index.ts';
 import type { Tlp } from '../domain/tlp.ts';
 import { appendEvidence } from './log.ts';
 import { captureSeals } from './seal.ts';
-import { newRecordId } from './warc/record.ts';
+import { newRecordId, type WarcRecordInput } from './warc/record.ts';
 import { WarcWriter, type VerbatimRecord, type WarcWriterOptions, type WrittenRecord } from './warc/writer.ts';
 
 /** One HTTP exchange as it went over the wire. */
@@ -89,7 +89,7 @@ export class EvidenceRecorder {
       .filter(([, v]) => v !== '')
       .map(([k, v]) => `${k}: ${v.replace(/[\r\n]+/g, ' ')}\r\n`)
       .join('');
-    const written = await this.writer.write([
+    const records: WarcRecordInput[] = [
       {
         type: 'response',
         recordId: responseId,
@@ -115,37 +115,40 @@ export class EvidenceRecorder {
         contentType: 'application/warc-fields',
         concurrentTo: [responseId],
       },
-    ]);
-    const response = written.find((r) => r.recordId === responseId) as WrittenRecord;
-    const captureId = await this.#db.transaction().execute(async (trx) => {
-      const row = await trx
-        .insertInto('captures')
-        .values({
-          agency_id: context.agencyId,
-          tlp: context.tlp,
-          kind: 'http',
-          market_id: context.marketId,
-          url: exchange.url,
-          http_status: exchange.httpStatus,
-          content_type: exchange.contentType,
-          warc_file: response.file,
-          warc_offset: response.offset,
-          warc_length: response.length,
-          warc_record_id: response.recordId,
-          payload_sha256: exchange.payloadSha256,
-          block_sha256: response.blockSha256,
-          payload_size: exchange.payloadSize,
-          fetched_at: exchange.fetchedAt,
-          job_id: context.jobId ?? null,
-          account: context.account ?? null,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      await appendEvidence(trx, written, { jobId: context.jobId, captureId: row.id, seal: (await captureSeals(trx, [row.id])).get(row.id) });
-      if (inTransaction) await inTransaction(trx, row.id);
-      return row.id;
+    ];
+    // The capture row and its log entries commit before the next record enters this file (no unlogged gaps).
+    return this.writer.writeAndCommit(records, async (written) => {
+      const response = written.find((r) => r.recordId === responseId) as WrittenRecord;
+      const captureId = await this.#db.transaction().execute(async (trx) => {
+        const row = await trx
+          .insertInto('captures')
+          .values({
+            agency_id: context.agencyId,
+            tlp: context.tlp,
+            kind: 'http',
+            market_id: context.marketId,
+            url: exchange.url,
+            http_status: exchange.httpStatus,
+            content_type: exchange.contentType,
+            warc_file: response.file,
+            warc_offset: response.offset,
+            warc_length: response.length,
+            warc_record_id: response.recordId,
+            payload_sha256: exchange.payloadSha256,
+            block_sha256: response.blockSha256,
+            payload_size: exchange.payloadSize,
+            fetched_at: exchange.fetchedAt,
+            job_id: context.jobId ?? null,
+            account: context.account ?? null,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        await appendEvidence(trx, written, { jobId: context.jobId, captureId: row.id, seal: (await captureSeals(trx, [row.id])).get(row.id) });
+        if (inTransaction) await inTransaction(trx, row.id);
+        return row.id;
+      });
+      return { captureId, records: written, response };
     });
-    return { captureId, records: written, response };
   }
 
   /** Preserves a whole file (an import source) as one WARC resource record, streaming, with a captures row. */

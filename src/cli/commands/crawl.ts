@@ -18,6 +18,9 @@ interface RunOpts {
   json?: boolean;
 }
 
+/** Outcomes that mean the crawl could not do its work (exit code 1); down and seized are observations. */
+const FAILED_OUTCOMES: readonly CrawlSummary['outcome'][] = ['proxy-unavailable', 'login-failed'];
+
 function summaryText(s: CrawlSummary): string {
   const errors = Object.entries(s.errors).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
   return [
@@ -26,6 +29,8 @@ function summaryText(s: CrawlSummary): string {
     `  errors: ${errors}; retries ${s.retries}; logins ${s.logins}; CAPTCHAs parked ${s.captchasParked}`,
     `  frontier: ${s.frontier.done} done, ${s.frontier.failed} failed, ${s.frontier.queued} left${s.requeuedOnResume ? `; ${s.requeuedOnResume} requeued on resume` : ''}`,
     `  circuit isolation username: ${s.proxyUsername}`,
+    ...(s.stopReason ? [`  stopped because: ${s.stopReason}`] : []),
+    ...Object.entries(s.lastErrors).map(([k, m]) => `  last ${k}: ${m}`),
     ...(s.outcome === 'paused-captcha' ? ['  waiting for a human: `darkpatrol captcha list`, then run the same crawl with --job to resume'] : []),
   ].join('\n');
 }
@@ -143,6 +148,11 @@ export function register(program: Command): void {
         );
         bar.stop();
         emit(o.json ?? false, summary, () => summaryText(summary));
+        // Our side failed (no usable proxy, the login refused): a script must not mistake it for a finished crawl.
+        if (FAILED_OUTCOMES.includes(summary.outcome)) {
+          process.stderr.write(`crawl of ${summary.market} failed: ${summary.outcome}${summary.stopReason ? ` (${summary.stopReason})` : ''}\n`);
+          process.exitCode = 1;
+        }
       } finally {
         bar.stop();
         process.off('SIGINT', onSig);
@@ -156,6 +166,7 @@ export function register(program: Command): void {
         runDueCrawls({ db: store.db, evidenceDir: resolveEvidenceDir(o.evidenceDir), proxy: o.proxy ?? process.env[PROXY_ENV], captcha: { wait: o.waitCaptcha } }),
       );
       emit(o.json ?? false, summaries, () => (summaries.length ? summaries.map(summaryText).join('\n') : 'no market is due'));
+      if (summaries.some((x) => FAILED_OUTCOMES.includes(x.outcome))) process.exitCode = 1;
     });
   });
 

@@ -22,7 +22,8 @@ export class CaptureWriter {
     this.#stats = stats;
   }
 
-  async record(page: FetchedPage, inTx?: InCaptureTransaction): Promise<RecordedCapture> {
+  /** `notes` go into the capture's WARC metadata record (e.g. why its links were not followed). */
+  async record(page: FetchedPage, inTx?: InCaptureTransaction, notes?: Record<string, string>): Promise<RecordedCapture> {
     const { res } = page;
     const capture = await this.#recorder.recordExchange(
       {
@@ -35,7 +36,7 @@ export class CaptureWriter {
         contentType: res.headers['content-type'] ?? null,
         fetchedAt: page.fetchedAt,
       },
-      this.#context,
+      notes ? { ...this.#context, meta: { ...this.#context.meta, ...notes } } : this.#context,
       inTx,
     );
     this.#stats.bytes += res.rawResponse.length;

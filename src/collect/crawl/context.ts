@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../store/index.ts';
 import type { RecordedCapture } from '../../evidence/index.ts';
 import type { SocksResponse } from '../net/socks-http.ts';
+import type { PageAnalyser } from './analyser.ts';
 import type { CaptureWriter } from './capture.ts';
 import type { PageFetcher } from './fetcher.ts';
 import type { CrawlHooks, CrawlRequestInit, HookContext } from './hooks.ts';
@@ -48,12 +49,17 @@ export interface CrawlContext {
   stats: CrawlStats;
   fetcher: PageFetcher;
   capture: CaptureWriter;
+  /** Reads pages for links, forms and banners, off the event loop when they are large, with a deadline. */
+  analyser: PageAnalyser;
   login: LoginFlow;
   inScope: (url: string) => boolean;
   hooks: CrawlHooks;
   hookContext: HookContext;
-  /** Consecutive "host unreachable" answers: three in a row mean the market is down. */
-  health: { consecutiveUnreachable: number };
+  /**
+   * Consecutive "host unreachable" answers (three in a row: the market is down) and consecutive failures to use
+   * the proxy itself (three in a row, or before the first page: the crawl stops, it never goes around the proxy).
+   */
+  health: { consecutiveUnreachable: number; consecutiveProxyFailures: number };
 }
 
 /** Fetches and preserves at once (login-flow requests: they are not frontier entries). */

@@ -1,5 +1,6 @@
 import { EvidenceRecorder } from '../../evidence/index.ts';
 import { describeProxy, parseProxyUrl, type SocksProxyConfig } from '../net/proxy.ts';
+import { PageAnalyser } from './analyser.ts';
 import { CaptureWriter } from './capture.ts';
 import { crawlSettings, fetchAndRecord, type CrawlContext } from './context.ts';
 import { CookieJar } from './cookies.ts';
@@ -45,6 +46,7 @@ export async function runCrawl(options: CrawlOptions): Promise<CrawlSummary> {
     stats,
     fetcher,
     capture,
+    analyser: new PageAnalyser(),
     inScope: urlScope(market),
     hooks: options.hooks ?? {},
     hookContext: {
@@ -54,7 +56,7 @@ export async function runCrawl(options: CrawlOptions): Promise<CrawlSummary> {
       fetchAndRecord: (url, init) => fetchAndRecord({ fetcher, capture }, url, init),
       signal: options.signal,
     },
-    health: { consecutiveUnreachable: 0 },
+    health: { consecutiveUnreachable: 0, consecutiveProxyFailures: 0 },
   } satisfies Omit<CrawlContext, 'login'> as CrawlContext;
   ctx.login = new LoginFlow(ctx);
 
@@ -63,6 +65,7 @@ export async function runCrawl(options: CrawlOptions): Promise<CrawlSummary> {
     result = await runScheduler(ctx);
   } finally {
     await capture.close();
+    await ctx.analyser.close();
   }
   const summary = await closeCrawlJob(db, { market, jobId, stats, stop: result.stop, failed: result.failure !== undefined, aborted: options.signal?.aborted ?? false, requeued, started, proxyUsername });
   if (result.failure !== undefined) throw result.failure;

@@ -5,24 +5,25 @@ import { fetchAndRecord, type CrawlContext } from './context.ts';
 import type { FetchedPage } from './fetcher.ts';
 import { failEntry, retryLater, type FrontierEntry } from './frontier.ts';
 import { observeMarket } from './lifecycle.ts';
-import { analysePage } from './page.ts';
 import { StopCrawl, countError, sleep } from './types.ts';
 
 /** What becomes of a frontier entry whose fetch failed. */
 export type FailureDecision =
   | { action: 'retry' } // later, with backoff, counting the attempt
   | { action: 'fail' } // give up on this URL
-  | { action: 'stop'; outcome: 'down' }; // give up on the market for now (the URL stays queued)
+  | { action: 'stop'; outcome: 'down' | 'proxy-unavailable' }; // give up for now (the URL stays queued)
 
 /** Failures that another attempt cannot cure. */
 const PERMANENT: ReadonlySet<FetchErrorKind> = new Set(['refused', 'too-large', 'protocol']);
 
 /**
- * Where a failure is decided, before any response: `unreachable` three times in a row (or before the first page)
- * means the market is down; refusals, oversize and non-HTTP answers are final; everything else is retried until
- * the attempts run out.
+ * Where a failure is decided, before any response: a proxy that cannot be used (three times in a row, or before
+ * the first page) stops the crawl — it is our failure, not the market's, and the crawler never goes around the
+ * proxy; `unreachable` three times in a row (or before the first page) means the market is down; refusals,
+ * oversize and non-HTTP answers are final; everything else is retried until the attempts run out.
  */
-export function decideFetchFailure(f: { kind: FetchErrorKind; attempts: number; maxAttempts: number; pagesSoFar: number; consecutiveUnreachable: number }): FailureDecision {
+export function decideFetchFailure(f: { kind: FetchErrorKind; attempts: number; maxAttempts: number; pagesSoFar: number; consecutiveUnreachable: number; consecutiveProxyFailures?: number }): FailureDecision {
+  if (f.kind === 'proxy-unavailable' && ((f.consecutiveProxyFailures ?? 1) >= 3 || f.pagesSoFar === 0)) return { action: 'stop', outcome: 'proxy-unavailable' };
   if (f.kind === 'unreachable' && (f.consecutiveUnreachable >= 3 || f.pagesSoFar === 0)) return { action: 'stop', outcome: 'down' };
   if (PERMANENT.has(f.kind) || f.attempts >= f.maxAttempts) return { action: 'fail' };
   return { action: 'retry' };
@@ -31,9 +32,10 @@ export function decideFetchFailure(f: { kind: FetchErrorKind; attempts: number; 
 /** A frontier entry's fetch threw a FetchError: count it, then retry, fail or stop the crawl. */
 export async function handleFetchError(ctx: CrawlContext, entry: FrontierEntry, err: FetchError): Promise<void> {
   const { db, settings, stats } = ctx;
-  countError(stats, err.kind);
+  countError(stats, err.kind, err.message);
   if (err.kind === 'unreachable') ctx.health.consecutiveUnreachable++;
-  const decision = decideFetchFailure({ kind: err.kind, attempts: entry.attempts, maxAttempts: settings.maxAttempts, pagesSoFar: stats.pages, consecutiveUnreachable: ctx.health.consecutiveUnreachable });
+  if (err.kind === 'proxy-unavailable') ctx.health.consecutiveProxyFailures++;
+  const decision = decideFetchFailure({ kind: err.kind, attempts: entry.attempts, maxAttempts: settings.maxAttempts, pagesSoFar: stats.pages, consecutiveUnreachable: ctx.health.consecutiveUnreachable, consecutiveProxyFailures: ctx.health.consecutiveProxyFailures });
   if (decision.action === 'stop') {
     await retryLater(db, entry.id, 0, err.message, false);
     throw new StopCrawl(decision.outcome, err.message);
@@ -46,8 +48,8 @@ export async function handleFetchError(ctx: CrawlContext, entry: FrontierEntry, 
   await retryLater(db, entry.id, backoffMs(entry.attempts, settings.baseMs, settings.maxMs), `${err.kind}: ${err.message}`);
 }
 
-function isMaintenance(res: SocksResponse, url: string): boolean {
-  return res.status === 503 && /html/i.test(res.headers['content-type'] ?? '') && analysePage(res.body.toString('utf8'), url).maintenance;
+async function isMaintenance(ctx: CrawlContext, res: SocksResponse, url: string): Promise<boolean> {
+  return res.status === 503 && /html/i.test(res.headers['content-type'] ?? '') && (await ctx.analyser.analyse(res.body, url)).maintenance;
 }
 
 /**
@@ -58,8 +60,8 @@ function isMaintenance(res: SocksResponse, url: string): boolean {
 export async function handleHttpFailure(ctx: CrawlContext, entry: FrontierEntry, page: FetchedPage, capture: RecordedCapture): Promise<void> {
   const { db, settings, stats } = ctx;
   const { res } = page;
-  countError(stats, `http-${res.status}`);
-  if (isMaintenance(res, entry.url)) {
+  countError(stats, `http-${res.status}`, `HTTP ${res.status} ${res.statusText} at ${entry.url}`);
+  if (await isMaintenance(ctx, res, entry.url)) {
     await retryLater(db, entry.id, 0, 'maintenance', false);
     await observeMarket(db, ctx.market.id, 'down', { captureId: capture.captureId, detail: 'maintenance page (HTTP 503)' });
     throw new StopCrawl('down', 'market in maintenance');
@@ -83,14 +85,16 @@ export async function fetchWithRetry(ctx: CrawlContext, url: string): Promise<{ 
       if ((r.res.status === 429 || r.res.status >= 500) && attempt < settings.maxAttempts) {
         stats.retries++;
         countError(stats, `http-${r.res.status}`);
-        if (r.res.status === 503 && analysePage(r.res.body.toString('utf8'), url).maintenance) throw new StopCrawl('down', 'market in maintenance');
+        if (r.res.status === 503 && (await ctx.analyser.analyse(r.res.body, url)).maintenance) throw new StopCrawl('down', 'market in maintenance');
         await sleep(backoffMs(attempt, settings.baseMs, settings.maxMs, retryAfterSeconds(r.res.headers['retry-after'])), ctx.options.signal);
         continue;
       }
       return r;
     } catch (err) {
-      if (!(err instanceof FetchError) || attempt >= settings.maxAttempts || err.kind === 'refused') throw err;
-      countError(stats, err.kind);
+      if (!(err instanceof FetchError)) throw err;
+      countError(stats, err.kind, err.message);
+      if (err.kind === 'proxy-unavailable' && (++ctx.health.consecutiveProxyFailures >= 3 || stats.pages === 0)) throw new StopCrawl('proxy-unavailable', err.message);
+      if (attempt >= settings.maxAttempts || err.kind === 'refused') throw err;
       stats.retries++;
       if (err.kind === 'unreachable' && ++ctx.health.consecutiveUnreachable >= 3) throw new StopCrawl('down', err.message);
       await sleep(backoffMs(attempt, settings.baseMs, settings.maxMs), ctx.options.signal);

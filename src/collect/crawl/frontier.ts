@@ -58,9 +58,12 @@ export async function claimNext(db: Kysely<Database>, jobId: string, workerId: s
   return row ? { ...row, id: Number(row.id) } : undefined;
 }
 
-/** Marks an entry fetched and captured (called inside the capture's transaction: exactly-once capture). */
-export async function completeEntry(trx: Transaction<Database>, id: number, captureId: number | null, httpStatus: number | null): Promise<void> {
-  await trx.updateTable('crawl_frontier').set({ state: 'done', capture_id: captureId, http_status: httpStatus, lease_until: null, error: null }).where('id', '=', id).execute();
+/**
+ * Marks an entry fetched and captured (called inside the capture's transaction: exactly-once capture). `note`
+ * says what was not done with it (e.g. links not followed), and it is never fetched again.
+ */
+export async function completeEntry(trx: Transaction<Database>, id: number, captureId: number | null, httpStatus: number | null, note: string | null = null): Promise<void> {
+  await trx.updateTable('crawl_frontier').set({ state: 'done', capture_id: captureId, http_status: httpStatus, lease_until: null, error: note }).where('id', '=', id).execute();
 }
 
 /** Puts an entry back for a later attempt. `countAttempt: false` undoes the claim's attempt (e.g. after a re-login). */

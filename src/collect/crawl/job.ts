@@ -55,6 +55,8 @@ export async function closeCrawlJob(
     logins: stats.logins,
     captchasParked: stats.captchas,
     errors: stats.errors,
+    lastErrors: stats.lastErrors,
+    ...(stop ? { stopReason: stop.message } : {}),
     frontier: { queued: counts.queued + counts.claimed, done: counts.done, failed: counts.failed, total: counts.total },
     requeuedOnResume: p.requeued,
     durationMs: Date.now() - p.started,

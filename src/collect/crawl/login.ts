@@ -2,7 +2,7 @@ import { parkCaptcha, type ParkedForm } from './captcha.ts';
 import { fetchAndRecord, type CrawlContext } from './context.ts';
 import { fetchWithRetry } from './error-handler.ts';
 import { loginUrl } from './market.ts';
-import { analysePage, type LoginForm } from './page.ts';
+import type { LoginForm } from './page.ts';
 import { StopCrawl, countError, sleep } from './types.ts';
 
 /**
@@ -91,7 +91,7 @@ export class LoginFlow {
       }
       jar.clear();
       const page = await fetchWithRetry(ctx, url);
-      const analysis = analysePage(page.res.body.toString('utf8'), url, market.login_fields ?? undefined);
+      const analysis = await ctx.analyser.analyse(page.res.body, url, market.login_fields ?? undefined);
       if (analysis.seized) throw new StopCrawl('seized', 'seizure banner on the login page');
       const form = analysis.login;
       if (!form) throw new StopCrawl('login-failed', `no login form at ${url} (HTTP ${page.res.status})`);

@@ -1,4 +1,4 @@
-import * as cheerio from 'cheerio';
+import { Tokenizer } from 'htmlparser2';
 
 /** Seizure splash pages (FBI/Europol/BKA/Politie style) in several languages. */
 const SEIZED_RE =
@@ -6,7 +6,12 @@ const SEIZED_RE =
 const MAINTENANCE_RE = /\b(wallet maintenance|down for (scheduled )?maintenance|under maintenance)\b/i;
 
 /** Pages larger than this are not parsed for links (still preserved as evidence). */
-const MAX_PARSE_BYTES = 5 * 1024 * 1024;
+export const MAX_PARSE_BYTES = 5 * 1024 * 1024;
+/** Element nesting deeper than this is marked on the capture (later stages parse such pages within their limits). */
+export const MAX_NESTING = 2000;
+const TEXT_CHARS = 20_000;
+/** Elements that never have content (no closing tag, no nesting). */
+const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'track', 'wbr']);
 
 export interface LoginForm {
   action: string;
@@ -24,55 +29,186 @@ export interface PageAnalysis {
   login?: LoginForm;
   seized: boolean;
   maintenance: boolean;
+  /** Deepest element nesting seen (over MAX_NESTING the capture is marked; the analysis itself is not affected). */
+  nesting: number;
+  /** Why the page was not analysed, when it was not (too large, too slow): its links are not followed. */
+  limited?: string;
+}
+
+export type LoginFieldNames = Partial<Record<'username' | 'password' | 'captcha' | 'csrf', string>>;
+
+/**
+ * UTF-8 decoding that keeps invalid bytes: each byte of an invalid sequence becomes U+DC80+byte (a lone surrogate,
+ * which no HTML text or entity can produce), so a link's raw bytes can be percent-encoded exactly as sent.
+ */
+export function decodeKeepingBytes(bytes: Buffer): string {
+  if (isUtf8(bytes)) return bytes.toString('utf8');
+  let out = '';
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    const len = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (len > 0 && i + len <= bytes.length) {
+      const seq = bytes.subarray(i, i + len);
+      if (isUtf8(seq)) {
+        out += seq.toString('utf8');
+        i += len;
+        continue;
+      }
+    }
+    out += String.fromCharCode(0xdc00 + b);
+    i++;
+  }
+  return out;
+}
+
+function isUtf8(b: Buffer): boolean {
+  return (Buffer as unknown as { isUtf8?: (x: Buffer) => boolean }).isUtf8?.(b) ?? !b.toString('utf8').includes('\ufffd');
+}
+
+/** A link target as the page wrote it: kept bytes percent-encoded, then resolved; undefined when not a URL. */
+export function resolveHref(href: string, base: string): string | undefined {
+  const raw = href.trim().replace(/[\udc80-\udcff]/g, (c) => `%${(c.charCodeAt(0) - 0xdc00).toString(16).toUpperCase().padStart(2, '0')}`);
+  try {
+    const u = new URL(raw, base);
+    u.hash = '';
+    return u.toString();
+  } catch {
+    return undefined;
+  }
+}
+
+interface FormSeen {
+  action: string | undefined;
+  method: string | undefined;
+  inputs: Array<{ name: string; type: string; value: string }>;
+  images: Array<{ src: string; alt: string }>;
 }
 
 /**
  * What the crawler needs from a page — nothing more: links to follow, a login form (with its CSRF token and
- * CAPTCHA), a seizure banner. Extraction of content is the extract stage's job.
+ * CAPTCHA), a seizure banner. One streaming pass (htmlparser2's tokenizer, no DOM, no recursion): time linear in
+ * the bytes and memory bounded whatever the nesting. Extraction of content is the extract stage's job.
  */
-export function analysePage(html: string, baseUrl: string, fields?: Partial<Record<'username' | 'password' | 'captcha' | 'csrf', string>>): PageAnalysis {
-  if (html.length > MAX_PARSE_BYTES) return { links: [], seized: SEIZED_RE.test(html.slice(0, 20_000)), maintenance: false };
-  const $ = cheerio.load(html);
-  const text = $('body').text().slice(0, 20_000);
-  const links = new Set<string>();
-  $('a[href]').each((_, el) => {
-    const href = $(el).attr('href');
-    if (!href) return;
-    try {
-      const u = new URL(href, baseUrl);
-      u.hash = '';
-      links.add(u.toString());
-    } catch {
-      /* malformed href: ignore */
-    }
-  });
-  let login: LoginForm | undefined;
-  const pw = $('form input[type="password" i]').first();
-  if (pw.length) {
-    const form = pw.closest('form');
-    const hidden: Record<string, string> = {};
-    form.find('input[type="hidden" i]').each((_, el) => {
-      const name = $(el).attr('name');
-      if (name) hidden[name] = $(el).attr('value') ?? '';
-    });
-    const texts = form
-      .find('input')
-      .toArray()
-      .filter((el) => ['text', 'email', ''].includes(($(el).attr('type') ?? '').toLowerCase()))
-      .map((el) => $(el).attr('name') ?? '')
-      .filter(Boolean);
-    const captchaField = fields?.captcha ?? texts.find((n) => /captcha|confirm|code|human|verif/i.test(n));
-    const usernameField = fields?.username ?? texts.find((n) => n !== captchaField) ?? 'username';
-    const img = form.find('img').filter((_, el) => /captcha|confirm/i.test(`${$(el).attr('src') ?? ''} ${$(el).attr('alt') ?? ''}`)).first();
-    login = {
-      action: new URL(form.attr('action') ?? baseUrl, baseUrl).toString(),
-      method: (form.attr('method') ?? 'post').toLowerCase(),
-      hidden,
-      usernameField,
-      passwordField: fields?.password ?? pw.attr('name') ?? 'password',
-      captchaField,
-      captchaImage: img.length ? new URL(img.attr('src') ?? '', baseUrl).toString() : undefined,
-    };
+export function analysePage(body: Buffer, baseUrl: string, fields?: LoginFieldNames): PageAnalysis {
+  if (body.length > MAX_PARSE_BYTES) {
+    const head = decodeKeepingBytes(body.subarray(0, 20_000));
+    return { links: [], seized: SEIZED_RE.test(head), maintenance: false, nesting: 0, limited: `page of ${body.length} bytes is over ${MAX_PARSE_BYTES}: links not followed` };
   }
-  return { links: [...links], login, seized: SEIZED_RE.test(text), maintenance: MAINTENANCE_RE.test(text) };
+  const links = new Set<string>();
+  const forms: FormSeen[] = [];
+  let form: FormSeen | undefined;
+  let depth = 0;
+  let deepest = 0;
+  let quiet = 0; // inside head/script/style/template: text is not page text
+  let text = '';
+  const html = decodeKeepingBytes(body);
+  // htmlparser2's Tokenizer, not its Parser: the Parser keeps open elements in an array it unshifts and searches
+  // from the front, which is quadratic in the nesting (100,000 nested divs: minutes). Here nesting is a counter.
+  let tag = '';
+  let attribs: Record<string, string> = {};
+  let attrName = '';
+  let attrValue = '';
+  const open = () => {
+    const a = attribs;
+    if (tag === 'head' || tag === 'script' || tag === 'style' || tag === 'template') quiet++;
+    if (tag === 'a' && a.href !== undefined) {
+      const u = resolveHref(a.href, baseUrl);
+      if (u) links.add(u);
+    } else if (tag === 'form') {
+      form = { action: a.action, method: a.method, inputs: [], images: [] };
+      forms.push(form);
+    } else if (tag === 'input' && form) {
+      form.inputs.push({ name: a.name ?? '', type: (a.type ?? '').toLowerCase(), value: a.value ?? '' });
+    } else if (tag === 'img' && form) {
+      form.images.push({ src: a.src ?? '', alt: a.alt ?? '' });
+    }
+  };
+  const close = (name: string) => {
+    if (VOID.has(name)) return;
+    depth = Math.max(0, depth - 1);
+    if (name === 'head' || name === 'script' || name === 'style' || name === 'template') quiet = Math.max(0, quiet - 1);
+    if (name === 'form') form = undefined;
+  };
+  const tokenizer = new Tokenizer(
+    { decodeEntities: true },
+    {
+      onopentagname(start, end) {
+        tag = html.slice(start, end).toLowerCase();
+        attribs = {};
+      },
+      onattribname(start, end) {
+        attrName = html.slice(start, end).toLowerCase();
+        attrValue = '';
+      },
+      onattribdata(start, end) {
+        attrValue += html.slice(start, end);
+      },
+      onattribentity(cp) {
+        attrValue += String.fromCodePoint(cp);
+      },
+      onattribend() {
+        if (!Object.hasOwn(attribs, attrName)) attribs[attrName] = attrValue;
+      },
+      onopentagend() {
+        open();
+        if (!VOID.has(tag)) {
+          depth++;
+          if (depth > deepest) deepest = depth;
+        }
+      },
+      onselfclosingtag() {
+        open();
+        if (tag === 'head' || tag === 'script' || tag === 'style' || tag === 'template') quiet = Math.max(0, quiet - 1);
+        if (tag === 'form') form = undefined;
+      },
+      onclosetag(start, end) {
+        close(html.slice(start, end).toLowerCase());
+      },
+      ontext(start, end) {
+        if (quiet === 0 && text.length < TEXT_CHARS) text += html.slice(start, end);
+      },
+      ontextentity(cp) {
+        if (quiet === 0 && text.length < TEXT_CHARS) text += String.fromCodePoint(cp);
+      },
+      oncdata() {},
+      oncomment() {},
+      ondeclaration() {},
+      onprocessinginstruction() {},
+      onend() {},
+    },
+  );
+  tokenizer.write(html);
+  tokenizer.end();
+  text = text.slice(0, TEXT_CHARS);
+  const login = loginForm(forms, baseUrl, fields);
+  return {
+    links: [...links],
+    login,
+    seized: SEIZED_RE.test(text),
+    maintenance: MAINTENANCE_RE.test(text),
+    nesting: deepest,
+  };
+}
+
+/** The first form with a password field, read the way a person would fill it in. */
+function loginForm(forms: FormSeen[], baseUrl: string, fields?: LoginFieldNames): LoginForm | undefined {
+  const f = forms.find((x) => x.inputs.some((i) => i.type === 'password'));
+  if (!f) return undefined;
+  const pw = f.inputs.find((i) => i.type === 'password')!;
+  const hidden: Record<string, string> = {};
+  for (const i of f.inputs) if (i.type === 'hidden' && i.name) hidden[i.name] = i.value;
+  const texts = f.inputs.filter((i) => ['text', 'email', ''].includes(i.type) && i.name).map((i) => i.name);
+  const captchaField = fields?.captcha ?? texts.find((n) => /captcha|confirm|code|human|verif/i.test(n));
+  const usernameField = fields?.username ?? texts.find((n) => n !== captchaField) ?? 'username';
+  const img = f.images.find((i) => /captcha|confirm/i.test(`${i.src} ${i.alt}`));
+  return {
+    action: resolveHref(f.action ?? baseUrl, baseUrl) ?? baseUrl,
+    method: (f.method ?? 'post').toLowerCase(),
+    hidden,
+    usernameField,
+    passwordField: fields?.password ?? (pw.name || 'password'),
+    captchaField,
+    captchaImage: img ? resolveHref(img.src, baseUrl) : undefined,
+  };
 }

@@ -4,7 +4,7 @@ import { completeEntry, enqueue, failEntry, frontierCounts, retryLater, type Fro
 import { handleHttpFailure } from './error-handler.ts';
 import { observeMarket } from './lifecycle.ts';
 import { loginUrl } from './market.ts';
-import { analysePage } from './page.ts';
+import { MAX_NESTING } from './page.ts';
 import { StopCrawl } from './types.ts';
 
 /** A page that sent the crawl to the login form: it is preserved, and fetched again after logging in. */
@@ -42,6 +42,8 @@ export async function handlePage(ctx: CrawlContext, entry: FrontierEntry, page: 
   const isHtml = /html/i.test(res.headers['content-type'] ?? '');
   const loginPathname = new URL(loginUrl(market)).pathname;
   let links: string[] = [];
+  /** What the crawler could not do with the page: written to its WARC metadata and its frontier entry. */
+  const notes: string[] = [];
   if (res.status >= 300 && res.status < 400 && location) {
     const target = new URL(location, entry.url);
     if (target.pathname === loginPathname) return sessionLost(ctx, entry, page, generation);
@@ -50,7 +52,9 @@ export async function handlePage(ctx: CrawlContext, entry: FrontierEntry, page: 
     const capture = await ctx.capture.record(page);
     return handleHttpFailure(ctx, entry, page, capture);
   } else if (isHtml) {
-    const analysis = analysePage(res.body.toString('utf8'), entry.url, market.login_fields ?? undefined);
+    const analysis = await ctx.analyser.analyse(res.body, entry.url, market.login_fields ?? undefined);
+    if (analysis.limited) notes.push(analysis.limited);
+    if (analysis.nesting > MAX_NESTING) notes.push(`element nesting ${analysis.nesting} is over ${MAX_NESTING}`);
     if (analysis.seized) {
       const capture = await ctx.capture.record(page, (trx, captureId) => completeEntry(trx, entry.id, captureId, res.status));
       await observeMarket(db, market.id, 'seized', { captureId: capture.captureId, detail: `seizure banner at ${entry.url}` });
@@ -60,14 +64,15 @@ export async function handlePage(ctx: CrawlContext, entry: FrontierEntry, page: 
     links = analysis.links;
   }
   const follow = entry.depth < market.max_depth ? links.filter(ctx.inScope) : [];
+  const note = notes.length ? notes.join('; ') : null;
   const capture = await ctx.capture.record(page, async (trx, captureId) => {
-    await completeEntry(trx, entry.id, captureId, res.status);
+    await completeEntry(trx, entry.id, captureId, res.status, note);
     if (follow.length) {
       const have = await trx.selectFrom('crawl_frontier').select((eb) => eb.fn.countAll<number>().as('n')).where('job_id', '=', ctx.jobId).executeTakeFirstOrThrow();
       const room = Math.max(0, ctx.settings.maxPages - Number(have.n));
       if (room > 0) await enqueue(trx, ctx.jobId, follow.slice(0, room), entry.depth + 1);
     }
-  });
+  }, note ? { 'crawler-note': note } : undefined);
   if (stats.pages === 0) await observeMarket(db, market.id, 'up', { captureId: capture.captureId });
   stats.pages++;
   const counts = await frontierCounts(db, ctx.jobId);

@@ -18,6 +18,7 @@ async function processEntry(ctx: CrawlContext, entry: FrontierEntry): Promise<vo
     throw err;
   }
   ctx.health.consecutiveUnreachable = 0;
+  ctx.health.consecutiveProxyFailures = 0;
   await handlePage(ctx, entry, page, generation);
 }
 
@@ -72,6 +73,7 @@ export async function runScheduler(ctx: CrawlContext): Promise<SchedulerResult> 
       } catch (err) {
         if (err instanceof StopCrawl) stop = err;
         else if (err instanceof FetchError && err.kind === 'unreachable') stop = new StopCrawl('down', err.message);
+        else if (err instanceof FetchError && err.kind === 'proxy-unavailable') stop = new StopCrawl('proxy-unavailable', err.message);
         else throw err;
       }
     }

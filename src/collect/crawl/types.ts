@@ -59,7 +59,7 @@ export interface CrawlProgress {
   lastStatus?: number;
 }
 
-export type CrawlOutcome = 'done' | 'paused-captcha' | 'seized' | 'down' | 'stopped' | 'login-failed';
+export type CrawlOutcome = 'done' | 'paused-captcha' | 'seized' | 'down' | 'stopped' | 'login-failed' | 'proxy-unavailable';
 
 export interface CrawlSummary {
   jobId: string;
@@ -72,6 +72,10 @@ export interface CrawlSummary {
   logins: number;
   captchasParked: number;
   errors: Record<string, number>;
+  /** The last message of each error kind (Tor's reason included, e.g. "onion service descriptor not found"). */
+  lastErrors: Record<string, string>;
+  /** Why the crawl ended early, in words (absent when it ran to the end of its frontier). */
+  stopReason?: string;
   frontier: { queued: number; done: number; failed: number; total: number };
   requeuedOnResume: number;
   durationMs: number;
@@ -102,28 +106,44 @@ export interface CrawlStats {
   logins: number;
   captchas: number;
   errors: Record<string, number>;
+  lastErrors: Record<string, string>;
 }
 
 export function newStats(): CrawlStats {
-  return { pages: 0, bytes: 0, requests: 0, retries: 0, logins: 0, captchas: 0, errors: {} };
+  return { pages: 0, bytes: 0, requests: 0, retries: 0, logins: 0, captchas: 0, errors: {}, lastErrors: {} };
 }
 
-export function countError(stats: CrawlStats, kind: string): void {
+export function countError(stats: CrawlStats, kind: string, message?: string): void {
   stats.errors[kind] = (stats.errors[kind] ?? 0) + 1;
+  if (message) stats.lastErrors[kind] = message.slice(0, 300);
 }
 
-/** Sleeps, waking early when the signal aborts (the listener is removed either way: no listener leak). */
+/** Sleepers waiting on each signal: one abort listener per signal, however many workers sleep at once. */
+const sleepers = new WeakMap<AbortSignal, Set<() => void>>();
+
+/**
+ * Sleeps, waking early when the signal aborts. All sleeps on one signal share a single abort listener (a listener
+ * per sleep would put more than ten on the signal whenever a dozen workers wait together).
+ */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise<void>((resolve) => {
     if (signal?.aborted) return resolve();
-    const onAbort = () => {
+    let waiting = signal ? sleepers.get(signal) : undefined;
+    if (signal && !waiting) {
+      const set = new Set<() => void>();
+      waiting = set;
+      sleepers.set(signal, set);
+      signal.addEventListener('abort', () => {
+        for (const wake of set) wake();
+        set.clear();
+      }, { once: true });
+    }
+    const wake = () => {
       clearTimeout(t);
+      waiting?.delete(wake);
       resolve();
     };
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const t = setTimeout(wake, ms);
+    waiting?.add(wake);
   });
 }

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Socket } from 'node:net';
 import tls from 'node:tls';
-import { SocksClient } from 'socks';
 import { dechunk } from '../../evidence/index.ts';
 import type { SocksProxyConfig } from './proxy.ts';
+import { SocksReplyError, SocksTimeoutError, socks5Connect } from './socks5-client.ts';
 
 export type FetchErrorKind =
   | 'proxy-unavailable' // cannot reach or authenticate to the proxy
@@ -16,10 +16,13 @@ export type FetchErrorKind =
 
 export class FetchError extends Error {
   readonly kind: FetchErrorKind;
-  constructor(kind: FetchErrorKind, message: string) {
+  /** The proxy's SOCKS5 reply code when it refused the CONNECT (Tor's extended codes 0xF0-0xF7 included). */
+  readonly socksReply: number | undefined;
+  constructor(kind: FetchErrorKind, message: string, socksReply?: number) {
     super(message);
     this.name = 'FetchError';
     this.kind = kind;
+    this.socksReply = socksReply;
   }
 }
 
@@ -69,18 +72,128 @@ function buildRequest(url: URL, o: SocksFetchOptions): Buffer {
   return body ? Buffer.concat([Buffer.from(head, 'latin1'), body]) : Buffer.from(head, 'latin1');
 }
 
-function classifySocksError(err: Error): FetchError {
-  const m = err.message;
-  if (/HostUnreachable|NetworkUnreachable|TTLExpired/i.test(m)) return new FetchError('unreachable', `proxy: host unreachable (${m})`);
-  if (/NotAllowed|ConnectionRefused|AddressNotSupported|CommandNotSupported/i.test(m)) return new FetchError('refused', `proxy refused the destination (${m})`);
-  if (/timed out|timeout/i.test(m)) return new FetchError('timeout', `proxy: ${m}`);
-  return new FetchError('proxy-unavailable', `proxy: ${m}`);
+/** What a SOCKS5 reply means for the crawl (see SOCKS5_REPLIES for Tor's extended onion-service codes). */
+const REPLY_KIND: Record<number, FetchErrorKind> = {
+  0x01: 'unreachable',
+  0x03: 'unreachable',
+  0x04: 'unreachable',
+  0x06: 'timeout',
+  0xf0: 'unreachable',
+  0xf2: 'unreachable',
+  0xf3: 'unreachable',
+  0xf7: 'unreachable',
+  0x02: 'refused',
+  0x05: 'refused',
+  0x07: 'refused',
+  0x08: 'refused',
+  0xf1: 'refused',
+  0xf4: 'refused',
+  0xf5: 'refused',
+  0xf6: 'refused',
+};
+
+function classifySocksError(err: unknown, url: URL): FetchError {
+  if (err instanceof SocksReplyError) return new FetchError(REPLY_KIND[err.reply] ?? 'unreachable', `${url.host}: ${err.message}`, err.reply);
+  if (err instanceof SocksTimeoutError) return new FetchError('timeout', err.message);
+  return new FetchError('proxy-unavailable', (err as Error).message);
+}
+
+type PushResult = 'complete' | 'more' | { error: 'too-large' | 'protocol'; message: string };
+
+/**
+ * Reads an HTTP/1.1 response as it arrives: finds the header block once, then counts the body (Content-Length)
+ * or follows the chunked framing incrementally, so completion is known without re-reading what came before.
+ * Chunks are kept as they are and joined once at the end.
+ */
+export class ResponseReader {
+  readonly chunks: Buffer[] = [];
+  size = 0;
+  #head: Buffer<ArrayBufferLike> = Buffer.alloc(0);
+  #headDone = false;
+  #contentLength: number | undefined;
+  #chunked = false;
+  #bodyBytes = 0;
+  #state: 'size' | 'data' | 'data-crlf' | 'trailer' | 'done' | 'bad' = 'size';
+  #line = '';
+  #remaining = 0;
+
+  /** Adds bytes as they arrive. */
+  push(chunk: Buffer, maxBytes: number): PushResult {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    if (this.size > maxBytes) return { error: 'too-large', message: `response exceeds ${maxBytes} bytes` };
+    let body = chunk;
+    if (!this.#headDone) {
+      this.#head = this.#head.length ? Buffer.concat([this.#head, chunk]) : chunk;
+      const end = this.#head.indexOf('\r\n\r\n');
+      if (end < 0) return this.#head.length > 256 * 1024 ? { error: 'protocol', message: 'response header block exceeds 256 KiB' } : 'more';
+      const head = this.#head.subarray(0, end).toString('latin1');
+      this.#headDone = true;
+      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1]);
+      const cl = /^content-length:\s*(\d+)\s*$/im.exec(head);
+      this.#chunked = /^transfer-encoding:[^\r\n]*chunked/im.test(head);
+      this.#contentLength = cl && !this.#chunked ? Number(cl[1]) : undefined;
+      if (this.#contentLength !== undefined && end + 4 + this.#contentLength > maxBytes) return { error: 'too-large', message: `response declares ${this.#contentLength} bytes, more than ${maxBytes}` };
+      body = this.#head.subarray(end + 4);
+      this.#head = Buffer.alloc(0);
+      if ((status >= 100 && status < 200) || status === 204 || status === 304) return 'complete';
+    }
+    this.#bodyBytes += body.length;
+    if (this.#chunked) {
+      this.#feedChunked(body);
+      if (this.#state === 'bad') return { error: 'protocol', message: 'malformed chunked encoding' };
+      return this.#state === 'done' ? 'complete' : 'more';
+    }
+    if (this.#contentLength !== undefined) return this.#bodyBytes >= this.#contentLength ? 'complete' : 'more';
+    return 'more';
+  }
+
+  #feedChunked(b: Buffer): void {
+    let i = 0;
+    while (i < b.length && this.#state !== 'done' && this.#state !== 'bad') {
+      if (this.#state === 'data') {
+        const take = Math.min(this.#remaining, b.length - i);
+        this.#remaining -= take;
+        i += take;
+        if (this.#remaining === 0) this.#state = 'data-crlf';
+        continue;
+      }
+      const nl = b.indexOf(0x0a, i);
+      const part = b.subarray(i, nl < 0 ? b.length : nl).toString('latin1');
+      if (nl < 0) {
+        this.#line += part;
+        if (this.#line.length > 8192) this.#state = 'bad';
+        return;
+      }
+      const line = (this.#line + part).replace(/\r$/, '');
+      this.#line = '';
+      i = nl + 1;
+      if (this.#state === 'data-crlf') this.#state = 'size';
+      else if (this.#state === 'size') {
+        const n = Number.parseInt(line.split(';')[0] ?? '', 16);
+        if (!Number.isFinite(n) || n < 0) this.#state = 'bad';
+        else if (n === 0) this.#state = 'trailer';
+        else {
+          this.#remaining = n;
+          this.#state = 'data';
+        }
+      } else if (line === '') this.#state = 'done'; // the empty line ending the trailer section
+    }
+  }
+
+  /** At connection close: whether what arrived is a whole message (no length and not chunked: close ends it). */
+  completeAtClose(): boolean {
+    if (!this.#headDone) return false;
+    if (this.#chunked) return this.#state === 'done';
+    if (this.#contentLength !== undefined) return this.#bodyBytes >= this.#contentLength;
+    return true;
+  }
 }
 
 /**
  * One HTTP/1.1 exchange through a SOCKS5 proxy. The destination hostname is handed to the proxy unresolved
  * (SOCKS5 ATYP domain name), so .onion names are resolved by Tor, never here. Returns the raw bytes both ways
- * for the evidence log.
+ * for the evidence log. A response larger than `maxBytes` is abandoned as soon as it is known to be.
  */
 export async function socksFetch(target: string | URL, options: SocksFetchOptions): Promise<SocksResponse> {
   const url = typeof target === 'string' ? new URL(target) : target;
@@ -88,81 +201,61 @@ export async function socksFetch(target: string | URL, options: SocksFetchOption
   const timeoutMs = options.timeoutMs ?? 60_000;
   const maxBytes = options.maxBytes ?? 20 * 1024 * 1024;
   const rawRequest = buildRequest(url, options);
-  let socket: Socket;
+  let tunnel: { socket: Socket; head: Buffer };
   try {
-    const conn = await SocksClient.createConnection({
-      command: 'connect',
-      proxy: {
-        host: options.proxy.host,
-        port: options.proxy.port,
-        type: 5,
-        userId: options.isolationUsername,
-        password: options.proxy.password ?? '',
-      },
-      destination: { host: url.hostname, port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)) },
-      timeout: timeoutMs,
+    tunnel = await socks5Connect({
+      proxyHost: options.proxy.host,
+      proxyPort: options.proxy.port,
+      username: options.isolationUsername,
+      password: options.proxy.password ?? '',
+      host: url.hostname,
+      port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+      timeoutMs,
     });
-    socket = conn.socket;
   } catch (err) {
-    throw classifySocksError(err as Error);
+    throw classifySocksError(err, url);
   }
+  const socket = tunnel.socket;
   const stream: Socket = url.protocol === 'https:' ? tls.connect({ socket, servername: url.hostname, rejectUnauthorized: false }) : socket;
   return await new Promise<SocksResponse>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
+    const reader = new ResponseReader();
     let settled = false;
     const finish = (err?: FetchError) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       stream.destroy();
+      socket.destroy();
       if (err) return reject(err);
       try {
-        resolve(parseResponse(Buffer.concat(chunks), rawRequest, true));
+        resolve(parseResponse(Buffer.concat(reader.chunks, reader.size), rawRequest, true));
       } catch (e) {
         reject(e);
       }
     };
-    const timer = setTimeout(() => finish(new FetchError('timeout', `no complete response from ${url.host} within ${timeoutMs} ms`)), timeoutMs);
-    stream.on('data', (chunk: Buffer) => {
-      chunks.push(chunk);
-      size += chunk.length;
-      if (size > maxBytes) return finish(new FetchError('too-large', `response from ${url.host} exceeds ${maxBytes} bytes`));
-      // Stop as soon as the message is complete (do not wait for the server to close).
-      if (isComplete(Buffer.concat(chunks))) finish();
-    });
+    const timer = setTimeout(() => finish(new FetchError('timeout', `no complete response from ${url.host} within ${timeoutMs} ms (${reader.size} bytes received)`)), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      if (settled) return;
+      const r = reader.push(chunk, maxBytes);
+      if (r === 'complete') finish();
+      else if (r !== 'more') finish(new FetchError(r.error, `${url.host}: ${r.message}`));
+    };
+    stream.on('data', onData);
     stream.on('error', (e) => finish(new FetchError('dropped', `connection to ${url.host} failed: ${e.message}`)));
     stream.on('close', () => {
       if (settled) return;
-      const all = Buffer.concat(chunks);
-      if (all.length === 0) return finish(new FetchError('dropped', `${url.host} closed the connection without answering`));
-      if (!isComplete(all, true)) return finish(new FetchError('dropped', `${url.host} closed the connection mid-response (${all.length} bytes)`));
+      if (reader.size === 0) return finish(new FetchError('dropped', `${url.host} closed the connection without answering`));
+      if (!reader.completeAtClose()) return finish(new FetchError('dropped', `${url.host} closed the connection mid-response (${reader.size} bytes)`));
       finish();
     });
+    if (url.protocol !== 'https:' && tunnel.head.length) onData(tunnel.head);
+    stream.resume();
     stream.write(rawRequest);
   });
 }
 
-function headEnd(buf: Buffer): number {
-  return buf.indexOf('\r\n\r\n');
-}
-
-/** Whether a buffered response is a complete HTTP message (closed: the server has closed the connection). */
-function isComplete(buf: Buffer, closed = false): boolean {
-  const end = headEnd(buf);
-  if (end < 0) return false;
-  const head = buf.subarray(0, end).toString('latin1');
-  const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1]);
-  const body = buf.subarray(end + 4);
-  if ((status >= 100 && status < 200) || status === 204 || status === 304) return true;
-  const cl = /^content-length:\s*(\d+)\s*$/im.exec(head);
-  if (/^transfer-encoding:\s*chunked\s*$/im.test(head)) return body.subarray(-5).toString('latin1') === '0\r\n\r\n' || (closed && false);
-  if (cl) return body.length >= Number(cl[1]);
-  return closed;
-}
-
 export function parseResponse(raw: Buffer, rawRequest: Buffer, trim = false): SocksResponse {
-  const end = headEnd(raw);
+  const end = raw.indexOf('\r\n\r\n');
   if (end < 0) throw new FetchError('protocol', 'response has no complete header block');
   const lines = raw.subarray(0, end).toString('latin1').split('\r\n');
   const m = /^HTTP\/1\.[01] (\d{3}) ?(.*)$/.exec(lines[0] ?? '');

@@ -142,14 +142,34 @@ export class WarcWriter {
    * each landed. Any warcinfo record the writer had to start a file with comes first in the result.
    */
   write(records: WarcRecordInput[]): Promise<WrittenRecord[]> {
-    return this.#serial(() => {
-      const estimate = records.reduce((n, r) => n + r.block.length, 0);
-      this.#ensureFile(estimate);
-      const out = records.map((r) => this.#append(r));
-      if (this.#fsync) fsyncSync(this.#fd as number);
-      const info = this.#pendingInfo;
-      this.#pendingInfo = [];
-      return [...info, ...out];
+    return this.#serial(() => this.#writeBatch(records));
+  }
+
+  #writeBatch(records: WarcRecordInput[]): WrittenRecord[] {
+    const estimate = records.reduce((n, r) => n + r.block.length, 0);
+    this.#ensureFile(estimate);
+    const out = records.map((r) => this.#append(r));
+    if (this.#fsync) fsyncSync(this.#fd as number);
+    const info = this.#pendingInfo;
+    this.#pendingInfo = [];
+    return [...info, ...out];
+  }
+
+  /**
+   * Writes records, then runs `commit` (logging them) before any other write may follow in this file. So the
+   * only bytes a crash or a failed commit can leave unlogged are the file's tail, never a gap between logged
+   * records: after a failed commit the file is closed and the next write starts a new one.
+   */
+  writeAndCommit<T>(records: WarcRecordInput[], commit: (written: WrittenRecord[]) => Promise<T>): Promise<T> {
+    return this.#serial(async () => {
+      const written = this.#writeBatch(records);
+      try {
+        return await commit(written);
+      } catch (err) {
+        if (this.#fd !== undefined) closeSync(this.#fd);
+        this.#fd = undefined;
+        throw err;
+      }
     });
   }
 

@@ -35,6 +35,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m0110,
   m0170,
   m0171,
+  m0111,
   m0500,
   m0501,
   m0502,
@@ -46,4 +47,3 @@ export const MIGRATIONS: readonly Migration[] = [
   m0610,
   m0620,
 ].sort((a, b) => a.id - b.id);
-export const MIGRATIONS: readonly Migration[] = [m0001, m0100, m0130, m0200, m0101, m0102, m0110, m0111, m0500, m0501, m0502, m0300, m0600, m0601, m0610].sort((a, b) => a.id - b.id);
