@@ -60,6 +60,7 @@ const BODYLESS_OK = z.object({}).strict().nullish();
 export function hardenRoute(route: RouteOptions): void {
   const methods = Array.isArray(route.method) ? route.method : [route.method];
   if (!methods.some((m) => !['GET', 'HEAD', 'OPTIONS'].includes(m))) return;
+  if (route.config?.bodyCheckedByHandler) return;
   const schema = (route.schema ?? {}) as { body?: unknown };
   if (schema.body === undefined) schema.body = BODYLESS_OK;
   else if (isZod(schema.body)) schema.body = strictSchema(schema.body);

@@ -12,6 +12,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Who may call the route (src/server/access/policy.ts). Routes without it are refused. */
     access?: RouteAccess;
+    /**
+     * The handler reads the body itself, by a protocol's own rules and error answers (TAXII's envelope with its 415
+     * and 422), so the generic "no schema means no body" hardening leaves it alone.
+     */
+    bodyCheckedByHandler?: boolean;
   }
   interface FastifyRequest {
     principal: Principal | null;

@@ -205,7 +205,7 @@ export async function registerTaxii(app: App, opts: ServerOptions): Promise<void
         `/${API_ROOT}/collections/:collection/objects/`,
         {
           bodyLimit: TAXII_MAX_CONTENT,
-          config: access('taxii.objects.add'),
+          config: { ...access('taxii.objects.add'), bodyCheckedByHandler: true },
           schema: { hide: true, tags, summary: 'Add objects (envelope) to a collection of your agency; answered with a status resource', params: collectionParams },
         },
         async (req, reply) => {
