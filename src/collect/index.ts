@@ -15,7 +15,7 @@ export { parseProxyUrl, describeProxy, ProxyConfigError, PROXY_ENV, type SocksPr
 export { socksFetch, FetchError, type SocksFetchOptions, type SocksResponse, type FetchErrorKind } from './net/socks-http.ts';
 export { importTelegramExport } from './import/telegram.ts';
 export { telegramExportTexts } from './import/telegram-format.ts';
-export { importMysqlDump, loadDumpMapping, DumpMappingSchema, SIM_SEIZED_MAPPING, type DumpMapping, type DumpImportOptions } from './import/dump.ts';
+export { importMysqlDump, loadDumpMapping, DumpMappingSchema, SIM_SEIZED_MAPPING, type DumpMapping, type DumpImportOptions, type DumpImportSummary, type DumpNotImported } from './import/dump.ts';
 export { importCsvScrape, loadCsvMapping, CsvMappingSchema, type CsvMapping } from './import/csv.ts';
 export { ImportFormatError, sqlStatements, parseInsert, parseCreateTable, type SqlStatement, type SqlValue } from './import/sql-tokenizer.ts';
 export type { ImportOptions, ImportSummary } from './import/common.ts';

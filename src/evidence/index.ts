@@ -24,4 +24,5 @@ export {
 } from './recorder.ts';
 export { verifyEvidence, type VerifyOptions, type VerifyProblem, type VerifyReport, type ProblemKind } from './verify.ts';
 export { exportEvidence, type ExportSelection, type ExportManifest, type ExportedRecord } from './export.ts';
+export { exportWacz, surt, type WaczResult, type WaczSignature, type WaczSigner } from './wacz.ts';
 export { DEFAULT_EVIDENCE_DIR, resolveEvidenceDir } from './config.ts';

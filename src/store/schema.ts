@@ -112,7 +112,8 @@ export interface ListingsTable extends Owned {
   vendor_id: number | null;
   external_id: string;
   title: string;
-  description: ColumnType<string, string | undefined, string>;
+  /** NULL when the source had none (a seized dump's NULL), '' when it was empty. */
+  description: ColumnType<string | null, string | null | undefined, string | null>;
   category: string | null;
   substance_class: string | null;
   substance: string | null;
@@ -146,7 +147,10 @@ export interface FeedbackTable extends Owned {
   vendor_id: number | null;
   listing_id: number | null;
   rating: Numeric | null;
-  body: ColumnType<string, string | undefined, string>;
+  /** NULL when the source had none (a seized dump's NULL comment). */
+  body: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Hidden from buyers on the market (known from a seized database only). */
+  hidden: ColumnType<boolean | null, boolean | null | undefined, boolean | null>;
   buyer: string | null;
   left_at: Timestamp | null;
   /** Stable key of one feedback entry on its market, so re-crawls and re-parses never duplicate it. */

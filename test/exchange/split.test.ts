@@ -33,6 +33,8 @@ describe('seized-data split (Hansa / DisrupTor workflow)', () => {
   let store: TestStore;
   let dir: string;
   let split: SeizedSplit;
+  let marketId: number;
+  let dumpCapture: number;
   const producer = { agencyId: 'NL-POL', name: 'Politie NL', contact: 'thtc@example.org' };
   // Ground truth from the exporter's tables.
   const truth = {
@@ -70,6 +72,8 @@ describe('seized-data split (Hansa / DisrupTor workflow)', () => {
 
     const agencyId = (await store.db.insertInto('agencies').values({ code: 'NL-POL', name: 'Politie NL', country: 'NL' }).returning('id').executeTakeFirstOrThrow()).id;
     const summary = await importMysqlDump({ db: store.db, evidenceDir: path.join(dir, 'warc'), agencyId, file, mapping: SIM_SEIZED_MAPPING });
+    marketId = summary.marketId;
+    dumpCapture = summary.captureId;
     split = await splitSeizedMarket(store.db, summary.marketId, { producer, tlp: 'AMBER+STRICT', created: '2025-03-01T00:00:00Z' });
   }, 300_000);
 
@@ -157,5 +161,30 @@ describe('seized-data split (Hansa / DisrupTor workflow)', () => {
     const tampered = JSON.parse(JSON.stringify(signed)) as typeof signed;
     tampered.index.packages[0]!.buyers += 1;
     expect(() => verifySplitIndex(tampered, [publicPart(key)])).toThrow(BadSignatureError);
+  });
+
+  it("carries only the evidence the package's rows come from: crawled pages of other countries' rows and login pages are not in it", async () => {
+    // The same market also crawled: a login page (no row comes from it) and the page of one vendor's listing.
+    const capture = (url: string, sha: string) => store.db.insertInto('captures')
+      .values({ agency_id: 1, kind: 'http', market_id: marketId, url, payload_sha256: sha.repeat(64), fetched_at: new Date('2025-01-01T00:00:00Z') })
+      .returning('id').executeTakeFirstOrThrow();
+    await capture('http://market.onion/login', 'a');
+    const page = await capture('http://market.onion/listing/1', 'b');
+    const listing = await store.db.selectFrom('listings as l').innerJoin('vendors as v', 'v.id', 'l.vendor_id').select(['l.id', 'v.handle'])
+      .where('l.market_id', '=', marketId).orderBy('l.id').executeTakeFirstOrThrow();
+    await store.db.updateTable('listings').set({ capture_id: page.id }).where('id', '=', listing.id).execute();
+    const again = await splitSeizedMarket(store.db, marketId, { producer, tlp: 'AMBER+STRICT', created: '2025-03-01T00:00:00Z' });
+    const shipsFrom = [...truth.vendorsOf].filter(([, hs]) => hs.has(listing.handle)).map(([cc]) => cc);
+    expect(shipsFrom.length).toBeGreaterThan(0);
+    for (const p of again.packages) {
+      const digests = p.manifest.evidence.map((e) => e.sha256);
+      expect(digests, p.country).not.toContain('a'.repeat(64)); // the login page
+      const dump = await store.db.selectFrom('captures').select('payload_sha256').where('id', '=', dumpCapture).executeTakeFirstOrThrow();
+      expect(digests, p.country).toContain(dump.payload_sha256);
+      expect(digests.includes('b'.repeat(64)), p.country).toBe(shipsFrom.includes(p.country));
+      // The bundle's evidence references name the same digests, no more.
+      const text = JSON.stringify(p.bundle);
+      expect(text.includes('a'.repeat(64)), p.country).toBe(false);
+    }
   });
 });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ImportFormatError, importCsvScrape, importMysqlDump, importPages, importTelegramExport, importWarcFiles, loadCsvMapping, loadDumpMapping, SIM_SEIZED_MAPPING, type ImportSummary } from '../../collect/index.ts';
+import { ImportFormatError, importCsvScrape, importMysqlDump, importPages, importTelegramExport, importWarcFiles, loadCsvMapping, loadDumpMapping, SIM_SEIZED_MAPPING, type ImportSummary, type DumpImportSummary } from '../../collect/index.ts';
 import { classifyForStore, extractCaptures, loadFxTable, type ExtractCapturesReport } from '../../extract/store/index.ts';
 import type { Store } from '../../store/index.ts';
 import { formatBytes, progressBar } from '../../collect/progress.ts';
@@ -177,9 +177,21 @@ export function register(program: Command): void {
                   `imported ${summary.rows} rows from ${file} (${formatBytes(summary.bytes)}) into ${summary.market} in ${(summary.durationMs / 1000).toFixed(1)} s: ${Object.entries(summary.counts).map(([k, v]) => `${k} ${v}`).join(', ')}; file preserved as capture ${summary.captureId}`,
                   ...rejected.slice(0, 20).map((r) => `  rejected line ${r.line} (byte ${r.offset}): ${r.reason}`),
                   ...(rejected.length > 20 ? [`  … ${summary.counts.rejected ?? rejected.length} rejected in all${o.rejects ? `, see ${o.rejects}` : ' (--rejects FILE writes them all)'}`] : []),
+                  ...notImportedLines(summary),
                 ].join('\n'),
           );
         });
       });
   }
+}
+
+/** A dump's tables and columns the mapping leaves out, and accounts kept apart though their handles fold alike. */
+function notImportedLines(summary: ImportSummary): string[] {
+  if (!('notImported' in summary)) return [];
+  const d = summary as DumpImportSummary;
+  return [
+    ...d.notImported.tables.map((t) => `  not imported: table ${t.table} (${t.rows} rows)`),
+    ...d.notImported.columns.map((c) => `  not imported: ${c.table}.${c.columns.join(`, ${c.table}.`)}`),
+    ...d.caseFolded.map((g) => `  kept apart (handles differ only in case): ${g.accounts.map((a) => `${JSON.stringify(a.handle)} (user ${a.id})`).join(', ')}`),
+  ];
 }

@@ -148,6 +148,8 @@ export async function upsertVendor(
 
 export interface ImportedAccount {
   handle: string;
+  /** The account's key among the source's accounts (default: the normalised handle). */
+  key?: string;
   externalId?: string | null;
   profile?: string;
   /** When the row shows the account active (default: the common `at`). */
@@ -167,7 +169,7 @@ export async function upsertVendors(
   const byNorm = new Map<string, { handle: string; externalId: string | null; profile: string; first: Date; last: Date }>();
   for (const a of accounts) {
     const handle = a.handle.slice(0, 200) || '(unnamed)';
-    const norm = normHandle(handle);
+    const norm = a.key ?? normHandle(handle);
     const prev = byNorm.get(norm);
     const at = a.seen ?? common.at;
     byNorm.set(norm, {

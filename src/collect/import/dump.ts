@@ -20,6 +20,10 @@ export const DumpMappingSchema = z.object({
     .optional(),
   messages: z.object({ table: col, id: col, sender: col, recipient: col.optional(), subject: col.optional(), body: col, date: col.optional() }).optional(),
   wallets: z.object({ table: col, id: col.optional(), user: col, address: col, currency: col.optional() }).optional(),
+  /** Feedback rows; `order` ties one to an order row (its listing, vendor and buyer) when the table has no own. */
+  feedback: z
+    .object({ table: col, id: col, order: col.optional(), listing: col.optional(), vendor: col.optional(), buyer: col.optional(), rating: col.optional(), body: col.optional(), hidden: col.optional(), date: col.optional() })
+    .optional(),
 });
 export type DumpMapping = z.infer<typeof DumpMappingSchema>;
 
@@ -31,7 +35,30 @@ export const SIM_SEIZED_MAPPING: DumpMapping = DumpMappingSchema.parse({
   orders: { table: 'orders', id: 'id', listing: 'listing_id', vendor: 'vendor_id', buyer: 'buyer_id', country: 'ship_country', quantity: 'units', price: 'price_usd', currency: 'USD', date: 'created_at', status: 'status' },
   messages: { table: 'messages', id: 'id', sender: 'sender_id', recipient: 'recipient_id', subject: 'subject', body: 'body', date: 'created_at' },
   wallets: { table: 'wallets', id: 'id', user: 'user_id', address: 'address', currency: 'currency' },
+  feedback: { table: 'feedback', id: 'id', order: 'order_id', rating: 'rating', body: 'comment', hidden: 'hidden', date: 'created_at' },
 });
+
+/** What a dump holds that the mapping does not import: whole tables (with their row counts) and columns. */
+export interface DumpNotImported {
+  tables: Array<{ table: string; rows: number }>;
+  columns: Array<{ table: string; columns: string[] }>;
+}
+
+/** The dump columns each mapped table reads. */
+export function mappedColumns(m: DumpMapping): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  const parts: Array<Record<string, unknown> | undefined> = [m.users, m.vendors, m.listings, m.orders, m.messages, m.wallets, m.feedback];
+  for (const p of parts) {
+    if (!p) continue;
+    const table = String(p.table);
+    const set = out.get(table) ?? new Set<string>();
+    // 'currency' of listings/orders is a constant (the price unit), not a column.
+    const constant = (p === m.listings || p === m.orders) ? new Set(['currency']) : new Set<string>();
+    for (const [k, v] of Object.entries(p)) if (k !== 'table' && !constant.has(k) && typeof v === 'string') set.add(v);
+    out.set(table, set);
+  }
+  return out;
+}
 
 export function loadDumpMapping(file: string): DumpMapping {
   let raw: unknown;
@@ -63,15 +90,28 @@ const toStr = (v: SqlValue | undefined): string | null => (v === null || v === u
  * user and vendor), resumable from the last committed statement. Pass 1 reads only the users/vendors tables (the
  * dump is alphabetical, so listings come before the vendors they reference); pass 2 imports everything.
  */
-export async function importMysqlDump(o: DumpImportOptions): Promise<ImportSummary> {
+export interface DumpImportSummary extends ImportSummary {
+  /** Tables and columns of the dump the mapping does not import (nothing is dropped without a word). */
+  notImported: DumpNotImported;
+  /** Accounts whose handles differ only in case or Unicode form: kept apart (a linking hint, never a merge). */
+  caseFolded: Array<{ handle: string; accounts: Array<{ id: string; handle: string }> }>;
+}
+
+export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportSummary> {
   const started = Date.now();
   const m = o.mapping;
   const run = await beginImport('dump', o, 'seized_db', path.basename(o.file).replace(/\.sql$/i, '') + '-seized', 'application/sql', { mapping: m });
   const base = { kind: 'dump' as const, file: o.file, fileSha256: run.fileSha256, marketId: run.marketId, market: run.slug, captureId: run.captureId };
-  if (run.done) return { ...base, rows: run.rows, counts: {}, resumedFrom: run.position, alreadyImported: true, durationMs: Date.now() - started, bytes: 0 };
+  if (run.done) return { ...base, rows: run.rows, counts: {}, resumedFrom: run.position, alreadyImported: true, durationMs: Date.now() - started, bytes: 0, notImported: { tables: [], columns: [] }, caseFolded: [] };
 
-  // Pass 1: table columns, users and vendors.
+  // Pass 1: table columns, users and vendors (and orders when feedback refers to them); rows of unmapped tables counted.
+  const used = mappedColumns(m);
+  const unmappedRows = new Map<string, number>();
   const columns = new Map<string, string[]>();
+  const orderOf = new Map<string, { listing: SqlValue; vendor: SqlValue; buyer: SqlValue }>();
+  const F = m.feedback;
+  const feedsOrders = !!(F?.order && m.orders);
+  let feedbackStart: { offset: number; line: number } | undefined;
   const userHandle = new Map<string, string>();
   const vendorUser = new Map<string, string>();
   const vendorProfile = new Map<string, { vendorRow: string; profile: string; pgp: string }>();
@@ -90,12 +130,22 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<ImportSumma
       continue;
     }
     if (!/^(INSERT|REPLACE)/i.test(stmt.text)) continue;
-    const head = /INTO\s+`?([^`\s(]+)/i.exec(stmt.text)?.[1];
+    const head = /INTO\s+`?([^`\s(]+)/i.exec(stmt.text)?.[1] ?? '';
+    if (F && head === F.table && !feedbackStart) feedbackStart = { offset: stmt.offset, line: stmt.line };
+    if (!used.has(head)) {
+      unmappedRows.set(head, (unmappedRows.get(head) ?? 0) + (parseInsert(stmt)?.rows.length ?? 0));
+      continue;
+    }
+    if (feedsOrders && head === m.orders?.table) {
+      const O = m.orders;
+      for (const r of rowsOf(stmt)?.rows ?? []) orderOf.set(String(r[O.id]), { listing: O.listing ? (r[O.listing] ?? null) : null, vendor: O.vendor ? (r[O.vendor] ?? null) : null, buyer: O.buyer ? (r[O.buyer] ?? null) : null });
+      continue;
+    }
     if (head !== m.users.table && head !== m.vendors?.table) continue;
     const ins = rowsOf(stmt);
     if (!ins) continue;
     for (const r of ins.rows) {
-      if (ins.table === m.users.table) userHandle.set(String(r[m.users.id]), String(r[m.users.handle] ?? ''));
+      if (ins.table === m.users.table) userHandle.set(String(r[m.users.id]), toStr(r[m.users.handle]) ?? '');
       else if (m.vendors) {
         vendorUser.set(String(r[m.vendors.id]), String(r[m.vendors.user]));
         vendorProfile.set(String(r[m.vendors.user]), { vendorRow: String(r[m.vendors.id]), profile: toStr(r[m.vendors.profile ?? '']) ?? '', pgp: toStr(r[m.vendors.pgp ?? '']) ?? '' });
@@ -114,14 +164,26 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<ImportSumma
   const account = new Map<string, number>();
   const common = { agencyId: o.agencyId, tlp: o.tlp, marketId: run.marketId, captureId: run.captureId };
   const users = [...userHandle];
+  // An account is its database row: users whose handles fold alike (Alice, alice, ALICE in a utf8mb4_bin column)
+  // stay apart, each keyed "<folded> [<user id>]"; the folding is left to the linker as a hint.
+  const byFold = new Map<string, string[]>();
+  for (const [uid, handle] of users) {
+    const fold = normHandle(handle.slice(0, 200) || '(unnamed)');
+    byFold.set(fold, [...(byFold.get(fold) ?? []), uid]);
+  }
+  const keyOf = (uid: string): string => {
+    const fold = normHandle((userHandle.get(uid) ?? '').slice(0, 200) || '(unnamed)');
+    return (byFold.get(fold)?.length ?? 0) > 1 ? `${fold} [${uid}]` : fold;
+  };
+  const caseFolded = [...byFold].filter(([, ids]) => ids.length > 1).map(([fold, ids]) => ({ handle: fold, accounts: ids.map((id) => ({ id, handle: userHandle.get(id) ?? '' })) }));
   for (let i = 0; i < users.length; i += 5000) {
     const slice = users.slice(i, i + 5000);
     await o.db.transaction().execute(async (trx) => {
       const ids = await upsertVendors(trx, { ...common, at: now }, slice.map(([uid, handle]) => {
         const p = vendorProfile.get(uid);
-        return { handle, externalId: uid, profile: p ? [p.profile, p.pgp].filter(Boolean).join('\n\n') : '' };
+        return { handle, key: keyOf(uid), externalId: uid, profile: p ? [p.profile, p.pgp].filter(Boolean).join('\n\n') : '' };
       }));
-      for (const [uid, handle] of slice) account.set(uid, ids.get(normHandle(handle.slice(0, 200) || '(unnamed)'))!);
+      for (const [uid] of slice) account.set(uid, ids.get(keyOf(uid))!);
       // Selectors of vendor profiles and PGP columns, each sighting naming the dump's vendors row.
       const texts: TextToScan[] = [];
       const columns: ColumnToRead[] = [];
@@ -156,7 +218,7 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<ImportSumma
       const byId = new Map(recs.map((r) => [String(r[L.id]), r])); // one statement may not update a row twice
       const values = [...byId].map(([id, r]) => {
         const created = toDate(r[L.created ?? '']) ?? now;
-        return { ...owned(), market_id: run.marketId, vendor_id: vendorAccount(r[L.vendor]), external_id: id, title: String(r[L.title] ?? '').slice(0, 1000), description: toStr(r[L.description ?? '']) ?? '', category: toStr(r[L.category ?? '']), quantity: toNum(r[L.quantity ?? '']), unit: toStr(r[L.unit ?? '']), first_seen: created, last_seen: created, capture_id: run.captureId, adapter: 'import:dump' };
+        return { ...owned(), market_id: run.marketId, vendor_id: vendorAccount(r[L.vendor]), external_id: id, title: String(r[L.title] ?? '').slice(0, 1000), description: L.description ? toStr(r[L.description]) : null, category: toStr(r[L.category ?? '']), quantity: toNum(r[L.quantity ?? '']), unit: toStr(r[L.unit ?? '']), first_seen: created, last_seen: created, capture_id: run.captureId, adapter: 'import:dump' };
       });
       for (const chunk of paramSafeChunks(values)) {
         const saved = await trx
@@ -256,8 +318,57 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<ImportSumma
     });
     o.onProgress?.({ bytes: stmt.end, totalBytes: run.totalBytes, rows });
   }
+
+  // Pass 3: feedback, which mysqldump's alphabetical order puts before the listings and orders it refers to.
+  // Idempotent (one row per dump row, by its key), so a resumed run simply reads it again.
+  if (F && feedbackStart) {
+    counts.feedback = 0;
+    if (listingIds.size === 0 && m.listings) {
+      for (const l of await o.db.selectFrom('listings').select(['id', 'external_id']).where('market_id', '=', run.marketId).execute()) listingIds.set(l.external_id, l.id);
+    }
+    for await (const stmt of sqlStatements(o.file, feedbackStart.offset, feedbackStart.line)) {
+      if (!/^(INSERT|REPLACE)/i.test(stmt.text) || (/INTO\s+`?([^`\s(]+)/i.exec(stmt.text)?.[1] ?? '') !== F.table) continue;
+      const ins = rowsOf(stmt);
+      if (!ins) continue;
+      const values = ins.rows.map((r) => {
+        const order = F.order ? orderOf.get(String(r[F.order])) : undefined;
+        const listing = F.listing ? r[F.listing] : order?.listing;
+        const vendor = F.vendor ? r[F.vendor] : order?.vendor;
+        const buyer = F.buyer ? r[F.buyer] : order?.buyer;
+        const hidden = F.hidden ? r[F.hidden] : null;
+        return {
+          ...owned(),
+          market_id: run.marketId,
+          vendor_id: vendor === null || vendor === undefined ? null : vendorAccount(vendor),
+          listing_id: listing === null || listing === undefined ? null : (listingIds.get(String(listing)) ?? null),
+          rating: toNum(r[F.rating ?? '']),
+          body: F.body ? toStr(r[F.body]) : null,
+          hidden: hidden === null || hidden === undefined ? null : !['0', 'false', ''].includes(String(hidden).toLowerCase()),
+          buyer: buyer === null || buyer === undefined ? null : (userHandle.get(String(buyer)) ?? String(buyer)),
+          left_at: toDate(r[F.date ?? '']),
+          dedupe_key: `${F.table}:${String(r[F.id])}`,
+          capture_id: run.captureId,
+          adapter: 'import:dump',
+        };
+      });
+      await o.db.transaction().execute(async (trx) => {
+        const saved: Array<{ id: number; dedupe_key: string }> = [];
+        for (const chunk of paramSafeChunks(values)) saved.push(...(await trx.insertInto('feedback').values(chunk).onConflict((oc) => oc.columns(['market_id', 'dedupe_key']).doNothing()).returning(['id', 'dedupe_key']).execute()));
+        const fresh = new Set(saved.map((x) => x.dedupe_key));
+        tally(await saveSightings(trx, { ...common, captureId: run.captureId }, values.filter((v) => fresh.has(v.dedupe_key) && v.body).map((v) => ({
+          text: v.body ?? '', html: 'auto', source: 'feedback', vendorId: v.vendor_id, listingId: v.listing_id, rowRef: v.dedupe_key, observedAt: v.left_at ?? now,
+        }))));
+        counts.feedback = (counts.feedback ?? 0) + values.length;
+        rows += saved.length;
+      });
+    }
+  }
   await saveCheckpoint(o.db, run.checkpointId, run.totalBytes, rows, 'done');
-  return { ...base, rows, counts, resumedFrom: run.position, alreadyImported: false, durationMs: Date.now() - started, bytes: run.totalBytes - run.position };
+  const notImported: DumpNotImported = {
+    tables: [...new Set([...columns.keys(), ...unmappedRows.keys()])].filter((t) => !used.has(t)).sort().map((table) => ({ table, rows: unmappedRows.get(table) ?? 0 })),
+    columns: [...columns].filter(([t]) => used.has(t)).map(([table, cols]) => ({ table, columns: cols.filter((c) => !used.get(table)!.has(c)) })).filter((x) => x.columns.length > 0).sort((a, b) => (a.table < b.table ? -1 : 1)),
+  };
+  return { ...base, rows, counts, resumedFrom: run.position, alreadyImported: false, durationMs: Date.now() - started, bytes: run.totalBytes - run.position, notImported, caseFolded };
 }
 
 export type { Kysely };

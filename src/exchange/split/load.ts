@@ -13,6 +13,8 @@ export interface SeizedAccount {
   handleNorm: string;
   firstSeen: Date;
   lastSeen: Date;
+  /** The capture (preserved file or page) the row comes from. */
+  captureId: number | null;
 }
 
 export interface SeizedListing {
@@ -23,6 +25,7 @@ export interface SeizedListing {
   category: string | null;
   /** Countries the listing's snapshots say it ships from (upper-case ISO 3166-1 alpha-2). */
   shipsFrom: string[];
+  captureId: number | null;
 }
 
 export interface SeizedOrder {
@@ -37,6 +40,7 @@ export interface SeizedOrder {
   currency: string | null;
   orderedAt: Date | null;
   status: string | null;
+  captureId: number | null;
 }
 
 export interface SeizedMessage {
@@ -47,6 +51,7 @@ export interface SeizedMessage {
   thread: string | null;
   sentAt: Date | null;
   body: string;
+  captureId: number | null;
 }
 
 export interface SeizedSelector {
@@ -99,11 +104,11 @@ export async function loadSeizedMarket(db: Kysely<Database>, marketId: number): 
   if (!m) throw new SeizedSplitError(`no market ${marketId}`);
   const accounts = await db
     .selectFrom('vendors')
-    .select(['id', 'handle', 'handle_norm', 'first_seen', 'last_seen'])
+    .select(['id', 'handle', 'handle_norm', 'first_seen', 'last_seen', 'capture_id'])
     .where('market_id', '=', marketId)
     .orderBy('id')
     .execute();
-  const listings = await db.selectFrom('listings').select(['id', 'vendor_id', 'external_id', 'title', 'category']).where('market_id', '=', marketId).orderBy('id').execute();
+  const listings = await db.selectFrom('listings').select(['id', 'vendor_id', 'external_id', 'title', 'category', 'capture_id']).where('market_id', '=', marketId).orderBy('id').execute();
   const ships = await db
     .selectFrom('listing_snapshots as s')
     .innerJoin('listings as l', 'l.id', 's.listing_id')
@@ -122,13 +127,13 @@ export async function loadSeizedMarket(db: Kysely<Database>, marketId: number): 
   }
   const orders = await db
     .selectFrom('orders')
-    .select(['id', 'external_id', 'listing_id', 'vendor_id', 'buyer', 'buyer_country', 'quantity', 'price', 'currency', 'ordered_at', 'status'])
+    .select(['id', 'external_id', 'listing_id', 'vendor_id', 'buyer', 'buyer_country', 'quantity', 'price', 'currency', 'ordered_at', 'status', 'capture_id'])
     .where('market_id', '=', marketId)
     .orderBy('id')
     .execute();
   const messages = await db
     .selectFrom('messages')
-    .select(['id', 'external_id', 'sender', 'recipient', 'thread', 'sent_at', 'body'])
+    .select(['id', 'external_id', 'sender', 'recipient', 'thread', 'sent_at', 'body', 'capture_id'])
     .where('market_id', '=', marketId)
     .orderBy('id')
     .execute();
@@ -148,7 +153,7 @@ export async function loadSeizedMarket(db: Kysely<Database>, marketId: number): 
     .execute();
   return {
     market: { id: m.id, slug: m.slug, name: m.name, kind: m.kind, agencyId: m.agency_id },
-    accounts: accounts.map((a) => ({ id: a.id, handle: a.handle, handleNorm: a.handle_norm, firstSeen: a.first_seen, lastSeen: a.last_seen })),
+    accounts: accounts.map((a) => ({ id: a.id, handle: a.handle, handleNorm: a.handle_norm, firstSeen: a.first_seen, lastSeen: a.last_seen, captureId: a.capture_id })),
     listings: listings.map((l) => ({
       id: l.id,
       vendorId: l.vendor_id,
@@ -156,6 +161,7 @@ export async function loadSeizedMarket(db: Kysely<Database>, marketId: number): 
       title: l.title,
       category: l.category,
       shipsFrom: [...(shipsFrom.get(l.id) ?? [])].sort(),
+      captureId: l.capture_id,
     })),
     orders: orders.map((o) => ({
       id: Number(o.id),
@@ -169,8 +175,9 @@ export async function loadSeizedMarket(db: Kysely<Database>, marketId: number): 
       currency: o.currency,
       orderedAt: o.ordered_at,
       status: o.status,
+      captureId: o.capture_id,
     })),
-    messages: messages.map((x) => ({ id: Number(x.id), externalId: x.external_id, sender: x.sender, recipient: x.recipient, thread: x.thread, sentAt: x.sent_at, body: x.body })),
+    messages: messages.map((x) => ({ id: Number(x.id), externalId: x.external_id, sender: x.sender, recipient: x.recipient, thread: x.thread, sentAt: x.sent_at, body: x.body ?? '', captureId: x.capture_id })),
     selectors: selectors.map((s) => ({ kind: s.kind, value: s.value, vendorId: s.vendor_id!, captureId: s.capture_id })),
     captures: captures.map((c) => ({ id: c.id, url: c.url, sha256: c.payload_sha256, fetchedAt: c.fetched_at })),
   };

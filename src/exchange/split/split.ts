@@ -84,9 +84,14 @@ export function planSeizedSplit(data: SeizedMarketData): {
   vendorsOf: Map<string, Set<number>>;
   vendorIds: Set<number>;
   accountByNorm: Map<string, SeizedAccount>;
+  /** The account an order or message names: its exact handle first (accounts whose handles fold alike are kept apart), else the folded form. */
+  accountOf: (name: string) => SeizedAccount | undefined;
   unplaced: SeizedSplit['unplaced'];
 } {
   const accountByNorm = new Map(data.accounts.map((a) => [a.handleNorm, a]));
+  const accountByHandle = new Map<string, SeizedAccount>();
+  for (const a of data.accounts) if (!accountByHandle.has(a.handle)) accountByHandle.set(a.handle, a);
+  const accountOf = (name: string) => accountByHandle.get(name) ?? accountByNorm.get(norm(name));
   const vendorIds = new Set<number>();
   const vendorCountries = new Map<number, Set<string>>();
   for (const l of data.listings) {
@@ -107,7 +112,7 @@ export function planSeizedSplit(data: SeizedMarketData): {
   let unplacedOrders = 0;
   const placedBuyers = new Set<number>();
   for (const o of data.orders) {
-    const buyer = o.buyer === null ? undefined : accountByNorm.get(norm(o.buyer));
+    const buyer = o.buyer === null ? undefined : accountOf(o.buyer);
     if (!buyer || !o.buyerCountry || !COUNTRY.test(o.buyerCountry)) {
       unplacedOrders++;
       continue;
@@ -123,7 +128,7 @@ export function planSeizedSplit(data: SeizedMarketData): {
   }
   const unplacedBuyers = data.accounts.filter((a) => !vendorIds.has(a.id) && !placedBuyers.has(a.id)).length;
   const countries = [...new Set([...buyersOf.keys(), ...vendorsOf.keys()])].sort();
-  return { countries, buyersOf, vendorsOf, vendorIds, accountByNorm, unplaced: { buyers: unplacedBuyers, vendors: unplacedVendors, orders: unplacedOrders } };
+  return { countries, buyersOf, vendorsOf, vendorIds, accountByNorm, accountOf, unplaced: { buyers: unplacedBuyers, vendors: unplacedVendors, orders: unplacedOrders } };
 }
 
 /** Split one imported seized market into per-country packages (unsigned; sign each with `signPackage`). */
@@ -144,7 +149,7 @@ export function splitSeizedData(data: SeizedMarketData, options: SeizedSplitOpti
   const handleOf = (id: number | null) => (id === null ? 'unknown' : (accountById.get(id)?.handle ?? `account ${id}`));
 
   // Selectors by account, normalised once (invalid ones are reported, not exported).
-  const selectorsByAccount = new Map<number, { kind: RegisteredSelectorKind; value: string }[]>();
+  const selectorsByAccount = new Map<number, { kind: RegisteredSelectorKind; value: string; captureIds: Set<number> }[]>();
   for (const s of data.selectors) {
     if (!isRegisteredSelectorKind(s.kind)) continue;
     let value: string;
@@ -155,14 +160,16 @@ export function splitSeizedData(data: SeizedMarketData, options: SeizedSplitOpti
       continue;
     }
     const list = selectorsByAccount.get(s.vendorId) ?? [];
-    if (!list.some((x) => x.kind === s.kind && x.value === value)) list.push({ kind: s.kind, value });
+    let e = list.find((x) => x.kind === s.kind && x.value === value);
+    if (!e) list.push((e = { kind: s.kind, value, captureIds: new Set() }));
+    if (s.captureId !== null) e.captureIds.add(s.captureId);
     selectorsByAccount.set(s.vendorId, list);
   }
 
   const ordersByBuyer = new Map<number, SeizedOrder[]>();
   const ordersByVendor = new Map<number, SeizedOrder[]>();
   for (const o of data.orders) {
-    const b = o.buyer === null ? undefined : plan.accountByNorm.get(norm(o.buyer));
+    const b = o.buyer === null ? undefined : plan.accountOf(o.buyer);
     if (b) push(ordersByBuyer, b.id, o);
     if (o.vendorId !== null) push(ordersByVendor, o.vendorId, o);
   }
@@ -175,10 +182,17 @@ export function splitSeizedData(data: SeizedMarketData, options: SeizedSplitOpti
     const members = new Set([...buyers, ...vendors]);
     const blocks: { accountId: number; text: string }[] = [];
     let orderCount = 0;
+    // The captures this package's rows come from: only their digests go in as evidence.
+    const used = new Set<number>();
+    const cite = (captureId: number | null | undefined) => {
+      if (captureId !== null && captureId !== undefined) used.add(captureId);
+    };
+    for (const id of members) cite(accountById.get(id)?.captureId);
 
     for (const id of [...buyers].sort((a, b) => a - b)) {
       const orders = (ordersByBuyer.get(id) ?? []).filter((o) => o.buyerCountry === country);
       orderCount += orders.length;
+      for (const o of orders) cite(o.captureId);
       const lines = orders.map((o) => {
         const l = o.listingId === null ? undefined : listingById.get(o.listingId);
         return `order ${o.externalId} ${day(o.orderedAt)}: ${o.quantity ?? '?'} x "${l?.title ?? 'unknown listing'}" from vendor ${handleOf(o.vendorId)}, ${money(o.price, o.currency)}, ${o.status ?? 'status unknown'}`;
@@ -189,6 +203,8 @@ export function splitSeizedData(data: SeizedMarketData, options: SeizedSplitOpti
       const listings = listingsByVendor.get(id) ?? [];
       const from = [...new Set(listings.flatMap((l) => l.shipsFrom))].sort();
       const sales = ordersByVendor.get(id) ?? [];
+      for (const l of listings) cite(l.captureId);
+      for (const o of sales) cite(o.captureId);
       const perDest = new Map<string, { n: number; total: number; currency: string }>();
       for (const o of sales) {
         const k = o.buyerCountry && COUNTRY.test(o.buyerCountry) ? o.buyerCountry : 'unknown';
@@ -212,11 +228,12 @@ export function splitSeizedData(data: SeizedMarketData, options: SeizedSplitOpti
     const written = new Map<number, string[]>();
     let messageCount = 0;
     for (const m of data.messages) {
-      const s = m.sender === null ? undefined : plan.accountByNorm.get(norm(m.sender));
-      const r = m.recipient === null ? undefined : plan.accountByNorm.get(norm(m.recipient));
+      const s = m.sender === null ? undefined : plan.accountOf(m.sender);
+      const r = m.recipient === null ? undefined : plan.accountOf(m.recipient);
       if (!s || !members.has(s.id)) continue;
       if (!r || !(members.has(r.id) || plan.vendorIds.has(r.id))) continue;
       messageCount++;
+      cite(m.captureId);
       const body = m.body.replace(/\r?\n/g, ' / ');
       push(written, s.id, `message ${m.externalId} ${day(m.sentAt)} to ${r.handle}${m.thread ? ` [${m.thread}]` : ''}: ${body}`);
     }
@@ -228,7 +245,8 @@ export function splitSeizedData(data: SeizedMarketData, options: SeizedSplitOpti
     for (const id of members) {
       for (const s of selectorsByAccount.get(id) ?? []) {
         const k = `${s.kind}\u0000${s.value}`;
-        const e = selectorAccounts.get(k) ?? { ...s, accountIds: [] };
+        for (const c of s.captureIds) cite(c);
+        const e = selectorAccounts.get(k) ?? { kind: s.kind, value: s.value, accountIds: [] };
         e.accountIds.push(String(id));
         selectorAccounts.set(k, e);
       }
@@ -251,7 +269,7 @@ export function splitSeizedData(data: SeizedMarketData, options: SeizedSplitOpti
       selectors: [...selectorAccounts.values()],
       notes: toNotes(blocks),
       tlp,
-      evidence: data.captures.map((c) => ({ captureId: String(c.id), sha256: c.sha256, url: c.url, fetchedAt: c.fetchedAt.toISOString() })),
+      evidence: data.captures.filter((c) => used.has(c.id)).map((c) => ({ captureId: String(c.id), sha256: c.sha256, url: c.url, fetchedAt: c.fetchedAt.toISOString() })),
       created,
     };
     const { bundle, manifest } = buildPackage(input);

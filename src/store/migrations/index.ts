@@ -10,6 +10,7 @@ import { migration as m0110 } from './0110_import_provenance.ts';
 import { migration as m0170 } from './0170_undercover.ts';
 import { migration as m0171 } from './0171_mirrors.ts';
 import { migration as m0111 } from './0111_archive_import.ts';
+import { migration as m0112 } from './0112_dump_nulls.ts';
 import { migration as m0500 } from './0500_server.ts';
 import { migration as m0501 } from './0501_api_search.ts';
 import { migration as m0502 } from './0502_listing_title_search.ts';
@@ -36,6 +37,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m0170,
   m0171,
   m0111,
+  m0112,
   m0500,
   m0501,
   m0502,
