@@ -48,3 +48,4 @@ export type { Design, FaultOptions, LoginEvent, MarketState, PgpDamage, RateLimi
 export { buildPgpSecretKey } from './pgp/index.ts';
 export { Socks5Server, SocksReply, onionOnlyResolver, circuitIdFor } from './net/index.ts';
 export type { OnionService, Socks5ServerOptions, SocksAuthConfig, SocksConnectionLog, SocksReplyCode, SocksResolver, SocksRoute } from './net/index.ts';
+export * from './tor/index.ts';

@@ -14,10 +14,14 @@ const CURRENCY_BY_DESIGN: Record<MarketDesign, DisplayCurrency> = {
 const PAGE_SIZE: Record<MarketDesign, number> = { table: 50, cards: 24, list: 30, forum: 20, shop: 12 };
 const UNDERCOVER_WORDS = ['quiet', 'grey', 'field', 'paper', 'lucky', 'mossy', 'tin', 'amber', 'rusty', 'plain'];
 
+/** The ed25519 seed (secret key) of a market's onion service: `sim --tor` hands it to a real Tor onion service. */
+export function marketOnionSeed(seed: string, slug: string): Uint8Array {
+  return sha256(utf8ToBytes(`darkpatrol-sim/onion/${seed}/${slug}`));
+}
+
 /** The v3 onion address of a market: a real ed25519 public key derived from the world seed. */
 export function marketOnion(seed: string, slug: string): string {
-  const sk = sha256(utf8ToBytes(`darkpatrol-sim/onion/${seed}/${slug}`));
-  return onionFromPublicKey(ed25519.getPublicKey(sk));
+  return onionFromPublicKey(ed25519.getPublicKey(marketOnionSeed(seed, slug)));
 }
 
 /**
