@@ -1,7 +1,13 @@
 import { useEffect, useState } from 'react';
 import { api, ApiFailure, type Me } from './api.ts';
 import { go, Link, useRoute } from './router.tsx';
+import { Admin } from './pages/Admin.tsx';
 import { Audit } from './pages/Audit.tsx';
+import { Cases, CaseView } from './pages/Cases.tsx';
+import { Collection } from './pages/Collection.tsx';
+import { Exchange } from './pages/Exchange.tsx';
+import { Feeds } from './pages/Feeds.tsx';
+import { Warnings } from './pages/Warnings.tsx';
 import { Captchas } from './pages/Captchas.tsx';
 import { Dashboard } from './pages/Dashboard.tsx';
 import { Evidence } from './pages/Evidence.tsx';
@@ -14,6 +20,9 @@ import { Targets } from './pages/Targets.tsx';
 import { Vendor } from './pages/Vendor.tsx';
 import { Empty } from './ui.tsx';
 
+/** Cases, de-confliction and exchange: the roles of ACCESS.deconflict / ACCESS.exchange on the server. */
+const DECONFLICT: Me['role'][] = ['investigator', 'supervisor', 'admin'];
+
 const NAV: { to: string; label: string; key: string; roles?: Me['role'][] }[] = [
   { to: '/', label: 'Overview', key: 'o' },
   { to: '/markets', label: 'Markets', key: 'm' },
@@ -21,8 +30,14 @@ const NAV: { to: string; label: string; key: string; roles?: Me['role'][] }[] = 
   { to: '/identities', label: 'Identities', key: 'i' },
   { to: '/graph', label: 'Link graph', key: 'g' },
   { to: '/targets', label: 'Top targets', key: 't' },
+  { to: '/warnings', label: 'Early warning', key: 'w' },
+  { to: '/collection', label: 'Collection', key: 'l' },
   { to: '/captchas', label: 'CAPTCHA queue', key: 'c', roles: ['analyst', 'supervisor', 'admin'] },
+  { to: '/cases', label: 'Cases', key: 'k', roles: DECONFLICT },
+  { to: '/exchange', label: 'Exchange', key: 'x', roles: DECONFLICT },
+  { to: '/feeds', label: 'Partner feeds', key: 'f', roles: ['admin'] },
   { to: '/audit', label: 'Audit log', key: 'a', roles: ['supervisor', 'admin'] },
+  { to: '/admin', label: 'Administration', key: 'd', roles: ['admin'] },
 ];
 
 export function App() {
@@ -85,12 +100,12 @@ export function App() {
           <div className="muted small keys">/ search · g+letter jump</div>
         </div>
       </nav>
-      <main>{page(section, id)}</main>
+      <main>{page(section, id, me)}</main>
     </div>
   );
 }
 
-function page(section: string | undefined, id: string | undefined) {
+function page(section: string | undefined, id: string | undefined, me: Me) {
   switch (section) {
     case undefined: return <Dashboard />;
     case 'markets': return id ? <Market key={id} id={id} /> : <Markets />;
@@ -102,6 +117,12 @@ function page(section: string | undefined, id: string | undefined) {
     case 'captchas': return <Captchas />;
     case 'captures': return id ? <Evidence key={id} id={id} /> : <Empty>Open a capture from a vendor profile.</Empty>;
     case 'audit': return <Audit />;
+    case 'warnings': return <Warnings />;
+    case 'collection': return <Collection canStart={me.role !== 'investigator'} />;
+    case 'cases': return id ? <CaseView key={id} id={Number(id)} /> : <Cases />;
+    case 'exchange': return <Exchange me={me} />;
+    case 'feeds': return <Feeds />;
+    case 'admin': return <Admin />;
     default: return <Empty>No such page.</Empty>;
   }
 }

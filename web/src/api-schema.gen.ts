@@ -26,7 +26,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Log in with a username and password; sets an HttpOnly SameSite=Strict session cookie */
+        /** Log in with a username and password; sets an HttpOnly SameSite=Strict session cookie and answers the session CSRF token in X-CSRF-Token */
         post: operations["postAuthLogin"];
         delete?: never;
         options?: never;
@@ -58,7 +58,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who am I */
+        /** Who am I (with a session: its CSRF token in X-CSRF-Token) */
         get: operations["getAuthMe"];
         put?: never;
         post?: never;
@@ -117,7 +117,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Unlock, disable or change the role of a user */
+        /** Lift login delays, disable or change the role of a user (the last enabled admin of an agency stays one) */
         patch: operations["patchUsersById"];
         trace?: never;
     };
@@ -180,7 +180,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Re-compute the hash chain of the whole log */
+        /** Re-compute the hash chain of the whole log; counts only the agency's own entries */
         get: operations["getAuditVerify"];
         put?: never;
         post?: never;
@@ -803,6 +803,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/deconflict/budget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The agency's clear-mode registration budget: one token per submitted selector, refilled over time */
+        get: operations["getDeconflictBudget"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/deconflict/notices": {
         parameters: {
             query?: never;
@@ -1259,7 +1276,7 @@ export interface paths {
         /** The agency's jobs, newest first, with progress; counts by state */
         get: operations["getJobs"];
         put?: never;
-        /** Queue a job for the workers (payload per kind; see the job kinds in docs/collect.md) */
+        /** Queue a job for the workers (payload per kind; see the job kinds in docs/collect.md), now or from startAfter */
         post: operations["postJobs"];
         delete?: never;
         options?: never;
@@ -1580,7 +1597,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": Record<string, never> | null;
+            };
+        };
         responses: {
             /** @description Success */
             200: {
@@ -2361,7 +2382,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": Record<string, never> | null;
+            };
+        };
         responses: {
             /** @description Success */
             200: {
@@ -5289,7 +5314,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": Record<string, never> | null;
+            };
+        };
         responses: {
             /** @description Success */
             200: {
@@ -5482,6 +5511,73 @@ export interface operations {
             };
         };
     };
+    getDeconflictBudget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The request does not match the operation's schema (validation_failed) or is otherwise malformed (bad_request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No valid session cookie or API token (unauthenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The caller's role or token scope may not call this operation, or may not change this row (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Too many requests from this client (rate_limited); retry later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
     getDeconflictNotices: {
         parameters: {
             query?: {
@@ -5560,7 +5656,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": Record<string, never> | null;
+            };
+        };
         responses: {
             /** @description Success */
             200: {
@@ -6263,7 +6363,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": Record<string, never> | null;
+            };
+        };
         responses: {
             /** @description Success */
             200: {
@@ -7084,7 +7188,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": Record<string, never> | null;
+            };
+        };
         responses: {
             /** @description Success */
             200: {
@@ -7180,7 +7288,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": Record<string, never> | null;
+            };
+        };
         responses: {
             /** @description Success */
             200: {
@@ -7343,7 +7455,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": Record<string, never> | null;
+            };
+        };
         responses: {
             /** @description Success */
             200: {
@@ -8146,6 +8262,8 @@ export interface operations {
                     payload?: {
                         [key: string]: unknown;
                     };
+                    /** Format: date-time */
+                    startAfter?: string;
                 };
             };
         };
@@ -8380,7 +8498,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": Record<string, never> | null;
+            };
+        };
         responses: {
             /** @description Success */
             200: {
@@ -8476,7 +8598,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": Record<string, never> | null;
+            };
+        };
         responses: {
             /** @description Success */
             200: {
@@ -8572,7 +8698,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": Record<string, never> | null;
+            };
+        };
         responses: {
             /** @description Success */
             200: {

@@ -15,6 +15,14 @@ export class ApiFailure extends Error {
  */
 let csrfToken: string | null = null;
 
+/** The typed client (client.ts) shares the token: it sends it on writes and keeps the newest one it is given. */
+export const csrf = {
+  get: (): string | null => csrfToken,
+  set: (t: string | null): void => {
+    if (t) csrfToken = t;
+  },
+};
+
 export async function api<T>(path: string, init?: { method?: string; body?: unknown }): Promise<T> {
   const method = (init?.method ?? 'GET').toUpperCase();
   const headers: Record<string, string> = init?.body !== undefined ? { 'content-type': 'application/json' } : {};

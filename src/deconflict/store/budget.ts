@@ -19,3 +19,10 @@ export async function takeRegistrationBudget(trx: QueryExecutorProvider, agencyI
   if (tokens < cost) throw new RateLimitedError(`agency:${agencyId}`, ((cost - tokens) / budget.refillPerSecond) * 1000);
   await sql`update deconflict_budgets set tokens = ${tokens - cost}, at = ${now} where agency_id = ${agencyId}`.execute(trx);
 }
+
+/** The agency's clear-mode budget as it stands now (read only: nothing is taken). */
+export async function readRegistrationBudget(db: QueryExecutorProvider, agencyId: number, budget: RateLimit, now = new Date()): Promise<{ capacity: number; available: number; refillPerSecond: number }> {
+  const row = (await sql<{ tokens: number; at: Date }>`select tokens, at from deconflict_budgets where agency_id = ${agencyId}`.execute(db)).rows[0];
+  const available = row ? Math.min(budget.capacity, Number(row.tokens) + (Math.max(0, now.getTime() - new Date(row.at).getTime()) / 1000) * budget.refillPerSecond) : budget.capacity;
+  return { capacity: budget.capacity, available: Math.floor(available), refillPerSecond: budget.refillPerSecond };
+}

@@ -1,3 +1,3 @@
 export * from './schema.ts';
 export * from './service.ts';
-export { DEFAULT_CLEAR_BUDGET, takeRegistrationBudget } from './budget.ts';
+export { DEFAULT_CLEAR_BUDGET, readRegistrationBudget, takeRegistrationBudget } from './budget.ts';

@@ -9,7 +9,9 @@ import {
   MAX_SELECTORS_PER_CALL,
   OprfError,
   RateLimitedError,
+  readRegistrationBudget,
   REGISTERED_SELECTOR_KINDS,
+  DEFAULT_CLEAR_BUDGET,
   registerCaseSelectors,
 } from '../../deconflict/index.ts';
 import type { Actor } from '../../deconflict/index.ts';
@@ -136,6 +138,12 @@ export function register({ app, opts }: RouteContext): void {
         throw deconflictApiError(e, reply);
       }
     },
+  );
+
+  app.get(
+    '/deconflict/budget',
+    { config: { access: { ...ACCESS.deconflict, audit: 'deconflict.budget.read' } }, schema: { tags: ['deconflict'], summary: "The agency's clear-mode registration budget: one token per submitted selector, refilled over time" } },
+    async (req) => readRegistrationBudget(opts.store.db, who(req.principal).agencyId, exchangeOptions(opts).clearRegistrationBudget ?? DEFAULT_CLEAR_BUDGET),
   );
 
   app.get(

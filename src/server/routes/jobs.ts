@@ -72,14 +72,14 @@ export function register({ app, opts }: RouteContext): void {
       config: { access: { ...ACCESS.intelWrite, audit: 'job.enqueue' } },
       schema: {
         tags: ['jobs'],
-        summary: 'Queue a job for the workers (payload per kind; see the job kinds in docs/collect.md)',
-        body: z.object({ kind: z.enum(JOB_KINDS as [string, ...string[]]), payload: z.record(z.string(), z.unknown()).default({}) }),
+        summary: 'Queue a job for the workers (payload per kind; see the job kinds in docs/collect.md), now or from startAfter',
+        body: z.object({ kind: z.enum(JOB_KINDS as [string, ...string[]]), payload: z.record(z.string(), z.unknown()).default({}), startAfter: z.string().datetime({ offset: true }).optional() }),
       },
     },
     async (req, reply) => {
       const p = who(req.principal);
       const kind = req.body.kind as keyof typeof JOB_PAYLOADS;
-      const job = await clear(async () => (await queue()).enqueue(kind, req.body.payload as never, { agencyId: p.agencyId, requestedBy: p.actor }));
+      const job = await clear(async () => (await queue()).enqueue(kind, req.body.payload as never, { agencyId: p.agencyId, requestedBy: p.actor, ...(req.body.startAfter ? { startAfter: new Date(req.body.startAfter) } : {}) }));
       req.auditObject = { type: 'job', id: job.id, detail: { kind } };
       return reply.code(202).send(view(job));
     },

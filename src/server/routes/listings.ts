@@ -30,7 +30,7 @@ export function register({ app, opts }: RouteContext): void {
           visibleSql(p, 'l'),
           q.marketId ? sql`l.market_id = ${q.marketId}` : null,
           q.vendorId ? sql`l.vendor_id = ${q.vendorId}` : null,
-          q.substance ? sql`l.substance = ${q.substance}` : null,
+          q.substance ? sql`lower(l.substance) = lower(${q.substance})` : null,
           q.substanceClass ? sql`l.substance_class = ${q.substanceClass}` : null,
         ].filter((x) => x !== null),
         sql` and `,

@@ -1,0 +1,194 @@
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createUser, startConsole, type RunningConsole } from '../../src/server/index.ts';
+import { openTestStore, type TestStore } from '../helpers/store.ts';
+import { TEST_SCRYPT } from '../server/seed.ts';
+import { openHarness, type Harness } from './harness.ts';
+import { E2E_PASSWORD } from './world.ts';
+
+// The screens beyond browsing: cases and de-confliction between two agencies, collection jobs, early warning,
+// exchange between two installations, partner feeds and administration. Screenshots only with DP_SCREENSHOTS=1.
+const SHOTS = process.env.DP_SCREENSHOTS === '1' ? resolve(import.meta.dirname, '../../docs/screenshots') : mkdtempSync(join(tmpdir(), 'dp-shots-'));
+let h: Harness;
+let other: Page; // DE-BKA's investigator, in a second browser context
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  h = await openHarness();
+  const users = [
+    { agencyCode: 'NL-POL', username: 'ivo', role: 'investigator' as const },
+    { agencyCode: 'NL-POL', username: 'root', role: 'admin' as const },
+    { agencyCode: 'DE-BKA', username: 'berta', role: 'investigator' as const },
+  ];
+  for (const u of users) await createUser(h.store.db, { ...u, password: E2E_PASSWORD }, TEST_SCRYPT);
+  other = await (await h.browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
+}, 240_000);
+afterAll(async () => {
+  await h?.close();
+});
+
+const shot = (page: Page, name: string) => page.screenshot({ path: resolve(SHOTS, `${name}.png`), fullPage: false });
+
+async function login(page: Page, url: string, username: string): Promise<void> {
+  await page.context().clearCookies();
+  await page.goto(url);
+  await page.reload();
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(E2E_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+}
+
+async function openCase(page: Page, reference: string, contact: string): Promise<void> {
+  await page.goto(`${h.console.url}#/cases`);
+  await page.getByRole('heading', { name: 'Cases and de-confliction' }).waitFor();
+  await page.getByLabel('Reference').fill(reference);
+  await page.getByLabel('Title').fill(`Operation ${reference}`);
+  await page.getByLabel(/Contact point/).fill(contact);
+  await page.getByRole('button', { name: 'Open case' }).click();
+  await page.getByRole('link', { name: reference }).click();
+  await page.getByRole('heading', { name: new RegExp(`Case ${reference}`) }).waitFor();
+}
+
+async function register(page: Page, kind: string, value: string): Promise<string> {
+  await page.getByLabel('Kind').selectOption(kind);
+  await page.getByLabel('Values, one per line').fill(value);
+  await page.getByRole('button', { name: 'Register' }).click();
+  const status = page.locator('.ok[role=status]');
+  await status.waitFor();
+  return (await status.textContent()) ?? '';
+}
+
+describe('console screens (Debian Chromium)', () => {
+  it('cases: a case and its selector, a second agency registers the same one, both see the notice with the other contact point, acknowledge', async () => {
+    await login(h.page, h.console.url, 'ivo');
+    expect(await h.page.locator('nav.side a').allTextContents()).toEqual(expect.arrayContaining(['Cases', 'Exchange', 'Collection', 'Early warning']));
+    await openCase(h.page, 'NL-2026-017', 'Team Darkweb, +31 88 000 0000');
+    expect(await register(h.page, 'btc_address', 'bc1qe2eshared0selector0xxxxxxxxxxxxxxxxxxx')).toContain('0 hit(s)');
+
+    await login(other, h.console.url, 'berta');
+    await openCase(other, 'BKA-SO-44', 'BKA SO 44 desk, +49 611 0000');
+    expect(await register(other, 'btc_address', 'bc1qe2eshared0selector0xxxxxxxxxxxxxxxxxxx')).toContain('1 hit(s)');
+    // BKA sees NL-POL's contact point, never NL-POL's case reference.
+    const theirNotice = other.locator('tr.notice').first();
+    await theirNotice.waitFor();
+    expect(await theirNotice.locator('.contact').textContent()).toBe('Team Darkweb, +31 88 000 0000');
+    expect(await other.locator('.notices').textContent()).not.toContain('NL-2026-017');
+
+    await h.page.goto(`${h.console.url}#/cases`);
+    const notice = h.page.locator('tr.notice').first();
+    await notice.waitFor();
+    expect(await notice.locator('.contact').textContent()).toBe('BKA SO 44 desk, +49 611 0000');
+    expect(await h.page.locator('.notices').textContent()).not.toContain('BKA-SO-44');
+    expect(await h.page.locator('.budget').textContent()).toMatch(/of 2,000 selector registrations available/);
+    await shot(h.page, 'cases');
+    await notice.getByRole('button', { name: 'Acknowledge' }).click();
+    await notice.locator('.badge-confirmed').waitFor();
+    const hits = await h.store.db.selectFrom('deconflict_hits' as never).select(['ack_a_at', 'ack_b_at'] as never).execute();
+    expect(hits).toHaveLength(1);
+    expect(Object.values(hits[0] as Record<string, unknown>).filter((v) => v !== null)).toHaveLength(1);
+  });
+
+  it('exchange: builds a package with a preview by TLP; a second installation trusting the key imports it and shows its marking', async () => {
+    const identity = await h.store.db.selectFrom('identities').select('id').where('label', '=', 'tulipcartel').executeTakeFirstOrThrow();
+    await h.page.goto(`${h.console.url}#/exchange`);
+    await h.page.getByLabel('subject id').fill(String(identity.id));
+    await h.page.getByLabel('package tlp').selectOption('AMBER');
+    await h.page.getByRole('button', { name: 'Preview' }).click();
+    const preview = h.page.getByLabel('package preview');
+    await preview.waitFor();
+    expect(await preview.locator('.tlp').first().textContent()).toBe('TLP:AMBER');
+    expect(await preview.textContent()).toContain('tulipcartel');
+    await shot(h.page, 'exchange');
+    const [download] = await Promise.all([h.page.waitForEvent('download'), preview.getByRole('button', { name: 'Download signed package' }).click()]);
+    const file = join(mkdtempSync(join(tmpdir(), 'dp-pkg-')), 'package.json');
+    await download.saveAs(file);
+    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { manifest: { tlp: string }; signature: { keyId: string } };
+    expect(pkg.manifest.tlp).toBe('AMBER');
+    const ownKey = (await h.page.locator('.own-key').textContent())!;
+
+    // A second installation: its own database, server and admin, who trusts NL-POL's key and imports the file.
+    let store2: TestStore | undefined;
+    let console2: RunningConsole | undefined;
+    try {
+      store2 = await openTestStore();
+      await store2.db.insertInto('agencies').values({ code: 'BE-FGP', name: 'Belgian Federal Judicial Police', country: 'BE', contact_point: 'cyber@fgp.invalid' }).execute();
+      await createUser(store2.db, { agencyCode: 'BE-FGP', username: 'bea', role: 'admin', password: E2E_PASSWORD }, TEST_SCRYPT);
+      console2 = await startConsole({ store: store2, port: 0, warcRoot: mkdtempSync(join(tmpdir(), 'dp-e2e2-')), rateLimit: false });
+      await h.context.route(`${new URL(console2.url).origin}/**`, (r) => r.continue()); // the harness blocks other origins
+      await login(other, console2.url, 'bea');
+      await other.goto(`${console2.url}#/exchange`);
+      await other.getByLabel('package file').setInputFiles(file);
+      expect(await other.getByRole('alert').textContent()).toMatch(/Rejected: .*(key|trust|signer)/i);
+      await other.getByLabel('partner jwk').fill(ownKey);
+      await other.getByRole('button', { name: 'Trust key' }).click();
+      await other.locator('td', { hasText: pkg.signature.keyId }).waitFor();
+      await other.getByLabel('package file').setInputFiles(file);
+      const result = other.locator('.import-result');
+      await result.waitFor();
+      expect(await result.textContent()).toContain('Signature verified');
+      expect(await result.locator('.tlp').textContent()).toBe('TLP:AMBER');
+      await other.locator('.imports td .tlp', { hasText: 'TLP:AMBER' }).waitFor();
+      await shot(other, 'exchange-import');
+    } finally {
+      await console2?.close();
+      await store2?.close();
+    }
+  });
+
+  it('collection: starts a job and lists it with its state and progress; early warning shows the listings behind a warning', async () => {
+    await login(h.page, h.console.url, 'anna');
+    await h.page.goto(`${h.console.url}#/collection`);
+    await h.page.getByLabel('job kind').selectOption('relink');
+    await h.page.getByRole('button', { name: 'Start' }).click();
+    const row = h.page.locator('table.jobs tr[data-job-id]').first();
+    // The job queue (pg-boss on the store) is created on the first call: slow on a busy machine.
+    await h.page.locator('table.jobs tr[data-job-id], [role=alert]').first().waitFor({ timeout: 120_000 });
+    expect(await h.page.locator('[role=alert]').allTextContents()).toEqual([]);
+    expect(await row.locator('td').first().textContent()).toBe('relink');
+    expect(['queued', 'running', 'completed', 'retrying', 'failed']).toContain(await row.getAttribute('data-state'));
+    await shot(h.page, 'collection');
+
+    await h.page.goto(`${h.console.url}#/warnings`);
+    await h.page.getByRole('heading', { name: 'Early warning' }).waitFor();
+    await h.page.getByLabel('window').selectOption('365');
+    const first = h.page.locator('tr.warning').first();
+    await first.waitFor();
+    const substance = (await first.getAttribute('data-substance'))!;
+    await first.getByRole('button', { name: 'Listings' }).click();
+    const titles = await h.page.locator('.warning-listings .listing-title').allTextContents().then(async (t) => (t.length ? t : (await h.page.locator('.warning-listings .listing-title').first().waitFor(), h.page.locator('.warning-listings .listing-title').allTextContents())));
+    expect(titles.length).toBeGreaterThan(0);
+    expect(titles.every((t) => t.toLowerCase().includes(substance.toLowerCase()))).toBe(true);
+    await shot(h.page, 'warnings');
+  }, 240_000);
+
+  it('administration: users, tokens shown once, agencies; partner feeds with their access log; audit filters', async () => {
+    await login(h.page, h.console.url, 'root');
+    await h.page.goto(`${h.console.url}#/admin`);
+    await h.page.locator('tr[data-user="anna"]').waitFor();
+    await h.page.getByLabel('token name').fill('PostNL feed');
+    await h.page.getByRole('button', { name: 'Issue token' }).click();
+    expect(await h.page.locator('.secret').textContent()).toMatch(/shown once/);
+    await h.page.locator('table.tokens td', { hasText: 'PostNL feed' }).waitFor();
+    await h.page.getByLabel('role of anna').selectOption('supervisor');
+    await expect.poll(async () => (await h.store.db.selectFrom('users').select('role').where('username', '=', 'anna').executeTakeFirstOrThrow()).role).toBe('supervisor');
+    await shot(h.page, 'admin');
+
+    await h.page.goto(`${h.console.url}#/feeds`);
+    await h.page.locator('table.partners td', { hasText: 'PostNL feed' }).waitFor();
+    await h.page.locator('.feed[data-feed]').first().waitFor();
+    await h.page.goto(`${h.console.url}#/audit`);
+    await h.page.getByLabel('action starts with').fill('feed.');
+    await h.page.getByRole('button', { name: 'Filter' }).click();
+    await expect.poll(async () => (await h.page.locator('table.audit td.action').allTextContents()).filter(Boolean)).not.toEqual([]);
+    expect((await h.page.locator('table.audit td.action').allTextContents()).every((a) => a.startsWith('feed.'))).toBe(true);
+    await h.page.goto(`${h.console.url}#/feeds`);
+    await h.page.locator('table.feed-log tbody tr').first().waitFor();
+    await shot(h.page, 'feeds');
+    expect(h.foreign).toEqual([]);
+    expect(h.dialogs).toEqual([]);
+  });
+});
