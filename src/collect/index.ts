@@ -24,3 +24,5 @@ export type { CsvImportOptions, CsvReject } from './import/csv.ts';
 export { importPages, pageOrigin, type PagesImportOptions, type PagesImportSummary } from './import/pages.ts';
 export { importWarcFiles, type WarcImportOptions, type WarcImportSummary, type WarcFileSummary } from './import/warc.ts';
 export { evaluateImportRoutes, type ImportEvalOptions, type ImportEvalResult } from './import/eval.ts';
+export { Vault, VaultError, vaultPassphrase, VAULT_ENV, VAULT_FILE_ENV } from './undercover/vault.ts';
+export { addUndercoverAccount, listUndercoverAccounts, retireUndercoverAccount, useUndercoverAccount, claimIdentities, marketIdentities, UndercoverError, type UndercoverSecrets, type UndercoverAccountInput, type UndercoverAccountSummary } from './undercover/accounts.ts';

@@ -11,7 +11,9 @@ import { LoginFlow } from './login.ts';
 import { loadCrawlAccount, loadCrawlMarket } from './market.ts';
 import { runScheduler } from './scheduler.ts';
 import { urlScope } from './scope.ts';
-import { newStats, type CrawlOptions, type CrawlSummary } from './types.ts';
+import { UndercoverError, useUndercoverAccount } from '../undercover/accounts.ts';
+import { Vault, VaultError, vaultPassphrase } from '../undercover/vault.ts';
+import { CrawlConfigError, newStats, type CrawlOptions, type CrawlSummary } from './types.ts';
 
 /**
  * Crawls one market through a SOCKS5h proxy into WARC evidence, resumably. See docs/collect.md. The parts:
@@ -27,7 +29,19 @@ export async function runCrawl(options: CrawlOptions): Promise<CrawlSummary> {
   // Circuit isolation: one SOCKS username per market and account (Tor's IsolateSOCKSAuth).
   const proxyUsername = account?.proxy_username ?? `dp-${market.slug}`;
   const proxyLabel = describeProxy(proxy, proxyUsername);
+  const vault = account?.undercover_id ? await unlockVault(options) : undefined;
   const { jobId, requeued } = await openCrawlJob(db, { market, account, jobId: options.jobId, caseId: options.caseId, proxyLabel });
+  if (account?.undercover_id && vault) {
+    try {
+      account.secrets = await useUndercoverAccount(db, vault, { id: account.undercover_id, jobId, actor: 'system:crawler' });
+    } catch (err) {
+      if (err instanceof UndercoverError) {
+        await db.updateTable('crawl_jobs').set({ status: 'failed', finished_at: new Date() }).where('id', '=', jobId).execute();
+        throw new CrawlConfigError(err.message);
+      }
+      throw err;
+    }
+  }
   await options.onJobOpened?.(jobId);
 
   const settings = crawlSettings(options, market);
@@ -75,4 +89,15 @@ export async function runCrawl(options: CrawlOptions): Promise<CrawlSummary> {
 /** The proxy settings as the crawler will use them (for `crawl --check` and the API). */
 export function crawlerProxy(url: string | undefined): SocksProxyConfig {
   return parseProxyUrl(url);
+}
+
+/** The vault given in the options, or unlocked with the passphrase of the environment (a clear error without it). */
+async function unlockVault(options: CrawlOptions): Promise<Vault> {
+  if (options.vault) return options.vault;
+  try {
+    return await Vault.unlock(options.db, vaultPassphrase());
+  } catch (err) {
+    if (err instanceof VaultError) throw new CrawlConfigError(err.message);
+    throw err;
+  }
 }

@@ -41,7 +41,7 @@ export class LoginFlow {
   async #post(form: ParkedForm, answer: string | undefined): Promise<boolean> {
     const { db, market, account, hooks, hookContext } = this.#ctx;
     if (!account) throw new StopCrawl('login-failed', `${market.slug} asks for a login but has no active account`);
-    const fields: Record<string, string> = { ...form.hidden, [form.usernameField]: account.username, [form.passwordField]: account.password ?? '', ...(answer !== undefined ? { [form.captchaField]: answer } : {}) };
+    const fields: Record<string, string> = { ...form.hidden, [form.usernameField]: account.username, [form.passwordField]: account.secrets?.password ?? account.password ?? '', ...(answer !== undefined ? { [form.captchaField]: answer } : {}) };
     await hooks.beforeCredentials?.({ action: form.action, fields }, hookContext);
     const body = new URLSearchParams(fields).toString();
     const { res } = await fetchAndRecord(this.#ctx, form.action, { method: 'POST', body, headers: { 'Content-Type': 'application/x-www-form-urlencoded', Referer: loginUrl(market) } });

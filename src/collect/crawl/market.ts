@@ -1,10 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/index.ts';
+import type { UndercoverSecrets } from '../undercover/accounts.ts';
 import { CrawlConfigError } from './types.ts';
 
 /** A market's crawl configuration joined with the market row, as the crawler reads it. */
 export type CrawlMarket = Awaited<ReturnType<typeof queryMarkets>>[number];
-export type CrawlAccount = NonNullable<Awaited<ReturnType<typeof queryAccount>>>;
+/** The account row, and once the job is open the secrets the vault gave for it (undercover accounts). */
+export type CrawlAccount = NonNullable<Awaited<ReturnType<typeof queryAccount>>> & { secrets?: UndercoverSecrets };
 
 function queryMarkets(db: Kysely<Database>, market: string | number, agencyId: number | undefined) {
   let q = db.selectFrom('markets as m').innerJoin('crawl_markets as c', 'c.market_id', 'm.id').selectAll('c').select(['m.id', 'm.slug', 'm.agency_id', 'm.tlp', 'm.status']);

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/index.ts';
+import type { Vault } from '../undercover/vault.ts';
 import type { CrawlHooks } from './hooks.ts';
 
 export interface CrawlOptions {
@@ -45,6 +46,13 @@ export interface CrawlOptions {
   workerId?: string;
   /** Called once the crawl job exists (new or resumed), before any request: a worker saves it to resume there. */
   onJobOpened?: (crawlJobId: string) => void | Promise<void>;
+  /**
+   * The unlocked vault of undercover secrets; without it an undercover account's secrets are opened with the
+   * passphrase in $DARKPATROL_VAULT_PASSPHRASE (or the file in $DARKPATROL_VAULT_PASSPHRASE_FILE).
+   */
+  vault?: Vault;
+  /** Longest wait in anti-DDoS queues before the crawl gives up for now (default 10 min). */
+  maxQueueWaitMs?: number;
   /** Extension points (anti-DDoS interstitials, second factors before credentials are sent). */
   hooks?: CrawlHooks;
 }
