@@ -101,6 +101,7 @@ interface Profile {
   markets: Set<number>;
   classRevenue: Map<string, number>;
   shipsTo: Set<string>;
+  excluded: Set<string>;
   identifiers: number;
   revenue: number;
 }
@@ -126,7 +127,7 @@ export async function rankTargets(
   for (const a of accounts.rows) {
     const key = a.identity_id !== null ? `i${a.identity_id}` : `v${a.vendor_id}`;
     keyOfVendor.set(a.vendor_id, key);
-    const p = profiles.get(key) ?? { key, label: a.label ?? a.handle, accounts: new Set(), markets: new Set(), classRevenue: new Map(), shipsTo: new Set(), identifiers: 0, revenue: 0 };
+    const p = profiles.get(key) ?? { key, label: a.label ?? a.handle, accounts: new Set(), markets: new Set(), classRevenue: new Map(), shipsTo: new Set(), excluded: new Set(), identifiers: 0, revenue: 0 };
     p.accounts.add(a.vendor_id);
     p.markets.add(a.market_id);
     profiles.set(key, p);
@@ -157,6 +158,12 @@ export async function rankTargets(
     from listing_snapshots s join listings l on l.id = s.listing_id where l.vendor_id is not null
   `.execute(db);
   for (const r of reach.rows) profiles.get(keyOfVendor.get(r.vendor_id) ?? '')?.shipsTo.add(r.country.toUpperCase());
+  // Exclusions ("Worldwide except Finland") narrow a worldwide reach; they are never destinations.
+  const exclusions = await sql<{ vendor_id: number; country: string }>`
+    select distinct l.vendor_id, unnest(s.ships_to_excluded) as country
+    from listing_snapshots s join listings l on l.id = s.listing_id where l.vendor_id is not null
+  `.execute(db);
+  for (const r of exclusions.rows) profiles.get(keyOfVendor.get(r.vendor_id) ?? '')?.excluded.add(r.country.toUpperCase());
 
   // Identifying selectors: e-mails and phones anywhere, and crypto addresses shared with another account.
   const ident = await sql<{ vendor_id: number; n: number }>`
@@ -189,7 +196,7 @@ export async function rankTargets(
     }
     return usd ? 0.7 * max + 0.3 * (sum / usd) : 0;
   };
-  const reachOf = (p: Profile) => (p.shipsTo.has('WW') || p.shipsTo.has('WORLDWIDE') ? 50 : p.shipsTo.size);
+  const reachOf = (p: Profile) => (p.shipsTo.has('WW') || p.shipsTo.has('WORLDWIDE') ? Math.max(1, 50 - p.excluded.size) : p.shipsTo.size);
   const maxRev = Math.max(1, ...list.map((p) => p.revenue));
   const maxReach = Math.max(1, ...list.map(reachOf));
   const maxMarkets = Math.max(1, ...list.map((p) => p.markets.size));

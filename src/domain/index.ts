@@ -4,3 +4,4 @@ export * from './role.ts';
 export * from './onion.ts';
 export * from './selector.ts';
 export * from './canonical-json.ts';
+export * from './seizure.ts';

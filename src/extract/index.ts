@@ -23,6 +23,7 @@ export { ADAPTERS, adapterForUrl, getAdapter } from './adapters/index.ts';
 export { scorePage, report as scoreReport, formatReport as formatScoreReport, type FieldScores, type TruthPage } from './eval/score.ts';
 export { extractGeneric, GENERIC_REF, GENERIC_VERSION, type Confidence, type GenericResult } from './generic/index.ts';
 export { shippingSignatures, shippingProfile, type ShippingTrait, type ShippingTraitKind } from './shipping/index.ts';
+export { parseDestinations, type Destinations } from './shipping/destinations.ts';
 export { classifyListing, unitPrices, parseAmounts, normaliseTitle, SUBSTANCES, type SubstanceEntry } from './classify/index.ts';
 export { SIM_ADAPTERS, SIM_DESIGNS, simAdapterFor, type SimDesign } from './adapters/sim-adapters.ts';
 export { evaluateSimExtraction, defaultEvalDay, type SimExtractEvalOptions, type SimExtractEvalResult, type MarketExtractEval } from './eval/sim.ts';

@@ -46,8 +46,10 @@ export interface ExtractedListing {
   vendorHandle: string | null;
   vendorUrl: string | null;
   shipsFrom: string | null;
-  /** Destinations as shown ("Worldwide", "USA only"), split on commas. */
+  /** Destinations as shown ("Worldwide", "USA only"), split on commas; exclusions are not destinations. */
   shipsTo: string[];
+  /** Where the listing says it does not ship ("Worldwide except Finland" → ["Finland"]), as shown. */
+  shipsToExcluded: string[];
   description: string | null;
   /** Category path from root to leaf. */
   category: string[];

@@ -137,6 +137,8 @@ export interface ListingSnapshotsTable extends Owned {
   stock: number | null;
   ships_from: string | null;
   ships_to: ColumnType<string[], string[] | undefined, string[]>;
+  /** Where the listing says it does not ship (migration 0230). */
+  ships_to_excluded: ColumnType<string[], string[] | undefined, string[]>;
   capture_id: number | null;
   adapter: string | null;
 }

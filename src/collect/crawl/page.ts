@@ -1,8 +1,6 @@
 import { Tokenizer } from 'htmlparser2';
+import { isSeizureBanner, SEIZURE_WORDING_RE } from '../../domain/index.ts';
 
-/** Seizure splash pages (FBI/Europol/BKA/Politie style) in several languages. */
-const SEIZED_RE =
-  /(this (hidden )?(site|service|domain|marketplace|website) has been seized|has been seized by|seized (as part of|by the|pursuant)|beschlagnahmt|in beslag genomen)/i;
 const MAINTENANCE_RE = /\b(wallet maintenance|down for (scheduled )?maintenance|under maintenance)\b/i;
 
 /** Pages larger than this are not parsed for links (still preserved as evidence). */
@@ -93,7 +91,9 @@ interface FormSeen {
 export function analysePage(body: Buffer, baseUrl: string, fields?: LoginFieldNames): PageAnalysis {
   if (body.length > MAX_PARSE_BYTES) {
     const head = decodeKeepingBytes(body.subarray(0, 20_000));
-    return { links: [], seized: SEIZED_RE.test(head), maintenance: false, nesting: 0, limited: `page of ${body.length} bytes is over ${MAX_PARSE_BYTES}: links not followed` };
+    // Too large to parse: a seizure splash is never this large, so only a title announcing it counts.
+    const title = /<title[^>]*>([^<]{0,1000})/i.exec(head)?.[1] ?? '';
+    return { links: [], seized: SEIZURE_WORDING_RE.test(title) && /<h[1-3][^>]*>[^<]{0,200}seized/i.test(head), maintenance: false, nesting: 0, limited: `page of ${body.length} bytes is over ${MAX_PARSE_BYTES}: links not followed` };
   }
   const links = new Set<string>();
   const forms: FormSeen[] = [];
@@ -102,6 +102,14 @@ export function analysePage(body: Buffer, baseUrl: string, fields?: LoginFieldNa
   let deepest = 0;
   let quiet = 0; // inside head/script/style/template: text is not page text
   let text = '';
+  let textLength = 0;
+  // Where a seizure banner would be: the title, headings, image alt text (domain/seizure.ts).
+  let title = '';
+  let inTitle = 0;
+  let headings = '';
+  let inHeading = 0;
+  let imageAlts = '';
+  let anchorCount = 0;
   const html = decodeKeepingBytes(body);
   // htmlparser2's Tokenizer, not its Parser: the Parser keeps open elements in an array it unshifts and searches
   // from the front, which is quadratic in the nesting (100,000 nested divs: minutes). Here nesting is a counter.
@@ -112,6 +120,13 @@ export function analysePage(body: Buffer, baseUrl: string, fields?: LoginFieldNa
   const open = () => {
     const a = attribs;
     if (tag === 'head' || tag === 'script' || tag === 'style' || tag === 'template') quiet++;
+    if (tag === 'title') inTitle++;
+    if (tag === 'h1' || tag === 'h2' || tag === 'h3') {
+      inHeading++;
+      if (headings.length < 4000) headings += ' \n ';
+    }
+    if (tag === 'img' && imageAlts.length < 4000) imageAlts += ` ${a.alt ?? ''} ${a.title ?? ''}`;
+    if (tag === 'a' && a.href !== undefined) anchorCount++;
     if (tag === 'a' && a.href !== undefined) {
       const u = resolveHref(a.href, baseUrl);
       if (u) links.add(u);
@@ -129,6 +144,15 @@ export function analysePage(body: Buffer, baseUrl: string, fields?: LoginFieldNa
     depth = Math.max(0, depth - 1);
     if (name === 'head' || name === 'script' || name === 'style' || name === 'template') quiet = Math.max(0, quiet - 1);
     if (name === 'form') form = undefined;
+    if (name === 'title') inTitle = Math.max(0, inTitle - 1);
+    if (name === 'h1' || name === 'h2' || name === 'h3') inHeading = Math.max(0, inHeading - 1);
+  };
+  const addText = (t: string) => {
+    if (inTitle > 0 && title.length < 1000) title += t;
+    if (quiet !== 0) return;
+    if (inHeading > 0 && headings.length < 4000) headings += t;
+    if (textLength <= 100_000) textLength += t.replace(/\s+/g, ' ').trim().length;
+    if (text.length < TEXT_CHARS) text += t;
   };
   const tokenizer = new Tokenizer(
     { decodeEntities: true },
@@ -166,10 +190,10 @@ export function analysePage(body: Buffer, baseUrl: string, fields?: LoginFieldNa
         close(html.slice(start, end).toLowerCase());
       },
       ontext(start, end) {
-        if (quiet === 0 && text.length < TEXT_CHARS) text += html.slice(start, end);
+        addText(html.slice(start, end));
       },
       ontextentity(cp) {
-        if (quiet === 0 && text.length < TEXT_CHARS) text += String.fromCodePoint(cp);
+        addText(String.fromCodePoint(cp));
       },
       oncdata() {},
       oncomment() {},
@@ -185,7 +209,7 @@ export function analysePage(body: Buffer, baseUrl: string, fields?: LoginFieldNa
   return {
     links: [...links],
     login,
-    seized: SEIZED_RE.test(text),
+    seized: isSeizureBanner({ title, headings, imageAlts, text, textLength, links: anchorCount }),
     maintenance: MAINTENANCE_RE.test(text),
     nesting: deepest,
   };

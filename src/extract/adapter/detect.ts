@@ -2,11 +2,9 @@ import type { CheerioAPI } from 'cheerio';
 import type { PageType } from '../types.ts';
 import { selectIn } from '../html/select.ts';
 import { compilePattern } from './fields.ts';
+import { isSeizureBanner } from '../../domain/index.ts';
 import type { Adapter, PageTypeRule } from './types.ts';
 
-/** Seizure banners seen on taken-down markets (FBI/Europol/BKA/Politie splash pages) in several languages. */
-const SEIZED_RE =
-  /(this (hidden )?(site|service|domain|marketplace|website) has been seized|has been seized by|seized (as part of|by the|pursuant)|beschlagnahmt|in beslag genomen|operation (bayonet|disruptor|onymous|dark ?hunt|spector|speed ?bump)|law enforcement (action|operation) (against|has))/i;
 const CAPTCHA_TEXT_RE = /\b(enter|solve|type) (the )?(captcha|characters (you see|shown)|code (you see|shown|in the image))|\bi am not a robot\b|\bcaptcha\b.{0,40}\b(required|verify|invalid)/i;
 
 export function matchesRule(rule: PageTypeRule, $: CheerioAPI, url: URL, pageText: () => string): boolean {
@@ -18,11 +16,31 @@ export function matchesRule(rule: PageTypeRule, $: CheerioAPI, url: URL, pageTex
   return true;
 }
 
+/** A seizure banner by its place and the page it dominates, never by a sentence in user content (domain/seizure.ts). */
+function seizureBanner($: CheerioAPI, root: ReturnType<CheerioAPI['root']>[number], text: string): boolean {
+  const alts = selectIn(root, 'img[alt], img[title]')
+    .slice(0, 50)
+    .map((i) => `${i.attribs.alt ?? ''} ${i.attribs.title ?? ''}`)
+    .join(' ');
+  return isSeizureBanner({
+    title: $('title').first().text().slice(0, 1000),
+    headings: $('h1, h2, h3')
+      .slice(0, 20)
+      .toArray()
+      .map((e) => $(e).text().slice(0, 500))
+      .join(' \n '),
+    imageAlts: alts,
+    text: text.slice(0, 20_000),
+    textLength: text.replace(/\s+/g, ' ').trim().length,
+    links: selectIn(root, 'a[href]').length,
+  });
+}
+
 /** Blocking pages every market shares the shape of: a seizure splash and a captcha wall. */
 export function detectBlockingPage($: CheerioAPI, pageText: () => string): PageType | undefined {
   const text = pageText();
-  if (SEIZED_RE.test(text.slice(0, 20_000))) return 'seized';
   const root = $.root()[0]!;
+  if (seizureBanner($, root, text)) return 'seized';
   const captchaMarkup =
     selectIn(root, 'img[src*="captcha" i], img[alt*="captcha" i], input[name*="captcha" i], [class*="captcha" i], [id*="captcha" i]').length > 0;
   if (captchaMarkup || CAPTCHA_TEXT_RE.test(text.slice(0, 20_000))) {

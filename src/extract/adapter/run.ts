@@ -1,3 +1,4 @@
+import { parseDestinations } from '../shipping/destinations.ts';
 import { load, type CheerioAPI } from 'cheerio/slim';
 import type { AnyNode } from 'domhandler';
 import { decodeHtml } from '../html/decode.ts';
@@ -183,6 +184,7 @@ function evalRecord(spec: RecordSpec<string>, scope: AnyNode, ctx: FieldContext,
 
 export function buildListing(f: Map<string, unknown>): ExtractedListing {
   const priceText = asString(f.get('priceText'));
+  const dest = parseDestinations(asStringList(f.get('shipsTo')));
   return {
     externalId: asString(f.get('externalId')),
     url: asString(f.get('url')),
@@ -192,7 +194,8 @@ export function buildListing(f: Map<string, unknown>): ExtractedListing {
     vendorHandle: asString(f.get('vendorHandle')),
     vendorUrl: asString(f.get('vendorUrl')),
     shipsFrom: asString(f.get('shipsFrom')),
-    shipsTo: asStringList(f.get('shipsTo')),
+    shipsTo: dest.to,
+    shipsToExcluded: dest.excluded,
     description: asString(f.get('description')),
     category: asStringList(f.get('category')),
     stock: asNumber(f.get('stock')),

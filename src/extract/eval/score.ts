@@ -15,6 +15,8 @@ export interface TruthListing {
   vendorRatingText?: string;
   shipsFrom?: string | null;
   shipsTo?: string | null;
+  /** Exclusions in the ships-to field, comma-joined ("Finland, USA"). */
+  shipsToExcluded?: string | null;
   stock?: number | null;
   category?: string[];
   descriptionStart?: string;
@@ -93,6 +95,7 @@ function scoreListing(scores: FieldScores, p: ExtractedListing | undefined, t: T
   if ('vendorHandle' in t) fields.push(['vendorHandle', p?.vendorHandle, t.vendorHandle]);
   if ('shipsFrom' in t) fields.push(['shipsFrom', p?.shipsFrom, t.shipsFrom]);
   if ('shipsTo' in t) fields.push(['shipsTo', shipsTo, t.shipsTo]);
+  if ('shipsToExcluded' in t) fields.push(['shipsToExcluded', p && p.shipsToExcluded.length > 0 ? p.shipsToExcluded.join(', ') : null, t.shipsToExcluded]);
   if ('stock' in t) fields.push(['stock', p?.stock, t.stock]);
   if ('category' in t) fields.push(['category', p?.category, t.category]);
   if (t.descriptionStart !== undefined) {

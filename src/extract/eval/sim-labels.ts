@@ -9,7 +9,8 @@ const COUNTRIES: Record<string, string> = {
   'hong kong': 'HK', russia: 'RU', ukraine: 'UA', lithuania: 'LT', estonia: 'EE', latvia: 'LV', romania: 'RO',
   bulgaria: 'BG', hungary: 'HU', slovakia: 'SK', slovenia: 'SI', croatia: 'HR', greece: 'GR', turkey: 'TR',
   'new zealand': 'NZ', 'south africa': 'ZA', japan: 'JP', thailand: 'TH', peru: 'PE', bolivia: 'BO', argentina: 'AR',
-  'european union': 'EU',
+  'european union': 'EU', usa: 'US', 'u.s.a.': 'US', uk: 'GB', 'great britain': 'GB', england: 'GB', holland: 'NL',
+  'world wide': 'WW', world: 'WW', global: 'WW', eu: 'EU',
 };
 
 /** "Germany" → "DE", "DE" → "DE", "Worldwide" → "WW"; anything else unchanged (trimmed). */

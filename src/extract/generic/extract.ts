@@ -1,3 +1,4 @@
+import { parseDestinations } from '../shipping/destinations.ts';
 import type { AnyNode, Element } from 'domhandler';
 import { findPgpBlocks, parseRatingText } from '../adapter/fields.ts';
 import { detectBlockingPage, detectLoginPage } from '../adapter/detect.ts';
@@ -137,6 +138,7 @@ function emptyListing(): ExtractedListing {
     vendorUrl: null,
     shipsFrom: null,
     shipsTo: [],
+    shipsToExcluded: [],
     description: null,
     category: [],
     stock: null,
@@ -152,7 +154,9 @@ function shipping(text: string, l: ExtractedListing, scores: Scores): void {
   }
   const to = TO_RE.exec(text);
   if (to) {
-    l.shipsTo = splitList(to[1]!);
+    const d = parseDestinations(splitList(to[1]!));
+    l.shipsTo = d.to;
+    l.shipsToExcluded = d.excluded;
     scores.add('shipsTo', 0.7);
   }
 }

@@ -2,7 +2,9 @@
 import type { ScanContext } from './scan-context.ts';
 import { isValidOnionV3 } from '../../domain/index.ts';
 
-const ONION_CANDIDATE = /(?<![A-Za-z0-9])([A-Za-z2-7]{56}|[A-Za-z2-7]{16})\.onion(?![A-Za-z0-9-])/gi;
+// Dashes after the name are punctuation ("xxxx.onion----", "xxxx.onion-"); only a dash that starts another host
+// label ("xxxx.onion-mirror.com") makes it part of a longer clearnet name.
+const ONION_CANDIDATE = /(?<![A-Za-z0-9])([A-Za-z2-7]{56}|[A-Za-z2-7]{16})\.onion(?![A-Za-z0-9]|-[A-Za-z0-9][A-Za-z0-9-]*\.[A-Za-z])/gi;
 
 export function validateOnion(label: string): { version: 2 | 3 } | undefined {
   const l = label.toLowerCase();

@@ -1,3 +1,4 @@
+import { countryCode } from '../eval/sim-labels.ts';
 import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { FxTable } from '../../domain/money.ts';
@@ -220,6 +221,7 @@ async function saveListing(
         stock: l.stock,
         ships_from: l.shipsFrom,
         ships_to: l.shipsTo,
+        ships_to_excluded: (l.shipsToExcluded ?? []).map(countryCode),
         capture_id: ctx.captureId,
         adapter,
       })
@@ -232,6 +234,7 @@ async function saveListing(
           stock: eb.ref('excluded.stock'),
           ships_from: eb.ref('excluded.ships_from'),
           ships_to: eb.ref('excluded.ships_to'),
+          ships_to_excluded: eb.ref('excluded.ships_to_excluded'),
           adapter: eb.ref('excluded.adapter'),
         })),
       )

@@ -55,7 +55,7 @@ export async function postalFeed(db: Kysely<Database>, country: string, since: D
   const vendors = await sql<{ id: number; handle: string; tlp: Tlp; ships_from: string | null; first: Date }>`
     select v.id, v.handle, v.tlp, min(s.ships_from) as ships_from, min(v.first_seen) as first
     from listing_snapshots s join listings l on l.id = s.listing_id join vendors v on v.id = l.vendor_id
-    where s.observed_at >= ${since} and (s.ships_from = ${country} or ${country} = any(s.ships_to))
+    where s.observed_at >= ${since} and (s.ships_from = ${country} or (${country} = any(s.ships_to) and not ${country} = any(s.ships_to_excluded)))
       and ${visible('s')} and ${visible('l')} and ${visible('v')}
     group by v.id, v.handle, v.tlp order by v.id limit 5000`.execute(db);
   const ids = vendors.rows.map((v) => v.id);

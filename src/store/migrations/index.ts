@@ -3,6 +3,7 @@ import { migration as m0001 } from './0001_core.ts';
 import { migration as m0100 } from './0100_evidence.ts';
 import { migration as m0130 } from './0130_evidence_seal.ts';
 import { migration as m0200 } from './0200_extract.ts';
+import { migration as m0230 } from './0230_ships_to_excluded.ts';
 import { migration as m0101 } from './0101_crawl.ts';
 import { migration as m0102 } from './0102_import.ts';
 import { migration as m0150 } from './0150_jobs.ts';
@@ -30,6 +31,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m0100,
   m0130,
   m0200,
+  m0230,
   m0101,
   m0102,
   m0150,
