@@ -29,6 +29,7 @@ import { register as selectors } from './selectors.ts';
 import { register as taxii } from './taxii.ts';
 import { register as taxiiPull } from './taxii-pull.ts';
 import { register as evalReal } from './eval-real.ts';
+import { register as evalLinkReal } from './eval-link-real.ts';
 
 /** Every CLI command, one file each. Add yours here. */
 export function registerCommands(program: Command): void {
@@ -62,4 +63,5 @@ export function registerCommands(program: Command): void {
   taxii(program);
   taxiiPull(program);
   evalReal(program);
+  evalLinkReal(program);
 }
