@@ -59,6 +59,10 @@ export interface PgpKeyMeta {
   armorChecksum: 'ok' | 'missing';
   /** Which repairs were needed to read the block (empty for a clean block). */
   repairs: string[];
+  /** Key IDs (16 hex) of other keys whose certification is on this key's user IDs (not verified here). */
+  certifiedBy?: string[];
+  /** The key's public packets, base64 (≤ 16 KiB of key), so a link run can verify certifications between keys. */
+  packets?: string;
 }
 
 /** A v4 fingerprint written out in text ("PGP fingerprint: 9505 720A …"), with no key to read. */

@@ -52,6 +52,10 @@ export function candidatePairs(accts: Prepared[], opts: BlockingOptions = {}): C
     else bySel.set(s.selectorId, [a.index]);
   }
   for (const m of bySel.values()) if (m.length > 1) allPairs(m, 'selector');
+  // A key certified by another account's key (rotation): pair the holders of the two keys.
+  const holders = new Map<string, number[]>();
+  for (const a of accts) for (const k of a.data.pgpKeys) (holders.get(k.fingerprint) ?? holders.set(k.fingerprint, []).get(k.fingerprint) as number[]).push(a.index);
+  for (const a of accts) for (const k of a.data.pgpKeys) for (const s of k.signedBy) for (const j of (holders.get(s) ?? []).slice(0, 20)) add(a.index, j, 'selector');
 
   const cap = opts.nameBucketCap ?? 60;
   const byName = new Map<string, number[]>();

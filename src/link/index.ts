@@ -1,13 +1,14 @@
 // Public face of vendor identity resolution (issue 7).
 export { runLinking, loadDecisions, type LinkRunOptions, type LinkRunReport } from './run.ts';
 export { resolveAccounts, type Decisions, type Resolution, type ResolveOptions } from './resolve.ts';
-export { loadAccounts, type AccountData, type LoadOptions, type SelectorSeen } from './load.ts';
-export { prepareAccounts, type Prepared, type PrepareOptions } from './prepare.ts';
+export { loadAccounts, type AccountData, type LoadOptions, type PgpKeyInfo, type SelectorSeen } from './load.ts';
+export { verifiedCertifications, type VerifiedCertifications } from './certify.ts';
+export { prepareAccounts, styleText, UNCLASSIFIED, type Prepared, type PrepareOptions } from './prepare.ts';
 export { candidatePairs, type BlockingOptions, type CandidateSet } from './blocking.ts';
 export { clusterAccounts, type ClusterOptions, type ClusterResult, type ScoredPair } from './cluster.ts';
 export {
-  FEATURES, FEATURE_LABELS, MODEL_PATH, loadModel, pairFeatures, explain, logit, sigmoid,
-  type FeatureName, type LinkModel, type LinkExplanation, type EvidenceItem, type PairFeatures, type SharedSelector,
+  FEATURES, FEATURE_LABELS, MODEL_PATH, RULES, RULE_WEIGHTS, RULE_LABELS, MIN_STYLE_WORDS, loadModel, pairFeatures, explain, isHard, logit, sigmoid,
+  type FeatureName, type RuleName, type LinkModel, type LinkExplanation, type EvidenceItem, type PairFeatures, type SharedSelector,
 } from './model.ts';
 export { nameKeys, nameSimilarity, type NameKeys } from './name.ts';
 export { styleTokens, tfidf, cosine, FeatureSpace, type StyleVector } from './style.ts';

@@ -1,6 +1,7 @@
 // Reads what resolution needs about every account of one agency, in a handful of set-based queries.
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/index.ts';
+import { verifiedCertifications } from './certify.ts';
 
 export interface SelectorSeen {
   selectorId: number;
@@ -8,6 +9,16 @@ export interface SelectorSeen {
   value: string;
   /** Captures the selector was read from on this account (provenance for explanations). */
   captures: number[];
+}
+
+/** What a PGP key's own packets say about its holder (from the selector's metadata). */
+export interface PgpKeyInfo {
+  fingerprint: string;
+  /** User IDs as in the key ("Name (comment) <mail@host>"). */
+  userIds: string[];
+  emails: string[];
+  /** Fingerprints of other keys in the store whose certification on this key's user ID verified (load.ts). */
+  signedBy: string[];
 }
 
 export interface AccountData {
@@ -21,6 +32,8 @@ export interface AccountData {
   bodies: string[];
   posts: string[];
   selectors: SelectorSeen[];
+  /** The PGP keys among `selectors`, with their user IDs (key-rotation evidence). */
+  pgpKeys: PgpKeyInfo[];
   /** Listing counts per substance (or class when the substance is unknown). */
   products: Map<string, number>;
   shipsFrom: Map<string, number>;
@@ -44,7 +57,7 @@ export async function loadAccounts(db: Kysely<Database>, agencyId: number, opts:
   const byId = new Map<number, AccountData>();
   const out: AccountData[] = vendors.map((v) => {
     const a: AccountData = { vendorId: v.id, sourceId: v.market_id, sourceKind: v.kind, handle: v.handle,
-      profileCapture: v.capture_id, profile: v.profile_text, titles: [], bodies: [], posts: [], selectors: [],
+      profileCapture: v.capture_id, profile: v.profile_text, titles: [], bodies: [], posts: [], selectors: [], pgpKeys: [],
       products: new Map(), shipsFrom: new Map(), shipsTo: new Set(), prices: new Map() };
     byId.set(v.id, a);
     return a;
@@ -85,13 +98,28 @@ export async function loadAccounts(db: Kysely<Database>, agencyId: number, opts:
       from messages where agency_id = ${agencyId} and vendor_id is not null) t where rn <= ${perPosts}`.execute(db);
   for (const r of posts.rows) byId.get(r.vendor_id)?.posts.push(r.body.slice(0, 2000));
 
-  const sels = await sql<{ vendor_id: number; selector_id: number; kind: string; value: string; captures: number[] }>`
+  const sels = await sql<{ vendor_id: number; selector_id: number; kind: string; value: string; captures: number[];
+    user_ids: unknown; emails: unknown }>`
     select ss.vendor_id, s.id as selector_id, s.kind, s.value,
-      array_remove(array_agg(distinct ss.capture_id), null) as captures
+      array_remove(array_agg(distinct ss.capture_id), null) as captures,
+      case when s.kind = 'pgp_key' then s.meta->'userIds' end as user_ids,
+      case when s.kind = 'pgp_key' then s.meta->'emails' end as emails
     from selector_sightings ss join selectors s on s.id = ss.selector_id
     where ss.agency_id = ${agencyId} and ss.vendor_id is not null
     group by ss.vendor_id, s.id, s.kind, s.value`.execute(db);
-  for (const r of sels.rows) byId.get(r.vendor_id)?.selectors.push({ selectorId: r.selector_id, kind: r.kind, value: r.value,
-    captures: r.captures.slice(0, 5) });
+  const signed = await verifiedCertifications(db, agencyId);
+  for (const r of sels.rows) {
+    const a = byId.get(r.vendor_id);
+    if (!a) continue;
+    a.selectors.push({ selectorId: r.selector_id, kind: r.kind, value: r.value, captures: r.captures.slice(0, 5) });
+    if (r.kind === 'pgp_key') {
+      a.pgpKeys.push({ fingerprint: r.value, userIds: strings(r.user_ids), emails: strings(r.emails),
+        signedBy: signed.get(r.value) ?? [] });
+    }
+  }
   return out;
+}
+
+function strings(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string').slice(0, 20) : [];
 }

@@ -16,12 +16,34 @@ export const FEATURES = [
 export type FeatureName = (typeof FEATURES)[number];
 
 export const FEATURE_LABELS: Record<FeatureName, string> = {
-  pgp: 'same PGP key', crypto: 'same crypto address', email: 'same e-mail', messenger: 'same messenger handle or phone',
+  pgp: 'shared PGP key', crypto: 'same crypto address', email: 'same e-mail', messenger: 'same messenger handle or phone',
   name_same: 'same name (leet/decorations normalised)', name_sim: 'name similarity', style: 'writing style (TF-IDF cosine)',
   style_hi: 'writing style above 0.5', product: 'product profile (cosine)', ships_from: 'same ships-from country',
   ships_to: 'ships-to overlap (Jaccard)', price: 'price level closeness', same_source: 'both accounts on the same source',
   messenger_side: 'one side is a messenger account',
 };
+
+/**
+ * Key-rotation rules. The simulator does not model how a rotated key keeps its holder's user ID or is certified by
+ * the old key, so these are not fitted: their log-odds are set here (issue 13 §4) and shown like any feature.
+ *  - rotation_signed: a key of one account carries a certification by a key of the other, verified against that
+ *    key (certify.ts). Only the old key's holder can make it: hard evidence, like a shared key.
+ *  - rotation_uid: the same handle, no key in common, and a key of each whose user ID names the same e-mail or the
+ *    same name ("UK-ProZone <uk@prozone.com>" → a new key for "UK-ProZone <uk@prozone.com>").
+ *  - rotation_overlap: the same handle, no key in common, and their products or wording overlap (the larger of the
+ *    product cosine and the discounted style cosine, counted from 0.3).
+ */
+export const RULES = ['rotation_signed', 'rotation_uid', 'rotation_overlap'] as const;
+export type RuleName = (typeof RULES)[number];
+export const RULE_WEIGHTS: Record<RuleName, number> = { rotation_signed: 12, rotation_uid: 10, rotation_overlap: 4 };
+export const RULE_LABELS: Record<RuleName, string> = {
+  rotation_signed: 'key rotation: the new key is certified by the old key (signature verified)',
+  rotation_uid: 'key rotation: same handle, new key with the same user ID / e-mail as the old key',
+  rotation_overlap: 'key rotation: same handle, new key, overlapping products or wording',
+};
+
+/** Below this many words of own text the style cosine is discounted in proportion (see Prepared.words). */
+export const MIN_STYLE_WORDS = 80;
 
 export interface LinkModel {
   version: string;
@@ -49,9 +71,20 @@ export interface SharedSelector {
 
 export interface PairFeatures {
   x: Float64Array;
+  /** Rule values, aligned with RULES. */
+  rules: Float64Array;
   shared: SharedSelector[];
   nameSim: number;
+  /** The raw style cosine (x holds it discounted for thin text). */
   style: number;
+  /** min(words a, words b) / MIN_STYLE_WORDS, at most 1: how far the style cosine is trusted. */
+  textWeight: number;
+  /** The keys behind a rotation rule (fingerprints) and what matched. */
+  rotation?: { keysA: string[]; keysB: string[]; userIds: string[]; signedBy: string[] };
+}
+
+function uidName(uid: string): string {
+  return uid.replace(/<[^>]*>/g, ' ').replace(/\([^)]*\)/g, ' ').trim().toLowerCase().replace(/\s+/g, ' ');
 }
 
 export function pairFeatures(a: Prepared, b: Prepared): PairFeatures {
@@ -71,8 +104,10 @@ export function pairFeatures(a: Prepared, b: Prepared): PairFeatures {
   x[4] = a.name.core.length >= 3 && a.name.core === b.name.core ? 1 : 0;
   x[5] = ns;
   const st = cosine(a.style, b.style);
-  x[6] = st;
-  x[7] = Math.max(0, st - 0.5);
+  const textWeight = Math.min(1, Math.min(a.words, b.words) / MIN_STYLE_WORDS);
+  const ste = st * textWeight;
+  x[6] = ste;
+  x[7] = Math.max(0, ste - 0.5);
   let prod = 0;
   for (const [k, v] of a.products) prod += v * (b.products.get(k) ?? 0);
   x[8] = prod;
@@ -87,12 +122,43 @@ export function pairFeatures(a: Prepared, b: Prepared): PairFeatures {
   x[11] = a.priceDev !== null && b.priceDev !== null ? Math.exp(-Math.abs(a.priceDev - b.priceDev) / 0.15) : 0;
   x[12] = a.data.sourceId === b.data.sourceId ? 1 : 0;
   x[13] = a.data.sourceKind === 'messenger' || b.data.sourceKind === 'messenger' ? 1 : 0;
-  return { x, shared, nameSim: ns, style: st };
+  const rules = new Float64Array(RULES.length);
+  const out: PairFeatures = { x, rules, shared, nameSim: ns, style: st, textWeight };
+  if (a.data.pgpKeys.length > 0 && b.data.pgpKeys.length > 0 && x[0] === 0) rotation(a, b, out);
+  return out;
 }
 
-export function logit(model: LinkModel, x: Float64Array): number {
+function rotation(a: Prepared, b: Prepared, f: PairFeatures): void {
+  const keysA = new Set(a.data.pgpKeys.map((k) => k.fingerprint));
+  const keysB = new Set(b.data.pgpKeys.map((k) => k.fingerprint));
+  const signedBy: string[] = [];
+  for (const k of b.data.pgpKeys) for (const s of k.signedBy) if (keysA.has(s)) signedBy.push(`${k.fingerprint} certified by ${s}`);
+  for (const k of a.data.pgpKeys) for (const s of k.signedBy) if (keysB.has(s)) signedBy.push(`${k.fingerprint} certified by ${s}`);
+  if (signedBy.length > 0) f.rules[0] = 1;
+  const userIds: string[] = [];
+  if (f.x[4] === 1) {
+    const mailsB = new Set(b.data.pgpKeys.flatMap((k) => k.emails.map((e) => e.toLowerCase())));
+    const namesB = new Set(b.data.pgpKeys.flatMap((k) => k.userIds.map(uidName)).filter((n) => n.length >= 3));
+    for (const k of a.data.pgpKeys) {
+      for (const e of k.emails) if (mailsB.has(e.toLowerCase())) userIds.push(e.toLowerCase());
+      for (const u of k.userIds) if (namesB.has(uidName(u))) userIds.push(u);
+    }
+    if (userIds.length > 0) f.rules[1] = 1;
+    const overlap = Math.max(f.x[8] as number, f.x[6] as number);
+    if (overlap >= 0.3) f.rules[2] = overlap;
+  }
+  if (f.rules.some((v) => v > 0)) f.rotation = { keysA: [...keysA], keysB: [...keysB], userIds: [...new Set(userIds)].slice(0, 5), signedBy };
+}
+
+/** Hard evidence: a shared PGP key or crypto address, or a key certified by the other account's key. */
+export function isHard(f: PairFeatures): boolean {
+  return (f.x[0] as number) > 0 || (f.x[1] as number) > 0 || (f.rules[0] as number) > 0;
+}
+
+export function logit(model: LinkModel, x: Float64Array, rules?: Float64Array): number {
   let z = model.bias;
   FEATURES.forEach((f, i) => { z += model.weights[f] * (x[i] as number); });
+  if (rules) RULES.forEach((r, i) => { z += RULE_WEIGHTS[r] * (rules[i] as number); });
   return z;
 }
 
@@ -101,7 +167,7 @@ export function sigmoid(z: number): number {
 }
 
 export interface EvidenceItem {
-  feature: FeatureName;
+  feature: FeatureName | RuleName;
   label: string;
   value: number;
   weight: number;
@@ -109,6 +175,8 @@ export interface EvidenceItem {
   contribution: number;
   /** The shared selectors behind a hard item, with the captures each was read from. */
   selectors?: SharedSelector[];
+  /** For rotation items: the two accounts' keys and what matched. */
+  rotation?: NonNullable<PairFeatures['rotation']>;
 }
 
 export interface LinkExplanation {
@@ -116,15 +184,22 @@ export interface LinkExplanation {
   score: number;
   logOdds: number;
   bias: number;
-  /** Hard evidence: a shared PGP key or crypto address. */
+  /** Hard evidence: a shared PGP key or crypto address, or a key certified by the other's key. */
   hard: boolean;
+  /** Hard items first, then by the size of their contribution. */
   items: EvidenceItem[];
+  /** When the evidence is too thin to say much (little text, no classified listing), in words. */
+  notes: string[];
+  /** True when neither hard evidence nor enough text stands behind the score. */
+  thin: boolean;
   /** Profile captures of the two accounts (where their texts and names were read). */
   captures: { a: number | null; b: number | null };
 }
 
+const HARD_ITEMS = new Set<string>(['pgp', 'crypto', 'rotation_signed']);
+
 export function explain(model: LinkModel, a: Prepared, b: Prepared, f: PairFeatures): LinkExplanation {
-  const z = logit(model, f.x);
+  const z = logit(model, f.x, f.rules);
   const items: EvidenceItem[] = [];
   FEATURES.forEach((feat, i) => {
     const value = f.x[i] as number;
@@ -136,8 +211,25 @@ export function explain(model: LinkModel, a: Prepared, b: Prepared, f: PairFeatu
     if (sels.length > 0) item.selectors = sels;
     items.push(item);
   });
-  items.sort((p, q) => Math.abs(q.contribution) - Math.abs(p.contribution));
+  RULES.forEach((rule, i) => {
+    const value = f.rules[i] as number;
+    if (value === 0) return;
+    const weight = RULE_WEIGHTS[rule];
+    items.push({ feature: rule, label: RULE_LABELS[rule], value: Math.round(value * 1000) / 1000, weight,
+      contribution: Math.round(weight * value * 1000) / 1000, ...(f.rotation ? { rotation: f.rotation } : {}) });
+  });
+  items.sort((p, q) => Number(HARD_ITEMS.has(q.feature)) - Number(HARD_ITEMS.has(p.feature))
+    || Math.abs(q.contribution) - Math.abs(p.contribution));
+  const hard = isHard(f);
+  const notes: string[] = [];
+  for (const [side, p] of [['a', a], ['b', b]] as const) {
+    if (p.words < MIN_STYLE_WORDS) {
+      notes.push(`account ${side} (${p.data.handle}) has ${Math.round(p.words)} words of own text (under ${MIN_STYLE_WORDS}): writing style counted at ${Math.round(f.textWeight * 100)}%`);
+    }
+  }
+  if (a.products.size === 0 || b.products.size === 0) notes.push('no classified listing on one side: product profiles not compared');
+  const thin = !hard && f.textWeight < 1 && (f.rules[1] as number) === 0;
+  if (thin) notes.push('evidence too thin: no shared key, address or contact, and too little text to judge writing style');
   return { model: model.version, score: sigmoid(z), logOdds: Math.round(z * 1000) / 1000, bias: model.bias,
-    hard: (f.x[0] as number) > 0 || (f.x[1] as number) > 0, items,
-    captures: { a: a.data.profileCapture, b: b.data.profileCapture } };
+    hard, items, notes, thin, captures: { a: a.data.profileCapture, b: b.data.profileCapture } };
 }

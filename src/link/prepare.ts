@@ -10,12 +10,38 @@ export const EVIDENCE_OF_KIND: Record<string, 'pgp' | 'crypto' | 'email' | 'mess
   signal: 'messenger', threema: 'messenger', jabber: 'messenger',
 };
 
+/** Armored key blocks, whole or flattened onto one line, and base64 runs: key material, not anyone's writing. */
+const ARMOR = /-{2,5}\s?BEGIN\s{1,3}PGP[\s\S]{0,20000}?(?:-{2,5}\s?END\s{1,3}PGP[^-]{0,40}-{2,5}|$)/gi;
+const BASE64_RUN = /[A-Za-z0-9+/=]{40,}/g;
+const ARMOR_HEADER = /^\s*(?:Version|Comment|Hash|Charset)\s*:.*$/gim;
+
+/** The text stylometry reads: without PGP blocks and other key material (they would make unrelated vendors alike). */
+export function styleText(text: string): string {
+  if (!text.includes('PGP') && !/[A-Za-z0-9+/=]{40}/.test(text)) return text;
+  return text.replace(ARMOR, ' ').replace(ARMOR_HEADER, ' ').replace(BASE64_RUN, ' ');
+}
+
+const WORDS = /[\p{L}\p{N}']+/gu;
+function wordCount(text: string): number {
+  let n = 0;
+  for (const _ of text.matchAll(WORDS)) n++;
+  return n;
+}
+
+/** The product bucket of listings the classifier could not place: not a product, so never compared. */
+export const UNCLASSIFIED = '?';
+
 export interface Prepared {
   index: number;
   data: AccountData;
   name: NameKeys;
   style: StyleVector;
-  /** L2-normalised product counts. */
+  /**
+   * Words of own text behind the style vector (profile, descriptions, posts; a title word counts a quarter): below
+   * MIN_STYLE_WORDS the style cosine is discounted (see model.ts), since a few shared words prove nothing.
+   */
+  words: number;
+  /** L2-normalised counts of classified products (listings the classifier could not place are left out). */
   products: Map<string, number>;
   mainShipsFrom: string | null;
   /** Mean deviation of this account's log unit prices from the all-account mean of the same product and unit. */
@@ -32,13 +58,17 @@ export interface PrepareOptions extends StyleOptions {
 export function prepareAccounts(accounts: AccountData[], opts: PrepareOptions = {}): Prepared[] {
   const maxSel = opts.maxSelectorAccounts ?? 8;
   const space = new FeatureSpace();
-  const counts = accounts.map((a) => {
+  const words = new Float64Array(accounts.length);
+  const counts = accounts.map((a, i) => {
     const c = new Map<number, number>();
     const add = (toks: string[]) => { for (const t of toks) { const id = space.id(t); c.set(id, (c.get(id) ?? 0) + 1); } };
-    add(styleTokens(a.profile, 'profile'));
-    for (const t of a.titles) add(styleTokens(t, 'title'));
-    for (const b of a.bodies) add(styleTokens(b, 'body'));
-    for (const p of a.posts) add(styleTokens(p, 'post'));
+    let w = 0;
+    const own = (text: string, kind: 'profile' | 'body' | 'post') => { const t = styleText(text); w += wordCount(t); add(styleTokens(t, kind)); };
+    own(a.profile, 'profile');
+    for (const t of a.titles) { const x = styleText(t); w += wordCount(x) / 4; add(styleTokens(x, 'title')); }
+    for (const b of a.bodies) own(b, 'body');
+    for (const p of a.posts) own(p, 'post');
+    words[i] = w;
     return c;
   });
   const { vectors } = tfidf(counts, space.size, opts);
@@ -54,22 +84,25 @@ export function prepareAccounts(accounts: AccountData[], opts: PrepareOptions = 
     priceSum.set(k, e);
   }
   return accounts.map((a, index) => {
+    const classified = [...a.products].filter(([k]) => k !== UNCLASSIFIED);
     let norm = 0;
-    for (const v of a.products.values()) norm += v * v;
+    for (const [, v] of classified) norm += v * v;
     norm = Math.sqrt(norm) || 1;
-    const products = new Map([...a.products].map(([k, v]) => [k, v / norm]));
+    const products = new Map(classified.map(([k, v]) => [k, v / norm]));
     let main: string | null = null;
     let best = 0;
     for (const [c, n] of a.shipsFrom) if (n > best) { best = n; main = c; }
     let dev = 0;
     let nd = 0;
     for (const [k, v] of a.prices) {
+      if (k.startsWith(`${UNCLASSIFIED}/`)) continue;
       const e = priceSum.get(k) as [number, number];
       if (e[1] < 3) continue;
       dev += v - e[0] / e[1];
       nd++;
     }
-    return { index, data: a, name: nameKeys(a.handle), style: vectors[index] as StyleVector, products, mainShipsFrom: main,
+    return { index, data: a, name: nameKeys(a.handle), style: vectors[index] as StyleVector, words: words[index] as number,
+      products, mainShipsFrom: main,
       priceDev: nd > 0 ? dev / nd : null,
       selectors: a.selectors.filter((s) => EVIDENCE_OF_KIND[s.kind] !== undefined && (selCount.get(s.selectorId) ?? 0) <= maxSel) };
   });

@@ -2,7 +2,7 @@
 import type { AccountData } from './load.ts';
 import { candidatePairs, type BlockingOptions, type CandidateSet } from './blocking.ts';
 import { clusterAccounts, type ClusterOptions, type ClusterResult, type ScoredPair } from './cluster.ts';
-import { logit, pairFeatures, sigmoid, type LinkModel } from './model.ts';
+import { isHard, logit, pairFeatures, sigmoid, type LinkModel } from './model.ts';
 import { prepareAccounts, type PrepareOptions, type Prepared } from './prepare.ts';
 
 export interface ResolveOptions {
@@ -38,7 +38,7 @@ export function resolveAccounts(accounts: AccountData[], model: LinkModel, decis
   for (let i = 0; i < candidates.pairs.length; i++) {
     const [a, b] = candidates.pairs[i] as [number, number];
     const f = pairFeatures(prepared[a] as Prepared, prepared[b] as Prepared);
-    scored[i] = { a, b, p: sigmoid(logit(model, f.x)), hard: (f.x[0] as number) > 0 || (f.x[1] as number) > 0 };
+    scored[i] = { a, b, p: sigmoid(logit(model, f.x, f.rules)), hard: isHard(f) };
   }
   lap('scoring');
   const indexOf = new Map(prepared.map((p) => [p.data.vendorId, p.index]));

@@ -31,6 +31,7 @@ import { register as taxiiPull } from './taxii-pull.ts';
 import { register as evalReal } from './eval-real.ts';
 import { register as evalMoney } from './eval-money.ts';
 import { register as undercover } from './undercover.ts';
+import { register as evalLinkReal } from './eval-link-real.ts';
 
 /** Every CLI command, one file each. Add yours here. */
 export function registerCommands(program: Command): void {
@@ -66,4 +67,5 @@ export function registerCommands(program: Command): void {
   evalReal(program);
   evalMoney(program);
   undercover(program);
+  evalLinkReal(program);
 }

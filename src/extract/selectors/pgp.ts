@@ -67,7 +67,32 @@ function describeKey(key: Key, checksum: 'ok' | 'missing', repairs: string[]): P
     subkeys: key.getSubkeys().map(describeSubkey),
     armorChecksum: checksum,
     repairs: [...repairs],
+    ...certificationsOf(key),
   };
+}
+
+/** Largest public key kept in the metadata (so a later link run can verify certifications between keys). */
+const MAX_PACKETS = 16 * 1024;
+
+/**
+ * Key IDs of the other keys that certified this key's user IDs (a rotated key signed by the old one), and, when
+ * there are any, the key's public packets: a link run verifies those signatures against the issuers' keys.
+ * Every key keeps its packets too (bounded), since any key may be the issuer of a later one.
+ */
+function certificationsOf(key: Key): { certifiedBy?: string[]; packets?: string } {
+  const own = key.getKeyID().toHex().toUpperCase();
+  const issuers = new Set<string>();
+  for (const u of key.users) {
+    for (const sig of u.otherCertifications) {
+      const id = sig.issuerKeyID.toHex().toUpperCase();
+      if (id !== own && /^[0-9A-F]{16}$/.test(id)) issuers.add(id);
+    }
+  }
+  const bytes = key.toPublic().write();
+  const out: { certifiedBy?: string[]; packets?: string } = {};
+  if (issuers.size > 0) out.certifiedBy = [...issuers].slice(0, 20);
+  if (bytes.length <= MAX_PACKETS) out.packets = Buffer.from(bytes).toString('base64');
+  return out;
 }
 
 function describeSubkey(sub: Subkey): PgpSubkeyInfo {
