@@ -6,7 +6,7 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify from 'fastify';
+import Fastify, { type FastifyReply } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ERROR_SCHEMA, openApiTransform } from './openapi.ts';
 import { appendAudit } from '../store/index.ts';
@@ -83,6 +83,13 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
     bodyLimit: 1024 * 1024,
     routerOptions: { maxParamLength: 200 },
     trustProxy: opts.trustProxy ?? false,
+    // A URL the router cannot take (bad percent-encoding, a path parameter past maxParamLength) is refused before any
+    // route or credential is looked at, in the API's error shape.
+    frameworkErrors: (err, _req, reply) => {
+      const [status, error, message] =
+        err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? [414, 'uri_too_long', 'a path parameter of the URL is too long'] : err.code === 'FST_ERR_BAD_URL' ? [400, 'bad_url', 'the URL is not valid (bad percent-encoding)'] : [400, 'bad_request', 'the request cannot be routed'];
+      void (reply as unknown as FastifyReply).code(status).send({ error, message });
+    },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -139,6 +146,7 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
 
   app.decorateRequest('principal', null);
   app.decorateRequest('sessionToken', undefined);
+  app.decorateRequest('refusalAudited', false);
   app.addHook('onRequest', async (req, reply) => {
     void reply.header('x-request-id', req.id);
     const db = opts.store.db;
@@ -155,7 +163,7 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
     if (req.principal) req.log = reply.log = req.log.child({ actor: req.principal.actor });
     const audit = (action: string, reason: string) =>
       req.principal
-        ? appendAudit(db, { agencyId: req.principal.agencyId, userId: req.principal.userId, actor: req.principal.actor, action, objectType: 'route', objectId: `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`, detail: { reason } })
+        ? ((req.refusalAudited = true), appendAudit(db, { agencyId: req.principal.agencyId, userId: req.principal.userId, actor: req.principal.actor, action, objectType: 'route', objectId: `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`, detail: { reason } }))
         : Promise.resolve();
     // CSRF (auth/csrf.ts), for every state-changing request whatever its route: not from another origin, and with
     // the session's token when the session cookie is what authenticates it.
@@ -180,7 +188,7 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
   app.addHook('onSend', async (req, reply, payload) => {
     const access = req.routeOptions.config?.access;
     if (!access || access.public || !req.principal || reply.statusCode === 401) return payload;
-    if (reply.statusCode === 403 && !req.auditObject) return payload; // already audited as access.denied
+    if (req.refusalAudited) return payload; // already audited as access.denied or csrf.refused (a handler's own 403 is not)
     const p = req.principal;
     await appendAudit(opts.store.db, {
       agencyId: p.agencyId,

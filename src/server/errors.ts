@@ -31,6 +31,12 @@ export interface ErrorBody {
  * words; anything else is a 500 with the request id to quote, and the details go to the server log only.
  */
 export function errorHandler(err: FastifyError | ApiError | Error, req: FastifyRequest, reply: FastifyReply): void {
+  // A request for no route whose body could not be parsed (the not-found handler parses bodies too): say so, not
+  // what was wrong with a body nothing would have read.
+  if (req.is404) {
+    void reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]!.slice(0, 300)}` } satisfies ErrorBody);
+    return;
+  }
   if (err instanceof ApiError) {
     void reply.code(err.statusCode).send({ error: err.code, message: err.message, details: err.details } satisfies ErrorBody);
     return;

@@ -24,6 +24,8 @@ declare module 'fastify' {
     auditObject?: { type: string; id: string; detail?: Record<string, unknown> };
     /** The session secret, when the principal came from the session cookie (the CSRF token derives from it). */
     sessionToken?: string;
+    /** Set when the request was refused (access.denied, csrf.refused) and that refusal audited. */
+    refusalAudited: boolean;
   }
 }
 

@@ -45,7 +45,8 @@ function entryHash(prevHash: string, at: string, e: AuditEntry): string {
  * error. Inside a caller's transaction the entry is written in that transaction, so it commits (or rolls back) with
  * the caller's change.
  */
-export async function appendAudit(db: Kysely<Database>, entry: AuditEntry): Promise<void> {
+export async function appendAudit(db: Kysely<Database>, given: AuditEntry): Promise<void> {
+  const entry = storableEntry(given);
   if (db.isTransaction) {
     await writeBatch(db as Transaction<Database>, [entry]);
     return;
@@ -57,6 +58,37 @@ export async function appendAudit(db: Kysely<Database>, entry: AuditEntry): Prom
     queue.pending.push({ entry, resolve, reject });
     if (!queue.writing) void drain(db, queue);
   });
+}
+
+/**
+ * PostgreSQL text and jsonb cannot hold NUL; an entry about a hostile request (a NUL in a path parameter, say) must
+ * still be written, so NUL becomes U+2400 SYMBOL FOR NULL, visibly, before the entry is hashed and stored.
+ */
+const NUL_SIGN = '\u2400';
+function storableText(s: string): string {
+  return s.includes('\u0000') ? s.replaceAll('\u0000', NUL_SIGN) : s;
+}
+/** A JSON value (as JSON.parse makes it) with NUL replaced in every string and key. */
+function storableJson(v: unknown): unknown {
+  if (typeof v === 'string') return storableText(v);
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map(storableJson);
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [storableText(k), storableJson(x)]));
+}
+function storableDetail(d: Record<string, unknown>): Record<string, unknown> {
+  const json = JSON.stringify(d);
+  // The common case costs one stringify; only a detail holding NUL is rebuilt, from the JSON it is stored as.
+  return json.includes('\\u0000') ? (storableJson(JSON.parse(json)) as Record<string, unknown>) : d;
+}
+export function storableEntry(e: AuditEntry): AuditEntry {
+  return {
+    ...e,
+    actor: storableText(e.actor),
+    action: storableText(e.action),
+    ...(e.objectType !== undefined ? { objectType: storableText(e.objectType) } : {}),
+    ...(e.objectId !== undefined ? { objectId: storableText(e.objectId) } : {}),
+    ...(e.detail !== undefined ? { detail: storableDetail(e.detail) } : {}),
+  };
 }
 
 /** At most this many entries per transaction (10 parameters each, far below PostgreSQL's 65,535). */

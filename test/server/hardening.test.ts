@@ -158,3 +158,35 @@ describe('9: admins and request bodies', () => {
     expect((await app.inject({ method: 'POST', url: `/api/deconflict/cases/${kase.id}/close`, headers: nl, payload: {} })).statusCode).toBe(200);
   });
 });
+
+/** Found by the attack suite (test/server/attack-suite.test.ts) on its first runs. */
+describe('attack-suite findings', () => {
+  const auditCount = async () => Number((await store.db.selectFrom('audit_log').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+
+  it("audits a route's own refusal (a 403 from the handler, not the access rule) under the caller", async () => {
+    // DE's analyst may write identities (the role allows it) but not split NL's GREEN identity: the route refuses.
+    const before = await store.db.selectFrom('audit_log').select((eb) => eb.fn.max('id').as('m')).executeTakeFirstOrThrow();
+    const r = await app.inject({ method: 'POST', url: `/api/identities/${s.rows['NL-POL'].GREEN.identity}/split`, headers: de, payload: { vendorIds: [s.rows['NL-POL'].GREEN.vendor2] } });
+    expect(r.statusCode).toBe(403);
+    const entries = await store.db.selectFrom('audit_log').select(['actor', 'detail']).where('id', '>', Number(before.m ?? 0)).execute();
+    expect(entries.map((e) => [e.actor, (e.detail as { status?: number }).status])).toContainEqual(['user:analyst-de-bka', 403]);
+  });
+
+  it('audits a write whose path parameter holds NUL, and answers the clear 400 (not the database error of the audit insert)', async () => {
+    const before = await auditCount();
+    const r = await app.inject({ method: 'POST', url: '/api/deconflict/cases/%00/close', headers: nl, payload: {} });
+    expect(r.statusCode).toBe(400);
+    expect(r.json().error).toBe('nul_character');
+    expect(r.body).not.toMatch(/UTF8|byte sequence|22021/);
+    expect(await auditCount()).toBe(before + 1);
+  });
+
+  it('answers URLs the router cannot take, and unparsable bodies sent to no route, in the API error shape', async () => {
+    const bad = await app.inject({ method: 'GET', url: '/api/vendors/%ff%fe', headers: nl });
+    expect([bad.statusCode, bad.json()]).toEqual([400, { error: 'bad_url', message: 'the URL is not valid (bad percent-encoding)' }]);
+    const long = await app.inject({ method: 'GET', url: `/api/vendors/${'9'.repeat(201)}`, headers: nl });
+    expect([long.statusCode, long.json().error]).toEqual([414, 'uri_too_long']);
+    const nowhere = await app.inject({ method: 'DELETE', url: '/api/tokens/%2e%2e', headers: { ...nl, 'content-type': 'application/json' }, payload: '{"a":' });
+    expect([nowhere.statusCode, nowhere.json().error]).toEqual([404, 'not_found']);
+  });
+});

@@ -29,6 +29,14 @@ describe(`audit log on ${testEngine}`, () => {
     expect(result.entries).toBeGreaterThanOrEqual(5);
   });
 
+  it('writes an entry about a request holding NUL (which PostgreSQL text and jsonb refuse), showing it as \u2400, and the chain verifies', async () => {
+    await appendAudit(store.db, { agencyId: null, userId: null, actor: 'system:test', action: 'case.close', objectType: 'route', objectId: 'a\u0000b', detail: { url: '/x/%00', q: ['\u0000'], ['k\u0000']: { deep: ['x\u0000y'] } } });
+    const row = await store.db.selectFrom('audit_log').select(['object_id', 'detail']).where('action', '=', 'case.close').executeTakeFirstOrThrow();
+    expect(row.object_id).toBe('a\u2400b');
+    expect(row.detail).toEqual({ url: '/x/%00', q: ['\u2400'], ['k\u2400']: { deep: ['x\u2400y'] } });
+    expect((await verifyAuditChain(store.db)).ok).toBe(true);
+  });
+
   it('is append-only: updates and deletes are refused by the database', async () => {
     await appendAudit(store.db, { agencyId: null, userId: null, actor: 'system:test', action: 'x' });
     await expect(sql`update audit_log set action = 'y'`.execute(store.db)).rejects.toThrow(/append-only/);
