@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LinkExplanation } from '../../src/link/index.ts';
 import { createUser, startConsole, type RunningConsole } from '../../src/server/index.ts';
 import { openTestStore, type TestStore } from '../helpers/store.ts';
 import { TEST_SCRYPT } from '../server/seed.ts';
@@ -164,6 +165,27 @@ describe('console screens (Debian Chromium)', () => {
     expect(titles.every((t) => t.toLowerCase().includes(substance.toLowerCase()))).toBe(true);
     await shot(h.page, 'warnings');
   }, 240_000);
+
+  it('link evidence: the linker\'s explanation shows as rows (evidence, value, weight, log-odds) with the shared selector linked to its capture', async () => {
+    const link = await h.store.db.selectFrom('links').select(['id', 'vendor_a']).where('id', '=', h.world.linkId).executeTakeFirstOrThrow();
+    const ex: LinkExplanation & { clustered: boolean } = {
+      model: 'logreg-test', score: 0.97, logOdds: 3.4, bias: -11.97, hard: true, clustered: true,
+      items: [
+        { feature: 'pgp', label: 'same PGP key', value: 1, weight: 9.1, contribution: 9.1, selectors: [{ kind: 'pgp_key', value: 'A1B2C3D4E5F60718293A4B5C6D7E8F9012345678', captures: [h.world.viewerCaptures.linkText] }] },
+        { feature: 'name_sim', label: 'name similarity', value: 0.812, weight: 2.5, contribution: 2.03 },
+      ],
+      captures: { a: h.world.viewerCaptures.linkText, b: null },
+    };
+    await h.store.db.updateTable('links').set({ evidence: JSON.stringify(ex) }).where('id', '=', link.id).execute();
+    await login(h.page, h.console.url, 'anna');
+    await h.page.goto(`${h.console.url}#/vendors/${link.vendor_a}`);
+    const rows = h.page.locator(`[data-link-id="${link.id}"] tr.evidence-item`);
+    await rows.first().waitFor();
+    expect(await rows.count()).toBe(2);
+    expect(await rows.first().locator('td').allTextContents()).toEqual(['same PGP key', '1', '9.10', '+9.10', expect.stringContaining('A1B2C3D4E5F60718293A4B5C6D7E8F9012345678')]);
+    expect(await rows.first().getByRole('link', { name: `capture ${h.world.viewerCaptures.linkText}` }).getAttribute('href')).toBe(`#/captures/${h.world.viewerCaptures.linkText}`);
+    expect(await h.page.locator(`[data-link-id="${link.id}"]`).textContent()).not.toMatch(/[{}]/);
+  });
 
   it('administration: users, tokens shown once, agencies; partner feeds with their access log; audit filters', async () => {
     await login(h.page, h.console.url, 'root');

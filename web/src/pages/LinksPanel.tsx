@@ -45,22 +45,70 @@ export function LinksPanel(props: { links: LinkView[]; onChange: () => void }) {
   );
 }
 
-/** Evidence is whatever the link stage explained; shown as text, item by item, never as HTML. */
-function Evidence(props: { evidence: unknown }) {
-  const items = Array.isArray(props.evidence) ? props.evidence : props.evidence && typeof props.evidence === 'object' ? Object.entries(props.evidence).map(([k, v]) => ({ kind: k, detail: v })) : [];
+interface EvidenceItem { feature: string; label: string; value: number; weight: number; contribution: number; selectors?: { kind: string; value: string; captures: number[] }[] }
+interface Explanation { model: string; score: number; logOdds: number; bias: number; hard: boolean; items: EvidenceItem[]; captures?: { a: number | null; b: number | null } }
+
+const isExplanation = (e: unknown): e is Explanation => !!e && typeof e === 'object' && Array.isArray((e as Explanation).items);
+
+/**
+ * The linker's explanation (src/link/model.ts LinkExplanation): one row per evidence item — what it is, its value,
+ * the model's weight and the log-odds it adds — with each shared selector linked to the captures it was read from.
+ * Older rows stored a list of { kind, detail }: shown as rows too. Always text, never HTML.
+ */
+export function Evidence(props: { evidence: unknown }) {
+  const ev = typeof props.evidence === 'string' ? safeParse(props.evidence) : props.evidence;
+  if (isExplanation(ev)) {
+    return (
+      <div className="evidence">
+        <table className="evidence-table">
+          <thead><tr><th>evidence</th><th className="num">value</th><th className="num">weight</th><th className="num">adds (log-odds)</th><th>shared selector / capture</th></tr></thead>
+          <tbody>
+            {ev.items.map((it) => (
+              <tr key={it.feature} className="evidence-item">
+                <td>{it.label}</td>
+                <td className="num">{fmt(it.value)}</td>
+                <td className="num">{fmt(it.weight)}</td>
+                <td className="num">{it.contribution > 0 ? '+' : ''}{fmt(it.contribution)}</td>
+                <td>
+                  {(it.selectors ?? []).map((sel, i) => (
+                    <div key={i} className="small">
+                      <span className="muted">{sel.kind}</span> <span className="mono wrap">{sel.value}</span>{' '}
+                      {sel.captures.slice(0, 4).map((c) => <Link key={c} to={`/captures/${c}`}>capture {c}</Link>).reduce<React.ReactNode[]>((a, x) => (a.length ? [...a, ', ', x] : [x]), [])}
+                    </div>
+                  ))}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <div className="small muted">
+          model {ev.model} · prior {fmt(ev.bias)} · total log-odds {fmt(ev.logOdds)}{ev.hard ? ' · hard evidence (shared key or address)' : ''}
+          {ev.captures?.a ? <> · profile <Link to={`/captures/${ev.captures.a}`}>A</Link></> : null}
+          {ev.captures?.b ? <> · profile <Link to={`/captures/${ev.captures.b}`}>B</Link></> : null}
+        </div>
+      </div>
+    );
+  }
+  const items = Array.isArray(ev) ? ev : [];
   if (!items.length) return null;
   return (
-    <ul className="evidence">
-      {items.slice(0, 12).map((e, i) => {
-        const o = (e ?? {}) as Record<string, unknown>;
-        const kind = String(o.kind ?? o.type ?? o.name ?? 'evidence');
-        const rest = Object.fromEntries(Object.entries(o).filter(([k]) => !['kind', 'type', 'name'].includes(k)));
-        return (
-          <li key={i}>
-            <b>{kind}</b> <span className="mono small">{typeof o.detail === 'string' ? o.detail : JSON.stringify(rest).slice(0, 300)}</span>
-          </li>
-        );
-      })}
-    </ul>
+    <table className="evidence-table evidence">
+      <tbody>
+        {items.slice(0, 20).map((e, i) => {
+          const o = (e ?? {}) as Record<string, unknown>;
+          return <tr key={i} className="evidence-item"><td>{String(o.kind ?? o.label ?? 'evidence')}</td><td className="small">{typeof o.detail === 'string' ? o.detail : ''}</td></tr>;
+        })}
+      </tbody>
+    </table>
   );
+}
+
+const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(2));
+
+function safeParse(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return null;
+  }
 }
