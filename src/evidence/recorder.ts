@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../store/index.ts';
 import type { Tlp } from '../domain/tlp.ts';
@@ -97,7 +98,7 @@ export class EvidenceRecorder {
         date: exchange.fetchedAt,
         block: exchange.response,
         contentType: 'application/http;msgtype=response',
-        payloadSha256: exchange.payloadSha256,
+        payloadSha256: warcPayloadSha256(exchange),
       },
       {
         type: 'request',
@@ -257,4 +258,16 @@ export class EvidenceRecorder {
   close(): Promise<void> {
     return this.writer.close();
   }
+}
+
+/**
+ * The WARC-Payload-Digest of a response record as the de-facto tools (warcio, pywb, wget) compute and check it:
+ * over the entity body as transferred — a chunked body with its chunk framing. The capture row keeps the digest of
+ * the de-chunked body (what the page is); verify accepts either in the log.
+ */
+export function warcPayloadSha256(exchange: Pick<HttpExchange, 'response' | 'payloadSha256'>): string {
+  const head = exchange.response.subarray(0, Math.min(exchange.response.length, 64 * 1024)).toString('latin1');
+  const end = head.indexOf('\r\n\r\n');
+  if (end < 0 || !/^transfer-encoding:[^\r\n]*chunked/im.test(head.slice(0, end))) return exchange.payloadSha256;
+  return createHash('sha256').update(exchange.response.subarray(end + 4)).digest('hex');
 }

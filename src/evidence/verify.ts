@@ -121,7 +121,7 @@ export async function verifyEvidence(db: Kysely<Database>, options: VerifyOption
     if (declaredBlock !== undefined && parseWarcDigest(declaredBlock) !== undefined && parseWarcDigest(declaredBlock) !== rec.blockSha256) {
       diffs.push(`block digest: header says ${declaredBlock}, recomputed sha256 ${rec.blockSha256}`);
     }
-    if (r.payload_sha256 && rec.payloadSha256 && rec.payloadSha256 !== r.payload_sha256) {
+    if (r.payload_sha256 && rec.payloadSha256 && rec.payloadSha256 !== r.payload_sha256 && rec.transferredSha256 !== r.payload_sha256) {
       diffs.push(`payload digest: logged ${r.payload_sha256}, recomputed ${rec.payloadSha256}`);
     }
     const declaredPayload = rec.header.get('WARC-Payload-Digest');
