@@ -244,8 +244,10 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
         e.reason ??= 'shutdown';
         e.ac.abort();
       }
-      const all = Promise.all(slots);
-      await Promise.race([all, sleep(o.stopTimeoutMs ?? 60_000)]);
+      // The give-up timer is cleared once the slots are done: left pending, it would keep the process alive.
+      let giveUp: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(slots), new Promise<void>((resolve) => { giveUp = setTimeout(resolve, o.stopTimeoutMs ?? 60_000); })]);
+      clearTimeout(giveUp);
       clearInterval(timer);
       while (ticking) await sleep(20);
       await db.updateTable('job_workers').set({ stopped_at: new Date(), stop_reason: 'stopped' }).where('id', '=', id).execute();
