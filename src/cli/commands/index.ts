@@ -30,6 +30,7 @@ import { register as taxii } from './taxii.ts';
 import { register as taxiiPull } from './taxii-pull.ts';
 import { register as evalReal } from './eval-real.ts';
 import { register as evalMoney } from './eval-money.ts';
+import { register as money } from './money.ts';
 
 /** Every CLI command, one file each. Add yours here. */
 export function registerCommands(program: Command): void {
@@ -64,4 +65,5 @@ export function registerCommands(program: Command): void {
   taxiiPull(program);
   evalReal(program);
   evalMoney(program);
+  money(program);
 }
