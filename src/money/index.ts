@@ -11,3 +11,6 @@ export {
 export { Attribution, type ServiceMatch } from './attribution.ts';
 export { traceHaircut, type Arrival, type TraceOptions, type TraceResult } from './trace.ts';
 export { evaluateMoney, scoreClusters, knownAddresses, simTags, type MoneyEval, type ClusterScore } from './eval.ts';
+export { cashOutReport, draftExchangeRequest, type CashOutReport, type ServiceLine, type DepositLine, type AddressEvidence, type Valued } from './report.ts';
+export { cashOutStix } from './stix.ts';
+export { saveTagPack, loadTags, vendorAddresses, addressEvidence, preserveChainData } from './store.ts';

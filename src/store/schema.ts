@@ -2,6 +2,7 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from '
 import type { MarketEventKind, MarketStatus, OnionStatus, SourceKind } from '../domain/market.ts';
 import type { Role } from '../domain/role.ts';
 import type { Tlp } from '../domain/tlp.ts';
+import type { ChainFetchesTable, ChainTagsTable, ChainTxsTable } from './money-schema.ts';
 
 /** Timestamps are read as Date; written as Date or ISO string. */
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -302,6 +303,9 @@ export interface LoginThrottleTable {
 /** The whole schema as kysely sees it. Stages add their tables here when they add migrations. */
 export interface Database {
   agencies: AgenciesTable;
+  chain_tags: ChainTagsTable;
+  chain_fetches: ChainFetchesTable;
+  chain_txs: ChainTxsTable;
   users: UsersTable;
   markets: MarketsTable;
   market_onions: MarketOnionsTable;

@@ -32,6 +32,7 @@ import { register as evalReal } from './eval-real.ts';
 import { register as evalMoney } from './eval-money.ts';
 import { register as undercover } from './undercover.ts';
 import { register as evalLinkReal } from './eval-link-real.ts';
+import { register as money } from './money.ts';
 
 /** Every CLI command, one file each. Add yours here. */
 export function registerCommands(program: Command): void {
@@ -68,4 +69,5 @@ export function registerCommands(program: Command): void {
   evalMoney(program);
   undercover(program);
   evalLinkReal(program);
+  money(program);
 }

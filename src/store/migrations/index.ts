@@ -22,6 +22,7 @@ import { migration as m0600 } from './0600_deconflict.ts';
 import { migration as m0601 } from './0601_deconflict_lookup.ts';
 import { migration as m0610 } from './0610_exchange_server.ts';
 import { migration as m0620 } from './0620_taxii.ts';
+import { migration as m0700 } from './0700_money.ts';
 
 export type { Migration } from './types.ts';
 
@@ -50,4 +51,5 @@ export const MIGRATIONS: readonly Migration[] = [
   m0601,
   m0610,
   m0620,
+  m0700,
 ].sort((a, b) => a.id - b.id);
