@@ -169,7 +169,7 @@ describe('console screens (Debian Chromium)', () => {
   it('link evidence: the linker\'s explanation shows as rows (evidence, value, weight, log-odds) with the shared selector linked to its capture', async () => {
     const link = await h.store.db.selectFrom('links').select(['id', 'vendor_a']).where('id', '=', h.world.linkId).executeTakeFirstOrThrow();
     const ex: LinkExplanation & { clustered: boolean } = {
-      model: 'logreg-test', score: 0.97, logOdds: 3.4, bias: -11.97, hard: true, clustered: true,
+      model: 'logreg-test', score: 0.97, logOdds: 3.4, bias: -11.97, hard: true, clustered: true, notes: [], thin: false,
       items: [
         { feature: 'pgp', label: 'same PGP key', value: 1, weight: 9.1, contribution: 9.1, selectors: [{ kind: 'pgp_key', value: 'A1B2C3D4E5F60718293A4B5C6D7E8F9012345678', captures: [h.world.viewerCaptures.linkText] }] },
         { feature: 'name_sim', label: 'name similarity', value: 0.812, weight: 2.5, contribution: 2.03 },
