@@ -75,7 +75,8 @@ async function measure(store: Store, n: number) {
       const value = (done + j) % 2 === 0 ? held(1 + ((k * 7_919) % n)) : `bc1qprobe${k.toString(16).padStart(28, '0')}`;
       return { kind: 'btc_address', value: value.toUpperCase() };
     });
-    const r = await registerCaseSelectors(store.db, actor, probeCase, selectors);
+    // The per-agency registration budget (migration 0521) would refuse a benchmark's volume: lift it here only.
+    const r = await registerCaseSelectors(store.db, actor, probeCase, selectors, { budget: { capacity: 1e12, refillPerSecond: 1e12 } });
     hits += r.notices.length;
   }
   const seconds = (performance.now() - start) / 1000;
