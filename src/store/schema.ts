@@ -436,6 +436,8 @@ export interface CrawlMarketsTable {
   market_id: number;
   start_urls: string[];
   allowed_hosts: string[];
+  /** Path of the market's signed mirror list (migration 0172). */
+  mirrors_path: ColumnType<string, string | undefined, string>;
   login_path: string | null;
   login_fields: ColumnType<Record<string, string> | null, string | null, string | null>;
   skip_patterns: ColumnType<string[], string[] | undefined, string[]>;

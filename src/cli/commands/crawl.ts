@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { configureMarketCrawl, runCrawl, runDueCrawls, ProxyConfigError, CrawlConfigError, PROXY_ENV, type CrawlSummary } from '../../collect/index.ts';
 import { formatBytes, progressBar } from '../../collect/progress.ts';
@@ -61,13 +62,24 @@ export function register(program: Command): void {
     .option('--adapter <id>', 'extraction adapter')
     .option('--login-path <path>', 'login form path (default /login)')
     .option('--login-fields <json>', 'login field names, e.g. {"username":"user","captcha":"code"}')
-    .option('--account <user:password...>', 'undercover account(s)')
+    .option('--account <user:password...>', 'legacy clear-text account(s); prefer `darkpatrol undercover add` (vault)')
+    .option('--signing-key <file>', 'the market\'s armored PGP public key, pinned: credentials then go only to onions in its signed mirror list')
+    .option('--mirrors-path <path>', 'path of the market\'s signed mirror list', '/mirrors')
     .option('--delay-ms <n>', 'minimum delay between requests to one host', '1000')
     .option('--concurrency <n>', 'parallel requests to the market', '2')
     .option('--max-pages <n>', 'frontier size limit per crawl', '10000')
     .option('--recrawl-minutes <n>', 're-crawl interval for `crawl due`')
     .option('--json', 'machine-readable output')
-    .action(async (slug: string, o: { agency: string; url: string[]; name?: string; adapter?: string; loginPath?: string; loginFields?: string; account?: string[]; delayMs: string; concurrency: string; maxPages: string; recrawlMinutes?: string; json?: boolean }, cmd: Command) => {
+    .action(async (slug: string, o: { agency: string; url: string[]; name?: string; adapter?: string; loginPath?: string; loginFields?: string; account?: string[]; delayMs: string; concurrency: string; maxPages: string; recrawlMinutes?: string; signingKey?: string; mirrorsPath: string; json?: boolean }, cmd: Command) => {
+      let signingKey: string | undefined;
+      if (o.signingKey) {
+        try {
+          signingKey = readFileSync(o.signingKey, 'utf8');
+        } catch (err) {
+          throw new UserError(`cannot read ${o.signingKey}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        }
+      }
+      if (!o.mirrorsPath.startsWith('/')) throw new UserError('--mirrors-path must start with /');
       let fields: Record<string, string> | undefined;
       try {
         fields = o.loginFields ? (JSON.parse(o.loginFields) as Record<string, string>) : undefined;
@@ -99,6 +111,8 @@ export function register(program: Command): void {
           concurrency: int(o.concurrency, '--concurrency'),
           maxPages: int(o.maxPages, '--max-pages'),
           recrawlMinutes: int(o.recrawlMinutes, '--recrawl-minutes') ?? null,
+          mirrorsPath: o.mirrorsPath,
+          ...(signingKey ? { signingKey: { armored: signingKey, pinnedBy: `cli:${process.env.USER ?? 'unknown'}` } } : {}),
         }).catch((e: Error) => { throw new UserError(e.message); }));
         emit(o.json ?? false, { marketId: id, slug }, () => `market ${slug} (id ${id}) configured for crawling`);
       });

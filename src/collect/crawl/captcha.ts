@@ -10,6 +10,8 @@ export interface CaptchaSummary {
   account: string | null;
   jobId: string | null;
   status: CaptchaStatus;
+  /** The login form's CAPTCHA, or an anti-DDoS front's. */
+  kind: 'login' | 'anti-ddos';
   imageType: string;
   imageBytes: number;
   imageSha256: string;
@@ -30,10 +32,10 @@ export interface ParkedForm {
 /** Parks a challenge image for a human and pauses the market's crawl until it is solved. */
 export async function parkCaptcha(
   db: Kysely<Database>,
-  p: { marketId: number; accountId: number | null; jobId: string | null; image: Buffer; imageType: string; captureId: number | null; form: ParkedForm },
+  p: { marketId: number; accountId: number | null; jobId: string | null; image: Buffer; imageType: string; captureId: number | null; form: ParkedForm; kind?: 'login' | 'anti-ddos' },
 ): Promise<number> {
   return db.transaction().execute(async (trx) => {
-    await trx.updateTable('crawl_captchas').set({ status: 'expired' }).where('market_id', '=', p.marketId).where('account_id', p.accountId === null ? 'is' : '=', p.accountId).where('status', '=', 'pending').execute();
+    await trx.updateTable('crawl_captchas').set({ status: 'expired' }).where('market_id', '=', p.marketId).where('account_id', p.accountId === null ? 'is' : '=', p.accountId).where('kind', '=', p.kind ?? 'login').where('status', '=', 'pending').execute();
     const row = await trx
       .insertInto('crawl_captchas')
       .values({
@@ -45,10 +47,11 @@ export async function parkCaptcha(
         image_sha256: createHash('sha256').update(p.image).digest('hex'),
         capture_id: p.captureId,
         form: JSON.stringify(p.form),
+        kind: p.kind ?? 'login',
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await trx.updateTable('crawl_markets').set({ paused_reason: `captcha #${row.id}`, updated_at: new Date() }).where('market_id', '=', p.marketId).execute();
+    await trx.updateTable('crawl_markets').set({ paused_reason: `${p.kind === 'anti-ddos' ? 'anti-DDoS ' : ''}captcha #${row.id}`, updated_at: new Date() }).where('market_id', '=', p.marketId).execute();
     return row.id;
   });
 }
@@ -59,7 +62,7 @@ export async function listCaptchas(db: Kysely<Database>, options: { all?: boolea
     .selectFrom('crawl_captchas as c')
     .innerJoin('markets as m', 'm.id', 'c.market_id')
     .leftJoin('crawl_accounts as a', 'a.id', 'c.account_id')
-    .select(['c.id', 'c.market_id', 'm.slug', 'c.account_id', 'a.username', 'c.job_id', 'c.status', 'c.image_type', 'c.image_sha256', 'c.created_at', 'c.solved_at'])
+    .select(['c.id', 'c.market_id', 'm.slug', 'c.account_id', 'a.username', 'c.job_id', 'c.status', 'c.kind', 'c.image_type', 'c.image_sha256', 'c.created_at', 'c.solved_at'])
     .select((eb) => eb.fn<number>('octet_length', ['c.image']).as('bytes'))
     .orderBy('c.id');
   if (!options.all) q = q.where('c.status', '=', 'pending');
@@ -73,6 +76,7 @@ export async function listCaptchas(db: Kysely<Database>, options: { all?: boolea
     account: r.username,
     jobId: r.job_id,
     status: r.status,
+    kind: r.kind,
     imageType: r.image_type,
     imageBytes: Number(r.bytes),
     imageSha256: r.image_sha256,

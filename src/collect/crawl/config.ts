@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../../store/index.ts';
+import { readKey } from 'openpgp';
+import { appendAudit, type Database } from '../../store/index.ts';
 
 export interface MarketCrawlConfig {
   agencyId: number;
@@ -25,9 +26,16 @@ export interface MarketCrawlConfig {
   /** Re-crawl every N minutes (null: only on demand). */
   recrawlMinutes?: number | null;
   accounts?: Array<{ username: string; password: string; proxyUsername?: string }>;
+  /** Path of the market's signed mirror list (default /mirrors). */
+  mirrorsPath?: string;
+  /**
+   * The market's PGP public key (armored), pinned now: from then on the crawler sends cookies, CAPTCHA answers and
+   * credentials only to onions in a mirror list signed with it.
+   */
+  signingKey?: { armored: string; pinnedBy: string };
 }
 
-const DEFAULT_SKIP = ['/logout', 'mode=logout', '/captcha/', '[?&](action|do)=(delete|buy|order|send)'];
+const DEFAULT_SKIP = ['/logout', '/ddos/verify', 'mode=logout', '/captcha/', '[?&](action|do)=(delete|buy|order|send)'];
 
 function onionHost(url: string): string {
   const u = new URL(url);
@@ -65,6 +73,7 @@ export async function configureMarketCrawl(db: Kysely<Database>, c: MarketCrawlC
       max_pages: c.maxPages ?? 10_000,
       max_depth: c.maxDepth ?? 50,
       recrawl_minutes: c.recrawlMinutes ?? null,
+      ...(c.mirrorsPath !== undefined ? { mirrors_path: c.mirrorsPath } : {}),
       updated_at: new Date(),
     };
     await trx
@@ -80,6 +89,25 @@ export async function configureMarketCrawl(db: Kysely<Database>, c: MarketCrawlC
         .onConflict((oc) => oc.columns(['market_id', 'username']).doUpdateSet({ password: a.password, proxy_username: proxyUsername }))
         .execute();
     }
+    if (c.signingKey) await pinSigningKey(trx, marketId, c.signingKey.armored, c.signingKey.pinnedBy);
     return marketId;
   });
+}
+
+/** Pins a market's PGP public key (the one its mirror lists must be signed with). Audited. */
+export async function pinSigningKey(db: Kysely<Database>, marketId: number, armored: string, pinnedBy: string): Promise<string> {
+  let key;
+  try {
+    key = await readKey({ armoredKey: armored });
+  } catch (err) {
+    throw new Error(`the signing key is not an armored OpenPGP public key: ${(err as Error).message.slice(0, 120)}`);
+  }
+  if (key.isPrivate()) throw new Error('give the market\'s public key, not a private key');
+  const fingerprint = key.getFingerprint().toUpperCase();
+  const publicArmored = key.armor();
+  await db.insertInto('market_signing_keys').values({ market_id: marketId, fingerprint, armored: publicArmored, pinned_by: pinnedBy })
+    .onConflict((oc) => oc.column('market_id').doUpdateSet({ fingerprint, armored: publicArmored, pinned_by: pinnedBy, pinned_at: new Date() })).execute();
+  const m = await db.selectFrom('markets').select('agency_id').where('id', '=', marketId).executeTakeFirstOrThrow();
+  await appendAudit(db, { agencyId: m.agency_id, userId: null, actor: pinnedBy, action: 'market.pin_key', objectType: 'market', objectId: String(marketId), detail: { fingerprint } });
+  return fingerprint;
 }

@@ -7,6 +7,8 @@ import type { CaptureWriter } from './capture.ts';
 import type { PageFetcher } from './fetcher.ts';
 import type { CrawlHooks, CrawlRequestInit, HookContext } from './hooks.ts';
 import type { LoginFlow } from './login.ts';
+import type { FrontGate } from './defences/front.ts';
+import type { MirrorGuard } from './defences/mirrors.ts';
 import type { CrawlAccount, CrawlMarket } from './market.ts';
 import type { CrawlOptions, CrawlStats } from './types.ts';
 
@@ -52,6 +54,10 @@ export interface CrawlContext {
   /** Reads pages for links, forms and banners, off the event loop when they are large, with a deadline. */
   analyser: PageAnalyser;
   login: LoginFlow;
+  /** Passes the market's anti-DDoS front (queue, CAPTCHA hand-off). */
+  front: FrontGate;
+  /** Which onions are the market's (its signed mirror list) and may receive cookies and credentials. */
+  mirrors: MirrorGuard;
   inScope: (url: string) => boolean;
   hooks: CrawlHooks;
   hookContext: HookContext;

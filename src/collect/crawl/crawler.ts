@@ -8,6 +8,8 @@ import { PageFetcher } from './fetcher.ts';
 import { newWorkerId } from './frontier.ts';
 import { closeCrawlJob, openCrawlJob } from './job.ts';
 import { LoginFlow } from './login.ts';
+import { FrontGate } from './defences/front.ts';
+import { MirrorGuard } from './defences/mirrors.ts';
 import { loadCrawlAccount, loadCrawlMarket } from './market.ts';
 import { runScheduler } from './scheduler.ts';
 import { urlScope } from './scope.ts';
@@ -46,7 +48,8 @@ export async function runCrawl(options: CrawlOptions): Promise<CrawlSummary> {
 
   const settings = crawlSettings(options, market);
   const stats = newStats();
-  const fetcher = new PageFetcher({ db, proxy, isolationUsername: proxyUsername, jar: new CookieJar(account?.cookies ?? {}), accountId: account?.id, delayMs: settings.delayMs, timeoutMs: settings.timeoutMs, stats, signal: options.signal });
+  const guard: { mayCarryCookies: (host: string) => boolean } = { mayCarryCookies: () => false };
+  const fetcher = new PageFetcher({ mayCarryCookies: (host) => guard.mayCarryCookies(host), db, proxy, isolationUsername: proxyUsername, jar: new CookieJar(account?.cookies ?? {}), accountId: account?.id, delayMs: settings.delayMs, timeoutMs: settings.timeoutMs, stats, signal: options.signal });
   const recorder = new EvidenceRecorder(db, { dir: options.evidenceDir, maxFileBytes: options.maxWarcFileBytes, info: { 'crawl-job': jobId, market: market.slug } });
   const capture = new CaptureWriter(recorder, { agencyId: market.agency_id, tlp: market.tlp, marketId: market.id, jobId, account: account?.username, proxy: proxyLabel }, stats);
   const ctx = {
@@ -71,8 +74,11 @@ export async function runCrawl(options: CrawlOptions): Promise<CrawlSummary> {
       signal: options.signal,
     },
     health: { consecutiveUnreachable: 0, consecutiveProxyFailures: 0 },
-  } satisfies Omit<CrawlContext, 'login'> as CrawlContext;
+  } satisfies Omit<CrawlContext, 'login' | 'front' | 'mirrors'> as CrawlContext;
   ctx.login = new LoginFlow(ctx);
+  ctx.front = new FrontGate(ctx);
+  ctx.mirrors = new MirrorGuard(ctx);
+  guard.mayCarryCookies = (host) => ctx.mirrors.mayCarryCookies(host);
 
   let result: Awaited<ReturnType<typeof runScheduler>>;
   try {
@@ -81,7 +87,7 @@ export async function runCrawl(options: CrawlOptions): Promise<CrawlSummary> {
     await capture.close();
     await ctx.analyser.close();
   }
-  const summary = await closeCrawlJob(db, { market, jobId, stats, stop: result.stop, failed: result.failure !== undefined, aborted: options.signal?.aborted ?? false, requeued, started, proxyUsername });
+  const summary = await closeCrawlJob(db, { market, jobId, stats, frontsPassed: ctx.front.passed, stop: result.stop, failed: result.failure !== undefined, aborted: options.signal?.aborted ?? false, requeued, started, proxyUsername });
   if (result.failure !== undefined) throw result.failure;
   return summary;
 }

@@ -5,6 +5,7 @@ import { fetchAndRecord, type CrawlContext } from './context.ts';
 import type { FetchedPage } from './fetcher.ts';
 import { failEntry, retryLater, type FrontierEntry } from './frontier.ts';
 import { observeMarket } from './lifecycle.ts';
+import { frontPage } from './defences/front.ts';
 import { StopCrawl, countError, sleep } from './types.ts';
 
 /** What becomes of a frontier entry whose fetch failed. */
@@ -81,7 +82,11 @@ export async function fetchWithRetry(ctx: CrawlContext, url: string): Promise<{ 
   const { settings, stats } = ctx;
   for (let attempt = 1; ; attempt++) {
     try {
-      const r = await fetchAndRecord(ctx, url);
+      let r = await fetchAndRecord(ctx, url);
+      for (let passes = 0; frontPage({ url, res: r.res }) && passes < 3; passes++) {
+        await ctx.front.pass({ url, res: r.res, fetchedAt: new Date() });
+        r = await fetchAndRecord(ctx, url);
+      }
       if ((r.res.status === 429 || r.res.status >= 500) && attempt < settings.maxAttempts) {
         stats.retries++;
         countError(stats, `http-${r.res.status}`);

@@ -21,6 +21,8 @@ export interface PageFetcherOptions {
   jar: CookieJar;
   /** The account whose cookies are saved when the market changes them. */
   accountId?: number;
+  /** Whether a host may see the crawl's cookies (only the market's verified onions do); default: every host. */
+  mayCarryCookies?: (host: string) => boolean;
   delayMs: number;
   timeoutMs: number;
   stats: CrawlStats;
@@ -63,11 +65,13 @@ export class PageFetcher {
     await this.#politeWait(u.host);
     o.stats.requests++;
     const headers: Record<string, string> = { ...init.headers };
-    const cookie = o.jar.header();
+    // An onion not (yet) verified as the market's gets no cookie, and what it sets is not kept.
+    const carry = o.mayCarryCookies?.(u.host) ?? true;
+    const cookie = carry ? o.jar.header() : undefined;
     if (cookie) headers.Cookie = cookie;
     const fetchedAt = new Date();
     const res = await socksFetch(u, { proxy: o.proxy, isolationUsername: o.isolationUsername, method: init.method, body: init.body, headers, timeoutMs: o.timeoutMs });
-    if (o.jar.update(res.setCookies) && o.accountId !== undefined) {
+    if (carry && o.jar.update(res.setCookies) && o.accountId !== undefined) {
       await o.db.updateTable('crawl_accounts').set({ cookies: JSON.stringify(o.jar.toJSON()) }).where('id', '=', o.accountId).execute();
     }
     return { url, res, fetchedAt };

@@ -38,7 +38,7 @@ export async function openCrawlJob(
  */
 export async function closeCrawlJob(
   db: Kysely<Database>,
-  p: { market: CrawlMarket; jobId: string; stats: CrawlStats; stop: StopCrawl | undefined; failed: boolean; aborted: boolean; requeued: number; started: number; proxyUsername: string },
+  p: { market: CrawlMarket; jobId: string; stats: CrawlStats; frontsPassed?: number; stop: StopCrawl | undefined; failed: boolean; aborted: boolean; requeued: number; started: number; proxyUsername: string },
 ): Promise<CrawlSummary> {
   const { market, jobId, stats, stop } = p;
   if (stop?.outcome === 'down') await observeMarket(db, market.id, 'down', { detail: stop.message });
@@ -54,6 +54,8 @@ export async function closeCrawlJob(
     retries: stats.retries,
     logins: stats.logins,
     captchasParked: stats.captchas,
+    antiDdosPassed: p.frontsPassed ?? 0,
+    twoFactorAnswered: stats.twoFactor ?? 0,
     errors: stats.errors,
     lastErrors: stats.lastErrors,
     ...(stop ? { stopReason: stop.message } : {}),

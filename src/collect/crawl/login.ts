@@ -1,9 +1,12 @@
 import { parkCaptcha, type ParkedForm } from './captcha.ts';
+import { waitForCaptchaAnswer } from './captcha-wait.ts';
 import { fetchAndRecord, type CrawlContext } from './context.ts';
 import { fetchWithRetry } from './error-handler.ts';
 import { loginUrl } from './market.ts';
+import { scanDefences } from './defences/page-type.ts';
+import { answerChallenge } from './defences/two-factor.ts';
 import type { LoginForm } from './page.ts';
-import { StopCrawl, countError, sleep } from './types.ts';
+import { StopCrawl, countError } from './types.ts';
 
 /**
  * Logs the crawl's undercover account in: fetches the form, parks a CAPTCHA for a human when there is one, posts
@@ -41,12 +44,39 @@ export class LoginFlow {
   async #post(form: ParkedForm, answer: string | undefined): Promise<boolean> {
     const { db, market, account, hooks, hookContext } = this.#ctx;
     if (!account) throw new StopCrawl('login-failed', `${market.slug} asks for a login but has no active account`);
+    this.#ctx.mirrors.assertMayReceiveCredentials(form.action);
     const fields: Record<string, string> = { ...form.hidden, [form.usernameField]: account.username, [form.passwordField]: account.secrets?.password ?? account.password ?? '', ...(answer !== undefined ? { [form.captchaField]: answer } : {}) };
     await hooks.beforeCredentials?.({ action: form.action, fields }, hookContext);
     const body = new URLSearchParams(fields).toString();
-    const { res } = await fetchAndRecord(this.#ctx, form.action, { method: 'POST', body, headers: { 'Content-Type': 'application/x-www-form-urlencoded', Referer: loginUrl(market) } });
+    let { res } = await fetchAndRecord(this.#ctx, form.action, { method: 'POST', body, headers: { 'Content-Type': 'application/x-www-form-urlencoded', Referer: loginUrl(market) } });
+    let at = form.action;
+    // A PGP two-factor prompt, in the answer or where it redirects: decrypt the code with the account's key.
+    for (let step = 0; step < 3; step++) {
+      let prompt = scanDefences(res.body, at).page;
+      if (!prompt && res.status >= 300 && res.status < 400 && res.headers.location) {
+        const next = new URL(res.headers.location, at).toString();
+        if (new URL(next).pathname === new URL(loginUrl(market)).pathname) break;
+        // Back at the market's front page: logged in (the frontier fetches that page; fetching it here would capture it twice).
+        const target = new URL(next);
+        if (market.start_urls.some((u) => new URL(u).pathname + new URL(u).search === target.pathname + target.search)) break;
+        const landing = await fetchWithRetry(this.#ctx, next);
+        prompt = scanDefences(landing.res.body, next).page;
+        if (prompt?.kind !== 'two-factor') break;
+        at = next;
+      }
+      if (prompt?.kind !== 'two-factor') break;
+      this.#ctx.mirrors.assertMayReceiveCredentials(prompt.form.action);
+      const code = await answerChallenge(prompt.challenge, account.secrets, `${market.slug} as ${account.username}`);
+      this.#ctx.stats.twoFactor = (this.#ctx.stats.twoFactor ?? 0) + 1;
+      const tf = new URLSearchParams({ ...prompt.form.hidden, [prompt.codeField]: code }).toString();
+      ({ res } = await fetchAndRecord(this.#ctx, prompt.form.action, { method: 'POST', body: tf, headers: { 'Content-Type': 'application/x-www-form-urlencoded', Referer: at } }));
+      at = prompt.form.action;
+      if (res.status >= 300 && res.status < 400 && res.headers.location && new URL(res.headers.location, at).pathname === new URL(at).pathname) continue;
+      if (!(res.status >= 300 && res.status < 400)) continue;
+      break;
+    }
     const location = res.headers.location;
-    const judged = res.status >= 300 && res.status < 400 && location !== undefined && !location.includes(new URL(loginUrl(market)).pathname);
+    const judged = res.status >= 300 && res.status < 400 && location !== undefined && !location.includes(new URL(loginUrl(market)).pathname) && scanDefences(res.body, at).page?.kind !== 'two-factor';
     const ok = (await hooks.afterLoginResponse?.(res, hookContext)) ?? judged;
     if (ok) {
       this.#ctx.stats.logins++;
@@ -56,30 +86,16 @@ export class LoginFlow {
     return ok;
   }
 
-  async #waitForAnswer(captchaId: number): Promise<string | undefined> {
-    const { db, options } = this.#ctx;
-    const wait = options.captcha?.wait ?? true;
-    if (!wait) return undefined;
-    const poll = options.captcha?.pollMs ?? 1000;
-    const deadline = Date.now() + (options.captcha?.timeoutMs ?? 15 * 60_000);
-    while (Date.now() < deadline && !options.signal?.aborted) {
-      const row = await db.selectFrom('crawl_captchas').select(['status', 'answer']).where('id', '=', captchaId).executeTakeFirst();
-      if (row?.status === 'solved' && row.answer) return row.answer;
-      if (row?.status !== 'pending') return undefined;
-      await sleep(poll, options.signal);
-    }
-    return undefined;
-  }
-
   async #login(): Promise<void> {
     const ctx = this.#ctx;
     const { db, market, account, stats } = ctx;
     const jar = ctx.fetcher.jar;
     if (!account) throw new StopCrawl('login-failed', `${market.slug} asks for a login but no active undercover account is configured`);
-    const url = loginUrl(market);
+    const url = ctx.mirrors.route(loginUrl(market));
+    if (url === undefined) throw new StopCrawl('login-failed', `refused to log in at ${new URL(loginUrl(market)).host}: it is not in ${market.slug}'s signed mirror list`);
     for (let attempt = 1; attempt <= 3; attempt++) {
       // A CAPTCHA a human solved while the crawl was paused: use it with the session it belongs to.
-      const solved = await db.selectFrom('crawl_captchas').select(['id', 'form', 'answer']).where('market_id', '=', market.id).where('account_id', '=', account.id).where('status', '=', 'solved').orderBy('id', 'desc').executeTakeFirst();
+      const solved = await db.selectFrom('crawl_captchas').select(['id', 'form', 'answer']).where('market_id', '=', market.id).where('account_id', '=', account.id).where('kind', '=', 'login').where('status', '=', 'solved').orderBy('id', 'desc').executeTakeFirst();
       if (solved?.answer) {
         const form = solved.form as unknown as ParkedForm;
         jar.clear();
@@ -113,7 +129,7 @@ export class LoginFlow {
       });
       stats.captchas++;
       await ctx.options.captcha?.onParked?.({ id: captchaId, imageUrl: form.captchaImage });
-      const answer = await this.#waitForAnswer(captchaId);
+      const answer = await waitForCaptchaAnswer(ctx, captchaId);
       if (answer === undefined) throw new StopCrawl('paused-captcha', `CAPTCHA #${captchaId} is waiting for a human: darkpatrol captcha show ${captchaId}`);
       await db.updateTable('crawl_captchas').set({ status: 'used' }).where('id', '=', captchaId).execute();
       if (await this.#post(parked, answer)) return;

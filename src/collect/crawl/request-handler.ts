@@ -45,14 +45,14 @@ export async function handlePage(ctx: CrawlContext, entry: FrontierEntry, page: 
   /** What the crawler could not do with the page: written to its WARC metadata and its frontier entry. */
   const notes: string[] = [];
   if (res.status >= 300 && res.status < 400 && location) {
-    const target = new URL(location, entry.url);
+    const target = new URL(location, page.url);
     if (target.pathname === loginPathname) return sessionLost(ctx, entry, page, generation);
     links = [target.toString()];
   } else if (res.status === 429 || res.status >= 500) {
     const capture = await ctx.capture.record(page);
     return handleHttpFailure(ctx, entry, page, capture);
   } else if (isHtml) {
-    const analysis = await ctx.analyser.analyse(res.body, entry.url, market.login_fields ?? undefined);
+    const analysis = await ctx.analyser.analyse(res.body, page.url, market.login_fields ?? undefined);
     if (analysis.limited) notes.push(analysis.limited);
     if (analysis.nesting > MAX_NESTING) notes.push(`element nesting ${analysis.nesting} is over ${MAX_NESTING}`);
     if (analysis.seized) {
@@ -60,7 +60,7 @@ export async function handlePage(ctx: CrawlContext, entry: FrontierEntry, page: 
       await observeMarket(db, market.id, 'seized', { captureId: capture.captureId, detail: `seizure banner at ${entry.url}` });
       throw new StopCrawl('seized', `seizure banner at ${entry.url}`);
     }
-    if (analysis.login && new URL(entry.url).pathname !== loginPathname) return sessionLost(ctx, entry, page, generation);
+    if (analysis.login && new URL(page.url).pathname !== loginPathname) return sessionLost(ctx, entry, page, generation);
     links = analysis.links;
   }
   const follow = entry.depth < market.max_depth ? links.filter(ctx.inScope) : [];

@@ -2,23 +2,36 @@ import { FetchError } from '../net/socks-http.ts';
 import { backoffMs } from './backoff.ts';
 import type { CrawlContext } from './context.ts';
 import type { FetchedPage } from './fetcher.ts';
-import { claimNext, frontierCounts, nextReadyIn, retryLater, type FrontierEntry } from './frontier.ts';
+import { claimNext, failEntry, frontierCounts, nextReadyIn, retryLater, type FrontierEntry } from './frontier.ts';
 import { handleFetchError } from './error-handler.ts';
 import { handlePage } from './request-handler.ts';
+import { frontPage } from './defences/front.ts';
 import { StopCrawl, sleep } from './types.ts';
 
 /** One frontier entry: fetch it, then hand the page to the request handler or the failure to the error handler. */
 async function processEntry(ctx: CrawlContext, entry: FrontierEntry): Promise<void> {
   const generation = ctx.login.generation;
+  const url = ctx.mirrors.route(entry.url);
+  if (url === undefined) {
+    await failEntry(ctx.db, entry.id, `refused: ${new URL(entry.url).host} is not in the market's signed mirror list`);
+    return;
+  }
   let page: FetchedPage;
   try {
-    page = await ctx.fetcher.fetch(entry.url);
+    page = await ctx.fetcher.fetch(url);
   } catch (err) {
     if (err instanceof FetchError) return handleFetchError(ctx, entry, err);
     throw err;
   }
   ctx.health.consecutiveUnreachable = 0;
   ctx.health.consecutiveProxyFailures = 0;
+  if (frontPage(page)) {
+    // The anti-DDoS front answered instead of the market: preserve it, pass the front, fetch the URL again.
+    await ctx.capture.record(page);
+    await ctx.front.pass(page);
+    await retryLater(ctx.db, entry.id, 0, null, false);
+    return;
+  }
   await handlePage(ctx, entry, page, generation);
 }
 
@@ -67,7 +80,13 @@ export async function runScheduler(ctx: CrawlContext): Promise<SchedulerResult> 
   try {
     // Log in up front when the account has no session yet (saves a redirect per worker).
     const { account, market } = ctx;
-    if (account && market.login_path && Object.keys(account.cookies ?? {}).length === 0) {
+    try {
+      await ctx.mirrors.prepare();
+    } catch (err) {
+      if (err instanceof StopCrawl) stop = err;
+      else throw err;
+    }
+    if (!stop && account && market.login_path && Object.keys(account.cookies ?? {}).length === 0) {
       try {
         await ctx.login.ensure(ctx.login.generation);
       } catch (err) {

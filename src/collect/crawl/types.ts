@@ -79,6 +79,10 @@ export interface CrawlSummary {
   retries: number;
   logins: number;
   captchasParked: number;
+  /** Anti-DDoS fronts passed (access granted after the queue and CAPTCHA). */
+  antiDdosPassed: number;
+  /** PGP two-factor challenges answered with the account's key. */
+  twoFactorAnswered: number;
   errors: Record<string, number>;
   /** The last message of each error kind (Tor's reason included, e.g. "onion service descriptor not found"). */
   lastErrors: Record<string, string>;
@@ -113,6 +117,8 @@ export interface CrawlStats {
   retries: number;
   logins: number;
   captchas: number;
+  /** Two-factor challenges answered. */
+  twoFactor?: number;
   errors: Record<string, number>;
   lastErrors: Record<string, string>;
 }

@@ -10,6 +10,7 @@ import { migration as m0150 } from './0150_jobs.ts';
 import { migration as m0110 } from './0110_import_provenance.ts';
 import { migration as m0170 } from './0170_undercover.ts';
 import { migration as m0171 } from './0171_mirrors.ts';
+import { migration as m0172 } from './0172_mirrors_path.ts';
 import { migration as m0111 } from './0111_archive_import.ts';
 import { migration as m0112 } from './0112_dump_nulls.ts';
 import { migration as m0500 } from './0500_server.ts';
@@ -39,6 +40,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m0110,
   m0170,
   m0171,
+  m0172,
   m0111,
   m0112,
   m0500,
