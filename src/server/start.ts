@@ -27,7 +27,12 @@ export interface RunningConsole {
 export async function startConsole(opts: StartOptions): Promise<RunningConsole> {
   const webRoot = opts.webRoot ?? (opts.buildWeb === false ? undefined : await ensureWebBuilt({ quiet: true }));
   const app = await buildServer({ ...opts, webRoot });
-  await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 8080 });
+  try {
+    await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 8080 });
+  } catch (e) {
+    await app.close().catch(() => undefined);
+    throw e;
+  }
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : opts.port;
   const host = opts.host ?? '127.0.0.1';

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScratchDatabase, type ScratchDatabase } from '../../src/store/index.ts';
@@ -144,5 +145,20 @@ describe('darkpatrol user … and serve (real processes)', () => {
     const nobody = await cli(['user', 'unlock', '--username', 'nobody']);
     expect(nobody.code).toBe(2);
     expect(nobody.err).toContain('no user nobody');
+  });
+
+  it('serve on a busy port says so in one line (no stack trace) and exits 2', { timeout: 300_000 }, async () => {
+    const busy = createServer();
+    await new Promise<void>((ok) => busy.listen(0, '127.0.0.1', ok));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      const r = await cli(['serve', '--host', '127.0.0.1', '--port', String(port), '--no-web', '--jobs', 'off', '--log-level', 'silent']);
+      expect(r.code, r.err).toBe(2);
+      const lines = r.err.trim().split('\n').filter((l) => !l.startsWith('{'));
+      expect(lines).toEqual([expect.stringContaining(`port ${port} on 127.0.0.1 is already in use`)]);
+      expect(r.err).not.toMatch(/\n\s+at /);
+    } finally {
+      busy.close();
+    }
   });
 });

@@ -56,6 +56,12 @@ export function register(program: Command): void {
           logger: opts.logLevel ? { level: opts.logLevel } : true,
           trustProxy: opts.trustProxy ?? false,
           exchange: { allowedPeerNetworks },
+        }).catch((e: unknown) => {
+          const code = (e as { code?: string }).code;
+          if (code === 'EADDRINUSE') throw new UserError(`port ${port} on ${opts.host} is already in use: stop the other server or pick another --port`);
+          if (code === 'EACCES') throw new UserError(`not allowed to listen on ${opts.host}:${port}: pick a port above 1023 with --port`);
+          if (code === 'EADDRNOTAVAIL') throw new UserError(`${opts.host} is not an address of this machine (--host)`);
+          throw e;
         });
         process.stdout.write(opts.json ? `${JSON.stringify({ url: running.url, docs: `${running.url}docs` })}\n` : `DarkPatrol console on ${running.url} (API docs ${running.url}docs) — Ctrl-C to stop\n`);
         await new Promise<void>((resolve) => {
