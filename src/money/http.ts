@@ -24,7 +24,13 @@ export async function httpFetch(
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
-    res = await fetch(url, { method: init.method, body: init.body, headers, signal: controller.signal, redirect: 'error' });
+    try {
+      res = await fetch(url, { method: init.method, body: init.body, headers, signal: controller.signal, redirect: 'error' });
+    } catch (first) {
+      // A kept-alive connection the server closed fails at once: every request here is a read, so one retry is safe.
+      if (controller.signal.aborted) throw first;
+      res = await fetch(url, { method: init.method, body: init.body, headers, signal: controller.signal, redirect: 'error' });
+    }
   } catch (err) {
     clearTimeout(timer);
     if (controller.signal.aborted) throw new ChainSourceError('timeout', `${init.what}: no answer from ${redact(url)} within ${timeoutMs} ms`);

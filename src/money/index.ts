@@ -14,3 +14,4 @@ export { evaluateMoney, scoreClusters, knownAddresses, simTags, type MoneyEval, 
 export { cashOutReport, draftExchangeRequest, type CashOutReport, type ServiceLine, type DepositLine, type AddressEvidence, type Valued } from './report.ts';
 export { cashOutStix } from './stix.ts';
 export { saveTagPack, loadTags, vendorAddresses, addressEvidence, preserveChainData } from './store.ts';
+export { runMoneyTrace, MoneyInputError, type MoneyTraceOptions } from './run.ts';

@@ -1,12 +1,10 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { EvidenceRecorder, resolveEvidenceDir } from '../../evidence/index.ts';
-import { loadFxTable } from '../../extract/store/index.ts';
+import { resolveEvidenceDir } from '../../evidence/index.ts';
 import {
-  addressEvidence, Attribution, BitcoinCoreSource, cashOutReport, cashOutStix, ChainGraph, ChainSourceError, Clusters, draftExchangeRequest,
-  EsploraSource, exportTagPack, loadTags, parseTagPack, preserveChainData, saveTagPack, TagPackError, traceHaircut, vendorAddresses,
-  type AddressTag, type ChainFetch, type ChainSource, type CashOutReport,
+  cashOutStix, ChainSourceError, draftExchangeRequest, exportTagPack, loadTags, MoneyInputError, parseTagPack, runMoneyTrace, saveTagPack,
+  TagPackError, type AddressTag, type CashOutReport,
 } from '../../money/index.ts';
 import { generateLedger, publicTags, serveLedger } from '../../sim/ledger/index.ts';
 import { generateWorld, isScalePreset } from '../../sim/world/index.ts';
@@ -112,52 +110,18 @@ export function register(program: Command): void {
       for (const f of o.tags ?? []) extra.push(...(await readTagPack(f)).tags);
       await withStore(cmd, async (store) => {
         const agencyId = await agencyOf(store, o.agency);
-        let start = [...(o.address ?? [])];
-        if (o.vendor) {
-          const id = Number(o.vendor);
-          if (!Number.isInteger(id)) throw new UserError('--vendor takes a vendor row id');
-          start.push(...(await vendorAddresses(store.db, agencyId, id)));
-        }
-        start = [...new Set(start)];
-        if (start.length === 0) throw new UserError('no start address: give --address or a --vendor with bitcoin addresses');
-        for (const a of start) if (!/^(bc1[02-9ac-hj-np-z]{8,87}|[13][1-9A-HJ-NP-Za-km-z]{25,34})$/.test(a)) throw new UserError(`not a mainnet bitcoin address: ${JSON.stringify(a.slice(0, 100))}`);
-        const fetches: ChainFetch[] = [];
-        const onFetch = (f: ChainFetch) => void fetches.push(f);
-        let source: ChainSource;
-        let graph: ChainGraph;
+        const num = (v: string | undefined, name: string) => {
+          if (v === undefined) return undefined;
+          const n = Number(v);
+          if (!Number.isInteger(n) || n < 0) throw new UserError(`${name} must be a non-negative integer`);
+          return n;
+        };
         try {
-          if (o.esplora) {
-            source = new EsploraSource(o.esplora, { timeoutMs, onFetch });
-            graph = new ChainGraph(source);
-          } else {
-            const core = new BitcoinCoreSource(o.rpc as string, { timeoutMs, onFetch, user: o.rpcUser, password: o.rpcUser ? process.env[o.rpcPasswordEnv] ?? '' : undefined });
-            source = core;
-            graph = new ChainGraph(core);
-            core.prevouts = (txid) => graph.txs.get(txid)?.vout;
-            const tip = await core.tip();
-            const to = o.to === undefined ? tip.height : Number(o.to);
-            const from = o.from === undefined ? Math.max(0, to - 143) : Number(o.from);
-            if (!Number.isInteger(from) || !Number.isInteger(to) || from > to || to > tip.height) throw new UserError(`--from/--to must be heights with from ≤ to ≤ ${tip.height}`);
-            if (to - from > 100_000) throw new UserError('at most 100 000 blocks per trace over RPC (use an indexer such as Esplora or GraphSense for more)');
-            await graph.ingestBlocks(core, from, to);
-          }
-          const clusters = new Clusters();
-          const tagList = [...(await loadTags(store.db, agencyId)), ...extra];
-          const attribution = new Attribution(graph, clusters, tagList);
-          const trace = await traceHaircut(graph, clusters, attribution, start, { maxHops: hops });
-          const report = cashOutReport(trace, await loadFxTable(store.db), {
-            subject: o.vendor ? `vendor ${o.vendor}` : start.join(', '), startAddresses: start, maxHops: hops,
-            evidence: await addressEvidence(store.db, agencyId, trace.sources),
+          const { report, preserved } = await runMoneyTrace(store.db, {
+            agencyId, esplora: o.esplora, addresses: o.address, vendorId: num(o.vendor, '--vendor'), extraTags: extra, maxHops: hops, timeoutMs,
+            rpc: o.rpc ? { url: o.rpc, user: o.rpcUser, password: o.rpcUser ? process.env[o.rpcPasswordEnv] ?? '' : undefined, from: num(o.from, '--from'), to: num(o.to, '--to') } : undefined,
+            evidenceDir: o.preserve ? resolveEvidenceDir(o.evidenceDir) : undefined,
           });
-          let preserved = { captures: 0, txs: 0 };
-          if (o.preserve) {
-            const recorder = new EvidenceRecorder(store.db, { dir: resolveEvidenceDir(o.evidenceDir) });
-            try {
-              preserved = await preserveChainData(store.db, recorder, agencyId, source.name, fetches, graph.txs.values());
-            } finally {
-              await recorder.writer.close();
-            }
-          }
           if (o.stix) await writeFile(o.stix, `${JSON.stringify(cashOutStix(report), null, 2)}\n`);
           if (o.requests) {
             await mkdir(o.requests, { recursive: true });
@@ -168,6 +132,7 @@ export function register(program: Command): void {
           emit(o.json ?? false, { ...report, preserved }, () => `${humanReport(report)}\npreserved: ${preserved.captures} fetch(es) as evidence captures, ${preserved.txs} transaction(s) kept`);
         } catch (err) {
           if (err instanceof ChainSourceError) throw new UserError(`chain source failed (${err.kind}): ${err.message} — nothing was written`);
+          if (err instanceof MoneyInputError) throw new UserError(err.message);
           throw err;
         }
       });
