@@ -28,3 +28,4 @@ export { classifyListing, unitPrices, parseAmounts, normaliseTitle, SUBSTANCES, 
 export { SIM_ADAPTERS, SIM_DESIGNS, simAdapterFor, type SimDesign } from './adapters/sim-adapters.ts';
 export { evaluateSimExtraction, defaultEvalDay, type SimExtractEvalOptions, type SimExtractEvalResult, type MarketExtractEval } from './eval/sim.ts';
 export { evaluateAgoraFixtures, type AgoraFixtureEval } from './eval/agora-fixtures.ts';
+export { evaluateAgoraClassification, classOfAgoraCategory, type ClassifyAgreement } from './eval/agora-classify.ts';

@@ -15,6 +15,7 @@ import { register as captcha } from './captcha.ts';
 import { register as evidence } from './evidence.ts';
 import { register as importCommand } from './import.ts';
 import { register as evalExtract } from './eval-extract.ts';
+import { register as evalClassify } from './eval-classify.ts';
 import { register as keys } from './keys.ts';
 import { register as packageExport } from './package-export.ts';
 import { register as packageVerify } from './package-verify.ts';
@@ -52,6 +53,7 @@ export function registerCommands(program: Command): void {
   serve(program);
   user(program);
   evalExtract(program);
+  evalClassify(program);
   keys(program);
   packageExport(program);
   packageVerify(program);
