@@ -34,6 +34,7 @@ import { register as evalMoney } from './eval-money.ts';
 import { register as undercover } from './undercover.ts';
 import { register as evalLinkReal } from './eval-link-real.ts';
 import { register as money } from './money.ts';
+import { register as evalGeneric } from './eval-generic.ts';
 
 /** Every CLI command, one file each. Add yours here. */
 export function registerCommands(program: Command): void {
@@ -54,6 +55,7 @@ export function registerCommands(program: Command): void {
   user(program);
   evalExtract(program);
   evalClassify(program);
+  evalGeneric(program);
   keys(program);
   packageExport(program);
   packageVerify(program);
