@@ -148,3 +148,125 @@ export async function evaluateLinking(db: Kysely<Database>, world: LinkTruth, ag
     purity, completeness, byKind,
   };
 }
+
+/**
+ * Scores the identities in the store against a truth given per vendor row (vendors.id → true identity), for
+ * accounts whose vendors.external_id does not name a world account: material brought in through the import routes,
+ * where a Telegram sender is `user<N>` and a dump user is its `users.id` row (which two dumps can share). Only the
+ * vendors in `identityOf` are scored; the others in the agency are left out of every figure.
+ */
+export interface VendorLinkEvaluation {
+  accounts: number;
+  identitiesTrue: number;
+  identitiesPredicted: number;
+  pairwise: { precision: number; recall: number; f1: number; truePairs: number; predictedPairs: number; correctPairs: number };
+  /** The same, counted only over pairs of accounts on two different markets/sources (what linking across imports adds). */
+  crossSource: { precision: number; recall: number; truePairs: number; predictedPairs: number; correctPairs: number };
+  purity: number;
+  completeness: number;
+  /** The most true identities found in one predicted identity (1: no identity mixes people). */
+  largestMixedIdentity: number;
+  /** Predicted identities holding accounts of more than one true identity. */
+  mixedIdentities: number;
+}
+
+export async function evaluateLinkingByVendor(db: Kysely<Database>, agencyId: number, identityOf: ReadonlyMap<number, string>): Promise<VendorLinkEvaluation> {
+  const rows = await sql<{ vendor_id: number; market_id: number; identity_id: number | null }>`
+    select v.id as vendor_id, v.market_id, m.identity_id from vendors v
+    left join identity_members m on m.vendor_id = v.id where v.agency_id = ${agencyId}`.execute(db);
+  const scored = rows.rows.filter((r) => identityOf.has(r.vendor_id));
+  const pred = (r: (typeof scored)[number]) => r.identity_id ?? -r.vendor_id;
+  const truth = (r: (typeof scored)[number]) => identityOf.get(r.vendor_id) as string;
+  const count = <K>(m: Map<K, number>, k: K) => m.set(k, (m.get(k) ?? 0) + 1);
+  const clusterSize = new Map<number, number>();
+  const trueSize = new Map<string, number>();
+  const cell = new Map<string, number>();
+  // Same counts per market, to take the same-market pairs out for the cross-source figures.
+  const clusterSizeM = new Map<string, number>();
+  const trueSizeM = new Map<string, number>();
+  const cellM = new Map<string, number>();
+  const peopleIn = new Map<number, Set<string>>();
+  for (const r of scored) {
+    const p = pred(r);
+    const t = truth(r);
+    count(clusterSize, p);
+    count(trueSize, t);
+    count(cell, `${p}|${t}`);
+    count(clusterSizeM, `${p}|${r.market_id}`);
+    count(trueSizeM, `${t}|${r.market_id}`);
+    count(cellM, `${p}|${t}|${r.market_id}`);
+    (peopleIn.get(p) ?? peopleIn.set(p, new Set()).get(p) as Set<string>).add(t);
+  }
+  const sumPairs = (m: Map<unknown, number>) => [...m.values()].reduce((s, n) => s + pairs(n), 0);
+  const predicted = sumPairs(clusterSize);
+  const truePairs = sumPairs(trueSize);
+  const correct = sumPairs(cell);
+  const xPredicted = predicted - sumPairs(clusterSizeM);
+  const xTrue = truePairs - sumPairs(trueSizeM);
+  const xCorrect = correct - sumPairs(cellM);
+  const bestInCluster = new Map<number, number>();
+  const bestInTruth = new Map<string, number>();
+  for (const [k, n] of cell) {
+    const [p, t] = k.split('|') as [string, string];
+    bestInCluster.set(Number(p), Math.max(bestInCluster.get(Number(p)) ?? 0, n));
+    bestInTruth.set(t, Math.max(bestInTruth.get(t) ?? 0, n));
+  }
+  const sum = (m: Map<unknown, number>) => [...m.values()].reduce((s, n) => s + n, 0);
+  const precision = predicted === 0 ? 1 : correct / predicted;
+  const recall = truePairs === 0 ? 1 : correct / truePairs;
+  const sizes = [...peopleIn.values()].map((s) => s.size);
+  return {
+    accounts: scored.length, identitiesTrue: trueSize.size, identitiesPredicted: clusterSize.size,
+    pairwise: { precision, recall, f1: f1(precision, recall) as number, truePairs, predictedPairs: predicted, correctPairs: correct },
+    crossSource: { precision: xPredicted === 0 ? 1 : xCorrect / xPredicted, recall: xTrue === 0 ? 1 : xCorrect / xTrue,
+      truePairs: xTrue, predictedPairs: xPredicted, correctPairs: xCorrect },
+    purity: sum(bestInCluster) / Math.max(1, scored.length), completeness: sum(bestInTruth) / Math.max(1, scored.length),
+    largestMixedIdentity: Math.max(1, ...sizes), mixedIdentities: sizes.filter((n) => n > 1).length,
+  };
+}
+
+/** Links of one evidence kind: how many the run wrote, how many joined an identity, how many are right. */
+export interface EvidenceKindCount {
+  /** The explanation item's label, with the selector kind behind it ("shared PGP key (pgp_key)"). */
+  evidence: string;
+  /** Hard evidence (a shared key or address, a key certified by the other's key) joins accounts on its own. */
+  hard: boolean;
+  links: number;
+  clustered: number;
+  /** Links between two accounts of one true identity (null when the vendor has no truth). */
+  correct: number;
+  wrong: number;
+}
+
+const HARD_FEATURES = new Set(['pgp', 'crypto', 'rotation_signed']);
+
+/**
+ * Counts the agency's written links by the evidence their explanation names: every item backed by shared selectors
+ * (per selector kind) and every key-rotation item. With `identityOf`, each link is checked against the truth
+ * (links with a vendor outside the truth count in neither `correct` nor `wrong`).
+ */
+export async function linkEvidenceCounts(db: Kysely<Database>, agencyId: number, identityOf?: ReadonlyMap<number, string>): Promise<EvidenceKindCount[]> {
+  const links = await sql<{ vendor_a: number; vendor_b: number; evidence: { clustered?: boolean; items?: Array<{ feature: string; label: string; selectors?: Array<{ kind: string }> }> } }>`
+    select vendor_a, vendor_b, evidence from links where agency_id = ${agencyId}`.execute(db);
+  const out = new Map<string, EvidenceKindCount>();
+  for (const l of links.rows) {
+    const kinds = new Map<string, boolean>();
+    for (const item of l.evidence.items ?? []) {
+      if (item.selectors?.length) for (const s of item.selectors) kinds.set(`${item.label} (${s.kind})`, HARD_FEATURES.has(item.feature));
+      else if (item.feature.startsWith('rotation_')) kinds.set(item.label, HARD_FEATURES.has(item.feature));
+    }
+    const ta = identityOf?.get(l.vendor_a);
+    const tb = identityOf?.get(l.vendor_b);
+    for (const [evidence, hard] of kinds) {
+      const c = out.get(evidence) ?? { evidence, hard, links: 0, clustered: 0, correct: 0, wrong: 0 };
+      c.links++;
+      if (l.evidence.clustered) c.clustered++;
+      if (ta !== undefined && tb !== undefined) {
+        if (ta === tb) c.correct++;
+        else c.wrong++;
+      }
+      out.set(evidence, c);
+    }
+  }
+  return [...out.values()].sort((a, b) => Number(b.hard) - Number(a.hard) || b.links - a.links || a.evidence.localeCompare(b.evidence));
+}

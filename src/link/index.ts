@@ -13,7 +13,10 @@ export {
 export { nameKeys, nameSimilarity, type NameKeys } from './name.ts';
 export { styleTokens, tfidf, cosine, FeatureSpace, type StyleVector } from './style.ts';
 export { fitLogistic, modelFrom, type LabelledPair, type FitOptions } from './train.ts';
-export { evaluateLinking, HARD_KINDS, type LinkEvaluation, type LinkTruth, type PrfRow } from './evaluate.ts';
+export {
+  evaluateLinking, evaluateLinkingByVendor, linkEvidenceCounts, HARD_KINDS, type LinkEvaluation, type LinkTruth, type PrfRow,
+  type VendorLinkEvaluation, type EvidenceKindCount,
+} from './evaluate.ts';
 export { evaluateOnSim, trainOnSim, type SimEvalResult, type SimLinkOptions, type TrainResult } from './sim.ts';
 export { confirmLink, rejectLink, splitIdentity, mergeIdentities, LinkDecisionError, type DecisionActor } from './decisions.ts';
 export { showVendorLinks, type VendorLinkView, type AccountRef } from './show.ts';

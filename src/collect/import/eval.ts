@@ -6,6 +6,11 @@
  *  - A simulated world's Telegram exports and seized-market dump through `import telegram` and `import dump`,
  *    scored against the world: accounts, message authors, vendor PGP keys, wallets, and the selectors that each
  *    message carries (the account's advertised contacts and addresses that its text contains).
+ *    Then the real linker (`link run`) runs over the imported accounts alone (their own agency), and its identities
+ *    are scored against the world's: every imported account is mapped back to the world entity behind it (a
+ *    Telegram sender `user<N>` to the account or buyer with telegramUserId N, a channel `channel<N>` to its owner,
+ *    a dump user row to its world id), so scoring is by vendor row, not by the ambiguous external id. Pairwise
+ *    precision/recall/F1, purity, and the written links counted by the evidence their explanation names.
  * Runs in a scratch in-memory store and temporary evidence directory.
  */
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -17,8 +22,9 @@ import { adapterForUrl, extractGeneric, extractPage, getAdapter } from '../../ex
 import { DEFAULT_AGORA_FIXTURES, DEFAULT_AGORA_TRUTH } from '../../extract/eval/agora-fixtures.ts';
 import { report, scorePage, type FieldReport, type FieldScores, type TruthPage } from '../../extract/eval/score.ts';
 import { normalizeSelector, isSelectorKind } from '../../domain/index.ts';
-import { generateWorld, writeSimOutputs, type ScalePreset } from '../../sim/index.ts';
+import { generateWorld, telegramUserId, writeSimOutputs, type ScalePreset, type World } from '../../sim/index.ts';
 import { openStore, type Store } from '../../store/index.ts';
+import { evaluateLinkingByVendor, linkEvidenceCounts, runLinking, type EvidenceKindCount, type LinkRunReport, type VendorLinkEvaluation } from '../../link/index.ts';
 import { importMysqlDump, SIM_SEIZED_MAPPING } from './dump.ts';
 import { importPages } from './pages.ts';
 import { importTelegramExport } from './telegram.ts';
@@ -33,8 +39,17 @@ export interface ImportEvalOptions {
 
 export interface ImportEvalResult {
   agora: { dir: string; pages: number; captures: number; fields: FieldReport[] } | null;
-  sim: { seed: string; scale: ScalePreset; telegramExports: number; messages: number; dumpRows: number; fields: FieldReport[] };
+  sim: { seed: string; scale: ScalePreset; telegramExports: number; messages: number; dumpRows: number; fields: FieldReport[]; linking: SimImportLinking };
   seconds: number;
+}
+
+/** `link run` on the accounts the sim's Telegram exports and dump brought in, scored against the world. */
+export interface SimImportLinking {
+  /** Imported accounts by route, and those that could not be mapped back to a world entity (left out of the scores). */
+  accounts: { telegram: number; dump: number; unmapped: number };
+  run: Pick<LinkRunReport, 'accounts' | 'candidatePairs' | 'linksWritten' | 'identities' | 'multiAccountIdentities' | 'joins'>;
+  scores: VendorLinkEvaluation;
+  evidence: EvidenceKindCount[];
 }
 
 type Counts = Map<string, { tp: number; fp: number; fn: number }>;
@@ -56,7 +71,9 @@ export async function evaluateImportRoutes(o: ImportEvalOptions): Promise<Import
     const agencyId = (await store.db.insertInto('agencies').values({ code: 'EVAL', name: 'Evaluation', country: 'NL' }).returning('id').executeTakeFirstOrThrow()).id;
     const evidenceDir = path.join(work, 'evidence');
     const agora = await evalAgora(store, agencyId, evidenceDir, o);
-    const sim = await evalSim(store, agencyId, evidenceDir, work, o.seed, scale, o.onProgress);
+    // The sim's imports go to their own agency: the linker then resolves them apart from the Agora pages.
+    const simAgencyId = (await store.db.insertInto('agencies').values({ code: 'EVALSIM', name: 'Evaluation (sim imports)', country: 'NL' }).returning('id').executeTakeFirstOrThrow()).id;
+    const sim = await evalSim(store, simAgencyId, evidenceDir, work, o.seed, scale, o.onProgress);
     return { agora, sim, seconds: (Date.now() - started) / 1000 };
   } finally {
     await store.close();
@@ -117,12 +134,15 @@ async function evalSim(store: Store, agencyId: number, evidenceDir: string, work
   // Telegram exports.
   let telegramExports = 0;
   let messages = 0;
+  const telegramMarkets: number[] = [];
+  const dumps: Array<{ marketId: number; db: World['seized'][number] }> = [];
   const tgDir = path.join(out, 'telegram');
   for (const ch of existsSync(tgDir) ? readdirSync(tgDir).sort() : []) {
     const file = path.join(tgDir, ch, 'result.json');
     progress?.(`import telegram ${file}`);
     const s = await importTelegramExport({ db: store.db, evidenceDir, agencyId, file });
     telegramExports++;
+    telegramMarkets.push(s.marketId);
     const channel = world.channels.find((c) => `tg-${c.numericId}` === s.market);
     const truthMsgs = world.messages.filter((m) => m.channelId === channel?.id);
     const exported = JSON.parse(readFileSync(file, 'utf8')) as { messages: Array<{ id: number; from: string }> };
@@ -160,6 +180,7 @@ async function evalSim(store: Store, agencyId: number, evidenceDir: string, work
     dumpRows += s.rows;
     const db = world.seized.find((d) => f.includes(d.market)) ?? world.seized[0];
     if (!db) continue;
+    dumps.push({ marketId: s.marketId, db });
     const handleOf = new Map(db.users.map((u) => [u.worldId, u.username]));
     const vendors = await store.db.selectFrom('vendors').select(['id', 'handle']).where('market_id', '=', s.marketId).execute();
     compareSets(scores, 'dump.account', new Set(db.users.map((u) => u.username)), new Set(vendors.map((v) => v.handle)));
@@ -177,5 +198,61 @@ async function evalSim(store: Store, agencyId: number, evidenceDir: string, work
     compareSets(scores, 'dump.wallet', new Set(db.wallets.map((w) => key(handleOf.get(w.ownerId) ?? '', w.address.toLowerCase()))),
       new Set(sightings.rows.filter((r) => r.source === 'dump').map((r) => key(r.handle, r.value.toLowerCase()))));
   }
-  return { seed, scale, telegramExports, messages, dumpRows, fields: report(scores as unknown as FieldScores) };
+  const linking = await linkSimImports(store, agencyId, world, telegramMarkets, dumps, progress);
+  return { seed, scale, telegramExports, messages, dumpRows, fields: report(scores as unknown as FieldScores), linking };
+}
+
+/**
+ * The world identity behind each imported account (vendors.id → identity id; a buyer is a person of its own,
+ * `buyer:<id>`), from what the exports and the dump carry: Telegram's numeric sender ids and the dump's user rows.
+ */
+export async function importedIdentities(store: Store, world: World, telegramMarkets: number[], dumps: Array<{ marketId: number; db: World['seized'][number] }>):
+  Promise<{ identityOf: Map<number, string>; telegram: number; dump: number; unmapped: number }> {
+  const accounts = new Map(world.accounts.map((a) => [a.id, a]));
+  const personOf = (worldId: string | undefined): string | undefined => {
+    if (!worldId) return undefined;
+    const a = accounts.get(worldId);
+    if (a) return a.identityId;
+    return world.buyers.some((b) => b.id === worldId) ? `buyer:${worldId}` : undefined;
+  };
+  const tgUser = new Map<string, string>();
+  for (const a of world.accounts) tgUser.set(`user${telegramUserId(world, a.id)}`, a.id);
+  for (const b of world.buyers) tgUser.set(`user${telegramUserId(world, b.id)}`, b.id);
+  for (const c of world.channels) if (c.ownerAccountId) tgUser.set(`channel${c.numericId}`, c.ownerAccountId);
+  const identityOf = new Map<number, string>();
+  let telegram = 0;
+  let dump = 0;
+  let unmapped = 0;
+  const vendorsOf = (marketIds: number[]) => marketIds.length === 0 ? Promise.resolve([]) :
+    store.db.selectFrom('vendors').select(['id', 'market_id', 'external_id']).where('market_id', 'in', marketIds).execute();
+  for (const v of await vendorsOf(telegramMarkets)) {
+    telegram++;
+    const person = personOf(v.external_id ? tgUser.get(v.external_id) : undefined);
+    if (person) identityOf.set(v.id, person);
+    else unmapped++;
+  }
+  for (const d of dumps) {
+    const worldIdOf = new Map(d.db.users.map((u) => [String(u.userId), u.worldId]));
+    for (const v of await vendorsOf([d.marketId])) {
+      dump++;
+      const person = personOf(v.external_id ? worldIdOf.get(v.external_id) : undefined);
+      if (person) identityOf.set(v.id, person);
+      else unmapped++;
+    }
+  }
+  return { identityOf, telegram, dump, unmapped };
+}
+
+async function linkSimImports(store: Store, agencyId: number, world: World, telegramMarkets: number[], dumps: Array<{ marketId: number; db: World['seized'][number] }>,
+  progress?: (l: string) => void): Promise<SimImportLinking> {
+  const { identityOf, telegram, dump, unmapped } = await importedIdentities(store, world, telegramMarkets, dumps);
+  progress?.(`link run (${telegram + dump} imported accounts)`);
+  const run = await runLinking(store, { agencyId, actor: 'system:eval' });
+  return {
+    accounts: { telegram, dump, unmapped },
+    run: { accounts: run.accounts, candidatePairs: run.candidatePairs, linksWritten: run.linksWritten, identities: run.identities,
+      multiAccountIdentities: run.multiAccountIdentities, joins: run.joins },
+    scores: await evaluateLinkingByVendor(store.db, agencyId, identityOf),
+    evidence: await linkEvidenceCounts(store.db, agencyId, identityOf),
+  };
 }
