@@ -30,13 +30,18 @@ describe('eval real (import routes)', () => {
     expect(l.accounts.dump).toBe(r.sim.fields.find((f) => f.field === 'dump.account')?.tp);
     expect(l.scores.accounts).toBe(l.accounts.telegram + l.accounts.dump);
     expect(l.run.accounts).toBe(l.scores.accounts);
-    // Seed 7 demo, measured: 6 correct of 8 predicted pairs (0.750), 24 true pairs (recall 0.250); the wrong pair is
-    // two different people both called URBANCartel in two Telegram groups, joined on name and writing style.
+    // Seed 7 demo, measured: 6 correct of 8 predicted pairs (0.750), 24 true pairs (recall 0.250); the 2 wrong pairs
+    // come from joining two different people both called URBANCartel in two Telegram groups (name and writing style).
     expect(l.scores.pairwise.truePairs).toBeGreaterThan(0);
     expect(l.scores.pairwise.predictedPairs).toBeGreaterThan(0);
     expect(l.scores.pairwise.precision).toBeGreaterThanOrEqual(0.75);
     expect(l.scores.pairwise.recall).toBeGreaterThanOrEqual(0.25);
     expect(l.scores.purity).toBeGreaterThanOrEqual(0.99);
+    // Vendors only: buyers (in the groups and in the dump) left out.
+    expect(l.vendorsOnly.accounts).toBeGreaterThan(0);
+    expect(l.vendorsOnly.accounts).toBeLessThan(l.scores.accounts);
+    expect(l.vendorsOnly.pairwise.truePairs).toBeGreaterThan(0);
+    expect(l.vendorsOnly.pairwise.truePairs).toBeLessThanOrEqual(l.scores.pairwise.truePairs);
     // Selectors read by the importers fire as hard evidence across the routes, and hard links join only one person.
     const pgp = l.evidence.find((e) => e.evidence === 'shared PGP key (pgp_key)');
     expect(pgp?.correct).toBeGreaterThan(0);
@@ -46,5 +51,6 @@ describe('eval real (import routes)', () => {
     const text = formatImportEval(r);
     expect(text).toMatch(/pairwise precision \d\.\d{3}, recall \d\.\d{3}, F1/);
     expect(text).toMatch(/shared PGP key \(pgp_key\)/);
+    expect(text).toMatch(/vendors only \(buyers left out/);
   });
 });

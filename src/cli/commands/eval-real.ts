@@ -25,6 +25,7 @@ export function formatSimImportLinking(l: ImportEvalResult['sim']['linking']): s
     `${s.accounts} accounts scored, ${s.identitiesTrue} true identities, ${s.identitiesPredicted} predicted`,
     `pairwise precision ${f3(s.pairwise.precision)}, recall ${f3(s.pairwise.recall)}, F1 ${f3(s.pairwise.f1)} (${s.pairwise.correctPairs} correct of ${s.pairwise.predictedPairs} predicted, ${s.pairwise.truePairs} true pairs)`,
     `across sources (pairs on two markets/channels): precision ${f3(s.crossSource.precision)}, recall ${f3(s.crossSource.recall)} (${s.crossSource.correctPairs} correct of ${s.crossSource.predictedPairs} predicted, ${s.crossSource.truePairs} true pairs)`,
+    `vendors only (buyers left out: ${l.vendorsOnly.accounts} accounts): precision ${f3(l.vendorsOnly.pairwise.precision)}, recall ${f3(l.vendorsOnly.pairwise.recall)} (${l.vendorsOnly.pairwise.correctPairs} correct of ${l.vendorsOnly.pairwise.predictedPairs} predicted, ${l.vendorsOnly.pairwise.truePairs} true pairs)`,
     `cluster purity ${f3(s.purity)}, completeness ${f3(s.completeness)}; largest identity: ${s.largestMixedIdentity} true identit${s.largestMixedIdentity === 1 ? 'y' : 'ies'}; ${s.mixedIdentities} mixed`,
     '',
     l.evidence.length === 0 ? 'no written link names a shared selector or a key rotation' :

@@ -49,6 +49,8 @@ export interface SimImportLinking {
   accounts: { telegram: number; dump: number; unmapped: number };
   run: Pick<LinkRunReport, 'accounts' | 'candidatePairs' | 'linksWritten' | 'identities' | 'multiAccountIdentities' | 'joins'>;
   scores: VendorLinkEvaluation;
+  /** The same over the accounts of world vendor identities only (buyers, who post in groups and sit in the dump, left out). */
+  vendorsOnly: VendorLinkEvaluation;
   evidence: EvidenceKindCount[];
 }
 
@@ -253,6 +255,7 @@ async function linkSimImports(store: Store, agencyId: number, world: World, tele
     run: { accounts: run.accounts, candidatePairs: run.candidatePairs, linksWritten: run.linksWritten, identities: run.identities,
       multiAccountIdentities: run.multiAccountIdentities, joins: run.joins },
     scores: await evaluateLinkingByVendor(store.db, agencyId, identityOf),
+    vendorsOnly: await evaluateLinkingByVendor(store.db, agencyId, new Map([...identityOf].filter(([, p]) => !p.startsWith('buyer:')))),
     evidence: await linkEvidenceCounts(store.db, agencyId, identityOf),
   };
 }
