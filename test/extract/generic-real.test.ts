@@ -20,11 +20,11 @@ const MEASURED: Record<string, [number, number]> = {
   'listing.category': [1, 1],
   'vendor.handle': [1, 1],
   'vendor.rating': [1, 1],
-  'page.pageType': [0.8, 0.8],
+  'page.pageType': [1, 1],
 };
 const FLOORS: Record<'real' | 'opaque', { fields: Record<string, [number, number]>; inventedRows: number; inventedVendors: number }> = {
-  real: { fields: MEASURED, inventedRows: 2, inventedVendors: 0 },
-  opaque: { fields: MEASURED, inventedRows: 2, inventedVendors: 0 },
+  real: { fields: MEASURED, inventedRows: 0, inventedVendors: 0 },
+  opaque: { fields: MEASURED, inventedRows: 0, inventedVendors: 0 },
 };
 
 describe('generic extractor on real 2019 markets it has never seen', () => {

@@ -92,12 +92,20 @@ export interface Signals {
   purchase: boolean;
   buyer: boolean;
   labels: string[];
+  /** Listing labels repeated down the page (a list of listings). */
+  repeated: boolean;
 }
 
 /** How much the main content looks like one listing's page (price, shipping, vendor labels, a purchase form) and
  * like a user's profile (member since, last seen, user type, PGP key…). */
 export function signals(s: PageStructure, root: AnyNode): Signals {
-  const labels = [...new Set(s.pairs.map((p) => p.label))];
+  // Only labels with a value count (a search form's "Ships from" select is not a listing's), and listing labels
+  // repeated down the page ("Sale price" in every row) make a list of listings, not one listing.
+  const filled = s.pairs.filter((p) => p.value !== '');
+  const labels = [...new Set(filled.map((p) => p.label))];
+  const perLabel = new Map<string, number>();
+  for (const p of filled) if (LABELS.listing.test(p.label)) perLabel.set(p.label, (perLabel.get(p.label) ?? 0) + 1);
+  const repeated = [...perLabel.values()].some((n) => n >= 3);
   const has = (re: RegExp) => labels.some((l) => re.test(l));
   let listing = 0;
   if (has(LABELS.price)) listing++;
@@ -108,7 +116,7 @@ export function signals(s: PageStructure, root: AnyNode): Signals {
   const profile = labels.filter((l) => LABELS.profile.test(l)).length;
   const ut = pairFor(s, LABELS.userType);
   const buyer = !!ut && /\b(?:buyer|customer|member)\b/i.test(ut.value) && !/\b(?:vendor|seller)\b/i.test(ut.value);
-  return { listing, profile, purchase, buyer, labels };
+  return { listing, profile, purchase, buyer, labels, repeated };
 }
 
 function hasPurchaseForm(root: AnyNode): boolean {
@@ -399,9 +407,9 @@ const RATING_CLASS_RE = /(?:^|[-_\s]|[a-z])(?:rating|score|stars?)(?:$|[-_\s]|[A
 
 /** The market's own rating of the vendor: a rating label's value, else an element classed/titled as a rating
  * whose whole text is a number. Badges of other markets and buyer comments carry neither. */
-function ownRating(s: PageStructure, handleAt: number): { value: { rating: number; ratingMax: number }; conf: number; source: string } | null {
+export function ownRating(s: PageStructure, handleAt: number, within = Infinity): { value: { rating: number; ratingMax: number }; conf: number; source: string } | null {
   for (const p of s.pairs) {
-    if (!LABELS.rating.test(p.label)) continue;
+    if (!LABELS.rating.test(p.label) || Math.abs(p.at - handleAt) > within * 3) continue;
     const r = parseOwnRating(p.value.split(/\s{2,}|[;|]/)[0]!);
     if (r) return { value: r, conf: 0.9, source: `label:${p.label}` };
   }
@@ -416,6 +424,7 @@ function ownRating(s: PageStructure, handleAt: number): { value: { rating: numbe
     const r = parseOwnRating(t.text, e.attribs.title ?? '');
     if (!r) return;
     const dist = Math.abs(i - handleAt);
+    if (dist > within) return;
     if (!best || dist < best.dist) best = { value: r, dist };
   });
   const b = best as { value: { rating: number; ratingMax: number }; dist: number } | null;
@@ -466,7 +475,7 @@ export function vendorDetail(page: LoadedPage, s: PageStructure, urlHandle: stri
 
 /** Page type from structure alone; null when the structure says nothing decisive. */
 export function detailPageType(sig: Signals): PageType | 'buyer_profile' | null {
-  if (sig.listing >= 2) return 'listing';
+  if (sig.listing >= 2 && !sig.repeated) return 'listing';
   if (sig.profile >= 2) return sig.buyer ? 'buyer_profile' : 'vendor_profile';
   return null;
 }

@@ -6,8 +6,8 @@ import { emptyResult, isLoadedPage, loadPage, type ExtractOptions, type LoadedPa
 import { decodeEntities, findPrices, parseDate, resolveUrl, splitList } from '../adapter/transforms.ts';
 import { collapseWhitespace, linesOf, rawTextOf, textOf } from '../html/text.ts';
 import type { ExtractedFeedback, ExtractedListing, ExtractedVendor, ExtractResult, PageInput, PageType } from '../types.ts';
-import { detailPageType, hasLoginForm, listingDetail, MIN_CONFIDENCE, signals, vendorDetail, type FieldFinding } from './detail.ts';
-import { analyseStructure } from './structure.ts';
+import { detailPageType, hasLoginForm, listingDetail, MIN_CONFIDENCE, ownRating, signals, userLinkHandle, vendorDetail, type FieldFinding } from './detail.ts';
+import { analyseStructure, NOT_A_HANDLE as COMMON_WORDS } from './structure.ts';
 import { bestFeedbackGroup, bestListingGroup, findRepeatedGroups, isElement, RATING_RE, type RepeatedGroup } from './blocks.ts';
 
 export const GENERIC_VERSION = '1.0.0';
@@ -219,9 +219,16 @@ function listingFromBlock(block: Element, page: LoadedPage, scores: Scores): Ext
     scores.add('vendorHandle', 0.85);
   } else {
     const m = VENDOR_LABEL_RE.exec(text);
-    if (m && !NOT_A_HANDLE.has(m[1]!.toLowerCase()) && /[A-Za-z]/.test(m[1]!)) {
+    // A word that is itself the next label ("Seller :\nQuantity : 5") is no handle.
+    const isLabel = m ? /^\s*:/.test(text.slice(m.index + m[0].length)) : false;
+    const linked = links.map((a) => userLinkHandle(a, page.url)).find((u) => u !== null);
+    if (m && !isLabel && !NOT_A_HANDLE.has(m[1]!.toLowerCase()) && !COMMON_WORDS.has(m[1]!.toLowerCase()) && /[A-Za-z]/.test(m[1]!)) {
       l.vendorHandle = m[1]!;
       scores.add('vendorHandle', 0.5);
+    } else if (linked) {
+      l.vendorHandle = linked.handle;
+      l.vendorUrl = linked.url;
+      scores.add('vendorHandle', 0.6);
     }
   }
   shipping(text, l, scores);
@@ -356,7 +363,7 @@ function ratingNear(page: LoadedPage, handle: string, v: ExtractedVendor): boole
 function pageTypeGuess(page: LoadedPage, listingGroup: RepeatedGroup | null): PageType {
   const path = page.url.pathname;
   if (VENDOR_URL_RE.test(path + page.url.search) && !LISTING_URL_RE.test(path)) return 'vendor_profile';
-  if (listingGroup && listingGroup.members.length >= 2) return path === '/' ? 'listing_index' : 'category';
+  if (listingGroup && listingGroup.members.length >= 2) return path === '/' && !/[?&](?:q|query|search|s|keywords?|term|cat|category|c|page|p|offset|start)=/i.test(page.url.search) ? 'listing_index' : 'category';
   if (/\/(?:feedback|reviews?)\b/i.test(path)) return 'feedback';
   if (page.$('h1').length > 0 && findPrices(page.pageText().slice(0, 200_000), 1).length > 0) return 'listing';
   return 'unknown';
@@ -440,7 +447,7 @@ export function extractGeneric(input: PageInput, options: ExtractOptions = {}): 
       result.listings = [l];
     } else {
       result.pageType = detailType === 'vendor_profile' ? 'vendor_profile' : pageTypeGuess(page, listingGroup);
-      if (listingGroup && result.pageType !== 'listing') {
+      if (listingGroup && result.pageType !== 'listing' && result.pageType !== 'unknown') {
         result.listings = listingGroup.members.map((m) => listingFromBlock(m, page, scores));
       } else if (result.pageType === 'listing') {
         const l = singleListing(page, scores);
@@ -475,7 +482,16 @@ export function extractGeneric(input: PageInput, options: ExtractOptions = {}): 
         if (l.vendorHandle && !seen.has(l.vendorHandle)) {
           seen.add(l.vendorHandle);
           const v = emptyVendor(l.vendorHandle, l.vendorUrl);
-          if (result.pageType === 'listing' && ratingNear(page, l.vendorHandle, v)) scores.add('vendor.rating', 0.5);
+          if (detailType === 'listing') {
+            // The market's own rating next to the vendor's label or name (a rating label or rating element).
+            const at = structure.tokens.findIndex((t) => t.t === 'text' && t.text.includes(l.vendorHandle!));
+            const r = ownRating(structure, Math.max(0, at), 40);
+            if (r && r.conf >= MIN_CONFIDENCE) {
+              v.rating = r.value.rating;
+              v.ratingMax = r.value.ratingMax;
+              scores.add('vendor.rating', r.conf);
+            }
+          } else if (result.pageType === 'listing' && ratingNear(page, l.vendorHandle, v)) scores.add('vendor.rating', 0.5);
           result.vendors.push(v);
         }
       }

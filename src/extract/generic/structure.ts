@@ -31,6 +31,7 @@ export const NOT_A_HANDLE = new Set([
   'from', 'since', 'shop', 'store', 'home', 'login', 'logout', 'register', 'messages', 'inbox', 'orders', 'cart', 'settings', 'account',
   'vendor', 'seller', 'user', 'buyer', 'contact', 'message', 'send', 'report', 'view', 'more', 'listings', 'items', 'products', 'yes', 'no',
   'verified', 'trusted', 'member', 'online', 'offline', 'escrow', 'fe', 'pgp', 'search', 'help', 'faq', 'forum', 'support',
+  'quantity', 'price', 'stock', 'sold', 'views', 'sales', 'shipping', 'origin', 'destination', 'category', 'payment',
 ]);
 
 export type Tok =
