@@ -24,12 +24,15 @@ export interface FieldFinding {
   source: string;
 }
 
-const USER_PATH_RE = /(?:^|[/_.-])(?:users?|members?|vendors?|sellers?|profiles?|shops?|stores?|contactmember|u)(?:[/_.?=-]|\.php|$)/i;
-const USER_PARAM_RE = /^(?:u|u_id|uid|user|user_id|userid|username|member|member_id|vendor|vendor_id|seller|seller_id|profile|name)$/i;
+const USER_PATH_RE = /(?:^|[/_.-])(?:users?|members?|memberlist|vendors?|sellers?|profiles?|shops?|stores?|contactmember|u)(?:[/_.?=-]|\.php|$)/i;
+const USER_PARAM_RE = /^(?:u|un|u_id|uid|user|user_id|userid|username|member|member_id|vendor|vendor_id|seller|seller_id|profile|name)$/i;
 const CATEGORY_HREF_RE = /(?:[?&](?:cat|category|categories|c|cid|cat_id|category_id|subcat|subcategory)=|\/(?:cat|category|categories|c)\/)/i;
 const SELECTED_RE = /^(?:selected|active|current|open|chosen|is-active|is-selected|on)$/i;
 const DEPTH_RE = /(?:depth|level|lvl|indent|sub)[-_]?(\d)/i;
 const PURCHASE_RE = /\b(?:buy(?: now)?|purchase|order now|add to (?:cart|basket)|checkout|place order)\b/i;
+const ARROW_RE = /\s*(?:→|->|=>|»|⇒)\s*/;
+/** "Ships from Germany to Austria, France" written as a sentence of its own line. */
+const SHIPS_INLINE_RE = /^ships? from\s+([A-Za-z][^\n]{1,60}?)\s+to\s+([^\n]{2,300})$/im;
 const TITLE_SEP_RE = /\s+(?:[-|–—»:]{1,2}|::)\s+/;
 
 export interface UserLink {
@@ -104,12 +107,12 @@ export function signals(s: PageStructure, root: AnyNode): Signals {
   const filled = s.pairs.filter((p) => p.value !== '');
   const labels = [...new Set(filled.map((p) => p.label))];
   const perLabel = new Map<string, number>();
-  for (const p of filled) if (LABELS.listing.test(p.label)) perLabel.set(p.label, (perLabel.get(p.label) ?? 0) + 1);
+  for (const p of filled) if (!p.fromLine && LABELS.listing.test(p.label)) perLabel.set(p.label, (perLabel.get(p.label) ?? 0) + 1);
   const repeated = [...perLabel.values()].some((n) => n >= 3);
   const has = (re: RegExp) => labels.some((l) => re.test(l));
   let listing = 0;
   if (has(LABELS.price)) listing++;
-  if (has(LABELS.shipsFrom) || has(LABELS.shipsTo)) listing++;
+  if (has(LABELS.shipsFrom) || has(LABELS.shipsTo) || filled.some((p) => LABELS.shipping.test(p.label) && ARROW_RE.test(p.value)) || SHIPS_INLINE_RE.test(s.mainText)) listing++;
   if (has(LABELS.vendor)) listing++;
   const purchase = hasPurchaseForm(root);
   if (purchase) listing++;
@@ -356,13 +359,28 @@ export function listingDetail(page: LoadedPage, s: PageStructure): ListingDetail
       vendorUrl = links[0].url;
     }
   }
-  const from = pairFor(s, LABELS.shipsFrom);
-  if (from) add('shipsFrom', from.value.split(/\s*,\s*/)[0]!.trim(), 0.9, `label:${from.label}`);
-  const to = pairFor(s, LABELS.shipsTo);
-  if (to) {
+  let from: { value: string; source: string } | null = null;
+  let to: { value: string; source: string } | null = null;
+  const fp = pairFor(s, LABELS.shipsFrom);
+  if (fp) from = { value: fp.value.split(/\s*,\s*/)[0]!.trim(), source: `label:${fp.label}` };
+  const tp = pairFor(s, LABELS.shipsTo);
+  if (tp) to = { value: tp.value, source: `label:${tp.label}` };
+  const route = s.pairs.find((p) => LABELS.shipping.test(p.label) && ARROW_RE.test(p.value));
+  if (route && (!from || !to)) {
+    const [a, b] = route.value.split(ARROW_RE, 2);
+    from ??= { value: a!.trim(), source: `label:${route.label}` };
+    to ??= { value: b ?? '', source: `label:${route.label}` };
+  }
+  const inline = SHIPS_INLINE_RE.exec(s.mainText);
+  if (inline && (!from || !to)) {
+    from ??= { value: inline[1]!.trim(), source: 'sentence:ships from … to' };
+    to ??= { value: inline[2]!.trim(), source: 'sentence:ships from … to' };
+  }
+  if (from?.value) add('shipsFrom', from.value, 0.88, from.source);
+  if (to?.value) {
     const d = parseDestinations(splitList(to.value.replace(/\s*,\s*/g, ', ')));
-    add('shipsTo', d.to, 0.88, `label:${to.label}`);
-    if (d.excluded.length > 0) add('shipsToExcluded', d.excluded, 0.8, `label:${to.label}`);
+    add('shipsTo', d.to, 0.86, to.source);
+    if (d.excluded.length > 0) add('shipsToExcluded', d.excluded, 0.8, to.source);
   }
   const catLabel = pairFor(s, LABELS.category);
   const tree = categoryPath(page.root);

@@ -437,7 +437,9 @@ export function extractGeneric(input: PageInput, options: ExtractOptions = {}): 
       findings.push(...d.findings);
       applyFindings(d.findings, l as unknown as Record<string, unknown>, 'listings[0].', scores, uncertain);
       if (l.vendorHandle) l.vendorUrl = d.vendorUrl;
-      const desc = longestTextBlock(page.root);
+      // The description: the longest text block under the headline's container (as on list pages), else anywhere.
+      const h1 = page.$('h1, h2, h3').toArray().find((h) => l.title !== null && textOf(h, 2000) === l.title);
+      const desc = (h1?.parent ? longestTextBlock(h1.parent as AnyNode) : null) ?? longestTextBlock(page.root);
       if (desc) {
         l.description = desc;
         scores.add('description', 0.4);

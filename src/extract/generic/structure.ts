@@ -50,6 +50,8 @@ export interface LabelPair {
   el: Element;
   /** Token index of the label (document order). */
   at: number;
+  /** Read from a plain-text line ("Seller: bob"), not from a label element. */
+  fromLine?: boolean;
 }
 
 export interface PageStructure {
@@ -249,7 +251,22 @@ export function analyseStructure(root: AnyNode, docTitle: string, docText: () =>
   const mainLen = tokens.reduce((s, t) => s + (t.t === 'text' ? t.text.length : 0), 0);
   // A page wrapped whole in a chrome-named element: read it all rather than nothing.
   if (chromeFound && mainLen < 40) ({ tokens, chromeFound } = { tokens: linearize(root, false).tokens, chromeFound: false });
-  return { tokens, pairs: pairsOf(tokens), account: accountNames(root, docText), docTitle: collapseWhitespace(docTitle), chromeFound, mainText: mainTextOf(tokens) };
+  const pairs = pairsOf(tokens);
+  const mainText = mainTextOf(tokens);
+  // Labels written as plain text ("Seller: bob", "Category: Stimulants") in a line of their own: read from the
+  // lines, after the element labels, for labels the elements did not give.
+  const known = new Set(pairs.map((p) => p.label));
+  let lines = 0;
+  for (const line of mainText.split('\n')) {
+    if (lines++ > 5000) break;
+    const m = /^([A-Za-z][A-Za-z /&'-]{1,30}?)\s*:\s*(\S.{0,300})$/.exec(line);
+    if (!m) continue;
+    const label = normLabel(m[1]!);
+    if (known.has(label)) continue;
+    known.add(label);
+    pairs.push({ label, value: collapseWhitespace(m[2]!), nodes: [], el: root as Element, at: tokens.length, fromLine: true });
+  }
+  return { tokens, pairs, account: accountNames(root, docText), docTitle: collapseWhitespace(docTitle), chromeFound, mainText };
 }
 
 /** The nearest <a> ancestor of a node (within a few levels). */
@@ -268,6 +285,8 @@ export const LABELS = {
   handle: /^(?:user ?name|user|nick(?:name)?|handle|vendor|seller|vendor name|seller name|member|name|user profile|vendor profile|seller profile|profile of|store of|shop of)$/,
   price: /^(?:price|sale price|our price|unit price|price per (?:unit|item)|cost|listing price|item price|buy price|your price)$/,
   shipsFrom: /^(?:ships? from|shipping from|shipped from|origin|origin country|country of origin|sends? from|sent from|ships? from country|from country|location|product origin)$/,
+  /** "Shipping: Germany → Austria, France": origin and destinations in one value. */
+  shipping: /^(?:shipping|ships|delivery|shipping route)$/,
   shipsTo: /^(?:ships? to|shipping to|ship(?:ping)? destinations?|destinations?|delivers? to|delivery to|ships? to countries|ships? worldwide to|available (?:in|to)|to countries)$/,
   category: /^(?:category|categories|section|product category)$/,
   rating: /^(?:rating|average rating|vendor rating|seller rating|positive feedback|positive rating|positive|score|feedback score|reputation)$/,
