@@ -199,9 +199,11 @@ function findTitle(page: LoadedPage, s: PageStructure): { value: string; conf: n
   // The <title> without the market's name: its longest segment, uncertain.
   const parts = titleSegments(s.docTitle);
   if (parts.length >= 1) {
-    const longest = [...parts].sort((a, b) => b.length - a.length)[0]!;
-    void page;
-    return { value: longest, conf: parts.length > 1 ? 0.45 : 0.4, source: 'document-title' };
+    // The market's name is the segment the footer/logo repeats, or one saying "market"; the page's is the other.
+    const footer = collapseWhitespace(page.pageText().slice(-3000)).toLowerCase();
+    const named = parts.filter((x) => !/\b(?:market(?:place)?|bazaar|shop|store)\b/i.test(x) && !footer.includes(x.toLowerCase()));
+    const pick = named[0] ?? parts[0]!;
+    return { value: pick, conf: parts.length > 1 ? 0.45 : 0.4, source: 'document-title' };
   }
   return null;
 }
