@@ -36,8 +36,9 @@ export function register(program: Command): void {
     .option('--scale <preset>', 'tiny, demo, medium, large or alphabay', 'demo')
     .option('--day <n>', 'sim day the markets show (default: 40 % into the run)')
     .option('--agora-dir <dir>', 'Agora fixture pages (default: ../shared/fixtures/agora-2014-04-06)')
+    .option('--generic', 'score the generic extractor (adapters off) on the sim pages; the adapters only find the pages')
     .option('--json', 'machine-readable output')
-    .action(async (opts: { seed: string; scale: string; day?: string; agoraDir?: string; json?: boolean }) => {
+    .action(async (opts: { seed: string; scale: string; day?: string; agoraDir?: string; generic?: boolean; json?: boolean }) => {
       if (!isScalePreset(opts.scale)) throw new UserError(`--scale must be one of tiny, demo, medium, large, alphabay; got ${opts.scale}`);
       let day: number | undefined;
       if (opts.day !== undefined) {
@@ -46,7 +47,7 @@ export function register(program: Command): void {
       }
       let r: SimExtractEvalResult;
       try {
-        r = await evaluateSimExtraction({ seed: opts.seed, scale: opts.scale as ScalePreset, day,
+        r = await evaluateSimExtraction({ seed: opts.seed, scale: opts.scale as ScalePreset, day, generic: opts.generic ?? false,
           onProgress: opts.json ? undefined : (l) => process.stderr.write(`${l}\n`) });
       } catch (err) {
         if (err instanceof Error && /^day must be/.test(err.message)) throw new UserError(err.message);

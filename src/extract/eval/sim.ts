@@ -4,6 +4,7 @@
 // with the market's adapter and score field by field (precision and recall per market per field).
 import { extractSelectors } from '../selectors/index.ts';
 import { extractPage } from '../adapter/run.ts';
+import { extractGeneric, GENERIC_REF } from '../generic/index.ts';
 import { simAdapterFor } from '../adapters/sim-adapters.ts';
 import type { Adapter } from '../adapter/types.ts';
 import type { ExtractResult, PageType } from '../types.ts';
@@ -23,6 +24,9 @@ export interface SimExtractEvalOptions {
   day?: number;
   /** Upper bound on pages fetched per market (default 20 000). */
   maxPagesPerMarket?: number;
+  /** Score the generic extractor (adapters off) instead of the design's adapter; the adapter still finds the
+   * pages (next index page, listing and vendor URLs), as a crawler following links would. */
+  generic?: boolean;
   onProgress?: (line: string) => void;
 }
 
@@ -161,14 +165,16 @@ interface MarketRun {
 }
 
 async function evaluateMarket(serving: SimServing, world: World, market: ServedMarket, day: number, maxPages: number,
-  progress: (l: string) => void): Promise<MarketRun> {
+  progress: (l: string) => void, generic = false): Promise<MarketRun> {
   const adapter = simAdapterFor(market.design);
   const scores: FieldScores = new Map();
   const client = new MarketClient(market, maxPages);
   const capturedAt = new Date((dayToUnix(day) + 12 * 3600) * 1000);
   const base = `http://${market.onion}`;
-  const extract = (path: string, html: string): ExtractResult =>
-    extractPage(adapter, { url: `${base}${path}`, html, capturedAt, captureDigest: `sim:${market.slug}:${day}:${path}` });
+  const input = (path: string, html: string) => ({ url: `${base}${path}`, html, capturedAt, captureDigest: `sim:${market.slug}:${day}:${path}` });
+  // `nav` finds the pages to visit; `extract` is what is scored (the adapter, or the generic extractor).
+  const nav = (path: string, html: string): ExtractResult => extractPage(adapter, input(path, html));
+  const extract = (path: string, html: string): ExtractResult => (generic ? extractGeneric(input(path, html)) : nav(path, html));
   const pageType = (field: string, r: ExtractResult, expected: PageType) => scoreField(scores, field, r.pageType, expected);
   const run: MarketRun = { scores, pages: 0, listingsExpected: 0, vendorsExpected: 0, feedbackExpected: 0 };
   const state = serving.marketState(market.slug);
@@ -212,15 +218,18 @@ async function evaluateMarket(serving: SimServing, world: World, market: ServedM
   // 1. Index pages: start at the front page, follow what the adapter says is the next page (or, on a board
   //    index without rows, the boards).
   const rows = new Map<string, ExtractResult['listings'][number]>();
+  const navRows = new Map<string, ExtractResult['listings'][number]>();
   const queue = ['/'];
   const seen = new Set<string>(queue);
   while (queue.length > 0) {
     const path = queue.shift()!;
     const r = await client.request(path);
     if (r.status !== 200) continue;
-    const x = extract(path, r.html);
+    const n = nav(path, r.html);
+    const x = generic ? extract(path, r.html) : n;
     for (const l of x.listings) if (l.externalId && !rows.has(l.externalId)) rows.set(l.externalId, l);
-    const next = [x.pagination.next, ...(x.listings.length === 0 ? x.pagination.pages : [])];
+    for (const l of n.listings) if (l.externalId && !navRows.has(l.externalId)) navRows.set(l.externalId, l);
+    const next = [n.pagination.next, ...(n.listings.length === 0 ? n.pagination.pages : [])];
     for (const u of next) {
       if (!u) continue;
       const p = new URL(u);
@@ -249,12 +258,14 @@ async function evaluateMarket(serving: SimServing, world: World, market: ServedM
   // 2. Listing pages, reached by the URLs the index rows gave.
   const vendorUrls = new Map<string, string>();
   for (const l of listings) {
-    const row = rows.get(l.externalId);
+    const row = navRows.get(l.externalId);
     let x: ExtractResult | undefined;
+    let n: ExtractResult | undefined;
     if (row?.url) {
       const u = new URL(row.url);
       const r = await client.request(u.pathname + u.search);
-      x = extract(u.pathname + u.search, r.html);
+      n = nav(u.pathname + u.search, r.html);
+      x = generic ? extract(u.pathname + u.search, r.html) : n;
       pageType('page.listing', x, 'listing');
     } else {
       scoreField(scores, 'page.listing', null, 'listing');
@@ -270,7 +281,8 @@ async function evaluateMarket(serving: SimServing, world: World, market: ServedM
     scoreField(scores, 'listing.stock', p?.stock, stockOn(l, day));
     scoreField(scores, 'listing.category', p && p.category.length > 0 ? categoryClass(p.category.at(-1)!) : null, l.substanceClass);
     scoreField(scores, 'listing.description', collapse(p?.description), collapse(l.description));
-    if (p?.vendorHandle && p.vendorUrl && !vendorUrls.has(p.vendorHandle)) vendorUrls.set(p.vendorHandle, p.vendorUrl);
+    const np = n?.listings.find((y) => y.externalId === l.externalId) ?? (n?.listings.length === 1 ? n.listings[0] : undefined);
+    if (handle && np?.vendorUrl && !vendorUrls.has(handle)) vendorUrls.set(handle, np.vendorUrl);
   }
   progress(`${market.slug}: ${listings.length} listing pages`);
 
@@ -329,10 +341,11 @@ async function evaluateMarket(serving: SimServing, world: World, market: ServedM
       visited.add(path);
       const r = await client.request(path);
       if (r.status !== 200) break;
-      const x = extract(path, r.html);
+      const n = nav(path, r.html);
+      const x = generic ? extract(path, r.html) : n;
       pageType('page.feedback', x, 'feedback');
       got.push(...x.feedback);
-      path = x.pagination.next ? new URL(x.pagination.next).pathname + new URL(x.pagination.next).search : null;
+      path = n.pagination.next ? new URL(n.pagination.next).pathname + new URL(n.pagination.next).search : null;
     }
     scoreBag(scores, 'feedback.row', got.map(() => 'row'), truth.map(() => 'row'));
     scoreBag(scores, 'feedback.rating', got.map((f) => (f.rating === null ? null : String(f.rating))), truth.map((t) => t.rating));
@@ -363,10 +376,10 @@ export async function evaluateSimExtraction(options: SimExtractEvalOptions): Pro
     const markets: MarketExtractEval[] = [];
     for (const m of serving.markets) {
       const adapter: Adapter = simAdapterFor(m.design);
-      const r = await evaluateMarket(serving, world, m, day, options.maxPagesPerMarket ?? 20_000, progress);
+      const r = await evaluateMarket(serving, world, m, day, options.maxPagesPerMarket ?? 20_000, progress, options.generic ?? false);
       const fields = report(r.scores);
       markets.push({
-        slug: m.slug, design: m.design, currency: m.currency, adapter: `${adapter.id}@${adapter.version}`,
+        slug: m.slug, design: m.design, currency: m.currency, adapter: options.generic ? GENERIC_REF : `${adapter.id}@${adapter.version}`,
         state: serving.marketState(m.slug), pages: r.pages, listingsExpected: r.listingsExpected,
         vendorsExpected: r.vendorsExpected, feedbackExpected: r.feedbackExpected, fields,
         minPrecision: Math.min(1, ...fields.map((f) => f.precision)),

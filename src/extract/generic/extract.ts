@@ -6,6 +6,8 @@ import { emptyResult, isLoadedPage, loadPage, type ExtractOptions, type LoadedPa
 import { decodeEntities, findPrices, parseDate, resolveUrl, splitList } from '../adapter/transforms.ts';
 import { collapseWhitespace, linesOf, rawTextOf, textOf } from '../html/text.ts';
 import type { ExtractedFeedback, ExtractedListing, ExtractedVendor, ExtractResult, PageInput, PageType } from '../types.ts';
+import { detailPageType, hasLoginForm, listingDetail, MIN_CONFIDENCE, ownRating, signals, userLinkHandle, vendorDetail, type FieldFinding } from './detail.ts';
+import { analyseStructure, NOT_A_HANDLE as COMMON_WORDS } from './structure.ts';
 import { bestFeedbackGroup, bestListingGroup, findRepeatedGroups, isElement, RATING_RE, type RepeatedGroup } from './blocks.ts';
 
 export const GENERIC_VERSION = '1.0.0';
@@ -19,6 +21,10 @@ export interface Confidence {
 
 export interface GenericResult extends ExtractResult {
   confidence: Confidence;
+  /** Every field read from the page structure, with its confidence and source (listing and vendor pages). */
+  findings: FieldFinding[];
+  /** Fields found with a confidence below MIN_CONFIDENCE: reported here, never written into the record. */
+  uncertain: FieldFinding[];
 }
 
 const LISTING_URL_RE = /\/(?:p|listing|listings|item|items|product|products|offer|offers|view)\/[^/?#]+|[?&](?:id|listing|item|product|pid)=[^&#]+/i;
@@ -213,9 +219,16 @@ function listingFromBlock(block: Element, page: LoadedPage, scores: Scores): Ext
     scores.add('vendorHandle', 0.85);
   } else {
     const m = VENDOR_LABEL_RE.exec(text);
-    if (m && !NOT_A_HANDLE.has(m[1]!.toLowerCase()) && /[A-Za-z]/.test(m[1]!)) {
+    // A word that is itself the next label ("Seller :\nQuantity : 5") is no handle.
+    const isLabel = m ? /^\s*:/.test(text.slice(m.index + m[0].length)) : false;
+    const linked = links.map((a) => userLinkHandle(a, page.url)).find((u) => u !== null);
+    if (m && !isLabel && !NOT_A_HANDLE.has(m[1]!.toLowerCase()) && !COMMON_WORDS.has(m[1]!.toLowerCase()) && /[A-Za-z]/.test(m[1]!)) {
       l.vendorHandle = m[1]!;
       scores.add('vendorHandle', 0.5);
+    } else if (linked) {
+      l.vendorHandle = linked.handle;
+      l.vendorUrl = linked.url;
+      scores.add('vendorHandle', 0.6);
     }
   }
   shipping(text, l, scores);
@@ -350,90 +363,137 @@ function ratingNear(page: LoadedPage, handle: string, v: ExtractedVendor): boole
 function pageTypeGuess(page: LoadedPage, listingGroup: RepeatedGroup | null): PageType {
   const path = page.url.pathname;
   if (VENDOR_URL_RE.test(path + page.url.search) && !LISTING_URL_RE.test(path)) return 'vendor_profile';
-  if (listingGroup && listingGroup.members.length >= 2) return path === '/' ? 'listing_index' : 'category';
+  if (listingGroup && listingGroup.members.length >= 2) return path === '/' && !/[?&](?:q|query|search|s|keywords?|term|cat|category|c|page|p|offset|start)=/i.test(page.url.search) ? 'listing_index' : 'category';
   if (/\/(?:feedback|reviews?)\b/i.test(path)) return 'feedback';
   if (page.$('h1').length > 0 && findPrices(page.pageText().slice(0, 200_000), 1).length > 0) return 'listing';
   return 'unknown';
+}
+
+/** Writes findings at or above MIN_CONFIDENCE into the record; the rest go to `uncertain`. */
+function applyFindings(findings: FieldFinding[], target: Record<string, unknown>, prefix: string, scores: Scores, uncertain: FieldFinding[]): void {
+  for (const f of findings) {
+    const field = f.path.slice(prefix.length);
+    if (f.confidence < MIN_CONFIDENCE) {
+      uncertain.push(f);
+      continue;
+    }
+    target[field] = f.value;
+    scores.add(prefix.startsWith('vendors') ? `vendor.${field}` : field, f.confidence);
+  }
+}
+
+function emptyVendor(handle: string | null, url: string | null): ExtractedVendor {
+  return { handle, url, rating: null, ratingMax: null, ratingApprox: false, dealsMin: null, dealsMax: null, level: null, profileText: null, pgpBlocks: [], lastSeenText: null };
 }
 
 /** Extracts a page of a market that has no adapter, by structure and patterns, with confidence scores. */
 export function extractGeneric(input: PageInput, options: ExtractOptions = {}): GenericResult {
   let loaded: LoadedPage | ExtractResult;
   try {
-    loaded = loadPage(input, GENERIC_REF, options);
+    loaded = loadPage(mislabelledUtf8(input), GENERIC_REF, options);
   } catch (e) {
     const r = emptyResult({ captureDigest: input.captureDigest, adapter: GENERIC_REF, url: input.url, capturedAt: String(input.capturedAt) }, 'unknown', null);
     r.ok = false;
     r.errors.push({ code: 'parse_error', message: e instanceof Error ? e.message : String(e) });
-    return { ...r, confidence: { page: 0, fields: {} } };
+    return { ...r, confidence: { page: 0, fields: {} }, findings: [], uncertain: [] };
   }
-  if (!isLoadedPage(loaded)) return { ...loaded, confidence: { page: 0, fields: {} } };
+  if (!isLoadedPage(loaded)) return { ...loaded, confidence: { page: 0, fields: {} }, findings: [], uncertain: [] };
   const page = loaded;
   const started = performance.now();
   const result = emptyResult({ ...page.provenance, adapter: GENERIC_REF }, 'unknown', null, page.stats);
   result.warnings.push(...page.warnings);
   const scores = new Scores();
+  const findings: FieldFinding[] = [];
+  const uncertain: FieldFinding[] = [];
   try {
+    const structure = analyseStructure(page.root, page.$('title').first().text().slice(0, 2000), page.pageText);
+    const sig = signals(structure, page.root);
     const blocking = detectBlockingPage(page.$, page.pageText);
-    if (blocking || detectLoginPage(page.$)) {
-      result.pageType = blocking ?? 'login';
+    // A login form (password and user name) is a login wall even when it carries a captcha; a PIN box on a
+    // purchase form is not. A captcha with no login form is an anti-DDoS/captcha interstitial.
+    const loginWall = sig.listing < 2 && (hasLoginForm(page.root) || (blocking === undefined && detectLoginPage(page.$) && sig.profile < 2));
+    const blockType: PageType | undefined = blocking === 'seized' ? 'seized' : loginWall ? 'login' : blocking;
+    if (blockType) {
+      result.pageType = blockType;
       result.ok = false;
       result.errors.push({ code: 'blocked_page', message: `page is a ${result.pageType} page` });
-      return { ...result, confidence: { page: 0.9, fields: {} } };
+      return { ...result, confidence: { page: 0.9, fields: {} }, findings, uncertain };
     }
+    const detailType = detailPageType(sig);
     const groups = findRepeatedGroups(page.root, 3);
     const listingGroup = bestListingGroup(groups);
-    result.pageType = pageTypeGuess(page, listingGroup);
-    if (listingGroup && result.pageType !== 'listing') {
-      result.listings = listingGroup.members.map((m) => listingFromBlock(m, page, scores));
-    } else if (result.pageType === 'listing') {
-      const l = singleListing(page, scores);
-      if (l) result.listings = [l];
+    const urlVendor = VENDOR_URL_RE.exec(page.url.pathname + page.url.search);
+    const urlHandle = urlVendor ? decodeURIComponentSafe(urlVendor[1] ?? urlVendor[2]!) : null;
+    if (detailType === 'buyer_profile') {
+      // A buyer's profile: no vendor and no listings to take from it.
+      result.pageType = 'unknown';
+      result.warnings.push({ code: 'bad_field_value', message: 'profile of a buyer (user type), not a vendor' });
+    } else if (detailType === 'listing') {
+      result.pageType = 'listing';
+      const l = emptyListing();
+      l.url = page.url.toString();
+      l.externalId = externalIdFromUrl(l.url);
+      const d = listingDetail(page, structure);
+      findings.push(...d.findings);
+      applyFindings(d.findings, l as unknown as Record<string, unknown>, 'listings[0].', scores, uncertain);
+      if (l.vendorHandle) l.vendorUrl = d.vendorUrl;
+      // The description: the longest text block under the headline's container (as on list pages), else anywhere.
+      const h1 = page.$('h1, h2, h3').toArray().find((h) => l.title !== null && textOf(h, 2000) === l.title);
+      const desc = (h1?.parent ? longestTextBlock(h1.parent as AnyNode) : null) ?? longestTextBlock(page.root);
+      if (desc) {
+        l.description = desc;
+        scores.add('description', 0.4);
+      }
+      const stock = STOCK_RE.exec(structure.mainText);
+      if (stock) l.stock = Number(stock[1]);
+      result.listings = [l];
+    } else {
+      result.pageType = detailType === 'vendor_profile' ? 'vendor_profile' : pageTypeGuess(page, listingGroup);
+      if (listingGroup && result.pageType !== 'listing' && result.pageType !== 'unknown') {
+        result.listings = listingGroup.members.map((m) => listingFromBlock(m, page, scores));
+      } else if (result.pageType === 'listing') {
+        const l = singleListing(page, scores);
+        if (l) result.listings = [l];
+      }
     }
     const fbGroup = bestFeedbackGroup(groups, listingGroup);
-    if (fbGroup) result.feedback = feedbackFromGroup(fbGroup, page, scores);
+    if (fbGroup && result.pageType !== 'unknown') result.feedback = feedbackFromGroup(fbGroup, page, scores);
     const pgp = findPgpBlocks(linesOf(page.root, 2_000_000));
     if (result.pageType === 'vendor_profile') {
-      const m = VENDOR_URL_RE.exec(page.url.pathname + page.url.search);
-      const handle = m ? decodeURIComponent(m[1] ?? m[2]!) : null;
-      const v: ExtractedVendor = {
-        handle,
-        url: m ? page.url.toString() : null,
-        rating: null,
-        ratingMax: null,
-        ratingApprox: false,
-        dealsMin: null,
-        dealsMax: null,
-        level: null,
-        profileText: longestTextBlock(page.root),
-        pgpBlocks: pgp,
-        lastSeenText: null,
-      };
-      if (handle) scores.add('vendor.handle', 0.7);
-      if (handle && ratingNear(page, handle, v)) scores.add('vendor.rating', 0.5);
+      const v = emptyVendor(null, null);
+      const d = vendorDetail(page, structure, urlHandle);
+      findings.push(...d.findings);
+      applyFindings(d.findings, v as unknown as Record<string, unknown>, 'vendors[0].', scores, uncertain);
+      if (v.handle && urlHandle && v.handle.toLowerCase() === urlHandle.toLowerCase()) v.url = page.url.toString();
+      v.profileText = longestTextBlock(page.root);
+      v.pgpBlocks = pgp;
+      if (v.handle && v.rating === null && ratingNear(page, v.handle, v)) scores.add('vendor.rating', 0.5);
       if (pgp.length > 0) scores.add('vendor.pgpBlocks', 0.95);
       result.vendors = [v];
-      for (const l of result.listings) l.vendorHandle ??= handle;
-      for (const f of result.feedback) f.vendorHandle ??= handle;
+      for (const l of result.listings) l.vendorHandle ??= v.handle;
+      for (const f of result.feedback) f.vendorHandle ??= v.handle;
     } else {
       const seen = new Set<string>();
       for (const l of result.listings) {
+        // The logged-in account is never a vendor.
+        if (l.vendorHandle && structure.account.has(l.vendorHandle.toLowerCase())) {
+          uncertain.push({ path: 'listings[].vendorHandle', value: l.vendorHandle, confidence: 0, source: 'logged-in account' });
+          l.vendorHandle = null;
+          l.vendorUrl = null;
+        }
         if (l.vendorHandle && !seen.has(l.vendorHandle)) {
           seen.add(l.vendorHandle);
-          const v: ExtractedVendor = {
-            handle: l.vendorHandle,
-            url: l.vendorUrl,
-            rating: null,
-            ratingMax: null,
-            ratingApprox: false,
-            dealsMin: null,
-            dealsMax: null,
-            level: null,
-            profileText: null,
-            pgpBlocks: [],
-            lastSeenText: null,
-          };
-          if (result.pageType === 'listing' && ratingNear(page, l.vendorHandle, v)) scores.add('vendor.rating', 0.5);
+          const v = emptyVendor(l.vendorHandle, l.vendorUrl);
+          if (detailType === 'listing') {
+            // The market's own rating next to the vendor's label or name (a rating label or rating element).
+            const at = structure.tokens.findIndex((t) => t.t === 'text' && t.text.includes(l.vendorHandle!));
+            const r = ownRating(structure, Math.max(0, at), 40);
+            if (r && r.conf >= MIN_CONFIDENCE) {
+              v.rating = r.value.rating;
+              v.ratingMax = r.value.ratingMax;
+              scores.add('vendor.rating', r.conf);
+            }
+          } else if (result.pageType === 'listing' && ratingNear(page, l.vendorHandle, v)) scores.add('vendor.rating', 0.5);
           result.vendors.push(v);
         }
       }
@@ -459,5 +519,32 @@ export function extractGeneric(input: PageInput, options: ExtractOptions = {}): 
     result.errors.push({ code: 'parse_error', message: e instanceof Error ? e.message : String(e) });
   }
   result.stats.millis = page.stats.millis + (performance.now() - started);
-  return { ...result, confidence: scores.result() };
+  return { ...result, confidence: scores.result(), findings, uncertain };
+}
+
+/** A page whose <meta> declares a single-byte charset (ISO-8859-1, windows-1252) but whose bytes are valid UTF-8
+ * with multi-byte sequences was saved or served as UTF-8 ("â™•" for "♕", "à¸¿" for "฿"): read it as UTF-8.
+ * Only when no HTTP Content-Type charset was recorded (that one always wins). */
+function mislabelledUtf8(input: PageInput): PageInput {
+  if (typeof input.html === 'string' || /charset=/i.test(input.contentType ?? '')) return input;
+  const bytes = input.html;
+  const head = Buffer.from(bytes.subarray(0, 4096)).toString('latin1');
+  if (!/<meta[^>]{0,200}?charset\s*=\s*["']?\s*(?:iso-8859-1|latin-?1|windows-1252|cp1252|us-ascii)\b/i.test(head)) return input;
+  let multi = false;
+  for (let i = 0; i < bytes.length && !multi; i++) if (bytes[i]! >= 0x80) multi = true;
+  if (!multi) return input;
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return input;
+  }
+  return { ...input, contentType: 'text/html; charset=utf-8' };
+}
+
+function decodeURIComponentSafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
