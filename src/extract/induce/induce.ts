@@ -268,7 +268,7 @@ function deepestMatching(page: LoadedPage, test: (text: string) => boolean): Ele
   return hits;
 }
 
-const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 const NUMBER_CAPTURE = '(\\d+(?:[.,]\\d+)*)';
 
 /** Patterns that cut the value at [start, end) out of `src`, from the label before it and the text after it. */
@@ -602,7 +602,7 @@ function locatePath(tp: TrainingPage, items: string[]): Element[] {
   return out;
 }
 
-function induceField(field: InduceFieldKey, pages: TrainingPage[]): { chosen: Scored[]; info: InducedField } {
+function induceField(field: InduceFieldKey, pages: TrainingPage[]): { chosen: Scored[]; info: InducedField; safe: string[] } {
   const def = INDUCE_FIELDS[field];
   const kind = def.kind;
   const info: InducedField = { pageType: pages[0]!.label.pageType, field, labelled: 0, correct: 0, candidates: 0, chosen: [], problems: [] };
@@ -647,16 +647,37 @@ function induceField(field: InduceFieldKey, pages: TrainingPage[]): { chosen: Sc
   const ranked = [...specs.values()].sort((a, b) => specCost(a) - specCost(b)).slice(0, MAX_CANDIDATES);
   const scored = ranked.map((s) => scoreSpec(s, pages, expected, kind));
   const chosen = cover(scored, labelledIdx);
+  // Selectors that read every labelled page correctly: candidates for telling this page type apart.
+  const safe = scored.filter((x) => x.wrong === 0 && x.correct.size === labelledIdx.length && labelledIdx.length > 0 && x.spec.selector && !x.spec.all).map((x) => x.spec.selector!);
   const ok = new Set<number>();
   for (const c of chosen) for (const i of c.correct) ok.add(i);
   info.correct = ok.size;
   info.chosen = chosen.map((c) => c.spec);
   if (info.labelled > 0 && chosen.length === 0) info.problems.push('no selector reads the labelled values without error on the training pages');
   else if (ok.size < info.labelled) info.problems.push(`${info.labelled - ok.size} labelled page(s) not read by any never-wrong selector`);
-  return { chosen, info };
+  return { chosen, info, safe: [...new Set(safe)] };
 }
 
 // ---- page types and record scopes ----
+
+/**
+ * A rule from one selector that reads a field correctly on every page of the type and exists on no page of another
+ * labelled type (e.g. the "Ships to" row of a listing page), the most specific-looking first.
+ */
+function singleRule(selectors: string[], positives: TrainingPage[], negatives: TrainingPage[]): { selector: string; text?: string } | null {
+  const ranked = [...selectors].sort((a, b) => (b.includes(':contains') ? 1 : 0) - (a.includes(':contains') ? 1 : 0) || selectorCost(a) - selectorCost(b)).slice(0, 300);
+  for (const sel of ranked) {
+    const has = (tp: TrainingPage) => {
+      try {
+        return selectIn(tp.page.root, sel).length > 0;
+      } catch {
+        return false;
+      }
+    };
+    if (positives.every(has) && negatives.every((n) => !has(n))) return { selector: `html:has(${sel})` };
+  }
+  return null;
+}
 
 interface KeySpec {
   selector: string;
@@ -698,7 +719,7 @@ function keyRule(keys: KeySpec[], positives: TrainingPage[], negatives: Training
         .pageText()
         .split('\n')
         .map((l) => collapseWhitespace(l))
-        .filter((l) => l.length >= 3 && l.length <= 60 && /\p{L}{2}/u.test(l) && !/\d/.test(l)),
+        .filter((l) => l.length >= 3 && l.length <= 60 && /\p{L}{2}/u.test(l) && !/\d/.test(l) && l.includes(':')),
     );
   const sets = positives.map(linesOf);
   const negTexts = negatives.map((n) => collapseWhitespace(n.page.pageText()).toLowerCase());
@@ -774,11 +795,13 @@ export function induceAdapter(labels: LabelFile, pages: LabelledPage[], options:
   const pageSpecs: Partial<Record<PageType, PageSpec>> = {};
   const fields: InducedField[] = [];
   const keySelectors = new Map<PageType, KeySpec[]>();
+  const safeByType = new Map<PageType, string[]>();
   const pageTypeRules: InduceResult['pageTypeRules'] = [];
   for (const type of types) {
     const tps = training.filter((t) => t.label.pageType === type);
     const spec: PageSpec = {};
     const keys: KeySpec[] = [];
+    const safeSelectors: string[] = [];
     for (const record of ['listings', 'vendors'] as RecordKind[]) {
       const recordPages = tps.filter((t) => !t.label.none?.includes(record));
       const recordFields = (Object.keys(INDUCE_FIELDS) as InduceFieldKey[]).filter(
@@ -789,7 +812,8 @@ export function induceAdapter(labels: LabelFile, pages: LabelledPage[], options:
       const rs: RecordSpec<string> = { fields: {} };
       const recordKeys: KeySpec[] = [];
       for (const k of recordFields) {
-        const { chosen, info } = induceField(k, recordPages);
+        const { chosen, info, safe } = induceField(k, recordPages);
+        safeSelectors.push(...safe);
         fields.push(info);
         if (chosen.length === 0) continue;
         const name = INDUCE_FIELDS[k].name;
@@ -823,6 +847,7 @@ export function induceAdapter(labels: LabelFile, pages: LabelledPage[], options:
       keys.push(...recordKeys);
     }
     keySelectors.set(type, keys);
+    safeByType.set(type, safeSelectors);
     pageSpecs[type] = spec;
   }
   // Page-type rules: most specific first; each checked against the other labelled pages.
@@ -834,7 +859,7 @@ export function induceAdapter(labels: LabelFile, pages: LabelledPage[], options:
       pageTypeRules.push({ pageType: type, rule: null, problem: 'recognised by the built-in detector' });
       continue;
     }
-    const keyed = keyRule(keySelectors.get(type) ?? [], positives, negatives);
+    const keyed = singleRule(safeByType.get(type) ?? [], positives, negatives) ?? keyRule(keySelectors.get(type) ?? [], positives, negatives);
     const sel = keyed?.selector ?? featureRule(positives, negatives);
     if (!sel) {
       pageTypeRules.push({ pageType: type, rule: null, problem: 'no element tells this page type from the other labelled pages' });
