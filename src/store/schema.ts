@@ -3,6 +3,7 @@ import type { MarketEventKind, MarketStatus, OnionStatus, SourceKind } from '../
 import type { Role } from '../domain/role.ts';
 import type { Tlp } from '../domain/tlp.ts';
 import type { ChainFetchesTable, ChainTagsTable, ChainTxsTable } from './money-schema.ts';
+import type { InducedAdaptersTable } from './induce-schema.ts';
 
 /** Timestamps are read as Date; written as Date or ISO string. */
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -327,6 +328,7 @@ export interface Database {
   sessions: SessionsTable; // server (0500)
   login_throttle: LoginThrottleTable; // server (0520)
   api_tokens: ApiTokensTable; // server (0500)
+  induced_adapters: InducedAdaptersTable; // extract induce (0250)
 }
 
 export type Agency = Selectable<AgenciesTable>;

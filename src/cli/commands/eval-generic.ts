@@ -5,12 +5,14 @@ import type { Command } from 'commander';
 import { commandGroup } from '../group.ts';
 import { UserError } from '../errors.ts';
 import { emit, table } from '../output.ts';
-import { evaluateGenericAgora, evaluateGenericReal, type GenericEvalReport, type GenericRealEval, type UrlMode } from '../../extract/index.ts';
+import { evaluateGenericAgora, evaluateGenericReal, type AdapterEvalOptions, type GenericEvalReport, type GenericRealEval, type UrlMode } from '../../extract/index.ts';
+import { readAdapterFile, readLabels } from './adapter.ts';
 
 const f3 = (x: number) => x.toFixed(3);
 
 function formatReal(r: GenericRealEval, misses: number): string[] {
-  const out = [`Markets never seen (${r.dir}), ${r.urls === 'real' ? "the markets' real URL schemes" : 'opaque URLs (/page/N)'}: ` +
+  const who = r.adapters ? `Induced adapter(s) ${r.adapters.join(', ')} on the rest of their markets' pages (${r.excluded ?? 0} training page(s) left out)` : 'Markets never seen';
+  const out = [`${who} (${r.dir}), ${r.urls === 'real' ? "the markets' real URL schemes" : 'opaque URLs (/page/N)'}: ` +
     `${r.pages} pages (${r.listingPages} listing, ${r.vendorPages} vendor)`];
   out.push(table(['field', 'tp', 'fp', 'fn', 'precision', 'recall'], r.fields.map((f) => [f.field, f.tp, f.fp, f.fn, f3(f.precision), f3(f.recall)])));
   out.push(`invented rows: ${r.inventedRows}; invented vendors: ${r.inventedVendors}; ` +
@@ -29,7 +31,7 @@ export function formatGenericEval(r: GenericEvalReport, misses = 40): string {
   if (r.agora) {
     out.push(`Agora fixtures, generic extractor (${r.agora.pages} pages in ${r.agora.dir})`);
     out.push(table(['field', 'tp', 'fp', 'fn', 'precision', 'recall'], r.agora.fields.map((f) => [f.field, f.tp, f.fp, f.fn, f3(f.precision), f3(f.recall)])));
-  } else out.push('Agora fixtures: not found (use --agora-dir).');
+  } else if (!r.markets2019.some((m) => m.adapters)) out.push('Agora fixtures: not found (use --agora-dir).');
   return out.join('\n');
 }
 
@@ -42,18 +44,24 @@ export function register(program: Command): void {
     .option('--urls <mode>', 'real (the markets\' URL schemes), opaque (/page/N) or both', 'both')
     .option('--agora-dir <dir>', 'Agora fixture pages (default: ../shared/fixtures/agora-2014-04-06)')
     .option('--misses <n>', 'how many failures to list per run', '40')
+    .option('--adapter <file...>', 'score these adapter JSON files (e.g. induced by `adapter induce`) instead of the generic extractor; each page is read by the adapter serving its host')
+    .option('--train <labels...>', 'with --adapter: the label files the adapters were induced from; their pages are left out of the score')
     .option('--json', 'machine-readable output')
-    .action((opts: { dir?: string; labels?: string; urls: string; agoraDir?: string; misses: string; json?: boolean }) => {
+    .action((opts: { dir?: string; labels?: string; urls: string; agoraDir?: string; misses: string; adapter?: string[]; train?: string[]; json?: boolean }) => {
       if (!['real', 'opaque', 'both'].includes(opts.urls)) throw new UserError(`--urls must be real, opaque or both; got ${opts.urls}`);
       if (!/^\d{1,5}$/.test(opts.misses)) throw new UserError(`--misses must be a non-negative integer, got ${opts.misses}`);
       const modes: UrlMode[] = opts.urls === 'both' ? ['real', 'opaque'] : [opts.urls as UrlMode];
+      if (opts.train && !opts.adapter) throw new UserError('--train goes with --adapter');
+      const withAdapters: AdapterEvalOptions | undefined = opts.adapter
+        ? { adapters: opts.adapter.map(readAdapterFile), exclude: new Set((opts.train ?? []).flatMap((f) => readLabels(f).pages.map((p) => p.file))) }
+        : undefined;
       const markets2019: GenericRealEval[] = [];
       for (const mode of modes) {
-        const r = evaluateGenericReal(opts.dir, opts.labels, mode);
+        const r = evaluateGenericReal(opts.dir, opts.labels, mode, withAdapters);
         if (r) markets2019.push(r);
       }
       if (markets2019.length === 0 && (opts.dir || opts.labels)) throw new UserError(`pages or labels not found (${opts.dir ?? 'default dir'}, ${opts.labels ?? 'default labels'})`);
-      const rep: GenericEvalReport = { markets2019, agora: evaluateGenericAgora(opts.agoraDir) };
+      const rep: GenericEvalReport = { markets2019, agora: withAdapters ? null : evaluateGenericAgora(opts.agoraDir) };
       emit(opts.json ?? false, rep, () => formatGenericEval(rep, Number(opts.misses)));
     });
 }

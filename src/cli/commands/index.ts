@@ -35,6 +35,7 @@ import { register as undercover } from './undercover.ts';
 import { register as evalLinkReal } from './eval-link-real.ts';
 import { register as money } from './money.ts';
 import { register as evalGeneric } from './eval-generic.ts';
+import { register as adapter } from './adapter.ts';
 
 /** Every CLI command, one file each. Add yours here. */
 export function registerCommands(program: Command): void {
@@ -74,4 +75,5 @@ export function registerCommands(program: Command): void {
   undercover(program);
   evalLinkReal(program);
   money(program);
+  adapter(program);
 }

@@ -119,6 +119,7 @@ export function evalField(spec: FieldSpec, scope: AnyNode, ctx: FieldContext, pa
     } else {
       nodes = [scope];
     }
+    if (spec.value !== undefined) return nodes.length > 0 ? spec.value : undefined;
     const values: unknown[] = [];
     for (const node of nodes) {
       const got = sourceOf(spec, node, ctx);

@@ -47,6 +47,9 @@ export interface FieldSpec {
   hook?: string;
   /** Missing required fields are reported in `errors` (the record is still kept). */
   required?: boolean;
+  /** A fixed value the page does not print (e.g. a rating scale of 100 for "(99%)"): given when `selector`
+   * (if any) matches an element; no source is read. */
+  value?: string | number;
 }
 
 /** One kind of record on a page: `scope` selects one element per record; no scope means one record from the page. */

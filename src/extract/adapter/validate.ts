@@ -44,6 +44,7 @@ export function validateAdapter(adapter: Adapter): Adapter {
   const checkField = (f: FieldSpec, where: string) => {
     checkSelector(f.selector, where);
     checkPattern(f.pattern, where);
+    if (f.value !== undefined && typeof f.value !== 'string' && typeof f.value !== 'number') problems.push(`${where}: value must be a string or a number`);
     if (f.from === 'attr' && !f.attr) problems.push(`${where}: from 'attr' needs attr`);
     if (f.hook !== undefined && !adapter.hooks?.fields?.[f.hook]) problems.push(`${where}: unknown field hook '${f.hook}'`);
     const ts = f.transform === undefined ? [] : Array.isArray(f.transform) ? f.transform : [f.transform];

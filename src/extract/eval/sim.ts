@@ -28,6 +28,20 @@ export interface SimExtractEvalOptions {
    * pages (next index page, listing and vendor URLs), as a crawler following links would. */
   generic?: boolean;
   onProgress?: (line: string) => void;
+  /** Every listing and vendor page fetched, with what the ground truth says it shows (adapter induction tests). */
+  onPage?: (page: SimTruthPage) => void;
+}
+
+/** A fetched sim page and its truth: title, vendor and price (rounded as the market shows it) or vendor handle. */
+export interface SimTruthPage {
+  market: string;
+  design: string;
+  kind: 'listing' | 'vendor';
+  url: string;
+  html: string;
+  capturedAt: string;
+  listing?: { title: string; vendorHandle: string | null; price: { amount: number; currency: string } };
+  vendor?: { handle: string };
 }
 
 export interface MarketExtractEval {
@@ -165,7 +179,7 @@ interface MarketRun {
 }
 
 async function evaluateMarket(serving: SimServing, world: World, market: ServedMarket, day: number, maxPages: number,
-  progress: (l: string) => void, generic = false): Promise<MarketRun> {
+  progress: (l: string) => void, generic = false, onPage?: (p: SimTruthPage) => void): Promise<MarketRun> {
   const adapter = simAdapterFor(market.design);
   const scores: FieldScores = new Map();
   const client = new MarketClient(market, maxPages);
@@ -267,6 +281,11 @@ async function evaluateMarket(serving: SimServing, world: World, market: ServedM
       n = nav(u.pathname + u.search, r.html);
       x = generic ? extract(u.pathname + u.search, r.html) : n;
       pageType('page.listing', x, 'listing');
+      const decimals = CURRENCY_DECIMALS[currency as keyof typeof CURRENCY_DECIMALS] ?? 2;
+      onPage?.({
+        market: market.slug, design: market.design, kind: 'listing', url: `${base}${u.pathname}${u.search}`, html: r.html, capturedAt: capturedAt.toISOString(),
+        listing: { title: l.title, vendorHandle: accounts.get(l.accountId)?.handle ?? null, price: { amount: Number(expectedPrice(l).toFixed(decimals)), currency } },
+      });
     } else {
       scoreField(scores, 'page.listing', null, 'listing');
     }
@@ -298,6 +317,7 @@ async function evaluateMarket(serving: SimServing, world: World, market: ServedM
       const r = await client.request(u.pathname + u.search);
       const x = extract(u.pathname + u.search, r.html);
       pageType('page.vendor', x, 'vendor_profile');
+      onPage?.({ market: market.slug, design: market.design, kind: 'vendor', url: `${base}${u.pathname}${u.search}`, html: r.html, capturedAt: capturedAt.toISOString(), vendor: { handle: v.handle } });
       found = x.vendors.find((y) => y.handle === v.handle) ?? (x.vendors.length === 1 ? x.vendors[0] : undefined);
     } else {
       scoreField(scores, 'page.vendor', null, 'vendor_profile');
@@ -376,7 +396,7 @@ export async function evaluateSimExtraction(options: SimExtractEvalOptions): Pro
     const markets: MarketExtractEval[] = [];
     for (const m of serving.markets) {
       const adapter: Adapter = simAdapterFor(m.design);
-      const r = await evaluateMarket(serving, world, m, day, options.maxPagesPerMarket ?? 20_000, progress, options.generic ?? false);
+      const r = await evaluateMarket(serving, world, m, day, options.maxPagesPerMarket ?? 20_000, progress, options.generic ?? false, options.onPage);
       const fields = report(r.scores);
       markets.push({
         slug: m.slug, design: m.design, currency: m.currency, adapter: options.generic ? GENERIC_REF : `${adapter.id}@${adapter.version}`,

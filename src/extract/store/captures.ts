@@ -8,6 +8,7 @@ import type { Adapter } from '../adapter/types.ts';
 import { extractPage } from '../adapter/run.ts';
 import { getAdapter, adapterForUrl } from '../adapters/index.ts';
 import { saveExtraction, type ListingClass, type SaveReport } from './save.ts';
+import { inducedAdapterIndex } from './induced.ts';
 
 export interface ExtractCapturesOptions {
   /** Directory holding the WARC files the captures point into. */
@@ -44,6 +45,20 @@ export interface ExtractCapturesReport extends SaveReport {
  */
 export async function extractCaptures(store: Store, opts: ExtractCapturesOptions): Promise<ExtractCapturesReport> {
   const lookup = opts.adapters ?? getAdapter;
+  // Adapters the agency induced and saved for a market (or its hosts) come first: the latest version.
+  const induced = await inducedAdapterIndex(store.db);
+  const hostOf = (url: string) => {
+    try {
+      return new URL(url).hostname.toLowerCase();
+    } catch {
+      return '';
+    }
+  };
+  const adapterFor = (c: { agency_id: number; market_id: number | null; market_adapter: string | null; url: string }): Adapter | undefined =>
+    induced.get(`m:${c.agency_id}:${c.market_id}`) ??
+    induced.get(`h:${c.agency_id}:${hostOf(c.url)}`) ??
+    (c.market_adapter ? lookup(c.market_adapter) : undefined) ??
+    adapterForUrl(c.url);
   const report: ExtractCapturesReport = { captures: 0, parsed: 0, failed: 0, skippedNoAdapter: 0, byPageType: {}, vendors: 0, listings: 0, snapshots: 0, feedback: 0, selectors: 0 };
   const candidates = await store.db
     .selectFrom('captures as c')
@@ -68,7 +83,7 @@ export async function extractCaptures(store: Store, opts: ExtractCapturesOptions
     .execute();
 
   const work = candidates.filter((c) => {
-    const adapter = (c.market_adapter ? lookup(c.market_adapter) : undefined) ?? adapterForUrl(c.url);
+    const adapter = adapterFor(c);
     const current = adapter ? `${adapter.id}@${adapter.version}` : GENERIC_REF;
     if (!c.parsed_by) return true;
     if (opts.all) return true;
@@ -78,7 +93,7 @@ export async function extractCaptures(store: Store, opts: ExtractCapturesOptions
 
   let done = 0;
   for (const c of work) {
-    const adapter = (c.market_adapter ? lookup(c.market_adapter) : undefined) ?? adapterForUrl(c.url);
+    const adapter = adapterFor(c);
     done++;
     const record = readRecordAt(join(opts.evidenceDir, c.warc_file!), Number(c.warc_offset), Number(c.warc_length));
     const body = pageBody(record.header.get('WARC-Type'), record.block);
