@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { client, data, errorText, useCall } from '../client.ts';
 import { Link } from '../router.tsx';
 import { Card, Empty, fmtDate, Loaded, Tlp } from '../ui.tsx';
@@ -48,6 +48,11 @@ export function EvidenceCases() {
 export function CaseEvidence(props: { id: number }) {
   const [offset, setOffset] = useState(0);
   const [load, reload] = useCall(() => data<CaseEvidenceData>(client.GET('/api/cases/{id}/evidence', { params: { path: { id: props.id }, query: { limit: PAGE, offset } } })), `${props.id}-${offset}`);
+  // While reloading after a step, keep showing the last answer (the forms and their messages stay).
+  const last = useRef<{ key: string; load: typeof load } | null>(null);
+  const key = `${props.id}-${offset}`;
+  if (load.state !== 'loading') last.current = { key, load };
+  const shown = load.state === 'loading' && last.current?.key === key ? last.current.load : load;
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [exported, setExported] = useState<string | null>(null);
@@ -92,7 +97,7 @@ export function CaseEvidence(props: { id: number }) {
 
   return (
     <div className="page case-evidence">
-      <Loaded load={load}>
+      <Loaded load={shown}>
         {(d) => (
           <>
             <h1>Evidence — case {d.case.reference} <Tlp tlp={d.case.tlp} /></h1>
