@@ -13,6 +13,30 @@ export interface ExportSelection {
   jobId?: string;
   /** Captures fetched at or after this time. */
   since?: Date;
+  /** Only captures of this agency (the console's case export: a case holds its own agency's evidence only). */
+  agencyId?: number;
+}
+
+/**
+ * The ids of the captures a selection names, as a subquery: the one definition of "a case's evidence" that the
+ * export, the WACZ, the console's evidence list and its verification share.
+ */
+export function selectedCaptures(db: Kysely<Database>, sel: ExportSelection) {
+  let q = db.selectFrom('captures as c').select('c.id');
+  if (sel.caseId !== undefined) {
+    const caseId = sel.caseId;
+    q = q.where((eb) =>
+      eb.or([
+        eb('c.id', 'in', eb.selectFrom('case_evidence').select('case_evidence.capture_id').where('case_evidence.case_id', '=', caseId)),
+        eb('c.job_id', 'in', eb.selectFrom('crawl_jobs').select('crawl_jobs.id').where('crawl_jobs.case_id', '=', caseId)),
+      ]),
+    );
+  }
+  if (sel.marketId !== undefined) q = q.where('c.market_id', '=', sel.marketId);
+  if (sel.jobId !== undefined) q = q.where('c.job_id', '=', sel.jobId);
+  if (sel.since !== undefined) q = q.where('c.fetched_at', '>=', sel.since);
+  if (sel.agencyId !== undefined) q = q.where('c.agency_id', '=', sel.agencyId);
+  return q;
 }
 
 export interface ExportedRecord {
@@ -51,19 +75,7 @@ export async function exportEvidence(
   if (sel.caseId === undefined && sel.marketId === undefined && sel.jobId === undefined && sel.since === undefined) {
     throw new Error('choose what to export: a case, a market, a crawl job and/or a start time');
   }
-  let q = db.selectFrom('captures as c').select('c.id');
-  if (sel.caseId !== undefined) {
-    const caseId = sel.caseId;
-    q = q.where((eb) =>
-      eb.or([
-        eb('c.id', 'in', eb.selectFrom('case_evidence').select('case_evidence.capture_id').where('case_evidence.case_id', '=', caseId)),
-        eb('c.job_id', 'in', eb.selectFrom('crawl_jobs').select('crawl_jobs.id').where('crawl_jobs.case_id', '=', caseId)),
-      ]),
-    );
-  }
-  if (sel.marketId !== undefined) q = q.where('c.market_id', '=', sel.marketId);
-  if (sel.jobId !== undefined) q = q.where('c.job_id', '=', sel.jobId);
-  if (sel.since !== undefined) q = q.where('c.fetched_at', '>=', sel.since);
+  const q = selectedCaptures(db, sel);
   const entries = await db
     .selectFrom('evidence_log')
     .selectAll()

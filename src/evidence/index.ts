@@ -23,6 +23,17 @@ export {
   type ArchivedCapture,
 } from './recorder.ts';
 export { verifyEvidence, type VerifyOptions, type VerifyProblem, type VerifyReport, type ProblemKind } from './verify.ts';
-export { exportEvidence, type ExportSelection, type ExportManifest, type ExportedRecord } from './export.ts';
+export { exportEvidence, selectedCaptures, type ExportSelection, type ExportManifest, type ExportedRecord } from './export.ts';
 export { exportWacz, surt, type WaczResult, type WaczSignature, type WaczSigner } from './wacz.ts';
+export {
+  caseCustody,
+  custodyReportHtml,
+  escapeHtml,
+  CUSTODY_REPORT_CSP,
+  type CustodyCapture,
+  type CustodyEntry,
+  type CustodyEvent,
+  type CustodyReportInput,
+  type CustodyVerification,
+} from './custody.ts';
 export { DEFAULT_EVIDENCE_DIR, resolveEvidenceDir } from './config.ts';

@@ -146,7 +146,19 @@ async function writeStoredZip(outFile: string, entries: Entry[]): Promise<void> 
  */
 export async function exportWacz(
   db: Kysely<Database>,
-  options: { dir: string; out: string; selection: ExportSelection; title?: string; sign?: WaczSigner; created?: string },
+  options: {
+    dir: string;
+    out: string;
+    selection: ExportSelection;
+    title?: string;
+    sign?: WaczSigner;
+    created?: string;
+    /**
+     * More files for the package (a custody report), written under darkpatrol/ and listed in datapackage.json with
+     * their digests like every other file; built from the export's manifest.
+     */
+    extra?: (manifest: ExportManifest) => Promise<Array<{ name: string; source: Buffer }>> | Array<{ name: string; source: Buffer }>;
+  },
 ): Promise<WaczResult> {
   const work = mkdtempSync(path.join(tmpdir(), 'dp-wacz-'));
   try {
@@ -178,6 +190,10 @@ export async function exportWacz(
       { name: 'pages/pages.jsonl', source: Buffer.from(`${pages.join('\n')}\n`, 'utf8') },
       { name: 'darkpatrol/manifest.json', source: readFileSync(path.join(work, 'manifest.json')) },
     ];
+    for (const f of options.extra ? await options.extra(manifest) : []) {
+      if (!/^[a-z0-9][a-z0-9._-]{0,100}$/.test(f.name) || f.name === 'manifest.json') throw new Error(`extra WACZ file name ${JSON.stringify(f.name)} is not allowed`);
+      files.push({ name: `darkpatrol/${f.name}`, source: f.source });
+    }
     const resources = [];
     for (const f of files) {
       const d = typeof f.source === 'string' ? await fileDigest(f.source) : { sha256: createHash('sha256').update(f.source).digest('hex'), bytes: f.source.length };

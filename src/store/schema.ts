@@ -432,6 +432,8 @@ export interface CaseEvidenceTable {
   case_id: number;
   capture_id: number;
   added_at: DefaultedTimestamp;
+  /** The actor who attached it (migration 0140); null for captures attached before, or by a crawl of the case. */
+  added_by: ColumnType<string | null, string | null | undefined, never>;
 }
 
 export interface CrawlMarketsTable {

@@ -9,6 +9,8 @@ import { E2E_PASSWORD, seedE2eWorld, type E2eWorld } from './world.ts';
 export interface Harness {
   store: TestStore;
   world: E2eWorld;
+  /** The server's WARC/evidence directory (warcRoot). */
+  warcDir: string;
   console: RunningConsole;
   browser: Browser;
   context: BrowserContext;
@@ -54,6 +56,7 @@ export async function openHarness(): Promise<Harness> {
   return {
     store,
     world,
+    warcDir,
     console: running,
     browser,
     context,

@@ -52,6 +52,7 @@ function bodyFor(method: string, url: string): unknown {
     'POST /api/auth/logout': {},
     'POST /api/deconflict/cases': { reference: `m${seq}`, title: 'matrix', contactPoint: 'matrix@x.invalid' },
     'POST /api/deconflict/cases/:id/selectors': { selectors: [{ kind: 'email', value: `m${seq}@matrix.invalid` }] },
+    'POST /api/cases/:id/evidence': { captureIds: [999_999] },
     'POST /api/deconflict/oprf/evaluate': { blindedElements: [blindingClient.prepare('email', `m${seq}@x.invalid`).request.blindedElement] },
     'POST /api/deconflict/blinded/tokens': { caseRef: `m${seq}`, contact: 'matrix@x.invalid', tokens: [seq.toString(16).padStart(128, '0')] },
     'POST /api/exchange/trusted-keys': { jwk: exportPublicKeyJwk(generateAgencyKeyPair(`TK-${seq}`)) },

@@ -29,6 +29,7 @@ export const PRIVATE_KINDS: readonly Kind[] = ['user', 'token', 'captcha', 'case
 export const UNMARKED_KINDS: readonly Kind[] = ['hit', 'import', 'intelImport', 'trustedKey', 'peer', 'fnotice', 'job'];
 const PATH_KINDS: [string, Kind][] = [
   ['/api/deconflict/cases/:id', 'case'],
+  ['/api/cases/:id', 'case'],
   ['/api/deconflict/notices/:id', 'hit'],
   ['/api/packages/imports/:id', 'import'],
   ['/api/intel/imports/:id', 'intelImport'],

@@ -4,6 +4,7 @@ import { go, Link, useRoute } from './router.tsx';
 import { Admin } from './pages/Admin.tsx';
 import { Audit } from './pages/Audit.tsx';
 import { Cases, CaseView } from './pages/Cases.tsx';
+import { CaseEvidence, EvidenceCases } from './pages/CaseEvidence.tsx';
 import { Collection } from './pages/Collection.tsx';
 import { Exchange } from './pages/Exchange.tsx';
 import { Feeds } from './pages/Feeds.tsx';
@@ -34,6 +35,7 @@ const NAV: { to: string; label: string; key: string; roles?: Me['role'][] }[] = 
   { to: '/collection', label: 'Collection', key: 'l' },
   { to: '/captchas', label: 'CAPTCHA queue', key: 'c', roles: ['analyst', 'supervisor', 'admin'] },
   { to: '/cases', label: 'Cases', key: 'k', roles: DECONFLICT },
+  { to: '/evidence', label: 'Evidence', key: 'e', roles: DECONFLICT },
   { to: '/exchange', label: 'Exchange', key: 'x', roles: DECONFLICT },
   { to: '/feeds', label: 'Partner feeds', key: 'f', roles: ['admin'] },
   { to: '/audit', label: 'Audit log', key: 'a', roles: ['supervisor', 'admin'] },
@@ -120,6 +122,7 @@ function page(section: string | undefined, id: string | undefined, me: Me) {
     case 'warnings': return <Warnings />;
     case 'collection': return <Collection canStart={me.role !== 'investigator'} />;
     case 'cases': return id ? <CaseView key={id} id={Number(id)} /> : <Cases />;
+    case 'evidence': return id ? <CaseEvidence key={id} id={Number(id)} /> : <EvidenceCases />;
     case 'exchange': return <Exchange me={me} />;
     case 'feeds': return <Feeds />;
     case 'admin': return <Admin />;

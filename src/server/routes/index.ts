@@ -5,6 +5,7 @@ import { register as auth } from './auth.ts';
 import { register as captchas } from './captchas.ts';
 import { register as captures } from './captures.ts';
 import { register as deconflict } from './deconflict.ts';
+import { register as evidence } from './evidence.ts';
 import { register as federation } from './federation.ts';
 import { register as feeds } from './feeds.ts';
 import { register as identities } from './identities.ts';
@@ -28,6 +29,7 @@ export async function registerRoutes(ctx: RouteContext): Promise<void> {
     identities,
     listings,
     captures,
+    evidence,
     captchas,
     reports,
     deconflict,

@@ -2,6 +2,7 @@ import type { Migration } from './types.ts';
 import { migration as m0001 } from './0001_core.ts';
 import { migration as m0100 } from './0100_evidence.ts';
 import { migration as m0130 } from './0130_evidence_seal.ts';
+import { migration as m0140 } from './0140_case_evidence_actor.ts';
 import { migration as m0200 } from './0200_extract.ts';
 import { migration as m0230 } from './0230_ships_to_excluded.ts';
 import { migration as m0101 } from './0101_crawl.ts';
@@ -33,6 +34,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m0001,
   m0100,
   m0130,
+  m0140,
   m0200,
   m0230,
   m0101,

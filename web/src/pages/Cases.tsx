@@ -177,7 +177,7 @@ export function CaseView(props: { id: number }) {
             <h1>
               Case {d.case.reference} <Tlp tlp={d.case.tlp} /> {d.case.closed_at ? <span className="status status-closed">closed {fmtDate(d.case.closed_at)}</span> : <span className="status status-up">open</span>}
             </h1>
-            <p>{d.case.title} <span className="muted">· contact point {d.case.contact_point} · opened {fmtDate(d.case.created_at)}</span></p>
+            <p>{d.case.title} <span className="muted">· contact point {d.case.contact_point} · opened {fmtDate(d.case.created_at)}</span> · <Link to={`/evidence/${d.case.id}`}>Evidence and court export</Link></p>
             <div className="grid2">
               <Card title={`Registered selectors (${d.selectors.length})`}>
                 {d.selectors.length ? (
