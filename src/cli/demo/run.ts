@@ -7,7 +7,7 @@ import { verifyEvidence } from '../../evidence/index.ts';
 import { classifyForStore, extractCaptures, loadFxTable } from '../../extract/store/index.ts';
 import { runLinking } from '../../link/index.ts';
 import { detectLinkedHits } from '../../deconflict/index.ts';
-import { rankTargets, takedownMigration } from '../../analyse/index.ts';
+import { DEFAULT_REVENUE_OPTIONS, rankTargets, takedownMigration } from '../../analyse/index.ts';
 import { ensureUser, startConsole } from '../../server/index.ts';
 import { generateWorld, isOnline, marketState, serveWorld, writeSimOutputs, type DefenceSwitches, type SimServing } from '../../sim/index.ts';
 import { openStore, type Store } from '../../store/index.ts';
@@ -186,7 +186,7 @@ export async function runDemo(_cmd: Command, opts: DemoOptions): Promise<void> {
     await timed('extract', async () => extractCaptures(store, { evidenceDir, fx: await loadFxTable(store.db), classify: classifyForStore }), (r) => `${r.parsed}/${r.captures} pages → ${r.listings} listing, ${r.vendors} vendor, ${r.feedback} feedback, ${r.selectors} selector writes`);
     await timed('link', () => runLinking(store, { agencyId: agency.id }), (r) => `${r.accounts} accounts → ${r.identities} identities (${r.multiAccountIdentities} with aliases), ${r.linksWritten} explained links`);
     await timed('de-confliction', () => detectLinkedHits(store.db, 'demo'), (n) => `${n} new hit(s) between agencies' registered cases`);
-    const revenueOpts = { feedbackRate: 0.65, feedbackRateRange: [0.55, 0.8] as [number, number], unitsPerSale: 1.2 };
+    const revenueOpts = DEFAULT_REVENUE_OPTIONS; // the console's and the CLI's model, so the figures printed here are the console's
     const targets = await timed('analyse', () => rankTargets(store.db, revenueOpts, undefined, 10), (r) => `top ${r.length} targets ranked`);
     say('');
     say(table(['rank', 'target', 'accounts', 'score', 'why'], targets.map((t) => [t.rank, t.label, t.accounts, t.score.toFixed(3), t.factors.revenue.explanation])));
