@@ -61,7 +61,7 @@ export function unitsPerSale(world: World): number {
 }
 
 /** Writes the closures the crawler would have observed (seizure banner, market gone) as lifecycle events. */
-async function recordClosures(store: Store, world: World, agencyId: number): Promise<void> {
+export async function recordClosures(store: Store, world: World, agencyId: number): Promise<void> {
   for (const m of world.markets) {
     if (m.closeDay === undefined || m.fate === 'alive') continue;
     const market = await store.db.selectFrom('markets').select('id').where('slug', '=', m.slug).where('agency_id', '=', agencyId).executeTakeFirst();

@@ -32,14 +32,20 @@ export interface MigrationReport {
   reappeared: number;
 }
 
+/** The market has no seizure, exit-scam or closure event: there is no migration to report. */
+export class NoClosureError extends Error {}
+
 /**
  * Where a closed market's vendors went. An identity is an identity cluster when linking has run, else the single
  * account. Its destination is the market where it was first active (first seen, a feedback or a listing snapshot)
  * after the closure; `activeOn` names every market it was active on afterwards.
  */
-export async function takedownMigration(db: Kysely<Database>, marketSlug: string): Promise<MigrationReport> {
-  const market = await db.selectFrom('markets').select(['id', 'slug']).where('slug', '=', marketSlug).executeTakeFirst();
-  if (!market) throw new Error(`no market "${marketSlug}"`);
+export async function takedownMigration(db: Kysely<Database>, marketSlug: string | { id: number }): Promise<MigrationReport> {
+  const market = await (typeof marketSlug === 'string'
+    ? db.selectFrom('markets').select(['id', 'slug']).where('slug', '=', marketSlug)
+    : db.selectFrom('markets').select(['id', 'slug']).where('id', '=', marketSlug.id)
+  ).executeTakeFirst();
+  if (!market) throw new Error(`no market "${typeof marketSlug === 'string' ? marketSlug : marketSlug.id}"`);
   const closure = await db
     .selectFrom('market_events')
     .select(['kind', 'observed_at'])
@@ -47,7 +53,7 @@ export async function takedownMigration(db: Kysely<Database>, marketSlug: string
     .where('kind', 'in', ['seized', 'exit_scam', 'closed'])
     .orderBy('observed_at')
     .executeTakeFirst();
-  if (!closure) throw new Error(`market "${marketSlug}" has no seizure, exit-scam or closure event`);
+  if (!closure) throw new NoClosureError(`market "${market.slug}" has no seizure, exit-scam or closure event`);
 
   const rows = await sql<{ identity: string; from_vendor: number; to_vendor: number | null; to_market: string | null; first_after: Date | null; all_markets: string[] | null }>`
     with closed as (

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/index.ts';
 import { aggregateRevenue } from './revenue.ts';
-import { observedSales } from './sales.ts';
+import { observedSales, type ObservedSale } from './sales.ts';
 import type { RevenueOptions } from './types.ts';
 
 /** How much each factor counts; an agency sets its own. They are normalised to sum to 1. */
@@ -112,6 +112,8 @@ export async function rankTargets(
   revenueOpts: RevenueOptions,
   weights: RankingWeights = DEFAULT_WEIGHTS,
   limit = 50,
+  /** observedSales(db, revenueOpts), when the caller already has them (the API shares one computation per scope). */
+  given?: readonly ObservedSale[],
 ): Promise<RankedTarget[]> {
   const total = Object.values(weights).reduce((a, b) => a + b, 0);
   if (!(total > 0)) throw new RangeError('ranking weights must not all be zero');
@@ -133,7 +135,7 @@ export async function rankTargets(
     profiles.set(key, p);
   }
 
-  const sales = await observedSales(db, revenueOpts);
+  const sales = given ?? (await observedSales(db, revenueOpts));
   for (const row of aggregateRevenue(sales, 'identity', revenueOpts)) {
     const p = profiles.get(row.key);
     if (p) p.revenue = row.revenueUsd.value;

@@ -40,11 +40,11 @@ function groupKey(s: ObservedSale, by: RevenueGroup): string | null {
 /** Revenue estimated from feedback, grouped one way, highest first. */
 export async function estimateRevenue(db: Kysely<Database>, by: RevenueGroup, opts: RevenueOptions): Promise<RevenueRow[]> {
   const sales = await observedSales(db, opts);
-  return labelRows(db, aggregateRevenue(sales, by, opts), by);
+  return labelRevenueRows(db, aggregateRevenue(sales, by, opts), by);
 }
 
 /** Readable labels for id-keyed groups (one array parameter each, whatever the number of groups): "handle @ market" for accounts, the identity's label, the market's name. */
-async function labelRows(db: Kysely<Database>, rows: RevenueRow[], by: RevenueGroup): Promise<RevenueRow[]> {
+export async function labelRevenueRows(db: Kysely<Database>, rows: RevenueRow[], by: RevenueGroup): Promise<RevenueRow[]> {
   const ids = (prefix: string) => rows.flatMap((r) => (r.key.startsWith(prefix) && /^\d+$/.test(r.key.slice(prefix.length)) ? [Number(r.key.slice(prefix.length))] : []));
   const labels = new Map<string, string>();
   const vendorIds = by === 'vendor' ? ids('') : by === 'identity' ? ids('v') : [];

@@ -47,6 +47,13 @@ export interface RevenueOptions {
   agencyIds?: number[];
 }
 
+/**
+ * The revenue model every surface uses unless told otherwise (CLI `report` defaults, the API, the console, the
+ * demo): feedback rate 0.65 (interval ±15% on it), 1.2 units per order, units from stock decrements where the crawler
+ * saw them. One set of options, so a figure is the same wherever it is read.
+ */
+export const DEFAULT_REVENUE_OPTIONS: RevenueOptions = Object.freeze({ feedbackRate: 0.65, feedbackRateRange: [0.65 * 0.85, 0.65 * 1.15] as [number, number], unitsPerSale: 1.2, useStock: true });
+
 export const REVENUE_GROUPS = ['vendor', 'identity', 'market', 'substance_class', 'ships_from', 'month'] as const;
 export type RevenueGroup = (typeof REVENUE_GROUPS)[number];
 

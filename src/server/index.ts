@@ -11,7 +11,7 @@ export { warcCaptureBodies, type CaptureBodies } from './captures/bodies.ts';
 export { sanitizeCapture, CAPTURE_VIEW_CSP } from './captures/sanitize.ts';
 export { revenueSeries, type RevenuePoint } from './services/revenue.ts';
 export { topTargets, type Target, type TargetFactor } from './services/targets.ts';
-export { revenueSeries as visibleRevenueSeries, visibleRevenue, API_REVENUE_OPTIONS } from './services/revenue.ts';
+export { revenueSeries as visibleRevenueSeries, visibleRevenue, visibleSales, profileRevenue, API_REVENUE_OPTIONS, type RevenueTotal } from './services/revenue.ts';
 export { shippingFlows, shippingFlowMap, type ShippingFlow, type PlacedFlow, type FlowOrigin, type ShippingFlowMap } from './services/flows.ts';
 export { placeOf, type Place } from './services/countries.ts';
 export { withVisibleRows } from './services/scope.ts';

@@ -1,8 +1,8 @@
-import { estimateRevenue, marketDynamics, marketLifecycles, substanceWarnings } from '../analyse/index.ts';
+import { marketDynamics, marketLifecycles, substanceWarnings } from '../analyse/index.ts';
 import type { JobHandler, JobHandlers } from '../jobs/index.ts';
 import type { Store } from '../store/index.ts';
 import type { Principal } from './auth/principal.ts';
-import { API_REVENUE_OPTIONS } from './services/revenue.ts';
+import { API_REVENUE_OPTIONS, visibleRevenue } from './services/revenue.ts';
 import { withVisibleRows } from './services/scope.ts';
 import { topTargets } from './services/targets.ts';
 
@@ -21,7 +21,7 @@ function reportHandler(store: Store): JobHandler<'report'> {
     let result: unknown;
     if (p.report === 'revenue') {
       const by = p.by ?? 'vendor';
-      result = { by, items: (await withVisibleRows(store.db, principal, (scoped) => estimateRevenue(scoped, by, API_REVENUE_OPTIONS))).slice(0, limit) };
+      result = { by, items: (await visibleRevenue(store.db, principal, by)).slice(0, limit) };
     } else if (p.report === 'targets') result = { items: await topTargets(store.db, principal, Math.min(limit, 200)) };
     else if (p.report === 'markets') result = await withVisibleRows(store.db, principal, async (scoped) => ({ months: await marketDynamics(scoped, API_REVENUE_OPTIONS), lifecycles: await marketLifecycles(scoped) }));
     else result = { items: await withVisibleRows(store.db, principal, (scoped) => substanceWarnings(scoped, {})) };

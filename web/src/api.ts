@@ -61,7 +61,7 @@ export interface Page<T> {
 }
 
 /** One bucket of src/analyse's revenue estimate, as the API sends it (types only: nothing of the server is bundled). */
-export type { RevenuePoint } from '../../src/server/index.ts';
+export type { RevenuePoint, RevenueTotal } from '../../src/server/index.ts';
 
 export interface LinkView {
   id: number;

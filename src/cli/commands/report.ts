@@ -1,7 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import {
+  basicCounts,
+  DEFAULT_REVENUE_OPTIONS,
   DEFAULT_WEIGHTS,
+  observedSales,
+  revenueSeriesOf,
+  revenueTotalOf,
+  selectSales,
   estimateRevenue,
   marketDynamics,
   marketLifecycles,
@@ -33,6 +39,8 @@ function revenueOptions(o: ReportOpts): RevenueOptions {
   if (!(rate > 0 && rate <= 1)) throw new UserError(`--feedback-rate must be in (0, 1], got ${o.feedbackRate}`);
   const units = Number(o.unitsPerSale);
   if (!(units >= 1)) throw new UserError(`--units-per-sale must be at least 1, got ${o.unitsPerSale}`);
+  // The defaults give exactly DEFAULT_REVENUE_OPTIONS, the API's and the console's model.
+  if (rate === DEFAULT_REVENUE_OPTIONS.feedbackRate && units === DEFAULT_REVENUE_OPTIONS.unitsPerSale && o.stock === DEFAULT_REVENUE_OPTIONS.useStock) return DEFAULT_REVENUE_OPTIONS;
   return { feedbackRate: rate, feedbackRateRange: [rate * 0.85, Math.min(1, rate * 1.15)], unitsPerSale: units, useStock: o.stock };
 }
 
@@ -57,8 +65,8 @@ function common(cmd: Command): Command {
   return cmd
     .option('--json', 'machine-readable output')
     .option('--csv <file>', 'write the rows as CSV')
-    .option('--feedback-rate <r>', 'share of sales that leave visible feedback (calibrate from a seized database)', '0.65')
-    .option('--units-per-sale <n>', 'average units per order', '1.2')
+    .option('--feedback-rate <r>', 'share of sales that leave visible feedback (calibrate from a seized database)', String(DEFAULT_REVENUE_OPTIONS.feedbackRate))
+    .option('--units-per-sale <n>', 'average units per order', String(DEFAULT_REVENUE_OPTIONS.unitsPerSale))
     .option('--no-stock', 'feedback only: do not count units from stock decrements between listing snapshots');
 }
 
@@ -73,6 +81,41 @@ export function register(program: Command): void {
       await withStore(cmd, async (store) => {
         const rows = (await estimateRevenue(store.db, o.by as RevenueGroup, revenueOptions(o))).slice(0, Number(o.limit));
         output(o, rows, [o.by, 'feedback', 'est. sales', 'revenue USD', '95% low', '95% high'], rows.map((r) => [r.label, r.feedback, Math.round(r.sales.value), usd(r.revenueUsd.value), usd(r.revenueUsd.low), usd(r.revenueUsd.high)]));
+      });
+    });
+
+  common(report.command('series').description('revenue over time (the console\'s revenue chart): the day, week or month of each sale; optionally of some accounts or one market'))
+    .option('--bucket <b>', 'day, week or month', 'month')
+    .option('--vendor <id...>', 'only these vendor accounts (an identity: all its accounts)')
+    .option('--market <id>', 'only this market (id)')
+    .option('--since <date>', 'only sales from this date (YYYY-MM-DD)')
+    .action(async (o: ReportOpts & { bucket: string; vendor?: string[]; market?: string; since?: string }, cmd: Command) => {
+      if (!['day', 'week', 'month'].includes(o.bucket)) throw new UserError('--bucket must be day, week or month');
+      const vendorIds = o.vendor?.map((v) => {
+        if (!/^\d+$/.test(v)) throw new UserError(`--vendor takes vendor ids, got "${v}"`);
+        return Number(v);
+      });
+      if (o.market !== undefined && !/^\d+$/.test(o.market)) throw new UserError(`--market takes a market id, got "${o.market}"`);
+      const since = o.since ? new Date(`${o.since}T00:00:00Z`) : undefined;
+      if (since && Number.isNaN(since.getTime())) throw new UserError(`--since must be YYYY-MM-DD, got "${o.since}"`);
+      await withStore(cmd, async (store) => {
+        const opts = revenueOptions(o);
+        const sales = selectSales(await observedSales(store.db, opts), { vendorIds, marketId: o.market === undefined ? undefined : Number(o.market), since });
+        const points = revenueSeriesOf(sales, o.bucket as 'day' | 'week' | 'month', opts);
+        const total = revenueTotalOf(sales, opts);
+        if (o.json) return void process.stdout.write(`${JSON.stringify({ total, points }, null, 2)}\n`);
+        output(o, points, ['period', 'feedback', 'est. sales', 'revenue USD', '95% low', '95% high'], points.map((p) => [p.period, p.feedback, Math.round(p.sales), usd(p.usd), usd(p.usdLow), usd(p.usdHigh)]));
+        if (!o.csv) process.stdout.write(`total ${usd(total.usd)} (95% ${usd(total.usdLow)}–${usd(total.usdHigh)}) from ${total.feedback} feedback\n`);
+      });
+    });
+
+  report.command('counts').description('the overview\'s counts: markets, vendors, listings, feedback, identities, proposed links')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { json?: boolean }, cmd: Command) => {
+      await withStore(cmd, async (store) => {
+        const counts = await basicCounts(store.db);
+        if (o.json) return void process.stdout.write(`${JSON.stringify(counts, null, 2)}\n`);
+        process.stdout.write(`${table(['what', 'count'], Object.entries(counts).map(([k, v]) => [k.replace('_', ' '), v]))}\n`);
       });
     });
 

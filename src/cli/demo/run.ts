@@ -7,10 +7,11 @@ import { verifyEvidence } from '../../evidence/index.ts';
 import { classifyForStore, extractCaptures, loadFxTable } from '../../extract/store/index.ts';
 import { runLinking } from '../../link/index.ts';
 import { detectLinkedHits } from '../../deconflict/index.ts';
-import { rankTargets, takedownMigration } from '../../analyse/index.ts';
+import { DEFAULT_REVENUE_OPTIONS, rankTargets, takedownMigration } from '../../analyse/index.ts';
 import { ensureUser, startConsole } from '../../server/index.ts';
-import { generateWorld, isOnline, marketState, serveWorld, writeSimOutputs, type DefenceSwitches, type SimServing } from '../../sim/index.ts';
-import { openStore, type Store } from '../../store/index.ts';
+import { dayToUnix, generateWorld, isOnline, marketState, serveWorld, writeSimOutputs, type DefenceSwitches, type SimServing } from '../../sim/index.ts';
+import { openStore, redactUrl, type Store } from '../../store/index.ts';
+import { UserError } from '../errors.ts';
 import { table } from '../output.ts';
 
 export interface DemoOptions {
@@ -21,6 +22,8 @@ export interface DemoOptions {
   dir: string;
   scale: 'tiny' | 'demo';
   port: number;
+  /** How often a running step prints its progress line (default PROGRESS_EVERY_MS). */
+  progressEveryMs?: number;
 }
 
 /**
@@ -39,6 +42,33 @@ export interface DefenceReport {
   clones: Array<{ onion: string; recorded: boolean; detail: string; stolen: number }>;
 }
 
+/**
+ * The demo's database: its own embedded one in --dir, or the PostgreSQL server named by --database-url / $DATABASE_URL
+ * when that database is empty (the demo writes a whole simulated world, with its own agency, into it). A server
+ * database holding anything already is refused with one line, never written to.
+ */
+export async function openDemoStore(cmd: Command, embeddedDir: string): Promise<Store> {
+  const given = cmd.optsWithGlobals<{ databaseUrl?: string; dataDir?: string }>();
+  const url = given.databaseUrl ?? (given.dataDir ? undefined : process.env.DATABASE_URL);
+  if (!url) return openStore({ dataDir: embeddedDir });
+  if (!/^postgres(ql)?:\/\//.test(url)) throw new UserError(`--database-url / DATABASE_URL must start with postgres:// or postgresql:// (got "${redactUrl(url)}")`);
+  let store: Store;
+  try {
+    store = await openStore({ databaseUrl: url });
+  } catch (e) {
+    throw new UserError(`demo: cannot use the database server ${redactUrl(url)}: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const used = await store.db.selectFrom('agencies').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  if (Number(used.n) > 0) {
+    await store.close();
+    throw new UserError(`demo: the database at ${redactUrl(url)} already holds ${used.n} agencie(s); the demo writes a simulated world only into an empty database (create one, or unset DATABASE_URL to use the embedded one)`);
+  }
+  return store;
+}
+
+/** How often a running step prints its progress line. */
+export const PROGRESS_EVERY_MS = 5_000;
+
 interface Step {
   step: string;
   detail: string;
@@ -50,17 +80,28 @@ interface Step {
  * SOCKS5 proxy (as through Tor) on three sim days around a takedown; every byte becomes WARC evidence; the adapters
  * extract facts; identities are resolved; the analysis ranks targets; the console serves it all.
  */
-export async function runDemo(_cmd: Command, opts: DemoOptions): Promise<void> {
+export async function runDemo(cmd: Command, opts: DemoOptions): Promise<void> {
   const dir = resolve(opts.dir);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const evidenceDir = join(dir, 'evidence');
   const steps: Step[] = [];
   const say = (s: string) => (opts.json ? undefined : process.stdout.write(`${s}\n`));
+  // Progress of the running step (pages crawled, captures extracted), printed as a plain line every few seconds:
+  // readable in a terminal, a pipe, a log file or CI alike.
+  let progressNow = '';
   const timed = async <T>(step: string, fn: () => Promise<T>, detail: (r: T) => string): Promise<T> => {
     const t0 = performance.now();
     say(`… ${step}`);
-    const r = await fn();
+    progressNow = '';
+    const ticker = setInterval(() => say(`  ${step}: ${progressNow || 'working'} (${((performance.now() - t0) / 1000).toFixed(0)}s)`), opts.progressEveryMs ?? PROGRESS_EVERY_MS);
+    ticker.unref();
+    let r: T;
+    try {
+      r = await fn();
+    } finally {
+      clearInterval(ticker);
+    }
     const s: Step = { step, detail: detail(r), seconds: Number(((performance.now() - t0) / 1000).toFixed(1)) };
     steps.push(s);
     say(`✔ ${step.padEnd(10)} ${s.detail} (${s.seconds}s)`);
@@ -69,7 +110,7 @@ export async function runDemo(_cmd: Command, opts: DemoOptions): Promise<void> {
 
   // The demo plays the analyst at the CAPTCHA queue using the simulator's answer key (in-process only).
   process.env.DARKPATROL_SIM_TEST_HOOKS = '1';
-  const store: Store = await timed('store', () => openStore({ dataDir: join(dir, 'data') }), (s) => `${s.engine} at ${s.location}`);
+  const store: Store = await timed('store', () => openDemoStore(cmd, join(dir, 'data')), (s) => `${s.engine} at ${s.location}`);
   let sim: SimServing | undefined;
   let keepOpen = false;
   try {
@@ -80,6 +121,11 @@ export async function runDemo(_cmd: Command, opts: DemoOptions): Promise<void> {
       .executeTakeFirstOrThrow();
 
     const world = generateWorld({ seed: opts.seed, scale: opts.scale });
+    // The simulated timeline: the demo crawls three sim days within seconds of each other. Evidence keeps the real
+    // fetch times (WARC-Date, custody log); what the crawl and extraction learn is dated on the simulated day.
+    const demoStart = new Date();
+    const simDate = (day: number) => new Date((dayToUnix(day) + 12 * 3600) * 1000);
+    const dayOfCapture: { after: number; day: number }[] = [];
     const timeline = world.timeline;
     const lastDay = world.days - 1;
     const days = [...new Set([Math.max(0, timeline.seizureDay - 20), Math.min(lastDay, timeline.seizureDay + 30), lastDay])];
@@ -135,6 +181,10 @@ export async function runDemo(_cmd: Command, opts: DemoOptions): Promise<void> {
     let frontPassed = 0;
     let twoFactorAnswered = 0;
     for (const day of days) {
+      const before = await store.db.selectFrom('captures').select((eb) => eb.fn.coalesce(eb.fn.max('id'), eb.lit(0)).as('id')).executeTakeFirstOrThrow();
+      const eventsBefore = await store.db.selectFrom('market_events').select((eb) => eb.fn.coalesce(eb.fn.max('id'), eb.lit(0)).as('id')).executeTakeFirstOrThrow();
+      const dayStart = new Date();
+      dayOfCapture.push({ after: Number(before.id), day });
       await timed(`crawl d${day}`, async () => {
         simRef.setDay(day);
         const out: string[] = [];
@@ -145,6 +195,9 @@ export async function runDemo(_cmd: Command, opts: DemoOptions): Promise<void> {
             proxy: simRef.proxy.url,
             market: m.slug,
             retry: { baseMs: 20, maxMs: 300 },
+            onProgress: (p) => {
+              progressNow = `${m.slug} ${p.fetched} page(s) fetched, ${p.queued} queued`;
+            },
             ...(m.defences && vault ? { vault } : {}),
             captcha: {
               pollMs: 10,
@@ -164,8 +217,16 @@ export async function runDemo(_cmd: Command, opts: DemoOptions): Promise<void> {
           out.push(`${m.slug} ${summary.outcome} ${summary.pages}p${m.defences ? ` (front passed ${summary.antiDdosPassed}, 2FA ${summary.twoFactorAnswered})` : ''}`);
         }
         return out.join(', ');
-      }, (s) => s);
+      }, (s) => `${s} (sim day ${day} = ${simDate(day).toISOString().slice(0, 10)})`);
+      // What this day's crawl observed about the markets happened on the simulated day.
+      await store.db.updateTable('market_events').set({ observed_at: simDate(day) }).where('id', '>', Number(eventsBefore.id)).execute();
+      await store.db.updateTable('markets').set({ last_seen: simDate(day) }).where('last_seen', '>=', dayStart).execute();
+      await store.db.updateTable('markets').set({ first_seen: simDate(day) }).where('first_seen', '>=', demoStart).execute();
     }
+    const observedAt = (captureId: number, fetchedAt: Date): Date => {
+      const slot = dayOfCapture.findLast((d) => captureId > d.after);
+      return slot ? new Date(simDate(slot.day).getTime() + (fetchedAt.getTime() % 3_600_000)) : fetchedAt;
+    };
 
     let defences: DefenceReport | undefined;
     if (defendedSlug) {
@@ -183,10 +244,12 @@ export async function runDemo(_cmd: Command, opts: DemoOptions): Promise<void> {
     }
 
     await timed('evidence', () => verifyEvidence(store.db, { dir: evidenceDir }), (r) => `${r.records} WARC records re-verified, ${r.problems.filter((p) => p.severity === 'error').length} problems`);
-    await timed('extract', async () => extractCaptures(store, { evidenceDir, fx: await loadFxTable(store.db), classify: classifyForStore }), (r) => `${r.parsed}/${r.captures} pages → ${r.listings} listing, ${r.vendors} vendor, ${r.feedback} feedback, ${r.selectors} selector writes`);
+    await timed('extract', async () => extractCaptures(store, { evidenceDir, fx: await loadFxTable(store.db), classify: classifyForStore, observedAt, onProgress: (done, total) => {
+      progressNow = `${done}/${total} captures`;
+    } }), (r) => `${r.parsed}/${r.captures} pages → ${r.listings} listing, ${r.vendors} vendor, ${r.feedback} feedback, ${r.selectors} selector writes`);
     await timed('link', () => runLinking(store, { agencyId: agency.id }), (r) => `${r.accounts} accounts → ${r.identities} identities (${r.multiAccountIdentities} with aliases), ${r.linksWritten} explained links`);
     await timed('de-confliction', () => detectLinkedHits(store.db, 'demo'), (n) => `${n} new hit(s) between agencies' registered cases`);
-    const revenueOpts = { feedbackRate: 0.65, feedbackRateRange: [0.55, 0.8] as [number, number], unitsPerSale: 1.2 };
+    const revenueOpts = DEFAULT_REVENUE_OPTIONS; // the console's and the CLI's model, so the figures printed here are the console's
     const targets = await timed('analyse', () => rankTargets(store.db, revenueOpts, undefined, 10), (r) => `top ${r.length} targets ranked`);
     say('');
     say(table(['rank', 'target', 'accounts', 'score', 'why'], targets.map((t) => [t.rank, t.label, t.accounts, t.score.toFixed(3), t.factors.revenue.explanation])));
@@ -203,6 +266,7 @@ export async function runDemo(_cmd: Command, opts: DemoOptions): Promise<void> {
     await sim.stop();
     sim = undefined;
 
+    const reuse = store.engine === 'postgres' ? `--database-url '${store.location}'` : `--data-dir ${join(dir, 'data')}`;
     if (opts.serve) {
       const password = await ensureUser(store.db, { agencyCode: 'DEMO-NL', username: 'analyst', role: 'analyst', password: 'demo-analyst-2026' });
       await ensureUser(store.db, { agencyCode: 'DEMO-NL', username: 'supervisor', role: 'supervisor', password: 'demo-supervisor-2026' });
@@ -210,7 +274,7 @@ export async function runDemo(_cmd: Command, opts: DemoOptions): Promise<void> {
       keepOpen = true;
       say(`\nThe console is running at ${console_.url}`);
       say(`Log in as analyst / ${password ?? 'demo-analyst-2026'} (or supervisor / demo-supervisor-2026). Ctrl-C stops it.`);
-      say(`Data: ${dir} — reuse it with: npx darkpatrol --data-dir ${join(dir, 'data')} report targets`);
+      say(`Data: ${dir} — reuse it with: npx darkpatrol ${reuse} report targets`);
       const stop = async () => {
         await console_.close();
         await store.close();
@@ -219,7 +283,7 @@ export async function runDemo(_cmd: Command, opts: DemoOptions): Promise<void> {
       process.once('SIGINT', () => void stop());
       process.once('SIGTERM', () => void stop());
     } else {
-      say(`\nData: ${dir} — explore it with: npx darkpatrol --data-dir ${join(dir, 'data')} report targets`);
+      say(`\nData: ${dir} — explore it with: npx darkpatrol ${reuse} report targets`);
     }
   } finally {
     await sim?.stop();

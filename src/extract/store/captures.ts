@@ -25,6 +25,12 @@ export interface ExtractCapturesOptions {
   /** Adapters by id; defaults to the built-in ones. */
   adapters?: (id: string) => Adapter | undefined;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * When the facts of a capture were true, if not its fetch time. The demo crawls a simulated market on simulated
+   * days in a few real seconds: its evidence keeps the real fetch time, its intelligence (first/last seen, snapshots,
+   * relative feedback dates) the simulated day. Real crawls never set it.
+   */
+  observedAt?: (captureId: number, fetchedAt: Date) => Date;
   /** Captures handled per batch (bounded memory on large runs). */
   batchSize?: number;
 }
@@ -100,7 +106,7 @@ export async function extractCaptures(store: Store, opts: ExtractCapturesOptions
     const input = {
       url: c.url,
       html: new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
-      capturedAt: c.fetched_at,
+      capturedAt: opts.observedAt ? opts.observedAt(c.id, c.fetched_at) : c.fetched_at,
       captureDigest: `sha256:${c.payload_sha256}`,
       contentType: c.content_type ?? undefined,
     };

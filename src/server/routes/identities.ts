@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import { ACCESS, canWriteRow, visibleSql } from '../access/policy.ts';
 import { badRequest, conflict, forbidden } from '../errors.ts';
-import { revenueSeries } from '../services/revenue.ts';
+import { profileRevenue } from '../services/revenue.ts';
 import type { RouteContext } from '../types.ts';
 import { idParams, page, toPage, visibleOr404, who } from './common.ts';
 import { cursorOf, keysetPage, toKeysetPage } from './keyset.ts';
@@ -50,10 +50,10 @@ export function register({ app, opts }: RouteContext): void {
             where ss.vendor_id = any(${ids}::int[]) and ${visibleSql(p, 'ss')} and ${visibleSql(p, 's')}
             group by s.kind, s.value order by accounts desc, s.kind limit 200`.execute(db).then((r) => r.rows)
         : Promise.resolve([]),
-      ids.length ? revenueSeries(db, p, { vendorIds: ids, bucket: 'month' }) : Promise.resolve([]),
+      profileRevenue(db, p, ids),
     ]);
     req.auditObject = { type: 'identity', id: String(i.id) };
-    return { identity: i, members, links, selectors, revenue };
+    return { identity: i, members, links, selectors, revenue: revenue.series, revenueTotal: revenue.total };
   });
 
   app.post(

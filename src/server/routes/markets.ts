@@ -1,6 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import { EVENT_STATUS, MARKET_EVENT_KINDS, MARKET_STATUSES, SOURCE_KINDS } from '../../domain/market.ts';
+import { NoClosureError, takedownMigration } from '../../analyse/index.ts';
+import { withVisibleRows } from '../services/scope.ts';
 import { marketCountsAge, refreshMarketCounts, type Database } from '../../store/index.ts';
 import { ACCESS, canWriteRow, visibleSql } from '../access/policy.ts';
 import { hideInvisibleRefs } from '../access/refs.ts';
@@ -72,23 +74,30 @@ export function register({ app, opts }: RouteContext): void {
     },
   );
 
-  // Where did this market's vendors go? Accounts on other markets that belong to the same identity, first seen
-  // after this market's last sighting (or its seizure).
-  app.get('/markets/:id/migration', { config: { access: { ...ACCESS.intelRead, audit: 'market.migration' } }, schema: { tags: ['markets'], summary: 'Takedown migration flows: where this market\'s identities reappeared', params: idParams } }, async (req) => {
+  // Where did this market's vendors go? src/analyse's takedown migration (the CLI's `report migration`), computed on
+  // the rows the caller may see: one computation for console, API and CLI.
+  app.get('/markets/:id/migration', { config: { access: { ...ACCESS.intelRead, audit: 'market.migration' } }, schema: { tags: ['markets'], summary: 'Takedown migration (src/analyse, as `darkpatrol report migration`): where this market\'s identities were first active after its seizure, exit scam or closure', params: idParams } }, async (req) => {
     const p = who(req.principal);
     const m = visibleOr404(p, await db.selectFrom('markets').selectAll().where('id', '=', req.params.id).executeTakeFirst(), 'market', req.params.id);
-    const r = await sql<{ market_id: number; name: string; identities: number }>`
-      select v2.market_id, m2.name, count(distinct im.identity_id)::int as identities
-      from vendors v1
-      join identity_members im on im.vendor_id = v1.id
-      join identities i on i.id = im.identity_id and ${visibleSql(p, 'i')}
-      join identity_members im2 on im2.identity_id = im.identity_id and im2.vendor_id <> v1.id
-      join vendors v2 on v2.id = im2.vendor_id and v2.market_id <> v1.market_id and ${visibleSql(p, 'v2')}
-      join markets m2 on m2.id = v2.market_id and ${visibleSql(p, 'm2')}
-      where v1.market_id = ${m.id} and ${visibleSql(p, 'v1')} and v2.last_seen >= v1.last_seen
-      group by v2.market_id, m2.name order by identities desc limit 50`.execute(db);
     req.auditObject = { type: 'market', id: String(m.id) };
-    return { market: { id: m.id, name: m.name, status: m.status }, flows: r.rows };
+    const market = { id: m.id, name: m.name, slug: m.slug, status: m.status };
+    return withVisibleRows(db, p, async (scoped) => {
+      const report = await takedownMigration(scoped, { id: m.id }).catch((e: unknown) => {
+        if (e instanceof NoClosureError) return null;
+        throw e;
+      });
+      if (!report) return { market, closure: null, identities: 0, reappeared: 0, flows: [] };
+      const slugs = report.flows.flatMap((f) => (f.to ? [f.to] : []));
+      const dest = slugs.length ? await scoped.selectFrom('markets').select(['id', 'slug', 'name']).where('slug', 'in', slugs).execute() : [];
+      const bySlug = new Map(dest.map((d) => [d.slug, d]));
+      return {
+        market,
+        closure: { kind: report.closure.kind, at: report.closure.at },
+        identities: report.identities.length,
+        reappeared: report.reappeared,
+        flows: report.flows.map((f) => ({ to: f.to, market_id: f.to ? (bySlug.get(f.to)?.id ?? null) : null, name: f.to ? (bySlug.get(f.to)?.name ?? f.to) : null, identities: f.identities, medianDays: f.medianDays })),
+      };
+    });
   });
 }
 

@@ -1,9 +1,8 @@
-import { sql } from 'kysely';
 import { z } from 'zod';
-import { estimateRevenue, marketDynamics, marketLifecycles, REVENUE_GROUPS, substanceWarnings } from '../../analyse/index.ts';
+import { basicCounts, revenueSeriesOf, revenueTotalOf, selectSales, marketDynamics, marketLifecycles, REVENUE_GROUPS, substanceWarnings } from '../../analyse/index.ts';
 import { ACCESS, visibleSql } from '../access/policy.ts';
 import { shippingFlowMap, shippingFlows } from '../services/flows.ts';
-import { API_REVENUE_OPTIONS, revenueSeries } from '../services/revenue.ts';
+import { API_REVENUE_OPTIONS, visibleRevenue, visibleSales } from '../services/revenue.ts';
 import { withVisibleRows } from '../services/scope.ts';
 import { topTargets } from '../services/targets.ts';
 import type { RouteContext } from '../types.ts';
@@ -22,20 +21,17 @@ export function register({ app, opts }: RouteContext): void {
       const p = who(req.principal);
       const since = new Date(Date.now() - req.query.days * 86_400_000);
       const [counts, revenue, flows, markets, alerts] = await Promise.all([
-        sql<Record<string, number>>`select
-          (select count(*) from markets m where ${visibleSql(p, 'm')}) as markets,
-          (select count(*) from vendors v where ${visibleSql(p, 'v')}) as vendors,
-          (select count(*) from listings l where ${visibleSql(p, 'l')}) as listings,
-          (select count(*) from feedback f where ${visibleSql(p, 'f')}) as feedback,
-          (select count(*) from identities i where ${visibleSql(p, 'i')}) as identities,
-          (select count(*) from links k where k.status = 'proposed' and ${visibleSql(p, 'k')}) as proposed_links`.execute(db).then((r) => r.rows[0]),
-        revenueSeries(db, p, { bucket: req.query.bucket, since }),
+        withVisibleRows(db, p, (scoped) => basicCounts(scoped)),
+        visibleSales(db, p).then((all) => {
+          const sales = selectSales(all, { since });
+          return { series: revenueSeriesOf(sales, req.query.bucket, API_REVENUE_OPTIONS), total: revenueTotalOf(sales, API_REVENUE_OPTIONS) };
+        }),
         shippingFlows(db, p, since, false),
         db.selectFrom('markets as m').select(['m.status']).select((eb) => eb.fn.countAll<number>().as('n')).where(visibleSql(p, 'm')).groupBy('m.status').execute(),
         db.selectFrom('market_events as e').innerJoin('markets as m', 'm.id', 'e.market_id').select(['e.id', 'e.kind', 'e.observed_at', 'e.detail', 'm.name as market', 'm.id as market_id'])
           .where(visibleSql(p, 'e')).where('e.kind', 'in', ['seized', 'exit_scam', 'down', 'moved', 'launched']).orderBy('e.observed_at', 'desc').limit(10).execute(),
       ]);
-      return { counts, revenue, flows, marketStatus: markets, alerts };
+      return { counts, revenue: revenue.series, revenueTotal: revenue.total, flows, marketStatus: markets, alerts };
     },
   );
 
@@ -72,7 +68,7 @@ export function register({ app, opts }: RouteContext): void {
         querystring: z.object({ by: z.enum(REVENUE_GROUPS).default('vendor'), limit: z.coerce.number().int().min(1).max(1000).default(25) }),
       },
     },
-    async (req) => ({ by: req.query.by, items: (await withVisibleRows(db, who(req.principal), (scoped) => estimateRevenue(scoped, req.query.by, API_REVENUE_OPTIONS))).slice(0, req.query.limit) }),
+    async (req) => ({ by: req.query.by, items: (await visibleRevenue(db, who(req.principal), req.query.by)).slice(0, req.query.limit) }),
   );
 
   app.get(

@@ -2,7 +2,7 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { z } from 'zod';
 import { ACCESS, visibleSql } from '../access/policy.ts';
 import { hideInvisibleRefs } from '../access/refs.ts';
-import { revenueSeries } from '../services/revenue.ts';
+import { profileRevenue } from '../services/revenue.ts';
 import type { RouteContext } from '../types.ts';
 import type { Database } from '../../store/index.ts';
 import { idParams, visibleOr404, who } from './common.ts';
@@ -55,10 +55,10 @@ export function register({ app, opts }: RouteContext): void {
       db.selectFrom('captures as c').select(['c.id', 'c.url', 'c.fetched_at', 'c.payload_sha256', 'c.content_type'])
         .where((eb) => eb.or([eb('c.id', '=', v.capture_id ?? -1), eb('c.id', 'in', eb.selectFrom('listings').select('capture_id').where('vendor_id', '=', v.id).where('capture_id', 'is not', null))]))
         .where(visibleSql(p, 'c')).orderBy('c.fetched_at', 'desc').limit(50).execute(),
-      revenueSeries(db, p, { vendorIds: [v.id], bucket: 'month' }),
+      profileRevenue(db, p, [v.id]),
     ]);
     req.auditObject = { type: 'vendor', id: String(v.id) };
-    return { vendor: v, market, identity: membership ?? null, accounts, selectors, listings, feedback, links, captures, revenue };
+    return { vendor: v, market, identity: membership ?? null, accounts, selectors, listings, feedback, links, captures, revenue: revenue.series, revenueTotal: revenue.total };
   });
 }
 

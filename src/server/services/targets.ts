@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { DEFAULT_WEIGHTS, rankTargets, type RankedTarget, type RevenueOptions } from '../../analyse/index.ts';
 import type { Database } from '../../store/index.ts';
 import type { Principal } from '../auth/principal.ts';
-import { API_REVENUE_OPTIONS } from './revenue.ts';
+import { API_REVENUE_OPTIONS, visibleSales } from './revenue.ts';
 import { memoReport } from './memo.ts';
 import { scopeKey, withVisibleRows } from './scope.ts';
 
@@ -19,6 +19,10 @@ export interface Target extends RankedTarget {
  * rows the caller may see only: the normalisation maxima too come from visible rows alone.
  */
 export async function topTargets(db: Kysely<Database>, p: Principal, limit: number, opts: RevenueOptions = API_REVENUE_OPTIONS): Promise<Target[]> {
-  const ranked = await memoReport(db, `targets:${scopeKey(p)}:${limit}:${JSON.stringify(opts)}`, () => withVisibleRows(db, p, (scoped) => rankTargets(scoped, opts, DEFAULT_WEIGHTS, limit)));
+  // Revenue comes from the same visible sales as profiles and the revenue report (one computation per scope).
+  const ranked = await memoReport(db, `targets:${scopeKey(p)}:${limit}:${JSON.stringify(opts)}`, async () => {
+    const sales = await visibleSales(db, p, opts);
+    return withVisibleRows(db, p, (scoped) => rankTargets(scoped, opts, DEFAULT_WEIGHTS, limit, sales));
+  });
   return ranked.map((t) => ({ ...t, kind: t.key.startsWith('i') ? 'identity' : 'vendor', id: Number(t.key.slice(1)) }));
 }

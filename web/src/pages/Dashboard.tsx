@@ -1,5 +1,5 @@
 import { RevenueChart } from '../charts.tsx';
-import type { RevenuePoint } from '../api.ts';
+import type { RevenuePoint, RevenueTotal } from '../api.ts';
 import { FlowMap, type FlowMapData } from '../map.tsx';
 import { Link } from '../router.tsx';
 import { Card, Empty, fmtDate, fmtUsd, Loaded, useApi } from '../ui.tsx';
@@ -7,6 +7,7 @@ import { Card, Empty, fmtDate, fmtUsd, Loaded, useApi } from '../ui.tsx';
 interface Overview {
   counts: Record<string, number>;
   revenue: RevenuePoint[];
+  revenueTotal: RevenueTotal;
   marketStatus: { status: string; n: number }[];
   alerts: { id: number; kind: string; observed_at: string; detail: string; market: string; market_id: number }[];
 }
@@ -22,12 +23,12 @@ export function Dashboard() {
           <div className="stats">
             {(['markets', 'vendors', 'listings', 'feedback', 'identities', 'proposed_links'] as const).map((k) => (
               <div className="stat" key={k}>
-                <div className="value">{(o.counts[k] ?? 0).toLocaleString('en')}</div>
+                <div className="value" data-figure={k}>{(o.counts[k] ?? 0).toLocaleString('en')}</div>
                 <div className="label">{k.replace('_', ' ')}</div>
               </div>
             ))}
             <div className="stat">
-              <div className="value">{fmtUsd(o.revenue.reduce((s, p) => s + p.usd, 0))}</div>
+              <div className="value" data-figure="revenue">{fmtUsd(o.revenueTotal.usd)}</div>
               <div className="label">est. revenue</div>
             </div>
           </div>

@@ -1,5 +1,5 @@
 import { RevenueChart } from '../charts.tsx';
-import type { LinkView, Page, RevenuePoint } from '../api.ts';
+import type { LinkView, Page, RevenuePoint, RevenueTotal } from '../api.ts';
 import { Link } from '../router.tsx';
 import { Card, Empty, fmtDate, fmtUsd, Loaded, Tlp, useApi } from '../ui.tsx';
 import { LinksPanel } from './LinksPanel.tsx';
@@ -10,6 +10,8 @@ interface IdentityDetail {
   links: LinkView[];
   selectors: { kind: string; value: string; accounts: number }[];
   revenue: RevenuePoint[];
+  /** The profile's revenue: the same figure as Top targets and /reports/revenue. */
+  revenueTotal: RevenueTotal;
 }
 
 export function Identity(props: { id: string }) {
@@ -19,7 +21,7 @@ export function Identity(props: { id: string }) {
       {(d) => (
         <div className="page">
           <h1>{d.identity.label} <Tlp tlp={d.identity.tlp} /></h1>
-          <p className="muted">{d.members.length} accounts · est. revenue {fmtUsd(d.revenue.reduce((s, p) => s + p.usd, 0))}</p>
+          <p className="muted">{d.members.length} accounts · <span data-figure="revenue">est. revenue {fmtUsd(d.revenueTotal.usd)}</span></p>
           <Card title="Timeline of accounts">
             <ol className="timeline">
               {d.members.map((m) => (

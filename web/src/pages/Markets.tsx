@@ -41,9 +41,17 @@ interface MarketDetail {
   counts: { vendors: number; listings: number; feedback: number };
 }
 
+/** GET /markets/:id/migration: src/analyse's takedown migration, as `darkpatrol report migration`. */
+interface MigrationView {
+  closure: { kind: string; at: string } | null;
+  identities: number;
+  reappeared: number;
+  flows: { to: string | null; market_id: number | null; name: string | null; identities: number; medianDays: number | null }[];
+}
+
 export function Market(props: { id: string }) {
   const [load] = useApi<MarketDetail>(`/markets/${props.id}`);
-  const [mig] = useApi<{ flows: { market_id: number; name: string; identities: number }[] }>(`/markets/${props.id}/migration`);
+  const [mig] = useApi<MigrationView>(`/markets/${props.id}/migration`);
   return (
     <Loaded load={load}>
       {(d) => (
@@ -63,10 +71,13 @@ export function Market(props: { id: string }) {
             </Card>
             <Card title="Migration: where its vendors went">
               <Loaded load={mig}>
-                {(m) => m.flows.length ? (
-                  <table><thead><tr><th>market</th><th className="num">identities</th></tr></thead>
-                    <tbody>{m.flows.map((f) => <tr key={f.market_id}><td><Link to={`/markets/${f.market_id}`}>{f.name}</Link></td><td className="num">{f.identities}</td></tr>)}</tbody></table>
-                ) : <Empty>No linked identities seen on other markets.</Empty>}
+                {(m) => !m.closure ? <Empty>Not closed: no seizure, exit scam or closure recorded, so no migration to show.</Empty> : m.flows.length ? (
+                  <>
+                    <p className="muted">{m.closure.kind.replace('_', ' ')} {fmtDate(m.closure.at)}: {m.identities} vendor identities, {Math.round(m.reappeared * 100)}% reappeared</p>
+                    <table><thead><tr><th>first active on</th><th className="num">identities</th><th className="num">median days</th></tr></thead>
+                      <tbody>{m.flows.map((f) => <tr key={f.to ?? '-'}><td>{f.market_id !== null ? <Link to={`/markets/${f.market_id}`}>{f.name}</Link> : f.to === null ? <span className="muted">not seen again</span> : f.name}</td><td className="num">{f.identities}</td><td className="num">{f.medianDays === null ? '—' : Math.round(f.medianDays)}</td></tr>)}</tbody></table>
+                  </>
+                ) : <Empty>No vendors were active on it before it closed.</Empty>}
               </Loaded>
             </Card>
           </div>

@@ -1,5 +1,5 @@
 import { RevenueChart } from '../charts.tsx';
-import type { LinkView, RevenuePoint } from '../api.ts';
+import type { LinkView, RevenuePoint, RevenueTotal } from '../api.ts';
 import { Link } from '../router.tsx';
 import { Card, Empty, fmtDate, fmtUsd, Loaded, Tlp, useApi } from '../ui.tsx';
 import { LinksPanel } from './LinksPanel.tsx';
@@ -15,6 +15,8 @@ interface VendorProfile {
   links: LinkView[];
   captures: { id: number; url: string; fetched_at: string; payload_sha256: string }[];
   revenue: RevenuePoint[];
+  /** The profile's revenue: the same figure as Top targets and /reports/revenue. */
+  revenueTotal: RevenueTotal;
 }
 
 export function Vendor(props: { id: string }) {
@@ -28,7 +30,7 @@ export function Vendor(props: { id: string }) {
           </h1>
           <p className="muted">
             Seen {fmtDate(v.vendor.first_seen)} – {fmtDate(v.vendor.last_seen)} · {v.feedback.count} feedback
-            {v.feedback.avg_rating !== null && ` · avg ${v.feedback.avg_rating.toFixed(2)}`} · est. revenue {fmtUsd(v.revenue.reduce((s, p) => s + p.usd, 0))}
+            {v.feedback.avg_rating !== null && ` · avg ${v.feedback.avg_rating.toFixed(2)}`} · <span data-figure="revenue">est. revenue {fmtUsd(v.revenueTotal.usd)}</span> <span className="small">({v.revenueTotal.feedback} of {v.feedback.count} feedback counted one by one; the rest fall in windows counted by stock decrements, or are unpriced or holding listings)</span>
             {v.identity && (
               <>
                 {' '}· identity <Link to={`/identities/${v.identity.id}`}>{v.identity.label}</Link>
