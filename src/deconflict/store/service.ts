@@ -7,7 +7,8 @@
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/index.ts';
-import { appendAudit } from '../../store/index.ts';
+import { appendAudit, appendAuditEntries } from '../../store/index.ts';
+import type { AuditEntry } from '../../store/index.ts';
 import { isRegisteredSelectorKind, normalizeRegisteredSelector, SelectorValueError } from '../selectors.ts';
 import type { RegisteredSelectorKind } from '../selectors.ts';
 import type { RateLimit } from '../blinded/rate-limit.ts';
@@ -81,7 +82,7 @@ export async function registerCaseSelectors(
     // Every submitted selector is a guess another agency's registrations answer: each costs budget, new or not.
     await takeRegistrationBudget(trx, actor.agencyId, normalized.length, options.budget ?? DEFAULT_CLEAR_BUDGET);
     const { ids, direct } = normalized.length ? await registerAndMatch(trx, actor, caseId, normalized) : { ids: [], direct: [] };
-    await appendAudit(coreDb(trx), {
+    const register: AuditEntry = {
       agencyId: actor.agencyId,
       userId: actor.userId,
       actor: actor.actor,
@@ -89,9 +90,10 @@ export async function registerCaseSelectors(
       objectType: 'case',
       objectId: String(caseId),
       detail: { submitted: normalized.length, registered: ids.length },
-    });
+    };
     const linked = ids.length ? await insertIdentityHits(trx, { registrations: ids }) : [];
-    await auditHits(trx, actor.actor, [...direct, ...linked]);
+    // The registration and its hits are audited together: one lock, one insert.
+    await appendAuditEntries(coreDb(trx), [register, ...(await hitAuditEntries(trx, actor.actor, [...direct, ...linked]))]);
     // The actor's notices: direct hits carry everything their notice needs; identity hits are read back.
     const notices = [
       ...direct.map((h) => directNotice(h, actor.agencyId, c.reference)),
@@ -233,8 +235,8 @@ async function insertIdentityHits(trx: DeconflictDb, from: { registrations: numb
  * One audit entry per agency per call, listing its new hits and the case each concerns. Direct hits carry both
  * sides already; identity hits are read back.
  */
-async function auditHits(trx: DeconflictDb, actorName: string, hits: (NewHit | DirectHit)[]): Promise<void> {
-  if (hits.length === 0) return;
+async function hitAuditEntries(trx: DeconflictDb, actorName: string, hits: (NewHit | DirectHit)[]): Promise<AuditEntry[]> {
+  if (hits.length === 0) return [];
   const sides: { hit: number; agency_id: number; case_id: number }[] = [];
   const unknown: number[] = [];
   for (const h of hits) {
@@ -258,17 +260,15 @@ async function auditHits(trx: DeconflictDb, actorName: string, hits: (NewHit | D
     list.push({ hit: r.hit, case_id: r.case_id });
     perAgency.set(r.agency_id, list);
   }
-  for (const [agencyId, list] of perAgency) {
-    await appendAudit(coreDb(trx), {
-      agencyId,
-      userId: null,
-      actor: actorName,
-      action: 'deconflict.hit',
-      objectType: 'deconflict_hit',
-      objectId: list.length === 1 ? String(list[0]!.hit) : '',
-      detail: { hits: list },
-    });
-  }
+  return [...perAgency].map(([agencyId, list]) => ({
+    agencyId,
+    userId: null,
+    actor: actorName,
+    action: 'deconflict.hit',
+    objectType: 'deconflict_hit',
+    objectId: list.length === 1 ? String(list[0]!.hit) : '',
+    detail: { hits: list },
+  }));
 }
 
 /**
@@ -280,7 +280,7 @@ export async function detectLinkedHits(database: Kysely<Database>, actorName: st
     .transaction()
     .execute(async (trx) => {
       const hits = await insertIdentityHits(trx, { identities: identityIds ? [...identityIds] : null });
-      await auditHits(trx, actorName, hits);
+      await appendAuditEntries(coreDb(trx), await hitAuditEntries(trx, actorName, hits));
       return hits.length;
     });
 }
