@@ -113,6 +113,12 @@ const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAA
  * cache too (its expiry is kept with it).
  */
 export const AUTH_CACHE_TTL_MS = 2_000;
+let authCacheTtlMs = AUTH_CACHE_TTL_MS;
+/** For benchmarks comparing with and without the cache (0 turns it off); never raised above AUTH_CACHE_TTL_MS. */
+export function setAuthCacheTtl(ms: number): void {
+  authCacheTtlMs = Math.max(0, Math.min(AUTH_CACHE_TTL_MS, ms));
+  invalidateAuthCache();
+}
 const AUTH_CACHE_MAX = 10_000;
 interface Cached {
   generation: number;
@@ -145,12 +151,12 @@ async function cachedPrincipal(
   const generation = authGeneration;
   const found = await lookup();
   if (!found) return null;
-  if (generation === authGeneration) {
+  if (generation === authGeneration && authCacheTtlMs > 0) {
     if (cache.size >= AUTH_CACHE_MAX) {
       for (const [k, v] of cache) if (v.generation !== authGeneration || v.until <= Date.now()) cache.delete(k);
       if (cache.size >= AUTH_CACHE_MAX) cache.clear();
     }
-    cache.set(key, { generation, principal: found.principal, until: Date.now() + AUTH_CACHE_TTL_MS, expiresAt: found.expiresAt });
+    cache.set(key, { generation, principal: found.principal, until: Date.now() + authCacheTtlMs, expiresAt: found.expiresAt });
   }
   return { ...found.principal };
 }
