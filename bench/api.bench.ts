@@ -5,14 +5,19 @@
  * afterwards. Runs on the embedded PGlite and, with PG_BENCH_URL (a server where the role may create databases), on a
  * scratch database of that PostgreSQL server. Prints one JSON line.
  *
- *   [PG_BENCH_URL=postgres://…] npx tsx bench/api.bench.ts [--vendors 40000] [--listings 350000] [--feedback 500000] [--duration 10] [--connections 16]
+ * `--only <text>` keeps the scenarios whose name contains it; `--auth-cache both` measures each scenario with the
+ * session/token cache off (every request looks its token up, as before it existed) and on, side by side.
+ * `auditAppends` measures the hash-chained audit append alone: one caller at a time, then `connections` callers
+ * at once (group commit: concurrent entries share a transaction).
+ *
+ *   [PG_BENCH_URL=postgres://…] npx tsx bench/api.bench.ts [--vendors 40000] [--listings 350000] [--feedback 500000] [--duration 10] [--connections 16] [--only markets] [--auth-cache on|off|both] [--pglite false]
  */
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { buildServer, createApiToken } from '../src/server/index.ts';
-import { createScratchDatabase, openStore, refreshMarketCounts, verifyAuditChain, type Store } from '../src/store/index.ts';
+import { buildServer, createApiToken, setAuthCacheTtl, AUTH_CACHE_TTL_MS } from '../src/server/index.ts';
+import { appendAudit, createScratchDatabase, openStore, refreshMarketCounts, verifyAuditChain, type Store } from '../src/store/index.ts';
 
 interface AutocannonResult {
   requests: { average: number; total: number };
@@ -34,6 +39,9 @@ const { values: args } = parseArgs({
     markets: { type: 'string', default: '12' },
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '16' },
+    only: { type: 'string', default: '' },
+    'auth-cache': { type: 'string', default: 'on' },
+    pglite: { type: 'string', default: 'true' },
   },
 });
 const N = { vendors: Number(args.vendors), listings: Number(args.listings), feedback: Number(args.feedback), markets: Number(args.markets) };
@@ -103,8 +111,11 @@ analyze;
     'GET /api/vendors/:id (profile)': () => `/api/vendors/${rand(N.vendors)}`,
   };
 
+  const cacheModes = args['auth-cache'] === 'both' ? ['off', 'on'] : [args['auth-cache'] === 'off' ? 'off' : 'on'];
   const results: Record<string, unknown> = {};
-  for (const [name, path] of Object.entries(scenarios)) {
+  for (const [scenario, path] of Object.entries(scenarios).filter(([n]) => n.includes(args.only))) for (const mode of cacheModes) {
+    setAuthCacheTtl(mode === 'on' ? AUTH_CACHE_TTL_MS : 0);
+    const name = cacheModes.length > 1 ? `${scenario} [auth cache ${mode}]` : scenario;
     const times: number[] = [];
     const r = await new Promise<AutocannonResult>((resolve, reject) => {
       const inst = autocannon(
@@ -117,19 +128,40 @@ analyze;
     const pct = (q: number) => Math.round((times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? 0) * 100) / 100;
     results[name] = { rps: Math.round(r.requests.average), requests: r.requests.total, p50_ms: pct(0.5), p95_ms: pct(0.95), p99_ms: pct(0.99), max_ms: r.latency.max, non2xx: r.non2xx, errors: r.errors };
   }
+  setAuthCacheTtl(AUTH_CACHE_TTL_MS);
+
+  // The audit append alone: sequential callers, then `connections` callers at once (group commit).
+  const auditAppends: Record<string, number> = {};
+  for (const parallel of [1, connections]) {
+    const total = parallel === 1 ? 200 : 200 * Math.max(1, Math.round(connections / 4));
+    const t = performance.now();
+    let i = 0;
+    await Promise.all(
+      Array.from({ length: parallel }, async () => {
+        while (i < total) {
+          i++;
+          await appendAudit(store.db, { agencyId: 1, userId: null, actor: 'system:bench', action: 'bench.append', detail: { i } });
+        }
+      }),
+    );
+    auditAppends[`callers_${parallel}_per_sec`] = Math.round(total / ((performance.now() - t) / 1000));
+  }
+
   const audited = await store.db.selectFrom('audit_log').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   const chain = await verifyAuditChain(store.db);
   await app.close();
-  return { seedSeconds, loadAverageAtStart, loadAverageAtEnd: Math.round(loadavg()[0]! * 10) / 10, auditEntries: audited.n, auditChainOk: chain.ok, results };
+  return { seedSeconds, loadAverageAtStart, loadAverageAtEnd: Math.round(loadavg()[0]! * 10) / 10, auditEntries: audited.n, auditChainOk: chain.ok, auditAppends, results };
 }
 
 const out: Record<string, unknown> = { bench: 'api', rows: N, duration_s: duration, connections };
-const pglite = await openStore({ dataDir: 'memory://' });
-try {
-  out.pglite = await measure(pglite);
-} finally {
-  await pglite.close();
-}
+if (args.pglite !== 'false') {
+  const pglite = await openStore({ dataDir: 'memory://' });
+  try {
+    out.pglite = await measure(pglite);
+  } finally {
+    await pglite.close();
+  }
+} else out.pglite = 'skipped: --pglite false';
 const serverUrl = process.env.PG_BENCH_URL;
 if (serverUrl) {
   const scratch = await createScratchDatabase(serverUrl, 'dp_bench_api');

@@ -6,7 +6,16 @@
  * PGlite with `--pglite-registered` (default 1 million: loading ten million rows into WASM PostgreSQL is a test
  * of patience, not of the matcher). Prints one JSON document on one line. Bounded by the counts given.
  *
+ * The database's own limit is measured beside it in the same run, on the same table with the same probe batches:
+ * one bare `select id from deconflict_selectors where kind = 'btc_address' and value = any($1)` per batch
+ * (`limit.selectorsCheckedPerSec`, `limit.matchesPerSec`), i.e. finding the matches with nothing registered,
+ * audited or notified, and one bare multi-row insert of the batch's rows (`limit.insertRowsPerSec`; every probe
+ * is a new registration of the probing case, held elsewhere or not). `matchesVsLimit` compares the matcher with
+ * the two together (lookup + insert of each batch).
+ *
  *   npx tsx bench/deconflict.bench.ts [--registered 10000000] [--pglite-registered 1000000] [--probes 20000] [--batch 1000]
+ *
+ * `--pglite-registered 0` skips the PGlite run.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +28,7 @@ import { registerCaseSelectors } from '../src/deconflict/index.ts';
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name} must be a positive integer`);
+  if (!Number.isInteger(v) || v < 0) throw new Error(`--${name} must be a non-negative integer (0 skips a PGlite run)`);
   return v;
 }
 
@@ -41,6 +50,7 @@ async function measure(store: Store, n: number) {
     .values(Array.from({ length: CASES }, (_, i) => ({ agency_id: holder, reference: `H-${i}`, title: `case ${i}`, contact_point: `desk${i}@holder.example` })))
     .returning('id')
     .execute();
+  const limitCase = (await store.db.insertInto('cases').values({ agency_id: prober, reference: 'P-0', title: 'limit', contact_point: 'p@x' }).returning('id').executeTakeFirstOrThrow()).id;
   const probeCase = (await store.db.insertInto('cases').values({ agency_id: prober, reference: 'P-1', title: 'probe', contact_point: 'p@x' }).returning('id').executeTakeFirstOrThrow()).id;
 
   const loadStart = performance.now();
@@ -63,18 +73,46 @@ async function measure(store: Store, n: number) {
   await sql`analyze deconflict_selectors`.execute(store.db);
   const loadSeconds = (performance.now() - loadStart) / 1000;
 
+  // The probe batches: every other probe is held (spread over the whole range), the rest are new. `salt` keeps
+  // the limit's batches apart from the matcher's (same shape, other rows), so neither warms the other's pages.
+  const batches = (salt: number) => {
+    const out: { kind: string; value: string }[][] = [];
+    let k = 0;
+    for (let done = 0; done < probes; done += batch) {
+      const size = Math.min(batch, probes - done);
+      out.push(
+        Array.from({ length: size }, (_, j) => {
+          k++;
+          const value = (done + j) % 2 === 0 ? held(1 + ((k * 7_919 + salt) % n)) : `bc1qprobe${salt}x${k.toString(16).padStart(26, '0')}`;
+          return { kind: 'btc_address', value: value.toUpperCase() };
+        }),
+      );
+    }
+    return out;
+  };
+
+  // The limit: the same work the database must do at the least — find the held rows of each batch by value, and
+  // write the batch's new rows — with nothing else around it.
+  let limitHits = 0;
+  let limitSeconds = 0;
+  let insertSeconds = 0;
+  let inserted = 0;
+  for (const b of batches(1)) {
+    const values = b.map((s) => s.value.toLowerCase());
+    const t = performance.now();
+    const r = await sql<{ id: number }>`select id from deconflict_selectors where kind = 'btc_address' and value = any(${values}::text[])`.execute(store.db);
+    limitSeconds += (performance.now() - t) / 1000;
+    limitHits += r.rows.length;
+    const t2 = performance.now();
+    await sql`insert into deconflict_selectors (case_id, agency_id, kind, value) select ${limitCase}::int, ${prober}::int, 'btc_address', v from unnest(${values}::text[]) as v`.execute(store.db);
+    insertSeconds += (performance.now() - t2) / 1000;
+    inserted += values.length;
+  }
+
   const actor = { agencyId: prober, userId: null, actor: 'system:bench' };
   let hits = 0;
-  let k = 0;
   const start = performance.now();
-  for (let done = 0; done < probes; done += batch) {
-    const size = Math.min(batch, probes - done);
-    const selectors = Array.from({ length: size }, (_, j) => {
-      k++;
-      // Every other probe is held (spread over the whole range), the rest are new.
-      const value = (done + j) % 2 === 0 ? held(1 + ((k * 7_919) % n)) : `bc1qprobe${k.toString(16).padStart(28, '0')}`;
-      return { kind: 'btc_address', value: value.toUpperCase() };
-    });
+  for (const selectors of batches(2)) {
     // The per-agency registration budget (migration 0521) would refuse a benchmark's volume: lift it here only.
     const r = await registerCaseSelectors(store.db, actor, probeCase, selectors, { budget: { capacity: 1e12, refillPerSecond: 1e12 } });
     hits += r.notices.length;
@@ -89,21 +127,34 @@ async function measure(store: Store, n: number) {
     seconds: Number(seconds.toFixed(2)),
     selectorsCheckedPerSec: Math.round(probes / seconds),
     matchesPerSec: Math.round(hits / seconds),
+    limit: {
+      hits: limitHits,
+      seconds: Number(limitSeconds.toFixed(2)),
+      insertSeconds: Number(insertSeconds.toFixed(2)),
+      selectorsCheckedPerSec: Math.round(probes / limitSeconds),
+      matchesPerSec: Math.round(limitHits / limitSeconds),
+      insertRowsPerSec: Math.round(inserted / insertSeconds),
+    },
+    matchesVsLimit: Number((hits / seconds / (limitHits / (limitSeconds + insertSeconds))).toFixed(3)),
   };
 }
 
 const results: Record<string, unknown> = {};
 
-const dir = mkdtempSync(join(tmpdir(), 'dp-bench-deconflict-'));
-try {
-  const store = await openStore({ dataDir: join(dir, 'data') });
+if (pgliteRegistered > 0) {
+  const dir = mkdtempSync(join(tmpdir(), 'dp-bench-deconflict-'));
   try {
-    results.pglite = await measure(store, pgliteRegistered);
+    const store = await openStore({ dataDir: join(dir, 'data') });
+    try {
+      results.pglite = await measure(store, pgliteRegistered);
+    } finally {
+      await store.close();
+    }
   } finally {
-    await store.close();
+    rmSync(dir, { recursive: true, force: true });
   }
-} finally {
-  rmSync(dir, { recursive: true, force: true });
+} else {
+  results.pglite = 'skipped: --pglite-registered 0';
 }
 
 const serverUrl = process.env.PG_BENCH_URL ?? process.env.DATABASE_URL;

@@ -2,7 +2,7 @@ export { buildServer, routeCatalog, SESSION_COOKIE, CONSOLE_CSP, DOCS_CSP, defau
 export type { ServerOptions, RouteInfo, App } from './types.ts';
 export { ACCESS, SCOPES, SHARED_TLP, decideRoute, canReadRow, canWriteRow, visibleSql, type RouteAccess, type Scope } from './access/policy.ts';
 export type { Principal } from './auth/principal.ts';
-export { createUser, login, createApiToken, resolveApiToken, resolveSession, revokeApiToken, type NewUser, type NewApiToken } from './auth/accounts.ts';
+export { createUser, login, createApiToken, resolveApiToken, resolveSession, revokeApiToken, invalidateAuthCache, setAuthCacheTtl, AUTH_CACHE_TTL_MS, type NewUser, type NewApiToken } from './auth/accounts.ts';
 export { DEFAULT_THROTTLE, unthrottleAccount, accountDelayedUntil, type ThrottlePolicy, type ThrottleRule } from './auth/throttle.ts';
 export { csrfTokenFor, CSRF_HEADER } from './auth/csrf.ts';
 export { hashPassword, verifyPassword, generatePassword, DEFAULT_SCRYPT, type ScryptParams } from './auth/password.ts';

@@ -61,6 +61,20 @@ export async function appendAudit(db: Kysely<Database>, given: AuditEntry): Prom
 }
 
 /**
+ * Several entries at once, chained in the order given. Inside a transaction they are written by one lock, one read
+ * of the chain head and one multi-row insert (a caller with several entries per transaction saves the round trips);
+ * outside, each joins the group-commit queue as appendAudit would.
+ */
+export async function appendAuditEntries(db: Kysely<Database>, given: readonly AuditEntry[]): Promise<void> {
+  if (given.length === 0) return;
+  if (db.isTransaction) {
+    await writeBatch(db as Transaction<Database>, given.map(storableEntry));
+    return;
+  }
+  await Promise.all(given.map((e) => appendAudit(db, e)));
+}
+
+/**
  * PostgreSQL text and jsonb cannot hold NUL; an entry about a hostile request (a NUL in a path parameter, say) must
  * still be written, so NUL becomes U+2400 SYMBOL FOR NULL, visibly, before the entry is hashed and stored.
  */

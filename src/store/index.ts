@@ -4,7 +4,7 @@ export { migrate, type MigrationReport } from './migrate.ts';
 export { MIGRATIONS, type Migration } from './migrations/index.ts';
 export * from './errors.ts';
 export type * from './schema.ts';
-export { appendAudit, verifyAuditChain, AUDIT_GENESIS, type AuditEntry, type AuditVerification } from './audit.ts';
+export { appendAudit, appendAuditEntries, verifyAuditChain, AUDIT_GENESIS, type AuditEntry, type AuditVerification } from './audit.ts';
 export { createScratchDatabase, type ScratchDatabase } from './scratch.ts';
 export { refreshMarketCounts, marketCountsAge } from './market-counts.ts';
 export { agencyViewSql, type RowFilter } from './visibility.ts';

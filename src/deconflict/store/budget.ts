@@ -12,8 +12,13 @@ export const DEFAULT_CLEAR_BUDGET: RateLimit = { capacity: 2000, refillPerSecond
 
 export async function takeRegistrationBudget(trx: QueryExecutorProvider, agencyId: number, cost: number, budget: RateLimit, now = new Date()): Promise<void> {
   if (cost > budget.capacity) throw new RateLimitedError(`agency:${agencyId}`, Number.POSITIVE_INFINITY);
-  await sql`insert into deconflict_budgets (agency_id, tokens, at) values (${agencyId}, ${budget.capacity}, ${now}) on conflict (agency_id) do nothing`.execute(trx);
-  const row = (await sql<{ tokens: number; at: Date }>`select tokens, at from deconflict_budgets where agency_id = ${agencyId} for update`.execute(trx)).rows[0]!;
+  // Creates the agency's bucket full, or locks the existing one (the no-op update), and reads it: one round trip.
+  const row = (
+    await sql<{ tokens: number; at: Date }>`
+      insert into deconflict_budgets (agency_id, tokens, at) values (${agencyId}, ${budget.capacity}, ${now})
+      on conflict (agency_id) do update set tokens = deconflict_budgets.tokens
+      returning tokens, at`.execute(trx)
+  ).rows[0]!;
   const elapsed = Math.max(0, now.getTime() - new Date(row.at).getTime()) / 1000;
   const tokens = Math.min(budget.capacity, Number(row.tokens) + elapsed * budget.refillPerSecond);
   if (tokens < cost) throw new RateLimitedError(`agency:${agencyId}`, ((cost - tokens) / budget.refillPerSecond) * 1000);

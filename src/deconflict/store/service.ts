@@ -7,7 +7,8 @@
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/index.ts';
-import { appendAudit } from '../../store/index.ts';
+import { appendAudit, appendAuditEntries } from '../../store/index.ts';
+import type { AuditEntry } from '../../store/index.ts';
 import { isRegisteredSelectorKind, normalizeRegisteredSelector, SelectorValueError } from '../selectors.ts';
 import type { RegisteredSelectorKind } from '../selectors.ts';
 import type { RateLimit } from '../blinded/rate-limit.ts';
@@ -74,23 +75,14 @@ export async function registerCaseSelectors(
   });
   const db = deconflictDb(database);
   return db.transaction().execute(async (trx) => {
-    const c = await trx.selectFrom('cases').select(['id', 'agency_id', 'closed_at']).where('id', '=', caseId).executeTakeFirst();
+    const c = await trx.selectFrom('cases').select(['id', 'agency_id', 'closed_at', 'reference']).where('id', '=', caseId).executeTakeFirst();
     if (!c) throw new DeconflictError('not_found', `case ${caseId} not found`);
     if (c.agency_id !== actor.agencyId) throw new DeconflictError('forbidden', `case ${caseId} belongs to another agency`);
     if (c.closed_at) throw new DeconflictError('invalid', `case ${caseId} is closed`);
     // Every submitted selector is a guess another agency's registrations answer: each costs budget, new or not.
     await takeRegistrationBudget(trx, actor.agencyId, normalized.length, options.budget ?? DEFAULT_CLEAR_BUDGET);
-    let ids: number[] = [];
-    if (normalized.length > 0) {
-      const rows = await trx
-        .insertInto('deconflict_selectors')
-        .values(normalized.map((s) => ({ case_id: caseId, agency_id: actor.agencyId, kind: s.kind, value: s.value, registered_by: actor.userId })))
-        .onConflict((oc) => oc.columns(['case_id', 'kind', 'value']).doNothing())
-        .returning('id')
-        .execute();
-      ids = rows.map((r) => r.id);
-    }
-    await appendAudit(coreDb(trx), {
+    const { ids, direct } = normalized.length ? await registerAndMatch(trx, actor, caseId, normalized) : { ids: [], direct: [] };
+    const register: AuditEntry = {
       agencyId: actor.agencyId,
       userId: actor.userId,
       actor: actor.actor,
@@ -98,36 +90,101 @@ export async function registerCaseSelectors(
       objectType: 'case',
       objectId: String(caseId),
       detail: { submitted: normalized.length, registered: ids.length },
-    });
-    const hits = ids.length ? await insertDirectHits(trx, ids) : [];
+    };
     const linked = ids.length ? await insertIdentityHits(trx, { registrations: ids }) : [];
-    const all = [...hits, ...linked];
-    await auditHits(trx, actor.actor, all);
-    const notices = all.length ? await noticesFor(trx, actor.agencyId, { hitIds: all.map((h) => h.id) }) : [];
+    // The registration and its hits are audited together: one lock, one insert.
+    await appendAuditEntries(coreDb(trx), [register, ...(await hitAuditEntries(trx, actor.actor, [...direct, ...linked]))]);
+    // The actor's notices: direct hits carry everything their notice needs; identity hits are read back.
+    const notices = [
+      ...direct.map((h) => directNotice(h, actor.agencyId, c.reference)),
+      ...(linked.length ? await noticesFor(trx, actor.agencyId, { hitIds: linked.map((h) => h.id) }) : []),
+    ].sort((a, b) => a.hitId - b.hitId);
     return { registered: ids.length, notices };
   });
 }
 
-/** Same kind and value, different agencies. */
-async function insertDirectHits(trx: DeconflictDb, newIds: number[]): Promise<NewHit[]> {
-  // The plan must be: the new rows, then one index lookup each — never a scan of millions of registrations.
-  // LATERAL with OFFSET 0 keeps the planner from flattening the lookup into a hash join.
-  const r = await sql<NewHit>`
-    with n as materialized (
-      select id, kind, value, agency_id from deconflict_selectors where id = any(${newIds}::int[])
+/** A new selector hit as written by insertDirectHits: both sides, and the other side's agency and contact point. */
+interface DirectHit extends NewHit {
+  created_at: Date;
+  mine_id: number;
+  mine_case: number;
+  mine_agency: number;
+  kind: RegisteredSelectorKind;
+  value: string;
+  theirs_case: number;
+  theirs_agency: number;
+  other_code: string;
+  other_name: string;
+  other_contact: string;
+}
+
+function directNotice(h: DirectHit, agencyId: number, caseReference: string): HitNotice {
+  if (h.mine_agency !== agencyId) throw new Error('direct hit from another agency registration'); // cannot happen: mine is the new row
+  return {
+    hitId: h.id,
+    via: 'selector',
+    yourCase: { id: h.mine_case, reference: caseReference },
+    yourSelector: { kind: h.kind, value: h.value },
+    other: { agencyCode: h.other_code, agencyName: h.other_name, contactPoint: h.other_contact },
+    createdAt: h.created_at,
+    acknowledgedAt: null,
+  };
+}
+
+/**
+ * One statement registers the whole call and finds its direct hits (same kind and value, another agency, an open
+ * case): the selectors go in as two arrays (not thousands of bound parameters), duplicates within the call and
+ * selectors the case already holds are skipped, each new row is looked up once in the (kind, value) index, the
+ * hits are written, and each comes back with what the audit and the registering agency's notice need (so
+ * neither reads the hits back). The lookup sees the table as it was before the statement, so a call never
+ * matches itself (its rows are one agency's anyway).
+ */
+async function registerAndMatch(
+  trx: DeconflictDb,
+  actor: Actor,
+  caseId: number,
+  selectors: readonly { kind: RegisteredSelectorKind; value: string }[],
+): Promise<{ ids: number[]; direct: DirectHit[] }> {
+  // LATERAL with OFFSET 0 keeps the planner from flattening the lookup into a hash join over millions of rows.
+  const r = await sql<{ ids: number[] | null; hits: (Omit<DirectHit, 'created_at'> & { created_at: string })[] | null }>`
+    with ins as (
+      insert into deconflict_selectors (case_id, agency_id, kind, value, registered_by)
+      select ${caseId}::int, ${actor.agencyId}::int, t.kind, t.value, ${actor.userId}::int
+      from unnest(${selectors.map((x) => x.kind)}::text[], ${selectors.map((x) => x.value)}::text[]) as t(kind, value)
+      on conflict (case_id, kind, value) do nothing
+      returning id, kind, value, agency_id, case_id
+    ),
+    pairs as materialized (
+      select n.id as mine_id, n.case_id as mine_case, n.agency_id as mine_agency, n.kind, n.value,
+             o.id as theirs_id, o.case_id as theirs_case, o.agency_id as theirs_agency,
+             oa.code as other_code, oa.name as other_name,
+             coalesce(nullif(o.contact_point, ''), oa.contact_point) as other_contact
+      from ins n
+      cross join lateral (
+        select o.id, o.case_id, o.agency_id, oc.contact_point from deconflict_selectors o
+        join cases oc on oc.id = o.case_id and oc.closed_at is null
+        where o.kind = n.kind and o.value = n.value and o.agency_id <> n.agency_id
+        offset 0
+      ) o
+      join agencies oa on oa.id = o.agency_id
+    ),
+    hit as (
+      insert into deconflict_hits (via, selector_a, selector_b)
+      select 'selector', least(mine_id, theirs_id), greatest(mine_id, theirs_id) from pairs
+      on conflict (selector_a, selector_b) do nothing
+      returning id, selector_a, selector_b, created_at
     )
-    insert into deconflict_hits (via, selector_a, selector_b)
-    select distinct 'selector', least(n.id, o.id), greatest(n.id, o.id)
-    from n
-    cross join lateral (
-      select o.id from deconflict_selectors o
-      where o.kind = n.kind and o.value = n.value and o.agency_id <> n.agency_id
-        and exists (select 1 from cases oc where oc.id = o.case_id and oc.closed_at is null)
-      offset 0
-    ) o
-    on conflict (selector_a, selector_b) do nothing
-    returning id, selector_a, selector_b`.execute(trx);
-  return r.rows;
+    select
+      (select array_agg(id order by id) from ins) as ids,
+      (select json_agg(json_build_object(
+          'id', hit.id, 'selector_a', hit.selector_a, 'selector_b', hit.selector_b, 'created_at', hit.created_at,
+          'mine_id', p.mine_id, 'mine_case', p.mine_case, 'mine_agency', p.mine_agency, 'kind', p.kind, 'value', p.value,
+          'theirs_id', p.theirs_id, 'theirs_case', p.theirs_case, 'theirs_agency', p.theirs_agency,
+          'other_code', p.other_code, 'other_name', p.other_name, 'other_contact', p.other_contact) order by hit.id)
+       from hit join pairs p on least(p.mine_id, p.theirs_id) = hit.selector_a and greatest(p.mine_id, p.theirs_id) = hit.selector_b
+      ) as hits`.execute(trx);
+  const row = r.rows[0]!;
+  return { ids: row.ids ?? [], direct: (row.hits ?? []).map((h) => ({ ...h, created_at: new Date(h.created_at) })) };
 }
 
 /**
@@ -174,32 +231,44 @@ async function insertIdentityHits(trx: DeconflictDb, from: { registrations: numb
   return r.rows;
 }
 
-/** One audit entry per agency per call, listing its new hits and the case each concerns. */
-async function auditHits(trx: DeconflictDb, actorName: string, hits: NewHit[]): Promise<void> {
-  if (hits.length === 0) return;
-  const sides = await sql<{ hit: number; agency_id: number; case_id: number }>`
-    select h.id as hit, s.agency_id, s.case_id
-    from deconflict_hits h
-    join deconflict_selectors s on s.id in (h.selector_a, h.selector_b)
-    where h.id = any(${hits.map((h) => h.id)}::int[])
-    order by h.id`.execute(trx);
+/**
+ * One audit entry per agency per call, listing its new hits and the case each concerns. Direct hits carry both
+ * sides already; identity hits are read back.
+ */
+async function hitAuditEntries(trx: DeconflictDb, actorName: string, hits: (NewHit | DirectHit)[]): Promise<AuditEntry[]> {
+  if (hits.length === 0) return [];
+  const sides: { hit: number; agency_id: number; case_id: number }[] = [];
+  const unknown: number[] = [];
+  for (const h of hits) {
+    if ('mine_id' in h) {
+      sides.push({ hit: h.id, agency_id: h.mine_agency, case_id: h.mine_case }, { hit: h.id, agency_id: h.theirs_agency, case_id: h.theirs_case });
+    } else unknown.push(h.id);
+  }
+  if (unknown.length) {
+    const read = await sql<{ hit: number; agency_id: number; case_id: number }>`
+      select h.id as hit, s.agency_id, s.case_id
+      from deconflict_hits h
+      join deconflict_selectors s on s.id in (h.selector_a, h.selector_b)
+      where h.id = any(${unknown}::int[])`.execute(trx);
+    sides.push(...read.rows);
+  }
+  // Hit order, and within a hit the lower registration's side first, as before.
+  sides.sort((x, y) => x.hit - y.hit);
   const perAgency = new Map<number, { hit: number; case_id: number }[]>();
-  for (const r of sides.rows) {
+  for (const r of sides) {
     const list = perAgency.get(r.agency_id) ?? [];
     list.push({ hit: r.hit, case_id: r.case_id });
     perAgency.set(r.agency_id, list);
   }
-  for (const [agencyId, list] of perAgency) {
-    await appendAudit(coreDb(trx), {
-      agencyId,
-      userId: null,
-      actor: actorName,
-      action: 'deconflict.hit',
-      objectType: 'deconflict_hit',
-      objectId: list.length === 1 ? String(list[0]!.hit) : '',
-      detail: { hits: list },
-    });
-  }
+  return [...perAgency].map(([agencyId, list]) => ({
+    agencyId,
+    userId: null,
+    actor: actorName,
+    action: 'deconflict.hit',
+    objectType: 'deconflict_hit',
+    objectId: list.length === 1 ? String(list[0]!.hit) : '',
+    detail: { hits: list },
+  }));
 }
 
 /**
@@ -211,7 +280,7 @@ export async function detectLinkedHits(database: Kysely<Database>, actorName: st
     .transaction()
     .execute(async (trx) => {
       const hits = await insertIdentityHits(trx, { identities: identityIds ? [...identityIds] : null });
-      await auditHits(trx, actorName, hits);
+      await appendAuditEntries(coreDb(trx), await hitAuditEntries(trx, actorName, hits));
       return hits.length;
     });
 }

@@ -103,8 +103,70 @@ export async function login(
 // much as known ones.
 const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
+/**
+ * Resolved sessions and API tokens are kept in memory for at most AUTH_CACHE_TTL_MS, so a burst of requests costs
+ * one lookup, not one each. Only valid answers are kept (an unknown or refused secret is looked up every time, and
+ * hostile guesses fill nothing); entries are keyed by the secret's hash. Every change made through this process —
+ * logout, a user disabled or given another role, a token revoked — drops the whole cache before it answers, and a
+ * lookup that raced with such a change is not kept (generation check). A change made by another process (a second
+ * `serve`, direct SQL) takes effect within AUTH_CACHE_TTL_MS. An expired session or token is refused from the
+ * cache too (its expiry is kept with it).
+ */
+export const AUTH_CACHE_TTL_MS = 2_000;
+let authCacheTtlMs = AUTH_CACHE_TTL_MS;
+/** For benchmarks comparing with and without the cache (0 turns it off); never raised above AUTH_CACHE_TTL_MS. */
+export function setAuthCacheTtl(ms: number): void {
+  authCacheTtlMs = Math.max(0, Math.min(AUTH_CACHE_TTL_MS, ms));
+  invalidateAuthCache();
+}
+const AUTH_CACHE_MAX = 10_000;
+interface Cached {
+  generation: number;
+  principal: Principal;
+  until: number;
+  expiresAt: Date | null;
+}
+const authCaches = new WeakMap<Kysely<Database>, Map<string, Cached>>();
+let authGeneration = 0;
+
+/** Forget every cached session and token (all stores of this process). */
+export function invalidateAuthCache(): void {
+  authGeneration++; // every entry of an older generation is stale
+}
+
+async function cachedPrincipal(
+  db: Kysely<Database>,
+  key: string,
+  now: Date,
+  lookup: () => Promise<{ principal: Principal; expiresAt: Date | null } | null>,
+): Promise<Principal | null> {
+  let cache = authCaches.get(db);
+  if (!cache) authCaches.set(db, (cache = new Map()));
+  const hit = cache.get(key);
+  if (hit && hit.generation === authGeneration && hit.until > Date.now()) {
+    if (hit.expiresAt && hit.expiresAt <= now) return null;
+    return { ...hit.principal };
+  }
+  if (hit) cache.delete(key);
+  const generation = authGeneration;
+  const found = await lookup();
+  if (!found) return null;
+  if (generation === authGeneration && authCacheTtlMs > 0) {
+    if (cache.size >= AUTH_CACHE_MAX) {
+      for (const [k, v] of cache) if (v.generation !== authGeneration || v.until <= Date.now()) cache.delete(k);
+      if (cache.size >= AUTH_CACHE_MAX) cache.clear();
+    }
+    cache.set(key, { generation, principal: found.principal, until: Date.now() + authCacheTtlMs, expiresAt: found.expiresAt });
+  }
+  return { ...found.principal };
+}
+
 export async function resolveSession(db: Kysely<Database>, token: string, now = new Date()): Promise<Principal | null> {
   if (!token.startsWith('dps_') || token.length > 100) return null;
+  return cachedPrincipal(db, hashSecret(token), now, () => lookupSession(db, token, now));
+}
+
+async function lookupSession(db: Kysely<Database>, token: string, now: Date): Promise<{ principal: Principal; expiresAt: Date } | null> {
   const row = await db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
@@ -114,20 +176,25 @@ export async function resolveSession(db: Kysely<Database>, token: string, now = 
     .executeTakeFirst();
   if (!row || row.disabled || row.expires_at <= now) return null;
   return {
-    kind: 'user',
-    userId: row.id,
-    agencyId: row.agency_id,
-    agencyCode: row.code,
-    role: row.role,
-    actor: `user:${row.username}`,
-    username: row.username,
-    scopes: [],
-    sessionId: row.sid,
+    expiresAt: row.expires_at,
+    principal: {
+      kind: 'user',
+      userId: row.id,
+      agencyId: row.agency_id,
+      agencyCode: row.code,
+      role: row.role,
+      actor: `user:${row.username}`,
+      username: row.username,
+      scopes: [],
+      sessionId: row.sid,
+    },
   };
 }
 
 export async function endSession(db: Kysely<Database>, sessionId: number): Promise<void> {
+  invalidateAuthCache();
   await db.deleteFrom('sessions').where('id', '=', sessionId).execute();
+  invalidateAuthCache();
 }
 
 export interface NewApiToken {
@@ -160,6 +227,10 @@ export async function createApiToken(db: Kysely<Database>, t: NewApiToken): Prom
 
 export async function resolveApiToken(db: Kysely<Database>, token: string, now = new Date()): Promise<Principal | null> {
   if (!token.startsWith('dpt_') || token.length > 100) return null;
+  return cachedPrincipal(db, hashSecret(token), now, () => lookupApiToken(db, token, now));
+}
+
+async function lookupApiToken(db: Kysely<Database>, token: string, now: Date): Promise<{ principal: Principal; expiresAt: Date | null } | null> {
   const row = await db
     .selectFrom('api_tokens')
     .innerJoin('agencies', 'agencies.id', 'api_tokens.agency_id')
@@ -168,19 +239,23 @@ export async function resolveApiToken(db: Kysely<Database>, token: string, now =
     .executeTakeFirst();
   if (!row || row.revoked_at || (row.expires_at && row.expires_at <= now)) return null;
   return {
-    kind: 'token',
-    userId: row.user_id,
-    agencyId: row.agency_id,
-    agencyCode: row.code,
-    role: row.role,
-    actor: `token:${row.name}`,
-    username: row.name,
-    scopes: row.scopes,
-    tokenId: row.id,
+    expiresAt: row.expires_at,
+    principal: {
+      kind: 'token',
+      userId: row.user_id,
+      agencyId: row.agency_id,
+      agencyCode: row.code,
+      role: row.role,
+      actor: `token:${row.name}`,
+      username: row.name,
+      scopes: row.scopes,
+      tokenId: row.id,
+    },
   };
 }
 
 export async function revokeApiToken(db: Kysely<Database>, agencyId: number, id: number): Promise<boolean> {
+  invalidateAuthCache();
   const r = await db
     .updateTable('api_tokens')
     .set({ revoked_at: new Date() })
@@ -188,5 +263,6 @@ export async function revokeApiToken(db: Kysely<Database>, agencyId: number, id:
     .where('agency_id', '=', agencyId)
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
+  invalidateAuthCache();
   return Number(r.numUpdatedRows) > 0;
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ROLES } from '../../domain/role.ts';
 import { verifyAuditChain } from '../../store/index.ts';
 import { ACCESS, SCOPES } from '../access/policy.ts';
-import { createApiToken, createUser, revokeApiToken } from '../auth/accounts.ts';
+import { createApiToken, createUser, invalidateAuthCache, revokeApiToken } from '../auth/accounts.ts';
 import { accountDelayedUntil, unthrottleAccount } from '../auth/throttle.ts';
 import { badRequest, conflict, notFound } from '../errors.ts';
 import type { RouteContext } from '../types.ts';
@@ -80,6 +80,9 @@ export function register({ app, opts }: RouteContext): void {
       if (req.body.disabled !== undefined) set.disabled = req.body.disabled;
       if (req.body.role) set.role = req.body.role;
       if (Object.keys(set).length === 0 && !req.body.unlock) throw badRequest('nothing to change');
+      // Cached sessions and tokens (auth/accounts.ts) are dropped before and after the change: no request
+      // authenticated after this answer sees the old role or an enabled account.
+      invalidateAuthCache();
       await db.transaction().execute(async (trx) => {
         const losesAdmin = u.role === 'admin' && !u.disabled && ((set.role !== undefined && set.role !== 'admin') || set.disabled === true);
         if (losesAdmin) {
@@ -91,6 +94,7 @@ export function register({ app, opts }: RouteContext): void {
         if (Object.keys(set).length) await trx.updateTable('users').set(set).where('id', '=', u.id).execute();
         if (req.body.disabled) await trx.deleteFrom('sessions').where('user_id', '=', u.id).execute();
       });
+      invalidateAuthCache();
       if (req.body.unlock) await unthrottleAccount(db, u.username);
       req.auditObject = { type: 'user', id: String(u.id), detail: req.body };
       return { ok: true };
