@@ -1,5 +1,5 @@
 import './template.ts';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -8,12 +8,53 @@ import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import pg from 'pg';
 import { migrate } from '../../src/store/index.ts';
 import type { TestProject } from 'vitest/node';
+import { WARC_AUDIT_ENV } from '../../src/evidence/index.ts';
+import { auditWarcFile } from './warc-audit.ts';
+
+/**
+ * Every WARC file DarkPatrol writes during the run (in test processes and in the CLI and worker processes they
+ * start, which inherit the environment) is copied to one directory when it is finished; after the run, warcio.js
+ * reads each and checks every block and payload digest. Any failure fails the run. Set DARKPATROL_WARC_AUDIT_DIR
+ * yourself to keep the copies.
+ */
+function startWarcAudit(): () => Promise<void> {
+  const keep = Boolean(process.env[WARC_AUDIT_ENV]);
+  const dir = process.env[WARC_AUDIT_ENV] || mkdtempSync(join(tmpdir(), 'darkpatrol-warc-audit-'));
+  process.env[WARC_AUDIT_ENV] = dir;
+  return async () => {
+    const started = Date.now();
+    let files: string[] = [];
+    try {
+      files = readdirSync(dir).filter((f) => /\.warc(\.gz)?$/.test(f)).sort();
+    } catch {
+      files = [];
+    }
+    let records = 0;
+    let bytes = 0;
+    let chunked = 0;
+    let encoded = 0;
+    const failures: string[] = [];
+    for (const f of files) {
+      const r = await auditWarcFile(join(dir, f));
+      records += r.records;
+      bytes += statSync(join(dir, f)).size;
+      chunked += r.chunked;
+      encoded += r.encoded;
+      failures.push(...r.failures);
+    }
+    if (!keep) rmSync(dir, { recursive: true, force: true });
+    const summary = `WARC audit (warcio.js): ${files.length} files, ${records} records, ${(bytes / 1048576).toFixed(1)} MiB, ${chunked} chunked and ${encoded} content-encoded responses, ${failures.length} failures, ${((Date.now() - started) / 1000).toFixed(1)} s`;
+    process.stdout.write(`\n${summary}\n`);
+    if (failures.length) throw new Error(`${summary}:\n${failures.slice(0, 50).join('\n')}`);
+  };
+}
 
 /** Builds one migrated PGlite data directory for the whole run; every test store starts from a copy of it. */
-export default async function setup(project: TestProject): Promise<() => void> {
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const auditWarcs = startWarcAudit();
   if (process.env.DATABASE_URL) {
     project.provide('pgliteTemplate', '');
-    return () => undefined;
+    return auditWarcs;
   }
   const dir = mkdtempSync(join(tmpdir(), 'darkpatrol-test-'));
   const pglite = await PGlite.create(undefined, { extensions: { pg_trgm } });
@@ -25,5 +66,8 @@ export default async function setup(project: TestProject): Promise<() => void> {
   const path = join(dir, 'template.tar');
   writeFileSync(path, Buffer.from(await dump.arrayBuffer()));
   project.provide('pgliteTemplate', path);
-  return () => rmSync(dir, { recursive: true, force: true });
+  return async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await auditWarcs();
+  };
 }
