@@ -40,6 +40,7 @@ try {
     const store = await openStore({ databaseUrl: scratch.url, poolSize: 4 });
     const evidenceDir = path.join(work, 'warc');
     const children: ChildProcess[] = [];
+    const stderr = new Map<ChildProcess, string>();
     try {
       const agencyId = (await store.db.insertInto('agencies').values({ code: 'BENCH', name: 'Bench', country: 'NL' }).returning('id').executeTakeFirstOrThrow()).id;
       for (const m of sim.markets.filter((x) => slugs.includes(x.slug))) {
@@ -48,9 +49,17 @@ try {
         await runCrawl({ db: store.db, evidenceDir, proxy: sim.proxy.url, market: m.slug, agencyId, maxPages: 1, captcha: { pollMs: 10, onParked: async ({ id, imageUrl }) => solveCaptcha(store.db, id, sim.peekCaptchaAnswer(m.slug, /\/captcha\/([0-9a-f]+)\.png/.exec(imageUrl)?.[1] ?? '') ?? '', 'bench') } });
       }
       for (let i = 0; i < n; i++) {
-        children.push(spawn(process.execPath, ['bin/darkpatrol.js', '--database-url', scratch.url, 'worker', '--queues', 'crawl', '--concurrency', '1', '--proxy', sim.proxy.url, '--evidence-dir', evidenceDir, '--poll-ms', '100'], { cwd: ROOT, stdio: 'ignore' }));
+        const c = spawn(process.execPath, ['bin/darkpatrol.js', '--database-url', scratch.url, 'worker', '--queues', 'crawl', '--concurrency', '1', '--proxy', sim.proxy.url, '--evidence-dir', evidenceDir, '--poll-ms', '100'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+        stderr.set(c, '');
+        c.stderr!.on('data', (b: Buffer) => stderr.set(c, (stderr.get(c) + b.toString()).slice(-4000)));
+        children.push(c);
       }
-      while (Number((await sql<{ n: string }>`select count(*) as n from job_workers where stopped_at is null`.execute(store.db)).rows[0]!.n) < n) await sleep(200);
+      // A worker that dies while starting would otherwise leave this loop waiting for it forever.
+      while (Number((await sql<{ n: string }>`select count(*) as n from job_workers where stopped_at is null`.execute(store.db)).rows[0]!.n) < n) {
+        const dead = children.find((c) => c.exitCode !== null || c.signalCode !== null);
+        if (dead) throw new Error(`a worker exited while starting (${dead.exitCode ?? dead.signalCode}): ${stderr.get(dead)}`);
+        await sleep(200);
+      }
       const before = Number((await sql<{ n: string }>`select count(*) as n from captures`.execute(store.db)).rows[0]!.n);
       const queue = await PgJobQueue.open(store.db);
       const t0 = performance.now();
@@ -69,8 +78,10 @@ try {
       results.push({ workers: n, jobs: ids.length, seconds: round(secs, 2), pages, captures, pagesPerSecond: round(pages / secs), capturesPerSecond: round(captures / secs) });
       process.stderr.write(`${JSON.stringify(results.at(-1))}\n`);
     } finally {
-      for (const c of children) c.kill('SIGTERM');
-      await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
+      const alive = children.filter((c) => c.exitCode === null && c.signalCode === null);
+      const exited = alive.map((c) => new Promise((r) => c.once('exit', r)));
+      for (const c of alive) c.kill('SIGTERM');
+      await Promise.all(exited);
       await store.close();
       await scratch.drop();
       rmSync(work, { recursive: true, force: true });

@@ -31,20 +31,27 @@ export function parseQueues(v: string | undefined): JobKind[] | undefined {
 export async function startJobWorker(store: Store, o: JobWorkerOptions): Promise<JobWorker> {
   const queue = await PgJobQueue.open(store.db);
   const handlers = { ...pipelineHandlers({ ...o, store }), ...serverJobHandlers(store) };
-  const worker = await startWorker({
-    queue,
-    handlers,
-    queues: o.queues,
-    concurrency: o.concurrency,
-    pollMs: o.pollMs,
-    heartbeatMs: o.heartbeatMs,
-    deadAfterMs: o.deadAfterMs,
-    onDeadWorker: releaseDeadWorker,
-    onTick: async () => {
-      for (const id of await resumeSolvedCaptchaCrawls(queue)) o.log?.(`job ${id}: CAPTCHA solved, crawl queued again`);
-    },
-    log: o.log,
-  });
+  let worker: RunningWorker;
+  try {
+    worker = await startWorker({
+      queue,
+      handlers,
+      queues: o.queues,
+      concurrency: o.concurrency,
+      pollMs: o.pollMs,
+      heartbeatMs: o.heartbeatMs,
+      deadAfterMs: o.deadAfterMs,
+      onDeadWorker: releaseDeadWorker,
+      onTick: async () => {
+        for (const id of await resumeSolvedCaptchaCrawls(queue)) o.log?.(`job ${id}: CAPTCHA solved, crawl queued again`);
+      },
+      log: o.log,
+    });
+  } catch (err) {
+    // A started pg-boss left running would keep the process alive after the error is reported.
+    await queue.close().catch(() => undefined);
+    throw err;
+  }
   return {
     queue,
     worker,

@@ -28,3 +28,5 @@ export { classifyListing, unitPrices, parseAmounts, normaliseTitle, SUBSTANCES, 
 export { SIM_ADAPTERS, SIM_DESIGNS, simAdapterFor, type SimDesign } from './adapters/sim-adapters.ts';
 export { evaluateSimExtraction, defaultEvalDay, type SimExtractEvalOptions, type SimExtractEvalResult, type MarketExtractEval } from './eval/sim.ts';
 export { evaluateAgoraFixtures, type AgoraFixtureEval } from './eval/agora-fixtures.ts';
+export { evaluateAgoraClassification, classOfAgoraCategory, type ClassifyAgreement } from './eval/agora-classify.ts';
+export { evaluateGenericReal, evaluateGenericAgora, DEFAULT_MARKETS_2019, DEFAULT_MARKETS_2019_TRUTH, type GenericRealEval, type GenericEvalReport, type RealTruthPage, type UrlMode, type PageMiss } from './eval/generic-real.ts';

@@ -79,20 +79,25 @@ describe('darkpatrol user … and serve (real processes)', () => {
 
   it('serves on 127.0.0.1 on a free port; users log in over HTTP under a 30/min login limit and login throttling; logs JSON lines with request ids; SIGTERM stops it cleanly; user unlock lifts a delay', { timeout: 600_000 }, async () => {
     let requestId: string | null = null;
-    const child: ChildProcess = spawn(process.execPath, [BIN, ...db, 'serve', '--host', '127.0.0.1', '--port', '0', '--no-web', '--json'], {
-      cwd: ROOT,
-      env: { ...process.env, DARKPATROL_LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
     let err = '';
-    child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
-    try {
+    /** Starts `serve` and waits for its first line (the JSON with the URL). */
+    const startServe = async (): Promise<{ child: ChildProcess; exited: Promise<number | null>; url: string; docs: string }> => {
+      const child = spawn(process.execPath, [BIN, ...db, 'serve', '--host', '127.0.0.1', '--port', '0', '--no-web', '--json'], {
+        cwd: ROOT,
+        env: { ...process.env, DARKPATROL_LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+      const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
       const first = await new Promise<string>((done, fail) => {
         createInterface({ input: child.stdout! }).once('line', done);
         void exited.then((code) => fail(new Error(`serve exited ${code} before listening: ${err}`)));
       });
-      const { url, docs } = JSON.parse(first) as { url: string; docs: string };
+      return { child, exited, ...(JSON.parse(first) as { url: string; docs: string }) };
+    };
+    let serve = await startServe();
+    try {
+      const { url, docs } = serve;
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
       expect(new URL(url).port).not.toBe('8080');
       expect(docs).toBe(`${url}docs`);
@@ -129,14 +134,26 @@ describe('darkpatrol user … and serve (real processes)', () => {
       const sent = Date.now();
       const right = await login(url, 'anna', PASSWORD);
       if (Date.now() - sent < retryAfter * 1000) expect(right.status).toBe(429);
+      if (!scratch) {
+        // The embedded database serves one process at a time: `user unlock` beside a running serve is refused
+        // with a clear message (an operator on the embedded engine stops serve, or uses Administration).
+        const busy = await cli(['user', 'unlock', '--username', 'anna']);
+        expect(busy.code).not.toBe(0);
+        expect(busy.err).toMatch(/in use by another DarkPatrol process/);
+        expect(busy.err).not.toMatch(/\n\s+at /);
+        serve.child.kill('SIGTERM');
+        expect(await serve.exited, err).toBe(0);
+      }
+      // The delay is kept in the database, so it outlives a restart until someone lifts it.
       const unlock = await cli(['user', 'unlock', '--username', 'anna']);
       expect(unlock.code, unlock.err).toBe(0);
       expect(unlock.out).toContain('unlocked anna');
-      expect((await login(url, 'anna', PASSWORD)).status).toBe(200);
+      if (!scratch) serve = await startServe();
+      expect((await login(serve.url, 'anna', PASSWORD)).status).toBe(200);
     } finally {
-      child.kill('SIGTERM');
+      serve.child.kill('SIGTERM');
     }
-    expect(await exited, err).toBe(0);
+    expect(await serve.exited, err).toBe(0);
     // Structured logs on stderr: JSON lines carrying the request id, never the password.
     const lines = err.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { reqId?: string; req?: { path?: string } });
     expect(lines.some((l) => l.reqId === requestId && l.req?.path === '/api/auth/login')).toBe(true);

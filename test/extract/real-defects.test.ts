@@ -87,3 +87,23 @@ describe('onions followed by punctuation', () => {
     expect((await extractSelectors(`${onion}-mirror.com`)).filter((s) => s.kind === 'onion')).toEqual([]);
   });
 });
+
+describe('generic extractor: no handles from free text, feedback tables are not listings', () => {
+  const row = (i: number, text: string) =>
+    `<div class="item"><a href="/item/${i}">Product number ${i} premium quality</a><span class="price">${10 + i}.00 USD</span><p>${text}</p></div>`;
+  it('running text after "vendor"/"sold by" is never a vendor handle; a "Seller:" label is', () => {
+    const html = `<html><body><div class="grid">${row(1, 'see our vendor page for more')}${row(2, 'sold by us with care')}${row(3, 'best vendor on the market')}${row(4, 'Seller: kingpin_22')}</div></body></html>`;
+    const r = extractGeneric(page(html, 'http://unknownmarket.onion/search?q=x'));
+    expect(r.listings.map((l) => l.vendorHandle)).toEqual([null, null, null, 'kingpin_22']);
+  });
+
+  it('a vendor page feedback table (rating, date, price paid) is feedback, not listings', () => {
+    const fb = (i: number) =>
+      `<tr class="fb"><td>5/5</td><td>Great stealth, ${i} days ago</td><td>b***${i}</td><td><a href="/item/9">Product nine</a></td><td>${20 + i}.00 USD</td></tr>`;
+    const html = `<html><body><h1>kingpin_22</h1><table class="feedback">${[1, 2, 3, 4, 5].map(fb).join('')}</table></body></html>`;
+    const r = extractGeneric(page(html, 'http://unknownmarket.onion/vendor/kingpin_22'));
+    expect(r.listings).toEqual([]);
+    expect(r.feedback.length).toBe(5);
+    expect(r.feedback.every((f) => f.rating === 5)).toBe(true);
+  });
+});

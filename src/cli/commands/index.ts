@@ -15,6 +15,7 @@ import { register as captcha } from './captcha.ts';
 import { register as evidence } from './evidence.ts';
 import { register as importCommand } from './import.ts';
 import { register as evalExtract } from './eval-extract.ts';
+import { register as evalClassify } from './eval-classify.ts';
 import { register as keys } from './keys.ts';
 import { register as packageExport } from './package-export.ts';
 import { register as packageVerify } from './package-verify.ts';
@@ -33,6 +34,7 @@ import { register as evalMoney } from './eval-money.ts';
 import { register as undercover } from './undercover.ts';
 import { register as evalLinkReal } from './eval-link-real.ts';
 import { register as money } from './money.ts';
+import { register as evalGeneric } from './eval-generic.ts';
 
 /** Every CLI command, one file each. Add yours here. */
 export function registerCommands(program: Command): void {
@@ -52,6 +54,8 @@ export function registerCommands(program: Command): void {
   serve(program);
   user(program);
   evalExtract(program);
+  evalClassify(program);
+  evalGeneric(program);
   keys(program);
   packageExport(program);
   packageVerify(program);

@@ -11,7 +11,11 @@ export interface RepeatedGroup {
   priceShare: number;
   linkShare: number;
   ratingShare: number;
+  /** Share of members with a date ("3 days ago", "2019-10-01"): feedback rows carry one, listing tiles rarely. */
+  dateShare: number;
 }
+
+const ROW_DATE_RE = /\b(?:\d+\s+(?:second|minute|hour|day|week|month|year)s?\s+ago|\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4})\b/i;
 
 const MAX_GROUPS = 400;
 const MEMBER_TEXT = 4000;
@@ -65,11 +69,13 @@ export function findRepeatedGroups(root: AnyNode, minSize = 3): RepeatedGroup[] 
       let price = 0;
       let link = 0;
       let rating = 0;
+      let dated = 0;
       for (const m of members) {
         const text = rawTextOf(m, MEMBER_TEXT);
         if (findPrices(text, 1).length > 0) price++;
         if (hasLink(m)) link++;
         if (RATING_RE.test(text)) rating++;
+        if (ROW_DATE_RE.test(text)) dated++;
       }
       groups.push({
         parent: node as Element,
@@ -78,6 +84,7 @@ export function findRepeatedGroups(root: AnyNode, minSize = 3): RepeatedGroup[] 
         priceShare: price / members.length,
         linkShare: link / members.length,
         ratingShare: rating / members.length,
+        dateShare: dated / members.length,
       });
     }
   }
@@ -90,6 +97,8 @@ export function bestListingGroup(groups: RepeatedGroup[]): RepeatedGroup | null 
   let bestScore = 0;
   for (const g of groups) {
     if (g.priceShare < 0.6 || g.linkShare < 0.6) continue;
+    // Rows that carry a rating and a date are feedback (buyers quote what they paid), never listings.
+    if (isFeedbackLike(g)) continue;
     if (g.members.length < 3 && !ROWISH_RE.test(g.signature.split('.').slice(1).join('.'))) continue;
     const score = g.members.length * Math.min(g.priceShare, g.linkShare);
     if (score > bestScore) {
@@ -100,12 +109,16 @@ export function bestListingGroup(groups: RepeatedGroup[]): RepeatedGroup | null 
   return best;
 }
 
-/** The most feedback-like group: rows with a rating and little price content. */
+export function isFeedbackLike(g: RepeatedGroup): boolean {
+  return (g.ratingShare >= 0.6 && g.dateShare >= 0.6) || (g.ratingShare >= 0.6 && inContext(g.parent, /feedback|review|comment|rating/i, 3));
+}
+
+/** The most feedback-like group: rows with a rating and little price content (or rating and date). */
 export function bestFeedbackGroup(groups: RepeatedGroup[], exclude: RepeatedGroup | null): RepeatedGroup | null {
   let best: RepeatedGroup | null = null;
   let bestScore = 0;
   for (const g of groups) {
-    if (g === exclude || g.ratingShare < 0.6 || g.priceShare > 0.5) continue;
+    if (g === exclude || g.ratingShare < 0.6 || (g.priceShare > 0.5 && !isFeedbackLike(g))) continue;
     if (g.members.length < 3 && !inContext(g.parent, /feedback|review|comment/i, 4)) continue;
     const score = g.members.length * g.ratingShare;
     if (score > bestScore) {

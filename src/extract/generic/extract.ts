@@ -23,7 +23,10 @@ export interface GenericResult extends ExtractResult {
 
 const LISTING_URL_RE = /\/(?:p|listing|listings|item|items|product|products|offer|offers|view)\/[^/?#]+|[?&](?:id|listing|item|product|pid)=[^&#]+/i;
 const VENDOR_URL_RE = /\/(?:vendor|vendors|user|users|profile|seller|sellers|shop|store|u)\/([^/?#]+)|[?&](?:vendor|user|seller|username)=([^&#]+)/i;
-const VENDOR_LABEL_RE = /\b(?:vendor|seller|sold by|brought to you by|merchant)\s*:?\s*\n?\s*([A-Za-z0-9_.-]{2,40})/i;
+// A label and its value ("Vendor: bob", "Sold by\nbob"): a colon or a line break after the label, never running
+// text ("our vendor page", "sold by us with care"), and never a common word taken for a handle.
+const VENDOR_LABEL_RE = /\b(?:vendor|seller|sold by|brought to you by|merchant)(?:\s*:\s*\n?|[ \t]*\n)[ \t]*([A-Za-z0-9_.-]{2,40})(?=\s|$|[,;)])/i;
+const NOT_A_HANDLE = new Set(['page', 'on', 'with', 'the', 'a', 'an', 'and', 'or', 'of', 'to', 'in', 'is', 'for', 'by', 'us', 'me', 'our', 'your', 'this', 'that', 'here', 'there', 'profile', 'info', 'information', 'rating', 'level', 'feedback', 'unknown', 'none', 'n/a', 'na', 'anonymous', 'from', 'since', 'shop', 'store']);
 const FROM_RE = /\b(?:ships?\s+from|shipping\s+from|origin(?:\s+country)?|from)\s*:\s*([^\n]{1,80})/i;
 const TO_RE = /\b(?:ships?\s+to|shipping\s+to|destinations?|to)\s*:\s*([^\n]{1,200})/i;
 const STOCK_RE = /\(?\b(\d{1,7})\s+(?:left|in stock|available|pcs? left)\b/i;
@@ -210,7 +213,7 @@ function listingFromBlock(block: Element, page: LoadedPage, scores: Scores): Ext
     scores.add('vendorHandle', 0.85);
   } else {
     const m = VENDOR_LABEL_RE.exec(text);
-    if (m) {
+    if (m && !NOT_A_HANDLE.has(m[1]!.toLowerCase()) && /[A-Za-z]/.test(m[1]!)) {
       l.vendorHandle = m[1]!;
       scores.add('vendorHandle', 0.5);
     }
