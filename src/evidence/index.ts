@@ -4,6 +4,7 @@ export {
   serializeRecord,
   parseHeaderText,
   httpPayload,
+  isChunked,
   dechunk,
   newRecordId,
   type WarcRecordInput,

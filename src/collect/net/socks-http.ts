@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Socket } from 'node:net';
 import tls from 'node:tls';
-import { decodeContent, dechunk } from '../../evidence/index.ts';
+import { decodeContent, dechunk, isChunked } from '../../evidence/index.ts';
 import type { SocksProxyConfig } from './proxy.ts';
 import { SocksReplyError, SocksTimeoutError, socks5Connect } from './socks5-client.ts';
 
@@ -284,7 +284,7 @@ export function parseResponse(raw: Buffer, rawRequest: Buffer, trim = false): So
     bodyRaw = bodyRaw.subarray(0, Number(cl));
     rawResponse = raw.subarray(0, end + 4 + Number(cl));
   }
-  const entityBody = /chunked/i.test(headers['transfer-encoding'] ?? '') ? dechunk(bodyRaw) : bodyRaw;
+  const entityBody = isChunked(headers['transfer-encoding'] ?? '') ? dechunk(bodyRaw) : bodyRaw;
   return {
     status: Number(m[1]),
     statusText: m[2] ?? '',
