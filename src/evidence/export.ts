@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../store/index.ts';
 import { evidenceChainHead } from './log.ts';
 import { inspectRecord } from './warc/reader.ts';
+import { auditCopy } from './warc/audit.ts';
 
 export interface ExportSelection {
   /** Captures attached to the case (case_evidence) or fetched by a crawl job of the case. */
@@ -130,6 +131,7 @@ export async function exportEvidence(
   } finally {
     closeSync(out);
   }
+  auditCopy(outPath);
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(outPath)) hash.update(chunk as Buffer);
   const manifest: ExportManifest = {

@@ -4,12 +4,14 @@ export {
   serializeRecord,
   parseHeaderText,
   httpPayload,
+  isChunked,
   dechunk,
   newRecordId,
   type WarcRecordInput,
   type WarcRecordType,
   type ParsedHeader,
 } from './warc/record.ts';
+export { WARC_AUDIT_ENV, auditCopy } from './warc/audit.ts';
 export { WarcWriter, type WarcWriterOptions, type WrittenRecord, type VerbatimRecord } from './warc/writer.ts';
 export { readHttpResponse, decodeContent, MAX_DECODED_CONTENT, type HttpResponseParts } from './warc/http-message.ts';
 export { inspectRecord, readWarcFile, readRecordAt, copyRecordBlock, type InspectedRecord, type ReadRecord } from './warc/reader.ts';

@@ -4,7 +4,7 @@ import type { Database } from '../store/index.ts';
 import type { Tlp } from '../domain/tlp.ts';
 import { appendEvidence } from './log.ts';
 import { captureSeals } from './seal.ts';
-import { newRecordId, type WarcRecordInput } from './warc/record.ts';
+import { httpPayload, isChunked, newRecordId, type WarcRecordInput } from './warc/record.ts';
 import { WarcWriter, type VerbatimRecord, type WarcWriterOptions, type WrittenRecord } from './warc/writer.ts';
 
 /** One HTTP exchange as it went over the wire. */
@@ -261,13 +261,16 @@ export class EvidenceRecorder {
 }
 
 /**
- * The WARC-Payload-Digest of a response record as the de-facto tools (warcio, pywb, wget) compute and check it:
- * over the entity body as transferred — a chunked body with its chunk framing. The capture row keeps the digest of
- * the de-chunked body (what the page is); verify accepts either in the log.
+ * The WARC-Payload-Digest of a response record, as WARC 1.1 §6.3.2 defines the payload of an http(s) response:
+ * the entity body with any transfer encoding removed — a chunked body de-chunked, its Content-Encoding (gzip)
+ * kept. The record's block keeps the message exactly as received (chunk framing included), which the
+ * WARC-Block-Digest covers. The capture row and the log keep the same payload digest. (Until 2026-12-05 a chunked
+ * body was digested with its chunk framing, as Python warcio's `check` still does; verify accepts that form in
+ * files written then.)
  */
 export function warcPayloadSha256(exchange: Pick<HttpExchange, 'response' | 'payloadSha256'>): string {
   const head = exchange.response.subarray(0, Math.min(exchange.response.length, 64 * 1024)).toString('latin1');
   const end = head.indexOf('\r\n\r\n');
-  if (end < 0 || !/^transfer-encoding:[^\r\n]*chunked/im.test(head.slice(0, end))) return exchange.payloadSha256;
-  return createHash('sha256').update(exchange.response.subarray(end + 4)).digest('hex');
+  if (end < 0 || !isChunked(head.slice(0, end))) return exchange.payloadSha256;
+  return createHash('sha256').update(httpPayload(exchange.response)).digest('hex');
 }

@@ -1,12 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openTestStore, type TestStore } from '../helpers/store.ts';
 import { startSim, type SimHandle } from '../../src/sim/index.ts';
 import { runCrawl, listCaptchas, type CrawlSummary } from '../../src/collect/index.ts';
-import { verifyEvidence } from '../../src/evidence/index.ts';
+import { decodeContent, readHttpResponse, readRecordAt, verifyEvidence } from '../../src/evidence/index.ts';
+import { warcCaptureBodies } from '../../src/server/captures/bodies.ts';
 import { configureSimMarkets, simHuman } from './helpers.ts';
+import { auditWarcFile } from '../helpers/warc-audit.ts';
 
 process.env.DARKPATROL_SIM_TEST_HOOKS = '1';
 
@@ -98,6 +100,40 @@ describe('crawling the sim through its SOCKS5 proxy', () => {
     expect(report.problems.filter((p) => p.severity === 'error')).toEqual([]);
     const captures = await store.db.selectFrom('captures').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     expect(report.records).toBeGreaterThanOrEqual(Number(captures.n) * 3);
+  });
+
+  it('pages sent chunked and gzip-encoded are kept as received, and warcio.js agrees on every digest (payload: de-chunked entity body)', async () => {
+    const files = readdirSync(path.join(dir, 'warc')).filter((f) => f.endsWith('.warc.gz'));
+    let chunked = 0;
+    let encoded = 0;
+    for (const f of files) {
+      const r = await auditWarcFile(path.join(dir, 'warc', f));
+      expect(r.failures).toEqual([]);
+      // DarkPatrol's own records use the WARC 1.1 payload form, never the chunked body as transferred.
+      expect(r.transferredForm).toBe(0);
+      chunked += r.chunked;
+      encoded += r.encoded;
+    }
+    expect(chunked).toBeGreaterThan(0);
+    expect(encoded).toBeGreaterThan(0);
+    // The capture row and the log hold the WARC record's payload digest (not a digest of the decoded page).
+    const mismatched = await store.db.selectFrom('captures as c').innerJoin('evidence_log as l', 'l.record_id', 'c.warc_record_id')
+      .select(['c.url', 'c.payload_sha256', 'l.payload_sha256 as logged']).whereRef('c.payload_sha256', '<>', 'l.payload_sha256').execute();
+    expect(mismatched).toEqual([]);
+    // What extraction and the console viewer read back from a gzip-encoded, chunked record: the page itself.
+    const caps = await store.db.selectFrom('captures').select(['id', 'warc_file', 'warc_offset', 'warc_length']).where('http_status', '=', 200).execute();
+    const bodies = warcCaptureBodies(path.join(dir, 'warc'));
+    let gzipped = 0;
+    for (const c of caps) {
+      const rec = readRecordAt(path.join(dir, 'warc', c.warc_file!), c.warc_offset!, c.warc_length!);
+      const http = readHttpResponse(rec.block);
+      if (http.header('Content-Encoding') !== 'gzip' || gzipped >= 20) continue;
+      gzipped++;
+      expect(decodeContent(http.payload, 'gzip').toString('utf8')).toContain('</html>');
+      const shown = await bodies.read({ warc_file: c.warc_file, warc_offset: c.warc_offset, warc_length: c.warc_length } as Parameters<typeof bodies.read>[0]);
+      expect(shown?.bytes.toString('utf8')).toContain('</html>');
+    }
+    expect(gzipped).toBeGreaterThan(0);
   });
 
   it('a seized market is detected from its banner', async () => {

@@ -4,13 +4,14 @@ import { createReadStream, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { WARCParser } from 'warcio';
+import { AsyncIterReader, WARCParser } from 'warcio';
 import { openTestStore, type TestStore } from '../helpers/store.ts';
 import { EvidenceRecorder, parseWarcDigest, verifyEvidence, type HttpExchange } from '../../src/evidence/index.ts';
 
-// A chunked, gzip-encoded response (what nginx onion services send) recorded as evidence: warcio.js, reading the
-// record as the de-facto tools do, finds a WARC-Payload-Digest that matches the entity body as transferred
-// (chunk framing kept, gzip not undone), the capture keeps the digest of the de-chunked body, and verify passes.
+// A chunked, gzip-encoded response (what nginx onion services send) recorded as evidence: the record keeps the
+// message exactly as received (chunk framing, gzip), warcio.js reads it back byte for byte, and its
+// WARC-Payload-Digest is, per WARC 1.1 §6.3.2, over the entity body with the transfer encoding removed (de-chunked
+// by warcio's own decoder, gzip not undone) — the same digest the capture row and the log keep; verify passes.
 
 const sha = (b: Buffer | Uint8Array) => createHash('sha256').update(b).digest('hex');
 
@@ -61,7 +62,7 @@ describe('chunked and gzip-encoded responses as the WARC tools expect them', () 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('warcio.js finds the payload digest of the body as transferred, and decodes the page', async () => {
+  it('warcio.js reads the body as transferred, its payload digest is that of the de-chunked entity body, and it decodes the page', async () => {
     const f = readdirSync(path.join(dir, 'warc'))[0]!;
     let responses = 0;
     for await (const record of new WARCParser(createReadStream(path.join(dir, 'warc', f)) as unknown as AsyncIterable<Uint8Array>)) {
@@ -70,7 +71,10 @@ describe('chunked and gzip-encoded responses as the WARC tools expect them', () 
       expect(record.httpHeaders?.headers.get('transfer-encoding')).toBe('chunked');
       const raw = await record.readFully(false);
       expect(Buffer.from(raw).equals(sample.transferred)).toBe(true);
-      expect(parseWarcDigest(record.warcPayloadDigest ?? '')).toBe(sha(raw));
+      const entity = await new AsyncIterReader([raw], null, true).readFully();
+      expect(Buffer.from(entity).equals(sample.entity)).toBe(true);
+      expect(parseWarcDigest(record.warcPayloadDigest ?? '')).toBe(sha(entity));
+      expect(parseWarcDigest(record.warcPayloadDigest ?? '')).not.toBe(sha(raw));
     }
     expect(responses).toBe(1);
     // warcio's content reader undoes chunking and gzip: the page itself.
@@ -80,9 +84,11 @@ describe('chunked and gzip-encoded responses as the WARC tools expect them', () 
     }
   });
 
-  it('the capture keeps the digest of the entity body (de-chunked), and verify passes', async () => {
-    const c = await store.db.selectFrom('captures').select(['payload_sha256', 'payload_size']).where('id', '=', captureId).executeTakeFirstOrThrow();
+  it('the capture and the log keep the same entity-body digest, and verify passes', async () => {
+    const c = await store.db.selectFrom('captures').select(['payload_sha256', 'payload_size', 'warc_record_id']).where('id', '=', captureId).executeTakeFirstOrThrow();
     expect(c.payload_sha256).toBe(sha(sample.entity));
+    const logged = await store.db.selectFrom('evidence_log').select('payload_sha256').where('record_id', '=', c.warc_record_id!).executeTakeFirstOrThrow();
+    expect(logged.payload_sha256).toBe(sha(sample.entity));
     expect(Number(c.payload_size)).toBe(sample.entity.length);
     const report = await verifyEvidence(store.db, { dir: path.join(dir, 'warc') });
     expect(report.problems.map((p) => p.detail)).toEqual([]);

@@ -31,7 +31,7 @@ export class CaptureWriter {
         request: res.rawRequest,
         response: res.rawResponse,
         payloadSha256: res.payloadSha256,
-        payloadSize: res.body.length,
+        payloadSize: res.entityBody.length,
         httpStatus: res.status,
         contentType: res.headers['content-type'] ?? null,
         fetchedAt: page.fetchedAt,

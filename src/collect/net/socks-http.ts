@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Socket } from 'node:net';
 import tls from 'node:tls';
-import { dechunk } from '../../evidence/index.ts';
+import { decodeContent, dechunk, isChunked } from '../../evidence/index.ts';
 import type { SocksProxyConfig } from './proxy.ts';
 import { SocksReplyError, SocksTimeoutError, socks5Connect } from './socks5-client.ts';
 
@@ -44,8 +44,13 @@ export interface SocksResponse {
   /** Header names lowercased; repeated headers joined by ", " except set-cookie (see setCookies). */
   headers: Record<string, string>;
   setCookies: string[];
-  /** Entity body after transfer decoding (content encoding untouched: we never ask for compression). */
+  /**
+   * The content: the entity body with its Content-Encoding (gzip, deflate, br) undone, what the crawler reads.
+   * The entity body itself when it names no encoding or cannot be decoded (decoding is capped).
+   */
   body: Buffer;
+  /** The entity body after transfer decoding (de-chunked), content encoding kept: what payloadSha256 covers. */
+  entityBody: Buffer;
   rawRequest: Buffer;
   rawResponse: Buffer;
   payloadSha256: string;
@@ -61,6 +66,8 @@ function buildRequest(url: URL, o: SocksFetchOptions): Buffer {
     'User-Agent': DEFAULT_UA,
     Accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8',
     'Accept-Language': 'en-US,en;q=0.5',
+    // What the browser sends over plain HTTP: onion services (nginx with gzip on) then compress.
+    'Accept-Encoding': 'gzip, deflate',
     Connection: 'close',
     ...o.headers,
   };
@@ -277,15 +284,16 @@ export function parseResponse(raw: Buffer, rawRequest: Buffer, trim = false): So
     bodyRaw = bodyRaw.subarray(0, Number(cl));
     rawResponse = raw.subarray(0, end + 4 + Number(cl));
   }
-  const body = /chunked/i.test(headers['transfer-encoding'] ?? '') ? dechunk(bodyRaw) : bodyRaw;
+  const entityBody = isChunked(headers['transfer-encoding'] ?? '') ? dechunk(bodyRaw) : bodyRaw;
   return {
     status: Number(m[1]),
     statusText: m[2] ?? '',
     headers,
     setCookies,
-    body,
+    body: decodeContent(entityBody, headers['content-encoding']),
+    entityBody,
     rawRequest,
     rawResponse,
-    payloadSha256: createHash('sha256').update(body).digest('hex'),
+    payloadSha256: createHash('sha256').update(entityBody).digest('hex'),
   };
 }

@@ -4,7 +4,7 @@
  * Content-Encoding: gzip, deflate, br), which is what extraction reads. Bounded: decoded content is capped.
  */
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
-import { dechunk } from './record.ts';
+import { dechunk, isChunked } from './record.ts';
 
 export interface HttpResponseParts {
   status: number | null;
@@ -33,7 +33,7 @@ export function readHttpResponse(block: Buffer): HttpResponseParts {
     if (i > 0) headers.push([line.slice(0, i).trim(), line.slice(i + 1).trim()]);
   }
   const header = (name: string) => headers.find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
-  const chunked = /(^|,)\s*chunked\s*$/i.test(header('Transfer-Encoding') ?? '');
+  const chunked = isChunked(header('Transfer-Encoding') ?? '');
   return { status: m ? Number(m[1]) : null, headers, header, rawBody, payload: chunked ? dechunk(rawBody) : rawBody };
 }
 

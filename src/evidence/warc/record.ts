@@ -111,26 +111,54 @@ export function parseHeaderText(text: string): ParsedHeader {
   };
 }
 
-/** The entity body of a raw HTTP message (after the header block), de-chunked when Transfer-Encoding is chunked. */
+/**
+ * Whether an HTTP header block (or a Transfer-Encoding value) says the body is chunked: `chunked` is the last
+ * transfer coding (RFC 9112 §6.1; `Transfer-Encoding: gzip, chunked` is chunked too).
+ */
+export function isChunked(headBlockOrValue: string): boolean {
+  const values = headBlockOrValue.includes(':')
+    ? [...headBlockOrValue.matchAll(/^transfer-encoding:([^\r\n]*)$/gim)].map((m) => m[1] ?? '')
+    : [headBlockOrValue];
+  return values.some((v) => /(^|,)\s*chunked\s*$/i.test(v));
+}
+
+/**
+ * The payload of a raw HTTP message as WARC 1.1 §6.3.2 defines it: the entity body after the header block with any
+ * transfer encoding removed (de-chunked), any Content-Encoding kept.
+ */
 export function httpPayload(message: Buffer): Buffer {
   const end = message.indexOf('\r\n\r\n');
   if (end < 0) return Buffer.alloc(0);
   const head = message.subarray(0, end).toString('latin1');
   const body = message.subarray(end + 4);
-  return /^transfer-encoding:\s*chunked\s*$/im.test(head) ? dechunk(body) : body;
+  return isChunked(head) ? dechunk(body) : body;
 }
 
+/**
+ * Removes chunked transfer coding. A body that does not begin with one complete, well-formed chunk (or the last
+ * chunk) is taken as not chunked and returned as it is, as warcio.js and jwarc read it: some tools record a body
+ * they received de-chunked under its original `Transfer-Encoding: chunked` header (and this project's chain
+ * fetches did). After the first chunk, a malformed or cut chunk ends the body there; chunk extensions and trailer
+ * fields are ignored.
+ */
 export function dechunk(body: Buffer): Buffer {
   const parts: Buffer[] = [];
   let pos = 0;
   while (pos < body.length) {
     const lineEnd = body.indexOf('\r\n', pos);
-    if (lineEnd < 0) break;
-    const size = Number.parseInt(body.subarray(pos, lineEnd).toString('latin1').split(';')[0] ?? '', 16);
-    if (!Number.isFinite(size) || size < 0) break;
+    const sizeText = lineEnd < 0 || lineEnd - pos > 1024 ? '' : (body.subarray(pos, lineEnd).toString('latin1').split(';')[0] ?? '').trim();
+    if (!/^[0-9a-f]{1,8}$/i.test(sizeText)) {
+      if (pos === 0) return body;
+      break;
+    }
+    const size = Number.parseInt(sizeText, 16);
     if (size === 0) break;
-    parts.push(body.subarray(lineEnd + 2, Math.min(body.length, lineEnd + 2 + size)));
-    pos = lineEnd + 2 + size + 2;
+    const dataEnd = lineEnd + 2 + size;
+    const complete = dataEnd + 2 <= body.length && body[dataEnd] === 13 && body[dataEnd + 1] === 10;
+    if (!complete && pos === 0) return body;
+    parts.push(body.subarray(lineEnd + 2, Math.min(body.length, dataEnd)));
+    if (!complete) break;
+    pos = dataEnd + 2;
   }
   return Buffer.concat(parts);
 }

