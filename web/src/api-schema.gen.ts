@@ -248,7 +248,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Takedown migration flows: where this market's identities reappeared */
+        /** Takedown migration (src/analyse, as `darkpatrol report migration`): where this market's identities were first active after its seizure, exit scam or closure */
         get: operations["getMarketsByIdMigration"];
         put?: never;
         post?: never;
