@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { extractPage } from '../adapter/run.ts';
 import { agoraAdapter } from '../adapters/agora.ts';
+import type { ExtractResult, PageInput } from '../types.ts';
 import { report, scorePage, type FieldReport, type FieldScores, type TruthPage } from './score.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -17,8 +18,14 @@ export interface AgoraFixtureEval {
   fields: FieldReport[];
 }
 
-/** Scores the Agora adapter on every page of the truth file; null when the fixtures or the truth are absent. */
-export function evaluateAgoraFixtures(dir = DEFAULT_AGORA_FIXTURES, truthFile = DEFAULT_AGORA_TRUTH): AgoraFixtureEval | null {
+type PageExtractor = (page: PageInput) => ExtractResult;
+const agoraExtractor: PageExtractor = (page) => extractPage(agoraAdapter, page);
+
+/**
+ * Scores an extractor (the Agora adapter by default; the generic extractor for `eval generic`) on every page of
+ * the truth file; null when the fixtures or the truth are absent.
+ */
+export function evaluateAgoraFixtures(dir = DEFAULT_AGORA_FIXTURES, truthFile = DEFAULT_AGORA_TRUTH, extract: PageExtractor = agoraExtractor): AgoraFixtureEval | null {
   if (!existsSync(dir) || !existsSync(truthFile)) return null;
   const truth = JSON.parse(readFileSync(truthFile, 'utf8')) as Record<string, TruthPage>;
   const scores: FieldScores = new Map();
@@ -26,7 +33,7 @@ export function evaluateAgoraFixtures(dir = DEFAULT_AGORA_FIXTURES, truthFile = 
   for (const [key, t] of Object.entries(truth)) {
     const file = path.join(dir, key);
     if (!existsSync(file)) continue;
-    const r = extractPage(agoraAdapter, {
+    const r = extract({
       url: `http://agorahooawayyfoe.onion/${key}`,
       html: readFileSync(file),
       capturedAt: '2014-04-06T12:00:00Z',

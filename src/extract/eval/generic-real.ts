@@ -8,8 +8,8 @@ import { extractGeneric } from '../generic/index.ts';
 import { extractPage } from '../adapter/run.ts';
 import type { Adapter } from '../adapter/types.ts';
 import type { ExtractResult, PageType } from '../types.ts';
-import { DEFAULT_AGORA_FIXTURES, DEFAULT_AGORA_TRUTH } from './agora-fixtures.ts';
-import { report, scorePage, type FieldReport, type FieldScores, type TruthPage } from './score.ts';
+import { DEFAULT_AGORA_FIXTURES, DEFAULT_AGORA_TRUTH, evaluateAgoraFixtures } from './agora-fixtures.ts';
+import { report, type FieldReport, type FieldScores } from './score.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 /** ../shared/fixtures/<name> beside the repository (/work/main) or beside a worktree's parent (/work/wt/<name>). */
@@ -211,15 +211,5 @@ export function evaluateGenericReal(
 
 /** The generic extractor on the Agora fixtures, scored as the Agora tests score it. */
 export function evaluateGenericAgora(dir = existsSync(DEFAULT_AGORA_FIXTURES) ? DEFAULT_AGORA_FIXTURES : sharedFixture('agora-2014-04-06'), truthFile = DEFAULT_AGORA_TRUTH): GenericEvalReport['agora'] {
-  if (!existsSync(dir) || !existsSync(truthFile)) return null;
-  const truth = JSON.parse(readFileSync(truthFile, 'utf8')) as Record<string, TruthPage>;
-  const scores: FieldScores = new Map();
-  let pages = 0;
-  for (const [key, t] of Object.entries(truth)) {
-    const file = path.join(dir, key);
-    if (!existsSync(file)) continue;
-    scorePage(scores, extractGeneric({ url: `http://agorahooawayyfoe.onion/${key}`, html: readFileSync(file), capturedAt: '2014-04-06T12:00:00Z', captureDigest: `sha256:${key}` }), t);
-    pages++;
-  }
-  return { dir, pages, fields: report(scores) };
+  return evaluateAgoraFixtures(dir, truthFile, (page) => extractGeneric(page));
 }

@@ -433,18 +433,22 @@ function cover(scored: Scored[], labelled: number[]): Scored[] {
 
 // ---- per-field induction ----
 
+/** The first element each clicked CSS path names on a training page (a path that does not parse names none). */
+function clickedElements(tp: TrainingPage, css: string | string[]): Element[] {
+  return (Array.isArray(css) ? css : [css]).flatMap((s) => {
+    try {
+      return selectIn(tp.page.root, s).slice(0, 1);
+    } catch {
+      return [];
+    }
+  });
+}
+
 function expectedOf(kind: FieldKind, v: LabelValue | undefined, tp: TrainingPage): Expected | null | undefined {
   if (v === undefined) return undefined;
   if (v === null) return null;
   if (isCssLabel(v)) {
-    const sels = Array.isArray(v.css) ? v.css : [v.css];
-    const els = sels.flatMap((s) => {
-      try {
-        return selectIn(tp.page.root, s).slice(0, 1);
-      } catch {
-        return [];
-      }
-    });
+    const els = clickedElements(tp, v.css);
     if (els.length === 0) return undefined;
     if (kind === 'path' || (kind === 'places' && els.length > 1)) return { kind, value: els.map((e) => textNorm(ownTextOf(e) || rawTextOf(e))) };
     const text = rawTextOf(els[0]!);
@@ -468,14 +472,7 @@ function expectedOf(kind: FieldKind, v: LabelValue | undefined, tp: TrainingPage
 /** Elements that show an expected value on one page. */
 function locate(tp: TrainingPage, exp: Expected, v: LabelValue): Element[][] {
   if (isCssLabel(v)) {
-    const sels = Array.isArray(v.css) ? v.css : [v.css];
-    const els = sels.flatMap((s) => {
-      try {
-        return selectIn(tp.page.root, s).slice(0, 1);
-      } catch {
-        return [];
-      }
-    });
+    const els = clickedElements(tp, v.css);
     return exp.kind === 'path' || exp.kind === 'places' ? [els] : els.map((e) => [e]);
   }
   const find = (test: (t: string) => boolean) => deepestMatching(tp.page, test);
