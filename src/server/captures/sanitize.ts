@@ -1,3 +1,4 @@
+import type { FastifyReply } from 'fastify';
 import sanitizeHtml from 'sanitize-html';
 import { renderCapture, renderHtml, type RenderedCapture } from './render.ts';
 
@@ -41,6 +42,16 @@ export function safeRendering(bytes: Buffer, contentType: string | null): Render
 /** The CSP of the capture view: nothing may load or run; only the inline style of our own wrapper applies. */
 export const CAPTURE_VIEW_CSP =
   "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'; sandbox";
+
+/** Sends an inert HTML document (a capture view, a custody report) under its CSP, framable only by the console, never cached. */
+export function sendInertHtml(reply: FastifyReply, csp: string, html: string): FastifyReply {
+  return reply
+    .header('content-security-policy', csp)
+    .header('x-frame-options', 'SAMEORIGIN')
+    .header('cache-control', 'no-store')
+    .type('text/html; charset=utf-8')
+    .send(html);
+}
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ACCESS, visibleSql } from '../access/policy.ts';
 import { createHash } from 'node:crypto';
-import { captureViewDocument, CAPTURE_VIEW_CSP, safeRendering } from '../captures/sanitize.ts';
+import { captureViewDocument, CAPTURE_VIEW_CSP, safeRendering, sendInertHtml } from '../captures/sanitize.ts';
 import { ApiError } from '../errors.ts';
 import type { RouteContext } from '../types.ts';
 import { idParams, page, toPage, visibleOr404, who } from './common.ts';
@@ -55,12 +55,7 @@ export function register({ app, opts, captureBodies }: RouteContext): void {
   app.get('/captures/:id/view', { config: { access: { ...ACCESS.intelRead, audit: 'capture.view' } }, schema: { tags: ['captures'], summary: 'The inert rendering as an HTML document for a sandboxed frame (CSP default-src none + sandbox)', params: idParams } }, async (req, reply) => {
     const { c, b } = await body(req.params.id, req);
     req.auditObject = { type: 'capture', id: String(c.id) };
-    return reply
-      .header('content-security-policy', CAPTURE_VIEW_CSP)
-      .header('x-frame-options', 'SAMEORIGIN')
-      .header('cache-control', 'no-store')
-      .type('text/html; charset=utf-8')
-      .send(captureViewDocument({ id: c.id, url: c.url, sha256: c.payload_sha256, fetchedAt: c.fetched_at }, safeRendering(b.bytes, b.contentType)));
+    return sendInertHtml(reply, CAPTURE_VIEW_CSP, captureViewDocument({ id: c.id, url: c.url, sha256: c.payload_sha256, fetchedAt: c.fetched_at }, safeRendering(b.bytes, b.contentType)));
   });
 
   app.get(

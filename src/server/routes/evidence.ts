@@ -14,6 +14,7 @@ import {
   type CustodyEvent,
   type CustodyVerification,
 } from '../../evidence/index.ts';
+import { sendInertHtml } from '../captures/sanitize.ts';
 import { exportPublicKeyJwk } from '../../exchange/index.ts';
 import { ACCESS } from '../access/policy.ts';
 import type { Principal } from '../auth/principal.ts';
@@ -230,12 +231,7 @@ export function register({ app, opts }: RouteContext): void {
       const p = who(req.principal);
       const c = await ownCase(p, req.params.id);
       req.auditObject = { type: 'case', id: String(c.id) };
-      return reply
-        .header('content-security-policy', CUSTODY_REPORT_CSP)
-        .header('x-frame-options', 'SAMEORIGIN')
-        .header('cache-control', 'no-store')
-        .type('text/html; charset=utf-8')
-        .send(await report(p, c, null));
+      return sendInertHtml(reply, CUSTODY_REPORT_CSP, await report(p, c, null));
     },
   );
 
