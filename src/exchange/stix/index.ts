@@ -8,3 +8,4 @@ export * from './selector-map.ts';
 export * from './tlp.ts';
 export * from './validate.ts';
 export * from './pattern-grammar.ts';
+export * from './misp.ts';

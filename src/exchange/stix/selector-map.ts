@@ -134,8 +134,25 @@ export function observableToSelector(o: StixObject): ReadSelector | undefined {
     }
     case 'x-misp-attribute': {
       // MISP exports attribute types STIX has no object for as custom objects (misp-stix, "x-misp-attribute").
+      // Read the value as misp-stix does: each pair of backslashes becomes one (its _sanitise_value).
+      const value = typeof o.x_misp_value === 'string' ? o.x_misp_value.replaceAll('\\\\', '\\') : undefined;
+      if (o.x_misp_type === 'domain') return value && /\.onion\.?$/i.test(value) ? normalized('onion', value) : undefined;
       const kind = typeof o.x_misp_type === 'string' ? MISP_ATTRIBUTE_KIND[o.x_misp_type] : undefined;
-      return kind ? normalized(kind, o.x_misp_value) : undefined;
+      return kind ? normalized(kind, value) : undefined;
+    }
+    case 'x-misp-object': {
+      // MISP objects DarkPatrol writes for selectors MISP has no attribute type for (coin-address, pgp-meta).
+      const attrs = Array.isArray(o.x_misp_attributes) ? (o.x_misp_attributes as Record<string, unknown>[]) : [];
+      const rel = (r: string) => attrs.find((a) => typeof a === 'object' && a !== null && a.object_relation === r)?.value;
+      if (o.x_misp_name === 'pgp-meta') return normalized('pgp_key', rel('key-id'));
+      if (o.x_misp_name === 'coin-address') {
+        if (rel('address') !== undefined) return normalized('btc_address', rel('address'));
+        if (rel('address-xmr') !== undefined) return normalized('xmr_address', rel('address-xmr'));
+        const sym = rel('symbol');
+        const kind = typeof sym === 'string' ? TICKER_KIND.get(sym.toUpperCase()) : undefined;
+        return kind ? normalized(kind, rel('address-crypto')) : undefined;
+      }
+      return undefined;
     }
     case 'location':
       return readDarkpatrolProperties(o).selector_kind === 'postal_address' ? normalized('postal_address', o.street_address) : undefined;
