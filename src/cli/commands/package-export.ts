@@ -2,7 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { isTlp, TLP_LEVELS } from '../../domain/tlp.ts';
 import type { Tlp } from '../../domain/tlp.ts';
-import { buildPackage, PackageInputError, signPackage, subjectPackageInput, SubjectNotFoundError, validateBundle } from '../../exchange/index.ts';
+import { buildPackage, MISP_STIX_TOOL_LABEL, mispView, PackageInputError, signPackage, subjectPackageInput, SubjectNotFoundError, validateBundle } from '../../exchange/index.ts';
 import type { SubjectKind } from '../../exchange/index.ts';
 import { appendAudit } from '../../store/index.ts';
 import { UserError } from '../errors.ts';
@@ -11,7 +11,7 @@ import { readPrivateKey } from '../keyfile.ts';
 import { emit } from '../output.ts';
 import { withStore } from '../store-options.ts';
 
-interface Opts { identity?: string; vendor?: string; case?: string; key: string; out: string; tlp?: string; force?: boolean; json?: boolean }
+interface Opts { identity?: string; vendor?: string; case?: string; key: string; out: string; misp?: string; tlp?: string; force?: boolean; json?: boolean }
 
 export function register(program: Command): void {
   const pkg = commandGroup(program, 'package', 'signed STIX 2.1 intelligence packages: export, verify, import, seized-data split');
@@ -24,6 +24,7 @@ export function register(program: Command): void {
     .option('--case <id>', 'a case of the key\'s agency (its registered selectors)')
     .requiredOption('--key <file>', 'the agency\'s private key (JWK from `darkpatrol keys generate`); its agency is the producer')
     .requiredOption('--out <file>', 'where to write the signed package (JSON)')
+    .option('--misp <file>', 'also write the MISP view: the same selectors as MISP attributes and objects misp-stix imports (unsigned; docs/exchange.md)')
     .option('--tlp <level>', `mark at least this strictly (${TLP_LEVELS.join(', ')}); never lowers the data's own marking`)
     .option('--force', 'overwrite --out if it exists')
     .option('--json', 'machine-readable output')
@@ -35,6 +36,8 @@ export function register(program: Command): void {
       if (!/^\d+$/.test(raw)) throw new UserError(`--${kind} must be a numeric id, got "${raw}"`);
       if (o.tlp !== undefined && !isTlp(o.tlp.toUpperCase())) throw new UserError(`--tlp must be one of ${TLP_LEVELS.join(', ')}`);
       if (existsSync(o.out) && !o.force) throw new UserError(`${o.out} exists; use --force to overwrite`);
+      if (o.misp !== undefined && existsSync(o.misp) && !o.force) throw new UserError(`${o.misp} exists; use --force to overwrite`);
+      if (o.misp !== undefined && o.misp === o.out) throw new UserError('--misp must name a different file than --out');
       const key = readPrivateKey(o.key);
       await withStore(cmd, async (store) => {
         const agency = await store.db.selectFrom('agencies').select(['id', 'code']).where('code', '=', key.agencyId).executeTakeFirst();
@@ -53,8 +56,14 @@ export function register(program: Command): void {
         if (!validation.valid) {
           throw new UserError(`the bundle does not validate against the OASIS STIX 2.1 schemas; nothing written:\n  ${validation.errors.slice(0, 20).join('\n  ')}`);
         }
+        const misp = o.misp !== undefined ? mispView(built.bundle) : undefined;
+        if (misp) {
+          const v = validateBundle(misp.bundle);
+          if (!v.valid) throw new UserError(`the MISP view does not validate against the OASIS STIX 2.1 schemas; nothing written:\n  ${v.errors.slice(0, 20).join('\n  ')}`);
+        }
         const signed = signPackage(built, key);
         writeFileSync(o.out, `${JSON.stringify(signed, null, 2)}\n`, { mode: 0o600 });
+        if (misp) writeFileSync(o.misp!, `${JSON.stringify(misp.bundle, null, 2)}\n`, { mode: 0o600 });
         await appendAudit(store.db, {
           agencyId: agency.id,
           userId: null,
@@ -62,14 +71,21 @@ export function register(program: Command): void {
           action: 'package.export',
           objectType: kind,
           objectId: raw,
-          detail: { bundleId: built.bundle.id, tlp: built.manifest.tlp, objects: built.bundle.objects.length, keyId: key.keyId, file: o.out },
+          detail: { bundleId: built.bundle.id, tlp: built.manifest.tlp, objects: built.bundle.objects.length, keyId: key.keyId, file: o.out, ...(misp ? { misp: { file: o.misp, bundleId: misp.bundle.id } } : {}) },
         });
-        const summary = { file: o.out, subject: { kind, id: Number(raw) }, bundleId: built.bundle.id, tlp: built.manifest.tlp, objects: built.bundle.objects.length, evidence: built.manifest.evidence.length, keyId: key.keyId, valid: true, omitted };
+        const summary = { file: o.out, subject: { kind, id: Number(raw) }, bundleId: built.bundle.id, tlp: built.manifest.tlp, objects: built.bundle.objects.length, evidence: built.manifest.evidence.length, keyId: key.keyId, valid: true, omitted,
+          ...(misp ? { misp: { file: o.misp!, bundleId: misp.bundle.id, attributes: misp.attributes, objects: misp.objects, persons: misp.persons, selectors: misp.selectors, omitted: misp.omitted } } : {}) };
         emit(o.json ?? false, summary, () =>
           [
             `wrote ${o.out}: ${kind} ${raw} as STIX 2.1 bundle ${built.bundle.id} (${summary.objects} objects, TLP:${summary.tlp}, ${summary.evidence} evidence digests)`,
             `validated against the OASIS schemas; manifest signed with ${key.keyId} (${key.agencyId})`,
             ...omitted.map((m) => `left out: ${m}`),
+            ...(misp
+              ? [
+                  `wrote ${o.misp}: MISP view (${misp.attributes} attributes, ${misp.objects} objects, ${misp.persons} persons; grouping labelled ${MISP_STIX_TOOL_LABEL})`,
+                  ...misp.omitted.map((m) => `not in the MISP view: ${m}`),
+                ]
+              : []),
           ].join('\n'),
         );
       });

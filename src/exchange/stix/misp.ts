@@ -107,6 +107,9 @@ export interface MispViewResult {
 
 const DARKPATROL_SCO_SELECTOR_TYPES = new Set(['email-addr', 'domain-name', 'url', 'pgp-key', 'phone-number', 'cryptocurrency-wallet', 'user-account', 'location', 'x-misp-attribute']);
 
+/** Observable types that always stand for a selector (domain-name, url and user-account may be something else). */
+const SELECTOR_ONLY_TYPES = new Set(['email-addr', 'pgp-key', 'phone-number', 'cryptocurrency-wallet']);
+
 /** The selectors a bundle carries (observables and postal locations), each once, in bundle order. */
 export function bundleSelectors(bundle: StixBundle): ReadSelector[] {
   const seen = new Set<string>();
@@ -189,6 +192,11 @@ export function mispView(source: StixBundle, options: { name?: string; created?:
     persons++;
   }
 
+  // Observables that stand for a selector but cannot be read as one (a value normalisation refuses): said, not dropped.
+  for (const o of source.objects) {
+    if (!SELECTOR_ONLY_TYPES.has(o.type) || observableToSelector(o)) continue;
+    omitted.push(`${o.type} ${o.id}: its value is not a valid selector (${JSON.stringify(o.value ?? o.fingerprint ?? o.x_misp_value ?? null).slice(0, 80)})`);
+  }
   for (const s of bundleSelectors(source)) {
     const rule = MISP_ATTRIBUTE_RULES[s.kind];
     const objectRule = MISP_OBJECT_RULES[s.kind];

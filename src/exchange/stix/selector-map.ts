@@ -3,7 +3,7 @@
  * we use it (email-addr, domain-name, user-account); where it has none we use DarkPatrol's new SCO types.
  */
 import type { RegisteredSelectorKind } from '../../deconflict/selectors.ts';
-import { normalizeRegisteredSelector } from '../../deconflict/selectors.ts';
+import { isRegisteredSelectorKind, normalizeRegisteredSelector } from '../../deconflict/selectors.ts';
 import { CRYPTOCURRENCY_WALLET, PGP_KEY, PHONE_NUMBER, newScoObject, readDarkpatrolProperties } from './extensions.ts';
 import type { NewScoDefinition } from './extensions.ts';
 import { scoId } from './ids.ts';
@@ -137,6 +137,11 @@ export function observableToSelector(o: StixObject): ReadSelector | undefined {
       // Read the value as misp-stix does: each pair of backslashes becomes one (its _sanitise_value).
       const value = typeof o.x_misp_value === 'string' ? o.x_misp_value.replaceAll('\\\\', '\\') : undefined;
       if (o.x_misp_type === 'domain') return value && /\.onion\.?$/i.test(value) ? normalized('onion', value) : undefined;
+      if (o.x_misp_type === 'text') {
+        // Selector kinds MISP has no attribute type for: DarkPatrol's MISP view names the kind in the comment.
+        const named = typeof o.x_misp_comment === 'string' ? /^darkpatrol selector: ([a-z_]+)$/.exec(o.x_misp_comment)?.[1] : undefined;
+        return named && isRegisteredSelectorKind(named) ? normalized(named, value) : undefined;
+      }
       const kind = typeof o.x_misp_type === 'string' ? MISP_ATTRIBUTE_KIND[o.x_misp_type] : undefined;
       return kind ? normalized(kind, value) : undefined;
     }
