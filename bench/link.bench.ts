@@ -2,7 +2,10 @@
  * Identity resolution at AlphaBay scale: generate the sim world, load it with ingestWorld (bypasses crawling),
  * resolve every account into identities, and score against ground truth. Prints one JSON line (last line).
  *
- *   npx tsx bench/link.bench.ts --seed eval-1 --scale alphabay [--dir DIR] [--reuse]
+ *   npx tsx bench/link.bench.ts --seed eval-1 --scale alphabay [--fraction F] [--dir DIR] [--reuse]
+ *
+ * --fraction F (0 < F ≤ 1) scales the preset's identities, accounts, listings, buyers and channels by F (markets,
+ * days and sales rate kept), e.g. `--scale alphabay --fraction 0.25` for a quarter of AlphaBay at its density.
  *
  * The store is an on-disk PGlite in DIR (default: $TMPDIR/darkpatrol-link-bench-<seed>-<scale>); with --reuse an
  * earlier run's ingested store and truth are used again, so only resolution is re-measured.
@@ -14,16 +17,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openStore } from '../src/store/index.ts';
-import { generateWorld, isScalePreset } from '../src/sim/index.ts';
+import { generateWorld, isScalePreset, SCALE_PRESETS } from '../src/sim/index.ts';
 import { ingestWorld } from '../src/sim/ingest/index.ts';
 import { evaluateLinking, loadModel, runLinking, type LinkTruth } from '../src/link/index.ts';
 
 const { values } = parseArgs({ options: { seed: { type: 'string', default: 'eval-1' }, scale: { type: 'string', default: 'alphabay' },
-  dir: { type: 'string' }, reuse: { type: 'boolean', default: false }, model: { type: 'string' } } });
+  fraction: { type: 'string', default: '1' }, dir: { type: 'string' }, reuse: { type: 'boolean', default: false }, model: { type: 'string' } } });
 const seed = values.seed as string;
 const scale = values.scale as string;
 if (!isScalePreset(scale)) throw new Error(`unknown --scale ${scale}`);
-const dir = values.dir ?? join(tmpdir(), `darkpatrol-link-bench-${seed}-${scale}`);
+const fraction = Number(values.fraction);
+if (!(fraction > 0 && fraction <= 1)) throw new Error(`--fraction must be in (0, 1], got ${values.fraction}`);
+const preset = SCALE_PRESETS[scale];
+const scaled = (k: 'identities' | 'accounts' | 'listings' | 'buyers' | 'channels', min: number) => Math.max(min, Math.round(preset[k] * fraction));
+const worldScale = fraction === 1 ? scale : { preset: scale, overrides: { identities: scaled('identities', 10),
+  accounts: scaled('accounts', 10), listings: scaled('listings', 10), buyers: scaled('buyers', 50), channels: scaled('channels', 2) } };
+const dir = values.dir ?? join(tmpdir(), `darkpatrol-link-bench-${seed}-${scale}${fraction === 1 ? '' : `-${fraction}`}`);
 const model = loadModel(values.model);
 if (model.trainedOn.seed === seed) throw new Error(`--seed ${seed} is the model's training seed; use another`);
 const log = (s: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${s}\n`);
@@ -43,7 +52,7 @@ if (values.reuse && existsSync(truthFile) && existsSync(ingestFile)) {
   mkdirSync(dir, { recursive: true });
   log(`generating ${scale} world, seed ${seed}`);
   const t = performance.now();
-  const world = generateWorld({ seed, scale });
+  const world = generateWorld({ seed, scale: worldScale });
   const generateSeconds = (performance.now() - t) / 1000;
   truth = { accounts: world.accounts.map((a) => ({ id: a.id, identityId: a.identityId, aliasKind: a.aliasKind })) };
   writeFileSync(truthFile, JSON.stringify(truth));
@@ -69,7 +78,7 @@ clearInterval(sampler);
 const row = (g: string) => ev.byKind.find((r) => r.group === g);
 const r3 = (x: number | null | undefined) => (x === null || x === undefined ? null : Math.round(x * 1000) / 1000);
 console.log(JSON.stringify({
-  bench: 'link', seed, scale, model: model.version, accounts: run.accounts, candidatePairs: run.candidatePairs,
+  bench: 'link', seed, scale, fraction, model: model.version, accounts: run.accounts, candidatePairs: run.candidatePairs,
   seconds: { generate: r3(prep.generateSeconds), ingest: r3(prep.ingest.seconds as number), resolve: run.seconds.resolve,
     write: run.seconds.write, stages: run.seconds },
   peakRssMb: { resolve: Math.round(resolvePeak / 2 ** 20), process: Math.round(process.resourceUsage().maxRSS / 1024) },

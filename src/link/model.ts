@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { EVIDENCE_OF_KIND, type Prepared } from './prepare.ts';
-import { nameSimilarity } from './name.ts';
+import { nameKeys, nameSimilarity } from './name.ts';
 import { cosine } from './style.ts';
 
 export const FEATURES = [
@@ -29,9 +29,10 @@ export const FEATURE_LABELS: Record<FeatureName, string> = {
  *  - rotation_signed: a key of one account carries a certification by a key of the other, verified against that
  *    key (certify.ts). Only the old key's holder can make it: hard evidence, like a shared key.
  *  - rotation_uid: the same handle, no key in common, and a key of each whose user ID names the same e-mail or the
- *    same name ("UK-ProZone <uk@prozone.com>" → a new key for "UK-ProZone <uk@prozone.com>").
- *  - rotation_overlap: the same handle, no key in common, and their products or wording overlap (the larger of the
- *    product cosine and the discounted style cosine, counted from 0.3).
+ *    same name beyond the handle itself ("UK-ProZone <uk@prozone.com>" → a new key for "UK-ProZone <uk@prozone.com>";
+ *    "MagicFox <magicfox@host>" on both sides restates the handle and does not count).
+ *  - rotation_overlap: the same handle, no key in common, and their wording overlaps (the discounted style cosine,
+ *    counted from 0.3; products are left out, unrelated vendors of one name sell the same few drugs).
  */
 export const RULES = ['rotation_signed', 'rotation_uid', 'rotation_overlap'] as const;
 export type RuleName = (typeof RULES)[number];
@@ -39,7 +40,7 @@ export const RULE_WEIGHTS: Record<RuleName, number> = { rotation_signed: 12, rot
 export const RULE_LABELS: Record<RuleName, string> = {
   rotation_signed: 'key rotation: the new key is certified by the old key (signature verified)',
   rotation_uid: 'key rotation: same handle, new key with the same user ID / e-mail as the old key',
-  rotation_overlap: 'key rotation: same handle, new key, overlapping products or wording',
+  rotation_overlap: 'key rotation: same handle, new key, overlapping wording',
 };
 
 /** Below this many words of own text the style cosine is discounted in proportion (see Prepared.words). */
@@ -137,14 +138,20 @@ function rotation(a: Prepared, b: Prepared, f: PairFeatures): void {
   if (signedBy.length > 0) f.rules[0] = 1;
   const userIds: string[] = [];
   if (f.x[4] === 1) {
-    const mailsB = new Set(b.data.pgpKeys.flatMap((k) => k.emails.map((e) => e.toLowerCase())));
-    const namesB = new Set(b.data.pgpKeys.flatMap((k) => k.userIds.map(uidName)).filter((n) => n.length >= 3));
+    // Only what a user ID says beyond the handle counts: a UID name or e-mail local part that is the handle again
+    // ("MagicFox <magicfox@host>") is what any vendor of that name would write, so it adds nothing to name_same.
+    const core = a.name.core;
+    const beyond = (n: string) => n.length >= 3 && nameKeys(n).core !== core;
+    const mailsB = new Set(b.data.pgpKeys.flatMap((k) => k.emails.map((e) => e.toLowerCase())).filter((e) => beyond(e.split('@')[0] ?? '')));
+    const namesB = new Set(b.data.pgpKeys.flatMap((k) => k.userIds.map(uidName)).filter(beyond));
     for (const k of a.data.pgpKeys) {
       for (const e of k.emails) if (mailsB.has(e.toLowerCase())) userIds.push(e.toLowerCase());
       for (const u of k.userIds) if (namesB.has(uidName(u))) userIds.push(u);
     }
     if (userIds.length > 0) f.rules[1] = 1;
-    const overlap = Math.max(f.x[8] as number, f.x[6] as number);
+    // Wording only: a product profile is shared by many unrelated vendors of one name (every market sells the same
+    // few drugs), so product overlap on top of name_same linked different people once handles collide at scale.
+    const overlap = f.x[6] as number;
     if (overlap >= 0.3) f.rules[2] = overlap;
   }
   if (f.rules.some((v) => v > 0)) f.rotation = { keysA: [...keysA], keysB: [...keysB], userIds: [...new Set(userIds)].slice(0, 5), signedBy };
