@@ -70,7 +70,12 @@ export async function seedE2eWorld(db: Kysely<Database>, warcDir: string): Promi
     if (status !== 'up') await db.insertInto('market_events').values({ ...own, market_id: m.id, kind: status, observed_at: day(status === 'seized' ? 240 : 300), detail: status === 'seized' ? 'Seizure banner of a joint operation' : 'Withdrawals disabled, admins gone' }).execute();
   }
   const foreign = await db.insertInto('markets').values({ agency_id: other.id, tlp: 'RED', slug: 'secret', name: 'BKA undercover source', status: 'up' }).returning('id').executeTakeFirstOrThrow();
-  await db.insertInto('vendors').values({ agency_id: other.id, tlp: 'RED', market_id: foreign.id, handle: 'bka-secret-vendor', handle_norm: 'bka-secret-vendor', first_seen: day(1), last_seen: day(2) }).execute();
+  const bkaVendor = await db.insertInto('vendors').values({ agency_id: other.id, tlp: 'RED', market_id: foreign.id, handle: 'bka-secret-vendor', handle_norm: 'bka-secret-vendor', first_seen: day(1), last_seen: day(2) }).returning('id').executeTakeFirstOrThrow();
+  // BKA's source ships only within Germany, spelled three ways: its map has origins but no flow between countries.
+  for (const [k, [from, to]] of ([['DE', ['DE']], ['Germany', ['Deutschland', 'germany']], ['DEU', ['Germany']]] as const).entries()) {
+    const l = await db.insertInto('listings').values({ agency_id: other.id, tlp: 'RED', market_id: foreign.id, vendor_id: bkaVendor.id, external_id: `bka-${k}`, title: `bka listing ${k}`, substance: 'amphetamine', first_seen: day(1), last_seen: day(2) }).returning('id').executeTakeFirstOrThrow();
+    await db.insertInto('listing_snapshots').values({ agency_id: other.id, tlp: 'RED', listing_id: l.id, observed_at: day(2), price: 50, currency: 'USD', price_usd: 50, ships_from: from, ships_to: [...to] }).execute();
+  }
 
   const stems = ['dutchmasters', 'alpinepharma', 'greenleaf', 'nordicsnow', 'berlinbunny', 'pharmaqueen', 'speedyg', 'crystalclear', 'oxyking', 'tulipcartel', 'moonrock', 'frostbite'];
   const substances = [['cocaine', 'stimulant', 70], ['MDMA', 'stimulant', 25], ['heroin', 'opioid', 90], ['cannabis', 'cannabinoid', 10], ['amphetamine', 'stimulant', 12], ['fentanyl', 'opioid', 150], ['ketamine', 'dissociative', 30], ['LSD', 'psychedelic', 8]] as const;
