@@ -7,6 +7,23 @@ export interface GraphData {
 }
 
 /**
+ * Cytoscape's renderer injects `<style>.__________cytoscape_container { position: relative; }</style>` into the
+ * head unless an element with this id already exists (BaseRenderer.init in cytoscape 3.x); the console's CSP
+ * (`style-src 'self'`) refuses inline styles and logs a violation. So the id is claimed by an inert `<meta>` and the
+ * rule lives in styles.css. (Cytoscape's other styling goes through the CSSOM, which CSP allows.)
+ */
+const CYTOSCAPE_STYLESHEET_ID = '__________cytoscape_stylesheet';
+
+function claimCytoscapeStylesheet(): void {
+  if (document.getElementById(CYTOSCAPE_STYLESHEET_ID)) return;
+  const marker = document.createElement('meta');
+  marker.id = CYTOSCAPE_STYLESHEET_ID;
+  marker.name = 'cytoscape-stylesheet';
+  marker.content = 'in styles.css (CSP: no inline styles)';
+  document.head.appendChild(marker);
+}
+
+/**
  * The link graph. For thousands of nodes: canvas renderer, no labels until zoomed in, textures while panning, and a
  * one-shot 'cose' layout with few iterations (a preset grid beyond 2,500 nodes).
  */
@@ -15,6 +32,7 @@ export function LinkGraph(props: { data: GraphData; onOpen: (vendorId: number) =
   useEffect(() => {
     if (!el.current) return;
     const big = props.data.nodes.length > 2500;
+    claimCytoscapeStylesheet();
     const cy = cytoscape({
       container: el.current,
       elements: [
