@@ -92,7 +92,8 @@ export async function seedE2eWorld(db: Kysely<Database>, warcDir: string): Promi
     const btc = await db.insertInto('selectors').values({ ...own, kind: 'btc_address', value: `bc1q${createHash('sha256').update(stem).digest('hex').slice(0, 38)}` }).returning('id').executeTakeFirstOrThrow();
     for (let a = 0; a < nAcc; a++) {
       const market = markets[(i + a) % markets.length]!;
-      const handle = a === 0 ? stem : `${stem}${a === 1 ? '_nl' : '2'}`;
+      // Real handles carry emoji; one here checks the console's emoji font fallback.
+      const handle = a === 0 ? (stem === 'frostbite' ? 'frostbite🧊' : stem) : `${stem}${a === 1 ? '_nl' : '2'}`;
       const first = 10 + Math.floor(r() * 150) + a * 90;
       const v = await db.insertInto('vendors').values({ ...own, market_id: market, handle, handle_norm: handle, profile_text: `Welcome to ${handle}. Stealth shipping from ${home}. Escrow only. PGP: ${key.slice(0, 16)}…`, rating: `${(4 + r()).toFixed(2)}/5`, first_seen: day(first), last_seen: day(Math.min(360, first + 120 + Math.floor(r() * 120))) }).returning('id').executeTakeFirstOrThrow();
       accounts.push(v.id);
