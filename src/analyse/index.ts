@@ -10,3 +10,4 @@ export { rankTargets, DEFAULT_WEIGHTS, LOG_DECADES, logNormalised, HARM_BY_CLASS
 export { evaluateAnalysis, visibleFeedbackRate, recordClosures, type AnalyseEvalOptions, type AnalyseEvalReport } from './eval.ts';
 export { revenueSeriesOf, revenueTotalOf, selectSales, bucketStart, type RevenuePoint, type RevenueTotal, type SeriesBucket } from './series.ts';
 export { basicCounts, type BasicCounts } from './counts.ts';
+export { placeOf, placeKey, type Place } from './places.ts';

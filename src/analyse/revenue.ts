@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/index.ts';
+import { placeKey, placeOf } from './places.ts';
 import { observedSales, type ObservedSale } from './sales.ts';
 import type { Estimate, RevenueGroup, RevenueOptions, RevenueRow } from './types.ts';
 
@@ -31,7 +32,8 @@ function groupKey(s: ObservedSale, by: RevenueGroup): string | null {
     case 'substance_class':
       return s.substanceClass ?? 'unclassified';
     case 'ships_from':
-      return s.shipsFrom ?? 'unknown';
+      // One row per place however the markets spell it ('US', 'USA', 'United States').
+      return s.shipsFrom === null ? 'unknown' : placeKey(s.shipsFrom);
     case 'month':
       return s.month;
   }
@@ -60,6 +62,7 @@ export async function labelRevenueRows(db: Kysely<Database>, rows: RevenueRow[],
   if (marketIds.length) {
     for (const m of await db.selectFrom('markets').select(['id', 'name']).where(sql<boolean>`id = any(${marketIds}::int[])`).execute()) labels.set(String(m.id), m.name);
   }
+  if (by === 'ships_from') for (const r of rows) labels.set(r.key, placeOf(r.key).name);
   return labels.size ? rows.map((r) => ({ ...r, label: labels.get(r.key) ?? r.label })) : rows;
 }
 

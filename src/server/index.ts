@@ -13,7 +13,7 @@ export { revenueSeries, type RevenuePoint } from './services/revenue.ts';
 export { topTargets, type Target, type TargetFactor } from './services/targets.ts';
 export { revenueSeries as visibleRevenueSeries, visibleRevenue, visibleSales, profileRevenue, API_REVENUE_OPTIONS, type RevenueTotal } from './services/revenue.ts';
 export { shippingFlows, shippingFlowMap, type ShippingFlow, type PlacedFlow, type FlowOrigin, type ShippingFlowMap } from './services/flows.ts';
-export { placeOf, type Place } from './services/countries.ts';
+export { placeOf, placeKey, type Place } from './services/countries.ts';
 export { withVisibleRows } from './services/scope.ts';
 export { startConsole, ensureUser, type StartOptions, type RunningConsole } from './start.ts';
 export { ensureWebBuilt, WEB_DIR } from './web-build.ts';

@@ -69,6 +69,22 @@ describe('console end to end (Debian Chromium)', () => {
     await shot('search');
   });
 
+  it('draws emoji in handles with a colour emoji font, not as boxes', async () => {
+    await h.page.goto(`${h.console.url}#/search?q=frostbite`);
+    const link = h.page.locator('ul.results a', { hasText: 'frostbite🧊' });
+    await link.waitFor();
+    // Chromium says which platform fonts rendered the node's text (DevTools protocol, the real text shaping).
+    const cdp = await h.context.newCDPSession(h.page);
+    await cdp.send('DOM.enable');
+    await cdp.send('CSS.enable');
+    const { root } = await cdp.send('DOM.getDocument', { depth: 0 });
+    const { nodeId } = await cdp.send('DOM.querySelector', { nodeId: root.nodeId, selector: 'ul.results a[href^="#/vendors/"]' });
+    const { fonts } = await cdp.send('CSS.getPlatformFontsForNode', { nodeId });
+    await cdp.detach();
+    expect(fonts.map((f) => f.familyName)).toContain('Noto Color Emoji');
+    expect(fonts.find((f) => f.familyName === 'Noto Color Emoji')!.glyphCount).toBe(1);
+  });
+
   it('opens a vendor profile and confirms a link; the decision is stored and audited', async () => {
     await h.page.goto(`${h.console.url}#/vendors/${h.world.vendorId}`);
     await h.page.getByRole('heading', { name: /Accounts across markets/i }).waitFor();
@@ -103,10 +119,15 @@ describe('console end to end (Debian Chromium)', () => {
     await h.page.getByRole('link', { name: 'Hydra Bay' }).click();
     await h.page.getByRole('heading', { name: /Lifecycle/ }).waitFor();
     await shot('market');
+    h.cspViolations.length = 0;
     await h.page.goto(`${h.console.url}#/graph`);
     await h.page.locator('.graph canvas').first().waitFor();
     await h.page.waitForTimeout(500);
     await shot('graph');
+    // Cytoscape injects a <style> unless its marker element exists: the console claims it, the CSP stays strict.
+    expect(h.cspViolations).toEqual([]);
+    expect(await h.page.locator('style#__________cytoscape_stylesheet').count()).toBe(0);
+    expect(await h.page.locator('.graph').evaluate((el) => getComputedStyle(el).position)).toBe('relative');
     await h.page.goto(`${h.console.url}#/targets`);
     await h.page.locator('.factor').first().waitFor();
     expect(await h.page.locator('.targets tbody tr').count()).toBeGreaterThan(3);
@@ -121,6 +142,7 @@ describe('console end to end (Debian Chromium)', () => {
     await h.page.goto(`${h.console.url}#/search?q=bka`);
     await h.page.getByRole('heading', { name: /Vendors \(0\)/ }).waitFor();
     expect(h.foreign).toEqual([]);
+    expect(h.cspViolations).toEqual([]);
     expect(h.dialogs).toEqual([]);
   });
 });

@@ -20,6 +20,8 @@ export interface Harness {
   /** Requests to anywhere but the console's own origin (aborted, recorded). */
   foreign: string[];
   dialogs: string[];
+  /** Content-Security-Policy violations Chromium reported in the page's console (e.g. an injected inline style). */
+  cspViolations: string[];
   close(): Promise<void>;
 }
 
@@ -49,6 +51,10 @@ export async function openHarness(): Promise<Harness> {
     if (!requests.includes(r.url())) requests.push(r.url());
   });
   const page = await context.newPage();
+  const cspViolations: string[] = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
   page.on('dialog', (d) => {
     dialogs.push(d.message());
     void d.dismiss();
@@ -64,6 +70,7 @@ export async function openHarness(): Promise<Harness> {
     requests,
     foreign,
     dialogs,
+    cspViolations,
     async close() {
       await browser.close().catch(() => undefined);
       await running.close();

@@ -70,7 +70,12 @@ export async function seedE2eWorld(db: Kysely<Database>, warcDir: string): Promi
     if (status !== 'up') await db.insertInto('market_events').values({ ...own, market_id: m.id, kind: status, observed_at: day(status === 'seized' ? 240 : 300), detail: status === 'seized' ? 'Seizure banner of a joint operation' : 'Withdrawals disabled, admins gone' }).execute();
   }
   const foreign = await db.insertInto('markets').values({ agency_id: other.id, tlp: 'RED', slug: 'secret', name: 'BKA undercover source', status: 'up' }).returning('id').executeTakeFirstOrThrow();
-  await db.insertInto('vendors').values({ agency_id: other.id, tlp: 'RED', market_id: foreign.id, handle: 'bka-secret-vendor', handle_norm: 'bka-secret-vendor', first_seen: day(1), last_seen: day(2) }).execute();
+  const bkaVendor = await db.insertInto('vendors').values({ agency_id: other.id, tlp: 'RED', market_id: foreign.id, handle: 'bka-secret-vendor', handle_norm: 'bka-secret-vendor', first_seen: day(1), last_seen: day(2) }).returning('id').executeTakeFirstOrThrow();
+  // BKA's source ships only within Germany, spelled three ways: its map has origins but no flow between countries.
+  for (const [k, [from, to]] of ([['DE', ['DE']], ['Germany', ['Deutschland', 'germany']], ['DEU', ['Germany']]] as const).entries()) {
+    const l = await db.insertInto('listings').values({ agency_id: other.id, tlp: 'RED', market_id: foreign.id, vendor_id: bkaVendor.id, external_id: `bka-${k}`, title: `bka listing ${k}`, substance: 'amphetamine', first_seen: day(1), last_seen: day(2) }).returning('id').executeTakeFirstOrThrow();
+    await db.insertInto('listing_snapshots').values({ agency_id: other.id, tlp: 'RED', listing_id: l.id, observed_at: day(2), price: 50, currency: 'USD', price_usd: 50, ships_from: from, ships_to: [...to] }).execute();
+  }
 
   const stems = ['dutchmasters', 'alpinepharma', 'greenleaf', 'nordicsnow', 'berlinbunny', 'pharmaqueen', 'speedyg', 'crystalclear', 'oxyking', 'tulipcartel', 'moonrock', 'frostbite'];
   const substances = [['cocaine', 'stimulant', 70], ['MDMA', 'stimulant', 25], ['heroin', 'opioid', 90], ['cannabis', 'cannabinoid', 10], ['amphetamine', 'stimulant', 12], ['fentanyl', 'opioid', 150], ['ketamine', 'dissociative', 30], ['LSD', 'psychedelic', 8]] as const;
@@ -87,7 +92,8 @@ export async function seedE2eWorld(db: Kysely<Database>, warcDir: string): Promi
     const btc = await db.insertInto('selectors').values({ ...own, kind: 'btc_address', value: `bc1q${createHash('sha256').update(stem).digest('hex').slice(0, 38)}` }).returning('id').executeTakeFirstOrThrow();
     for (let a = 0; a < nAcc; a++) {
       const market = markets[(i + a) % markets.length]!;
-      const handle = a === 0 ? stem : `${stem}${a === 1 ? '_nl' : '2'}`;
+      // Real handles carry emoji; one here checks the console's emoji font fallback.
+      const handle = a === 0 ? (stem === 'frostbite' ? 'frostbite🧊' : stem) : `${stem}${a === 1 ? '_nl' : '2'}`;
       const first = 10 + Math.floor(r() * 150) + a * 90;
       const v = await db.insertInto('vendors').values({ ...own, market_id: market, handle, handle_norm: handle, profile_text: `Welcome to ${handle}. Stealth shipping from ${home}. Escrow only. PGP: ${key.slice(0, 16)}…`, rating: `${(4 + r()).toFixed(2)}/5`, first_seen: day(first), last_seen: day(Math.min(360, first + 120 + Math.floor(r() * 120))) }).returning('id').executeTakeFirstOrThrow();
       accounts.push(v.id);

@@ -96,7 +96,7 @@ export function FlowMap(props: { data: FlowMapData }) {
         ))}
       </div>
       <div className="flowmap-body">
-        <svg viewBox={`0 0 ${W} ${H}`} className="flowmap-svg" role="img" aria-label={`World map: ${arcs.length} shipping flows between countries from ${origins.length} origin(s)`}>
+        <svg viewBox={`0 0 ${W} ${H}`} className="flowmap-svg" role="img" aria-label={arcs.length ? `World map: ${arcs.length} shipping flows between countries from ${origins.length} origin(s)` : `World map: no flows between countries; ${origins.length} origin(s)`}>
           <path d={world.sphere} className="fm-sphere" />
           <g className="fm-countries">
             {world.shapes.map((s, i) => (
@@ -134,7 +134,13 @@ export function FlowMap(props: { data: FlowMapData }) {
           </g>
         </svg>
         <div className="flowmap-list">
-          <table>
+          {arcs.length === 0 && (
+            <p className="state empty fm-no-international">
+              No flows between countries in this data: every listing with a stated origin ships within its own country,
+              to a region or to an unstated destination (listed under “Not drawn”), so the map shows origins only.
+            </p>
+          )}
+          {arcs.length > 0 && <table>
             <caption className="muted small">Flows between countries ({arcs.length}); Tab to walk them</caption>
             <thead><tr><th>from</th><th>to</th><th className="num">listings</th></tr></thead>
             <tbody>
@@ -153,13 +159,13 @@ export function FlowMap(props: { data: FlowMapData }) {
                 </tr>
               ))}
             </tbody>
-          </table>
+          </table>}
           {arcs.length > 15 && <p className="muted small">…and {arcs.length - 15} smaller flows on the map.</p>}
           {(elsewhere.length > 0 || domestic.length > 0) && (
             <>
               <h3>Not drawn</h3>
               <ul className="fm-elsewhere small">
-                {domestic.slice(0, 6).map((f) => <li key={`d${f.from}`}>{f.fromPlace.name} domestic: {f.listings}</li>)}
+                {domestic.slice(0, 6).map((f) => <li key={`d${f.from}`} className="fm-domestic">{f.fromPlace.name} domestic: {f.listings}</li>)}
                 {elsewhere.slice(0, 8).map((f) => <li key={`e${f.from}→${f.to}`}>{f.fromPlace.name} → {f.toPlace.name}: {f.listings}</li>)}
               </ul>
             </>
