@@ -19,6 +19,8 @@ export interface MoneyTraceOptions {
   rpc?: { url: string; user?: string; password?: string; from?: number; to?: number };
   addresses?: string[];
   vendorId?: number;
+  /** Who the report is about (default: the vendor row, or the start addresses). */
+  subject?: string;
   extraTags?: AddressTag[];
   maxHops?: number;
   timeoutMs?: number;
@@ -66,7 +68,7 @@ export async function runMoneyTrace(db: Kysely<Database>, o: MoneyTraceOptions):
   const attribution = new Attribution(graph, clusters, [...(await loadTags(db, o.agencyId)), ...(o.extraTags ?? [])]);
   const trace = await traceHaircut(graph, clusters, attribution, start, { maxHops });
   const report = cashOutReport(trace, await loadFxTable(db), {
-    subject: o.vendorId !== undefined ? `vendor ${o.vendorId}` : start.join(', '), startAddresses: start, maxHops,
+    subject: o.subject ?? (o.vendorId !== undefined ? `vendor ${o.vendorId}` : start.join(', ')), startAddresses: start, maxHops,
     evidence: await addressEvidence(db, o.agencyId, trace.sources),
   });
   let preserved = { captures: 0, txs: 0 };

@@ -54,6 +54,11 @@ export interface ServerOptions {
   trustProxy?: boolean;
   /** Mark cookies Secure (behind TLS). Off by default because the console binds to 127.0.0.1 over HTTP. */
   secureCookies?: boolean;
+  /**
+   * The chain source money traces run against (`serve --chain-esplora URL` or `--chain-rpc URL`); without it
+   * `POST /api/identities/:id/money/trace` answers 409. Fetched chain data is preserved under evidenceDir when set.
+   */
+  chain?: { esplora?: string; rpc?: { url: string; user?: string; password?: string }; timeoutMs?: number; evidenceDir?: string };
 }
 
 export interface RouteInfo {

@@ -44,3 +44,31 @@ export interface ChainTxsTable {
   body: ColumnType<unknown, string, string>;
   first_fetch_id: number;
 }
+
+/** Tables of migration 0710 (cash-out reports and draft exchange requests made over the API). */
+export interface MoneyReportsTable {
+  id: Generated<number>;
+  agency_id: number;
+  tlp: ColumnType<Tlp, Tlp | undefined, Tlp>;
+  identity_id: number;
+  source: string;
+  report: ColumnType<unknown, string, string>;
+  preserved_captures: ColumnType<number, number | undefined, number>;
+  preserved_txs: ColumnType<number, number | undefined, number>;
+  created_by: string;
+  created_at: DefaultedTimestamp;
+}
+
+export interface MoneyRequestsTable {
+  id: Generated<number>;
+  agency_id: number;
+  tlp: ColumnType<Tlp, Tlp | undefined, Tlp>;
+  identity_id: number;
+  report_id: number;
+  exchange: string;
+  partner_agency_id: number | null;
+  case_ref: string | null;
+  body: string;
+  created_by: string;
+  created_at: DefaultedTimestamp;
+}

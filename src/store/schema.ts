@@ -2,7 +2,7 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from '
 import type { MarketEventKind, MarketStatus, OnionStatus, SourceKind } from '../domain/market.ts';
 import type { Role } from '../domain/role.ts';
 import type { Tlp } from '../domain/tlp.ts';
-import type { ChainFetchesTable, ChainTagsTable, ChainTxsTable } from './money-schema.ts';
+import type { ChainFetchesTable, ChainTagsTable, ChainTxsTable, MoneyReportsTable, MoneyRequestsTable } from './money-schema.ts';
 import type { InducedAdaptersTable } from './induce-schema.ts';
 
 /** Timestamps are read as Date; written as Date or ISO string. */
@@ -307,6 +307,8 @@ export interface Database {
   chain_tags: ChainTagsTable;
   chain_fetches: ChainFetchesTable;
   chain_txs: ChainTxsTable;
+  money_reports: MoneyReportsTable;
+  money_requests: MoneyRequestsTable;
   users: UsersTable;
   markets: MarketsTable;
   market_onions: MarketOnionsTable;

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { startConsole, type RunningConsole } from '../../src/server/index.ts';
+import { startConsole, type RunningConsole, type StartOptions } from '../../src/server/index.ts';
 import { openTestStore, type TestStore } from '../helpers/store.ts';
 import { E2E_PASSWORD, seedE2eWorld, type E2eWorld } from './world.ts';
 
@@ -28,11 +28,11 @@ export interface Harness {
 export const CHROMIUM_ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 /** A seeded store, the real server on 127.0.0.1, and Debian's Chromium with every request logged. */
-export async function openHarness(): Promise<Harness> {
+export async function openHarness(extra: Partial<StartOptions> = {}): Promise<Harness> {
   const store = await openTestStore();
   const warcDir = mkdtempSync(join(tmpdir(), 'dp-e2e-'));
   const world = await seedE2eWorld(store.db, warcDir);
-  const running = await startConsole({ store, port: 0, warcRoot: warcDir, rateLimit: false });
+  const running = await startConsole({ store, port: 0, warcRoot: warcDir, rateLimit: false, ...extra });
   const origin = new URL(running.url).origin;
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });

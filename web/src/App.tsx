@@ -16,6 +16,7 @@ import { Graph } from './pages/Graph.tsx';
 import { Identities, Identity } from './pages/Identity.tsx';
 import { Login } from './pages/Login.tsx';
 import { Market, Markets } from './pages/Markets.tsx';
+import { Money } from './pages/Money.tsx';
 import { Search } from './pages/Search.tsx';
 import { Targets } from './pages/Targets.tsx';
 import { Vendor } from './pages/Vendor.tsx';
@@ -113,6 +114,7 @@ function page(section: string | undefined, id: string | undefined, me: Me) {
     case 'markets': return id ? <Market key={id} id={id} /> : <Markets />;
     case 'vendors': return id ? <Vendor key={id} id={id} /> : <Search />;
     case 'identities': return id ? <Identity key={id} id={id} /> : <Identities />;
+    case 'money': return id ? <Money key={id} id={id} /> : <Empty>Open the money view from an identity.</Empty>;
     case 'search': return <Search />;
     case 'graph': return <Graph />;
     case 'targets': return <Targets />;

@@ -23,8 +23,12 @@ export function register(program: Command): void {
     .option('--log-level <level>', 'JSON request logs on stderr: trace, debug, info, warn, error, fatal or silent (default info, or $DARKPATROL_LOG_LEVEL)')
     .option('--trust-proxy', 'take client addresses from X-Forwarded-For (only behind a reverse proxy that sets it; login throttling keys on them)')
     .option('--federation-allow <cidrs>', 'comma-separated address ranges federation peers may resolve to although private or loopback (e.g. 10.20.0.0/16)')
+    .option('--chain-esplora <url>', 'Esplora REST base URL (…/api) the console\'s money traces use (docs/money.md)')
+    .option('--chain-rpc <url>', 'Bitcoin Core JSON-RPC URL the console\'s money traces use (rpcuser --chain-rpc-user, rpcpassword from $DP_RPC_PASSWORD)')
+    .option('--chain-rpc-user <user>', 'rpcuser for --chain-rpc')
+    .option('--chain-timeout <ms>', 'deadline per request to the chain source', '15000')
     .option('--json', 'print the URL as JSON once listening')
-    .action(async (opts: { port: string; host: string; evidenceDir?: string; secureCookies?: boolean; web: boolean; json?: boolean; jobs: string; proxy?: string; logLevel?: string; trustProxy?: boolean; federationAllow?: string }, cmd: Command) => {
+    .action(async (opts: { port: string; host: string; evidenceDir?: string; secureCookies?: boolean; web: boolean; json?: boolean; jobs: string; proxy?: string; logLevel?: string; trustProxy?: boolean; federationAllow?: string; chainEsplora?: string; chainRpc?: string; chainRpcUser?: string; chainTimeout: string }, cmd: Command) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port "${opts.port}" must be 0-65535`);
       if (!['auto', 'on', 'off'].includes(opts.jobs)) throw new UserError('--jobs must be auto, on or off');
@@ -32,6 +36,18 @@ export function register(program: Command): void {
       if (opts.logLevel !== undefined && !levels.includes(opts.logLevel)) throw new UserError(`--log-level "${opts.logLevel}" must be one of ${levels.join(', ')}`);
       const allowedPeerNetworks = (opts.federationAllow ?? '').split(',').map((c) => c.trim()).filter(Boolean);
       for (const c of allowedPeerNetworks) if (!parseCidr(c)) throw new UserError(`--federation-allow "${c}" is not an address range like 10.20.0.0/16 or fd00::/8`);
+      if (opts.chainEsplora && opts.chainRpc) throw new UserError('give at most one chain source: --chain-esplora or --chain-rpc');
+      for (const u of [opts.chainEsplora, opts.chainRpc]) if (u !== undefined && !/^https?:\/\/[^\s]+$/.test(u)) throw new UserError(`chain source "${u}" is not an http(s) URL`);
+      const chainTimeout = Number(opts.chainTimeout);
+      if (!Number.isInteger(chainTimeout) || chainTimeout < 100) throw new UserError('--chain-timeout must be at least 100 ms');
+      const chain = opts.chainEsplora || opts.chainRpc
+        ? {
+            esplora: opts.chainEsplora,
+            rpc: opts.chainRpc ? { url: opts.chainRpc, user: opts.chainRpcUser, password: opts.chainRpcUser ? (process.env.DP_RPC_PASSWORD ?? '') : undefined } : undefined,
+            timeoutMs: chainTimeout,
+            evidenceDir: resolveEvidenceDir(opts.evidenceDir),
+          }
+        : undefined;
       const store = await openStore(storeOptionsOf(cmd));
       let jobs: JobWorker | undefined;
       try {
@@ -56,6 +72,7 @@ export function register(program: Command): void {
           logger: opts.logLevel ? { level: opts.logLevel } : true,
           trustProxy: opts.trustProxy ?? false,
           exchange: { allowedPeerNetworks },
+          chain,
         }).catch((e: unknown) => {
           const code = (e as { code?: string }).code;
           if (code === 'EADDRINUSE') throw new UserError(`port ${port} on ${opts.host} is already in use: stop the other server or pick another --port`);

@@ -13,6 +13,7 @@ import { register as intel } from './intel.ts';
 import { register as jobs } from './jobs.ts';
 import { register as listings } from './listings.ts';
 import { register as markets } from './markets.ts';
+import { register as money } from './money.ts';
 import { register as packages } from './packages.ts';
 import { register as reports } from './reports.ts';
 import { register as taxii } from './taxii.ts';
@@ -27,6 +28,7 @@ export async function registerRoutes(ctx: RouteContext): Promise<void> {
     markets,
     vendors,
     identities,
+    money,
     listings,
     captures,
     evidence,

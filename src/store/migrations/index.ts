@@ -25,6 +25,7 @@ import { migration as m0601 } from './0601_deconflict_lookup.ts';
 import { migration as m0610 } from './0610_exchange_server.ts';
 import { migration as m0620 } from './0620_taxii.ts';
 import { migration as m0700 } from './0700_money.ts';
+import { migration as m0710 } from './0710_money_reports.ts';
 import { migration as m0250 } from './0250_induced_adapters.ts';
 
 export type { Migration } from './types.ts';
@@ -57,5 +58,6 @@ export const MIGRATIONS: readonly Migration[] = [
   m0610,
   m0620,
   m0700,
+  m0710,
   m0250,
 ].sort((a, b) => a.id - b.id);

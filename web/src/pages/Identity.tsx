@@ -21,7 +21,7 @@ export function Identity(props: { id: string }) {
       {(d) => (
         <div className="page">
           <h1>{d.identity.label} <Tlp tlp={d.identity.tlp} /></h1>
-          <p className="muted">{d.members.length} accounts · <span data-figure="revenue">est. revenue {fmtUsd(d.revenueTotal.usd)}</span></p>
+          <p className="muted">{d.members.length} accounts · <span data-figure="revenue">est. revenue {fmtUsd(d.revenueTotal.usd)}</span> · <Link to={`/money/${d.identity.id}`}>Follow the money</Link></p>
           <Card title="Timeline of accounts">
             <ol className="timeline">
               {d.members.map((m) => (
