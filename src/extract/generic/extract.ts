@@ -10,7 +10,7 @@ import { detailPageType, hasLoginForm, listingDetail, MIN_CONFIDENCE, ownRating,
 import { analyseStructure, NOT_A_HANDLE as COMMON_WORDS } from './structure.ts';
 import { bestFeedbackGroup, bestListingGroup, findRepeatedGroups, isElement, RATING_RE, type RepeatedGroup } from './blocks.ts';
 
-export const GENERIC_VERSION = '1.0.0';
+export const GENERIC_VERSION = '1.1.0';
 export const GENERIC_REF = `generic@${GENERIC_VERSION}`;
 
 /** How sure the generic extractor is, per field (0..1, averaged over records) and for the page. */
@@ -92,7 +92,14 @@ function externalIdFromUrl(url: string | null): string | null {
     const u = new URL(url);
     const q = /[?&](?:id|listing|item|product|pid)=([^&#]+)/i.exec(u.search);
     if (q) return q[1]!;
-    return u.pathname.split('/').filter(Boolean).at(-1) ?? null;
+    const last = u.pathname.split('/').filter(Boolean).at(-1) ?? null;
+    // A script name ("viewtopic.php?t=t7423", "/?item=…") is not an id: the query value that looks like one is.
+    if ((last === null || /\.(?:php\d?|aspx?|jsp|cgi|pl|html?)$/i.test(last)) && u.search) {
+      for (const [k, v] of u.searchParams) {
+        if (v && /\d/.test(v) && !/^(?:mode|action|do|sort|order|lang|tab|start|offset|page)$/i.test(k)) return v;
+      }
+    }
+    return last;
   } catch {
     return null;
   }
@@ -445,7 +452,8 @@ export function extractGeneric(input: PageInput, options: ExtractOptions = {}): 
         scores.add('description', 0.4);
       }
       const stock = STOCK_RE.exec(structure.mainText);
-      if (stock) l.stock = Number(stock[1]);
+      if (stock && l.stock === null) l.stock = Number(stock[1]);
+      else if (l.stock === null && /^(?:out of stock|sold out|currently unavailable)\b/im.test(structure.mainText)) l.stock = 0;
       result.listings = [l];
     } else {
       result.pageType = detailType === 'vendor_profile' ? 'vendor_profile' : pageTypeGuess(page, listingGroup);
