@@ -11,6 +11,10 @@ export const PAGE_TYPES = [
   'seized',
   'login',
   'captcha',
+  /** An anti-DDoS front with no captcha: a queue, a "checking your browser" wait, a timed redirect. */
+  'interstitial',
+  /** A page saying what was asked for is not there: 404, "not found", "listing removed". */
+  'error',
   'unknown',
 ] as const;
 export type PageType = (typeof PAGE_TYPES)[number];

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { extractGeneric } from '../../src/extract/generic/index.ts';
+import { extractGeneric, GENERIC_REF } from '../../src/extract/generic/index.ts';
 import { formatReport, report, scorePage, type FieldScores, type TruthPage } from '../../src/extract/eval/score.ts';
 
 const DIR = new URL('../../../shared/fixtures/agora-2014-04-06', import.meta.url).pathname;
@@ -13,7 +13,7 @@ describe('generic extractor (no adapter) on the Agora fixtures', () => {
     const scores: FieldScores = new Map();
     for (const [key, t] of Object.entries(truth)) {
       const r = run(key);
-      expect(r.provenance.adapter).toBe('generic@1.0.0');
+      expect(r.provenance.adapter).toBe(GENERIC_REF);
       expect(r.confidence.page).toBeGreaterThanOrEqual(0);
       expect(r.confidence.page).toBeLessThanOrEqual(1);
       scorePage(scores, r, t);

@@ -50,6 +50,20 @@ export function detectBlockingPage($: CheerioAPI, pageText: () => string): PageT
   return undefined;
 }
 
+// An anti-DDoS front without a captcha: a queue or a browser check that sends the visitor on after a wait.
+const INTERSTITIAL_TEXT_RE =
+  /\b(?:checking your browser|ddos protection|anti-?ddos|you are (?:now )?in (?:the |a )?queue|your (?:position|place) in (?:the )?queue|please (?:stand by|wait)[^.\n]{0,60}\b(?:redirect|seconds?|queue|check)|(?:you will be |being )?redirected (?:automatically |shortly |in \d+))/i;
+
+/** A small page that holds the visitor back before the site (no captcha: that one is a `captcha` page). */
+export function detectInterstitial($: CheerioAPI, pageText: () => string): boolean {
+  const root = $.root()[0]!;
+  const text = pageText();
+  const short = text.replace(/\s+/g, ' ').trim().length < 2500 && selectIn(root, 'a[href]').length < 15;
+  if (!short || selectIn(root, 'input[type="password" i]').length > 0) return false;
+  const refresh = selectIn(root, 'meta[http-equiv="refresh" i]').length > 0;
+  return INTERSTITIAL_TEXT_RE.test(text.slice(0, 20_000)) || (refresh && text.replace(/\s+/g, ' ').trim().length < 600);
+}
+
 export function detectLoginPage($: CheerioAPI): boolean {
   const root = $.root()[0]!;
   return selectIn(root, 'input[type="password" i]').length > 0 && selectIn(root, 'a[href]').length < 60;

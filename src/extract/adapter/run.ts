@@ -359,7 +359,7 @@ export function runAdapterOnPage(adapter: Adapter, page: LoadedPage): ExtractRes
   }
   const hookCtx: HookContext = { $: page.$, url: page.url, capturedAt: page.capturedAt, pageType: result.pageType };
   const ctx: FieldContext = { ...hookCtx, fieldHooks: adapter.hooks?.fields ?? {}, transforms: adapter.hooks?.transforms ?? {}, errors: result.errors, warnings: result.warnings };
-  if (result.pageType === 'seized' || result.pageType === 'login' || result.pageType === 'captcha') {
+  if (result.pageType === 'seized' || result.pageType === 'login' || result.pageType === 'captcha' || result.pageType === 'interstitial') {
     result.ok = false;
     result.errors.push({ code: 'blocked_page', message: `page is a ${result.pageType} page` });
     result.texts.push({ kind: 'page', ref: null, text: linesOf(page.root, 64 * 1024) });

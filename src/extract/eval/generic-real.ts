@@ -194,7 +194,7 @@ export function evaluateGenericReal(
       field(scores, misses, file, 'vendor.rating', frac, t.vendor.rating / t.vendor.ratingMax, eqRating);
       out.inventedVendors += r.vendors.filter((x) => x.handle !== t.vendor!.handle).length;
     }
-    if (t.vendor === null || ['login', 'captcha', 'unknown'].includes(t.pageType)) {
+    if (t.vendor === null || ['login', 'captcha', 'interstitial', 'error', 'unknown'].includes(t.pageType)) {
       out.inventedRows += r.listings.length;
       if (t.vendor === null) out.inventedVendors += r.vendors.length;
       if (t.vendor === null && r.vendors.length > 0) misses.push({ file, field: 'vendor (none on a buyer profile)', expected: null, got: r.vendors.map((v) => v.handle) });

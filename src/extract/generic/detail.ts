@@ -33,7 +33,9 @@ const PURCHASE_RE = /\b(?:buy(?: now)?|purchase|order now|add to (?:cart|basket)
 const ARROW_RE = /\s*(?:→|->|=>|»|⇒)\s*/;
 /** "Ships from Germany to Austria, France" written as a sentence of its own line. */
 const SHIPS_INLINE_RE = /^ships? from\s+([A-Za-z][^\n]{1,60}?)\s+to\s+([^\n]{2,300})$/im;
-const TITLE_SEP_RE = /\s+(?:[-|–—»:]{1,2}|::)\s+/;
+const TITLE_SEP_RE = /\s+(?:[-|–—»:•·]{1,2}|::)\s+/;
+/** A headline naming a user's profile ("Viewing profile - bob", "Profile of bob", "bob's profile"). */
+const PROFILE_HEADLINE_RE = /^(?:(?:viewing |view |public |user |member |vendor |seller )?profile(?: of| for|\s*[-:–—•|])\s*[A-Za-z0-9][A-Za-z0-9_.-]{1,39}|[A-Za-z0-9][A-Za-z0-9_.-]{1,39}'s (?:profile|shop|store|page))$/i;
 
 export interface UserLink {
   handle: string;
@@ -116,10 +118,22 @@ export function signals(s: PageStructure, root: AnyNode): Signals {
   if (has(LABELS.vendor)) listing++;
   const purchase = hasPurchaseForm(root);
   if (purchase) listing++;
-  const profile = labels.filter((l) => LABELS.profile.test(l)).length;
+  let profile = labels.filter((l) => LABELS.profile.test(l)).length;
+  if (profileHeadline(s)) profile++;
   const ut = pairFor(s, LABELS.userType);
   const buyer = !!ut && /\b(?:buyer|customer|member)\b/i.test(ut.value) && !/\b(?:vendor|seller)\b/i.test(ut.value);
   return { listing, profile, purchase, buyer, labels, repeated };
+}
+
+/** Whether a headline of the main content, or the document title, names a user's profile. */
+function profileHeadline(s: PageStructure): boolean {
+  if (titleSegments(s.docTitle).some((seg) => PROFILE_HEADLINE_RE.test(seg)) || PROFILE_HEADLINE_RE.test(s.docTitle)) return true;
+  for (const t of s.tokens.slice(0, 400)) {
+    if (t.t !== 'text') continue;
+    const el = t.node.parent;
+    if (el && isElement(el as AnyNode) && /^h[1-4]$/.test((el as Element).name) && PROFILE_HEADLINE_RE.test(textOf(el as Element, 200))) return true;
+  }
+  return false;
 }
 
 function hasPurchaseForm(root: AnyNode): boolean {
@@ -165,6 +179,18 @@ export function hasLoginForm(root: AnyNode): boolean {
   return false;
 }
 
+/** A link to the market's front page (a logo or the market's name: "/", "/index.php", "/listings"), not a headline. */
+function homeLink(el: Element, base: URL): boolean {
+  const a = anchorOf(el.children.find((c) => c.type === 'text') ?? el) ?? (el.name === 'a' ? el : null);
+  if (!a?.attribs.href) return false;
+  try {
+    const u = new URL(a.attribs.href, base);
+    return u.search === '' && u.pathname.split('/').filter(Boolean).length <= 1 && u.pathname !== base.pathname && !/\d/.test(u.pathname);
+  } catch {
+    return false;
+  }
+}
+
 /** The page's headline: the main-content element whose text is most of the <title>, else the first heading. */
 function findTitle(page: LoadedPage, s: PageStructure): { value: string; conf: number; source: string } | null {
   const doc = norm(s.docTitle);
@@ -178,7 +204,7 @@ function findTitle(page: LoadedPage, s: PageStructure): { value: string; conf: n
       if (seen.has(el)) break;
       seen.add(el);
       const text = textOf(el, 600);
-      if (text.length >= 3 && text.length <= 400 && doc.includes(text.toLowerCase())) {
+      if (text.length >= 3 && text.length <= 400 && doc.includes(text.toLowerCase()) && !homeLink(el, page.url)) {
         const score = text.length / Math.max(1, doc.length) + (/^h[1-4]$/.test(el.name) || /title|name|heading/i.test(el.attribs.class ?? '') ? 0.05 : 0);
         if (!best || score > best.score) best = { value: text, score, tag: el.name };
       }
@@ -294,7 +320,7 @@ function categoryPath(root: AnyNode): string[] | null {
 
 function breadcrumbPath(page: LoadedPage): string[] | null {
   const crumbs = page
-    .$('[class*="breadcrumb" i] a, [id*="breadcrumb" i] a, [class*="breadcrumb" i] li, nav[aria-label*="breadcrumb" i] a')
+    .$('[class*="crumb" i] a, [id*="crumb" i] a, [class*="breadcrumb" i] li, nav[aria-label*="breadcrumb" i] a')
     .toArray()
     .map((c) => textOf(c, 200))
     .filter(Boolean);
@@ -383,6 +409,13 @@ export function listingDetail(page: LoadedPage, s: PageStructure): ListingDetail
     const d = parseDestinations(splitList(to.value.replace(/\s*,\s*/g, ', ')));
     add('shipsTo', d.to, 0.86, to.source);
     if (d.excluded.length > 0) add('shipsToExcluded', d.excluded, 0.8, to.source);
+  }
+  const stockPair = pairFor(s, LABELS.stock);
+  if (stockPair) {
+    const v = stockPair.value;
+    const n = /^(?:only\s+)?(\d[\d,.']*)\b/i.exec(v);
+    if (/\b(?:out of stock|sold out|unavailable|none left|not available)\b/i.test(v) || /^(?:no|none|0)$/i.test(v)) add('stock', 0, 0.85, `label:${stockPair.label}`);
+    else if (n) add('stock', Number(n[1]!.replace(/[,.']/g, '')), 0.85, `label:${stockPair.label}`);
   }
   const catLabel = pairFor(s, LABELS.category);
   const tree = categoryPath(page.root);

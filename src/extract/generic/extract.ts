@@ -1,7 +1,7 @@
 import { parseDestinations } from '../shipping/destinations.ts';
 import type { AnyNode, Element } from 'domhandler';
 import { findPgpBlocks, parseRatingText } from '../adapter/fields.ts';
-import { detectBlockingPage, detectLoginPage } from '../adapter/detect.ts';
+import { detectBlockingPage, detectInterstitial, detectLoginPage } from '../adapter/detect.ts';
 import { emptyResult, isLoadedPage, loadPage, type ExtractOptions, type LoadedPage } from '../adapter/run.ts';
 import { decodeEntities, findPrices, parseDate, resolveUrl, splitList } from '../adapter/transforms.ts';
 import { collapseWhitespace, linesOf, rawTextOf, textOf } from '../html/text.ts';
@@ -10,7 +10,7 @@ import { detailPageType, hasLoginForm, listingDetail, MIN_CONFIDENCE, ownRating,
 import { analyseStructure, NOT_A_HANDLE as COMMON_WORDS } from './structure.ts';
 import { bestFeedbackGroup, bestListingGroup, findRepeatedGroups, isElement, RATING_RE, type RepeatedGroup } from './blocks.ts';
 
-export const GENERIC_VERSION = '1.0.0';
+export const GENERIC_VERSION = '1.1.0';
 export const GENERIC_REF = `generic@${GENERIC_VERSION}`;
 
 /** How sure the generic extractor is, per field (0..1, averaged over records) and for the page. */
@@ -37,6 +37,12 @@ const FROM_RE = /\b(?:ships?\s+from|shipping\s+from|origin(?:\s+country)?|from)\
 const TO_RE = /\b(?:ships?\s+to|shipping\s+to|destinations?|to)\s*:\s*([^\n]{1,200})/i;
 const STOCK_RE = /\(?\b(\d{1,7})\s+(?:left|in stock|available|pcs? left)\b/i;
 const DATE_RE = /\b(\d+\s+(?:second|minute|hour|day|week|month|year)s?\s+ago|\d{4}-\d{2}-\d{2}|yesterday|today)\b/i;
+
+// A page saying what was asked for is not there: "404", "Listing not found", "This item has been removed".
+const ERROR_RE =
+  /^(?:(?:error\s*)?(?:400|403|404|410|500|502|503)\b.{0,60}|error(?:\s*[:!-].{0,60})?|oops\b.{0,60}|.{0,50}\b(?:not found|does not exist|doesn't exist|no longer (?:available|exists)|has been (?:removed|deleted|taken down)|was (?:removed|deleted)|is unavailable|access denied)[.!]?)$/i;
+// A headline naming a list of feedback ("Feedback for bob", "Reviews for bob", "ratings: bob", "Feedback").
+const FEEDBACK_HEAD_RE = /^(?:(?:buyer |customer |vendor |user |latest |recent )?(?:feedback|reviews?|ratings?|testimonials)(?:\s+(?:for|of|on|about|received by|left for))?\s*[:\-–]?\s*(?:[A-Za-z0-9][A-Za-z0-9_.-]{1,39})?\s*(?:\(\d+\))?|what (?:customers|buyers|people) say(?:\s*\(\d+\))?)$/i;
 
 class Scores {
   private readonly sums = new Map<string, { sum: number; n: number }>();
@@ -92,7 +98,14 @@ function externalIdFromUrl(url: string | null): string | null {
     const u = new URL(url);
     const q = /[?&](?:id|listing|item|product|pid)=([^&#]+)/i.exec(u.search);
     if (q) return q[1]!;
-    return u.pathname.split('/').filter(Boolean).at(-1) ?? null;
+    const last = u.pathname.split('/').filter(Boolean).at(-1) ?? null;
+    // A script name ("viewtopic.php?t=t7423", "/?item=…") is not an id: the query value that looks like one is.
+    if ((last === null || /\.(?:php\d?|aspx?|jsp|cgi|pl|html?)$/i.test(last)) && u.search) {
+      for (const [k, v] of u.searchParams) {
+        if (v && /\d/.test(v) && !/^(?:mode|action|do|sort|order|lang|tab|start|offset|page)$/i.test(k)) return v;
+      }
+    }
+    return last;
   } catch {
     return null;
   }
@@ -360,6 +373,37 @@ function ratingNear(page: LoadedPage, handle: string, v: ExtractedVendor): boole
   return false;
 }
 
+/** The first headings of the main content (h1–h3) and the <title>'s segments. */
+function headlines(structure: ReturnType<typeof analyseStructure>, max = 3): string[] {
+  const out: string[] = [];
+  const seen = new Set<AnyNode>();
+  for (const t of structure.tokens) {
+    if (out.length >= max) break;
+    if (t.t !== 'text') continue;
+    let el = t.node.parent as AnyNode | null;
+    for (let i = 0; i < 3 && el && isElement(el); i++) {
+      if (/^h[1-3]$/.test(el.name)) {
+        if (!seen.has(el)) {
+          seen.add(el);
+          out.push(collapseWhitespace(textOf(el, 300)));
+        }
+        break;
+      }
+      el = el.parent as AnyNode | null;
+    }
+  }
+  return out;
+}
+
+/** An error page: the title, a headline or (on a short page) a line of the main content says the thing is not there. */
+function isErrorPage(structure: ReturnType<typeof analyseStructure>): boolean {
+  const segs = structure.docTitle.split(/\s+(?:[-|–—»:•·]{1,2}|::)\s+/).map((x) => x.trim());
+  if (segs.some((x) => ERROR_RE.test(x)) || ERROR_RE.test(structure.docTitle)) return true;
+  if (headlines(structure).some((h) => ERROR_RE.test(h))) return true;
+  if (structure.mainText.length < 1500) return structure.mainText.split('\n').some((l) => l.length <= 80 && ERROR_RE.test(l));
+  return false;
+}
+
 function pageTypeGuess(page: LoadedPage, listingGroup: RepeatedGroup | null): PageType {
   const path = page.url.pathname;
   if (VENDOR_URL_RE.test(path + page.url.search) && !LISTING_URL_RE.test(path)) return 'vendor_profile';
@@ -422,6 +466,18 @@ export function extractGeneric(input: PageInput, options: ExtractOptions = {}): 
     const detailType = detailPageType(sig);
     const groups = findRepeatedGroups(page.root, 3);
     const listingGroup = bestListingGroup(groups);
+    const feedbackGroup = bestFeedbackGroup(groups, listingGroup);
+    const noContent = detailType === null && !(listingGroup && listingGroup.members.length >= 2) && !feedbackGroup;
+    if (noContent && (isErrorPage(structure) || detectInterstitial(page.$, page.pageText))) {
+      result.pageType = isErrorPage(structure) ? 'error' : 'interstitial';
+      result.ok = result.pageType === 'error';
+      if (result.pageType === 'interstitial') result.errors.push({ code: 'blocked_page', message: 'page is an anti-DDoS interstitial' });
+      result.texts.push({ kind: 'page', ref: null, text: linesOf(page.root, 256 * 1024) });
+      return { ...result, confidence: { page: 0.8, fields: {} }, findings, uncertain };
+    }
+    // A list of feedback: feedback rows under a headline that names feedback (or a feedback URL), not a profile.
+    const feedbackHead = headlines(structure).some((h) => FEEDBACK_HEAD_RE.test(h)) || /\/(?:feedbacks?|reviews?|ratings?)\/?$|(?:^|\/)(?:feedbacks?|reviews?|ratings?)\.[a-z]+$/i.test(page.url.pathname);
+    const feedbackPage = detailType !== 'listing' && sig.profile < 2 && !(listingGroup && listingGroup.members.length >= 2) && feedbackHead && (feedbackGroup !== null || structure.mainText.length < 3000);
     const urlVendor = VENDOR_URL_RE.exec(page.url.pathname + page.url.search);
     const urlHandle = urlVendor ? decodeURIComponentSafe(urlVendor[1] ?? urlVendor[2]!) : null;
     if (detailType === 'buyer_profile') {
@@ -445,8 +501,11 @@ export function extractGeneric(input: PageInput, options: ExtractOptions = {}): 
         scores.add('description', 0.4);
       }
       const stock = STOCK_RE.exec(structure.mainText);
-      if (stock) l.stock = Number(stock[1]);
+      if (stock && l.stock === null) l.stock = Number(stock[1]);
+      else if (l.stock === null && /^(?:out of stock|sold out|currently unavailable)\b/im.test(structure.mainText)) l.stock = 0;
       result.listings = [l];
+    } else if (feedbackPage) {
+      result.pageType = 'feedback';
     } else {
       result.pageType = detailType === 'vendor_profile' ? 'vendor_profile' : pageTypeGuess(page, listingGroup);
       if (listingGroup && result.pageType !== 'listing' && result.pageType !== 'unknown') {
@@ -456,7 +515,7 @@ export function extractGeneric(input: PageInput, options: ExtractOptions = {}): 
         if (l) result.listings = [l];
       }
     }
-    const fbGroup = bestFeedbackGroup(groups, listingGroup);
+    const fbGroup = feedbackGroup;
     if (fbGroup && result.pageType !== 'unknown') result.feedback = feedbackFromGroup(fbGroup, page, scores);
     const pgp = findPgpBlocks(linesOf(page.root, 2_000_000));
     if (result.pageType === 'vendor_profile') {

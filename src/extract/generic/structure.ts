@@ -288,10 +288,11 @@ export const LABELS = {
   /** "Shipping: Germany → Austria, France": origin and destinations in one value. */
   shipping: /^(?:shipping|ships|delivery|shipping route)$/,
   shipsTo: /^(?:ships? to|shipping to|ship(?:ping)? destinations?|destinations?|delivers? to|delivery to|ships? to countries|ships? worldwide to|available (?:in|to)|to countries)$/,
-  category: /^(?:category|categories|section|product category)$/,
+  category: /^(?:category|categories|section|product category|class|drug class|substance class|sub-?category)$/,
+  stock: /^(?:stock|in stock|available|availability|quantity available|qty available|items? left|units? left|left|inventory)$/,
   rating: /^(?:rating|average rating|vendor rating|seller rating|positive feedback|positive rating|positive|score|feedback score|reputation)$/,
-  userType: /^(?:user type|account type|member type|role|user role|type of account)$/,
-  profile: /^(?:user ?name|member since|join(?:ed)?(?: date)?|registered(?: since| on)?|last (?:seen|active|login|online|activity)|user type|account type|trust level|public pgp key|pgp(?: key)?|feedback ratings?|positive feedback|sales|total sales|orders|disputes|won\/lost disputes|fe|fe enabled|about me|vendor since|seller since)$/,
+  userType: /^(?:user type|account type|member type|role|user role|type of account|rank|user rank|member rank|user group|group)$/,
+  profile: /^(?:user ?name|member since|join(?:ed)?(?: date)?|registered(?: since| on)?|last (?:seen|active|login|online|activity)|user type|account type|trust level|public pgp key|pgp(?: key)?|feedback ratings?|positive feedback|sales|total sales|orders|disputes|won\/lost disputes|fe|fe enabled|about me|vendor since|seller since|rank|user rank|member rank|user group|feedback received|feedback left|total posts|total topics|posts)$/,
   listing: /^(?:price|sale price|unit price|ships? from|ships? to|ship to|origin country|origin|shipping from|shipping to|destinations?|quantity|stock|in stock|escrow|payment|product class|product type|shipping options?|vendor|seller|sold by|category)$/,
 };
 
