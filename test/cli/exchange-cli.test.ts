@@ -157,6 +157,27 @@ describe('darkpatrol keys / package / case / notices / feed', () => {
     const pkg = JSON.parse(readFileSync(out, 'utf8')) as { format: string; bundle: { objects: { type: string }[] } };
     expect(pkg.format).toBe('darkpatrol-signed-package');
     expect(pkg.bundle.objects.map((o) => o.type)).toEqual(expect.arrayContaining(['threat-actor', 'user-account', 'cryptocurrency-wallet', 'report']));
+
+    // The MISP view beside the signed package: every wallet of the package as a MISP btc/xmr attribute (or a
+    // coin-address object), in a grouping misp-stix routes to its internal parser.
+    const mispFile = path.join(dir, 'vendor.misp.json');
+    const m = await run(['package', 'export', '--vendor', String(vendorId), '--key', path.join(keys, 'NL-POL.private.jwk'), '--out', out, '--misp', mispFile, '--force', '--json']);
+    expect(m.code, m.stderr).toBe(0);
+    const withMisp = JSON.parse(m.stdout) as { misp: { file: string; attributes: number; persons: number; omitted: string[] } };
+    expect(withMisp.misp).toMatchObject({ file: mispFile, persons: 1, omitted: [] });
+    const signed = JSON.parse(readFileSync(out, 'utf8')) as { bundle: { objects: { type: string; currency?: string; value?: string }[] } };
+    const view = JSON.parse(readFileSync(mispFile, 'utf8')) as { type: string; objects: { type: string; labels?: string[]; x_misp_type?: string; x_misp_value?: string; x_misp_attributes?: { value: string }[] }[] };
+    expect(view.type).toBe('bundle');
+    expect(view.objects.find((o) => o.type === 'grouping')!.labels).toContain('misp:tool="MISP-STIX-Converter"');
+    const wallets = signed.bundle.objects.filter((o) => o.type === 'cryptocurrency-wallet');
+    expect(wallets.length).toBeGreaterThan(0);
+    const mispValues = new Set(view.objects.flatMap((o) => [o.x_misp_value, ...(o.x_misp_attributes ?? []).map((a) => a.value)]));
+    for (const w of wallets) expect(mispValues.has(w.value), `wallet ${w.value}`).toBe(true);
+    expect(view.objects.filter((o) => o.x_misp_type === 'btc' || o.x_misp_type === 'xmr').length).toBe(wallets.filter((w) => w.currency === 'BTC' || w.currency === 'XMR').length);
+    const again = await run(['package', 'export', '--vendor', String(vendorId), '--key', path.join(keys, 'NL-POL.private.jwk'), '--out', path.join(dir, 'other.json'), '--misp', mispFile]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/vendor\.misp\.json exists; use --force/);
+
     const neither = await run(['package', 'export', '--key', path.join(keys, 'NL-POL.private.jwk'), '--out', out]);
     expect(neither.code).toBe(2);
     expect(neither.stderr).toMatch(/exactly one of --identity/);

@@ -242,6 +242,8 @@ export function mispView(source: StixBundle, options: { name?: string; created?:
   objects.push({
     ...common('grouping', `grouping--${key('grouping')}`),
     name,
+    // The tool label is misp-stix's routing key, not a claim of origin: the grouping says who wrote it.
+    description: `Written by DarkPatrol for import into MISP (misp-stix internal format); not produced by MISP. Producer: ${agency}. The signed DarkPatrol package is the evidence of what was shared.`,
     context: 'suspicious-activity',
     labels: ['Threat-Report', MISP_STIX_TOOL_LABEL, ...tlpLabels],
     object_refs: refs,

@@ -9,6 +9,8 @@
  *    extension-definition, and sends such objects to its custom-object branch, where a `oneOf` of core.json and
  *    cyber-observable-core.json matches any SDO twice and so rejects it. Objects of those types are therefore
  *    checked against their own OASIS schema file; every other object is checked through bundle.json itself.
+ *    The same `oneOf` rejects every custom SDO (misp-stix's `x-misp-attribute`, `x-misp-object`): an object of an
+ *    `x-` type with `created` or `modified` is checked against core.json, the SDO half of that `oneOf`.
  *  - the type-name pattern `^([a-z][a-z0-9]*)+(-[a-z0-9]+)*\-?$` backtracks exponentially on hostile input and
  *    is not a valid `u`-flag regex. It is compiled as the equivalent `^[a-z][a-z0-9]*(-[a-z0-9]+)*-?$`.
  */
@@ -62,6 +64,7 @@ export function defaultSchemaDir(): string {
 
 interface Validators {
   bundle: ValidateFunction;
+  core: ValidateFunction;
   byFile: Map<string, ValidateFunction>;
 }
 
@@ -107,7 +110,7 @@ function load(schemaDir: string): Validators {
   };
   const byFile = new Map<string, ValidateFunction>();
   for (const rel of Object.values(OWN_SCHEMA_TYPES)) byFile.set(rel, get(rel));
-  const validators = { bundle: get('common/bundle.json'), byFile };
+  const validators = { bundle: get('common/bundle.json'), core: get('common/core.json'), byFile };
   cache.set(schemaDir, validators);
   return validators;
 }
@@ -138,9 +141,12 @@ export function validateBundle(bundle: unknown, options: { schemaDir?: string } 
         const id = typeof o === 'object' && o !== null ? (o as Record<string, unknown>).id : undefined;
         const label = `objects[${i}]${typeof id === 'string' ? ` (${id.slice(0, 120)})` : ''}`;
         const own = typeof type === 'string' ? OWN_SCHEMA_TYPES[type] : undefined;
+        const customSdo = typeof type === 'string' && type.startsWith('x-') && typeof o === 'object' && o !== null && ('created' in o || 'modified' in o);
         if (own) {
           const f = v.byFile.get(own)!;
           if (!f(o)) errors.push(...describe(label, f.errors));
+        } else if (customSdo) {
+          if (!v.core(o)) errors.push(...describe(label, v.core.errors));
         } else if (!v.bundle({ type: 'bundle', id: envelope.id, objects: [o] })) {
           errors.push(...describe(label, v.bundle.errors?.filter((e) => e.instancePath.startsWith('/objects/0'))).map((s) => s.replace('/objects/0', '')));
           if (errors.length === 0) errors.push(`${label}: does not match any STIX object schema`);
