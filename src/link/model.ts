@@ -141,9 +141,9 @@ function rotation(a: Prepared, b: Prepared, f: PairFeatures): void {
     // Only what a user ID says beyond the handle counts: a UID name or e-mail local part that is the handle again
     // ("MagicFox <magicfox@host>") is what any vendor of that name would write, so it adds nothing to name_same.
     const core = a.name.core;
-    const beyond = (n: string) => n.length >= 3 && nameKeys(n).core !== core;
-    const mailsB = new Set(b.data.pgpKeys.flatMap((k) => k.emails.map((e) => e.toLowerCase())).filter((e) => beyond(e.split('@')[0] ?? '')));
-    const namesB = new Set(b.data.pgpKeys.flatMap((k) => k.userIds.map(uidName)).filter(beyond));
+    const restates = (n: string) => nameKeys(n).core === core;
+    const mailsB = new Set(b.data.pgpKeys.flatMap((k) => k.emails.map((e) => e.toLowerCase())).filter((e) => !restates(e.split('@')[0] ?? '')));
+    const namesB = new Set(b.data.pgpKeys.flatMap((k) => k.userIds.map(uidName)).filter((n) => n.length >= 3 && !restates(n)));
     for (const k of a.data.pgpKeys) {
       for (const e of k.emails) if (mailsB.has(e.toLowerCase())) userIds.push(e.toLowerCase());
       for (const u of k.userIds) if (namesB.has(uidName(u))) userIds.push(u);

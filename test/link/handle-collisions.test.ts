@@ -5,7 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateWorld, type World } from '../../src/sim/index.ts';
 import { ingestWorld } from '../../src/sim/ingest/index.ts';
-import { evaluateLinking, nameKeys, runLinking, type LinkEvaluation } from '../../src/link/index.ts';
+import {
+  evaluateLinking, nameKeys, pairFeatures, prepareAccounts, runLinking, type AccountData, type LinkEvaluation, type PgpKeyInfo, type Prepared,
+} from '../../src/link/index.ts';
 import { openTestStore, testEngine, type TestStore } from '../helpers/store.ts';
 
 describe(`linking with colliding handles (${testEngine})`, () => {
@@ -60,5 +62,35 @@ describe(`linking with colliding handles (${testEngine})`, () => {
     const nameOnly = ev.byKind.find((k) => k.group === 'same-name-other-key');
     expect(nameOnly?.aliasLinks).toBeGreaterThan(20);
     expect(nameOnly?.recall).toBeGreaterThanOrEqual(0.9);
+  });
+});
+
+describe('key-rotation rules on a user ID that only restates the handle', () => {
+  const key = (fp: string, uid: string, email?: string): PgpKeyInfo => ({ fingerprint: fp.repeat(40), userIds: [uid], emails: email ? [email] : [], signedBy: [] });
+  const account = (vendorId: number, handle: string, k: PgpKeyInfo, over: Partial<AccountData> = {}): AccountData => ({
+    vendorId, sourceId: vendorId, sourceKind: 'market', handle, profileCapture: null, profile: '', titles: [], bodies: [], posts: [],
+    selectors: [{ selectorId: vendorId, kind: 'pgp_key', value: k.fingerprint, captures: [] }], pgpKeys: [k],
+    products: new Map([['cannabis', 5], ['mdma', 2]]), shipsFrom: new Map(), shipsTo: new Set(), prices: new Map(), ...over });
+
+  it('gives two vendors named MagicFox with keys "MagicFox <magicfox@host>" and the same products no rotation evidence', () => {
+    const [a, b] = prepareAccounts([
+      account(1, 'MagicFox', key('A', 'MagicFox <magicfox@tutanota.com>', 'magicfox@tutanota.com')),
+      account(2, 'MAGICFox', key('B', 'MAGICFox <magicfox@tutanota.com>', 'magicfox@tutanota.com')),
+    ]) as [Prepared, Prepared];
+    const f = pairFeatures(a, b);
+    expect(f.x[4]).toBe(1); // the shared handle itself is still counted, once, by name_same
+    expect(f.x[8]).toBeGreaterThan(0.9); // same products…
+    expect([...f.rules]).toEqual([0, 0, 0]); // …but no key-rotation rule fires
+  });
+
+  it('still takes a user ID that says more than the handle (another e-mail, a real name) as rotation evidence', () => {
+    const [a, b, c, d] = prepareAccounts([
+      account(1, 'UK-ProZone', key('A', 'UK-ProZone <uk@prozone.com>', 'uk@prozone.com')),
+      account(2, 'UK-ProZone', key('B', 'UK-ProZone <uk@prozone.com>', 'uk@prozone.com')),
+      account(3, 'GreenLeaf', key('C', 'Jan de Vries')),
+      account(4, 'greenleaf', key('D', 'Jan de Vries')),
+    ]) as [Prepared, Prepared, Prepared, Prepared];
+    expect(pairFeatures(a, b).rules[1]).toBe(1);
+    expect(pairFeatures(c, d).rules[1]).toBe(1);
   });
 });
