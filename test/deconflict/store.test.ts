@@ -165,6 +165,55 @@ describe(`database de-confliction (${testEngine})`, () => {
     expect(JSON.stringify(toDe)).not.toContain('orders@dutchmagic');
   });
 
+  it('fires when a second agency\'s crawl for its case sees a selector another agency registered', async () => {
+    const btc = 'bc1qcrawlhit0selector0xxxxxxxxxxxxxxxxxxxx';
+    await registerCaseSelectors(store.db, nl, nlCase, [{ kind: 'btc_address', value: btc }]);
+    // BKA crawls a market for its case: the crawl job, a page it captured, and what extraction sighted on it (the
+    // registered address and an unrelated one).
+    const own = { agency_id: de.agencyId, tlp: 'AMBER' as const };
+    const market = await store.db.insertInto('markets').values({ ...own, slug: `tortuga-${run}`, name: 'Tortuga' }).returning('id').executeTakeFirstOrThrow();
+    const job = `crawl-${run}`;
+    await store.db.insertInto('crawl_jobs').values({ id: job, market_id: market.id, case_id: deCase }).execute();
+    const capture = await store.db
+      .insertInto('captures')
+      .values({ ...own, kind: 'http', market_id: market.id, job_id: job, url: `http://${'t'.repeat(56)}.onion/vendor/x`, payload_sha256: 'cd'.repeat(32), fetched_at: new Date() })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const vendor = await store.db.insertInto('vendors').values({ ...own, market_id: market.id, handle: 'x', handle_norm: 'x', first_seen: new Date(), last_seen: new Date() }).returning('id').executeTakeFirstOrThrow();
+    for (const value of [btc, 'bc1qunrelated0selector0xxxxxxxxxxxxxxxxxx']) {
+      const sel = await store.db.insertInto('selectors').values({ ...own, kind: 'btc_address', value }).returning('id').executeTakeFirstOrThrow();
+      await store.db.insertInto('selector_sightings').values({ ...own, selector_id: sel.id, vendor_id: vendor.id, source: 'profile', capture_id: capture.id, observed_at: new Date() }).execute();
+    }
+    // A crawl of a closed case, or of no case, registers nothing: here FR's crawl without a case sees the address too.
+    const frMarket = await store.db.insertInto('markets').values({ agency_id: fr.agencyId, tlp: 'AMBER', slug: `fr-${run}`, name: 'FR market' }).returning('id').executeTakeFirstOrThrow();
+    await store.db.insertInto('crawl_jobs').values({ id: `fr-${run}`, market_id: frMarket.id }).execute();
+    const frCap = await store.db.insertInto('captures').values({ agency_id: fr.agencyId, tlp: 'AMBER', kind: 'http', market_id: frMarket.id, job_id: `fr-${run}`, url: `http://${'f'.repeat(56)}.onion/v`, payload_sha256: 'ef'.repeat(32), fetched_at: new Date() }).returning('id').executeTakeFirstOrThrow();
+    const frSel = await store.db.insertInto('selectors').values({ agency_id: fr.agencyId, tlp: 'AMBER', kind: 'btc_address', value: btc }).returning('id').executeTakeFirstOrThrow();
+    await store.db.insertInto('selector_sightings').values({ agency_id: fr.agencyId, tlp: 'AMBER', selector_id: frSel.id, source: 'profile', capture_id: frCap.id, observed_at: new Date() }).execute();
+
+    // The de-confliction pass that ends every extract job.
+    expect(await detectLinkedHits(store.db, 'job:extract-1')).toBe(1);
+    expect(await detectLinkedHits(store.db, 'job:extract-2')).toBe(0); // idempotent
+
+    const [toNl] = await listNotices(store.db, nl);
+    const [toDe] = await listNotices(store.db, de);
+    expect(toNl).toMatchObject({ via: 'selector', yourCase: { id: nlCase }, yourSelector: { kind: 'btc_address', value: btc }, other: { agencyCode: `DE-BKA-${run}`, contactPoint: 'so44-duty@bka.example' } });
+    expect(toDe).toMatchObject({ via: 'selector', yourCase: { id: deCase, reference: 'BKA-SO44-2017-09' }, yourSelector: { kind: 'btc_address', value: btc }, other: { agencyCode: `NL-THTC-${run}` } });
+    expect(await listNotices(store.db, fr)).toEqual([]);
+    expect(JSON.stringify(toDe)).not.toContain('BAYONET');
+    // Only the matched selector was registered against BKA's case, by no user.
+    const regs = await store.db.selectFrom('deconflict_selectors' as never).select(['value', 'registered_by'] as never).where('case_id' as never, '=', deCase as never).execute();
+    expect(regs).toEqual([{ value: btc, registered_by: null }]);
+    const audit = await store.db.selectFrom('audit_log').select(['agency_id', 'action', 'actor']).where('actor', '=', 'job:extract-1').orderBy('id').execute();
+    expect(audit).toEqual(
+      expect.arrayContaining([
+        { agency_id: de.agencyId, action: 'deconflict.register', actor: 'job:extract-1' },
+        { agency_id: de.agencyId, action: 'deconflict.hit', actor: 'job:extract-1' },
+        { agency_id: nl.agencyId, action: 'deconflict.hit', actor: 'job:extract-1' },
+      ]),
+    );
+  });
+
   it('refuses other agencies cases, closed cases and bad selectors', async () => {
     await expect(registerCaseSelectors(store.db, de, nlCase, [{ kind: 'email', value: 'a@b.org' }])).rejects.toMatchObject({ code: 'forbidden' });
     await expect(registerCaseSelectors(store.db, nl, 999_999, [])).rejects.toMatchObject({ code: 'not_found' });

@@ -272,16 +272,75 @@ async function hitAuditEntries(trx: DeconflictDb, actorName: string, hits: (NewH
 }
 
 /**
- * Look for identity hits — run after the linker or a crawl changes identities, with the identities it touched
- * (or none to scan them all). Returns the number of new hits (audited for both agencies).
+ * A case's own collection hits another agency's registration: a selector the extractor sighted in a capture of an
+ * open case (fetched by a crawl job of the case, or attached to it as evidence) that another agency has registered
+ * against one of its open cases. The selector is registered against the collecting case (registered_by null, no
+ * budget: it was seen, not guessed) and a 'selector' hit joins the two registrations, so both agencies get the
+ * ordinary notice (their own case, the other's contact point). Only matched selectors are registered, never the
+ * rest of what the crawl saw. Returns the new hits and one registration audit entry per collecting case.
+ */
+async function insertCaseCaptureHits(trx: DeconflictDb, actorName: string): Promise<{ hits: NewHit[]; registered: AuditEntry[] }> {
+  const reg = await sql<{ id: number; case_id: number; agency_id: number }>`
+    with seen as (
+      select c.id as case_id, c.agency_id, s.kind, s.value
+      from cases c
+      join crawl_jobs j on j.case_id = c.id
+      join captures cap on cap.market_id = j.market_id and cap.job_id = j.id
+      join selector_sightings ss on ss.capture_id = cap.id and ss.agency_id = c.agency_id
+      join selectors s on s.id = ss.selector_id
+      where c.closed_at is null
+      union
+      select c.id, c.agency_id, s.kind, s.value
+      from cases c
+      join case_evidence ce on ce.case_id = c.id
+      join selector_sightings ss on ss.capture_id = ce.capture_id and ss.agency_id = c.agency_id
+      join selectors s on s.id = ss.selector_id
+      where c.closed_at is null
+    )
+    insert into deconflict_selectors (case_id, agency_id, kind, value, registered_by)
+    select seen.case_id, seen.agency_id, seen.kind, seen.value, null from seen
+    where exists (
+      select 1 from deconflict_selectors o join cases oc on oc.id = o.case_id and oc.closed_at is null
+      where o.kind = seen.kind and o.value = seen.value and o.agency_id <> seen.agency_id)
+    on conflict (case_id, kind, value) do nothing
+    returning id, case_id, agency_id`.execute(trx);
+  if (reg.rows.length === 0) return { hits: [], registered: [] };
+  const hits = await sql<NewHit>`
+    insert into deconflict_hits (via, selector_a, selector_b)
+    select distinct 'selector', least(m.id, o.id), greatest(m.id, o.id)
+    from deconflict_selectors m
+    join deconflict_selectors o on o.kind = m.kind and o.value = m.value and o.agency_id <> m.agency_id
+    join cases oc on oc.id = o.case_id and oc.closed_at is null
+    where m.id = any(${reg.rows.map((r) => r.id)}::int[])
+    on conflict (selector_a, selector_b) do nothing
+    returning id, selector_a, selector_b`.execute(trx);
+  const perCase = new Map<number, { agencyId: number; n: number }>();
+  for (const r of reg.rows) perCase.set(r.case_id, { agencyId: r.agency_id, n: (perCase.get(r.case_id)?.n ?? 0) + 1 });
+  const registered: AuditEntry[] = [...perCase].map(([caseId, { agencyId, n }]) => ({
+    agencyId,
+    userId: null,
+    actor: actorName,
+    action: 'deconflict.register',
+    objectType: 'case',
+    objectId: String(caseId),
+    detail: { registered: n, source: 'case captures' },
+  }));
+  return { hits: hits.rows, registered };
+}
+
+/**
+ * Look for hits that collection makes — run after a crawl's extraction or the linker: identity hits (with the
+ * identities the run touched, or none to scan them all) and hits of selectors a case's own captures showed (see
+ * insertCaseCaptureHits). Returns the number of new hits (audited for both agencies).
  */
 export async function detectLinkedHits(database: Kysely<Database>, actorName: string, identityIds?: readonly number[]): Promise<number> {
   return deconflictDb(database)
     .transaction()
     .execute(async (trx) => {
+      const crawled = await insertCaseCaptureHits(trx, actorName);
       const hits = await insertIdentityHits(trx, { identities: identityIds ? [...identityIds] : null });
-      await appendAuditEntries(coreDb(trx), await hitAuditEntries(trx, actorName, hits));
-      return hits.length;
+      await appendAuditEntries(coreDb(trx), [...crawled.registered, ...(await hitAuditEntries(trx, actorName, [...crawled.hits, ...hits]))]);
+      return crawled.hits.length + hits.length;
     });
 }
 
