@@ -150,34 +150,7 @@ function hasPurchaseForm(root: AnyNode): boolean {
   return false;
 }
 
-/** A login form: a password field with a user-name field in the same form (a PIN box on a purchase form is not). */
-export function hasLoginForm(root: AnyNode): boolean {
-  const stack: AnyNode[] = [root];
-  let n = 0;
-  while (stack.length > 0 && n++ < 200_000) {
-    const node = stack.pop()!;
-    if (isElement(node) && node.name === 'form') {
-      const inputs: Element[] = [];
-      const st: AnyNode[] = [node];
-      let m = 0;
-      while (st.length > 0 && m++ < 5000) {
-        const x = st.pop()!;
-        if (isElement(x) && x.name === 'input') inputs.push(x);
-        if ('children' in x) for (const c of x.children as AnyNode[]) st.push(c);
-      }
-      const pw = inputs.some((i) => /^password$/i.test(i.attribs.type ?? ''));
-      const user = inputs.some((i) => {
-        const type = (i.attribs.type ?? 'text').toLowerCase();
-        if (!['text', 'email', ''].includes(type) || /display:\s*none/i.test(i.attribs.style ?? '')) return false;
-        return !/captcha|search|q$|quantity|qty/i.test(`${i.attribs.name ?? ''} ${i.attribs.id ?? ''} ${i.attribs.placeholder ?? ''} ${i.attribs.title ?? ''}`);
-      });
-      if (pw && user) return true;
-      continue;
-    }
-    if ('children' in node) for (const c of node.children as AnyNode[]) stack.push(c);
-  }
-  return false;
-}
+export { hasLoginForm } from '../adapter/detect.ts';
 
 /** A link to the market's front page (a logo or the market's name: "/", "/index.php", "/listings"), not a headline. */
 function homeLink(el: Element, base: URL): boolean {
