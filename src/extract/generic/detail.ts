@@ -476,11 +476,25 @@ export function vendorDetail(page: LoadedPage, s: PageStructure, urlHandle: stri
   }
   // The <title> names the profile ("bob - User Profile - Market", "Contact bob", "bob's shop").
   for (const seg of titleSegments(s.docTitle)) {
-    const words = seg.replace(/'s\b/g, '').split(/\s+/).filter((w) => !/^(?:contact|profile|user|vendor|seller|member|store|shop|of|page|the|about|info)$/i.test(w));
+    const all = seg.replace(/'s\b/g, '').split(/\s+/);
+    const words = all.filter((w) => !/^(?:contact|profile|user|vendor|seller|member|store|shop|of|page|the|about|info|viewing|view|for)$/i.test(w));
     if (words.length === 1) {
       const h = handleFromText(words[0]!);
-      if (h && s.mainText.includes(h)) vote(h, 0.35, 'document-title', Number.MAX_SAFE_INTEGER);
+      // A segment that says whose profile it is counts more than a bare word (the market's name is one too).
+      if (h && s.mainText.includes(h)) vote(h, words.length < all.length ? 0.35 : 0.2, 'document-title', Number.MAX_SAFE_INTEGER);
     }
+  }
+  // A headline naming the profile ("Profile of bob", "Viewing profile - bob").
+  for (const t of s.tokens.slice(0, 400)) {
+    if (t.t !== 'text') continue;
+    const el = t.node.parent;
+    if (!el || !isElement(el as AnyNode) || !/^h[1-4]$/.test((el as Element).name)) continue;
+    const text = textOf(el as Element, 200);
+    if (!PROFILE_HEADLINE_RE.test(text)) continue;
+    const m = /([A-Za-z0-9][A-Za-z0-9_.-]{1,39})'s \w+$|([A-Za-z0-9][A-Za-z0-9_.-]{1,39})$/.exec(text);
+    const h = m ? handleFromText(m[1] ?? m[2]!) : null;
+    if (h) vote(h, 0.4, 'profile-headline', s.tokens.indexOf(t));
+    break;
   }
   const links = mainUserLinks(s, page.url);
   if (links[0]) vote(links[0].handle, 0.3, 'user-link', 0);
