@@ -5,3 +5,4 @@ export * from './onion.ts';
 export * from './selector.ts';
 export * from './canonical-json.ts';
 export * from './seizure.ts';
+export * from './login-form.ts';

@@ -1,5 +1,5 @@
 import { Tokenizer } from 'htmlparser2';
-import { isSeizureBanner, SEIZURE_WORDING_RE } from '../../domain/index.ts';
+import { isSeizureBanner, loginFormFields, SEIZURE_WORDING_RE, type FormInputSeen } from '../../domain/index.ts';
 
 const MAINTENANCE_RE = /\b(wallet maintenance|down for (scheduled )?maintenance|under maintenance)\b/i;
 
@@ -79,7 +79,7 @@ export function resolveHref(href: string, base: string): string | undefined {
 interface FormSeen {
   action: string | undefined;
   method: string | undefined;
-  inputs: Array<{ name: string; type: string; value: string }>;
+  inputs: Array<FormInputSeen & { value: string }>;
   images: Array<{ src: string; alt: string }>;
 }
 
@@ -134,7 +134,7 @@ export function analysePage(body: Buffer, baseUrl: string, fields?: LoginFieldNa
       form = { action: a.action, method: a.method, inputs: [], images: [] };
       forms.push(form);
     } else if (tag === 'input' && form) {
-      form.inputs.push({ name: a.name ?? '', type: (a.type ?? '').toLowerCase(), value: a.value ?? '' });
+      form.inputs.push({ name: a.name ?? '', type: (a.type ?? '').toLowerCase(), value: a.value ?? '', id: a.id, placeholder: a.placeholder, title: a.title, style: a.style });
     } else if (tag === 'img' && form) {
       form.images.push({ src: a.src ?? '', alt: a.alt ?? '' });
     }
@@ -215,24 +215,23 @@ export function analysePage(body: Buffer, baseUrl: string, fields?: LoginFieldNa
   };
 }
 
-/** The first form with a password field, read the way a person would fill it in. */
+/** The first login form (the domain rule, src/domain/login-form.ts), read the way a person would fill it in. */
 function loginForm(forms: FormSeen[], baseUrl: string, fields?: LoginFieldNames): LoginForm | undefined {
-  const f = forms.find((x) => x.inputs.some((i) => i.type === 'password'));
-  if (!f) return undefined;
-  const pw = f.inputs.find((i) => i.type === 'password')!;
-  const hidden: Record<string, string> = {};
-  for (const i of f.inputs) if (i.type === 'hidden' && i.name) hidden[i.name] = i.value;
-  const texts = f.inputs.filter((i) => ['text', 'email', ''].includes(i.type) && i.name).map((i) => i.name);
-  const captchaField = fields?.captcha ?? texts.find((n) => /captcha|confirm|code|human|verif/i.test(n));
-  const usernameField = fields?.username ?? texts.find((n) => n !== captchaField) ?? 'username';
-  const img = f.images.find((i) => /captcha|confirm/i.test(`${i.src} ${i.alt}`));
-  return {
-    action: resolveHref(f.action ?? baseUrl, baseUrl) ?? baseUrl,
-    method: (f.method ?? 'post').toLowerCase(),
-    hidden,
-    usernameField,
-    passwordField: fields?.password ?? (pw.name || 'password'),
-    captchaField,
-    captchaImage: img ? resolveHref(img.src, baseUrl) : undefined,
-  };
+  for (const f of forms) {
+    const found = loginFormFields(f.inputs, { username: fields?.username, password: fields?.password, captcha: fields?.captcha });
+    if (!found) continue;
+    const hidden: Record<string, string> = {};
+    for (const i of f.inputs) if (i.type === 'hidden' && i.name) hidden[i.name] = i.value;
+    const img = f.images.find((i) => /captcha|confirm/i.test(`${i.src} ${i.alt}`));
+    return {
+      action: resolveHref(f.action ?? baseUrl, baseUrl) ?? baseUrl,
+      method: (f.method ?? 'post').toLowerCase(),
+      hidden,
+      usernameField: found.username,
+      passwordField: found.password,
+      captchaField: found.captcha,
+      captchaImage: img ? resolveHref(img.src, baseUrl) : undefined,
+    };
+  }
+  return undefined;
 }

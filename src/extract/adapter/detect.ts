@@ -2,7 +2,8 @@ import type { CheerioAPI } from 'cheerio';
 import type { PageType } from '../types.ts';
 import { selectIn } from '../html/select.ts';
 import { compilePattern } from './fields.ts';
-import { isSeizureBanner } from '../../domain/index.ts';
+import { isSeizureBanner, loginFormFields, type FormInputSeen } from '../../domain/index.ts';
+import { isTag, type AnyNode } from 'domhandler';
 import type { Adapter, PageTypeRule } from './types.ts';
 
 const CAPTCHA_TEXT_RE = /\b(enter|solve|type) (the )?(captcha|characters (you see|shown)|code (you see|shown|in the image))|\bi am not a robot\b|\bcaptcha\b.{0,40}\b(required|verify|invalid)/i;
@@ -64,9 +65,37 @@ export function detectInterstitial($: CheerioAPI, pageText: () => string): boole
   return INTERSTITIAL_TEXT_RE.test(text.slice(0, 20_000)) || (refresh && text.replace(/\s+/g, ' ').trim().length < 600);
 }
 
+/** A login form by the one rule the crawler also uses (src/domain/login-form.ts): a password field with a
+ * user-name field in the same form (a PIN box on a purchase form is not). */
+export function hasLoginForm(root: AnyNode): boolean {
+  const stack: AnyNode[] = [root];
+  let n = 0;
+  while (stack.length > 0 && n++ < 200_000) {
+    const node = stack.pop()!;
+    if (isTag(node) && node.name === 'form') {
+      const inputs: FormInputSeen[] = [];
+      const st: AnyNode[] = [node];
+      let m = 0;
+      while (st.length > 0 && m++ < 5000) {
+        const x = st.pop()!;
+        if (isTag(x) && x.name === 'input') {
+          const a = x.attribs;
+          inputs.push({ name: a.name ?? '', type: (a.type ?? '').toLowerCase(), id: a.id, placeholder: a.placeholder, title: a.title, style: a.style });
+        }
+        if ('children' in x) for (const c of x.children as AnyNode[]) st.push(c);
+      }
+      if (loginFormFields(inputs)) return true;
+      continue;
+    }
+    if ('children' in node) for (const c of node.children as AnyNode[]) stack.push(c);
+  }
+  return false;
+}
+
+/** A login wall: a login form (the domain rule) on a page with few links. */
 export function detectLoginPage($: CheerioAPI): boolean {
   const root = $.root()[0]!;
-  return selectIn(root, 'input[type="password" i]').length > 0 && selectIn(root, 'a[href]').length < 60;
+  return hasLoginForm(root) && selectIn(root, 'a[href]').length < 60;
 }
 
 /** Page type: the adapter's hook, then blocking pages, then the adapter's rules in order, then a login wall. */

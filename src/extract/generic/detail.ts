@@ -150,34 +150,7 @@ function hasPurchaseForm(root: AnyNode): boolean {
   return false;
 }
 
-/** A login form: a password field with a user-name field in the same form (a PIN box on a purchase form is not). */
-export function hasLoginForm(root: AnyNode): boolean {
-  const stack: AnyNode[] = [root];
-  let n = 0;
-  while (stack.length > 0 && n++ < 200_000) {
-    const node = stack.pop()!;
-    if (isElement(node) && node.name === 'form') {
-      const inputs: Element[] = [];
-      const st: AnyNode[] = [node];
-      let m = 0;
-      while (st.length > 0 && m++ < 5000) {
-        const x = st.pop()!;
-        if (isElement(x) && x.name === 'input') inputs.push(x);
-        if ('children' in x) for (const c of x.children as AnyNode[]) st.push(c);
-      }
-      const pw = inputs.some((i) => /^password$/i.test(i.attribs.type ?? ''));
-      const user = inputs.some((i) => {
-        const type = (i.attribs.type ?? 'text').toLowerCase();
-        if (!['text', 'email', ''].includes(type) || /display:\s*none/i.test(i.attribs.style ?? '')) return false;
-        return !/captcha|search|q$|quantity|qty/i.test(`${i.attribs.name ?? ''} ${i.attribs.id ?? ''} ${i.attribs.placeholder ?? ''} ${i.attribs.title ?? ''}`);
-      });
-      if (pw && user) return true;
-      continue;
-    }
-    if ('children' in node) for (const c of node.children as AnyNode[]) stack.push(c);
-  }
-  return false;
-}
+export { hasLoginForm } from '../adapter/detect.ts';
 
 /** A link to the market's front page (a logo or the market's name: "/", "/index.php", "/listings"), not a headline. */
 function homeLink(el: Element, base: URL): boolean {
@@ -503,11 +476,25 @@ export function vendorDetail(page: LoadedPage, s: PageStructure, urlHandle: stri
   }
   // The <title> names the profile ("bob - User Profile - Market", "Contact bob", "bob's shop").
   for (const seg of titleSegments(s.docTitle)) {
-    const words = seg.replace(/'s\b/g, '').split(/\s+/).filter((w) => !/^(?:contact|profile|user|vendor|seller|member|store|shop|of|page|the|about|info)$/i.test(w));
+    const all = seg.replace(/'s\b/g, '').split(/\s+/);
+    const words = all.filter((w) => !/^(?:contact|profile|user|vendor|seller|member|store|shop|of|page|the|about|info|viewing|view|for)$/i.test(w));
     if (words.length === 1) {
       const h = handleFromText(words[0]!);
-      if (h && s.mainText.includes(h)) vote(h, 0.35, 'document-title', Number.MAX_SAFE_INTEGER);
+      // A segment that says whose profile it is counts more than a bare word (the market's name is one too).
+      if (h && s.mainText.includes(h)) vote(h, words.length < all.length ? 0.35 : 0.2, 'document-title', Number.MAX_SAFE_INTEGER);
     }
+  }
+  // A headline naming the profile ("Profile of bob", "Viewing profile - bob").
+  for (const t of s.tokens.slice(0, 400)) {
+    if (t.t !== 'text') continue;
+    const el = t.node.parent;
+    if (!el || !isElement(el as AnyNode) || !/^h[1-4]$/.test((el as Element).name)) continue;
+    const text = textOf(el as Element, 200);
+    if (!PROFILE_HEADLINE_RE.test(text)) continue;
+    const m = /([A-Za-z0-9][A-Za-z0-9_.-]{1,39})'s \w+$|([A-Za-z0-9][A-Za-z0-9_.-]{1,39})$/.exec(text);
+    const h = m ? handleFromText(m[1] ?? m[2]!) : null;
+    if (h) vote(h, 0.4, 'profile-headline', s.tokens.indexOf(t));
+    break;
   }
   const links = mainUserLinks(s, page.url);
   if (links[0]) vote(links[0].handle, 0.3, 'user-link', 0);

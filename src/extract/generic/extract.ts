@@ -1,7 +1,7 @@
 import { parseDestinations } from '../shipping/destinations.ts';
 import type { AnyNode, Element } from 'domhandler';
 import { findPgpBlocks, parseRatingText } from '../adapter/fields.ts';
-import { detectBlockingPage, detectInterstitial, detectLoginPage } from '../adapter/detect.ts';
+import { detectBlockingPage, detectInterstitial } from '../adapter/detect.ts';
 import { emptyResult, isLoadedPage, loadPage, type ExtractOptions, type LoadedPage } from '../adapter/run.ts';
 import { decodeEntities, findPrices, parseDate, resolveUrl, splitList } from '../adapter/transforms.ts';
 import { collapseWhitespace, linesOf, rawTextOf, textOf } from '../html/text.ts';
@@ -455,7 +455,7 @@ export function extractGeneric(input: PageInput, options: ExtractOptions = {}): 
     const blocking = detectBlockingPage(page.$, page.pageText);
     // A login form (password and user name) is a login wall even when it carries a captcha; a PIN box on a
     // purchase form is not. A captcha with no login form is an anti-DDoS/captcha interstitial.
-    const loginWall = sig.listing < 2 && (hasLoginForm(page.root) || (blocking === undefined && detectLoginPage(page.$) && sig.profile < 2));
+    const loginWall = sig.listing < 2 && hasLoginForm(page.root);
     const blockType: PageType | undefined = blocking === 'seized' ? 'seized' : loginWall ? 'login' : blocking;
     if (blockType) {
       result.pageType = blockType;
