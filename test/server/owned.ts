@@ -6,6 +6,8 @@ import { generateAgencyKeyPair } from '../../src/exchange/index.ts';
 import { taxiiDb } from '../../src/exchange/index.ts';
 import { createApiToken } from '../../src/server/index.ts';
 import { exchangeDb } from '../../src/server/exchange/index.ts';
+import { adapterFromJson } from '../../src/extract/index.ts';
+import { saveInducedAdapter } from '../../src/extract/store/induced.ts';
 import type { TestStore } from '../helpers/store.ts';
 import { AGENCIES, type AgencyCode, type Seeded } from './seed.ts';
 
@@ -23,10 +25,10 @@ export const visibleRow = (caller: AgencyCode, role: Role, owner: AgencyCode, tl
 
 export type Kind = 'market' | 'vendor' | 'identity' | 'link' | 'listing' | 'capture' | 'captcha' | 'user' | 'token' | PrivateKind | 'hit';
 /** Objects that belong to one agency whatever their marking: others get 404. */
-export type PrivateKind = 'case' | 'import' | 'intelImport' | 'trustedKey' | 'peer' | 'fnotice' | 'job';
-export const PRIVATE_KINDS: readonly Kind[] = ['user', 'token', 'captcha', 'case', 'import', 'intelImport', 'trustedKey', 'peer', 'fnotice', 'job'];
+export type PrivateKind = 'case' | 'import' | 'intelImport' | 'trustedKey' | 'peer' | 'fnotice' | 'job' | 'adapter';
+export const PRIVATE_KINDS: readonly Kind[] = ['user', 'token', 'captcha', 'case', 'import', 'intelImport', 'trustedKey', 'peer', 'fnotice', 'job', 'adapter'];
 /** Kinds whose rows carry no TLP: one target per owner agency is enough. */
-export const UNMARKED_KINDS: readonly Kind[] = ['hit', 'import', 'intelImport', 'trustedKey', 'peer', 'fnotice', 'job'];
+export const UNMARKED_KINDS: readonly Kind[] = ['hit', 'import', 'intelImport', 'trustedKey', 'peer', 'fnotice', 'job', 'adapter'];
 const PATH_KINDS: [string, Kind][] = [
   ['/api/deconflict/cases/:id', 'case'],
   ['/api/cases/:id', 'case'],
@@ -37,6 +39,7 @@ const PATH_KINDS: [string, Kind][] = [
   ['/api/federation/peers/:id', 'peer'],
   ['/api/federation/notices/:id', 'fnotice'],
   ['/api/jobs/:id', 'job'],
+  ['/api/adapters/:id', 'adapter'],
 ];
 /** Which owned row a parametrised route (Fastify form, `:id`) touches, from its path. */
 export function kindOf(url: string): Kind | null {
@@ -155,6 +158,13 @@ export async function newOwnedId(store: TestStore, s: Seeded, o: Owned, kind: Ki
       return id;
     }
     case 'peer': return String(await newPeer(store, s, owner));
+    case 'adapter': {
+      // An induced adapter saved by the owner (agency-scoped, whatever the marking): others get 404.
+      const id = `adapter-${owner.toLowerCase()}`;
+      const adapter = adapterFromJson(JSON.stringify({ id, version: '1.0.0', market: privateMark(owner), hosts: [], pageTypes: [], pages: {} }));
+      await saveInducedAdapter(store.db, { agencyId: s.agencyIds[owner], userId: null, actor: 'seed' }, adapter);
+      return id;
+    }
     case 'trustedKey': {
       const k = generateAgencyKeyPair(`TT-${++seq}`);
       const r = await exchangeDb(store.db).insertInto('exchange_trusted_keys').values({ agency_id: s.agencyIds[owner], partner: k.agencyId, key_id: k.keyId, public_key: Buffer.from(k.publicKey), note: privateMark(owner) }).returning('id').executeTakeFirstOrThrow();

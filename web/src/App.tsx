@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { api, ApiFailure, type Me } from './api.ts';
 import { go, Link, useRoute } from './router.tsx';
+import { Adapters } from './pages/Adapters.tsx';
 import { Admin } from './pages/Admin.tsx';
 import { Audit } from './pages/Audit.tsx';
 import { Cases, CaseView } from './pages/Cases.tsx';
@@ -35,6 +36,7 @@ const NAV: { to: string; label: string; key: string; roles?: Me['role'][] }[] = 
   { to: '/warnings', label: 'Early warning', key: 'w' },
   { to: '/collection', label: 'Collection', key: 'l' },
   { to: '/captchas', label: 'CAPTCHA queue', key: 'c', roles: ['analyst', 'supervisor', 'admin'] },
+  { to: '/adapters', label: 'Adapter induction', key: 'u', roles: ['analyst', 'supervisor', 'admin'] },
   { to: '/cases', label: 'Cases', key: 'k', roles: DECONFLICT },
   { to: '/evidence', label: 'Evidence', key: 'e', roles: DECONFLICT },
   { to: '/exchange', label: 'Exchange', key: 'x', roles: DECONFLICT },
@@ -128,6 +130,7 @@ function page(section: string | undefined, id: string | undefined, me: Me) {
     case 'exchange': return <Exchange me={me} />;
     case 'feeds': return <Feeds />;
     case 'admin': return <Admin />;
+    case 'adapters': return <Adapters />;
     default: return <Empty>No such page.</Empty>;
   }
 }

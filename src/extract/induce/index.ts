@@ -5,3 +5,4 @@ export { parseLabels, LabelError, INDUCE_FIELDS, INDUCE_FIELD_KEYS, type LabelFi
 export { adapterToJson, adapterFromJson, MAX_ADAPTER_JSON } from './serialize.ts';
 export { coverageReport, type CoverageReport, type CoverageRow } from './coverage.ts';
 export { labelsFromTruth, trainingFiles } from './truth.ts';
+export { pageStructure, resolvePaths, StructureError, STRUCTURE_MAX_NODES, type PageStructure, type StructureNode } from './structure.ts';

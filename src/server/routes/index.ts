@@ -1,5 +1,6 @@
 import { ACCESS } from '../access/policy.ts';
 import type { RouteContext } from '../types.ts';
+import { register as adapters } from './adapters.ts';
 import { register as admin } from './admin.ts';
 import { register as auth } from './auth.ts';
 import { register as captchas } from './captchas.ts';
@@ -41,6 +42,7 @@ export async function registerRoutes(ctx: RouteContext): Promise<void> {
     taxii,
     intel,
     jobs,
+    adapters,
   ];
   for (const r of modules) r(ctx);
 }
