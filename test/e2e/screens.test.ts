@@ -232,6 +232,7 @@ describe('console screens (Debian Chromium)', () => {
     await h.page.getByRole('button', { name: 'Filter' }).click();
     await expect.poll(async () => (await h.page.locator('table.audit td.action').allTextContents()).filter(Boolean)).not.toEqual([]);
     expect((await h.page.locator('table.audit td.action').allTextContents()).every((a) => a.startsWith('feed.'))).toBe(true);
+    await shot(h.page, 'audit');
     await h.page.goto(`${h.console.url}#/feeds`);
     await h.page.locator('table.feed-log tbody tr').first().waitFor();
     await shot(h.page, 'feeds');
