@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { detectLinkedHits } from '../../src/deconflict/index.ts';
 import type { LinkExplanation } from '../../src/link/index.ts';
 import { createUser, startConsole, type RunningConsole } from '../../src/server/index.ts';
 import { openTestStore, type TestStore } from '../helpers/store.ts';
@@ -64,7 +65,7 @@ async function register(page: Page, kind: string, value: string): Promise<string
 }
 
 describe('console screens (Debian Chromium)', () => {
-  it('cases: a case and its selector, a second agency registers the same one, both see the notice with the other contact point, acknowledge', async () => {
+  it('cases: a case and its selector, a second agency\'s crawl for its case sees it, both see the notice with the other contact point, acknowledge', async () => {
     await login(h.page, h.console.url, 'ivo');
     expect(await h.page.locator('nav.side a').allTextContents()).toEqual(expect.arrayContaining(['Cases', 'Exchange', 'Collection', 'Early warning']));
     await openCase(h.page, 'NL-2026-017', 'Team Darkweb, +31 88 000 0000');
@@ -72,8 +73,21 @@ describe('console screens (Debian Chromium)', () => {
 
     await login(other, h.console.url, 'berta');
     await openCase(other, 'BKA-SO-44', 'BKA SO 44 desk, +49 611 0000');
-    expect(await register(other, 'btc_address', 'bc1qe2eshared0selector0xxxxxxxxxxxxxxxxxxx')).toContain('1 hit(s)');
+    expect(await register(other, 'telegram', '@bka_own_lead')).toContain('0 hit(s)');
+    // BKA's crawl for its case captures a vendor page showing the address: the crawl job of the case, the capture,
+    // the sighting extraction saved, then the de-confliction pass every extract job ends with.
+    const bka = await h.store.db.selectFrom('cases').select(['id', 'agency_id']).where('reference', '=', 'BKA-SO-44').executeTakeFirstOrThrow();
+    const bkaOwn = { agency_id: bka.agency_id, tlp: 'AMBER' as const };
+    const market = await h.store.db.insertInto('markets').values({ ...bkaOwn, slug: 'bka-crawl', name: 'Abacus', status: 'up' }).returning('id').executeTakeFirstOrThrow();
+    await h.store.db.insertInto('crawl_jobs').values({ id: 'e2e-bka-crawl', market_id: market.id, case_id: bka.id }).execute();
+    const cap = await h.store.db.insertInto('captures').values({ ...bkaOwn, kind: 'http', market_id: market.id, job_id: 'e2e-bka-crawl', url: `http://${'b'.repeat(56)}.onion/vendor/shared`, payload_sha256: 'be'.repeat(32), fetched_at: new Date() }).returning('id').executeTakeFirstOrThrow();
+    const vendor = await h.store.db.insertInto('vendors').values({ ...bkaOwn, market_id: market.id, handle: 'shared-vendor', handle_norm: 'shared-vendor', first_seen: new Date(), last_seen: new Date() }).returning('id').executeTakeFirstOrThrow();
+    const sel = await h.store.db.insertInto('selectors').values({ ...bkaOwn, kind: 'btc_address', value: 'bc1qe2eshared0selector0xxxxxxxxxxxxxxxxxxx' }).returning('id').executeTakeFirstOrThrow();
+    await h.store.db.insertInto('selector_sightings').values({ ...bkaOwn, selector_id: sel.id, vendor_id: vendor.id, source: 'profile', capture_id: cap.id, observed_at: new Date() }).execute();
+    expect(await detectLinkedHits(h.store.db, 'job:e2e-extract')).toBe(1);
+
     // BKA sees NL-POL's contact point, never NL-POL's case reference.
+    await other.goto(`${h.console.url}#/cases`);
     const theirNotice = other.locator('tr.notice').first();
     await theirNotice.waitFor();
     expect(await theirNotice.locator('.contact').textContent()).toBe('Team Darkweb, +31 88 000 0000');
@@ -218,6 +232,7 @@ describe('console screens (Debian Chromium)', () => {
     await h.page.getByRole('button', { name: 'Filter' }).click();
     await expect.poll(async () => (await h.page.locator('table.audit td.action').allTextContents()).filter(Boolean)).not.toEqual([]);
     expect((await h.page.locator('table.audit td.action').allTextContents()).every((a) => a.startsWith('feed.'))).toBe(true);
+    await shot(h.page, 'audit');
     await h.page.goto(`${h.console.url}#/feeds`);
     await h.page.locator('table.feed-log tbody tr').first().waitFor();
     await shot(h.page, 'feeds');

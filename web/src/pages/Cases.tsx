@@ -25,7 +25,7 @@ export function Cases() {
   return (
     <div className="page">
       <h1>Cases and de-confliction</h1>
-      <p className="muted">Register a case's selectors: when another agency holds the same selector, both sides get a notice naming the other's contact point — never its case.</p>
+      <p className="muted">Register a case's selectors: when another agency holds the same selector — registered in its case, or seen by its case's crawl — both sides get a notice naming the other's contact point — never its case.</p>
       <Notices />
       <div className="grid2">
         <Card title="Your cases">

@@ -15,6 +15,7 @@ export function Search() {
   const [q, setQ] = useState(initial);
   const [res, setRes] = useState<Results | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
   const input = useRef<HTMLInputElement>(null);
   useEffect(() => {
     input.current?.focus();
@@ -22,10 +23,13 @@ export function Search() {
   }, [initial]);
   const run = async (text: string) => {
     setError(null);
+    setBusy(true);
     try {
       setRes(await api<Results>(`/search?q=${encodeURIComponent(text)}&limit=25`));
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setBusy(false);
     }
   };
   return (
@@ -42,7 +46,9 @@ export function Search() {
         <input ref={input} name="q" value={q} onChange={(e) => setQ(e.target.value)} placeholder="listing titles and descriptions, vendor handles and profiles, selectors…" aria-label="search" />
         <button type="submit" disabled={q.trim().length < 2}>Search</button>
       </form>
-      {error && <div className="state error" role="alert">{error}</div>}
+      {busy && <div className="state loading" role="status">Searching…</div>}
+      {error && <div className="state error" role="alert">Could not search: {error}</div>}
+      {!res && !busy && !error && <Empty>Type at least two characters: listing titles and descriptions, vendor handles and profiles, selectors.</Empty>}
       {res && (
         <div className="grid2">
           <Card title={`Vendors (${res.vendors.length})`}>
