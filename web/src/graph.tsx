@@ -7,6 +7,21 @@ export interface GraphData {
 }
 
 /**
+ * Cytoscape puts a `<style>` element into <head> (`.__________cytoscape_container { position: relative }`) unless an
+ * element with its id exists; the console's CSP (style-src 'self') blocks inline style, so that rule lives in
+ * styles.css and an empty placeholder with the id stops cytoscape from trying. Call before every `cytoscape(…)`.
+ */
+export function cytoscapeWithoutInlineStyle(): void {
+  const id = '__________cytoscape_stylesheet';
+  if (document.getElementById(id)) return;
+  const placeholder = document.createElement('meta');
+  placeholder.id = id;
+  placeholder.name = 'cytoscape-stylesheet';
+  placeholder.content = 'in styles.css (no inline style under the CSP)';
+  document.head.prepend(placeholder);
+}
+
+/**
  * The link graph. For thousands of nodes: canvas renderer, no labels until zoomed in, textures while panning, and a
  * one-shot 'cose' layout with few iterations (a preset grid beyond 2,500 nodes).
  */
@@ -15,6 +30,7 @@ export function LinkGraph(props: { data: GraphData; onOpen: (vendorId: number) =
   useEffect(() => {
     if (!el.current) return;
     const big = props.data.nodes.length > 2500;
+    cytoscapeWithoutInlineStyle();
     const cy = cytoscape({
       container: el.current,
       elements: [
