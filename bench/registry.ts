@@ -73,4 +73,14 @@ export const BENCHMARKS: Benchmark[] = [
     about: 'Selector matches/s against 10M registered selectors on PostgreSQL (PG_BENCH_URL) and 1M on PGlite.',
     timeoutSeconds: 2400,
   },
+  {
+    name: 'money',
+    file: 'bench/money.bench.ts',
+    args: ['--txs', '1000000'],
+    title: 'Follow the money: RPC ingest and trace at a million transactions',
+    about:
+      'Transactions/s ingested from the sim ledger over its Bitcoin Core RPC endpoint into the chain graph, clustered and traced (haircut, every ' +
+      'vendor with a known address), heap and RSS, beside plain JSON.parse of the same RPC answers in the same run.',
+    timeoutSeconds: 3600,
+  },
 ];

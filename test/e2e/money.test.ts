@@ -59,7 +59,12 @@ describe('follow the money screen (Debian Chromium)', () => {
     await page.getByRole('heading', { name: /Follow the money/ }).waitFor();
     await page.getByText('No trace yet').waitFor();
     await page.getByRole('button', { name: 'Run trace' }).click();
-    await page.locator('.ok[role=status]').waitFor({ timeout: 120_000 });
+    await page.locator('.money .ok[role=status], .money [role=alert]').first().waitFor({ timeout: 120_000 }).catch(async (e: unknown) => {
+      await page.screenshot({ path: resolve(SHOTS, 'money-failed.png'), fullPage: true });
+      throw new Error(`no trace outcome on the screen: ${(await page.locator('main').textContent())?.slice(0, 2000)}`, { cause: e });
+    });
+    const alert = page.locator('.money [role=alert]');
+    expect(await alert.count() ? await alert.first().textContent() : 'no error').toBe('no error');
     await page.locator('tr.cashout').first().waitFor();
     const table = (await page.locator('table.cashouts').textContent()) ?? '';
     const trueNames = ledger.truth.cashouts.filter((c) => c.identityId === trueIdentity).map((c) => ledger.exchanges.find((e) => e.slug === c.exchange)!.name);

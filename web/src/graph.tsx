@@ -6,18 +6,19 @@ export interface GraphData {
   edges: { id: number; source: number; target: number; score: number; status: string }[];
 }
 
-/**
- * Cytoscape's renderer injects `<style>.__________cytoscape_container { position: relative; }</style>` into the
- * head unless an element with this id already exists (BaseRenderer.init in cytoscape 3.x); the console's CSP
- * (`style-src 'self'`) refuses inline styles and logs a violation. So the id is claimed by an inert `<meta>` and the
- * rule lives in styles.css. (Cytoscape's other styling goes through the CSSOM, which CSP allows.)
- */
 /** The console's font stack (styles.css) with its emoji fallback: canvas labels do not inherit CSS fonts. */
 const LABEL_FONT = "system-ui, -apple-system, 'Segoe UI', sans-serif, 'Apple Color Emoji', 'Segoe UI Emoji', 'Noto Color Emoji'";
 
 const CYTOSCAPE_STYLESHEET_ID = '__________cytoscape_stylesheet';
 
-function claimCytoscapeStylesheet(): void {
+/**
+ * Cytoscape's renderer injects `<style>.__________cytoscape_container { position: relative; }</style>` into the
+ * head unless an element with this id already exists (BaseRenderer.init in cytoscape 3.x); the console's CSP
+ * (`style-src 'self'`) refuses inline styles and logs a violation. So the id is claimed by an inert `<meta>` and the
+ * rule lives in styles.css. (Cytoscape's other styling goes through the CSSOM, which CSP allows.) Call before every
+ * `cytoscape(…)`.
+ */
+export function cytoscapeWithoutInlineStyle(): void {
   if (document.getElementById(CYTOSCAPE_STYLESHEET_ID)) return;
   const marker = document.createElement('meta');
   marker.id = CYTOSCAPE_STYLESHEET_ID;
@@ -35,7 +36,7 @@ export function LinkGraph(props: { data: GraphData; onOpen: (vendorId: number) =
   useEffect(() => {
     if (!el.current) return;
     const big = props.data.nodes.length > 2500;
-    claimCytoscapeStylesheet();
+    cytoscapeWithoutInlineStyle();
     const cy = cytoscape({
       container: el.current,
       elements: [

@@ -1,6 +1,7 @@
 import cytoscape from 'cytoscape';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { api, ApiFailure } from '../api.ts';
+import { cytoscapeWithoutInlineStyle } from '../graph.tsx';
 import { Link } from '../router.tsx';
 import { Card, Empty, Loaded, Tlp, useApi } from '../ui.tsx';
 
@@ -32,19 +33,34 @@ const short = (s: string) => (s.length > 16 ? `${s.slice(0, 8)}…${s.slice(-6)}
 
 export function Money(props: { id: string }) {
   const [load, reload] = useApi<MoneyView>(`/identities/${props.id}/money`);
+  // Held here, not in MoneyPage: a reload after an action shows "Loading…" and remounts the page below.
+  const state: ActionState = {
+    message: useState<{ ok: boolean; text: string } | null>(null),
+    caseRef: useState(''),
+    partner: useState(''),
+    drafts: useState<Array<{ id: number; exchange: string; body: string }>>([]),
+  };
   return (
     <Loaded load={load}>
-      {(d) => <MoneyPage view={d} reload={reload} />}
+      {(d) => <MoneyPage view={d} reload={reload} state={state} />}
     </Loaded>
   );
 }
 
-function MoneyPage({ view, reload }: { view: MoneyView; reload: () => void }) {
+type Pair<T> = [T, (v: T) => void];
+interface ActionState {
+  message: Pair<{ ok: boolean; text: string } | null>;
+  caseRef: Pair<string>;
+  partner: Pair<string>;
+  drafts: Pair<Array<{ id: number; exchange: string; body: string }>>;
+}
+
+function MoneyPage({ view, reload, state }: { view: MoneyView; reload: () => void; state: ActionState }) {
   const [busy, setBusy] = useState<'trace' | 'request' | null>(null);
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
-  const [caseRef, setCaseRef] = useState('');
-  const [partner, setPartner] = useState('');
-  const [drafts, setDrafts] = useState<Array<{ id: number; exchange: string; body: string }>>([]);
+  const [message, setMessage] = state.message;
+  const [caseRef, setCaseRef] = state.caseRef;
+  const [partner, setPartner] = state.partner;
+  const [drafts, setDrafts] = state.drafts;
   const r = view.report;
   const trace = async () => {
     setBusy('trace');
@@ -262,6 +278,7 @@ function FlowGraph({ report }: { report: MoneyReport }) {
   }, [report]);
   useEffect(() => {
     if (!el.current) return;
+    cytoscapeWithoutInlineStyle();
     const cy = cytoscape({
       container: el.current,
       elements: [...elements.nodes.map((n) => ({ data: n })), ...elements.edges.map((e) => ({ data: e }))],
