@@ -154,7 +154,10 @@ export { hasLoginForm } from '../adapter/detect.ts';
 
 /** A link to the market's front page (a logo or the market's name: "/", "/index.php", "/listings"), not a headline. */
 function homeLink(el: Element, base: URL): boolean {
-  const a = anchorOf(el.children.find((c) => c.type === 'text') ?? el) ?? (el.name === 'a' ? el : null);
+  // The element is the link, sits in it, or holds only it (<h1><a href="/">Market</a></h1>).
+  const only = el.children.filter((c) => isElement(c) || (c.type === 'text' && collapseWhitespace((c as unknown as { data: string }).data) !== ''));
+  const inner = only.length === 1 && isElement(only[0]!) && only[0].name === 'a' ? only[0] : null;
+  const a = el.name === 'a' ? el : (inner ?? anchorOf(el));
   if (!a?.attribs.href) return false;
   try {
     const u = new URL(a.attribs.href, base);

@@ -326,8 +326,90 @@ function longestTextBlock(root: AnyNode): string | null {
   return lines.join('\n').trim() || null;
 }
 
+// Column headers of a feedback table, by field.
+const FB_HEADERS: [keyof ExtractedFeedback | 'rating', RegExp][] = [
+  ['rating', /^(?:rating|score|stars?|grade|mark)$/i],
+  ['text', /^(?:feedback|comments?|reviews?|message|text|remarks?)$/i],
+  ['listingTitle', /^(?:item|listing|product|offer|title|article|purchased|order)$/i],
+  ['buyer', /^(?:buyer|user|customer|from|by|reviewer|author|member)$/i],
+  ['postedAt', /^(?:date|when|time|posted|left|age)$/i],
+];
+// A buyer's name masked by the market ("l***4", "ab**z"), or a short name in a buyer/author-classed element.
+const MASKED_RE = /^[A-Za-z0-9]{1,3}\*{2,}[A-Za-z0-9]{0,3}$/;
+const BUYER_CLASS_RE = /(?:^|[-_\s])(?:buyer|who|author|reviewer|customer|by)(?:$|[-_\s])/i;
+const ITEM_CLASS_RE = /(?:^|[-_\s])(?:item|listing|product|offer|on-?topic)(?:$|[-_\s])/i;
+
+/** The header cells of the table a feedback row belongs to, mapped to feedback fields by their labels. */
+function feedbackColumns(row: Element): Map<number, string> | null {
+  if (row.name !== 'tr') return null;
+  let table: AnyNode | null = row.parent as AnyNode | null;
+  for (let i = 0; i < 2 && table && isElement(table) && table.name !== 'table'; i++) table = table.parent as AnyNode | null;
+  if (!table || !isElement(table) || table.name !== 'table') return null;
+  const head = (function find(n: AnyNode, depth: number): Element | null {
+    if (!isElement(n) && n.type !== 'root') return null;
+    if (isElement(n) && n.name === 'tr') return n.children.some((c) => isElement(c) && c.name === 'th') ? n : null;
+    if (depth > 3) return null;
+    for (const c of (n as Element).children) {
+      const h = find(c, depth + 1);
+      if (h) return h;
+    }
+    return null;
+  })(table, 0);
+  if (!head) return null;
+  const out = new Map<number, string>();
+  head.children.filter(isElement).forEach((c, i) => {
+    const label = collapseWhitespace(textOf(c, 100)).replace(/:$/, '');
+    const hit = FB_HEADERS.find(([, re]) => re.test(label));
+    if (hit) out.set(i, hit[0]);
+  });
+  return out.size >= 2 ? out : null;
+}
+
+/** Buyer and listing of a feedback row that is not a table: a masked name or buyer-classed element, an item-classed element. */
+function feedbackParts(row: Element): { buyer: string | null; item: string | null } {
+  let buyer: string | null = null;
+  let item: string | null = null;
+  const stack: AnyNode[] = [...row.children].reverse();
+  let n = 0;
+  while (stack.length > 0 && n++ < 500) {
+    const node = stack.pop()!;
+    if (!isElement(node)) continue;
+    const text = collapseWhitespace(textOf(node, 300));
+    const cls = `${node.attribs.class ?? ''} ${node.attribs.id ?? ''}`;
+    if (buyer === null && (MASKED_RE.test(text) || (BUYER_CLASS_RE.test(cls) && /^[A-Za-z0-9_.*-]{2,40}$/.test(text)))) buyer = text;
+    else if (item === null && ITEM_CLASS_RE.test(cls) && text.length >= 2 && text.length <= 300) item = text.replace(/^(?:in|on|for|item|re)\s*:\s*/i, '');
+    stack.push(...[...node.children].reverse());
+  }
+  return { buyer, item };
+}
+
 function feedbackFromGroup(g: RepeatedGroup, page: LoadedPage, scores: Scores): ExtractedFeedback[] {
-  return g.members.map((row) => {
+  const columns = g.members[0] ? feedbackColumns(g.members[0]) : null;
+  // The header row of a feedback table is not feedback.
+  const members = g.members.filter((row) => !(row.name === 'tr' && row.children.filter(isElement).every((c) => c.name === 'th')));
+  return members.map((row) => {
+    if (columns) {
+      const cells = row.children.filter(isElement);
+      const get = (field: string) => {
+        for (const [i, f] of columns) if (f === field && cells[i]) return collapseWhitespace(textOf(cells[i]!, 4000)) || null;
+        return null;
+      };
+      const r = parseRatingText(get('rating') ?? '');
+      const dateText = get('postedAt');
+      const link = anchors(row).find((a) => LISTING_URL_RE.test(a.attribs.href!));
+      scores.add('feedback.rating', 0.85);
+      return {
+        listingExternalId: link ? externalIdFromUrl(resolveUrl(link.attribs.href!, page.url)) : null,
+        listingTitle: get('listingTitle'),
+        vendorHandle: null,
+        rating: r.rating,
+        ratingMax: r.ratingMax,
+        text: get('text'),
+        postedAt: dateText ? parseDate(dateText, page.capturedAt) : null,
+        postedAtText: dateText,
+        buyer: get('buyer'),
+      };
+    }
     const text = rawTextOf(row, 8000);
     const r = parseRatingText(text);
     const date = DATE_RE.exec(text);
@@ -339,19 +421,20 @@ function feedbackFromGroup(g: RepeatedGroup, page: LoadedPage, scores: Scores): 
       .filter((c) => !RATING_RE.test(` ${c}`) && !DATE_RE.test(c) && !/^anon|^\[\d+ deals\]/i.test(c))
       .sort((a, b) => b.length - a.length)[0];
     const link = anchors(row).find((a) => LISTING_URL_RE.test(a.attribs.href!));
+    const parts = feedbackParts(row);
     if (r.rating !== null) scores.add('feedback.rating', 0.8);
     if (comment) scores.add('feedback.text', 0.6);
     if (date) scores.add('feedback.postedAt', 0.8);
     return {
       listingExternalId: link ? externalIdFromUrl(resolveUrl(link.attribs.href!, page.url)) : null,
-      listingTitle: link ? textOf(link, 500) || null : null,
+      listingTitle: link ? textOf(link, 500) || null : parts.item,
       vendorHandle: null,
       rating: r.rating,
       ratingMax: r.ratingMax,
       text: comment ?? null,
       postedAt: date ? parseDate(date[1]!, page.capturedAt) : null,
       postedAtText: date ? date[1]! : null,
-      buyer: null,
+      buyer: parts.buyer,
     };
   });
 }
