@@ -6,7 +6,7 @@ import { adapterFromJson, extractPage } from '../../src/extract/index.ts';
 import { buildServer, type App } from '../../src/server/index.ts';
 import { openTestStore, type TestStore } from '../helpers/store.ts';
 import { loginCookie, type SessionHeaders } from './helpers.ts';
-import { recordFixturePages, type RecordedPage } from './induce-seed.ts';
+import { recordFixturePages, recordHtml, type RecordedPage } from './induce-seed.ts';
 import { seed, type Seeded } from './seed.ts';
 import { readFileSync } from 'node:fs';
 import { MARKETS_2019 } from './induce-seed.ts';
@@ -19,6 +19,7 @@ let app: App;
 let s: Seeded;
 let pages: RecordedPage[];
 let marketId: number;
+let hostile: number;
 const A = 'analyst-nl-pol';
 const h = new Map<string, SessionHeaders>();
 
@@ -28,6 +29,10 @@ beforeAll(async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'dp-induce-api-'));
   marketId = s.rows['NL-POL'].AMBER.market;
   pages = await recordFixturePages(store.db, dir, s.agencyIds['NL-POL'], marketId, (f) => /\/(listings|sellers|login_page|anti_ddos)\//.test(f));
+  const evil = `<html><head><script>fetch('/api/health?pwned=head')</script></head><body onload="fetch('/api/health?pwned=onload')" class="x&quot; onclick=&quot;alert(1)">
+<script>alert('body')</script><img src=x onerror="alert(2)"><a href="javascript:alert(3)">click</a><svg onload="alert(4)"><text>svg text</text></svg>
+<iframe srcdoc="<script>alert(5)</script>"></iframe><style>body{background:url(http://evil.invalid/x)}</style>${'<div class="row">item</div>'.repeat(5000)}</body></html>`;
+  hostile = await recordHtml(store.db, dir, s.agencyIds['NL-POL'], s.rows['NL-POL'].RED.market, 'http://evil.onion/page', evil);
   app = await buildServer({ store, webRoot: false, rateLimit: false, warcRoot: dir });
   await app.ready();
   for (const u of [A, 'investigator-nl-pol', 'analyst-de-bka']) h.set(u, await loginCookie(app, u));
@@ -102,6 +107,21 @@ describe('adapter induction API', () => {
     const raw = readFileSync(path.join(MARKETS_2019, listing.file), 'utf8');
     expect(raw).toMatch(/<script/i);
     expect((await call(A, 'GET', '/captures/999999/structure')).statusCode).toBe(404);
+  });
+
+  it('shows a hostile, huge page as text only, cut at 4000 elements', async () => {
+    const r = await call(A, 'GET', `/captures/${hostile}/structure`);
+    expect(r.statusCode, r.body).toBe(200);
+    const body = r.json() as { nodes: Node[]; truncated: boolean; elements: number };
+    expect(body.truncated).toBe(true);
+    expect(body.nodes).toHaveLength(4000);
+    expect(body.elements).toBeGreaterThan(4000);
+    const bodyNode = body.nodes.find((n) => n.tag === 'body')!;
+    expect(bodyNode.classes).toEqual(['x"', 'onclick="alert(1)']); // a class holding markup is a string, shown as text
+    expect(JSON.stringify({ ...body, nodes: body.nodes.filter((n) => n !== bodyNode) })).not.toMatch(/alert|fetch\(|javascript:|onerror|onload=|srcdoc|evil\.invalid|svg text/);
+    for (const t of ['script', 'svg', 'iframe', 'style']) expect(body.nodes.filter((n) => n.tag === t).every((n) => n.text === '' && n.children === 0), t).toBe(true);
+    // Attributes other than id and class are never sent.
+    expect(Object.keys(body.nodes[1]!).sort()).toEqual(['children', 'classes', 'depth', 'id', 'path', 'tag', 'text']);
   });
 
   let induced: { adapter: Record<string, unknown>; coverage: { pages: number; fields: { pageType: string; field: string; pages: number; withValue: number; coverage: number }[] }; coverageCaptures: { read: number; truncated: boolean; limit: number } };

@@ -64,3 +64,29 @@ export async function recordFixturePages(db: Kysely<Database>, dir: string, agen
   }
   return out;
 }
+
+/** One HTML page recorded as a capture (hostile pages for the structure view). */
+export async function recordHtml(db: Kysely<Database>, dir: string, agencyId: number, marketId: number, url: string, html: string): Promise<number> {
+  const recorder = new EvidenceRecorder(db, { dir });
+  try {
+    const body = Buffer.from(html);
+    const u = new URL(url);
+    const head = `HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: ${body.length}\r\n\r\n`;
+    const r = await recorder.recordExchange(
+      {
+        url,
+        request: Buffer.from(`GET ${u.pathname} HTTP/1.1\r\nhost: ${u.host}\r\n\r\n`),
+        response: Buffer.concat([Buffer.from(head, 'latin1'), body]),
+        payloadSha256: createHash('sha256').update(body).digest('hex'),
+        payloadSize: body.length,
+        httpStatus: 200,
+        contentType: 'text/html; charset=utf-8',
+        fetchedAt: new Date(Date.UTC(2019, 4, 2)),
+      },
+      { agencyId, marketId },
+    );
+    return r.captureId;
+  } finally {
+    await recorder.close();
+  }
+}
