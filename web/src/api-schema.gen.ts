@@ -9957,7 +9957,7 @@ export interface operations {
                     examples: {
                         captureId: number;
                         /** @enum {string} */
-                        pageType: "listing_index" | "listing" | "vendor_profile" | "feedback" | "category" | "seized" | "login" | "captcha" | "unknown";
+                        pageType: "listing_index" | "listing" | "vendor_profile" | "feedback" | "category" | "seized" | "login" | "captcha" | "interstitial" | "error" | "unknown";
                         /** @default {} */
                         fields?: {
                             [key: string]: string | string[];
