@@ -3,9 +3,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configureMarketCrawl, runCrawl, solveCaptcha } from '../../src/collect/index.ts';
 import { detectLinkedHits } from '../../src/deconflict/index.ts';
+import { extractCaptures, loadFxTable } from '../../src/extract/store/index.ts';
 import type { LinkExplanation } from '../../src/link/index.ts';
 import { createUser, startConsole, type RunningConsole } from '../../src/server/index.ts';
+import { startSim, type SimHandle } from '../../src/sim/index.ts';
 import { openTestStore, type TestStore } from '../helpers/store.ts';
 import { TEST_SCRYPT } from '../server/seed.ts';
 import { openHarness, type Harness } from './harness.ts';
@@ -13,9 +16,11 @@ import { E2E_PASSWORD } from './world.ts';
 
 // The screens beyond browsing: cases and de-confliction between two agencies, collection jobs, early warning,
 // exchange between two installations, partner feeds and administration. Screenshots only with DP_SCREENSHOTS=1.
+process.env.DARKPATROL_SIM_TEST_HOOKS = '1'; // the sim's CAPTCHA answers, for the crawl's human at the queue
 const SHOTS = process.env.DP_SCREENSHOTS === '1' ? resolve(import.meta.dirname, '../../docs/screenshots') : mkdtempSync(join(tmpdir(), 'dp-shots-'));
 let h: Harness;
 let other: Page; // DE-BKA's investigator, in a second browser context
+let sim: SimHandle | undefined; // the market DE-BKA crawls for its case
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
@@ -29,6 +34,7 @@ beforeAll(async () => {
   other = await (await h.browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
 }, 240_000);
 afterAll(async () => {
+  await sim?.stop();
   await h?.close();
 });
 
@@ -65,25 +71,60 @@ async function register(page: Page, kind: string, value: string): Promise<string
 }
 
 describe('console screens (Debian Chromium)', () => {
-  it('cases: a case and its selector, a second agency\'s crawl for its case sees it, both see the notice with the other contact point, acknowledge', async () => {
+  // Before the cases test: DE-BKA's crawl there adds listings of a sim market with flows between countries.
+  it('shipping map: an agency whose listings ship only within Germany (spelled DE, Germany, DEU, Deutschland) sees one domestic row and is told there are no flows between countries', async () => {
+    await login(other, h.console.url, 'berta');
+    const map = other.locator('.flowmap');
+    await map.locator('svg.flowmap-svg').waitFor();
+    expect(await map.locator('.fm-no-international').textContent()).toMatch(/No flows between countries in this data/);
+    expect(await map.locator('path.fm-arc').count()).toBe(0);
+    expect(await map.locator('circle.fm-origin').count()).toBe(1);
+    expect(await map.locator('li.fm-domestic').allTextContents()).toEqual(['Germany domestic: 3']);
+    expect(await map.locator('svg.flowmap-svg').getAttribute('aria-label')).toMatch(/no flows between countries; 1 origin/);
+  });
+
+  it('cases: a case and its selector, a second agency\'s crawl for its case captures a page showing it, both see the notice with the other contact point, acknowledge', async () => {
+    // A sim market on loopback (through its SOCKS proxy): NL-POL registers the PGP key a vendor of it really shows.
+    sim = await startSim({ seed: 'e2e-crawl', scale: 'tiny', faults: false, rateLimit: false, portBase: 0, startDay: 30 });
+    const market = sim.markets.find((m) => m.design === 'cards')!;
+    const shows = (k: { fromDay: number; toDay?: number }) => k.fromDay <= sim!.day && (k.toDay ?? Infinity) >= sim!.day;
+    const vendor = sim.world.accounts.find((a) => a.market === market.slug && a.openDay <= sim!.day && (a.closeDay ?? Infinity) > sim!.day && a.pgpKeys.some(shows))!;
+    const fingerprint = vendor.pgpKeys.find(shows)!.fingerprint;
+
     await login(h.page, h.console.url, 'ivo');
     expect(await h.page.locator('nav.side a').allTextContents()).toEqual(expect.arrayContaining(['Cases', 'Exchange', 'Collection', 'Early warning']));
     await openCase(h.page, 'NL-2026-017', 'Team Darkweb, +31 88 000 0000');
-    expect(await register(h.page, 'btc_address', 'bc1qe2eshared0selector0xxxxxxxxxxxxxxxxxxx')).toContain('0 hit(s)');
+    expect(await register(h.page, 'pgp_key', fingerprint)).toContain('0 hit(s)');
 
     await login(other, h.console.url, 'berta');
     await openCase(other, 'BKA-SO-44', 'BKA SO 44 desk, +49 611 0000');
     expect(await register(other, 'telegram', '@bka_own_lead')).toContain('0 hit(s)');
-    // BKA's crawl for its case captures a vendor page showing the address: the crawl job of the case, the capture,
-    // the sighting extraction saved, then the de-confliction pass every extract job ends with.
+    // BKA crawls the market for its case (`darkpatrol crawl run --case`): one page, the vendor's profile, behind the
+    // market's login and CAPTCHA; then the extraction pass with the de-confliction pass it ends with (`darkpatrol
+    // extract`, the extract job).
     const bka = await h.store.db.selectFrom('cases').select(['id', 'agency_id']).where('reference', '=', 'BKA-SO-44').executeTakeFirstOrThrow();
-    const bkaOwn = { agency_id: bka.agency_id, tlp: 'AMBER' as const };
-    const market = await h.store.db.insertInto('markets').values({ ...bkaOwn, slug: 'bka-crawl', name: 'Abacus', status: 'up' }).returning('id').executeTakeFirstOrThrow();
-    await h.store.db.insertInto('crawl_jobs').values({ id: 'e2e-bka-crawl', market_id: market.id, case_id: bka.id }).execute();
-    const cap = await h.store.db.insertInto('captures').values({ ...bkaOwn, kind: 'http', market_id: market.id, job_id: 'e2e-bka-crawl', url: `http://${'b'.repeat(56)}.onion/vendor/shared`, payload_sha256: 'be'.repeat(32), fetched_at: new Date() }).returning('id').executeTakeFirstOrThrow();
-    const vendor = await h.store.db.insertInto('vendors').values({ ...bkaOwn, market_id: market.id, handle: 'shared-vendor', handle_norm: 'shared-vendor', first_seen: new Date(), last_seen: new Date() }).returning('id').executeTakeFirstOrThrow();
-    const sel = await h.store.db.insertInto('selectors').values({ ...bkaOwn, kind: 'btc_address', value: 'bc1qe2eshared0selector0xxxxxxxxxxxxxxxxxxx' }).returning('id').executeTakeFirstOrThrow();
-    await h.store.db.insertInto('selector_sightings').values({ ...bkaOwn, selector_id: sel.id, vendor_id: vendor.id, source: 'profile', capture_id: cap.id, observed_at: new Date() }).execute();
+    await configureMarketCrawl(h.store.db, {
+      agencyId: bka.agency_id, slug: market.slug, name: market.name, adapter: `sim-${market.design}`,
+      startUrls: [new URL(`/u/${encodeURIComponent(vendor.handle)}`, market.url).toString()],
+      loginPath: market.loginPath, loginFields: market.loginFields, delayMs: 0, concurrency: 1, maxPages: 1,
+      accounts: market.credentials.slice(0, 1).map((c) => ({ username: c.username, password: c.password })),
+    });
+    const crawl = await runCrawl({
+      db: h.store.db, evidenceDir: h.warcDir, proxy: sim.proxy.url, market: market.slug, agencyId: bka.agency_id, caseId: bka.id,
+      retry: { baseMs: 20, maxMs: 200 },
+      captcha: {
+        pollMs: 10,
+        onParked: async ({ id, imageUrl }) => { // the human at the CAPTCHA queue, reading the answer from the sim's test hook
+          const answer = sim!.peekCaptchaAnswer(market.slug, /\/captcha\/([0-9a-f]+)\.png/.exec(imageUrl)?.[1] ?? '');
+          if (answer) await solveCaptcha(h.store.db, id, answer, 'e2e:human');
+        },
+      },
+    });
+    expect(crawl.outcome, JSON.stringify(crawl)).toBe('done');
+    const pages = await h.store.db.selectFrom('captures').select('url').where('job_id', '=', crawl.jobId).where('http_status', '=', 200).execute();
+    expect(pages.map((p) => new URL(p.url).pathname)).toContain(`/u/${encodeURIComponent(vendor.handle)}`);
+    const extracted = await extractCaptures(h.store, { evidenceDir: h.warcDir, crawlJobId: crawl.jobId, fx: await loadFxTable(h.store.db) });
+    expect(extracted.byPageType.vendor_profile).toBe(1);
     expect(await detectLinkedHits(h.store.db, 'job:e2e-extract')).toBe(1);
 
     // BKA sees NL-POL's contact point, never NL-POL's case reference.
@@ -105,18 +146,7 @@ describe('console screens (Debian Chromium)', () => {
     const hits = await h.store.db.selectFrom('deconflict_hits' as never).select(['ack_a_at', 'ack_b_at'] as never).execute();
     expect(hits).toHaveLength(1);
     expect(Object.values(hits[0] as Record<string, unknown>).filter((v) => v !== null)).toHaveLength(1);
-  });
-
-  it('shipping map: an agency whose listings ship only within Germany (spelled DE, Germany, DEU, Deutschland) sees one domestic row and is told there are no flows between countries', async () => {
-    await login(other, h.console.url, 'berta');
-    const map = other.locator('.flowmap');
-    await map.locator('svg.flowmap-svg').waitFor();
-    expect(await map.locator('.fm-no-international').textContent()).toMatch(/No flows between countries in this data/);
-    expect(await map.locator('path.fm-arc').count()).toBe(0);
-    expect(await map.locator('circle.fm-origin').count()).toBe(1);
-    expect(await map.locator('li.fm-domestic').allTextContents()).toEqual(['Germany domestic: 3']);
-    expect(await map.locator('svg.flowmap-svg').getAttribute('aria-label')).toMatch(/no flows between countries; 1 origin/);
-  });
+  }, 90_000);
 
   it('exchange: builds a package with a preview by TLP; a second installation trusting the key imports it and shows its marking', async () => {
     const identity = await h.store.db.selectFrom('identities').select('id').where('label', '=', 'tulipcartel').executeTakeFirstOrThrow();
