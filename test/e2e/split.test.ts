@@ -51,6 +51,8 @@ describe('seized-data split on the Exchange screen (Debian Chromium)', () => {
     expect(rows.map((r) => r.slice(0, 7))).toEqual(stage.packages.map((p) => [p.country, p.buyers.length, p.vendors.length, p.orders, p.messages, p.selectors, p.bundle.objects.length].map(String)));
     for (const r of rows) expect(Number(r[7])).toBeGreaterThanOrEqual(1);
     expect(await index.locator('.tlp').first().textContent()).toBe('TLP:AMBER+STRICT');
+    await page.getByRole('heading', { name: 'Seized-data split per country' }).scrollIntoViewIfNeeded();
+    await page.evaluate(() => document.querySelector('.split-index')?.closest('section')?.scrollIntoView({ block: 'start' }));
     await page.screenshot({ path: resolve(SHOTS, 'exchange-split.png'), fullPage: false });
 
     const first = stage.packages[0]!.country;
