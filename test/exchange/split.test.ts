@@ -1,11 +1,7 @@
 // The seized-data split on a real sim dump: imported with the dump importer, split per country, every package
 // validated against the OASIS schemas and scanned for any other country's buyers, wallets, orders and messages.
 // The expectations come from the exporter's own tables (seizedTables), not from the store.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importMysqlDump, SIM_SEIZED_MAPPING } from '../../src/collect/index.ts';
 import {
   BadSignatureError,
   buildSplitIndex,
@@ -19,8 +15,8 @@ import {
   verifySplitIndex,
 } from '../../src/exchange/index.ts';
 import type { SeizedSplit, StixObject } from '../../src/exchange/index.ts';
-import { generateWorld } from '../../src/sim/index.ts';
-import { dumpSeized, seizedTables } from '../../src/sim/exports/index.ts';
+import { seizedTables } from '../../src/sim/exports/index.ts';
+import { importSeizedDump, type ImportedSeized } from '../helpers/seized.ts';
 import { openTestStore, type TestStore } from '../helpers/store.ts';
 
 type Row = unknown[];
@@ -31,7 +27,7 @@ const wordRe = (h: string) => new RegExp(`(?<![A-Za-z0-9._-])${escape(h)}(?![A-Z
 
 describe('seized-data split (Hansa / DisrupTor workflow)', () => {
   let store: TestStore;
-  let dir: string;
+  let imported: ImportedSeized | undefined;
   let split: SeizedSplit;
   let marketId: number;
   let dumpCapture: number;
@@ -49,13 +45,9 @@ describe('seized-data split (Hansa / DisrupTor workflow)', () => {
 
   beforeAll(async () => {
     store = await openTestStore();
-    dir = mkdtempSync(path.join(tmpdir(), 'dp-split-'));
-    const world = generateWorld({ seed: 'split-test', scale: 'tiny' });
-    const seized = world.seized[0]!;
-    const file = path.join(dir, `${seized.market}.sql`);
-    const chunks: string[] = [];
-    dumpSeized(world, seized, (c) => chunks.push(c));
-    writeFileSync(file, chunks.join(''));
+    const agencyId = (await store.db.insertInto('agencies').values({ code: 'NL-POL', name: 'Politie NL', country: 'NL' }).returning('id').executeTakeFirstOrThrow()).id;
+    imported = await importSeizedDump(store.db, agencyId, 'split-test');
+    const { world, seized, summary } = imported;
 
     const tables = new Map(seizedTables(world, seized).map((t) => [t.name, t.rows as Row[]]));
     for (const u of tables.get('users')!) truth.users.set(str(u[0]), { handle: str(u[1]), role: str(u[3]) });
@@ -70,8 +62,6 @@ describe('seized-data split (Hansa / DisrupTor workflow)', () => {
       truth.messages.push({ id: str(m[0]), sender: truth.users.get(str(m[1]))!.handle, recipient: truth.users.get(str(m[2]))!.handle, body: str(m[4]) });
     }
 
-    const agencyId = (await store.db.insertInto('agencies').values({ code: 'NL-POL', name: 'Politie NL', country: 'NL' }).returning('id').executeTakeFirstOrThrow()).id;
-    const summary = await importMysqlDump({ db: store.db, evidenceDir: path.join(dir, 'warc'), agencyId, file, mapping: SIM_SEIZED_MAPPING });
     marketId = summary.marketId;
     dumpCapture = summary.captureId;
     split = await splitSeizedMarket(store.db, summary.marketId, { producer, tlp: 'AMBER+STRICT', created: '2025-03-01T00:00:00Z' });
@@ -79,7 +69,7 @@ describe('seized-data split (Hansa / DisrupTor workflow)', () => {
 
   afterAll(async () => {
     await store?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    imported?.cleanup();
   });
 
   const members = (cc: string) => new Set([...(truth.buyersOf.get(cc) ?? []), ...(truth.vendorsOf.get(cc) ?? [])]);

@@ -98,7 +98,7 @@ describe('access-control matrix', () => {
     const routes = routeCatalog(app).filter((r) => r.url.startsWith('/api'));
     expect(routes.length).toBeGreaterThan(30);
     const urls = routes.map((r) => `${r.method} ${r.url}`);
-    for (const u of ['POST /api/deconflict/cases/:id/selectors', 'POST /api/deconflict/oprf/evaluate', 'POST /api/packages/import', 'GET /api/feed/postal', 'GET /api/feed/financial', 'POST /api/federation/peers/:id/sync', 'POST /api/federation/inbound/tokens', 'GET /api/identities/:id/money', 'POST /api/identities/:id/money/trace', 'POST /api/identities/:id/money/requests', 'GET /api/feed/financial/requests'])
+    for (const u of ['POST /api/deconflict/cases/:id/selectors', 'POST /api/deconflict/oprf/evaluate', 'POST /api/packages/import', 'GET /api/feed/postal', 'GET /api/feed/financial', 'POST /api/federation/peers/:id/sync', 'POST /api/federation/inbound/tokens', 'GET /api/identities/:id/money', 'POST /api/identities/:id/money/trace', 'POST /api/identities/:id/money/requests', 'GET /api/feed/financial/requests', 'GET /api/exchange/seized-markets', 'POST /api/exchange/split'])
       expect(urls).toContain(u);
     for (const r of routes.filter((x) => x.access?.peer)) expect(r.access!.public, `${r.url}: peer routes are public to the role check and verify signatures themselves`).toBe(true);
     for (const r of routes) {

@@ -17,6 +17,7 @@ import { register as markets } from './markets.ts';
 import { register as money } from './money.ts';
 import { register as packages } from './packages.ts';
 import { register as reports } from './reports.ts';
+import { register as split } from './split.ts';
 import { register as taxii } from './taxii.ts';
 import { register as vendors } from './vendors.ts';
 
@@ -37,6 +38,7 @@ export async function registerRoutes(ctx: RouteContext): Promise<void> {
     reports,
     deconflict,
     packages,
+    split,
     feeds,
     federation,
     taxii,

@@ -8,6 +8,9 @@ type TlpLevel = (typeof TLPS)[number];
 interface StixObject { type: string; id: string; name?: string; value?: string }
 interface Signed { format: string; bundle: { id: string; objects: StixObject[] }; manifest: { producer: { agencyId: string; name: string }; created: string; tlp: TlpLevel; bundleId: string }; signature: { alg: string; keyId: string } }
 interface Imported { id: number; bundleId: string; signer: { keyId: string; agencyId: string }; tlp: TlpLevel; summary: { objects: number; accounts: number; selectors: number; warnings: string[] }; selectors: { kind: string; value: string; tlp: string }[]; accounts: { handle: string; source: string; tlp: string }[] }
+interface SeizedMarket { id: number; slug: string; name: string; accounts: number; orders: number }
+interface SplitPackage { country: string; file: string; fileSha256: string; bytes: number; objects: number; evidence: number; buyers: number; vendors: number; orders: number; messages: number; selectors: number; package: Signed }
+interface SplitResult { market: { id: number; slug: string; name: string }; created: string; tlp: TlpLevel; keyId: string; index: unknown; packages: SplitPackage[]; unplaced: { buyers: number; vendors: number; orders: number }; warnings: string[] }
 interface ImportRow { id: number; tlp: TlpLevel; bundle_id: string; signer_agency: string; signer_key_id: string; via: string; summary: { objects: number; accounts: number; selectors: number }; imported_at: string }
 
 /** Signed STIX 2.1 packages: build and preview what leaves, download it; import one with its signature check. */
@@ -22,6 +25,7 @@ export function Exchange(props: { me: Me }) {
         <ImportPackage onImported={() => setN((x) => x + 1)} />
       </div>
       <Imports refresh={n} />
+      <SeizedSplit />
       <Keys me={props.me} />
     </div>
   );
@@ -69,6 +73,76 @@ function ExportPackage() {
           <button onClick={download}>Download signed package</button>
         </div>
       )}
+    </Card>
+  );
+}
+
+/** Saves text as a file in the browser (the package or index exactly as the API served it). */
+function saveText(name: string, text: string) {
+  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+const sizeOf = (bytes: number) => (bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`);
+
+/** The seized-data split (Hansa / DisrupTor): a seized market of the agency → one signed package per country and the signed index. */
+function SeizedSplit() {
+  const [markets] = useCall(() => data<{ items: SeizedMarket[] }>(client.GET('/api/exchange/seized-markets')), 'seized-markets');
+  const [f, setF] = useState<{ marketId: string; tlp: TlpLevel }>({ marketId: '', tlp: 'AMBER' });
+  const [busy, setBusy] = useState(false);
+  const [split, setSplit] = useState<SplitResult | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const build = async (e: React.FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    setSplit(null);
+    setBusy(true);
+    try {
+      setSplit(await data<SplitResult>(client.POST('/api/exchange/split', { body: { marketId: Number(f.marketId), tlp: f.tlp } })));
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  // The file as `darkpatrol package split-seized` writes it: its SHA-256 is the one in the signed index.
+  const fileText = (p: SplitPackage) => `${JSON.stringify(p.package, null, 2)}\n`;
+  return (
+    <Card title="Seized-data split per country">
+      <p className="muted small">Splits a seized market your agency imported (a database dump) into one signed package per country — its buyers (by the country their orders shipped to) and vendors (by ships-from), their orders, selectors and messages, and the digests of the evidence they come from — with a signed index of the files.</p>
+      <Loaded load={markets}>
+        {(m) => m.items.length ? (
+          <form className="row" onSubmit={build}>
+            <label>Seized market<select aria-label="seized market" value={f.marketId} onChange={(e) => setF({ ...f, marketId: e.target.value })} required><option value="">choose…</option>{m.items.map((x) => <option key={x.id} value={x.id}>{x.name} ({x.accounts} accounts, {x.orders} orders)</option>)}</select></label>
+            <label>Marking<select aria-label="split tlp" value={f.tlp} onChange={(e) => setF({ ...f, tlp: e.target.value as TlpLevel })}>{TLPS.map((t) => <option key={t}>{t}</option>)}</select></label>
+            <button type="submit" disabled={!f.marketId || busy}>Build the split</button>
+          </form>
+        ) : <Empty>Your agency holds no seized market: import a seized database dump first (Collection → import).</Empty>}
+      </Loaded>
+      {busy && <div className="state loading" role="status">Splitting and signing…</div>}
+      {error && <div className="state error" role="alert">{error}</div>}
+      {split && (split.packages.length ? (
+        <div className="split-index" aria-label="split index">
+          <h3>{split.market.name}: {split.packages.length} packages <Tlp tlp={split.tlp} /> signed with key {split.keyId.slice(0, 16)}…</h3>
+          <table>
+            <thead><tr><th>country</th><th className="num">buyers</th><th className="num">vendors</th><th className="num">orders</th><th className="num">messages</th><th className="num">selectors</th><th className="num">objects</th><th className="num">evidence digests</th><th className="num">size</th><th>file SHA-256</th><th /></tr></thead>
+            <tbody>{split.packages.map((p) => (
+              <tr key={p.country}>
+                <td>{p.country}</td><td className="num">{p.buyers}</td><td className="num">{p.vendors}</td><td className="num">{p.orders}</td><td className="num">{p.messages}</td><td className="num">{p.selectors}</td><td className="num">{p.objects}</td><td className="num">{p.evidence}</td><td className="num">{sizeOf(p.bytes)}</td>
+                <td className="mono small" title={p.fileSha256}>{p.fileSha256.slice(0, 16)}…</td>
+                <td><button className="small secondary" aria-label={`download ${p.file}`} onClick={() => saveText(`${split.market.slug}-${p.file}`, fileText(p))}>Download</button></td>
+              </tr>
+            ))}</tbody>
+          </table>
+          <p className="small">Not in any package: {split.unplaced.buyers} buyer(s) without orders, {split.unplaced.vendors} vendor(s) without ships-from, {split.unplaced.orders} order(s) without a buyer country.</p>
+          {split.warnings.length > 0 && <p className="muted small">Warnings ({split.warnings.length}): {split.warnings.slice(0, 5).join('; ')}</p>}
+          <button onClick={() => saveText(`${split.market.slug}-index.json`, `${JSON.stringify(split.index, null, 2)}\n`)}>Download signed index</button>
+        </div>
+      ) : <Empty>Nothing to split.</Empty>)}
     </Card>
   );
 }
