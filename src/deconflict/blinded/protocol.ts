@@ -10,32 +10,17 @@
  * or a selector; an agency can only test guesses online, through the rate limit. Deploy the evaluator apart
  * from the matcher (another host, HSM or trustee) — in one process the separation is only a code boundary.
  */
-import { bytesToHex, hexToBytes, utf8ToBytes, concatBytes } from '@noble/hashes/utils.js';
-import { blind, blindEvaluate, deserializeElement, finalize, generateKeyPair, ELEMENT_LENGTH } from '../oprf/index.ts';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { blind, blindEvaluate, deserializeElement, finalize, generateKeyPair } from '../oprf/index.ts';
 import { OprfError } from '../oprf/errors.ts';
-import { normalizeRegisteredSelector } from '../selectors.ts';
 import type { RegisteredSelectorKind } from '../selectors.ts';
+import { decodeElementHex, selectorOprfInput } from './client.ts';
+import type { BlindRequest, BlindState } from './client.ts';
 import { TokenBuckets } from './rate-limit.ts';
 import type { RateLimit } from './rate-limit.ts';
 
-const INPUT_LABEL = utf8ToBytes('DarkPatrol-selector-v1');
-
-/** The OPRF input for a selector: a label, the kind and the normalised value, NUL-separated. */
-export function selectorOprfInput(kind: RegisteredSelectorKind, value: string): Uint8Array {
-  const normalized = normalizeRegisteredSelector(kind, value);
-  return concatBytes(INPUT_LABEL, Uint8Array.of(0), utf8ToBytes(kind), Uint8Array.of(0), utf8ToBytes(normalized));
-}
-
-export interface BlindRequest {
-  /** Hex of the blinded element: the only thing sent to the evaluator. */
-  blindedElement: string;
-}
-
-/** Kept by the agency between the request and the answer; never sent. */
-export interface BlindState {
-  input: Uint8Array;
-  blind: Uint8Array;
-}
+export { selectorOprfInput } from './client.ts';
+export type { BlindRequest, BlindState } from './client.ts';
 
 /** Agency side. */
 export const blindingClient = {
@@ -50,12 +35,7 @@ export const blindingClient = {
   },
 };
 
-function decodeElement(hex: string): Uint8Array {
-  if (typeof hex !== 'string' || !/^[0-9a-f]+$/i.test(hex) || hex.length !== ELEMENT_LENGTH * 2) {
-    throw new OprfError('deserialize', `element must be ${ELEMENT_LENGTH * 2} hex characters`);
-  }
-  return hexToBytes(hex.toLowerCase());
-}
+const decodeElement = decodeElementHex;
 
 export interface EvaluatorOptions {
   /** 32-byte OPRF secret key (RFC 9497 SerializeScalar); a fresh one when absent. */

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { client, data, errorText, useCall } from '../client.ts';
 import { Link } from '../router.tsx';
 import { Card, Empty, fmtDate, Loaded, Tlp } from '../ui.tsx';
+import { portableBlindingClient } from '../../../src/deconflict/blinded/client.ts';
 
 interface CaseRow { id: number; reference: string; title: string; contact_point: string; tlp: string; created_at: string; closed_at: string | null }
 interface Notice {
@@ -13,9 +14,27 @@ interface Notice {
   createdAt: string;
   acknowledgedAt: string | null;
 }
+interface BlindedNotice { hitId: number; tokenId: string; yourCaseRef: string; otherAgency: string; otherContact: string; createdAt: string }
 interface Budget { capacity: number; available: number; refillPerSecond: number }
 
 export const SELECTOR_KINDS = ['vendor_handle', 'pgp_key', 'btc_address', 'xmr_address', 'ltc_address', 'eth_address', 'onion', 'email', 'phone', 'telegram', 'wickr', 'session', 'signal', 'threema', 'jabber', 'postal_address'] as const;
+/** The opaque handle a console case registers its blinded tokens under (the matcher never learns the case). */
+export const blindedCaseRef = (caseId: number): string => `case-${caseId}`;
+const caseIdOfRef = (ref: string): number | null => (/^case-(\d+)$/.test(ref) ? Number(ref.slice(5)) : null);
+
+/**
+ * Blinded registration in the browser: each value is normalised and blinded here (RFC 9497 OPRF, the same
+ * `selectorOprfInput` as the server and CLI); only the blinded elements go to the evaluator, and only the
+ * finished tokens to the matcher. The clear value never leaves the browser.
+ */
+async function registerBlinded(caseId: number, contact: string, kind: (typeof SELECTOR_KINDS)[number], values: string[]): Promise<{ registered: number; notices: BlindedNotice[] }> {
+  const prepared = values.map((v) => portableBlindingClient.prepare(kind, v));
+  const ev = await data<{ evaluatedElements: string[] }>(client.POST('/api/deconflict/oprf/evaluate', { body: { blindedElements: prepared.map((p) => p.request.blindedElement) } }));
+  if (ev.evaluatedElements.length !== prepared.length) throw new Error('the evaluator answered a different number of elements');
+  const tokens = prepared.map((p, i) => portableBlindingClient.finish(p.state, ev.evaluatedElements[i] as string));
+  return data<{ registered: number; notices: BlindedNotice[] }>(client.POST('/api/deconflict/blinded/tokens', { body: { caseRef: blindedCaseRef(caseId), contact, tokens } }));
+}
+
 const TLPS = ['CLEAR', 'GREEN', 'AMBER', 'AMBER+STRICT', 'RED'] as const;
 
 /** Cases of the agency, a form to open one, its hit notices (with the other agency's contact point) and the budget. */
@@ -98,6 +117,7 @@ function NewCase(props: { onCreated: () => void }) {
 /** The agency's hit notices; acknowledging records the agency's side (audited). */
 export function Notices(props: { caseId?: number; refreshKey?: number }) {
   const [load, reload] = useCall(() => data<{ items: Notice[] }>(client.GET('/api/deconflict/notices')), `notices-${props.refreshKey ?? 0}`);
+  const [blinded] = useCall(() => data<{ items: BlindedNotice[] }>(client.GET('/api/deconflict/blinded/notices')), `blinded-notices-${props.refreshKey ?? 0}`);
   const [error, setError] = useState<string | null>(null);
   const ack = async (id: number) => {
     setError(null);
@@ -134,6 +154,32 @@ export function Notices(props: { caseId?: number; refreshKey?: number }) {
           ) : <Empty>No hits: no other agency holds these selectors.</Empty>;
         }}
       </Loaded>
+      <h3>Blinded-mode hits</h3>
+      <Loaded load={blinded}>
+        {(d) => {
+          const items = props.caseId === undefined ? d.items : d.items.filter((n) => n.yourCaseRef === blindedCaseRef(props.caseId as number));
+          return items.length ? (
+            <table className="blinded-notices">
+              <thead><tr><th>hit</th><th>your case</th><th>selector</th><th>other agency</th><th>contact point</th><th>when</th></tr></thead>
+              <tbody>
+                {items.map((n) => {
+                  const id = caseIdOfRef(n.yourCaseRef);
+                  return (
+                    <tr key={n.hitId} className="notice blinded-notice" data-blinded-hit-id={n.hitId}>
+                      <td>#{n.hitId} <span className="muted small">via blinded</span></td>
+                      <td>{id !== null ? <Link to={`/cases/${id}`}>{n.yourCaseRef}</Link> : <span className="mono">{n.yourCaseRef}</span>}</td>
+                      <td><span className="muted small">token</span> <span className="mono" title="first 128 bits of the OPRF output; the server never held the selector">{n.tokenId.slice(0, 12)}…</span></td>
+                      <td>{n.otherAgency}</td>
+                      <td className="contact">{n.otherContact}</td>
+                      <td className="small">{fmtDate(n.createdAt)}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          ) : <Empty>No blinded-mode hits.</Empty>;
+        }}
+      </Loaded>
     </Card>
   );
 }
@@ -143,6 +189,7 @@ export function CaseView(props: { id: number }) {
   const [load, reload] = useCall(() => data<{ case: CaseRow; selectors: { id: number; kind: string; value: string; registered_at: string }[] }>(client.GET('/api/deconflict/cases/{id}', { params: { path: { id: props.id } } })), String(props.id));
   const [kind, setKind] = useState<(typeof SELECTOR_KINDS)[number]>('vendor_handle');
   const [values, setValues] = useState('');
+  const [mode, setMode] = useState<'clear' | 'blinded'>('clear');
   const [result, setResult] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [n, setN] = useState(0);
@@ -150,8 +197,17 @@ export function CaseView(props: { id: number }) {
     e.preventDefault();
     setError(null);
     setResult(null);
-    const selectors = values.split('\n').map((v) => v.trim()).filter(Boolean).map((value) => ({ kind, value }));
+    const lines = values.split('\n').map((v) => v.trim()).filter(Boolean);
+    const selectors = lines.map((value) => ({ kind, value }));
     try {
+      if (mode === 'blinded') {
+        const contact = load.state === 'ok' ? load.data.case.contact_point : '';
+        const r = await registerBlinded(props.id, contact, kind, lines);
+        setResult(`${lines.length} blinded in this browser, ${r.registered} new token(s) registered, ${r.notices.length} hit(s).`);
+        setValues('');
+        setN((x) => x + 1);
+        return;
+      }
       const r = await data<{ registered: number; notices: Notice[] }>(client.POST('/api/deconflict/cases/{id}/selectors', { params: { path: { id: props.id } }, body: { selectors } }));
       setResult(`${r.registered} registered, ${r.notices.length} hit(s).`);
       setValues('');
@@ -185,9 +241,19 @@ export function CaseView(props: { id: number }) {
                     <tbody>{d.selectors.map((s) => <tr key={s.id}><td>{s.kind}</td><td className="mono wrap">{s.value}</td><td className="small">{fmtDate(s.registered_at)}</td></tr>)}</tbody></table>
                 ) : <Empty>No selectors registered.</Empty>}
               </Card>
-              <Card title="Register selectors (clear mode)">
+              <Card title={`Register selectors (${mode} mode)`}>
                 {d.case.closed_at ? <Empty>The case is closed: its selectors no longer produce hits.</Empty> : (
                   <form className="stack" onSubmit={register}>
+                    <fieldset className="inline mode-switch">
+                      <legend>Mode</legend>
+                      <label><input type="radio" name="mode" value="clear" checked={mode === 'clear'} onChange={() => setMode('clear')} /> Clear</label>
+                      <label><input type="radio" name="mode" value="blinded" checked={mode === 'blinded'} onChange={() => setMode('blinded')} /> Blinded</label>
+                    </fieldset>
+                    <p className="muted small">
+                      {mode === 'clear'
+                        ? 'Clear: the values are sent to the server and matched as they are (after normalisation).'
+                        : 'Blinded (RFC 9497 OPRF): each value is normalised and blinded in this browser; the server sees only random-looking blinded elements and the finished tokens — never the value. Hits match other agencies’ blinded registrations and name only their contact point.'}
+                    </p>
                     <label>Kind<select value={kind} onChange={(e) => setKind(e.target.value as (typeof SELECTOR_KINDS)[number])}>{SELECTOR_KINDS.map((k) => <option key={k}>{k}</option>)}</select></label>
                     <label>Values, one per line<textarea rows={4} value={values} onChange={(e) => setValues(e.target.value)} /></label>
                     <div className="inline">
@@ -198,7 +264,6 @@ export function CaseView(props: { id: number }) {
                     {error && <div className="state error" role="alert">{error}</div>}
                   </form>
                 )}
-                <p className="muted small">Blinded mode (OPRF: the value never leaves the agency) is not in the console yet; it runs through the API (<span className="mono">/api/deconflict/oprf/evaluate</span>, <span className="mono">/blinded/tokens</span>) and federation sync.</p>
               </Card>
             </div>
             <Notices caseId={d.case.id} refreshKey={n} />
