@@ -23,7 +23,7 @@ const clientName = z
   .string()
   .min(1)
   .max(255)
-  .refine((n) => !/[\\/]/.test(n) && n !== '.' && n !== '..' && !/[\u0000-\u001f\u007f]/.test(n), 'a bare file name: no "/", "\\", "..", or control characters')
+  .refine((n) => !/[\\/]/.test(n) && n !== '.' && n !== '..' && ![...n].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f), 'a bare file name: no "/", "\\", "..", or control characters')
   .optional();
 
 const fail = (error: string, message: string) => new ApiError(422, error, message);
