@@ -26,7 +26,7 @@ beforeAll(async () => {
   s = await seed(store.db);
   importDir = mkdtempSync(path.join(tmpdir(), 'dp-imports-'));
   const evidenceDir = mkdtempSync(path.join(tmpdir(), 'dp-ev-'));
-  worker = await startJobWorker(store, { importDir, evidenceDir, concurrency: 1, pollMs: 100, queues: ['import'] });
+  worker = await startJobWorker(store, { proxy: undefined, importDir, evidenceDir, concurrency: 1, pollMs: 100, queues: ['import'] });
   app = await buildServer({ store, webRoot: false, rateLimit: false, jobs: worker.queue, importDir, importUploadLimit: LIMIT });
   analyst = await loginCookie(app, s.username('NL-POL', 'analyst'));
 }, 120_000);
