@@ -62,6 +62,7 @@ describe('import upload on the Collection screen (Debian Chromium)', () => {
     expect(cells[0]).toBe('3');
     expect(cells[2]).toMatch(/price/i);
     expect(cells[3]).toContain('BetaShop');
+    expect(await csvRow.locator('td').nth(1).textContent()).toContain('market=scrape'); // named after the client's file, not the server's
     expect(h.cspViolations).toEqual([]);
     await page.screenshot({ path: join(SHOTS, 'collection-upload.png'), fullPage: true });
   }, 300_000);

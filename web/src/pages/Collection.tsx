@@ -175,7 +175,10 @@ function StartJob(props: { markets: MarketRow[]; act: (fn: () => Promise<unknown
           // Upload first (the mapping too, for a CSV), then queue the import of the server-named file.
           const uploaded = await send(format, picked!);
           const mapping = format === 'csv' && mappingFile ? await send('csv-mapping', mappingFile) : undefined;
-          const p = { ...payload(), file: uploaded, ...(mapping ? { mapping } : {}) };
+          // The server names the file; without a chosen market a dump or CSV lands on a market named after the
+          // client's file name (the importer would otherwise name it after the server's uuid).
+          const named = format !== 'telegram' && !market ? { market: picked!.name.replace(/\.[^.]*$/, '').slice(0, 100) || format } : {};
+          const p = { ...payload(), ...named, file: uploaded, ...(mapping ? { mapping } : {}) };
           return data(client.POST('/api/jobs', { body: { kind, payload: p, ...startAfter } }));
         })
         .finally(() => setBusy(false));
