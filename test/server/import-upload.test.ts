@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startJobWorker, type JobWorker } from '../../src/cli/worker-runtime.ts';
 import { buildServer, type App } from '../../src/server/index.ts';
@@ -108,6 +109,11 @@ describe('import upload', () => {
       [upload('csv-mapping', '{"vendor": 3}'), 422, /bad_mapping/],
       [upload('csv-mapping', 'not json'), 422, /wrong_kind/],
       [upload('csv', `id,vendor,title\n${'1,a,b\n'.repeat(LIMIT / 6 + 10)}`), 413, /too_large/],
+      // Sent without a Content-Length (streamed): the limit is counted while writing.
+      [app.inject({ method: 'POST', url: '/api/imports/uploads?kind=csv', headers: { ...analyst, 'content-type': 'application/octet-stream' }, payload: Readable.from((function* () {
+        yield Buffer.from('id,vendor,title\n');
+        for (let i = 0; i < 20; i++) yield Buffer.alloc(8 * 1024, '1,a,b\n');
+      })()) }), 413, /too_large/],
       [upload('telegram', readFileSync(TELEGRAM), { name: '../../etc/passwd' }), 400, /bare file name/],
       [upload('telegram', readFileSync(TELEGRAM), { name: 'a\\b.json' }), 400, /bare file name/],
       [upload('zip', 'PK'), 400, /kind/],

@@ -102,7 +102,24 @@ export function register({ app, opts }: RouteContext): void {
           },
         });
         try {
-          await pipeline(req.raw, meter, createWriteStream(part, { flags: 'wx', mode: 0o640 }));
+          // The request is piped by hand, not through pipeline(): a refusal (too large, wrong kind) must not destroy
+          // the connection before the 413/422 is sent; an interrupted upload still ends the write.
+          const src = req.raw;
+          const written = pipeline(meter, createWriteStream(part, { flags: 'wx', mode: 0o640 }));
+          const interrupted = () => {
+            if (!src.complete) meter.destroy(Object.assign(new Error('upload interrupted'), { code: 'ECONNRESET' }));
+          };
+          src.once('error', interrupted);
+          src.once('close', interrupted);
+          src.pipe(meter);
+          try {
+            await written;
+          } finally {
+            src.off('error', interrupted);
+            src.off('close', interrupted);
+            src.unpipe(meter);
+            src.resume(); // the rest of a refused body is discarded; the answer closes the connection
+          }
           if (bytes === 0) throw fail('empty_file', 'the file is empty');
           if (!checked) checkHead(kind, head);
           if (kind === 'csv-mapping') {
