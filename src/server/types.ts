@@ -58,6 +58,13 @@ export interface ServerOptions {
    * The chain source money traces run against (`serve --chain-esplora URL` or `--chain-rpc URL`); without it
    * `POST /api/identities/:id/money/trace` answers 409. Fetched chain data is preserved under evidenceDir when set.
    */
+  /**
+   * The workers' import directory (shared storage) that `POST /api/imports/uploads` writes into, under
+   * `uploads/<agency id>/`; default $DARKPATROL_IMPORT_DIR or .darkpatrol/imports, as `darkpatrol worker`.
+   */
+  importDir?: string;
+  /** Largest import upload in bytes (default 512 MiB). */
+  importUploadLimit?: number;
   chain?: { esplora?: string; rpc?: { url: string; user?: string; password?: string }; timeoutMs?: number; evidenceDir?: string };
 }
 

@@ -72,6 +72,7 @@ export function register(program: Command): void {
           logger: opts.logLevel ? { level: opts.logLevel } : true,
           trustProxy: opts.trustProxy ?? false,
           exchange: { allowedPeerNetworks },
+          importDir: path.resolve(process.env[IMPORT_DIR_ENV] ?? '.darkpatrol/imports'),
           chain,
         }).catch((e: unknown) => {
           const code = (e as { code?: string }).code;

@@ -10,6 +10,7 @@ import { register as evidence } from './evidence.ts';
 import { register as federation } from './federation.ts';
 import { register as feeds } from './feeds.ts';
 import { register as identities } from './identities.ts';
+import { register as imports } from './imports.ts';
 import { register as intel } from './intel.ts';
 import { register as jobs } from './jobs.ts';
 import { register as listings } from './listings.ts';
@@ -44,6 +45,7 @@ export async function registerRoutes(ctx: RouteContext): Promise<void> {
     taxii,
     intel,
     jobs,
+    imports,
     adapters,
   ];
   for (const r of modules) r(ctx);

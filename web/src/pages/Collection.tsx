@@ -1,8 +1,9 @@
-import { useEffect, useState } from 'react';
+import { Fragment, useEffect, useState } from 'react';
 import { client, data, errorText, useCall } from '../client.ts';
 import type { Page } from '../api.ts';
 import { Link } from '../router.tsx';
 import { Card, Empty, fmtDate, Loaded } from '../ui.tsx';
+import { uploadImportFile, type UploadKind } from '../upload.ts';
 
 type JobState = 'queued' | 'running' | 'retrying' | 'paused' | 'completed' | 'failed' | 'cancelled';
 interface Job {
@@ -25,7 +26,7 @@ interface MarketRow { id: number; name: string; slug: string; kind: string; stat
 
 const LIVE: JobState[] = ['queued', 'running', 'retrying', 'paused'];
 
-/** Crawl, extract, import and re-link jobs: start them, watch their progress, pause, resume or cancel. */
+/** Crawl, extract, import (uploaded from the browser or in the import directory) and re-link jobs: start them, watch their progress and an import's reject report, pause, resume or cancel. */
 export function Collection(props: { canStart: boolean }) {
   const [tick, setTick] = useState(0);
   const [jobs, reload] = useCall(() => data<{ items: Job[]; counts: Record<string, number> }>(client.GET('/api/jobs', { params: { query: { limit: 100 } } })), `jobs-${tick}`);
@@ -76,7 +77,8 @@ export function Collection(props: { canStart: boolean }) {
                   <thead><tr><th>kind</th><th>what</th><th>state</th><th>progress</th><th>result / error</th><th>queued</th><th /></tr></thead>
                   <tbody>
                     {d.items.map((j) => (
-                      <tr key={j.id} data-job-id={j.id} data-state={j.state}>
+                      <Fragment key={j.id}>
+                      <tr data-job-id={j.id} data-state={j.state}>
                         <td>{j.kind}</td>
                         <td className="small mono wrap">{describe(j.payload)}</td>
                         <td><span className={`status job-${j.state}`}>{j.state}</span>{j.control && <span className="muted small"> ({j.control} asked)</span>}</td>
@@ -89,6 +91,8 @@ export function Collection(props: { canStart: boolean }) {
                           {LIVE.includes(j.state) && <button className="small secondary" onClick={() => control(j.id, 'cancel')}>Cancel</button>}
                         </td>
                       </tr>
+                      {j.kind === 'import' && j.state === 'completed' && <RejectReport result={j.result} />}
+                      </Fragment>
                     ))}
                   </tbody>
                 </table>
@@ -114,23 +118,75 @@ function summary(r: unknown): string {
     .slice(0, 300);
 }
 
+interface Reject { line: number; offset: number; reason: string; raw: string }
+
+/** The rows an import refused (line, byte offset, reason, the raw text), as the importer reported them. */
+function RejectReport(props: { result: unknown }) {
+  const r = (props.result ?? {}) as { rejected?: number; rejects?: Reject[] };
+  if (typeof r.rejected !== 'number') return null;
+  return (
+    <tr className="reject-report">
+      <td colSpan={7}>
+        {r.rejected === 0 ? <span className="small muted">Reject report: no row refused.</span> : (
+          <details open>
+            <summary className="small">Reject report: {r.rejected} row{r.rejected === 1 ? '' : 's'} refused{r.rejects && r.rejects.length < r.rejected ? ` (the first ${r.rejects.length} shown)` : ''}</summary>
+            <table aria-label="reject report"><thead><tr><th>line</th><th>byte offset</th><th>reason</th><th>row</th></tr></thead>
+              <tbody>{(r.rejects ?? []).map((x) => <tr key={`${x.line}-${x.offset}`}><td className="num">{x.line}</td><td className="num">{x.offset}</td><td className="small">{x.reason}</td><td className="small mono wrap">{x.raw.slice(0, 300)}</td></tr>)}</tbody></table>
+          </details>
+        )}
+      </td>
+    </tr>
+  );
+}
+
 function StartJob(props: { markets: MarketRow[]; act: (fn: () => Promise<unknown>) => Promise<void> }) {
   const [kind, setKind] = useState<'crawl' | 'extract' | 'import' | 'relink'>('crawl');
   const [market, setMarket] = useState('');
   const [maxPages, setMaxPages] = useState('');
   const [format, setFormat] = useState<'telegram' | 'dump' | 'csv'>('telegram');
   const [file, setFile] = useState('');
+  const [source, setSource] = useState<'upload' | 'dir'>('upload');
+  const [picked, setPicked] = useState<File | null>(null);
+  const [mappingFile, setMappingFile] = useState<File | null>(null);
+  const [mappingName, setMappingName] = useState('');
+  const [sent, setSent] = useState<{ name: string; done: number; total: number } | null>(null);
+  const [busy, setBusy] = useState(false);
   const [when, setWhen] = useState('');
   const payload = (): Record<string, unknown> => {
     if (kind === 'crawl') return { market: Number(market) || market, ...(maxPages ? { maxPages: Number(maxPages) } : {}) };
     if (kind === 'extract') return market ? { marketId: Number(market) } : {};
-    if (kind === 'import') return { format, file, ...(market ? { market: props.markets.find((m) => String(m.id) === market)?.slug ?? market } : {}) };
+    if (kind === 'import') return { format, file, ...(format === 'csv' && mappingName ? { mapping: mappingName } : {}), ...(market ? { market: props.markets.find((m) => String(m.id) === market)?.slug ?? market } : {}) };
     return {};
+  };
+  const send = async (k: UploadKind, f: File): Promise<string> => {
+    if (f.size === 0) throw new Error(`${f.name} is empty`);
+    setSent({ name: f.name, done: 0, total: f.size });
+    const up = await uploadImportFile(k, f, (done, total) => setSent({ name: f.name, done, total }));
+    setSent({ name: f.name, done: up.bytes, total: up.bytes });
+    return up.file;
   };
   const submit = (e: React.FormEvent) => {
     e.preventDefault();
-    void props.act(() => data(client.POST('/api/jobs', { body: { kind, payload: payload(), ...(when ? { startAfter: new Date(when).toISOString() } : {}) } })));
+    const startAfter = when ? { startAfter: new Date(when).toISOString() } : {};
+    if (kind === 'import' && source === 'upload') {
+      setBusy(true);
+      void props
+        .act(async () => {
+          // Upload first (the mapping too, for a CSV), then queue the import of the server-named file.
+          const uploaded = await send(format, picked!);
+          const mapping = format === 'csv' && mappingFile ? await send('csv-mapping', mappingFile) : undefined;
+          // The server names the file; without a chosen market a dump or CSV lands on a market named after the
+          // client's file name (the importer would otherwise name it after the server's uuid).
+          const named = format !== 'telegram' && !market ? { market: picked!.name.replace(/\.[^.]*$/, '').slice(0, 100) || format } : {};
+          const p = { ...payload(), ...named, file: uploaded, ...(mapping ? { mapping } : {}) };
+          return data(client.POST('/api/jobs', { body: { kind, payload: p, ...startAfter } }));
+        })
+        .finally(() => setBusy(false));
+      return;
+    }
+    void props.act(() => data(client.POST('/api/jobs', { body: { kind, payload: payload(), ...startAfter } })));
   };
+  const importReady = source === 'upload' ? picked !== null && (format !== 'csv' || mappingFile !== null) : file !== '' && (format !== 'csv' || mappingName !== '');
   return (
     <Card title="Start a job">
       <form className="stack" onSubmit={submit}>
@@ -147,11 +203,27 @@ function StartJob(props: { markets: MarketRow[]; act: (fn: () => Promise<unknown
         {kind === 'import' && (
           <>
             <label>Format<select aria-label="import format" value={format} onChange={(e) => setFormat(e.target.value as typeof format)}><option value="telegram">Telegram Desktop export</option><option value="dump">seized database dump</option><option value="csv">CSV</option></select></label>
-            <label>File in the workers' import directory<input aria-label="import file" value={file} onChange={(e) => setFile(e.target.value)} placeholder="case-17/result.json" /></label>
+            <label>Source<select aria-label="import source" value={source} onChange={(e) => setSource(e.target.value as typeof source)}><option value="upload">upload from this computer</option><option value="dir">a file already in the workers' import directory</option></select></label>
+            {source === 'upload' ? (
+              <>
+                <label>File ({format === 'telegram' ? 'result.json of the export' : format === 'dump' ? '.sql dump' : '.csv'})<input aria-label="file to upload" type="file" accept={format === 'dump' ? '.sql,text/plain' : format === 'csv' ? '.csv,text/csv' : '.json,application/json'} onChange={(e) => setPicked(e.target.files?.[0] ?? null)} /></label>
+                {format === 'csv' && <label>Column mapping (JSON: vendor, title, price… → column names)<input aria-label="csv mapping file" type="file" accept=".json,application/json" onChange={(e) => setMappingFile(e.target.files?.[0] ?? null)} /></label>}
+                {sent && (
+                  <div className="small" aria-live="polite">
+                    <progress aria-label="upload progress" max={sent.total || 1} value={sent.done} /> {sent.name}: {sent.done === sent.total ? 'uploaded' : 'uploading'} {sent.done} / {sent.total} bytes
+                  </div>
+                )}
+              </>
+            ) : (
+              <>
+                <label>File in the workers' import directory<input aria-label="import file" value={file} onChange={(e) => setFile(e.target.value)} placeholder="case-17/result.json" /></label>
+                {format === 'csv' && <label>Mapping file in the import directory<input aria-label="import mapping" value={mappingName} onChange={(e) => setMappingName(e.target.value)} placeholder="case-17/mapping.json" /></label>}
+              </>
+            )}
           </>
         )}
         <label>Start at (optional; empty = now)<input aria-label="start at" type="datetime-local" value={when} onChange={(e) => setWhen(e.target.value)} /></label>
-        <button type="submit" disabled={(kind === 'crawl' && !market) || (kind === 'import' && !file)}>Start</button>
+        <button type="submit" disabled={busy || (kind === 'crawl' && !market) || (kind === 'import' && !importReady)}>{busy ? 'Uploading…' : kind === 'import' && source === 'upload' ? 'Upload and start' : 'Start'}</button>
       </form>
     </Card>
   );
