@@ -647,6 +647,7 @@ function induceField(field: InduceFieldKey, pages: TrainingPage[], taken: readon
       for (const x of typeof v === 'string' ? [v] : Array.isArray(v) ? v : []) if (placeNorm(x) !== '') values.add(placeNorm(x));
     }
   }
+  const oneItemPaths = expected.every((e) => !e || e.kind !== 'path' || (e.value as string[]).length === 1);
   pages.forEach((tp, i) => {
     const exp = expected[i];
     const v = tp.label.fields?.[field];
@@ -657,9 +658,10 @@ function induceField(field: InduceFieldKey, pages: TrainingPage[], taken: readon
       const seq = locatePath(tp, items);
       if (seq.length > 0) listGroups.push({ page: i, root: tp.page.root, items: seq });
       // A one-item path ("Category: Opioids") may also show in a category menu before the record's own: every
-      // element showing it is a candidate, read as a one-item list; the training pages tell them apart.
+      // element showing it is a candidate, read as a one-item list; the training pages tell them apart. Only when
+      // every labelled path of the field has one item (a breadcrumb's last item alone is not the path).
       const want = textNorm(items[0] ?? '').toLowerCase();
-      groups = items.length === 1 && want !== '' ? deepestMatching(tp.page, (t) => textNorm(t).toLowerCase().includes(want)).map((e) => [e]) : [];
+      groups = oneItemPaths && want !== '' ? deepestMatching(tp.page, (t) => textNorm(t).toLowerCase().includes(want)).map((e) => [e]) : [];
       if (seq.length === 0 && groups.length === 0) info.problems.push(`${tp.label.file}: value not found on the page`);
       if (groups.length === 0) return;
     } else {
