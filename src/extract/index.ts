@@ -29,5 +29,5 @@ export { SIM_ADAPTERS, SIM_DESIGNS, simAdapterFor, type SimDesign } from './adap
 export { evaluateSimExtraction, defaultEvalDay, type SimExtractEvalOptions, type SimExtractEvalResult, type SimTruthPage, type MarketExtractEval } from './eval/sim.ts';
 export { evaluateAgoraFixtures, type AgoraFixtureEval } from './eval/agora-fixtures.ts';
 export { evaluateAgoraClassification, classOfAgoraCategory, type ClassifyAgreement } from './eval/agora-classify.ts';
-export { evaluateGenericReal, evaluateGenericAgora, DEFAULT_MARKETS_2019, DEFAULT_MARKETS_2019_TRUTH, type GenericRealEval, type GenericEvalReport, type RealTruthPage, type UrlMode, type PageMiss, type AdapterEvalOptions } from './eval/generic-real.ts';
+export { evaluateGenericReal, evaluateGenericAgora, DEFAULT_MARKETS_2019, DEFAULT_MARKETS_2019_TRUTH, type GenericRealEval, type GenericEvalReport, type RealTruthPage, type UrlMode, type PageMiss, type AdapterEvalOptions, eqPlace, eqPlaces, eqPath } from './eval/generic-real.ts';
 export * from './induce/index.ts';

@@ -32,6 +32,8 @@ export {
   formatPrice,
   displayAmount,
   maskBuyer,
+  countryName,
+  CATEGORY_LABELS,
   renderPgpBlock,
   renderCaptchaPng,
   CAPTCHA_ALPHABET,

@@ -109,13 +109,14 @@ function field(scores: FieldScores, misses: PageMiss[], file: string, name: stri
 }
 
 const eqText = (a: string, b: string) => textNorm(a) === textNorm(b);
-const eqPlace = (a: string, b: string) => placeNorm(a) === placeNorm(b);
-const eqPlaces = (a: string[], b: string[]) => {
+/** Place and category comparisons of the real-page eval (also used by the sim induction test). */
+export const eqPlace = (a: string, b: string) => placeNorm(a) === placeNorm(b);
+export const eqPlaces = (a: string[], b: string[]) => {
   const x = [...new Set(a.map(placeNorm))].sort();
   const y = [...new Set(b.map(placeNorm))].sort();
   return JSON.stringify(x) === JSON.stringify(y);
 };
-const eqPath = (a: string[], b: string[]) => JSON.stringify(a.map((s) => textNorm(s).toLowerCase())) === JSON.stringify(b.map((s) => textNorm(s).toLowerCase()));
+export const eqPath = (a: string[], b: string[]) => JSON.stringify(a.map((s) => textNorm(s).toLowerCase())) === JSON.stringify(b.map((s) => textNorm(s).toLowerCase()));
 const eqPrice = (a: { amount: number; currency: string }, b: { amount: number; currency: string }) =>
   a.currency === b.currency && Math.abs(a.amount - b.amount) <= 1e-9 * Math.max(1, Math.abs(b.amount));
 const eqRating = (a: number, b: number) => Math.abs(a - b) < 0.005;

@@ -9,7 +9,7 @@ import { simAdapterFor } from '../adapters/sim-adapters.ts';
 import type { Adapter } from '../adapter/types.ts';
 import type { ExtractResult, PageType } from '../types.ts';
 import {
-  CURRENCY_DECIMALS, TEST_HOOKS_ENV, dayToIsoDate, dayToUnix, generateWorld, isScalePreset, maskBuyer, priceOn,
+  CATEGORY_LABELS, CURRENCY_DECIMALS, TEST_HOOKS_ENV, countryName, dayToIsoDate, dayToUnix, generateWorld, isScalePreset, maskBuyer, priceOn,
   serveWorld, stockOn, usdTo,
 } from '../../sim/index.ts';
 import type { ScalePreset, ServedMarket, SimAccount, SimListing, SimServing, World } from '../../sim/index.ts';
@@ -30,9 +30,13 @@ export interface SimExtractEvalOptions {
   onProgress?: (line: string) => void;
   /** Every listing and vendor page fetched, with what the ground truth says it shows (adapter induction tests). */
   onPage?: (page: SimTruthPage) => void;
+  /** Only these market designs (default: every market). */
+  designs?: readonly string[];
 }
 
-/** A fetched sim page and its truth: title, vendor and price (rounded as the market shows it) or vendor handle. */
+/** A fetched sim page and its truth: title, vendor and price (rounded as the market shows it), ships from/to and
+ * category as the page prints them (the sim's own `countryName` and `CATEGORY_LABELS` applied to the truth's codes),
+ * or vendor handle. */
 export interface SimTruthPage {
   market: string;
   design: string;
@@ -40,7 +44,10 @@ export interface SimTruthPage {
   url: string;
   html: string;
   capturedAt: string;
-  listing?: { title: string; vendorHandle: string | null; price: { amount: number; currency: string } };
+  listing?: {
+    title: string; vendorHandle: string | null; price: { amount: number; currency: string };
+    shipsFrom: string; shipsTo: string[]; category: string[];
+  };
   vendor?: { handle: string };
 }
 
@@ -284,7 +291,8 @@ async function evaluateMarket(serving: SimServing, world: World, market: ServedM
       const decimals = CURRENCY_DECIMALS[currency as keyof typeof CURRENCY_DECIMALS] ?? 2;
       onPage?.({
         market: market.slug, design: market.design, kind: 'listing', url: `${base}${u.pathname}${u.search}`, html: r.html, capturedAt: capturedAt.toISOString(),
-        listing: { title: l.title, vendorHandle: accounts.get(l.accountId)?.handle ?? null, price: { amount: Number(expectedPrice(l).toFixed(decimals)), currency } },
+        listing: { title: l.title, vendorHandle: accounts.get(l.accountId)?.handle ?? null, price: { amount: Number(expectedPrice(l).toFixed(decimals)), currency },
+          shipsFrom: countryName(l.shipsFrom), shipsTo: l.shipsTo.map(countryName), category: [CATEGORY_LABELS[l.substanceClass]] },
       });
     } else {
       scoreField(scores, 'page.listing', null, 'listing');
@@ -395,6 +403,7 @@ export async function evaluateSimExtraction(options: SimExtractEvalOptions): Pro
   try {
     const markets: MarketExtractEval[] = [];
     for (const m of serving.markets) {
+      if (options.designs && !options.designs.includes(m.design)) continue;
       const adapter: Adapter = simAdapterFor(m.design);
       const r = await evaluateMarket(serving, world, m, day, options.maxPagesPerMarket ?? 20_000, progress, options.generic ?? false, options.onPage);
       const fields = report(r.scores);

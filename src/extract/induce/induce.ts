@@ -164,7 +164,7 @@ function nthOfType(e: Element): number {
 }
 
 /** Short label-like text: "Ships to", "Vendor:", "Origin Country :". */
-function labelText(e: Element): string | null {
+function labelTextOf(e: Element): string | null {
   const t = collapseWhitespace(rawTextOf(e, 200));
   if (t.length < 2 || t.length > 40 || !/\p{L}/u.test(t) || /\d/.test(t) || /["\\]/.test(t)) return null;
   return t;
@@ -175,8 +175,16 @@ function contains(a: Element, b: Element): boolean {
   return false;
 }
 
-/** Candidate selectors that may reach `e` on pages built from the same template. */
-function selectorCandidates(e: Element): string[] {
+/**
+ * Candidate selectors that may reach `e` on pages built from the same template. Texts in `values` (the labelled
+ * values of the training pages, place-normalised) are data, not labels: "Worldwide" beside "Ships to" on every
+ * training page must not become `td:contains("Worldwide")`.
+ */
+function selectorCandidates(e: Element, values: ReadonlySet<string> = new Set()): string[] {
+  const labelText = (x: Element) => {
+    const t = labelTextOf(x);
+    return t !== null && values.has(placeNorm(t)) ? null : t;
+  };
   const out = new Set<string>();
   const own = descs(e);
   for (const d of own) out.add(d);
@@ -208,6 +216,12 @@ function selectorCandidates(e: Element): string[] {
       out.add(down ? `${head} > ${down}` : head);
     }
   });
+  // The element right after a sibling of the same kind ("to <b>…</b>" after "from <b>…</b>").
+  for (let p = e.prev; p; p = p.prev) {
+    if (!isEl(p)) continue;
+    if (p.name === e.name) out.add(`${p.name} + ${e.name}`);
+    break;
+  }
   // The element right after a label sibling.
   for (let p = e.prev; p; p = p.prev) {
     if (!isEl(p)) continue;
@@ -283,11 +297,19 @@ function contextPatterns(src: string, start: number, end: number, capture: strin
     if (/\d/.test(words[i]!) || words[i]!.length > 30) break;
     tail.unshift(words[i]!);
   }
-  if (tail.length > 0 && /\p{L}|[:(]/u.test(tail.join(''))) lefts.push(tail.map(escapeRe).join('\\s*') + '\\s*');
+  // The nearest one to three words (or a sign: "Spain → Worldwide"): a shorter label ("Category") holds where a longer one would take in the end of
+  // the field before it ("19 left Category"); the training pages reject the ones that read wrong.
+  for (let k = tail.length; k >= 1; k--) {
+    const t = tail.slice(tail.length - k);
+    if (/\p{L}|\p{S}|[:(]/u.test(t.join(''))) lefts.push(t.map(escapeRe).join('\\s*') + '\\s*');
+  }
   const rights: string[] = [];
   if (after.trim() === '') rights.push('\\s*$');
   const nextChar = after.trim()[0];
-  if (nextChar) rights.push(`\\s*${escapeRe(nextChar)}`);
+  // A letter is cut at the next word, not its first letter: "\s*S" would end "United States" at "United".
+  const nextWord = /^\p{L}/u.test(nextChar ?? '') ? /^[\p{L}\p{N}]+/u.exec(after.trim())![0] : null;
+  if (nextWord) rights.push(`\\s*${escapeRe(nextWord)}\\b`);
+  else if (nextChar) rights.push(`\\s*${escapeRe(nextChar)}`);
   if (/^[ \t]*\n/.test(after)) rights.push('[ \\t]*(?:\\n|$)');
   const out: string[] = [];
   for (const l of lefts) for (const r of rights) out.push(`${l}${capture}${r}`);
@@ -342,11 +364,14 @@ function readersFor(e: Element, exp: Expected): Reader[] {
       const items = exp.value as string[];
       if (sameValue('places', src, items)) out.push({ from: f, transform });
       const lower = src.toLowerCase();
-      const idx = items.map((it) => lower.indexOf(it.toLowerCase())).filter((i) => i >= 0);
-      if (idx.length === items.length && items.length > 0) {
-        const start = Math.min(...idx);
-        const end = Math.max(...items.map((it) => lower.indexOf(it.toLowerCase()) + it.length));
-        for (const pat of contextPatterns(src, start, end, '([^\\n]+?)')) out.push({ from: f, pattern: pat, transform });
+      // First and last occurrences: "Germany → Germany" shows the origin before the destination.
+      for (const at of [(it: string) => lower.indexOf(it), (it: string) => lower.lastIndexOf(it)]) {
+        const idx = items.map((it) => at(it.toLowerCase())).filter((i) => i >= 0);
+        if (idx.length === items.length && items.length > 0) {
+          const start = Math.min(...idx);
+          const end = Math.max(...items.map((it) => at(it.toLowerCase()) + it.length));
+          for (const pat of contextPatterns(src, start, end, '([^\\n]+?)')) if (!out.some((o) => o.from === f && o.pattern === pat)) out.push({ from: f, pattern: pat, transform });
+        }
       }
       continue;
     }
@@ -599,7 +624,12 @@ function locatePath(tp: TrainingPage, items: string[]): Element[] {
   return out;
 }
 
-function induceField(field: InduceFieldKey, pages: TrainingPage[]): { chosen: Scored[]; info: InducedField; safe: string[] } {
+/**
+ * `taken`: the specs chosen for the record's earlier fields. Where two fields show
+ * the same value on every training page (ships from Belgium to Belgium), the same element reads both; an element and
+ * pattern another field already reads (on every training page) only wins when nothing else reads as many pages.
+ */
+function induceField(field: InduceFieldKey, pages: TrainingPage[], taken: readonly FieldSpec[] = []): { chosen: Scored[]; info: InducedField; safe: string[] } {
   const def = INDUCE_FIELDS[field];
   const kind = def.kind;
   const info: InducedField = { pageType: pages[0]!.label.pageType, field, labelled: 0, correct: 0, candidates: 0, chosen: [], problems: [] };
@@ -610,18 +640,40 @@ function induceField(field: InduceFieldKey, pages: TrainingPage[]): { chosen: Sc
     if (!specs.has(key) && specs.size < 6000) specs.set(key, s);
   };
   const listGroups: { page: number; root: AnyNode; items: Element[] }[] = [];
+  // Every value typed on the training pages, to keep data out of label selectors.
+  const values = new Set<string>();
+  for (const tp of pages) {
+    for (const v of Object.values(tp.label.fields ?? {})) {
+      for (const x of typeof v === 'string' ? [v] : Array.isArray(v) ? v : []) if (placeNorm(x) !== '') values.add(placeNorm(x));
+    }
+  }
+  const oneItemPaths = expected.every((e) => !e || e.kind !== 'path' || (e.value as string[]).length === 1);
   pages.forEach((tp, i) => {
     const exp = expected[i];
     const v = tp.label.fields?.[field];
     if (!exp || v === undefined || v === null) return;
-    const groups = exp.kind === 'path' && !isCssLabel(v) ? [locatePath(tp, exp.value as string[])] : locate(tp, exp, v);
-    if (groups.length === 0 || groups.every((g) => g.length === 0)) {
-      info.problems.push(`${tp.label.file}: value not found on the page`);
-      return;
-    }
-    if (kind === 'path' || (kind === 'places' && isCssLabel(v) && groups[0]!.length > 1)) {
-      listGroups.push({ page: i, root: tp.page.root, items: groups[0]! });
-      return;
+    let groups: Element[][];
+    if (exp.kind === 'path' && !isCssLabel(v)) {
+      const items = exp.value as string[];
+      const seq = locatePath(tp, items);
+      if (seq.length > 0) listGroups.push({ page: i, root: tp.page.root, items: seq });
+      // A one-item path ("Category: Opioids") may also show in a category menu before the record's own: every
+      // element showing it is a candidate, read as a one-item list; the training pages tell them apart. Only when
+      // every labelled path of the field has one item (a breadcrumb's last item alone is not the path).
+      const want = textNorm(items[0] ?? '').toLowerCase();
+      groups = oneItemPaths && want !== '' ? deepestMatching(tp.page, (t) => textNorm(t).toLowerCase().includes(want)).map((e) => [e]) : [];
+      if (seq.length === 0 && groups.length === 0) info.problems.push(`${tp.label.file}: value not found on the page`);
+      if (groups.length === 0) return;
+    } else {
+      groups = locate(tp, exp, v);
+      if (groups.length === 0 || groups.every((g) => g.length === 0)) {
+        info.problems.push(`${tp.label.file}: value not found on the page`);
+        return;
+      }
+      if (kind === 'path' || (kind === 'places' && isCssLabel(v) && groups[0]!.length > 1)) {
+        listGroups.push({ page: i, root: tp.page.root, items: groups[0]! });
+        return;
+      }
     }
     for (const [el] of groups) {
       if (!el) continue;
@@ -631,7 +683,7 @@ function induceField(field: InduceFieldKey, pages: TrainingPage[]): { chosen: Sc
       targets.forEach((t, depth) => {
         const readers = readersFor(t, exp);
         if (readers.length === 0) return;
-        const sels = depth === 0 ? selectorCandidates(t) : selectorCandidates(t).slice(0, 12);
+        const sels = depth === 0 ? selectorCandidates(t, values) : selectorCandidates(t, values).slice(0, 12);
         for (const sel of sels) for (const r of readers) add({ selector: sel, ...(r.from ? { from: r.from } : {}), ...(r.pattern ? { pattern: r.pattern } : {}), transform: r.transform });
       });
     }
@@ -643,6 +695,19 @@ function induceField(field: InduceFieldKey, pages: TrainingPage[]): { chosen: Sc
   // The cheapest candidates first; a cap keeps induction within seconds on large pages.
   const ranked = [...specs.values()].sort((a, b) => specCost(a) - specCost(b)).slice(0, MAX_CANDIDATES);
   const scored = ranked.map((s) => scoreSpec(s, pages, expected, kind));
+  const firstOf = (root: AnyNode, sel: string | undefined): AnyNode | null => {
+    if (!sel) return root;
+    try {
+      return selectIn(root, sel)[0] ?? null;
+    } catch {
+      return null;
+    }
+  };
+  // A pattern taking the whole text (^\s*(…)\s*$) reads what no pattern reads.
+  const patternOf = (x: FieldSpec) => (typeof x.pattern === 'string' && /^\^\\s\*\(.*\)\\s\*\$$/.test(x.pattern) ? null : (x.pattern ?? null));
+  const sameReading = (a: FieldSpec, b: FieldSpec) =>
+    JSON.stringify(patternOf(a)) === JSON.stringify(patternOf(b)) && !!a.all === !!b.all && pages.every((tp) => firstOf(tp.page.root, a.selector) === firstOf(tp.page.root, b.selector));
+  for (const x of scored) if (x.wrong === 0 && taken.some((t) => sameReading(x.spec, t))) x.cost += 100;
   const chosen = cover(scored, labelledIdx);
   // Selectors that read every labelled page correctly: candidates for telling this page type apart.
   const safe = scored.filter((x) => x.wrong === 0 && x.correct.size === labelledIdx.length && labelledIdx.length > 0 && x.spec.selector && !x.spec.all).map((x) => x.spec.selector!);
@@ -808,8 +873,10 @@ export function induceAdapter(labels: LabelFile, pages: LabelledPage[], options:
       recordFields.sort((a, b) => FIELD_ORDER[record].indexOf(INDUCE_FIELDS[a].name) - FIELD_ORDER[record].indexOf(INDUCE_FIELDS[b].name));
       const rs: RecordSpec<string> = { fields: {} };
       const recordKeys: KeySpec[] = [];
+      const taken: FieldSpec[] = [];
       for (const k of recordFields) {
-        const { chosen, info, safe } = induceField(k, recordPages);
+        const { chosen, info, safe } = induceField(k, recordPages, taken);
+        taken.push(...chosen.map((c) => c.spec));
         safeSelectors.push(...safe);
         fields.push(info);
         if (chosen.length === 0) continue;
