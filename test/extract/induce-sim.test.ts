@@ -22,12 +22,25 @@ const toLabel = (p: SimTruthPage, i: number): PageLabel =>
     }
     : { file: `p${i}`, url: p.url, pageType: 'vendor_profile', fields: { 'vendor.handle': p.vendor!.handle } };
 
-/** Induces an adapter from the first 5 listing and 5 vendor pages of each market and scores the rest. */
-function scoreMarkets(pages: SimTruthPage[], minHeldOut: number, notAsserted: readonly string[] = []): Record<string, Record<string, string>> {
+/**
+ * The listing pages an analyst labels, as docs/extract.md advises: the first 5, but when they all ship only to their
+ * own origin and the market has a listing that ships elsewhere, the fifth is swapped for the first such listing
+ * (with only domestic examples, "origin" and "destination" are the same text and cannot be told apart).
+ */
+function varied(listings: SimTruthPage[]): SimTruthPage[] {
+  const domesticOnly = (p: SimTruthPage) => p.listing!.shipsTo.length === 1 && eqPlace(p.listing!.shipsTo[0]!, p.listing!.shipsFrom);
+  const first = listings.slice(0, 5);
+  if (!first.every(domesticOnly)) return first;
+  const other = listings.find((p) => !domesticOnly(p));
+  return other ? [...first.slice(0, 4), other] : first;
+}
+
+/** Induces an adapter from 5 listing (`varied`) and the first 5 vendor pages of each market and scores the rest. */
+function scoreMarkets(pages: SimTruthPage[], minHeldOut: number): Record<string, Record<string, string>> {
   const summary: Record<string, Record<string, string>> = {};
   for (const market of [...new Set(pages.map((p) => p.market))]) {
     const mine = pages.filter((p) => p.market === market);
-    const train = [...mine.filter((p) => p.kind === 'listing').slice(0, 5), ...mine.filter((p) => p.kind === 'vendor').slice(0, 5)];
+    const train = [...varied(mine.filter((p) => p.kind === 'listing')), ...mine.filter((p) => p.kind === 'vendor').slice(0, 5)];
     const rest = mine.filter((p) => !train.includes(p));
     if (rest.filter((p) => p.kind === 'listing').length < minHeldOut || rest.filter((p) => p.kind === 'vendor').length < Math.min(minHeldOut, 2)) continue;
     const labels: LabelFile = { market, pages: train.map(toLabel) };
@@ -59,7 +72,6 @@ function scoreMarkets(pages: SimTruthPage[], minHeldOut: number, notAsserted: re
     }
     summary[`${market} (${mine[0]!.design})`] = Object.fromEntries(Object.entries(counts).map(([f, [ok, n]]) => [f, `${ok}/${n}`]));
     for (const [f, [ok, n]] of Object.entries(counts)) {
-      if (notAsserted.includes(f)) continue;
       expect(ok / n, `${market} ${f}: ${ok}/${n}; misses ${JSON.stringify(misses[f])}; ${JSON.stringify(r.fields.filter((x) => x.problems.length > 0).map((x) => [x.field, x.problems]))} rules ${JSON.stringify(r.adapter.pageTypes)}`).toBeGreaterThanOrEqual(0.98);
     }
   }
@@ -78,11 +90,9 @@ describe('adapters induced on sim market designs', () => {
   it('the shop design, on the demo world where ≥ 10 pages per page type are left to score', async () => {
     const pages: SimTruthPage[] = [];
     await evaluateSimExtraction({ seed: 1, scale: 'demo', designs: ['shop'], onPage: (p) => pages.push(p) });
-    // Not asserted: listing.shipsTo. The first 5 listing pages of this market all ship only to their origin country
-    // ("Ships from <b>Belgium</b> to <b>Belgium</b>"), so every reading of the origin also reads the labelled
-    // destination on the training pages; the induction picks one ("from (…) to") and reads the origin on the rest
-    // (22/66 measured). Labelling a page whose destination differs, or clicking the element, tells them apart.
-    const summary = scoreMarkets(pages, 10, ['listing.shipsTo']);
+    // The first 5 listing pages of this market all ship only to their origin ("Ships from <b>Belgium</b> to
+    // <b>Belgium</b>"); with those alone ships-to read the origin on the rest (22/66), hence `varied`.
+    const summary = scoreMarkets(pages, 10);
     console.log(JSON.stringify(summary));
     expect(Object.keys(summary)).toHaveLength(1);
     const [fields] = Object.values(summary);
