@@ -15,11 +15,7 @@
  * MISP's own tables (describeTypes.json, misp-objects templates) give the types, categories and object relations
  * checked here. docs/exchange.md shows how to re-run the check with misp-stix itself.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importMysqlDump, SIM_SEIZED_MAPPING } from '../../src/collect/index.ts';
 import {
   buildPackage,
   bundleSelectors,
@@ -31,8 +27,7 @@ import {
   validateBundle,
 } from '../../src/exchange/index.ts';
 import type { SeizedSplit, StixBundle, StixObject } from '../../src/exchange/index.ts';
-import { generateWorld } from '../../src/sim/index.ts';
-import { dumpSeized } from '../../src/sim/exports/index.ts';
+import { importSeizedDump, type ImportedSeized } from '../helpers/seized.ts';
 import { openTestStore, type TestStore } from '../helpers/store.ts';
 import { vendorPackageInput } from './package-fixture.ts';
 
@@ -269,26 +264,19 @@ describe('MISP view: hostile values', () => {
 
 describe('MISP view: the sim seized-market split packages', () => {
   let store: TestStore;
-  let dir: string;
+  let seized: ImportedSeized | undefined;
   let split: SeizedSplit;
 
   beforeAll(async () => {
     store = await openTestStore();
-    dir = mkdtempSync(path.join(tmpdir(), 'dp-misp-'));
-    const world = generateWorld({ seed: 'split-test', scale: 'tiny' });
-    const seized = world.seized[0]!;
-    const file = path.join(dir, `${seized.market}.sql`);
-    const chunks: string[] = [];
-    dumpSeized(world, seized, (c) => chunks.push(c));
-    writeFileSync(file, chunks.join(''));
     const agencyId = (await store.db.insertInto('agencies').values({ code: 'NL-POL', name: 'Politie NL', country: 'NL' }).returning('id').executeTakeFirstOrThrow()).id;
-    const summary = await importMysqlDump({ db: store.db, evidenceDir: path.join(dir, 'warc'), agencyId, file, mapping: SIM_SEIZED_MAPPING });
-    split = await splitSeizedMarket(store.db, summary.marketId, { producer: { agencyId: 'NL-POL', name: 'Politie NL' }, tlp: 'AMBER+STRICT', created: '2025-03-01T00:00:00Z' });
+    seized = await importSeizedDump(store.db, agencyId);
+    split = await splitSeizedMarket(store.db, seized.summary.marketId, { producer: { agencyId: 'NL-POL', name: 'Politie NL' }, tlp: 'AMBER+STRICT', created: '2025-03-01T00:00:00Z' });
   }, 300_000);
 
   afterAll(async () => {
     await store?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    seized?.cleanup();
   });
 
   it('every wallet, PGP key and phone observable of every country package becomes a MISP attribute or object: counts equal', () => {
