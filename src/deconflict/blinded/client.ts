@@ -34,15 +34,26 @@ export function decodeElementHex(hex: string): Uint8Array {
   return hexToBytes(hex.toLowerCase());
 }
 
+/** The OPRF client steps an agency side runs on: the pure-JS one below or libsodium's (protocol.ts). */
+export interface OprfClientSteps {
+  blind(input: Uint8Array): { blind: Uint8Array; blindedElement: Uint8Array };
+  finalize(input: Uint8Array, blind: Uint8Array, evaluatedElement: Uint8Array): Uint8Array;
+}
+
+/** The agency side of the protocol on the given OPRF client steps. */
+export function blindingClientOn(oprf: OprfClientSteps) {
+  return {
+    prepare(kind: RegisteredSelectorKind, value: string): { request: BlindRequest; state: BlindState } {
+      const input = selectorOprfInput(kind, value);
+      const b = oprf.blind(input);
+      return { request: { blindedElement: bytesToHex(b.blindedElement) }, state: { input, blind: b.blind } };
+    },
+    /** The selector's token (hex of the 64-byte OPRF output) from the evaluator's answer. */
+    finish(state: BlindState, evaluatedElement: string): string {
+      return bytesToHex(oprf.finalize(state.input, state.blind, decodeElementHex(evaluatedElement)));
+    },
+  };
+}
+
 /** Agency side in pure JavaScript (the web console). */
-export const portableBlindingClient = {
-  prepare(kind: RegisteredSelectorKind, value: string): { request: BlindRequest; state: BlindState } {
-    const input = selectorOprfInput(kind, value);
-    const b = clientBlind(input);
-    return { request: { blindedElement: bytesToHex(b.blindedElement) }, state: { input, blind: b.blind } };
-  },
-  /** The selector's token (hex of the 64-byte OPRF output) from the evaluator's answer. */
-  finish(state: BlindState, evaluatedElement: string): string {
-    return bytesToHex(clientFinalize(state.input, state.blind, decodeElementHex(evaluatedElement)));
-  },
-};
+export const portableBlindingClient = blindingClientOn({ blind: (input) => clientBlind(input), finalize: clientFinalize });

@@ -13,9 +13,7 @@
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { blind, blindEvaluate, deserializeElement, finalize, generateKeyPair } from '../oprf/index.ts';
 import { OprfError } from '../oprf/errors.ts';
-import type { RegisteredSelectorKind } from '../selectors.ts';
-import { decodeElementHex, selectorOprfInput } from './client.ts';
-import type { BlindRequest, BlindState } from './client.ts';
+import { blindingClientOn, decodeElementHex } from './client.ts';
 import { TokenBuckets } from './rate-limit.ts';
 import type { RateLimit } from './rate-limit.ts';
 
@@ -23,17 +21,7 @@ export { selectorOprfInput } from './client.ts';
 export type { BlindRequest, BlindState } from './client.ts';
 
 /** Agency side. */
-export const blindingClient = {
-  prepare(kind: RegisteredSelectorKind, value: string): { request: BlindRequest; state: BlindState } {
-    const input = selectorOprfInput(kind, value);
-    const b = blind(input);
-    return { request: { blindedElement: bytesToHex(b.blindedElement) }, state: { input, blind: b.blind } };
-  },
-  /** The selector's token (hex of the 64-byte OPRF output) from the evaluator's answer. */
-  finish(state: BlindState, evaluatedElement: string): string {
-    return bytesToHex(finalize(state.input, state.blind, decodeElement(evaluatedElement)));
-  },
-};
+export const blindingClient = blindingClientOn({ blind: (input) => blind(input), finalize });
 
 const decodeElement = decodeElementHex;
 
