@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../src/server/index.ts';
 import { TEST_SCRYPT } from '../server/seed.ts';
-import { openHarness, type Harness } from './harness.ts';
+import { openCaseScreen, openHarness, signIn, type Harness } from './harness.ts';
 import { E2E_PASSWORD } from './world.ts';
 
 // Blinded (OPRF) registration from the console: two agencies register the same selector, each blinded in its own
@@ -29,27 +29,6 @@ function recordBodies(page: Page): { url: string; body: string }[] {
   return seen;
 }
 
-async function login(page: Page, username: string): Promise<void> {
-  await page.context().clearCookies();
-  await page.goto(h.console.url);
-  await page.reload();
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(E2E_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Overview' }).waitFor();
-}
-
-async function openCase(page: Page, reference: string, contact: string): Promise<void> {
-  await page.goto(`${h.console.url}#/cases`);
-  await page.getByRole('heading', { name: 'Cases and de-confliction' }).waitFor();
-  await page.getByLabel('Reference').fill(reference);
-  await page.getByLabel('Title').fill(`Operation ${reference}`);
-  await page.getByLabel(/Contact point/).fill(contact);
-  await page.getByRole('button', { name: 'Open case' }).click();
-  await page.getByRole('link', { name: reference }).click();
-  await page.getByRole('heading', { name: new RegExp(`Case ${reference}`) }).waitFor();
-}
-
 async function registerBlinded(page: Page, kind: string, values: string): Promise<string> {
   await page.getByLabel('Blinded').check();
   await page.getByRole('heading', { name: 'Register selectors (blinded mode)' }).waitFor();
@@ -65,12 +44,12 @@ describe('blinded registration in the console (Debian Chromium)', () => {
   it('two agencies blind the same e-mail in their browsers; both see the hit with the other contact point; the value never leaves', async () => {
     const nlBodies = recordBodies(h.page);
     const deBodies = recordBodies(other);
-    await login(h.page, 'ivo');
-    await openCase(h.page, 'NL-BLIND-1', 'NL blind desk, +31 88 111 1111');
+    await signIn(h.page, h.console.url, 'ivo');
+    await openCaseScreen(h.page, h.console.url, 'NL-BLIND-1', 'NL blind desk, +31 88 111 1111');
     expect(await registerBlinded(h.page, 'email', 'shop.owner@Protonmail.INVALID\nnl-only-lead@mail.invalid')).toMatch(/2 blinded in this browser, 2 new token\(s\) registered, 0 hit\(s\)/);
 
-    await login(other, 'berta');
-    await openCase(other, 'BKA-BLIND-9', 'BKA blind desk, +49 611 9999');
+    await signIn(other, h.console.url, 'berta');
+    await openCaseScreen(other, h.console.url, 'BKA-BLIND-9', 'BKA blind desk, +49 611 9999');
     // Spelled differently: the shared normalisation (normalizeRegisteredSelector) runs in the browser too.
     expect(await registerBlinded(other, 'email', ' shop.owner [at] protonmail [dot] invalid')).toContain('1 hit(s)');
 

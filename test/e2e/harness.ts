@@ -86,3 +86,26 @@ export async function loginAs(h: Harness, username = h.world.username, password 
   await h.page.getByRole('button', { name: 'Sign in' }).click();
   await h.page.getByRole('heading', { name: 'Overview' }).waitFor();
 }
+
+/** Signs `username` in on a fresh session of the console at `url` and waits for the overview. */
+export async function signIn(page: Page, url: string, username: string): Promise<void> {
+  await page.context().clearCookies();
+  await page.goto(url);
+  await page.reload();
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(E2E_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+}
+
+/** Opens a case on the Cases screen of the console at `url` and shows its page. */
+export async function openCaseScreen(page: Page, url: string, reference: string, contact: string): Promise<void> {
+  await page.goto(`${url}#/cases`);
+  await page.getByRole('heading', { name: 'Cases and de-confliction' }).waitFor();
+  await page.getByLabel('Reference').fill(reference);
+  await page.getByLabel('Title').fill(`Operation ${reference}`);
+  await page.getByLabel(/Contact point/).fill(contact);
+  await page.getByRole('button', { name: 'Open case' }).click();
+  await page.getByRole('link', { name: reference }).click();
+  await page.getByRole('heading', { name: new RegExp(`Case ${reference}`) }).waitFor();
+}

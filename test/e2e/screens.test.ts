@@ -11,7 +11,7 @@ import { createUser, startConsole, type RunningConsole } from '../../src/server/
 import { startSim, type SimHandle } from '../../src/sim/index.ts';
 import { openTestStore, type TestStore } from '../helpers/store.ts';
 import { TEST_SCRYPT } from '../server/seed.ts';
-import { openHarness, type Harness } from './harness.ts';
+import { openCaseScreen, openHarness, signIn, type Harness } from './harness.ts';
 import { E2E_PASSWORD } from './world.ts';
 
 // The screens beyond browsing: cases and de-confliction between two agencies, collection jobs, early warning,
@@ -40,27 +40,6 @@ afterAll(async () => {
 
 const shot = (page: Page, name: string) => page.screenshot({ path: resolve(SHOTS, `${name}.png`), fullPage: false });
 
-async function login(page: Page, url: string, username: string): Promise<void> {
-  await page.context().clearCookies();
-  await page.goto(url);
-  await page.reload();
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(E2E_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Overview' }).waitFor();
-}
-
-async function openCase(page: Page, reference: string, contact: string): Promise<void> {
-  await page.goto(`${h.console.url}#/cases`);
-  await page.getByRole('heading', { name: 'Cases and de-confliction' }).waitFor();
-  await page.getByLabel('Reference').fill(reference);
-  await page.getByLabel('Title').fill(`Operation ${reference}`);
-  await page.getByLabel(/Contact point/).fill(contact);
-  await page.getByRole('button', { name: 'Open case' }).click();
-  await page.getByRole('link', { name: reference }).click();
-  await page.getByRole('heading', { name: new RegExp(`Case ${reference}`) }).waitFor();
-}
-
 async function register(page: Page, kind: string, value: string): Promise<string> {
   await page.getByLabel('Kind').selectOption(kind);
   await page.getByLabel('Values, one per line').fill(value);
@@ -73,7 +52,7 @@ async function register(page: Page, kind: string, value: string): Promise<string
 describe('console screens (Debian Chromium)', () => {
   // Before the cases test: DE-BKA's crawl there adds listings of a sim market with flows between countries.
   it('shipping map: an agency whose listings ship only within Germany (spelled DE, Germany, DEU, Deutschland) sees one domestic row and is told there are no flows between countries', async () => {
-    await login(other, h.console.url, 'berta');
+    await signIn(other, h.console.url, 'berta');
     const map = other.locator('.flowmap');
     await map.locator('svg.flowmap-svg').waitFor();
     expect(await map.locator('.fm-no-international').textContent()).toMatch(/No flows between countries in this data/);
@@ -91,13 +70,13 @@ describe('console screens (Debian Chromium)', () => {
     const vendor = sim.world.accounts.find((a) => a.market === market.slug && a.openDay <= sim!.day && (a.closeDay ?? Infinity) > sim!.day && a.pgpKeys.some(shows))!;
     const fingerprint = vendor.pgpKeys.find(shows)!.fingerprint;
 
-    await login(h.page, h.console.url, 'ivo');
+    await signIn(h.page, h.console.url, 'ivo');
     expect(await h.page.locator('nav.side a').allTextContents()).toEqual(expect.arrayContaining(['Cases', 'Exchange', 'Collection', 'Early warning']));
-    await openCase(h.page, 'NL-2026-017', 'Team Darkweb, +31 88 000 0000');
+    await openCaseScreen(h.page, h.console.url, 'NL-2026-017', 'Team Darkweb, +31 88 000 0000');
     expect(await register(h.page, 'pgp_key', fingerprint)).toContain('0 hit(s)');
 
-    await login(other, h.console.url, 'berta');
-    await openCase(other, 'BKA-SO-44', 'BKA SO 44 desk, +49 611 0000');
+    await signIn(other, h.console.url, 'berta');
+    await openCaseScreen(other, h.console.url, 'BKA-SO-44', 'BKA SO 44 desk, +49 611 0000');
     expect(await register(other, 'telegram', '@bka_own_lead')).toContain('0 hit(s)');
     // BKA crawls the market for its case (`darkpatrol crawl run --case`): one page, the vendor's profile, behind the
     // market's login and CAPTCHA; then the extraction pass with the de-confliction pass it ends with (`darkpatrol
@@ -175,7 +154,7 @@ describe('console screens (Debian Chromium)', () => {
       await createUser(store2.db, { agencyCode: 'BE-FGP', username: 'bea', role: 'admin', password: E2E_PASSWORD }, TEST_SCRYPT);
       console2 = await startConsole({ store: store2, port: 0, warcRoot: mkdtempSync(join(tmpdir(), 'dp-e2e2-')), rateLimit: false });
       await h.context.route(`${new URL(console2.url).origin}/**`, (r) => r.continue()); // the harness blocks other origins
-      await login(other, console2.url, 'bea');
+      await signIn(other, console2.url, 'bea');
       await other.goto(`${console2.url}#/exchange`);
       await other.getByLabel('package file').setInputFiles(file);
       expect(await other.getByRole('alert').textContent()).toMatch(/Rejected: .*(key|trust|signer)/i);
@@ -196,7 +175,7 @@ describe('console screens (Debian Chromium)', () => {
   });
 
   it('collection: starts a job and lists it with its state and progress; early warning shows the listings behind a warning', async () => {
-    await login(h.page, h.console.url, 'anna');
+    await signIn(h.page, h.console.url, 'anna');
     await h.page.goto(`${h.console.url}#/collection`);
     await h.page.getByLabel('job kind').selectOption('relink');
     await h.page.getByRole('button', { name: 'Start' }).click();
@@ -232,7 +211,7 @@ describe('console screens (Debian Chromium)', () => {
       captures: { a: h.world.viewerCaptures.linkText, b: null },
     };
     await h.store.db.updateTable('links').set({ evidence: JSON.stringify(ex) }).where('id', '=', link.id).execute();
-    await login(h.page, h.console.url, 'anna');
+    await signIn(h.page, h.console.url, 'anna');
     await h.page.goto(`${h.console.url}#/vendors/${link.vendor_a}`);
     const rows = h.page.locator(`[data-link-id="${link.id}"] tr.evidence-item`);
     await rows.first().waitFor();
@@ -243,7 +222,7 @@ describe('console screens (Debian Chromium)', () => {
   });
 
   it('administration: users, tokens shown once, agencies; partner feeds with their access log; audit filters', async () => {
-    await login(h.page, h.console.url, 'root');
+    await signIn(h.page, h.console.url, 'root');
     await h.page.goto(`${h.console.url}#/admin`);
     await h.page.locator('tr[data-user="anna"]').waitFor();
     await h.page.getByLabel('token name').fill('PostNL feed');
