@@ -25,6 +25,7 @@ export type { ImportOptions, ImportSummary } from './import/common.ts';
 export { rederiveImports, type RederiveOptions, type RederiveReport } from './import/rederive.ts';
 export type { CsvImportOptions, CsvReject } from './import/csv.ts';
 export { importPages, pageOrigin, type PagesImportOptions, type PagesImportSummary } from './import/pages.ts';
+export { unpackTar, tarPacking, gunzipHead, safeEntryPath, ArchiveRefused, DEFAULT_TAR_LIMITS, type TarLimits, type TarSkip, type TarUnpacked } from './import/tar-safe.ts';
 export { importWarcFiles, type WarcImportOptions, type WarcImportSummary, type WarcFileSummary } from './import/warc.ts';
 export { evaluateImportRoutes, type ImportEvalOptions, type ImportEvalResult } from './import/eval.ts';
 export { Vault, VaultError, vaultPassphrase, VAULT_ENV, VAULT_FILE_ENV } from './undercover/vault.ts';

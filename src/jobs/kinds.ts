@@ -9,6 +9,9 @@ const importFile = z
   .max(500)
   .refine((f) => !f.startsWith('/') && !f.split(/[\\/]/).includes('..') && !f.includes('\0'), 'a path relative to the import directory, without ".."');
 
+/** What an import job reads: a Telegram export, an SQL dump, a CSV scrape, a WARC file, a page archive (.tar/.tar.gz). */
+export const IMPORT_FORMATS = ['telegram', 'dump', 'csv', 'warc', 'pages'] as const;
+
 /** The payload of each job kind. Infrastructure (proxy, evidence directory, import directory) is the worker's own. */
 export const JOB_PAYLOADS = {
   /** Crawl one market (slug or id) of the job's agency; `resumeCrawlJob` continues a paused or killed crawl. */
@@ -24,7 +27,16 @@ export const JOB_PAYLOADS = {
   /** Run the market adapters over stored captures: one market, one crawl job's captures, or everything new. */
   extract: z.object({ marketId: id.optional(), crawlJobId: z.string().uuid().optional(), reparse: z.boolean().optional() }).strict(),
   /** Import a file from the worker's import directory. */
-  import: z.object({ format: z.enum(['telegram', 'dump', 'csv']), file: importFile, market: z.string().min(1).max(100).optional(), mapping: importFile.optional() }).strict(),
+  import: z
+    .object({
+      format: z.enum(IMPORT_FORMATS),
+      file: importFile,
+      market: z.string().min(1).max(100).optional(),
+      mapping: importFile.optional(),
+      /** warc, pages: run the market adapters over the imported pages afterwards (default true), as the CLI does. */
+      extract: z.boolean().optional(),
+    })
+    .strict(),
   /** Re-run alias linking for the job's agency. */
   relink: z.object({}).strict(),
   /** Compute a report over the rows the job's agency may see (as the API would); the result is the job's result. */

@@ -118,3 +118,8 @@ export interface JobContext {
 export type JobOutcome = { state: 'completed'; result?: unknown } | { state: 'paused'; result?: unknown; reason: string };
 
 export type JobHandler<K extends JobKind = JobKind> = (payload: JobPayload<K>, ctx: JobContext) => Promise<JobOutcome>;
+
+/** The job's input is refused (a hostile or malformed file): the job fails at once, since a retry would refuse it again. */
+export class JobInputError extends Error {
+  override name = 'JobInputError';
+}

@@ -5,7 +5,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/index.ts';
 import { isJobKind } from './kinds.ts';
 import { requeueJob, type PgJobQueue } from './queue.ts';
-import type { JobContext, JobHandler, JobKind, JobOutcome, JobPayload, JobProgress } from './types.ts';
+import { JobInputError, type JobContext, type JobHandler, type JobKind, type JobOutcome, type JobPayload, type JobProgress } from './types.ts';
 
 /** Something to do when a worker is declared dead (e.g. put its crawl frontier claims back). */
 export type DeadWorkerCleanup = (db: Kysely<Database>, workerId: string) => Promise<void>;
@@ -143,8 +143,10 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
         await finish(row.id, { state: 'cancelled', error: `cancelled (${message})` });
         await boss.complete(kind, job.id, { state: 'cancelled' });
       } else {
-        const retry = job.retryCount < job.retryLimit;
-        await boss.fail(kind, job.id, { message: message.slice(0, 2000) });
+        // A refused input (a hostile or malformed archive) would be refused again: no retry.
+        const retry = !(err instanceof JobInputError) && job.retryCount < job.retryLimit;
+        if (retry) await boss.fail(kind, job.id, { message: message.slice(0, 2000) });
+        else await boss.complete(kind, job.id, { state: 'failed', error: message.slice(0, 2000) });
         await finish(row.id, { state: retry ? 'retrying' : 'failed', error: message.slice(0, 2000) });
         log(`job ${row.id} (${kind}) failed${retry ? ', will be retried' : ''}: ${message}`);
       }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ImportFormatError, importCsvScrape, importMysqlDump, importPages, importTelegramExport, importWarcFiles, loadCsvMapping, loadDumpMapping, SIM_SEIZED_MAPPING, type ImportSummary, type DumpImportSummary } from '../../collect/index.ts';
-import { classifyForStore, extractCaptures, loadFxTable, type ExtractCapturesReport } from '../../extract/store/index.ts';
+import { extractMarkets, extractionTotals, type ExtractCapturesReport } from '../../extract/store/index.ts';
 import type { Store } from '../../store/index.ts';
 import { formatBytes, progressBar } from '../../collect/progress.ts';
 import { resolveEvidenceDir } from '../../evidence/index.ts';
@@ -17,17 +17,9 @@ async function agencyOf(store: Store, code: string): Promise<number> {
   return agency.id;
 }
 
-/** The market adapter (or the generic extractor) over every page just imported. */
-async function extractMarkets(store: Store, evidenceDir: string, marketIds: number[]): Promise<ExtractCapturesReport[]> {
-  const fx = await loadFxTable(store.db);
-  const out: ExtractCapturesReport[] = [];
-  for (const marketId of marketIds) out.push(await extractCaptures(store, { evidenceDir, marketId, fx, classify: classifyForStore }));
-  return out;
-}
-
 function describeExtraction(reports: ExtractCapturesReport[]): string {
-  const sum = (k: 'parsed' | 'failed' | 'vendors' | 'listings' | 'feedback' | 'selectors' | 'skippedNoAdapter') => reports.reduce((n, r) => n + r[k], 0);
-  return `extracted ${sum('parsed')} page(s) (${sum('failed')} not extractable, ${sum('skippedNoAdapter')} by the generic extractor): vendors ${sum('vendors')}, listings ${sum('listings')}, feedback ${sum('feedback')}, selector sightings ${sum('selectors')}`;
+  const t = extractionTotals(reports);
+  return `extracted ${t.parsed} page(s) (${t.failed} not extractable, ${t.skippedNoAdapter} by the generic extractor): vendors ${t.vendors}, listings ${t.listings}, feedback ${t.feedback}, selector sightings ${t.selectors}`;
 }
 
 /** Every rejected row of an import, as CSV (line, byte_offset, reason, row). */
@@ -80,7 +72,7 @@ export function register(program: Command): void {
         } finally {
           bar.stop();
         }
-        const extracted = o.extract ? await extractMarkets(store, evidenceDir, summary.marketIds) : null;
+        const extracted = o.extract ? await extractMarkets(store, { evidenceDir, marketIds: summary.marketIds }) : null;
         emit(o.json ?? false, { ...summary, extracted }, () =>
           summary.alreadyImported
             ? `${dir} was already imported`
@@ -111,7 +103,7 @@ export function register(program: Command): void {
         } finally {
           bar.stop();
         }
-        const extracted = o.extract ? await extractMarkets(store, evidenceDir, summary.marketIds) : null;
+        const extracted = o.extract ? await extractMarkets(store, { evidenceDir, marketIds: summary.marketIds }) : null;
         emit(o.json ?? false, { ...summary, extracted }, () =>
           [
             ...summary.files.map((f) =>

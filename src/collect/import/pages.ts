@@ -37,6 +37,8 @@ export interface PagesImportSummary {
   pages: number;
   /** Files that are not HTML pages (images, styles, scripts, HTTrack's cache) and files too large. */
   skipped: number;
+  /** The first 100 skipped files with the reason (relative path). */
+  skips: Array<{ path: string; reason: string }>;
   alreadyPreserved: number;
   marketIds: number[];
   resumedFrom: number;
@@ -138,7 +140,7 @@ export async function importPages(o: PagesImportOptions): Promise<PagesImportSum
   const target = o.market ? slugOf(o.market) : '';
   const cp = await archiveCheckpoint(o.db, 'pages', key, target, { dir, market: o.market ?? null, baseUrl: o.baseUrl ?? null });
   const markets = new ArchiveMarkets(o.db, { agencyId: o.agencyId, tlp: o.tlp });
-  const summary: PagesImportSummary = { dir, pages: 0, skipped: 0, alreadyPreserved: 0, marketIds: [], resumedFrom: cp.position, alreadyImported: cp.done, durationMs: 0 };
+  const summary: PagesImportSummary = { dir, pages: 0, skipped: 0, skips: [], alreadyPreserved: 0, marketIds: [], resumedFrom: cp.position, alreadyImported: cp.done, durationMs: 0 };
   if (cp.done) {
     summary.durationMs = Date.now() - started;
     return summary;
@@ -155,13 +157,17 @@ export async function importPages(o: PagesImportOptions): Promise<PagesImportSum
       position++;
       bytes += f.size;
       if (position <= cp.position) continue;
-      if (f.size > MAX_PAGE_FILE) {
+      const skip = (reason: string) => {
         summary.skipped++;
+        if (summary.skips.length < 100) summary.skips.push({ path: f.rel, reason });
+      };
+      if (f.size > MAX_PAGE_FILE) {
+        skip(`larger than ${MAX_PAGE_FILE} bytes`);
         continue;
       }
       const body = readFileSync(f.full);
       if (!looksLikeHtmlPage(body)) {
-        summary.skipped++;
+        skip('not an HTML page (image, style, script or other file)');
         continue;
       }
       const where = pageOrigin(lead, f.rel, o);

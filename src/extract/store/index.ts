@@ -3,3 +3,4 @@ export { extractCaptures, type ExtractCapturesOptions, type ExtractCapturesRepor
 export { loadFxTable, saveFxRates } from './fx.ts';
 export { classifyForStore } from './classify.ts';
 export { saveSightings, readWalletColumn, type TextToScan, type ColumnToRead, type SightingOrigin, type SightingsReport } from './sightings.ts';
+export { extractMarkets, extractionTotals, type ExtractionTotals } from './markets.ts';

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { importCsvScrape, importMysqlDump, importTelegramExport, loadCsvMapping, loadDumpMapping, SIM_SEIZED_MAPPING } from '../../collect/index.ts';
 import type { JobHandler } from '../types.ts';
 import { requireAgency, type WorkerEnv } from './env.ts';
+import { importPagesJob, importWarcJob } from './import-archive.ts';
 
 /** A file inside the import directory, symlinks resolved: a job cannot read anything else on the worker. */
 export function importPath(importDir: string, file: string): string {
@@ -16,6 +17,10 @@ export function importPath(importDir: string, file: string): string {
 export function importHandler(env: WorkerEnv): JobHandler<'import'> {
   return async (p, ctx) => {
     const agencyId = requireAgency(ctx.agencyId, 'import');
+    if (p.format === 'warc' || p.format === 'pages') {
+      const j = { agencyId, name: p.file, full: importPath(env.importDir, p.file), market: p.market, extract: p.extract ?? true };
+      return { state: 'completed', result: p.format === 'warc' ? await importWarcJob(env, ctx, j) : await importPagesJob(env, ctx, j) };
+    }
     const base = {
       db: env.store.db,
       evidenceDir: env.evidenceDir,

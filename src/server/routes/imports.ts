@@ -4,16 +4,19 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { z } from 'zod';
-import { CsvMappingSchema } from '../../collect/index.ts';
+import { ArchiveRefused, CsvMappingSchema, gunzipHead, tarPacking } from '../../collect/index.ts';
 import { ACCESS } from '../access/policy.ts';
 import { ApiError, badRequest } from '../errors.ts';
 import type { App, RouteContext } from '../types.ts';
 import { who } from './common.ts';
 
-/** What can be uploaded: the three import formats of the import job, and the column mapping a CSV import needs. */
-export const UPLOAD_KINDS = ['telegram', 'dump', 'csv', 'csv-mapping'] as const;
+/** What can be uploaded: the five import formats of the import job, and the column mapping a CSV import needs. */
+export const UPLOAD_KINDS = ['telegram', 'dump', 'csv', 'warc', 'pages', 'csv-mapping'] as const;
 type UploadKind = (typeof UPLOAD_KINDS)[number];
-const EXT: Record<UploadKind, string> = { telegram: 'json', dump: 'sql', csv: 'csv', 'csv-mapping': 'json' };
+/** The stored file's extension: by kind, and for the binary kinds by whether the file is gzip. */
+const ext = (kind: UploadKind, gzip: boolean): string =>
+  kind === 'warc' ? (gzip ? 'warc.gz' : 'warc') : kind === 'pages' ? (gzip ? 'tar.gz' : 'tar') : { telegram: 'json', dump: 'sql', csv: 'csv', 'csv-mapping': 'json' }[kind];
+const isGzip = (head: Buffer) => head[0] === 0x1f && head[1] === 0x8b;
 export const DEFAULT_UPLOAD_LIMIT = 512 * 1024 * 1024;
 const MAPPING_LIMIT = 64 * 1024;
 const HEAD_BYTES = 64 * 1024;
@@ -31,6 +34,25 @@ const fail = (error: string, message: string) => new ApiError(422, error, messag
 /** Checks the first bytes of the upload against its kind; the importer checks the rest as it reads. */
 function checkHead(kind: UploadKind, head: Buffer): void {
   if (kind === 'csv-mapping') return; // parsed whole after the upload
+  if (kind === 'pages') {
+    try {
+      tarPacking(head);
+    } catch (e) {
+      if (e instanceof ArchiveRefused) throw fail('wrong_kind', `this is not a page archive (.tar or .tar.gz): ${e.message}`);
+      throw e;
+    }
+    return;
+  }
+  if (kind === 'warc') {
+    let start = head;
+    if (isGzip(head)) {
+      const inner = gunzipHead(head);
+      if (!inner) throw fail('wrong_kind', 'this is not a WARC file: corrupt gzip data at its start');
+      start = inner;
+    }
+    if (!start.subarray(0, 8).toString('latin1').startsWith('WARC/')) throw fail('wrong_kind', 'this is not a WARC file (.warc or .warc.gz): its first record does not start with "WARC/"');
+    return;
+  }
   if (head.includes(0)) throw fail('wrong_kind', `this is not a ${kind} file: it holds NUL bytes (binary)`);
   const text = new TextDecoder('utf-8', { fatal: false }).decode(head).replace(/^\uFEFF/, '');
   const start = text.trimStart();
@@ -74,10 +96,11 @@ export function register({ app, opts }: RouteContext): void {
         const max = kind === 'csv-mapping' ? MAPPING_LIMIT : limit;
         const declared = Number(req.headers['content-length']);
         if (Number.isFinite(declared) && declared > max) throw new ApiError(413, 'too_large', `the file is ${declared} bytes; at most ${max} bytes are taken for ${kind}`);
-        const rel = path.posix.join('uploads', String(p.agencyId), `${randomUUID()}.${EXT[kind]}`);
-        const full = path.join(importDir(), rel);
-        mkdirSync(path.dirname(full), { recursive: true });
-        const part = `${full}.part`;
+        const stem = path.posix.join('uploads', String(p.agencyId), randomUUID());
+        const partDir = path.join(importDir(), path.dirname(stem));
+        mkdirSync(partDir, { recursive: true });
+        const part = path.join(importDir(), `${stem}.part`);
+        let rel = '';
         const hash = createHash('sha256');
         let bytes = 0;
         let head = Buffer.alloc(0);
@@ -132,7 +155,8 @@ export function register({ app, opts }: RouteContext): void {
             const m = CsvMappingSchema.safeParse(json);
             if (!m.success) throw fail('bad_mapping', `not a CSV mapping: ${m.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
           }
-          renameSync(part, full);
+          rel = `${stem}.${ext(kind, isGzip(head))}`;
+          renameSync(part, path.join(importDir(), rel));
         } catch (e) {
           rmSync(part, { force: true });
           if (e instanceof ApiError) {
