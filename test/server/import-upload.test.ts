@@ -6,13 +6,14 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startJobWorker, type JobWorker } from '../../src/cli/worker-runtime.ts';
 import { buildServer, type App } from '../../src/server/index.ts';
+import { fixtureDir } from '../helpers/fixtures.ts';
 import { openTestStore, type TestStore } from '../helpers/store.ts';
 import { loginCookie, type SessionHeaders } from './helpers.ts';
 import { seed, type Seeded } from './seed.ts';
 
 // Upload of import files through the API into the workers' import directory, then the real import job on it
 // (a real worker on the same store): a real Telegram Desktop export, and a CSV with a bad row (reject report).
-const TELEGRAM = path.resolve(import.meta.dirname, '../../../shared/fixtures/telegram-chat-analytics/DM_2A_7M.json');
+const TELEGRAM = path.join(fixtureDir('telegram-chat-analytics'), 'DM_2A_7M.json');
 const LIMIT = 64 * 1024;
 
 let store: TestStore;
