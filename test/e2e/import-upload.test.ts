@@ -1,15 +1,20 @@
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startJobWorker, type JobWorker } from '../../src/cli/worker-runtime.ts';
+import { fixtureDir } from '../helpers/fixtures.ts';
+import { tarOf, tarOfFolder } from '../helpers/tar.ts';
 import { loginAs, openHarness, type Harness } from './harness.ts';
 
 // The Collection screen in Debian Chromium: upload an import file from the browser (with its upload progress),
 // the import job starts on it and runs on a real worker, its progress and the reject report show; a wrong file
-// gives a clear error. Screenshot with DP_SCREENSHOTS=1.
+// gives a clear error; a page archive (.tar.gz of the real Agora pages) is imported with its skipped files listed.
+// Screenshots with DP_SCREENSHOTS=1.
 const SHOTS = process.env.DP_SCREENSHOTS === '1' ? resolve(import.meta.dirname, '../../docs/screenshots') : mkdtempSync(join(tmpdir(), 'dp-shots-'));
-const TELEGRAM = resolve(import.meta.dirname, '../../../shared/fixtures/telegram-chat-analytics/DM_2A_7M.json');
+const TELEGRAM = join(fixtureDir('telegram-chat-analytics'), 'DM_2A_7M.json');
+const AGORA = fixtureDir('agora-2014-04-06');
 let h: Harness;
 let worker: JobWorker;
 let importDir: string;
@@ -65,5 +70,31 @@ describe('import upload on the Collection screen (Debian Chromium)', () => {
     expect(await csvRow.locator('td').nth(1).textContent()).toContain('market=scrape'); // named after the client's file, not the server's
     expect(h.cspViolations).toEqual([]);
     await page.screenshot({ path: join(SHOTS, 'collection-upload.png'), fullPage: true });
+  }, 300_000);
+
+  it('uploads a page archive (.tar.gz of the real Agora pages): pages preserved and extracted, the skipped link and stylesheet in the reject report', async () => {
+    const page = h.page;
+    const folder = tarOfFolder(AGORA, 'agora-2014-04-06');
+    const extra = tarOf([
+      { path: 'agora-2014-04-06/style.css', body: 'body { color: red }' },
+      { path: 'agora-2014-04-06/passwd', type: 'SymbolicLink', linkpath: '/etc/passwd' },
+    ]);
+    const tgz = gzipSync(Buffer.concat([folder.subarray(0, folder.length - 1024), extra]));
+    await page.getByLabel('job kind').selectOption('import');
+    await page.getByLabel('import format').selectOption('pages');
+    await page.getByLabel('file to upload').setInputFiles({ name: 'agora-2014-04-06.tar.gz', mimeType: 'application/gzip', buffer: tgz });
+    await page.getByRole('button', { name: 'Upload and start' }).click();
+    await page.getByText(`agora-2014-04-06.tar.gz: uploaded ${tgz.length} / ${tgz.length} bytes`).waitFor();
+    const row = page.locator('tr[data-state="completed"]', { hasText: 'format=pages' });
+    await row.waitFor({ timeout: 180_000 });
+    expect(await row.locator('td').nth(4).textContent()).toMatch(/pages 40/);
+    await page.getByText(/Reject report: 2 files skipped/).waitFor();
+    const report = page.locator('tr.reject-report', { hasText: 'files skipped' }).getByRole('table', { name: 'reject report' });
+    const rows = await report.locator('tbody tr').allTextContents();
+    expect(rows).toHaveLength(2);
+    expect(rows.find((r) => r.includes('agora-2014-04-06/passwd'))).toMatch(/symbolic link/);
+    expect(rows.find((r) => r.includes('agora-2014-04-06/style.css'))).toMatch(/not an HTML page/);
+    expect(h.cspViolations).toEqual([]);
+    await page.screenshot({ path: join(SHOTS, 'collection-archive-upload.png'), fullPage: true });
   }, 300_000);
 });

@@ -10859,7 +10859,7 @@ export interface operations {
     postImportsUploads: {
         parameters: {
             query: {
-                kind: "telegram" | "dump" | "csv" | "csv-mapping";
+                kind: "telegram" | "dump" | "csv" | "warc" | "pages" | "csv-mapping";
                 name?: string;
             };
             header?: never;

@@ -9,7 +9,7 @@ export interface Uploaded {
   name: string | null;
 }
 
-export type UploadKind = 'telegram' | 'dump' | 'csv' | 'csv-mapping';
+export type UploadKind = 'telegram' | 'dump' | 'csv' | 'warc' | 'pages' | 'csv-mapping';
 
 /**
  * Sends a file to POST /api/imports/uploads as its raw bytes, with upload progress (fetch reports none, so this

@@ -118,20 +118,26 @@ function summary(r: unknown): string {
     .slice(0, 300);
 }
 
-interface Reject { line: number; offset: number; reason: string; raw: string }
+/** One line of a reject report: a CSV row (line, byte offset, the raw row), a WARC record (number, offset) or a file of a page archive (path). */
+interface Reject { line?: number; record?: number; path?: string; offset?: number; reason: string; raw?: string }
 
-/** The rows an import refused (line, byte offset, reason, the raw text), as the importer reported them. */
+const whereOf = (x: Reject) => String(x.path ?? x.record ?? x.line ?? '');
+
+/** What an import refused or skipped, and why, as the importer reported it: CSV rows, WARC records, files of a page archive. */
 function RejectReport(props: { result: unknown }) {
-  const r = (props.result ?? {}) as { rejected?: number; rejects?: Reject[] };
+  const r = (props.result ?? {}) as { rejected?: number; rejects?: Reject[]; format?: string };
   if (typeof r.rejected !== 'number') return null;
+  const archive = r.format === 'warc' || r.format === 'pages';
+  const noun = r.format === 'warc' ? 'record' : r.format === 'pages' ? 'file' : 'row';
+  const verb = archive ? 'skipped' : 'refused';
   return (
     <tr className="reject-report">
       <td colSpan={7}>
-        {r.rejected === 0 ? <span className="small muted">Reject report: no row refused.</span> : (
+        {r.rejected === 0 ? <span className="small muted">Reject report: no {noun} {verb}.</span> : (
           <details open>
-            <summary className="small">Reject report: {r.rejected} row{r.rejected === 1 ? '' : 's'} refused{r.rejects && r.rejects.length < r.rejected ? ` (the first ${r.rejects.length} shown)` : ''}</summary>
-            <table aria-label="reject report"><thead><tr><th>line</th><th>byte offset</th><th>reason</th><th>row</th></tr></thead>
-              <tbody>{(r.rejects ?? []).map((x) => <tr key={`${x.line}-${x.offset}`}><td className="num">{x.line}</td><td className="num">{x.offset}</td><td className="small">{x.reason}</td><td className="small mono wrap">{x.raw.slice(0, 300)}</td></tr>)}</tbody></table>
+            <summary className="small">Reject report: {r.rejected} {noun}{r.rejected === 1 ? '' : 's'} {verb}{r.rejects && r.rejects.length < r.rejected ? ` (the first ${r.rejects.length} shown)` : ''}</summary>
+            <table aria-label="reject report"><thead><tr><th>{r.format === 'pages' ? 'file' : r.format === 'warc' ? 'record' : 'line'}</th><th>byte offset</th><th>reason</th>{!archive && <th>row</th>}</tr></thead>
+              <tbody>{(r.rejects ?? []).map((x, i) => <tr key={i}><td className={x.path !== undefined ? 'small mono wrap' : 'num'}>{whereOf(x)}</td><td className="num">{x.offset ?? ''}</td><td className="small">{x.reason}</td>{!archive && <td className="small mono wrap">{(x.raw ?? '').slice(0, 300)}</td>}</tr>)}</tbody></table>
           </details>
         )}
       </td>
@@ -139,11 +145,21 @@ function RejectReport(props: { result: unknown }) {
   );
 }
 
+/** The import formats, what the upload takes for each, and the file types the picker offers. */
+const FORMATS = {
+  telegram: { label: 'Telegram Desktop export', file: 'result.json of the export', accept: '.json,application/json' },
+  dump: { label: 'seized database dump', file: '.sql dump', accept: '.sql,text/plain' },
+  csv: { label: 'CSV', file: '.csv', accept: '.csv,text/csv' },
+  warc: { label: 'WARC file (other tools\' web archive)', file: '.warc or .warc.gz', accept: '.warc,.gz,application/warc' },
+  pages: { label: 'page archive (saved pages, .tar / .tar.gz)', file: '.tar or .tar.gz of the page folders, e.g. agora/2014-04-06/…; .zip or .tar.xz: repack as .tar.gz', accept: '.tar,.gz,.tgz,application/x-tar,application/gzip' },
+} as const;
+type ImportFormat = keyof typeof FORMATS;
+
 function StartJob(props: { markets: MarketRow[]; act: (fn: () => Promise<unknown>) => Promise<void> }) {
   const [kind, setKind] = useState<'crawl' | 'extract' | 'import' | 'relink'>('crawl');
   const [market, setMarket] = useState('');
   const [maxPages, setMaxPages] = useState('');
-  const [format, setFormat] = useState<'telegram' | 'dump' | 'csv'>('telegram');
+  const [format, setFormat] = useState<ImportFormat>('telegram');
   const [file, setFile] = useState('');
   const [source, setSource] = useState<'upload' | 'dir'>('upload');
   const [picked, setPicked] = useState<File | null>(null);
@@ -177,7 +193,8 @@ function StartJob(props: { markets: MarketRow[]; act: (fn: () => Promise<unknown
           const mapping = format === 'csv' && mappingFile ? await send('csv-mapping', mappingFile) : undefined;
           // The server names the file; without a chosen market a dump or CSV lands on a market named after the
           // client's file name (the importer would otherwise name it after the server's uuid).
-          const named = format !== 'telegram' && !market ? { market: picked!.name.replace(/\.[^.]*$/, '').slice(0, 100) || format } : {};
+          // Archives file their pages by the markets their layout or hosts name.
+          const named = (format === 'dump' || format === 'csv') && !market ? { market: picked!.name.replace(/\.[^.]*$/, '').slice(0, 100) || format } : {};
           const p = { ...payload(), ...named, file: uploaded, ...(mapping ? { mapping } : {}) };
           return data(client.POST('/api/jobs', { body: { kind, payload: p, ...startAfter } }));
         })
@@ -202,11 +219,11 @@ function StartJob(props: { markets: MarketRow[]; act: (fn: () => Promise<unknown
         {kind === 'crawl' && <label>Page limit (optional)<input aria-label="page limit" type="number" min={1} value={maxPages} onChange={(e) => setMaxPages(e.target.value)} /></label>}
         {kind === 'import' && (
           <>
-            <label>Format<select aria-label="import format" value={format} onChange={(e) => setFormat(e.target.value as typeof format)}><option value="telegram">Telegram Desktop export</option><option value="dump">seized database dump</option><option value="csv">CSV</option></select></label>
+            <label>Format<select aria-label="import format" value={format} onChange={(e) => setFormat(e.target.value as ImportFormat)}>{(Object.keys(FORMATS) as ImportFormat[]).map((f) => <option key={f} value={f}>{FORMATS[f].label}</option>)}</select></label>
             <label>Source<select aria-label="import source" value={source} onChange={(e) => setSource(e.target.value as typeof source)}><option value="upload">upload from this computer</option><option value="dir">a file already in the workers' import directory</option></select></label>
             {source === 'upload' ? (
               <>
-                <label>File ({format === 'telegram' ? 'result.json of the export' : format === 'dump' ? '.sql dump' : '.csv'})<input aria-label="file to upload" type="file" accept={format === 'dump' ? '.sql,text/plain' : format === 'csv' ? '.csv,text/csv' : '.json,application/json'} onChange={(e) => setPicked(e.target.files?.[0] ?? null)} /></label>
+                <label>File ({FORMATS[format].file})<input aria-label="file to upload" type="file" accept={FORMATS[format].accept} onChange={(e) => setPicked(e.target.files?.[0] ?? null)} /></label>
                 {format === 'csv' && <label>Column mapping (JSON: vendor, title, price… → column names)<input aria-label="csv mapping file" type="file" accept=".json,application/json" onChange={(e) => setMappingFile(e.target.files?.[0] ?? null)} /></label>}
                 {sent && (
                   <div className="small" aria-live="polite">
