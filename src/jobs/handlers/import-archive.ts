@@ -3,7 +3,7 @@
  * same extraction afterwards), with the job's progress and a reject report (what was skipped and why) in the
  * result. A page archive (.tar/.tar.gz) is unpacked defensively into a folder beside it first.
  */
-import { rmSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { ArchiveRefused, importPages, importWarcFiles, unpackTar, type TarLimits } from '../../collect/index.ts';
 import { extractMarkets, extractionTotals, type ExtractionTotals } from '../../extract/store/index.ts';
 import { JobInputError, type JobContext } from '../types.ts';
@@ -31,7 +31,7 @@ interface ArchiveJob {
 
 async function extracted(env: WorkerEnv, ctx: JobContext, marketIds: number[], on: boolean): Promise<ExtractionTotals | null> {
   if (!on || marketIds.length === 0) return null;
-  const reports = await extractMarkets(env.store, { evidenceDir: env.evidenceDir, marketIds, onProgress: (_m, done, total) => ctx.progress({ done, total, unit: 'captures', message: 'extracting listings' }) });
+  const reports = await extractMarkets(env.store, { evidenceDir: env.evidenceDir, marketIds, onProgress: (_m, done, total) => ctx.progress({ done, total, unit: 'captures', message: done < total ? 'extracting listings' : 'listings extracted' }) });
   return extractionTotals(reports);
 }
 
@@ -73,7 +73,8 @@ export async function importPagesJob(env: WorkerEnv, ctx: JobContext, j: Archive
   try {
     let unpacked;
     try {
-      unpacked = await unpackTar(j.full, dir, limits, (read) => ctx.progress({ done: read, unit: 'bytes', message: 'unpacking the archive' }));
+      const total = statSync(j.full).size;
+      unpacked = await unpackTar(j.full, dir, limits, (read) => ctx.progress({ done: read, total, unit: 'bytes', message: 'unpacking the archive' }));
     } catch (err) {
       if (err instanceof ArchiveRefused) throw new JobInputError(`${j.name}: ${err.message}`);
       throw err;
