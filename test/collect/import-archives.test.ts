@@ -10,12 +10,13 @@ import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { WARCRecord, WARCSerializer } from 'warcio';
+import { fixtureDir } from '../helpers/fixtures.ts';
 import { openTestStore, type TestStore } from '../helpers/store.ts';
 import { importPages, importWarcFiles, pageOrigin } from '../../src/collect/index.ts';
 import { verifyEvidence } from '../../src/evidence/index.ts';
 import { extractCaptures } from '../../src/extract/store/index.ts';
 
-const AGORA = new URL('../../../shared/fixtures/agora-2014-04-06', import.meta.url).pathname;
+const AGORA = fixtureDir('agora-2014-04-06');
 const HOST = 'agorahooawayyfoe.onion';
 const DEMONIC_KEY = '9505720A4734B40029B2511C08874A6E3DBAABE2';
 
