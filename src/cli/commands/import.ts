@@ -76,7 +76,12 @@ export function register(program: Command): void {
         emit(o.json ?? false, { ...summary, extracted }, () =>
           summary.alreadyImported
             ? `${dir} was already imported`
-            : [`preserved ${summary.pages} page(s) from ${dir} in ${(summary.durationMs / 1000).toFixed(1)} s (${summary.alreadyPreserved} already in the evidence, ${summary.skipped} other files skipped)`, ...(extracted ? [describeExtraction(extracted)] : [])].join('\n'),
+            : [
+                `preserved ${summary.pages} page(s) from ${dir} in ${(summary.durationMs / 1000).toFixed(1)} s (${summary.alreadyPreserved} already in the evidence, ${summary.skipped} other files skipped)`,
+                ...summary.skips.slice(0, 20).map((x) => `  skipped ${x.path}: ${x.reason}`),
+                ...(summary.skipped > 20 ? [`  … ${summary.skipped} skipped in all (--json lists the first 100)`] : []),
+                ...(extracted ? [describeExtraction(extracted)] : []),
+              ].join('\n'),
         );
       });
     });
