@@ -37,6 +37,8 @@ const t = performance.now();
 const ledger = perDay ? generateLedger(world, { backgroundTxPerDay: perDay }) : base;
 const generateLedgerS = (performance.now() - t) / 1000;
 const server = await serveLedger(ledger);
+// Like Bitcoin Core's rpcservertimeout (30 s): a client busy with a big block between requests keeps its connection.
+server.server.keepAliveTimeout = 30_000;
 
 const stop = () => {
   console.error(`money-node: stopping; max RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB, ${server.requests} requests answered`);

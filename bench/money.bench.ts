@@ -74,7 +74,9 @@ const { rpcUrl, firstHeight: first, lastHeight: last } = hello;
 // checkpoint (that gc is counted on neither side).
 phase = 'ingesting (interleaved with the peer)';
 const rpc = async (method: string, params: unknown[]) => {
-  const r = await fetch(rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '1.0', id: 1, method, params }) });
+  const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '1.0', id: 1, method, params }) };
+  // One retry on a kept-alive connection the node closed, as httpFetch does for ours.
+  const r = await fetch(rpcUrl, init).catch(() => fetch(rpcUrl, init));
   return JSON.parse(await r.text()) as { result: unknown };
 };
 const peerBlock = async (h: number): Promise<number> => {
