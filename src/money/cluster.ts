@@ -141,9 +141,22 @@ export function changeOutput(tx: ChainTx, graph: ChainGraph): string | null {
   return fresh[0]?.address ?? null;
 }
 
+/** Per clusters and graph: an address whose spends were walked, how long its history was then, and its co-inputs in first-seen order. */
+const WALKED = new WeakMap<Clusters, WeakMap<ChainGraph, Map<string, { historyLength: number; coInputs: string[] }>>>();
+
+function walkedOf(clusters: Clusters, graph: ChainGraph): Map<string, { historyLength: number; coInputs: string[] }> {
+  let byGraph = WALKED.get(clusters);
+  if (!byGraph) WALKED.set(clusters, (byGraph = new WeakMap()));
+  let m = byGraph.get(graph);
+  if (!m) byGraph.set(graph, (m = new Map()));
+  return m;
+}
+
 /**
  * Expands the cluster of `start` on demand: loads the history of cluster members, applies the heuristics to their
  * spending transactions, and repeats until nothing new joins, `stop` says enough, or the limits are reached.
+ * An address walked before with an unchanged history is not walked again (a busy service address — an exchange's
+ * hot wallet, hundreds of thousands of spends — is met by every trace that reaches its cluster).
  */
 export async function expandCluster(
   graph: ChainGraph,
@@ -154,21 +167,39 @@ export async function expandCluster(
   const members = new Set(start);
   let frontier = [...members];
   const maxAddresses = limits.maxAddresses ?? 300;
+  const walked = walkedOf(clusters, graph);
   for (let round = 0; round < (limits.maxRounds ?? 4) && frontier.length > 0; round++) {
     const next: string[] = [];
     for (const a of frontier) {
       await graph.loadAddress(a);
-      for (const id of graph.byAddress.get(a) ?? []) {
-        const tx = graph.txs.get(id) as ChainTx;
-        if (!tx.vin.some((i) => i.address === a)) continue;
-        clusters.apply(tx, graph);
-        if (clusters.options.detectCoinJoin && isCoinJoin(tx)) continue;
-        for (const i of tx.vin) {
-          if (i.address && !members.has(i.address) && clusters.find(i.address) === clusters.find(a)) {
-            members.add(i.address);
-            next.push(i.address);
+      const history = graph.byAddress.get(a) ?? [];
+      const memo = walked.get(a);
+      if (memo && memo.historyLength === history.length) {
+        // Walked before with this history: every spend is applied already, so the clusters cannot change during
+        // this walk and only the first sighting of each co-input counts — the same members, in the same order.
+        for (const i of memo.coInputs) {
+          if (!members.has(i) && clusters.find(i) === clusters.find(a)) {
+            members.add(i);
+            next.push(i);
           }
         }
+      } else {
+        const coInputs = new Set<string>();
+        for (const id of history) {
+          const tx = graph.txs.get(id) as ChainTx;
+          if (!tx.vin.some((i) => i.address === a)) continue;
+          clusters.apply(tx, graph);
+          if (clusters.options.detectCoinJoin && isCoinJoin(tx)) continue;
+          for (const i of tx.vin) {
+            if (!i.address) continue;
+            coInputs.add(i.address);
+            if (!members.has(i.address) && clusters.find(i.address) === clusters.find(a)) {
+              members.add(i.address);
+              next.push(i.address);
+            }
+          }
+        }
+        walked.set(a, { historyLength: history.length, coInputs: [...coInputs] });
       }
       if (limits.stop?.([...members]) || members.size >= maxAddresses) return [...members];
     }
