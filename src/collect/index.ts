@@ -5,6 +5,7 @@ export { backoffMs } from './crawl/backoff.ts';
 export { decideFetchFailure, type FailureDecision } from './crawl/error-handler.ts';
 export type { CrawlHooks, HookContext, InterstitialDecision, CredentialForm, CrawlRequestInit } from './crawl/hooks.ts';
 export { runDueCrawls, type DueCrawlOptions } from './crawl/due.ts';
+export { checkCrawlRequest, checkStartUrls, checkCrawlCase, MAX_START_URLS, type CrawlRequest } from './crawl/seeds.ts';
 export { configureMarketCrawl, pinSigningKey, type MarketCrawlConfig } from './crawl/config.ts';
 export { checkMirrorList, type ListCheck } from './crawl/defences/mirrors.ts';
 export { scanDefences, type DefencePage, type DefenceScan } from './crawl/defences/page-type.ts';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { REVENUE_GROUPS } from '../analyse/index.ts';
+import { MAX_START_URLS } from '../collect/index.ts';
 
 const id = z.number().int().positive();
 /** A file named relative to the worker's import directory (shared storage): no absolute paths, no "..". */
@@ -14,16 +15,23 @@ export const IMPORT_FORMATS = ['telegram', 'dump', 'csv', 'warc', 'pages'] as co
 
 /** The payload of each job kind. Infrastructure (proxy, evidence directory, import directory) is the worker's own. */
 export const JOB_PAYLOADS = {
-  /** Crawl one market (slug or id) of the job's agency; `resumeCrawlJob` continues a paused or killed crawl. */
+  /**
+   * Crawl one market (slug or id) of the job's agency, from its configured start URLs or from `startUrls` (on the
+   * market's own hosts: checked when queued and when run), for a case (`caseId` or `caseRef`: open, of the agency);
+   * `resumeCrawlJob` continues a paused or killed crawl.
+   */
   crawl: z
     .object({
       market: z.union([z.string().min(1).max(100), id]),
       account: z.string().min(1).max(200).optional(),
       caseId: id.optional(),
+      caseRef: z.string().trim().min(1).max(200).optional(),
+      startUrls: z.array(z.string().min(1).max(2000)).min(1).max(MAX_START_URLS).optional(),
       maxPages: id.optional(),
       resumeCrawlJob: z.string().uuid().optional(),
     })
-    .strict(),
+    .strict()
+    .refine((p) => p.caseId === undefined || p.caseRef === undefined, 'give the case by id or by reference, not both'),
   /** Run the market adapters over stored captures: one market, one crawl job's captures, or everything new. */
   extract: z.object({ marketId: id.optional(), crawlJobId: z.string().uuid().optional(), reparse: z.boolean().optional() }).strict(),
   /** Import a file from the worker's import directory. */

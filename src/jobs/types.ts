@@ -22,6 +22,9 @@ export interface JobProgress {
   total?: number;
   unit?: string;
   message?: string;
+  /** A crawl's frontier queue (URLs waiting) and its errors so far by kind. */
+  queued?: number;
+  errors?: Record<string, number>;
 }
 
 /** One job as the console and the CLI show it. */

@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configureMarketCrawl, runCrawl, solveCaptcha } from '../../src/collect/index.ts';
-import { detectLinkedHits } from '../../src/deconflict/index.ts';
-import { extractCaptures, loadFxTable } from '../../src/extract/store/index.ts';
+import { startJobWorker, type JobWorker } from '../../src/cli/worker-runtime.ts';
+import { configureMarketCrawl } from '../../src/collect/index.ts';
 import type { LinkExplanation } from '../../src/link/index.ts';
 import { createUser, startConsole, type RunningConsole } from '../../src/server/index.ts';
 import { startSim, type SimHandle } from '../../src/sim/index.ts';
@@ -21,6 +20,7 @@ const SHOTS = process.env.DP_SCREENSHOTS === '1' ? resolve(import.meta.dirname, 
 let h: Harness;
 let other: Page; // DE-BKA's investigator, in a second browser context
 let sim: SimHandle | undefined; // the market DE-BKA crawls for its case
+let worker: JobWorker | undefined; // `darkpatrol worker` in this process: runs the crawl and extract jobs the screen queues
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
@@ -29,11 +29,13 @@ beforeAll(async () => {
     { agencyCode: 'NL-POL', username: 'ivo', role: 'investigator' as const },
     { agencyCode: 'NL-POL', username: 'root', role: 'admin' as const },
     { agencyCode: 'DE-BKA', username: 'berta', role: 'investigator' as const },
+    { agencyCode: 'DE-BKA', username: 'bruno', role: 'analyst' as const },
   ];
   for (const u of users) await createUser(h.store.db, { ...u, password: E2E_PASSWORD }, TEST_SCRYPT);
   other = await (await h.browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
 }, 240_000);
 afterAll(async () => {
+  await worker?.stop();
   await sim?.stop();
   await h?.close();
 });
@@ -78,34 +80,85 @@ describe('console screens (Debian Chromium)', () => {
     await signIn(other, h.console.url, 'berta');
     await openCaseScreen(other, h.console.url, 'BKA-SO-44', 'BKA SO 44 desk, +49 611 0000');
     expect(await register(other, 'telegram', '@bka_own_lead')).toContain('0 hit(s)');
-    // BKA crawls the market for its case (`darkpatrol crawl run --case`): one page, the vendor's profile, behind the
-    // market's login and CAPTCHA; then the extraction pass with the de-confliction pass it ends with (`darkpatrol
-    // extract`, the extract job).
-    const bka = await h.store.db.selectFrom('cases').select(['id', 'agency_id']).where('reference', '=', 'BKA-SO-44').executeTakeFirstOrThrow();
-    await configureMarketCrawl(h.store.db, {
-      agencyId: bka.agency_id, slug: market.slug, name: market.name, adapter: `sim-${market.design}`,
-      startUrls: [new URL(`/u/${encodeURIComponent(vendor.handle)}`, market.url).toString()],
-      loginPath: market.loginPath, loginFields: market.loginFields, delayMs: 0, concurrency: 1, maxPages: 1,
+    // The market as DE-BKA's operator configured it (`darkpatrol crawl add`): its own start page, its login form and
+    // an undercover account. The worker (`darkpatrol worker`) runs in this process with the sim's SOCKS proxy as Tor.
+    const bkaAgency = await h.store.db.selectFrom('agencies').select('id').where('code', '=', 'DE-BKA').executeTakeFirstOrThrow();
+    const marketId = await configureMarketCrawl(h.store.db, {
+      agencyId: bkaAgency.id, slug: market.slug, name: market.name, adapter: `sim-${market.design}`, startUrls: [market.url],
+      loginPath: market.loginPath, loginFields: market.loginFields, delayMs: 0, concurrency: 1, maxPages: 50,
       accounts: market.credentials.slice(0, 1).map((c) => ({ username: c.username, password: c.password })),
     });
-    const crawl = await runCrawl({
-      db: h.store.db, evidenceDir: h.warcDir, proxy: sim.proxy.url, market: market.slug, agencyId: bka.agency_id, caseId: bka.id,
-      retry: { baseMs: 20, maxMs: 200 },
-      captcha: {
-        pollMs: 10,
-        onParked: async ({ id, imageUrl }) => { // the human at the CAPTCHA queue, reading the answer from the sim's test hook
-          const answer = sim!.peekCaptchaAnswer(market.slug, /\/captcha\/([0-9a-f]+)\.png/.exec(imageUrl)?.[1] ?? '');
-          if (answer) await solveCaptcha(h.store.db, id, answer, 'e2e:human');
-        },
-      },
+    worker = await startJobWorker(h.store, {
+      evidenceDir: h.warcDir, proxy: sim.proxy.url, importDir: mkdtempSync(join(tmpdir(), 'dp-e2e-imports-')), queues: ['crawl', 'extract'],
+      concurrency: 1, pollMs: 200, heartbeatMs: 500, crawl: { delayMs: 0, concurrency: 1, timeoutMs: 20_000, retry: { maxAttempts: 3, baseMs: 20, maxMs: 200 } },
     });
-    expect(crawl.outcome, JSON.stringify(crawl)).toBe('done');
-    const pages = await h.store.db.selectFrom('captures').select('url').where('job_id', '=', crawl.jobId).where('http_status', '=', 200).execute();
-    expect(pages.map((p) => new URL(p.url).pathname)).toContain(`/u/${encodeURIComponent(vendor.handle)}`);
-    const extracted = await extractCaptures(h.store, { evidenceDir: h.warcDir, crawlJobId: crawl.jobId, fx: await loadFxTable(h.store.db) });
-    expect(extracted.byPageType.vendor_profile).toBe(1);
-    expect(await detectLinkedHits(h.store.db, 'job:e2e-extract')).toBe(1);
 
+    // BKA's analyst crawls the vendor's page for the case in the Collection screen: one page, behind the market's
+    // login (and its CAPTCHA, answered in the CAPTCHA queue), then starts the extraction (with the de-confliction pass
+    // it ends with) from the finished crawl's row.
+    const vendorUrl = new URL(`/u/${encodeURIComponent(vendor.handle)}`, market.url).toString();
+    const analyst = await (await h.browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
+    await signIn(analyst, h.console.url, 'bruno');
+    await analyst.goto(`${h.console.url}#/collection`);
+    await analyst.getByLabel('job kind').selectOption('crawl');
+    await analyst.locator(`select[aria-label=market] option[value="${marketId}"]`).waitFor({ state: 'attached' });
+    await analyst.getByLabel('market').selectOption(String(marketId));
+    await analyst.getByLabel('start urls').fill('https://clearweb.example/vendor');
+    await analyst.getByRole('button', { name: 'Start' }).click();
+    expect(await analyst.getByRole('alert').textContent()).toContain('clearweb.example is not a host of market');
+    await analyst.getByLabel('start urls').fill(vendorUrl);
+    await analyst.getByLabel('case reference').fill('BKA-SO-44');
+    await analyst.getByLabel('page limit').fill('1');
+    await analyst.getByRole('button', { name: 'Start' }).click();
+    const crawlRow = analyst.locator('table.jobs tr[data-job-id]').filter({ has: analyst.locator('td:first-child', { hasText: /^crawl$/ }) }).first();
+    await crawlRow.waitFor({ timeout: 120_000 });
+    let parked = 0; // the sim's login form always shows a CAPTCHA: the crawl parks once, at login
+    for (;; parked++) {
+      await analyst.locator('table.jobs tr[data-state="completed"], table.jobs tr[data-state="failed"], .captcha-handoff').first().waitFor({ timeout: 120_000 });
+      const state = await crawlRow.getAttribute('data-state');
+      if (state === 'completed') break;
+      expect(state, (await crawlRow.textContent()) ?? '').toBe('paused');
+      expect(parked, 'CAPTCHAs answered').toBeLessThan(3);
+      // The human at the CAPTCHA queue reads the challenge (here: the sim's test hook for the image it served).
+      await crawlRow.getByRole('link', { name: 'answer it in the CAPTCHA queue' }).click();
+      const card = analyst.locator('.captchas .card').first();
+      await card.waitFor({ timeout: 30_000 });
+      const image = (await card.locator('.mono').textContent()) ?? '';
+      const answer = sim.peekCaptchaAnswer(market.slug, /\/captcha\/([0-9a-f]+)\.png/.exec(image)?.[1] ?? '');
+      expect(answer, `the sim served ${image}`).toBeTruthy();
+      await card.getByLabel(/^answer for captcha/).fill(answer!);
+      await card.getByRole('button', { name: 'Solve' }).click();
+      await analyst.getByText('Nothing waiting. The crawler is not blocked.').waitFor();
+      await analyst.goto(`${h.console.url}#/collection`);
+      await crawlRow.waitFor();
+      // The worker's next tick queues the crawl again; until then the row still shows it waiting.
+      await crawlRow.and(analyst.locator('[data-state="paused"]')).waitFor({ state: 'detached', timeout: 60_000 });
+    }
+    expect(parked).toBe(1);
+    expect(await h.store.db.selectFrom('crawl_captchas').select(['status']).where('solved_by', '=', 'user:bruno').execute()).toEqual([{ status: 'used' }]);
+    const progress = crawlRow.locator('.crawl-progress');
+    expect(Number(await progress.getAttribute('data-pages'))).toBe(1);
+    expect(await progress.getAttribute('data-queued')).toBe('0');
+    expect(await progress.textContent()).toMatch(/^1 \/ 1 pages · queue 0(no errors|errors: )/);
+    await shot(analyst, 'collection-crawl');
+    const crawlJob = await h.store.db.selectFrom('jobs').select(['result']).where('kind', '=', 'crawl').where('agency_id', '=', bkaAgency.id).executeTakeFirstOrThrow();
+    const crawlJobId = (crawlJob.result as { jobId: string }).jobId;
+    const crawled = await h.store.db.selectFrom('crawl_jobs').select('case_id').where('id', '=', crawlJobId).executeTakeFirstOrThrow();
+    expect(crawled.case_id).toBe((await h.store.db.selectFrom('cases').select('id').where('reference', '=', 'BKA-SO-44').executeTakeFirstOrThrow()).id);
+    const pages = await h.store.db.selectFrom('captures').select('url').where('job_id', '=', crawlJobId).where('http_status', '=', 200).execute();
+    expect(pages.map((p) => new URL(p.url).pathname)).toContain(`/u/${encodeURIComponent(vendor.handle)}`);
+
+    await crawlRow.getByRole('button', { name: 'Extract' }).click();
+    const extractRow = analyst.locator('table.jobs tr[data-job-id]').filter({ has: analyst.locator('td:first-child', { hasText: /^extract$/ }) }).first();
+    await extractRow.and(analyst.locator('[data-state="completed"], [data-state="failed"]')).waitFor({ timeout: 120_000 });
+    expect(await extractRow.getAttribute('data-state'), (await extractRow.textContent()) ?? '').toBe('completed');
+    const extractJob = await h.store.db.selectFrom('jobs').select(['result', 'payload']).where('kind', '=', 'extract').where('agency_id', '=', bkaAgency.id).executeTakeFirstOrThrow();
+    expect(extractJob.payload).toEqual({ crawlJobId });
+    expect(extractJob.result).toMatchObject({ byPageType: { vendor_profile: 1 }, deconflictionHits: 1 });
+    await worker.stop();
+    worker = undefined;
+
+    await signIn(other, h.console.url, 'berta');
     // BKA sees NL-POL's contact point, never NL-POL's case reference.
     await other.goto(`${h.console.url}#/cases`);
     const theirNotice = other.locator('tr.notice').first();
@@ -125,7 +178,7 @@ describe('console screens (Debian Chromium)', () => {
     const hits = await h.store.db.selectFrom('deconflict_hits' as never).select(['ack_a_at', 'ack_b_at'] as never).execute();
     expect(hits).toHaveLength(1);
     expect(Object.values(hits[0] as Record<string, unknown>).filter((v) => v !== null)).toHaveLength(1);
-  }, 90_000);
+  }, 400_000);
 
   it('exchange: builds a package with a preview by TLP; a second installation trusting the key imports it and shows its marking', async () => {
     const identity = await h.store.db.selectFrom('identities').select('id').where('label', '=', 'tulipcartel').executeTakeFirstOrThrow();

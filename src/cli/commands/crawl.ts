@@ -14,6 +14,7 @@ interface RunOpts {
   account?: string;
   agency?: string;
   case?: string;
+  startUrl?: string[];
   waitCaptcha: boolean;
   maxPages?: string;
   json?: boolean;
@@ -41,6 +42,12 @@ async function agencyId(db: Parameters<Parameters<typeof withStore>[1]>[0]['db']
   const a = await db.selectFrom('agencies').select('id').where('code', '=', code.toUpperCase()).executeTakeFirst();
   if (!a) throw new UserError(`no agency ${code}`);
   return a.id;
+}
+
+/** `--case 17` is a case id, `--case BKA-SO-44` a reference in the market's agency. */
+function caseOption(v: string | undefined): { caseId?: number; caseRef?: string } {
+  if (v === undefined) return {};
+  return /^\d+$/.test(v) ? { caseId: Number(v) } : { caseRef: v };
 }
 
 function clear<T>(fn: () => Promise<T>): Promise<T> {
@@ -132,9 +139,11 @@ export function register(program: Command): void {
       .option('--job <id>', 'resume this crawl job')
       .option('--account <username>', 'undercover account to use')
       .option('--agency <code>', 'when the slug exists in several agencies')
-      .option('--case <id>', 'attach the captures to a case')
+      .option('--case <id-or-reference>', 'attach the captures to a case (open, of the market\'s agency)')
+      .option('--start-url <url>', 'start from this URL instead of the market\'s own (repeatable; on the market\'s hosts only)', (v: string, all: string[] = []) => [...all, v])
       .option('--max-pages <n>', 'override the frontier size limit'),
   ).action(async (market: string, o: RunOpts, cmd: Command) => {
+    if (o.job && o.startUrl) throw new UserError('--start-url starts a new crawl; a resumed job (--job) continues its own frontier');
     await withStore(cmd, async (store) => {
       const bar = progressBar(`crawl ${market}`, '{bar} {value}/{total} pages | {bytes} | {info}');
       const ac = new AbortController();
@@ -150,7 +159,8 @@ export function register(program: Command): void {
             agencyId: await agencyId(store.db, o.agency),
             jobId: o.job,
             account: o.account,
-            caseId: o.case === undefined ? undefined : Number(o.case),
+            ...caseOption(o.case),
+            startUrls: o.startUrl,
             maxPages: o.maxPages === undefined ? undefined : Number(o.maxPages),
             captcha: {
               wait: o.waitCaptcha,

@@ -9,6 +9,7 @@ import type { CrawlHooks, CrawlRequestInit, HookContext } from './hooks.ts';
 import type { LoginFlow } from './login.ts';
 import type { FrontGate } from './defences/front.ts';
 import type { MirrorGuard } from './defences/mirrors.ts';
+import { frontierCounts } from './frontier.ts';
 import type { CrawlAccount, CrawlMarket } from './market.ts';
 import type { CrawlOptions, CrawlStats } from './types.ts';
 
@@ -72,4 +73,14 @@ export interface CrawlContext {
 export async function fetchAndRecord(ctx: Pick<CrawlContext, 'fetcher' | 'capture'>, url: string, init: CrawlRequestInit = {}): Promise<{ res: SocksResponse; capture: RecordedCapture }> {
   const page = await ctx.fetcher.fetch(url, init);
   return { res: page.res, capture: await ctx.capture.record(page) };
+}
+
+/**
+ * Reports the crawl's progress (pages done, frontier queue, errors by kind) after a page or a failed fetch; a
+ * worker passes it on to the job's progress, the CLI to its progress bar.
+ */
+export async function reportProgress(ctx: Pick<CrawlContext, 'db' | 'options' | 'jobId' | 'stats'>, lastUrl: string, lastStatus?: number): Promise<void> {
+  if (!ctx.options.onProgress) return;
+  const counts = await frontierCounts(ctx.db, ctx.jobId);
+  ctx.options.onProgress({ jobId: ctx.jobId, fetched: counts.done + counts.failed, queued: counts.queued + counts.claimed, total: counts.total, bytes: ctx.stats.bytes, errors: { ...ctx.stats.errors }, lastUrl, ...(lastStatus !== undefined ? { lastStatus } : {}) });
 }

@@ -11,6 +11,7 @@ import { LoginFlow } from './login.ts';
 import { FrontGate } from './defences/front.ts';
 import { MirrorGuard } from './defences/mirrors.ts';
 import { loadCrawlAccount, loadCrawlMarket } from './market.ts';
+import { checkCrawlRequest } from './seeds.ts';
 import { runScheduler } from './scheduler.ts';
 import { urlScope } from './scope.ts';
 import { UndercoverError, useUndercoverAccount } from '../undercover/accounts.ts';
@@ -26,13 +27,15 @@ export async function runCrawl(options: CrawlOptions): Promise<CrawlSummary> {
   const proxy = parseProxyUrl(options.proxy); // throws before anything else when there is no proxy
   const { db } = options;
   const started = Date.now();
-  const market = await loadCrawlMarket(db, options);
+  // A new crawl is checked whole (start URLs on the market's hosts, an open case of its agency); a resumed one
+  // continues its own frontier and case.
+  const { market, caseId, startUrls } = options.jobId ? { market: await loadCrawlMarket(db, options), caseId: undefined, startUrls: undefined } : await checkCrawlRequest(db, options);
   const account = await loadCrawlAccount(db, market, options.account);
   // Circuit isolation: one SOCKS username per market and account (Tor's IsolateSOCKSAuth).
   const proxyUsername = account?.proxy_username ?? `dp-${market.slug}`;
   const proxyLabel = describeProxy(proxy, proxyUsername);
   const vault = account?.undercover_id ? await unlockVault(options) : undefined;
-  const { jobId, requeued } = await openCrawlJob(db, { market, account, jobId: options.jobId, caseId: options.caseId, proxyLabel });
+  const { jobId, requeued } = await openCrawlJob(db, { market, account, jobId: options.jobId, caseId, startUrls, proxyLabel });
   if (account?.undercover_id && vault) {
     try {
       account.secrets = await useUndercoverAccount(db, vault, { id: account.undercover_id, jobId, actor: 'system:crawler' });

@@ -1,7 +1,7 @@
 import type { RecordedCapture } from '../../evidence/index.ts';
 import { FetchError, type FetchErrorKind, type SocksResponse } from '../net/socks-http.ts';
 import { backoffMs, retryAfterSeconds } from './backoff.ts';
-import { fetchAndRecord, type CrawlContext } from './context.ts';
+import { fetchAndRecord, reportProgress, type CrawlContext } from './context.ts';
 import type { FetchedPage } from './fetcher.ts';
 import { failEntry, retryLater, type FrontierEntry } from './frontier.ts';
 import { observeMarket } from './lifecycle.ts';
@@ -41,12 +41,12 @@ export async function handleFetchError(ctx: CrawlContext, entry: FrontierEntry, 
     await retryLater(db, entry.id, 0, err.message, false);
     throw new StopCrawl(decision.outcome, err.message);
   }
-  if (decision.action === 'fail') {
-    await failEntry(db, entry.id, `${err.kind}: ${err.message}`);
-    return;
+  if (decision.action === 'fail') await failEntry(db, entry.id, `${err.kind}: ${err.message}`);
+  else {
+    stats.retries++;
+    await retryLater(db, entry.id, backoffMs(entry.attempts, settings.baseMs, settings.maxMs), `${err.kind}: ${err.message}`);
   }
-  stats.retries++;
-  await retryLater(db, entry.id, backoffMs(entry.attempts, settings.baseMs, settings.maxMs), `${err.kind}: ${err.message}`);
+  await reportProgress(ctx, entry.url);
 }
 
 async function isMaintenance(ctx: CrawlContext, res: SocksResponse, url: string): Promise<boolean> {
@@ -69,12 +69,12 @@ export async function handleHttpFailure(ctx: CrawlContext, entry: FrontierEntry,
   }
   const wait = backoffMs(entry.attempts, settings.baseMs, settings.maxMs, retryAfterSeconds(res.headers['retry-after']));
   if (res.status === 429) ctx.fetcher.holdHost(new URL(entry.url).host, Date.now() + wait);
-  if (entry.attempts >= settings.maxAttempts) {
-    await failEntry(db, entry.id, `HTTP ${res.status} after ${entry.attempts} attempts`, res.status);
-    return;
+  if (entry.attempts >= settings.maxAttempts) await failEntry(db, entry.id, `HTTP ${res.status} after ${entry.attempts} attempts`, res.status);
+  else {
+    stats.retries++;
+    await retryLater(db, entry.id, wait, `HTTP ${res.status}`);
   }
-  stats.retries++;
-  await retryLater(db, entry.id, wait, `HTTP ${res.status}`);
+  await reportProgress(ctx, entry.url, res.status);
 }
 
 /** Login-flow fetches are not frontier entries: transient failures are retried in place, with the same policy. */

@@ -8,11 +8,11 @@ import { CrawlConfigError, type CrawlOutcome, type CrawlStats, type CrawlSummary
 
 /**
  * Resumes a crawl job (dead workers' claims go back to the queue) or starts a new one from the market's start
- * URLs. Returns the job id and how many claims were requeued.
+ * URLs (or the start URLs given for this crawl, checked by seeds.ts). Returns the job id and how many claims were requeued.
  */
 export async function openCrawlJob(
   db: Kysely<Database>,
-  p: { market: CrawlMarket; account: CrawlAccount | undefined; jobId?: string; caseId?: number; proxyLabel: string },
+  p: { market: CrawlMarket; account: CrawlAccount | undefined; jobId?: string; caseId?: number; startUrls?: readonly string[]; proxyLabel: string },
 ): Promise<{ jobId: string; requeued: number }> {
   const { market } = p;
   if (p.jobId) {
@@ -26,9 +26,9 @@ export async function openCrawlJob(
   const id = randomUUID();
   await db.transaction().execute(async (trx) => {
     await trx.insertInto('crawl_jobs').values({ id, market_id: market.id, account_id: p.account?.id ?? null, case_id: p.caseId ?? null }).execute();
-    await enqueue(trx, id, market.start_urls, 0);
+    await enqueue(trx, id, p.startUrls ?? market.start_urls, 0);
   });
-  await appendAudit(db, { agencyId: market.agency_id, userId: null, actor: 'system:crawler', action: 'crawl.start', objectType: 'market', objectId: String(market.id), detail: { job: id, proxy: p.proxyLabel } });
+  await appendAudit(db, { agencyId: market.agency_id, userId: null, actor: 'system:crawler', action: 'crawl.start', objectType: 'market', objectId: String(market.id), detail: { job: id, proxy: p.proxyLabel, ...(p.caseId !== undefined ? { case: p.caseId } : {}), ...(p.startUrls ? { startUrls: p.startUrls } : {}) } });
   return { jobId: id, requeued: 0 };
 }
 

@@ -1,6 +1,6 @@
-import type { CrawlContext } from './context.ts';
+import { reportProgress, type CrawlContext } from './context.ts';
 import type { FetchedPage } from './fetcher.ts';
-import { completeEntry, enqueue, failEntry, frontierCounts, retryLater, type FrontierEntry } from './frontier.ts';
+import { completeEntry, enqueue, failEntry, retryLater, type FrontierEntry } from './frontier.ts';
 import { handleHttpFailure } from './error-handler.ts';
 import { observeMarket } from './lifecycle.ts';
 import { loginUrl } from './market.ts';
@@ -75,6 +75,5 @@ export async function handlePage(ctx: CrawlContext, entry: FrontierEntry, page: 
   }, note ? { 'crawler-note': note } : undefined);
   if (stats.pages === 0) await observeMarket(db, market.id, 'up', { captureId: capture.captureId });
   stats.pages++;
-  const counts = await frontierCounts(db, ctx.jobId);
-  ctx.options.onProgress?.({ jobId: ctx.jobId, fetched: counts.done + counts.failed, queued: counts.queued + counts.claimed, total: counts.total, bytes: stats.bytes, lastUrl: entry.url, lastStatus: res.status });
+  await reportProgress(ctx, entry.url, res.status);
 }

@@ -14,7 +14,14 @@ export interface CrawlOptions {
   agencyId?: number;
   /** Resume this job (its frontier is reused); otherwise a new job starts from the start URLs. */
   jobId?: string;
+  /** The case the crawl is for (by id or by reference): open, and of the market's agency (seeds.ts checks). */
   caseId?: number;
+  caseRef?: string;
+  /**
+   * Start this crawl from these URLs (e.g. a vendor's page) instead of the market's configured ones: they must be
+   * on the market's own hosts (seeds.ts refuses any other). Ignored when resuming a job.
+   */
+  startUrls?: readonly string[];
   /** Undercover account username (default: the market's first active account; none: crawl without login). */
   account?: string;
   captcha?: {
@@ -63,6 +70,8 @@ export interface CrawlProgress {
   queued: number;
   total: number;
   bytes: number;
+  /** Errors so far by kind (unreachable, timeout, http-503…). */
+  errors: Record<string, number>;
   lastUrl?: string;
   lastStatus?: number;
 }

@@ -19,6 +19,8 @@ export function crawlHandler(env: WorkerEnv): JobHandler<'crawl'> {
       jobId: (ctx.checkpoint.crawlJobId as string | undefined) ?? p.resumeCrawlJob,
       account: p.account,
       caseId: p.caseId,
+      caseRef: p.caseRef,
+      startUrls: p.startUrls,
       maxPages: p.maxPages,
       ...env.crawl,
       captcha: { wait: false },
@@ -26,7 +28,7 @@ export function crawlHandler(env: WorkerEnv): JobHandler<'crawl'> {
       workerId: ctx.workerId,
       hooks: env.crawlHooks,
       onJobOpened: (crawlJobId) => ctx.saveCheckpoint({ crawlJobId }),
-      onProgress: (pr) => ctx.progress({ done: pr.fetched, total: pr.total, unit: 'pages', message: pr.lastUrl }),
+      onProgress: (pr) => ctx.progress({ done: pr.fetched, total: pr.total, unit: 'pages', queued: pr.queued, errors: pr.errors, message: pr.lastUrl }),
     });
     if (summary.outcome === 'paused-captcha') return { state: 'paused', reason: 'waiting for a human to solve a CAPTCHA', result: summary };
     if (summary.outcome === 'stopped') return { state: 'paused', reason: `stopped (${ctx.abortReason() ?? 'signal'})`, result: summary };

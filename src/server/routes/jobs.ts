@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkCrawlRequest, CrawlConfigError } from '../../collect/index.ts';
 import { JOB_KINDS, JOB_PAYLOADS, JobError, PgJobQueue, jobCounts, type JobQueue, type JobStatus } from '../../jobs/index.ts';
 import { ACCESS } from '../access/policy.ts';
 import { ApiError, badRequest, conflict, notFound } from '../errors.ts';
@@ -11,6 +12,22 @@ const states = z.enum(['queued', 'running', 'retrying', 'paused', 'completed', '
 /** The console's view of a job (its agency's own; payloads carry no secrets: infrastructure is the worker's). */
 function view(j: JobStatus) {
   return { ...j, createdAt: j.createdAt.toISOString(), startedAt: j.startedAt?.toISOString() ?? null, finishedAt: j.finishedAt?.toISOString() ?? null, updatedAt: j.updatedAt.toISOString() };
+}
+
+/**
+ * A crawl job is refused when queued if its market is not the agency's, a start URL is not on the market's own
+ * hosts, or its case is closed or another agency's (the worker checks again when it runs).
+ */
+async function checkCrawlJob(db: RouteContext['opts']['store']['db'], agencyId: number, payload: unknown): Promise<void> {
+  const parsed = JOB_PAYLOADS.crawl.safeParse(payload);
+  if (!parsed.success || parsed.data.resumeCrawlJob) return; // the queue reports a malformed payload; a resume keeps its own
+  const c = parsed.data;
+  try {
+    await checkCrawlRequest(db, { market: c.market, agencyId, caseId: c.caseId, caseRef: c.caseRef, startUrls: c.startUrls });
+  } catch (e) {
+    if (e instanceof CrawlConfigError) throw badRequest(e.message);
+    throw e;
+  }
 }
 
 /**
@@ -79,6 +96,7 @@ export function register({ app, opts }: RouteContext): void {
     async (req, reply) => {
       const p = who(req.principal);
       const kind = req.body.kind as keyof typeof JOB_PAYLOADS;
+      if (kind === 'crawl') await checkCrawlJob(opts.store.db, p.agencyId, req.body.payload);
       const job = await clear(async () => (await queue()).enqueue(kind, req.body.payload as never, { agencyId: p.agencyId, requestedBy: p.actor, ...(req.body.startAfter ? { startAfter: new Date(req.body.startAfter) } : {}) }));
       req.auditObject = { type: 'job', id: job.id, detail: { kind } };
       return reply.code(202).send(view(job));

@@ -12,7 +12,7 @@ interface Job {
   requestedBy: string;
   payload: Record<string, unknown>;
   state: JobState;
-  progress: { done: number; total?: number; unit?: string; message?: string };
+  progress: { done: number; total?: number; unit?: string; message?: string; queued?: number; errors?: Record<string, number> };
   result: unknown;
   error: string | null;
   attempts: number;
@@ -82,13 +82,14 @@ export function Collection(props: { canStart: boolean }) {
                         <td>{j.kind}</td>
                         <td className="small mono wrap">{describe(j.payload)}</td>
                         <td><span className={`status job-${j.state}`}>{j.state}</span>{j.control && <span className="muted small"> ({j.control} asked)</span>}</td>
-                        <td className="small progress">{j.progress.done}{j.progress.total ? ` / ${j.progress.total}` : ''} {j.progress.unit ?? ''}{j.progress.message ? ` — ${j.progress.message}` : ''}</td>
+                        {j.kind === 'crawl' ? <CrawlProgressCell job={j} /> : <td className="small progress">{j.progress.done}{j.progress.total ? ` / ${j.progress.total}` : ''} {j.progress.unit ?? ''}{j.progress.message ? ` — ${j.progress.message}` : ''}</td>}
                         <td className="small mono wrap">{j.error ?? (j.result ? summary(j.result) : '')}</td>
                         <td className="small">{fmtDate(j.createdAt)}</td>
                         <td>
                           {(j.state === 'running' || j.state === 'queued') && j.kind === 'crawl' && <button className="small secondary" onClick={() => control(j.id, 'pause')}>Pause</button>}{' '}
                           {(j.state === 'paused' || j.state === 'failed') && <button className="small secondary" onClick={() => control(j.id, 'resume')}>Resume</button>}{' '}
                           {LIVE.includes(j.state) && <button className="small secondary" onClick={() => control(j.id, 'cancel')}>Cancel</button>}
+                          {props.canStart && j.kind === 'crawl' && j.state === 'completed' && crawlJobOf(j) && <button className="small" onClick={() => act(() => data(client.POST('/api/jobs', { body: { kind: 'extract', payload: { crawlJobId: crawlJobOf(j)! } } })))}>Extract</button>}
                         </td>
                       </tr>
                       {j.kind === 'import' && j.state === 'completed' && <RejectReport result={j.result} />}
@@ -102,6 +103,29 @@ export function Collection(props: { canStart: boolean }) {
         </Loaded>
       </Card>
     </div>
+  );
+}
+
+/** A crawl job's live progress (pages, the frontier queue, errors by kind) while it runs, its summary once done. */
+interface CrawlResult { jobId?: string; outcome?: string; pages?: number; errors?: Record<string, number>; frontier?: { queued: number; done: number; failed: number; total: number } }
+const crawlJobOf = (j: Job): string | undefined => (j.result as CrawlResult | null)?.jobId;
+
+function CrawlProgressCell(props: { job: Job }) {
+  const { job } = props;
+  const r = (job.result ?? {}) as CrawlResult;
+  const finished = job.state === 'completed' && r.frontier !== undefined;
+  const pages = finished ? r.frontier!.done + r.frontier!.failed : job.progress.done;
+  const total = finished ? r.frontier!.total : job.progress.total;
+  const queued = finished ? r.frontier!.queued : job.progress.queued;
+  const errors = Object.entries((finished ? r.errors : job.progress.errors) ?? {}).filter(([, n]) => n > 0);
+  const captcha = job.state === 'paused' && /^waiting for a human/.test(job.error ?? '');
+  return (
+    <td className="small progress crawl-progress" data-pages={pages} data-queued={queued ?? ''}>
+      <div><span className="pages">{pages}{total ? ` / ${total}` : ''} pages</span>{queued !== undefined && <span className="queue"> · queue {queued}</span>}</div>
+      <div className="errors">{errors.length ? <>errors: {errors.map(([k, n], i) => <span key={k} className="error-kind" data-kind={k}>{i ? ', ' : ''}{k} {n}</span>)}</> : <span className="muted">no errors</span>}</div>
+      {job.progress.message && !finished && <div className="mono wrap muted">{job.progress.message}</div>}
+      {captcha && <div className="captcha-handoff">A CAPTCHA is waiting for a human: <Link to="/captchas">answer it in the CAPTCHA queue</Link>; the crawl then resumes by itself.</div>}
+    </td>
   );
 }
 
@@ -159,6 +183,8 @@ function StartJob(props: { markets: MarketRow[]; act: (fn: () => Promise<unknown
   const [kind, setKind] = useState<'crawl' | 'extract' | 'import' | 'relink'>('crawl');
   const [market, setMarket] = useState('');
   const [maxPages, setMaxPages] = useState('');
+  const [startUrls, setStartUrls] = useState('');
+  const [caseRef, setCaseRef] = useState('');
   const [format, setFormat] = useState<ImportFormat>('telegram');
   const [file, setFile] = useState('');
   const [source, setSource] = useState<'upload' | 'dir'>('upload');
@@ -169,7 +195,10 @@ function StartJob(props: { markets: MarketRow[]; act: (fn: () => Promise<unknown
   const [busy, setBusy] = useState(false);
   const [when, setWhen] = useState('');
   const payload = (): Record<string, unknown> => {
-    if (kind === 'crawl') return { market: Number(market) || market, ...(maxPages ? { maxPages: Number(maxPages) } : {}) };
+    if (kind === 'crawl') {
+      const seeds = startUrls.split('\n').map((u) => u.trim()).filter(Boolean);
+      return { market: Number(market) || market, ...(maxPages ? { maxPages: Number(maxPages) } : {}), ...(seeds.length ? { startUrls: seeds } : {}), ...(caseRef.trim() ? { caseRef: caseRef.trim() } : {}) };
+    }
     if (kind === 'extract') return market ? { marketId: Number(market) } : {};
     if (kind === 'import') return { format, file, ...(format === 'csv' && mappingName ? { mapping: mappingName } : {}), ...(market ? { market: props.markets.find((m) => String(m.id) === market)?.slug ?? market } : {}) };
     return {};
@@ -216,7 +245,13 @@ function StartJob(props: { markets: MarketRow[]; act: (fn: () => Promise<unknown
             {props.markets.map((m) => <option key={m.id} value={m.id}>{m.name} ({m.status}, last seen {fmtDate(m.last_seen)})</option>)}
           </select></label>
         )}
-        {kind === 'crawl' && <label>Page limit (optional)<input aria-label="page limit" type="number" min={1} value={maxPages} onChange={(e) => setMaxPages(e.target.value)} /></label>}
+        {kind === 'crawl' && (
+          <>
+            <label>Start URLs (optional, one per line: pages on the market's own onions, e.g. a vendor's page; empty = the market's start page)<textarea aria-label="start urls" rows={2} value={startUrls} onChange={(e) => setStartUrls(e.target.value)} placeholder="http://….onion/u/vendor" /></label>
+            <label>For case (optional: the reference of an open case of your agency)<input aria-label="case reference" value={caseRef} onChange={(e) => setCaseRef(e.target.value)} placeholder="BKA-SO-44" /></label>
+            <label>Page limit (optional)<input aria-label="page limit" type="number" min={1} value={maxPages} onChange={(e) => setMaxPages(e.target.value)} /></label>
+          </>
+        )}
         {kind === 'import' && (
           <>
             <label>Format<select aria-label="import format" value={format} onChange={(e) => setFormat(e.target.value as ImportFormat)}>{(Object.keys(FORMATS) as ImportFormat[]).map((f) => <option key={f} value={f}>{FORMATS[f].label}</option>)}</select></label>
