@@ -123,6 +123,17 @@ async function mariadbLoad(work: string, file: string): Promise<{ version: strin
   }
 }
 
+/** The first seized market of the world as a mysqldump file (the world is not kept: the parent stays small). */
+function writeDump(work: string, seed: string, scale: ScalePreset): string {
+  const world = generateWorld({ seed, scale });
+  const seized = world.seized[0]!;
+  const file = path.join(work, `${seized.market}.sql`);
+  const chunks: string[] = [];
+  dumpSeized(world, seized, (c) => chunks.push(c));
+  writeFileSync(file, chunks.join(''));
+  return file;
+}
+
 async function main(): Promise<void> {
   const scale = arg('scale', 'large') as ScalePreset;
   const seed = arg('seed', 'bench-dump');
@@ -130,13 +141,7 @@ async function main(): Promise<void> {
   if (cpuProf) mkdirSync(cpuProf, { recursive: true });
   const work = mkdtempSync(path.join(tmpdir(), 'dp-bench-dump-'));
   try {
-    const world = generateWorld({ seed, scale });
-    const seized = world.seized[0]!;
-    const file = path.join(work, `${seized.market}.sql`);
-    const chunks: string[] = [];
-    dumpSeized(world, seized, (c) => chunks.push(c));
-    writeFileSync(file, chunks.join(''));
-    chunks.length = 0;
+    const file = writeDump(work, seed, scale);
     const bytes = statSync(file).size;
     // The dump's rows, every table, counted once outside the timings (the work all three do).
     let dumpRows = 0;
