@@ -55,6 +55,18 @@ export const BENCHMARKS: Benchmark[] = [
     timeoutSeconds: 1800,
   },
   {
+    name: 'dump',
+    file: 'bench/collect-dump.ts',
+    args: ['--scale', 'large'],
+    title: 'Collect: seized-dump import vs MariaDB (PGlite and PostgreSQL)',
+    about:
+      'The sim\'s seized market as a mysqldump file, imported by importMysqlDump into the embedded PGlite and (PG_BENCH_URL or ' +
+      'DATABASE_URL) a scratch PostgreSQL 15 database, beside `mariadb < dump.sql` into a private mariadbd in the same run. rowsPerSec ' +
+      'is the dump\'s row count (every table) over wall seconds for all three; vsMariadb is the ratio; peak RSS per import process; ' +
+      '`imported` summarises what was imported (counts and a digest of the selectors), so runs before and after a change compare.',
+    timeoutSeconds: 3600,
+  },
+  {
     name: 'api',
     file: 'bench/api.bench.ts',
     args: ['--duration', '10', '--connections', '16'],

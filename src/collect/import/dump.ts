@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../../store/index.ts';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { bulkInsert, type BulkColumn, type BulkValue, type Database } from '../../store/index.ts';
 import { saveSightings, type ColumnToRead, type TextToScan } from '../../extract/store/index.ts';
-import { beginImport, normHandle, paramSafeChunks, saveCheckpoint, upsertVendors, type ImportOptions, type ImportSummary } from './common.ts';
+import { beginImport, normHandle, saveCheckpoint, upsertVendors, type ImportOptions, type ImportSummary } from './common.ts';
 import { ImportFormatError, parseCreateTable, parseInsert, sqlStatements, type SqlValue } from './sql-tokenizer.ts';
 
 const col = z.string().min(1);
@@ -220,22 +220,27 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
         const created = toDate(r[L.created ?? '']) ?? now;
         return { ...owned(), market_id: run.marketId, vendor_id: vendorAccount(r[L.vendor]), external_id: id, title: String(r[L.title] ?? '').slice(0, 1000), description: L.description ? toStr(r[L.description]) : null, category: toStr(r[L.category ?? '']), quantity: toNum(r[L.quantity ?? '']), unit: toStr(r[L.unit ?? '']), first_seen: created, last_seen: created, capture_id: run.captureId, adapter: 'import:dump' };
       });
-      for (const chunk of paramSafeChunks(values)) {
-        const saved = await trx
-          .insertInto('listings')
-          .values(chunk)
-          .onConflict((oc) => oc.columns(['market_id', 'external_id']).doUpdateSet({ title: (eb) => eb.ref('excluded.title') }))
-          .returning(['id', 'external_id'])
-          .execute();
-        for (const l of saved) listingIds.set(l.external_id, l.id);
-      }
+      const saved = await bulkInsert<{ id: number; external_id: string }>(
+        trx,
+        'listings',
+        [...OWNED, c('market_id', 'int'), c('vendor_id', 'int'), c('external_id', 'text'), c('title', 'text'), c('description', 'text'), c('category', 'text'), c('quantity', 'numeric'), c('unit', 'text'), c('first_seen', 'timestamptz'), c('last_seen', 'timestamptz'), c('capture_id', 'int'), c('adapter', 'text')],
+        values.map((v) => [...ownedRow, v.market_id, v.vendor_id, v.external_id, v.title, v.description, v.category, v.quantity, v.unit, v.first_seen, v.last_seen, v.capture_id, v.adapter]),
+        sql`on conflict (market_id, external_id) do update set title = excluded.title returning id, external_id`,
+      );
+      for (const l of saved) listingIds.set(l.external_id, l.id);
       const snapshots = [...byId].flatMap(([id, r]) => {
         const price = toNum(r[L.price ?? '']);
         const listingId = listingIds.get(id);
         if (price === null || listingId === undefined) return [];
         return [{ ...owned(), listing_id: listingId, observed_at: toDate(r[L.created ?? '']) ?? now, price, currency: L.currency, price_usd: L.currency === 'USD' ? price : null, ...shipping(r), capture_id: run.captureId, adapter: 'import:dump' }];
       });
-      for (const chunk of paramSafeChunks(snapshots)) await trx.insertInto('listing_snapshots').values(chunk).onConflict((oc) => oc.doNothing()).execute();
+      await bulkInsert(
+        trx,
+        'listing_snapshots',
+        [...OWNED, c('listing_id', 'int'), c('observed_at', 'timestamptz'), c('price', 'numeric'), c('currency', 'text'), c('price_usd', 'numeric'), c('ships_from', 'text'), c('ships_to', 'text[]'), c('capture_id', 'int'), c('adapter', 'text')],
+        snapshots.map((v) => [...ownedRow, v.listing_id, v.observed_at, v.price, v.currency, v.price_usd, v.ships_from, v.ships_to, v.capture_id, v.adapter]),
+        sql`on conflict do nothing`,
+      );
       tally(await saveSightings(trx, { ...common, captureId: run.captureId }, values.map((v) => ({
         text: [v.title, v.description].filter(Boolean).join('\n'), html: 'auto', source: 'listing', vendorId: v.vendor_id, listingId: listingIds.get(v.external_id) ?? null, rowRef: `${L.table}:${v.external_id}`, observedAt: v.first_seen,
       }))));
@@ -257,7 +262,13 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
         status: toStr(r[O.status ?? '']),
         capture_id: run.captureId,
       }));
-      for (const chunk of paramSafeChunks(values)) await trx.insertInto('orders').values(chunk).onConflict((oc) => oc.columns(['market_id', 'external_id']).doNothing()).execute();
+      await bulkInsert(
+        trx,
+        'orders',
+        [...OWNED, c('market_id', 'int'), c('external_id', 'text'), c('listing_id', 'int'), c('vendor_id', 'int'), c('buyer', 'text'), c('buyer_country', 'text'), c('quantity', 'numeric'), c('price', 'numeric'), c('currency', 'text'), c('ordered_at', 'timestamptz'), c('status', 'text'), c('capture_id', 'int')],
+        values.map((v) => [...ownedRow, v.market_id, v.external_id, v.listing_id, v.vendor_id, v.buyer, v.buyer_country, v.quantity, v.price, v.currency, v.ordered_at, v.status, v.capture_id]),
+        sql`on conflict (market_id, external_id) do nothing`,
+      );
       counts.orders = (counts.orders ?? 0) + values.length;
     } else if (m.messages && table === m.messages.table) {
       const M = m.messages;
@@ -277,10 +288,14 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
         };
       });
       const messageIds = new Map<string, number>();
-      for (const chunk of paramSafeChunks(values)) {
-        const saved = await trx.insertInto('messages').values(chunk).onConflict((oc) => oc.columns(['market_id', 'external_id']).doUpdateSet({ body: (eb) => eb.ref('excluded.body') })).returning(['id', 'external_id']).execute();
-        for (const r of saved) messageIds.set(r.external_id, r.id);
-      }
+      const saved = await bulkInsert<{ id: number; external_id: string }>(
+        trx,
+        'messages',
+        [...OWNED, c('market_id', 'int'), c('external_id', 'text'), c('vendor_id', 'int'), c('sender', 'text'), c('recipient', 'text'), c('thread', 'text'), c('sent_at', 'timestamptz'), c('body', 'text'), c('capture_id', 'int')],
+        values.map((v) => [...ownedRow, v.market_id, v.external_id, v.vendor_id, v.sender, v.recipient, v.thread, v.sent_at, v.body, v.capture_id]),
+        sql`on conflict (market_id, external_id) do update set body = excluded.body returning id, external_id`,
+      );
+      for (const r of saved) messageIds.set(r.external_id, Number(r.id));
       tally(await saveSightings(trx, { ...common, captureId: run.captureId }, values.map((v) => ({
         text: [v.thread, v.body].filter(Boolean).join('\n'), html: 'auto', source: 'message', vendorId: v.vendor_id, messageId: messageIds.get(v.external_id) ?? null, rowRef: `${M.table}:${v.external_id}`, observedAt: v.sent_at ?? now,
       }))));
@@ -299,6 +314,10 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
     }
   };
   const owned = () => ({ agency_id: o.agencyId, tlp: o.tlp });
+  // tlp left to the column default when the import names none (as an insert without it would).
+  const c = (name: string, type: BulkColumn['type']): BulkColumn => ({ name, type });
+  const OWNED: BulkColumn[] = o.tlp ? [c('agency_id', 'int'), c('tlp', 'text')] : [c('agency_id', 'int')];
+  const ownedRow: BulkValue[] = o.tlp ? [o.agencyId, o.tlp] : [o.agencyId];
   const mapped = new Set([m.listings?.table, m.orders?.table, m.messages?.table, m.wallets?.table].filter((t): t is string => !!t));
 
   // Listings must be known for orders even when resuming past them: reload their ids.
@@ -353,7 +372,13 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
       });
       await o.db.transaction().execute(async (trx) => {
         const saved: Array<{ id: number; dedupe_key: string }> = [];
-        for (const chunk of paramSafeChunks(values)) saved.push(...(await trx.insertInto('feedback').values(chunk).onConflict((oc) => oc.columns(['market_id', 'dedupe_key']).doNothing()).returning(['id', 'dedupe_key']).execute()));
+        saved.push(...(await bulkInsert<{ id: number; dedupe_key: string }>(
+          trx,
+          'feedback',
+          [...OWNED, c('market_id', 'int'), c('vendor_id', 'int'), c('listing_id', 'int'), c('rating', 'numeric'), c('body', 'text'), c('hidden', 'boolean'), c('buyer', 'text'), c('left_at', 'timestamptz'), c('dedupe_key', 'text'), c('capture_id', 'int'), c('adapter', 'text')],
+          values.map((v) => [...ownedRow, v.market_id, v.vendor_id, v.listing_id, v.rating, v.body, v.hidden, v.buyer, v.left_at, v.dedupe_key, v.capture_id, v.adapter]),
+          sql`on conflict (market_id, dedupe_key) do nothing returning id, dedupe_key`,
+        )));
         const fresh = new Set(saved.map((x) => x.dedupe_key));
         tally(await saveSightings(trx, { ...common, captureId: run.captureId }, values.filter((v) => fresh.has(v.dedupe_key) && v.body).map((v) => ({
           text: v.body ?? '', html: 'auto', source: 'feedback', vendorId: v.vendor_id, listingId: v.listing_id, rowRef: v.dedupe_key, observedAt: v.left_at ?? now,

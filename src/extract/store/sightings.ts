@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { sql, type Insertable, type Kysely, type Transaction } from 'kysely';
 import type { Tlp } from '../../domain/tlp.ts';
 import type { Selector, SelectorKind } from '../../domain/index.ts';
-import type { Database, SelectorRejectsTable, SelectorSightingsTable, SightingSource } from '../../store/index.ts';
+import { bulkInsert, type BulkValue, type Database, type SelectorRejectsTable, type SightingSource } from '../../store/index.ts';
 import { extractSelectorsDetailed, parseSelector } from '../selectors/index.ts';
 
 /** Where a text or value was read from. */
@@ -155,37 +155,33 @@ async function writeFound(
     else if (f.observedAt < d.first) d.first = f.observedAt;
   }
   const ids = new Map<string, number>();
-  for (const chunk of chunks([...distinct.values()], 2000)) {
-    const rows = await db
-      .insertInto('selectors')
-      .values(chunk.map((d) => ({ ...base, kind: d.kind, value: d.value, meta: JSON.stringify(d.meta ?? {}), first_seen: d.first })))
-      .onConflict((oc) => oc.columns(['agency_id', 'kind', 'value']).doUpdateSet({ first_seen: sql`least(selectors.first_seen, excluded.first_seen)` }))
-      .returning(['id', 'kind', 'value'])
-      .execute();
-    for (const r of rows) ids.set(`${r.kind}\u0000${r.value}`, r.id);
-  }
-  const sightings = new Map<string, Insertable<SelectorSightingsTable>>();
+  const tlp = base.tlp;
+  const saved = await bulkInsert<{ id: number; kind: string; value: string }>(
+    db,
+    'selectors',
+    [{ name: 'agency_id', type: 'int' }, { name: 'tlp', type: 'text' }, { name: 'kind', type: 'text' }, { name: 'value', type: 'text' }, { name: 'meta', type: 'jsonb' }, { name: 'first_seen', type: 'timestamptz' }],
+    [...distinct.values()].map((d) => [base.agency_id, tlp, d.kind, d.value, JSON.stringify(d.meta ?? {}), d.first]),
+    sql`on conflict (agency_id, kind, value) do update set first_seen = least(selectors.first_seen, excluded.first_seen) returning id, kind, value`,
+  );
+  for (const r of saved) ids.set(`${r.kind}\u0000${r.value}`, r.id);
+  const sightings = new Map<string, BulkValue[]>();
   for (const f of found) {
     const selectorId = ids.get(`${f.kind}\u0000${f.value}`)!;
     const key = [selectorId, f.vendorId, f.listingId, f.source, owned.captureId, f.messageId, f.rowRef].join('\u0000');
     if (sightings.has(key)) continue;
-    sightings.set(key, {
-      ...base,
-      selector_id: selectorId,
-      vendor_id: f.vendorId,
-      listing_id: f.listingId ?? null,
-      message_id: f.messageId ?? null,
-      row_ref: f.rowRef ?? null,
-      source: f.source,
-      capture_id: owned.captureId,
-      observed_at: f.observedAt,
-    });
+    sightings.set(key, [base.agency_id, tlp, selectorId, f.vendorId, f.listingId ?? null, f.messageId ?? null, f.rowRef ?? null, f.source, owned.captureId, f.observedAt]);
   }
-  let written = 0;
-  for (const chunk of chunks([...sightings.values()], 2000)) {
-    const r = await db.insertInto('selector_sightings').values(chunk).onConflict((oc) => oc.doNothing()).executeTakeFirst();
-    written += Number(r.numInsertedOrUpdatedRows ?? 0);
-  }
+  const inserted = await bulkInsert<{ n: number }>(
+    db,
+    'selector_sightings',
+    [
+      { name: 'agency_id', type: 'int' }, { name: 'tlp', type: 'text' }, { name: 'selector_id', type: 'int' }, { name: 'vendor_id', type: 'int' }, { name: 'listing_id', type: 'int' },
+      { name: 'message_id', type: 'bigint' }, { name: 'row_ref', type: 'text' }, { name: 'source', type: 'text' }, { name: 'capture_id', type: 'int' }, { name: 'observed_at', type: 'timestamptz' },
+    ],
+    [...sightings.values()],
+    sql`on conflict do nothing returning 1 as n`,
+  );
+  const written = inserted.length;
   const rejects = new Map<string, Insertable<SelectorRejectsTable>>();
   for (const r of rejected) {
     const raw = r.raw.slice(0, MAX_RAW);

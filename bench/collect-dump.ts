@@ -1,0 +1,191 @@
+/**
+ * Seized-dump import benchmark (issue 16): the sim's seized market written as a mysqldump file, imported by
+ * importMysqlDump into the embedded PGlite (on-disk data directory) and into a scratch database of a PostgreSQL
+ * server (PG_BENCH_URL or DATABASE_URL), side by side in the same run with MariaDB's own client loading the same file
+ * into a private mariadbd (temp data directory, unix socket only, stopped at the end).
+ *
+ * Rows/s for all three are the dump's row count (every INSERT row of every table, counted once before timing)
+ * divided by wall seconds, so the ratios compare the same work: reading the whole dump into a database. Each
+ * import runs in its own process, so its peak RSS is its own. After each import the imported result is summarised
+ * (row counts, selectors, sightings and a digest of every selector's kind:value), so before → after runs show
+ * that an optimisation did not change what is imported.
+ *
+ *   [PG_BENCH_URL=postgres://…] npx tsx bench/collect-dump.ts [--scale medium|large] [--seed bench-dump] [--cpu-prof DIR]
+ * Prints one JSON document as its last line.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { createScratchDatabase, openStore } from '../src/store/index.ts';
+import { generateWorld, type ScalePreset } from '../src/sim/index.ts';
+import { dumpSeized } from '../src/sim/exports/index.ts';
+import { importMysqlDump, SIM_SEIZED_MAPPING } from '../src/collect/index.ts';
+import { parseInsert, sqlStatements } from '../src/collect/import/sql-tokenizer.ts';
+
+const arg = (name: string, def: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? (process.argv[i + 1] ?? def) : def;
+};
+const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+const mib = (b: number) => b / (1024 * 1024);
+
+/** Child mode: one import into one engine, then a summary of what it imported. */
+async function child(): Promise<void> {
+  const file = arg('file', '');
+  const url = arg('url', '');
+  const dataDir = arg('data-dir', '');
+  const store = await openStore(url ? { databaseUrl: url } : { dataDir });
+  try {
+    const agencyId = (await store.db.insertInto('agencies').values({ code: 'BENCH', name: 'Bench', country: 'NL' }).returning('id').executeTakeFirstOrThrow()).id;
+    const t0 = performance.now();
+    const s = await importMysqlDump({ db: store.db, evidenceDir: arg('evidence-dir', ''), agencyId, file, mapping: SIM_SEIZED_MAPPING });
+    const seconds = (performance.now() - t0) / 1000;
+    const peakRssMb = process.resourceUsage().maxRSS / 1024;
+    const n = async (q: ReturnType<typeof sql<{ n: string }>>) => Number((await q.execute(store.db)).rows[0]?.n ?? 0);
+    const m = s.marketId;
+    const selectors = (await sql<{ kind: string; value: string }>`select kind, value from selectors where agency_id = ${agencyId} order by kind, value`.execute(store.db)).rows;
+    const result = {
+      vendors: await n(sql`select count(*) as n from vendors where market_id = ${m}`),
+      listings: await n(sql`select count(*) as n from listings where market_id = ${m}`),
+      snapshots: await n(sql`select count(*) as n from listing_snapshots s join listings l on l.id = s.listing_id where l.market_id = ${m}`),
+      orders: await n(sql`select count(*) as n from orders where market_id = ${m}`),
+      messages: await n(sql`select count(*) as n from messages where market_id = ${m}`),
+      feedback: await n(sql`select count(*) as n from feedback where market_id = ${m}`),
+      selectors: selectors.length,
+      sightings: await n(sql`select count(*) as n from selector_sightings where capture_id = ${s.captureId}`),
+      rejects: await n(sql`select count(*) as n from selector_rejects where capture_id = ${s.captureId}`),
+      selectorDigest: createHash('sha256').update(selectors.map((x) => `${x.kind}:${x.value}`).join('\n')).digest('hex').slice(0, 16),
+    };
+    console.log(JSON.stringify({ seconds, peakRssMb, importedRows: s.rows, counts: s.counts, result }));
+  } finally {
+    await store.close();
+  }
+}
+
+function runChild(work: string, engine: string, file: string, target: string[], cpuProf: string): Record<string, unknown> {
+  const prof = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`, `--cpu-prof-name=dump-${engine}.cpuprofile`] : [];
+  const evidence = path.join(work, `ev-${engine}`);
+  const r = spawnSync(process.execPath, [...prof, '--import', 'tsx', process.argv[1] as string, '--child', '--file', file, '--evidence-dir', evidence, ...target], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 3_600_000, maxBuffer: 64 * 1024 * 1024 });
+  const last = r.stdout.trim().split('\n').pop() ?? '';
+  if (r.status !== 0 || !last.startsWith('{')) throw new Error(`${engine} import failed (exit ${r.status}): ${r.stdout.slice(-500)}`);
+  return JSON.parse(last) as Record<string, unknown>;
+}
+
+function findBinary(name: string): string | undefined {
+  for (const dir of [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/local/sbin']) if (dir && existsSync(path.join(dir, name))) return path.join(dir, name);
+  return undefined;
+}
+
+/** `mariadb db < dump.sql` into a private mariadbd; wall seconds of the load only. */
+async function mariadbLoad(work: string, file: string): Promise<{ version: string; seconds: number; tableRows: number } | { skipped: string }> {
+  const server = findBinary('mariadbd');
+  const install = findBinary('mariadb-install-db');
+  const client = findBinary('mariadb');
+  if (!server || !install || !client) return { skipped: 'mariadbd, mariadb-install-db or mariadb missing (apt-get install mariadb-server mariadb-client)' };
+  const dir = path.join(work, 'mariadb');
+  const sock = path.join(dir, 'mysqld.sock');
+  const user = userInfo().username;
+  mkdirSync(dir, { recursive: true });
+  const inst = spawnSync(install, ['--no-defaults', `--datadir=${path.join(dir, 'data')}`, '--auth-root-authentication-method=normal', '--skip-test-db', `--user=${user}`], { encoding: 'utf8' });
+  if (inst.status !== 0) return { skipped: `mariadb-install-db failed: ${inst.stderr.slice(0, 300)}` };
+  const proc = spawn(server, ['--no-defaults', `--datadir=${path.join(dir, 'data')}`, `--socket=${sock}`, '--skip-networking', `--user=${user}`, `--pid-file=${path.join(dir, 'mysqld.pid')}`, '--innodb-buffer-pool-size=256M', `--log-error=${path.join(dir, 'error.log')}`], { stdio: 'ignore' });
+  const cli = ['--no-defaults', '-S', sock, '-uroot'];
+  try {
+    for (let i = 0; i < 240 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 250));
+    if (!existsSync(sock)) return { skipped: `mariadbd did not start; see ${path.join(dir, 'error.log')}` };
+    const q = (db: string, query: string) => {
+      const r = spawnSync(client, [...cli, '-N', '-B', ...(db ? [db] : []), '-e', query], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`mariadb: ${r.stderr}`);
+      return r.stdout.trim();
+    };
+    q('', 'CREATE DATABASE seized CHARACTER SET utf8mb4');
+    const fd = openSync(file, 'r');
+    const t0 = performance.now();
+    try {
+      const r = spawnSync(client, [...cli, 'seized'], { stdio: [fd, 'ignore', 'pipe'], encoding: 'utf8', timeout: 1_800_000 });
+      if (r.status !== 0) throw new Error(`mariadb < dump failed: ${r.stderr.slice(0, 300)}`);
+    } finally {
+      closeSync(fd);
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const tables = q('seized', 'SHOW TABLES').split('\n').filter(Boolean);
+    const tableRows = tables.reduce((sum, t) => sum + Number(q('seized', `SELECT COUNT(*) FROM \`${t}\``)), 0);
+    const version = spawnSync(server, ['--version'], { encoding: 'utf8' }).stdout.trim();
+    return { version, seconds, tableRows };
+  } finally {
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
+    if (proc.exitCode === null) proc.kill('SIGKILL');
+  }
+}
+
+/** The first seized market of the world as a mysqldump file (the world is not kept: the parent stays small). */
+function writeDump(work: string, seed: string, scale: ScalePreset): string {
+  const world = generateWorld({ seed, scale });
+  const seized = world.seized[0]!;
+  const file = path.join(work, `${seized.market}.sql`);
+  const chunks: string[] = [];
+  dumpSeized(world, seized, (c) => chunks.push(c));
+  writeFileSync(file, chunks.join(''));
+  return file;
+}
+
+async function main(): Promise<void> {
+  const scale = arg('scale', 'large') as ScalePreset;
+  const seed = arg('seed', 'bench-dump');
+  const cpuProf = arg('cpu-prof', '');
+  if (cpuProf) mkdirSync(cpuProf, { recursive: true });
+  const work = mkdtempSync(path.join(tmpdir(), 'dp-bench-dump-'));
+  try {
+    const file = writeDump(work, seed, scale);
+    const bytes = statSync(file).size;
+    // The dump's rows, every table, counted once outside the timings (the work all three do).
+    let dumpRows = 0;
+    for await (const stmt of sqlStatements(file)) if (/^(INSERT|REPLACE)/i.test(stmt.text)) dumpRows += parseInsert(stmt)?.rows.length ?? 0;
+
+    const maria = await mariadbLoad(work, file);
+    const mariaRowsPerSec = 'seconds' in maria ? dumpRows / maria.seconds : undefined;
+    const figures = (r: Record<string, unknown>) => {
+      const seconds = r.seconds as number;
+      const rowsPerSec = dumpRows / seconds;
+      return {
+        seconds: round(seconds, 2),
+        rowsPerSec: round(rowsPerSec),
+        mibPerSec: round(mib(bytes) / seconds, 2),
+        ...(mariaRowsPerSec ? { vsMariadb: round(rowsPerSec / mariaRowsPerSec, 3) } : {}),
+        peakRssMb: round(r.peakRssMb as number),
+        imported: r.result,
+      };
+    };
+    const pglite = figures(runChild(work, 'pglite', file, ['--data-dir', path.join(work, 'pglite')], cpuProf));
+    const serverUrl = process.env.PG_BENCH_URL ?? process.env.DATABASE_URL;
+    let postgres: unknown = 'skipped: set PG_BENCH_URL to a PostgreSQL server';
+    if (serverUrl) {
+      const scratch = await createScratchDatabase(serverUrl, 'dp_bench_dump');
+      try {
+        postgres = figures(runChild(work, 'postgres', file, ['--url', scratch.url], cpuProf));
+      } finally {
+        await scratch.drop();
+      }
+    }
+    console.log(JSON.stringify({
+      bench: 'collect.dump',
+      scale,
+      seed,
+      dumpMib: round(mib(bytes), 2),
+      dumpRows,
+      mariadb: 'seconds' in maria ? { version: maria.version, seconds: round(maria.seconds, 2), rowsPerSec: round(mariaRowsPerSec!), tableRows: maria.tableRows } : maria,
+      pglite,
+      postgres,
+    }));
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (process.argv.includes('--child')) await child();
+else await main();
