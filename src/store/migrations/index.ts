@@ -22,6 +22,7 @@ import { migration as m0521 } from './0521_deconflict_budget.ts';
 import { migration as m0300 } from './0300_link.ts';
 import { migration as m0600 } from './0600_deconflict.ts';
 import { migration as m0601 } from './0601_deconflict_lookup.ts';
+import { migration as m0602 } from './0602_blinded_ack.ts';
 import { migration as m0610 } from './0610_exchange_server.ts';
 import { migration as m0620 } from './0620_taxii.ts';
 import { migration as m0700 } from './0700_money.ts';
@@ -55,6 +56,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m0300,
   m0600,
   m0601,
+  m0602,
   m0610,
   m0620,
   m0700,
