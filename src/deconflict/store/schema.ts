@@ -7,7 +7,7 @@ type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefine
 
 /**
  * Tables of migration 0600 (src/store/migrations/0600_deconflict.ts), and the blinded matcher's tokens and hits
- * (created by 0610_exchange_server.ts, acknowledgements by 0602_blinded_ack.ts).
+ * (created by 0610_exchange_server.ts, acknowledgements by 0621_blinded_ack.ts).
  */
 export type DeconflictTables = {
   deconflict_selectors: {

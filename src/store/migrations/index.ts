@@ -22,9 +22,9 @@ import { migration as m0521 } from './0521_deconflict_budget.ts';
 import { migration as m0300 } from './0300_link.ts';
 import { migration as m0600 } from './0600_deconflict.ts';
 import { migration as m0601 } from './0601_deconflict_lookup.ts';
-import { migration as m0602 } from './0602_blinded_ack.ts';
 import { migration as m0610 } from './0610_exchange_server.ts';
 import { migration as m0620 } from './0620_taxii.ts';
+import { migration as m0621 } from './0621_blinded_ack.ts';
 import { migration as m0700 } from './0700_money.ts';
 import { migration as m0710 } from './0710_money_reports.ts';
 import { migration as m0250 } from './0250_induced_adapters.ts';
@@ -56,9 +56,9 @@ export const MIGRATIONS: readonly Migration[] = [
   m0300,
   m0600,
   m0601,
-  m0602,
   m0610,
   m0620,
+  m0621,
   m0700,
   m0710,
   m0250,

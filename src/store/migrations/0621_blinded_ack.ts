@@ -5,7 +5,7 @@ import type { Migration } from './types.ts';
  * token id. The acknowledging user is kept for local agencies (null for the CLI); the other side is never told.
  */
 export const migration: Migration = {
-  id: 602,
+  id: 621,
   name: 'blinded_ack',
   up: `
 alter table blinded_hits
