@@ -41,7 +41,7 @@ async function registerBlinded(page: Page, kind: string, values: string): Promis
 }
 
 describe('blinded registration in the console (Debian Chromium)', () => {
-  it('two agencies blind the same e-mail in their browsers; both see the hit with the other contact point; the value never leaves', async () => {
+  it('two agencies blind the same e-mail in their browsers; both see the hit with the other contact point; one acknowledges it, the other is not told; the value never leaves', async () => {
     const nlBodies = recordBodies(h.page);
     const deBodies = recordBodies(other);
     await signIn(h.page, h.console.url, 'ivo');
@@ -66,6 +66,20 @@ describe('blinded registration in the console (Debian Chromium)', () => {
     expect(await mine.locator('.contact').textContent()).toBe('BKA blind desk, +49 611 9999');
     expect(await mine.textContent()).toContain('DE-BKA');
     expect(await h.page.locator('tr.blinded-notice').count()).toBe(1);
+
+    // NL acknowledges its side in the Cases screen; the row shows it, a reload keeps it, and BKA is not told.
+    await mine.getByRole('button', { name: 'Acknowledge' }).click();
+    await mine.locator('.badge', { hasText: 'acknowledged' }).waitFor();
+    await h.page.reload();
+    await h.page.locator('tr.blinded-notice .badge', { hasText: 'acknowledged' }).waitFor();
+    expect(await h.page.locator('tr.blinded-notice').getByRole('button', { name: 'Acknowledge' }).count()).toBe(0);
+    await other.goto(`${h.console.url}#/cases`);
+    const theirsAfter = other.locator('tr.blinded-notice').first();
+    await theirsAfter.getByRole('button', { name: 'Acknowledge' }).waitFor();
+    expect(await theirsAfter.locator('.badge').count()).toBe(0);
+    const acks = await h.store.db.selectFrom('audit_log').select(['agency_id', 'action']).where('action', '=', 'deconflict.blinded.hit.acknowledge').execute();
+    const nlId = (await h.store.db.selectFrom('agencies').select('id').where('code', '=', 'NL-POL').executeTakeFirstOrThrow()).id;
+    expect(acks).toEqual([{ agency_id: nlId, action: 'deconflict.blinded.hit.acknowledge' }]);
 
     // What went over the wire: blinded elements to the evaluator, tokens to the matcher, no clear value.
     const all = [...nlBodies, ...deBodies];

@@ -86,7 +86,7 @@ beforeAll(async () => {
     { label: 'basic outside TAXII', headers: { authorization: `Basic ${Buffer.from('x:y').toString('base64')}` } },
     { label: 'forged session', headers: { cookie: `dp_session=${'x'.repeat(43)}` } },
   );
-  for (const kind of ['market', 'vendor', 'identity', 'link', 'listing', 'capture', 'captcha', 'user', 'token', 'case', 'hit', 'import', 'intelImport', 'trustedKey', 'peer', 'fnotice', 'job', 'adapter'] as Kind[]) {
+  for (const kind of ['market', 'vendor', 'identity', 'link', 'listing', 'capture', 'captcha', 'user', 'token', 'case', 'hit', 'import', 'intelImport', 'trustedKey', 'peer', 'fnotice', 'bnotice', 'job', 'adapter'] as Kind[]) {
     const list: Target[] = [];
     for (const owner of AGENCIES) for (const tlp of UNMARKED_KINDS.includes(kind) ? (['CLEAR'] as Tlp[]) : TLP_LEVELS) list.push({ id: await newOwnedId(store, s, owned, kind, owner, tlp), owner, tlp });
     targets.set(kind, list);

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { TLP_LEVELS, type Tlp } from '../../src/domain/tlp.ts';
 import type { Role } from '../../src/domain/role.ts';
+import { registerTokens } from '../../src/deconflict/index.ts';
 import { generateAgencyKeyPair } from '../../src/exchange/index.ts';
 import { taxiiDb } from '../../src/exchange/index.ts';
 import { createApiToken } from '../../src/server/index.ts';
@@ -25,14 +26,15 @@ export const visibleRow = (caller: AgencyCode, role: Role, owner: AgencyCode, tl
 
 export type Kind = 'market' | 'vendor' | 'identity' | 'link' | 'listing' | 'capture' | 'captcha' | 'user' | 'token' | PrivateKind | 'hit';
 /** Objects that belong to one agency whatever their marking: others get 404. */
-export type PrivateKind = 'case' | 'import' | 'intelImport' | 'trustedKey' | 'peer' | 'fnotice' | 'job' | 'adapter';
-export const PRIVATE_KINDS: readonly Kind[] = ['user', 'token', 'captcha', 'case', 'import', 'intelImport', 'trustedKey', 'peer', 'fnotice', 'job', 'adapter'];
+export type PrivateKind = 'case' | 'import' | 'intelImport' | 'trustedKey' | 'peer' | 'fnotice' | 'bnotice' | 'job' | 'adapter';
+export const PRIVATE_KINDS: readonly Kind[] = ['user', 'token', 'captcha', 'case', 'import', 'intelImport', 'trustedKey', 'peer', 'fnotice', 'bnotice', 'job', 'adapter'];
 /** Kinds whose rows carry no TLP: one target per owner agency is enough. */
-export const UNMARKED_KINDS: readonly Kind[] = ['hit', 'import', 'intelImport', 'trustedKey', 'peer', 'fnotice', 'job', 'adapter'];
+export const UNMARKED_KINDS: readonly Kind[] = ['hit', 'import', 'intelImport', 'trustedKey', 'peer', 'fnotice', 'bnotice', 'job', 'adapter'];
 const PATH_KINDS: [string, Kind][] = [
   ['/api/deconflict/cases/:id', 'case'],
   ['/api/cases/:id', 'case'],
   ['/api/deconflict/notices/:id', 'hit'],
+  ['/api/deconflict/blinded/notices/:id', 'bnotice'],
   ['/api/packages/imports/:id', 'import'],
   ['/api/intel/imports/:id', 'intelImport'],
   ['/api/exchange/trusted-keys/:id', 'trustedKey'],
@@ -76,6 +78,8 @@ export interface Owned {
   importIds: Map<string, number>;
   intelImportIds: Map<string, number>;
   noticeIds: Map<string, number>;
+  /** Per agency: a blinded hit between the agency and a peer agency (ZZ-PEER), so only that agency is part of it. */
+  blindedHitIds: Map<string, number>;
   hitId: number;
 }
 
@@ -88,6 +92,7 @@ export async function seedOwned(store: TestStore, s: Seeded): Promise<Owned> {
   const importIds = new Map<string, number>();
   const intelImportIds = new Map<string, number>();
   const noticeIds = new Map<string, number>();
+  const blindedHitIds = new Map<string, number>();
   for (const a of AGENCIES)
     for (const tlp of TLP_LEVELS) {
       const img = Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]);
@@ -122,10 +127,14 @@ export async function seedOwned(store: TestStore, s: Seeded): Promise<Owned> {
       .returning('id')
       .executeTakeFirstOrThrow();
     noticeIds.set(a, n.id);
+    const token = createHash('sha512').update(`blinded-${a}`).digest('hex');
+    await registerTokens(store.db, { owner: 'ZZ-PEER', caseRef: 'zz-handle', contact: 'zz desk', tokens: [token] });
+    const b = await registerTokens(store.db, { owner: a, caseRef: `${privateMark(a)}-handle`, contact: `desk-${a.toLowerCase()}@blinded.invalid`, tokens: [token] });
+    blindedHitIds.set(a, b.notices[0]!.hitId);
   }
   const [sa, sb] = await xdb.selectFrom('deconflict_selectors').select('id').where('value', '=', 'shared@matrix.invalid').orderBy('id').execute();
   const hitId = (await xdb.insertInto('deconflict_hits').values({ via: 'selector', selector_a: sa!.id, selector_b: sb!.id }).returning('id').executeTakeFirstOrThrow()).id;
-  return { captchaIds, caseIds, importIds, intelImportIds, noticeIds, hitId };
+  return { captchaIds, caseIds, importIds, intelImportIds, noticeIds, blindedHitIds, hitId };
 }
 
 /** A federation peer of an agency at an address nothing listens on: calls to it fail after access was granted. */
@@ -151,6 +160,7 @@ export async function newOwnedId(store: TestStore, s: Seeded, o: Owned, kind: Ki
     case 'import': return String(o.importIds.get(owner));
     case 'intelImport': return String(o.intelImportIds.get(owner));
     case 'fnotice': return String(o.noticeIds.get(owner));
+    case 'bnotice': return String(o.blindedHitIds.get(owner));
     case 'job': {
       // A queued job row of the owner with a private payload; cancel/pause/resume then answer after the access check.
       const id = randomUUID();

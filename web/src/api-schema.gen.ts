@@ -1049,10 +1049,27 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Blinded mode: the agency's hits (token id, its case handle, the other agency's contact point) */
+        /** Blinded mode: the agency's hits (token id, its case handle, the other agency's contact point, its own acknowledgement) */
         get: operations["getDeconflictBlindedNotices"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/deconflict/blinded/notices/{id}/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Blinded mode: acknowledge the agency's side of a hit (the other agency is not told) */
+        post: operations["postDeconflictBlindedNoticesByIdAcknowledge"];
         delete?: never;
         options?: never;
         head?: never;
@@ -7116,7 +7133,9 @@ export interface operations {
     };
     getDeconflictBlindedNotices: {
         parameters: {
-            query?: never;
+            query?: {
+                unacknowledged?: "true" | "false";
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -7163,6 +7182,106 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Too many requests from this client (rate_limited); retry later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    postDeconflictBlindedNoticesByIdAcknowledge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never> | null;
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The request does not match the operation's schema (validation_failed) or is otherwise malformed (bad_request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No valid session cookie or API token (unauthenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The caller's role or token scope may not call this operation, or may not change this row (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The object does not exist or is not visible to the caller (not_found): the same answer for both */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The change conflicts with the current state (conflict) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The body exceeds the operation's size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Well-formed but refused: e.g. a package or bundle that does not verify or validate (package_rejected, intel_rejected) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

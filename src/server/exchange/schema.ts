@@ -7,7 +7,7 @@ type Stamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableStamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 type Json<T> = ColumnType<T, string, string>;
 
-/** Tables of migration 0610 (src/store/migrations/0610_exchange_server.ts). */
+/** Tables of migration 0610 (src/store/migrations/0610_exchange_server.ts); its blinded_tokens and blinded_hits are typed with the de-confliction store (DeconflictTables). */
 export type ExchangeTables = {
   exchange_keys: { agency_id: number; key_id: string; public_key: Uint8Array; secret_key: Uint8Array; created_at: Stamp };
   exchange_trusted_keys: { id: Generated<number>; agency_id: number; partner: string; key_id: string; public_key: Uint8Array; note: ColumnType<string, string | undefined, string>; created_at: Stamp };
@@ -40,8 +40,6 @@ export type ExchangeTables = {
     created_at: Stamp;
   };
   federation_nonces: { key_id: string; nonce: string; seen_at: Stamp };
-  blinded_tokens: { id: Generated<number>; owner: string; case_ref: string; contact: string; token_id: string; created_at: Stamp };
-  blinded_hits: { id: Generated<number>; token_a: number; token_b: number; created_at: Stamp };
   federation_notices: {
     id: Generated<number>;
     agency_id: number;

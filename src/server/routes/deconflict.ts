@@ -1,24 +1,28 @@
 import { z } from 'zod';
 import type { FastifyReply } from 'fastify';
 import {
+  acknowledgeBlindedHit,
   acknowledgeHit,
   BlindedMatchError,
   DeconflictError,
   detectLinkedHits,
+  listBlindedNotices,
   listNotices,
   MAX_SELECTORS_PER_CALL,
+  MAX_TOKENS_PER_CALL,
   OprfError,
   RateLimitedError,
   readRegistrationBudget,
   REGISTERED_SELECTOR_KINDS,
   DEFAULT_CLEAR_BUDGET,
   registerCaseSelectors,
+  registerTokens,
 } from '../../deconflict/index.ts';
 import type { Actor } from '../../deconflict/index.ts';
 import { ACCESS } from '../access/policy.ts';
 import type { Principal } from '../auth/principal.ts';
 import { ApiError, badRequest, conflict, notFound } from '../errors.ts';
-import { blindedNotices, evaluatorFor, exchangeDb, exchangeOptions, MAX_TOKENS_PER_CALL, registerTokens } from '../exchange/index.ts';
+import { evaluatorFor, exchangeDb, exchangeOptions } from '../exchange/index.ts';
 import type { RouteContext } from '../types.ts';
 import { idParams, page, tlpEnum, toPage, who } from './common.ts';
 
@@ -38,6 +42,8 @@ export function deconflictApiError(e: unknown, reply?: FastifyReply): unknown {
 
 const selectorList = z.array(z.object({ kind: z.enum(REGISTERED_SELECTOR_KINDS), value: z.string().min(1).max(1024) })).min(1).max(MAX_SELECTORS_PER_CALL);
 const hex64 = z.string().regex(/^[0-9a-fA-F]{64}$/, 'a blinded element is 64 hex characters (32 bytes)');
+/** `?unacknowledged=true`: only notices the agency has not acknowledged (clear and blinded listings alike). */
+const noticesQuery = z.object({ unacknowledged: z.enum(['true', 'false']).optional() });
 export const evaluateBody = z.object({ blindedElements: z.array(hex64).min(1).max(1000) });
 export const tokensBody = z.object({
   caseRef: z.string().min(1).max(200),
@@ -150,7 +156,7 @@ export function register({ app, opts }: RouteContext): void {
     '/deconflict/notices',
     {
       config: { access: { ...ACCESS.deconflict, audit: 'deconflict.notices.list' } },
-      schema: { tags: ['deconflict'], summary: "Hit/no-hit notices of the agency: its case and selector, the other agency's contact point", querystring: z.object({ unacknowledged: z.enum(['true', 'false']).optional() }) },
+      schema: { tags: ['deconflict'], summary: "Hit/no-hit notices of the agency: its case and selector, the other agency's contact point", querystring: noticesQuery },
     },
     async (req) => {
       const items = await listNotices(opts.store.db, actorOf(who(req.principal)), { unacknowledgedOnly: req.query.unacknowledged === 'true' });
@@ -235,11 +241,31 @@ export function register({ app, opts }: RouteContext): void {
 
   app.get(
     '/deconflict/blinded/notices',
-    { config: { access: { ...ACCESS.deconflict, audit: 'deconflict.blinded.notices' } }, schema: { tags: ['deconflict'], summary: "Blinded mode: the agency's hits (token id, its case handle, the other agency's contact point)" } },
+    {
+      config: { access: { ...ACCESS.deconflict, audit: 'deconflict.blinded.notices' } },
+      schema: { tags: ['deconflict'], summary: "Blinded mode: the agency's hits (token id, its case handle, the other agency's contact point, its own acknowledgement)", querystring: noticesQuery },
+    },
     async (req) => {
-      const items = await blindedNotices(opts.store.db, who(req.principal).agencyCode);
+      const items = await listBlindedNotices(opts.store.db, actorOf(who(req.principal)), { unacknowledgedOnly: req.query.unacknowledged === 'true' });
       req.auditObject = { type: 'blinded_notices', id: '', detail: { count: items.length } };
       return { items };
+    },
+  );
+
+  app.post(
+    '/deconflict/blinded/notices/:id/acknowledge',
+    {
+      config: { access: { ...ACCESS.deconflict, audit: 'deconflict.blinded.notice.acknowledge' } },
+      schema: { tags: ['deconflict'], summary: "Blinded mode: acknowledge the agency's side of a hit (the other agency is not told)", params: idParams },
+    },
+    async (req) => {
+      try {
+        const notice = await acknowledgeBlindedHit(opts.store.db, actorOf(who(req.principal)), req.params.id);
+        req.auditObject = { type: 'blinded_hit', id: String(req.params.id) };
+        return notice;
+      } catch (e) {
+        throw deconflictApiError(e);
+      }
     },
   );
 }

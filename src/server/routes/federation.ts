@@ -1,15 +1,14 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { FastifyRequest } from 'fastify';
-import { blindingClient } from '../../deconflict/index.ts';
-import type { RegisteredSelectorKind } from '../../deconflict/index.ts';
+import { blindedNotices, blindingClient, registerTokens } from '../../deconflict/index.ts';
+import type { BlindedNoticeView, RegisteredSelectorKind } from '../../deconflict/index.ts';
 import { exportPublicKeyJwk, importJwk, KeyFormatError } from '../../exchange/index.ts';
 import { appendAudit } from '../../store/index.ts';
 import { ACCESS } from '../access/policy.ts';
 import { ApiError, badRequest, conflict, notFound } from '../errors.ts';
 import {
   agencySigningKey,
-  blindedNotices,
   callPeer,
   evaluatorFor,
   exchangeDb,
@@ -19,10 +18,9 @@ import {
   PeerCallError,
   peerApiError,
   peerPolicy,
-  registerTokens,
   verifyPeerRequest,
 } from '../exchange/index.ts';
-import type { BlindedNoticeView, VerifiedPeer } from '../exchange/index.ts';
+import type { VerifiedPeer } from '../exchange/index.ts';
 import type { App, RouteContext } from '../types.ts';
 import { idParams, who } from './common.ts';
 import { deconflictApiError, evaluateBody, tokensBody } from './deconflict.ts';

@@ -24,6 +24,7 @@ import { migration as m0600 } from './0600_deconflict.ts';
 import { migration as m0601 } from './0601_deconflict_lookup.ts';
 import { migration as m0610 } from './0610_exchange_server.ts';
 import { migration as m0620 } from './0620_taxii.ts';
+import { migration as m0621 } from './0621_blinded_ack.ts';
 import { migration as m0700 } from './0700_money.ts';
 import { migration as m0710 } from './0710_money_reports.ts';
 import { migration as m0250 } from './0250_induced_adapters.ts';
@@ -57,6 +58,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m0601,
   m0610,
   m0620,
+  m0621,
   m0700,
   m0710,
   m0250,

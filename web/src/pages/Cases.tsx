@@ -14,7 +14,7 @@ interface Notice {
   createdAt: string;
   acknowledgedAt: string | null;
 }
-interface BlindedNotice { hitId: number; tokenId: string; yourCaseRef: string; otherAgency: string; otherContact: string; createdAt: string }
+interface BlindedNotice { hitId: number; tokenId: string; yourCaseRef: string; otherAgency: string; otherContact: string; createdAt: string; acknowledgedAt: string | null }
 interface Budget { capacity: number; available: number; refillPerSecond: number }
 
 export const SELECTOR_KINDS = ['vendor_handle', 'pgp_key', 'btc_address', 'xmr_address', 'ltc_address', 'eth_address', 'onion', 'email', 'phone', 'telegram', 'wickr', 'session', 'signal', 'threema', 'jabber', 'postal_address'] as const;
@@ -114,16 +114,25 @@ function NewCase(props: { onCreated: () => void }) {
   );
 }
 
-/** The agency's hit notices; acknowledging records the agency's side (audited). */
+/** The agency's hit notices, clear and blinded; acknowledging records the agency's side only (audited; the other agency is not told). */
 export function Notices(props: { caseId?: number; refreshKey?: number }) {
   const [load, reload] = useCall(() => data<{ items: Notice[] }>(client.GET('/api/deconflict/notices')), `notices-${props.refreshKey ?? 0}`);
-  const [blinded] = useCall(() => data<{ items: BlindedNotice[] }>(client.GET('/api/deconflict/blinded/notices')), `blinded-notices-${props.refreshKey ?? 0}`);
+  const [blinded, reloadBlinded] = useCall(() => data<{ items: BlindedNotice[] }>(client.GET('/api/deconflict/blinded/notices')), `blinded-notices-${props.refreshKey ?? 0}`);
   const [error, setError] = useState<string | null>(null);
   const ack = async (id: number) => {
     setError(null);
     try {
       await data(client.POST('/api/deconflict/notices/{id}/acknowledge', { params: { path: { id } }, body: {} }));
       reload();
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+  const ackBlinded = async (id: number) => {
+    setError(null);
+    try {
+      await data(client.POST('/api/deconflict/blinded/notices/{id}/acknowledge', { params: { path: { id } }, body: {} }));
+      reloadBlinded();
     } catch (err) {
       setError(errorText(err));
     }
@@ -160,7 +169,7 @@ export function Notices(props: { caseId?: number; refreshKey?: number }) {
           const items = props.caseId === undefined ? d.items : d.items.filter((n) => n.yourCaseRef === blindedCaseRef(props.caseId as number));
           return items.length ? (
             <table className="blinded-notices">
-              <thead><tr><th>hit</th><th>your case</th><th>selector</th><th>other agency</th><th>contact point</th><th>when</th></tr></thead>
+              <thead><tr><th>hit</th><th>your case</th><th>selector</th><th>other agency</th><th>contact point</th><th>when</th><th /></tr></thead>
               <tbody>
                 {items.map((n) => {
                   const id = caseIdOfRef(n.yourCaseRef);
@@ -172,6 +181,7 @@ export function Notices(props: { caseId?: number; refreshKey?: number }) {
                       <td>{n.otherAgency}</td>
                       <td className="contact">{n.otherContact}</td>
                       <td className="small">{fmtDate(n.createdAt)}</td>
+                      <td>{n.acknowledgedAt ? <span className="badge badge-confirmed" title={`acknowledged ${fmtDate(n.acknowledgedAt)}`}>acknowledged</span> : <button className="small" onClick={() => ackBlinded(n.hitId)}>Acknowledge</button>}</td>
                     </tr>
                   );
                 })}
