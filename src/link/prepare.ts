@@ -1,7 +1,7 @@
 // Per-account features computed once: name keys, style vector, product/shipping/price profile, hard selectors.
 import type { AccountData, SelectorSeen } from './load.ts';
 import { nameKeys, type NameKeys } from './name.ts';
-import { FeatureSpace, styleTokens, tfidf, type StyleOptions, type StyleVector } from './style.ts';
+import { CountAccumulator, FeatureSpace, styleTokens, tfidf, type StyleOptions, type StyleVector } from './style.ts';
 
 /** Selector kinds grouped by the evidence they give. Onion names are left out: vendors quote market addresses. */
 export const EVIDENCE_OF_KIND: Record<string, 'pgp' | 'crypto' | 'email' | 'messenger' | undefined> = {
@@ -53,15 +53,20 @@ export interface Prepared {
 export interface PrepareOptions extends StyleOptions {
   /** A selector on more accounts than this is shared infrastructure (an escrow address, a group handle), not identity. */
   maxSelectorAccounts?: number;
+  /**
+   * Empty each account's texts (profile, titles, bodies, posts) once tokenised, so they do not stay in memory for the
+   * rest of the run. The caller's AccountData objects are changed: only for callers that read no text afterwards.
+   */
+  releaseTexts?: boolean;
 }
 
 export function prepareAccounts(accounts: AccountData[], opts: PrepareOptions = {}): Prepared[] {
   const maxSel = opts.maxSelectorAccounts ?? 8;
   const space = new FeatureSpace();
+  const acc = new CountAccumulator();
   const words = new Float64Array(accounts.length);
   const counts = accounts.map((a, i) => {
-    const c = new Map<number, number>();
-    const add = (toks: string[]) => { for (const t of toks) { const id = space.id(t); c.set(id, (c.get(id) ?? 0) + 1); } };
+    const add = (toks: string[]) => { for (const t of toks) acc.add(space.id(t)); };
     let w = 0;
     const own = (text: string, kind: 'profile' | 'body' | 'post') => { const t = styleText(text); w += wordCount(t); add(styleTokens(t, kind)); };
     own(a.profile, 'profile');
@@ -69,7 +74,8 @@ export function prepareAccounts(accounts: AccountData[], opts: PrepareOptions = 
     for (const b of a.bodies) own(b, 'body');
     for (const p of a.posts) own(p, 'post');
     words[i] = w;
-    return c;
+    if (opts.releaseTexts) { a.profile = ''; a.titles = []; a.bodies = []; a.posts = []; }
+    return acc.take();
   });
   const { vectors } = tfidf(counts, space.size, opts);
   counts.length = 0;
