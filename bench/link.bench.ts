@@ -13,8 +13,9 @@
  * The store of fraction F is an on-disk PGlite in BASE-F (default BASE: $TMPDIR/darkpatrol-link-bench-<seed>-<scale>);
  * with --reuse an earlier run's ingested store and truth are used again, so only resolution is re-measured.
  * "seconds.resolve" (load from the store + prepare + blocking + scoring + clustering) is the figure the targets are
- * about; writing identities and links is reported separately. "growth" gives, between consecutive fractions, the
- * ratio of each phase's seconds and the exponent k in seconds ∝ accounts^k (1 = linear).
+ * about; writing identities and links is reported separately. "cpuSeconds" are the resolving process's CPU seconds per
+ * phase (steadier than wall time on a shared machine). "growth" gives, between consecutive fractions, the ratio of
+ * each phase's wall and CPU seconds and the exponent k in seconds ∝ accounts^k (1 = linear).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -82,6 +83,7 @@ async function resolveStage(dir: string): Promise<void> {
   console.log(JSON.stringify({
     accounts: run.accounts, candidatePairs: run.candidatePairs, model: model.version,
     seconds: { generate: r3(prep.generateSeconds), ingest: r3(prep.ingest.seconds as number), ...run.seconds },
+    cpuSeconds: run.cpuSeconds,
     peakRssMb: { resolve: Math.round(resolvePeak / 2 ** 20), process: Math.round(process.resourceUsage().maxRSS / 1024) },
     overall: { precision: r3(ev.pairwise.precision), recall: r3(ev.pairwise.recall), f1: r3(ev.pairwise.f1), purity: r3(ev.purity) },
     hard: { precision: r3(row('hard (same key or crypto)')?.precision), recall: r3(row('hard (same key or crypto)')?.recall), f1: r3(row('hard (same key or crypto)')?.f1) },
@@ -117,7 +119,7 @@ if (values.stage === 'ingest') {
     else log(`reusing ${dir}`);
     rows.push({ fraction: f, dir, ...(child(['--stage', 'resolve', '--dir', dir]) as Record<string, unknown>) });
   }
-  type Row = (typeof rows)[number] & { accounts: number; seconds: Record<string, number> };
+  type Row = (typeof rows)[number] & { accounts: number; seconds: Record<string, number>; cpuSeconds: Record<string, number> };
   const growth: Record<string, Record<string, number | null>> = {};
   for (let i = 1; i < rows.length; i++) {
     const a = rows[i - 1] as Row;
@@ -125,11 +127,11 @@ if (values.stage === 'ingest') {
     const n = b.accounts / a.accounts;
     const g: Record<string, number | null> = { accounts: r3(n) };
     for (const phase of ['load', 'prepare', 'blocking', 'scoring', 'clustering', 'resolve']) {
-      const ta = a.seconds[phase];
-      const tb = b.seconds[phase];
-      if (ta === undefined || tb === undefined || ta <= 0) continue;
-      g[phase] = r3(tb / ta);
-      g[`${phase}Exponent`] = r3(Math.log(tb / ta) / Math.log(n));
+      for (const [kind, ta, tb] of [['wall', a.seconds[phase], b.seconds[phase]], ['cpu', a.cpuSeconds[phase], b.cpuSeconds[phase]]] as const) {
+        if (ta === undefined || tb === undefined || ta <= 0 || tb <= 0) continue;
+        g[`${phase}.${kind}Ratio`] = r3(tb / ta);
+        g[`${phase}.${kind}Exponent`] = r3(Math.log(tb / ta) / Math.log(n));
+      }
     }
     growth[`${a.fraction}→${b.fraction}`] = g;
   }

@@ -48,6 +48,35 @@ export interface Prepared {
   priceDev: number | null;
   /** Selectors usable as evidence (kind has an evidence group, seen on few enough accounts). */
   selectors: SelectorSeen[];
+  /** What the account's PGP keys say, computed once for the key-rotation rules (model.ts); null without a key. */
+  keys: KeyFacts | null;
+}
+
+/** An account's PGP keys, read once: fingerprints, and per key its user-ID e-mails and names with their core names. */
+export interface KeyFacts {
+  fingerprints: Set<string>;
+  perKey: Array<{
+    /** The key's user-ID e-mails, lower-cased, with the core name (name.ts) of the local part. */
+    emails: Array<{ value: string; core: string }>;
+    /** The key's user IDs as written, their name part (comment and e-mail removed, lower case) and its core name. */
+    userIds: Array<{ raw: string; name: string; core: string }>;
+  }>;
+}
+
+/** The name part of a PGP user ID: "Name (comment) <mail@host>" → "name". */
+export function uidName(uid: string): string {
+  return uid.replace(/<[^>]*>/g, ' ').replace(/\([^)]*\)/g, ' ').trim().toLowerCase().replace(/\s+/g, ' ');
+}
+
+function keyFacts(a: AccountData): KeyFacts | null {
+  if (a.pgpKeys.length === 0) return null;
+  return {
+    fingerprints: new Set(a.pgpKeys.map((k) => k.fingerprint)),
+    perKey: a.pgpKeys.map((k) => ({
+      emails: k.emails.map((e) => { const value = e.toLowerCase(); return { value, core: nameKeys(value.split('@')[0] ?? '').core }; }),
+      userIds: k.userIds.map((raw) => { const name = uidName(raw); return { raw, name, core: nameKeys(name).core }; }),
+    })),
+  };
 }
 
 export interface PrepareOptions extends StyleOptions {
@@ -109,7 +138,7 @@ export function prepareAccounts(accounts: AccountData[], opts: PrepareOptions = 
     }
     return { index, data: a, name: nameKeys(a.handle), style: vectors[index] as StyleVector, words: words[index] as number,
       products, mainShipsFrom: main,
-      priceDev: nd > 0 ? dev / nd : null,
+      priceDev: nd > 0 ? dev / nd : null, keys: keyFacts(a),
       selectors: a.selectors.filter((s) => EVIDENCE_OF_KIND[s.kind] !== undefined && (selCount.get(s.selectorId) ?? 0) <= maxSel) };
   });
 }
