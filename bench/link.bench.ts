@@ -117,7 +117,9 @@ if (values.stage === 'ingest') {
     const dir = `${base}-${f}`;
     if (!(values.reuse && existsSync(join(dir, 'ingest.json')))) child(['--stage', 'ingest', '--fraction', String(f), '--dir', dir]);
     else log(`reusing ${dir}`);
-    rows.push({ fraction: f, dir, ...(child(['--stage', 'resolve', '--dir', dir]) as Record<string, unknown>) });
+    const row = child(['--stage', 'resolve', '--dir', dir]) as Record<string, unknown>;
+    log(`×${f}: ${JSON.stringify(row)}`);
+    rows.push({ fraction: f, dir, ...row });
   }
   type Row = (typeof rows)[number] & { accounts: number; seconds: Record<string, number>; cpuSeconds: Record<string, number> };
   const growth: Record<string, Record<string, number | null>> = {};
