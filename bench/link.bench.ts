@@ -1,19 +1,25 @@
 /**
- * Identity resolution at AlphaBay scale: generate the sim world, load it with ingestWorld (bypasses crawling),
- * resolve every account into identities, and score against ground truth. Prints one JSON line (last line).
+ * Identity resolution at AlphaBay scale, measured at several sizes in one run so growth shows as a ratio.
+ * For each fraction the sim world is generated and loaded with ingestWorld (bypasses crawling) in a child process,
+ * then every account is resolved into identities and scored against ground truth in a *fresh* child process: the
+ * generated world is never in the resolving heap, and that child's max RSS is resolution's memory.
+ * Prints one JSON line (last line).
  *
- *   npx tsx bench/link.bench.ts --seed eval-1 --scale alphabay [--fraction F] [--dir DIR] [--reuse]
+ *   npx tsx bench/link.bench.ts --seed eval-1 --scale alphabay [--fractions 0.25,0.5,1] [--dir-base BASE] [--reuse]
  *
- * --fraction F (0 < F ≤ 1) scales the preset's identities, accounts, listings, buyers and channels by F (markets,
- * days and sales rate kept), e.g. `--scale alphabay --fraction 0.25` for a quarter of AlphaBay at its density.
+ * A fraction F (0 < F ≤ 1) scales the preset's identities, accounts, listings, buyers and channels by F (markets,
+ * days and sales rate kept), e.g. 0.25 for a quarter of AlphaBay at its density. `--fraction F` = `--fractions F`.
  *
- * The store is an on-disk PGlite in DIR (default: $TMPDIR/darkpatrol-link-bench-<seed>-<scale>); with --reuse an
- * earlier run's ingested store and truth are used again, so only resolution is re-measured.
- * "seconds.resolve" (load from the store + prepare + blocking + scoring + clustering) is the figure the
- * 2-minute target is about; writing identities and links is reported separately.
+ * The store of fraction F is an on-disk PGlite in BASE-F (default BASE: $TMPDIR/darkpatrol-link-bench-<seed>-<scale>);
+ * with --reuse an earlier run's ingested store and truth are used again, so only resolution is re-measured.
+ * "seconds.resolve" (load from the store + prepare + blocking + scoring + clustering) is the figure the targets are
+ * about; writing identities and links is reported separately. "cpuSeconds" are the resolving process's CPU seconds per
+ * phase (steadier than wall time on a shared machine). "growth" gives, between consecutive fractions, the ratio of
+ * each phase's wall and CPU seconds and the exponent k in seconds ∝ accounts^k (1 = linear).
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openStore } from '../src/store/index.ts';
@@ -22,40 +28,29 @@ import { ingestWorld } from '../src/sim/ingest/index.ts';
 import { evaluateLinking, loadModel, runLinking, type LinkTruth } from '../src/link/index.ts';
 
 const { values } = parseArgs({ options: { seed: { type: 'string', default: 'eval-1' }, scale: { type: 'string', default: 'alphabay' },
-  fraction: { type: 'string', default: '1' }, dir: { type: 'string' }, reuse: { type: 'boolean', default: false }, model: { type: 'string' } } });
+  fraction: { type: 'string' }, fractions: { type: 'string' }, 'dir-base': { type: 'string' }, dir: { type: 'string' },
+  reuse: { type: 'boolean', default: false }, model: { type: 'string' }, stage: { type: 'string' } } });
 const seed = values.seed as string;
 const scale = values.scale as string;
 if (!isScalePreset(scale)) throw new Error(`unknown --scale ${scale}`);
-const fraction = Number(values.fraction);
-if (!(fraction > 0 && fraction <= 1)) throw new Error(`--fraction must be in (0, 1], got ${values.fraction}`);
-const preset = SCALE_PRESETS[scale];
-const scaled = (k: 'identities' | 'accounts' | 'listings' | 'buyers' | 'channels', min: number) => Math.max(min, Math.round(preset[k] * fraction));
-const worldScale = fraction === 1 ? scale : { preset: scale, overrides: { identities: scaled('identities', 10),
-  accounts: scaled('accounts', 10), listings: scaled('listings', 10), buyers: scaled('buyers', 50), channels: scaled('channels', 2) } };
-const dir = values.dir ?? join(tmpdir(), `darkpatrol-link-bench-${seed}-${scale}${fraction === 1 ? '' : `-${fraction}`}`);
-const model = loadModel(values.model);
-if (model.trainedOn.seed === seed) throw new Error(`--seed ${seed} is the model's training seed; use another`);
 const log = (s: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${s}\n`);
+const r3 = (x: number | null | undefined) => (x === null || x === undefined ? null : Math.round(x * 1000) / 1000);
 
-let peak = process.memoryUsage().rss;
-const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 100);
-const truthFile = join(dir, 'truth.json');
-const ingestFile = join(dir, 'ingest.json');
-let prep: { agencyId: number; generateSeconds: number; ingest: Record<string, unknown> };
-let truth: LinkTruth;
-if (values.reuse && existsSync(truthFile) && existsSync(ingestFile)) {
-  truth = JSON.parse(readFileSync(truthFile, 'utf8')) as LinkTruth;
-  prep = JSON.parse(readFileSync(ingestFile, 'utf8')) as typeof prep;
-  log(`reusing ${dir}`);
-} else {
+interface IngestInfo { agencyId: number; generateSeconds: number; ingest: Record<string, unknown> }
+
+/** Child stage "ingest": generate the world of one fraction and load it into the store in --dir. */
+async function ingestStage(dir: string, fraction: number): Promise<void> {
+  const preset = SCALE_PRESETS[scale as keyof typeof SCALE_PRESETS];
+  const scaled = (k: 'identities' | 'accounts' | 'listings' | 'buyers' | 'channels', min: number) => Math.max(min, Math.round(preset[k] * fraction));
+  const worldScale = fraction === 1 ? scale : { preset: scale, overrides: { identities: scaled('identities', 10),
+    accounts: scaled('accounts', 10), listings: scaled('listings', 10), buyers: scaled('buyers', 50), channels: scaled('channels', 2) } };
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  log(`generating ${scale} world, seed ${seed}`);
+  log(`generating ${scale} × ${fraction} world, seed ${seed}`);
   const t = performance.now();
-  const world = generateWorld({ seed, scale: worldScale });
+  const world = generateWorld({ seed, scale: worldScale as Parameters<typeof generateWorld>[0]['scale'] });
   const generateSeconds = (performance.now() - t) / 1000;
-  truth = { accounts: world.accounts.map((a) => ({ id: a.id, identityId: a.identityId, aliasKind: a.aliasKind })) };
-  writeFileSync(truthFile, JSON.stringify(truth));
+  const truth: LinkTruth = { accounts: world.accounts.map((a) => ({ id: a.id, identityId: a.identityId, aliasKind: a.aliasKind })) };
   const store = await openStore({ dataDir: join(dir, 'pg') });
   const agencyId = (await store.db.insertInto('agencies').values({ code: 'BENCH', name: 'Link benchmark', country: 'NL' })
     .returning('id').executeTakeFirstOrThrow()).id;
@@ -63,29 +58,85 @@ if (values.reuse && existsSync(truthFile) && existsSync(ingestFile)) {
   const r = await ingestWorld(store, world, { agencyId, feedback: false, onProgress: (s, n) => log(`  ${s} ${n}`) });
   await store.close();
   const { vendorIdOf: _omit, ...ingest } = r;
-  prep = { agencyId, generateSeconds, ingest };
-  writeFileSync(ingestFile, JSON.stringify(prep));
+  writeFileSync(join(dir, 'truth.json'), JSON.stringify(truth));
+  // Written last: its presence marks a complete store for --reuse.
+  writeFileSync(join(dir, 'ingest.json'), JSON.stringify({ agencyId, generateSeconds, ingest } satisfies IngestInfo));
 }
-peak = process.memoryUsage().rss;
-const store = await openStore({ dataDir: join(dir, 'pg') });
-log('resolving');
-const run = await runLinking(store, { agencyId: prep.agencyId, model });
-const resolvePeak = peak;
-log('evaluating');
-const ev = await evaluateLinking(store.db, truth, prep.agencyId);
-await store.close();
-clearInterval(sampler);
-const row = (g: string) => ev.byKind.find((r) => r.group === g);
-const r3 = (x: number | null | undefined) => (x === null || x === undefined ? null : Math.round(x * 1000) / 1000);
-console.log(JSON.stringify({
-  bench: 'link', seed, scale, fraction, model: model.version, accounts: run.accounts, candidatePairs: run.candidatePairs,
-  seconds: { generate: r3(prep.generateSeconds), ingest: r3(prep.ingest.seconds as number), resolve: run.seconds.resolve,
-    write: run.seconds.write, stages: run.seconds },
-  peakRssMb: { resolve: Math.round(resolvePeak / 2 ** 20), process: Math.round(process.resourceUsage().maxRSS / 1024) },
-  overall: { precision: r3(ev.pairwise.precision), recall: r3(ev.pairwise.recall), f1: r3(ev.pairwise.f1), purity: r3(ev.purity) },
-  hard: { precision: r3(row('hard (same key or crypto)')?.precision), recall: r3(row('hard (same key or crypto)')?.recall), f1: r3(row('hard (same key or crypto)')?.f1) },
-  hardObserved: { f1: r3(row('hard (observed in store)')?.f1) },
-  nameOnly: { f1: r3(row('same-name-other-key')?.f1) },
-  styleOnly: { precision: r3(row('style-only')?.precision), recall: r3(row('style-only')?.recall), f1: r3(row('style-only')?.f1) },
-  byKind: Object.fromEntries(ev.byKind.map((k) => [k.group, { n: k.accounts, p: r3(k.precision), r: r3(k.recall), f1: r3(k.f1) }])),
-}));
+
+/** Child stage "resolve": resolve the stored accounts in --dir, evaluate, print one JSON line. */
+async function resolveStage(dir: string): Promise<void> {
+  const model = loadModel(values.model);
+  if (model.trainedOn.seed === seed) throw new Error(`--seed ${seed} is the model's training seed; use another`);
+  const truth = JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')) as LinkTruth;
+  const prep = JSON.parse(readFileSync(join(dir, 'ingest.json'), 'utf8')) as IngestInfo;
+  let peak = process.memoryUsage().rss;
+  const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 100);
+  const store = await openStore({ dataDir: join(dir, 'pg') });
+  log(`resolving ${dir}`);
+  const run = await runLinking(store, { agencyId: prep.agencyId, model });
+  const resolvePeak = Math.max(peak, process.memoryUsage().rss);
+  log('evaluating');
+  const ev = await evaluateLinking(store.db, truth, prep.agencyId);
+  await store.close();
+  clearInterval(sampler);
+  const row = (g: string) => ev.byKind.find((r) => r.group === g);
+  console.log(JSON.stringify({
+    accounts: run.accounts, candidatePairs: run.candidatePairs, model: model.version,
+    seconds: { generate: r3(prep.generateSeconds), ingest: r3(prep.ingest.seconds as number), ...run.seconds },
+    cpuSeconds: run.cpuSeconds,
+    peakRssMb: { resolve: Math.round(resolvePeak / 2 ** 20), process: Math.round(process.resourceUsage().maxRSS / 1024) },
+    overall: { precision: r3(ev.pairwise.precision), recall: r3(ev.pairwise.recall), f1: r3(ev.pairwise.f1), purity: r3(ev.purity) },
+    hard: { precision: r3(row('hard (same key or crypto)')?.precision), recall: r3(row('hard (same key or crypto)')?.recall), f1: r3(row('hard (same key or crypto)')?.f1) },
+    hardObserved: { f1: r3(row('hard (observed in store)')?.f1) },
+    nameOnly: { f1: r3(row('same-name-other-key')?.f1) },
+    styleOnly: { precision: r3(row('style-only')?.precision), recall: r3(row('style-only')?.recall), f1: r3(row('style-only')?.f1) },
+  }));
+}
+
+/** Runs this file again as a child (own heap, own max RSS); returns its last stdout line parsed, if any. */
+function child(args: string[]): Record<string, unknown> | null {
+  const r = spawnSync(process.execPath, [...process.execArgv, process.argv[1] as string, '--seed', seed, '--scale', scale,
+    ...(values.model ? ['--model', values.model] : []), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 2 ** 20 });
+  if (r.status !== 0) throw new Error(`child ${args.join(' ')} failed (${r.status ?? r.signal})`);
+  const last = r.stdout.trim().split('\n').pop();
+  return last ? JSON.parse(last) as Record<string, unknown> : null;
+}
+
+if (values.stage === 'ingest') {
+  await ingestStage(values.dir as string, Number(values.fraction));
+} else if (values.stage === 'resolve') {
+  await resolveStage(values.dir as string);
+} else {
+  const fractions = (values.fractions ?? values.fraction ?? '1').split(',').map(Number);
+  for (const f of fractions) if (!(f > 0 && f <= 1)) throw new Error(`a fraction must be in (0, 1], got ${f}`);
+  const base = values['dir-base'] ?? join(tmpdir(), `darkpatrol-link-bench-${seed}-${scale}`);
+  const load = loadavg()[0] as number;
+  const rows: Array<{ fraction: number; dir: string } & Record<string, unknown>> = [];
+  for (const f of fractions) {
+    const dir = `${base}-${f}`;
+    if (!(values.reuse && existsSync(join(dir, 'ingest.json')))) child(['--stage', 'ingest', '--fraction', String(f), '--dir', dir]);
+    else log(`reusing ${dir}`);
+    const row = child(['--stage', 'resolve', '--dir', dir]) as Record<string, unknown>;
+    log(`×${f}: ${JSON.stringify(row)}`);
+    rows.push({ fraction: f, dir, ...row });
+  }
+  type Row = (typeof rows)[number] & { accounts: number; seconds: Record<string, number>; cpuSeconds: Record<string, number> };
+  const growth: Record<string, Record<string, number | null>> = {};
+  for (let i = 1; i < rows.length; i++) {
+    const a = rows[i - 1] as Row;
+    const b = rows[i] as Row;
+    const n = b.accounts / a.accounts;
+    const g: Record<string, number | null> = { accounts: r3(n) };
+    for (const phase of ['load', 'prepare', 'blocking', 'scoring', 'clustering', 'resolve']) {
+      for (const [kind, ta, tb] of [['wall', a.seconds[phase], b.seconds[phase]], ['cpu', a.cpuSeconds[phase], b.cpuSeconds[phase]]] as const) {
+        if (ta === undefined || tb === undefined || ta <= 0 || tb <= 0) continue;
+        g[`${phase}.${kind}Ratio`] = r3(tb / ta);
+        g[`${phase}.${kind}Exponent`] = r3(Math.log(tb / ta) / Math.log(n));
+      }
+    }
+    growth[`${a.fraction}→${b.fraction}`] = g;
+  }
+  console.log(JSON.stringify({ bench: 'link', seed, scale, loadAverageAtStart: r3(load), loadAverageAtEnd: r3(loadavg()[0]),
+    runs: Object.fromEntries(rows.map(({ fraction, dir: _d, ...r }) => [`×${fraction}`, r])), growth }));
+}

@@ -31,11 +31,13 @@ export const BENCHMARKS: Benchmark[] = [
   {
     name: 'link',
     file: 'bench/link.bench.ts',
-    args: ['--seed', 'eval-1', '--scale', 'alphabay'],
+    args: ['--seed', 'eval-1', '--scale', 'alphabay', '--fractions', '0.25,0.5,1'],
     title: 'Link: identity resolution at AlphaBay scale',
     about:
-      'Generates the sim world, loads it with ingestWorld (no crawl), resolves every account into identities and scores ' +
-      'against ground truth (docs/linking.md). seconds.resolve = load + prepare + blocking + scoring + clustering.',
+      'At 1/4, 1/2 and full AlphaBay in one run: generates each sim world and loads it with ingestWorld (no crawl) in a ' +
+      'child process, then resolves every account into identities in a fresh child (the world is not in its heap) and scores ' +
+      'against ground truth (docs/linking.md). seconds.resolve = load + prepare + blocking + scoring + clustering; peakRssMb is ' +
+      'the resolving process; growth gives each phase\'s time ratio and exponent k (seconds ∝ accounts^k) between sizes.',
     timeoutSeconds: 7200,
   },
   {

@@ -63,8 +63,10 @@ export async function loadAccounts(db: Kysely<Database>, agencyId: number, opts:
     return a;
   });
 
+  // Texts are cut to 2,000 characters in SQL (JS then cuts to 2,000 UTF-16 units, as before): less to transfer, and
+  // no JS slice that keeps the whole original string alive.
   const texts = await sql<{ vendor_id: number; title: string; description: string }>`
-    select vendor_id, title, description from (
+    select vendor_id, title, left(description, 2000) as description from (
       select vendor_id, title, description, row_number() over (partition by vendor_id order by id) as rn
       from listings where agency_id = ${agencyId} and vendor_id is not null) t
     where rn <= ${perAcc}`.execute(db);
@@ -93,7 +95,7 @@ export async function loadAccounts(db: Kysely<Database>, agencyId: number, opts:
   }
 
   const posts = await sql<{ vendor_id: number; body: string }>`
-    select vendor_id, body from (
+    select vendor_id, left(body, 2000) as body from (
       select vendor_id, body, row_number() over (partition by vendor_id order by sent_at desc nulls last, id desc) as rn
       from messages where agency_id = ${agencyId} and vendor_id is not null) t where rn <= ${perPosts}`.execute(db);
   for (const r of posts.rows) byId.get(r.vendor_id)?.posts.push(r.body.slice(0, 2000));

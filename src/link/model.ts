@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { EVIDENCE_OF_KIND, type Prepared } from './prepare.ts';
-import { nameKeys, nameSimilarity } from './name.ts';
+import { EVIDENCE_OF_KIND, type KeyFacts, type Prepared } from './prepare.ts';
+import { nameSimilarity } from './name.ts';
 import { cosine } from './style.ts';
 
 export const FEATURES = [
@@ -84,10 +84,6 @@ export interface PairFeatures {
   rotation?: { keysA: string[]; keysB: string[]; userIds: string[]; signedBy: string[] };
 }
 
-function uidName(uid: string): string {
-  return uid.replace(/<[^>]*>/g, ' ').replace(/\([^)]*\)/g, ' ').trim().toLowerCase().replace(/\s+/g, ' ');
-}
-
 export function pairFeatures(a: Prepared, b: Prepared): PairFeatures {
   const x = new Float64Array(FEATURES.length);
   const shared: SharedSelector[] = [];
@@ -125,28 +121,27 @@ export function pairFeatures(a: Prepared, b: Prepared): PairFeatures {
   x[13] = a.data.sourceKind === 'messenger' || b.data.sourceKind === 'messenger' ? 1 : 0;
   const rules = new Float64Array(RULES.length);
   const out: PairFeatures = { x, rules, shared, nameSim: ns, style: st, textWeight };
-  if (a.data.pgpKeys.length > 0 && b.data.pgpKeys.length > 0 && x[0] === 0) rotation(a, b, out);
+  if (a.keys !== null && b.keys !== null && x[0] === 0) rotation(a, b, out);
   return out;
 }
 
 function rotation(a: Prepared, b: Prepared, f: PairFeatures): void {
-  const keysA = new Set(a.data.pgpKeys.map((k) => k.fingerprint));
-  const keysB = new Set(b.data.pgpKeys.map((k) => k.fingerprint));
+  const ka = a.keys as KeyFacts;
+  const kb = b.keys as KeyFacts;
   const signedBy: string[] = [];
-  for (const k of b.data.pgpKeys) for (const s of k.signedBy) if (keysA.has(s)) signedBy.push(`${k.fingerprint} certified by ${s}`);
-  for (const k of a.data.pgpKeys) for (const s of k.signedBy) if (keysB.has(s)) signedBy.push(`${k.fingerprint} certified by ${s}`);
+  for (const k of b.data.pgpKeys) for (const s of k.signedBy) if (ka.fingerprints.has(s)) signedBy.push(`${k.fingerprint} certified by ${s}`);
+  for (const k of a.data.pgpKeys) for (const s of k.signedBy) if (kb.fingerprints.has(s)) signedBy.push(`${k.fingerprint} certified by ${s}`);
   if (signedBy.length > 0) f.rules[0] = 1;
   const userIds: string[] = [];
   if (f.x[4] === 1) {
     // Only what a user ID says beyond the handle counts: a UID name or e-mail local part that is the handle again
     // ("MagicFox <magicfox@host>") is what any vendor of that name would write, so it adds nothing to name_same.
     const core = a.name.core;
-    const restates = (n: string) => nameKeys(n).core === core;
-    const mailsB = new Set(b.data.pgpKeys.flatMap((k) => k.emails.map((e) => e.toLowerCase())).filter((e) => !restates(e.split('@')[0] ?? '')));
-    const namesB = new Set(b.data.pgpKeys.flatMap((k) => k.userIds.map(uidName)).filter((n) => n.length >= 3 && !restates(n)));
-    for (const k of a.data.pgpKeys) {
-      for (const e of k.emails) if (mailsB.has(e.toLowerCase())) userIds.push(e.toLowerCase());
-      for (const u of k.userIds) if (namesB.has(uidName(u))) userIds.push(u);
+    const mailsB = new Set(kb.perKey.flatMap((k) => k.emails).filter((e) => e.core !== core).map((e) => e.value));
+    const namesB = new Set(kb.perKey.flatMap((k) => k.userIds).filter((u) => u.name.length >= 3 && u.core !== core).map((u) => u.name));
+    for (const k of ka.perKey) {
+      for (const e of k.emails) if (mailsB.has(e.value)) userIds.push(e.value);
+      for (const u of k.userIds) if (namesB.has(u.name)) userIds.push(u.raw);
     }
     if (userIds.length > 0) f.rules[1] = 1;
     // Wording only: a product profile is shared by many unrelated vendors of one name (every market sells the same
@@ -154,7 +149,7 @@ function rotation(a: Prepared, b: Prepared, f: PairFeatures): void {
     const overlap = f.x[6] as number;
     if (overlap >= 0.3) f.rules[2] = overlap;
   }
-  if (f.rules.some((v) => v > 0)) f.rotation = { keysA: [...keysA], keysB: [...keysB], userIds: [...new Set(userIds)].slice(0, 5), signedBy };
+  if (f.rules.some((v) => v > 0)) f.rotation = { keysA: [...ka.fingerprints], keysB: [...kb.fingerprints], userIds: [...new Set(userIds)].slice(0, 5), signedBy };
 }
 
 /** Hard evidence: a shared PGP key or crypto address, or a key certified by the other account's key. */

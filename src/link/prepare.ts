@@ -1,7 +1,7 @@
 // Per-account features computed once: name keys, style vector, product/shipping/price profile, hard selectors.
 import type { AccountData, SelectorSeen } from './load.ts';
 import { nameKeys, type NameKeys } from './name.ts';
-import { FeatureSpace, styleTokens, tfidf, type StyleOptions, type StyleVector } from './style.ts';
+import { CountAccumulator, FeatureSpace, styleTokens, tfidf, type StyleOptions, type StyleVector } from './style.ts';
 
 /** Selector kinds grouped by the evidence they give. Onion names are left out: vendors quote market addresses. */
 export const EVIDENCE_OF_KIND: Record<string, 'pgp' | 'crypto' | 'email' | 'messenger' | undefined> = {
@@ -48,20 +48,54 @@ export interface Prepared {
   priceDev: number | null;
   /** Selectors usable as evidence (kind has an evidence group, seen on few enough accounts). */
   selectors: SelectorSeen[];
+  /** What the account's PGP keys say, computed once for the key-rotation rules (model.ts); null without a key. */
+  keys: KeyFacts | null;
+}
+
+/** An account's PGP keys, read once: fingerprints, and per key its user-ID e-mails and names with their core names. */
+export interface KeyFacts {
+  fingerprints: Set<string>;
+  perKey: Array<{
+    /** The key's user-ID e-mails, lower-cased, with the core name (name.ts) of the local part. */
+    emails: Array<{ value: string; core: string }>;
+    /** The key's user IDs as written, their name part (comment and e-mail removed, lower case) and its core name. */
+    userIds: Array<{ raw: string; name: string; core: string }>;
+  }>;
+}
+
+/** The name part of a PGP user ID: "Name (comment) <mail@host>" → "name". */
+export function uidName(uid: string): string {
+  return uid.replace(/<[^>]*>/g, ' ').replace(/\([^)]*\)/g, ' ').trim().toLowerCase().replace(/\s+/g, ' ');
+}
+
+function keyFacts(a: AccountData): KeyFacts | null {
+  if (a.pgpKeys.length === 0) return null;
+  return {
+    fingerprints: new Set(a.pgpKeys.map((k) => k.fingerprint)),
+    perKey: a.pgpKeys.map((k) => ({
+      emails: k.emails.map((e) => { const value = e.toLowerCase(); return { value, core: nameKeys(value.split('@')[0] ?? '').core }; }),
+      userIds: k.userIds.map((raw) => { const name = uidName(raw); return { raw, name, core: nameKeys(name).core }; }),
+    })),
+  };
 }
 
 export interface PrepareOptions extends StyleOptions {
   /** A selector on more accounts than this is shared infrastructure (an escrow address, a group handle), not identity. */
   maxSelectorAccounts?: number;
+  /**
+   * Empty each account's texts (profile, titles, bodies, posts) once tokenised, so they do not stay in memory for the
+   * rest of the run. The caller's AccountData objects are changed: only for callers that read no text afterwards.
+   */
+  releaseTexts?: boolean;
 }
 
 export function prepareAccounts(accounts: AccountData[], opts: PrepareOptions = {}): Prepared[] {
   const maxSel = opts.maxSelectorAccounts ?? 8;
   const space = new FeatureSpace();
+  const acc = new CountAccumulator();
   const words = new Float64Array(accounts.length);
   const counts = accounts.map((a, i) => {
-    const c = new Map<number, number>();
-    const add = (toks: string[]) => { for (const t of toks) { const id = space.id(t); c.set(id, (c.get(id) ?? 0) + 1); } };
+    const add = (toks: string[]) => { for (const t of toks) acc.add(space.id(t)); };
     let w = 0;
     const own = (text: string, kind: 'profile' | 'body' | 'post') => { const t = styleText(text); w += wordCount(t); add(styleTokens(t, kind)); };
     own(a.profile, 'profile');
@@ -69,7 +103,8 @@ export function prepareAccounts(accounts: AccountData[], opts: PrepareOptions = 
     for (const b of a.bodies) own(b, 'body');
     for (const p of a.posts) own(p, 'post');
     words[i] = w;
-    return c;
+    if (opts.releaseTexts) { a.profile = ''; a.titles = []; a.bodies = []; a.posts = []; }
+    return acc.take();
   });
   const { vectors } = tfidf(counts, space.size, opts);
   counts.length = 0;
@@ -103,7 +138,7 @@ export function prepareAccounts(accounts: AccountData[], opts: PrepareOptions = 
     }
     return { index, data: a, name: nameKeys(a.handle), style: vectors[index] as StyleVector, words: words[index] as number,
       products, mainShipsFrom: main,
-      priceDev: nd > 0 ? dev / nd : null,
+      priceDev: nd > 0 ? dev / nd : null, keys: keyFacts(a),
       selectors: a.selectors.filter((s) => EVIDENCE_OF_KIND[s.kind] !== undefined && (selCount.get(s.selectorId) ?? 0) <= maxSel) };
   });
 }

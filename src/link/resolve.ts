@@ -22,14 +22,26 @@ export interface Resolution {
   candidates: CandidateSet;
   scored: ScoredPair[];
   clusters: ClusterResult;
+  /** Wall seconds per stage. */
   timings: Record<string, number>;
+  /** CPU seconds (user + system) of this process per stage: what a stage costs when the machine is shared. */
+  cpu: Record<string, number>;
 }
 
 export function resolveAccounts(accounts: AccountData[], model: LinkModel, decisions: Decisions = { must: [], cannot: [] },
   opts: ResolveOptions = {}): Resolution {
   const timings: Record<string, number> = {};
+  const cpu: Record<string, number> = {};
   let t = performance.now();
-  const lap = (name: string) => { const now = performance.now(); timings[name] = Math.round(now - t) / 1000; t = now; };
+  let c = process.cpuUsage();
+  const lap = (name: string) => {
+    const now = performance.now();
+    const used = process.cpuUsage(c);
+    timings[name] = Math.round(now - t) / 1000;
+    cpu[name] = Math.round((used.user + used.system) / 1000) / 1000;
+    t = now;
+    c = process.cpuUsage();
+  };
   const prepared = prepareAccounts(accounts, opts.prepare);
   lap('prepare');
   const candidates = candidatePairs(prepared, opts.blocking);
@@ -50,5 +62,5 @@ export function resolveAccounts(accounts: AccountData[], model: LinkModel, decis
   const clusters = clusterAccounts(prepared.length, scored, toIdx(decisions.must), toIdx(decisions.cannot),
     { ...opts.cluster, threshold: opts.cluster?.threshold ?? model.threshold });
   lap('clustering');
-  return { prepared, candidates, scored, clusters, timings };
+  return { prepared, candidates, scored, clusters, timings, cpu };
 }

@@ -76,6 +76,43 @@ export class FeatureSpace {
   }
 }
 
+/** One account's raw feature counts: feature ids in order of first occurrence, and how often each occurred. */
+export interface FeatureCounts {
+  ids: Int32Array;
+  tf: Int32Array;
+}
+
+/**
+ * Counts one account's features at a time in a shared typed array (no Map per account), then hands them out as a
+ * compact FeatureCounts. Ids keep their order of first occurrence (tf-idf breaks weight ties by it).
+ */
+export class CountAccumulator {
+  #count = new Int32Array(1 << 16);
+  #order: number[] = [];
+  add(id: number): void {
+    if (id >= this.#count.length) {
+      const grown = new Int32Array(Math.max(id + 1, this.#count.length * 2));
+      grown.set(this.#count);
+      this.#count = grown;
+    }
+    const c = this.#count[id] as number;
+    if (c === 0) this.#order.push(id);
+    this.#count[id] = c + 1;
+  }
+  /** The counts added since the last take, and a reset for the next account. */
+  take(): FeatureCounts {
+    const ids = Int32Array.from(this.#order);
+    const tf = new Int32Array(ids.length);
+    for (let k = 0; k < ids.length; k++) {
+      const f = ids[k] as number;
+      tf[k] = this.#count[f] as number;
+      this.#count[f] = 0;
+    }
+    this.#order.length = 0;
+    return { ids, tf };
+  }
+}
+
 export interface StyleOptions {
   /** Features kept per account (the heaviest by TF-IDF). */
   keep?: number;
@@ -83,32 +120,74 @@ export interface StyleOptions {
   maxDfShare?: number;
 }
 
+function asCounts(c: Map<number, number> | FeatureCounts): FeatureCounts {
+  if (!(c instanceof Map)) return c;
+  return { ids: Int32Array.from(c.keys()), tf: Int32Array.from(c.values()) };
+}
+
 /**
- * TF-IDF vectors for all accounts at once. `counts[i]` are account i's raw feature counts. Features seen in a
- * single account cannot link anything and are dropped.
+ * TF-IDF vectors for all accounts at once. `counts[i]` are account i's raw feature counts (a Map in insertion order,
+ * or FeatureCounts). Features seen in a single account cannot link anything and are dropped. Of the rest the `keep`
+ * heaviest are kept (ties: the feature that occurred first in the account), L2-normalised, in id order.
  */
-export function tfidf(counts: Array<Map<number, number>>, featureCount: number, opts: StyleOptions = {}):
+export function tfidf(counts: Array<Map<number, number> | FeatureCounts>, featureCount: number, opts: StyleOptions = {}):
   { vectors: StyleVector[]; df: Int32Array } {
   const keep = opts.keep ?? 200;
-  const maxDf = Math.max(2, Math.floor(counts.length * (opts.maxDfShare ?? 0.25)));
-  const df = new Int32Array(featureCount);
-  for (const c of counts) for (const f of c.keys()) df[f] = (df[f] as number) + 1;
   const n = counts.length;
-  const vectors = counts.map((c) => {
-    const items: Array<[number, number]> = [];
-    for (const [f, tf] of c) {
+  const maxDf = Math.max(2, Math.floor(n * (opts.maxDfShare ?? 0.25)));
+  const sparse = counts.map(asCounts);
+  const df = new Int32Array(featureCount);
+  let longest = 0;
+  for (const c of sparse) {
+    for (const f of c.ids) df[f] = (df[f] as number) + 1;
+    longest = Math.max(longest, c.ids.length);
+  }
+  const fid = new Int32Array(longest);
+  const wt = new Float64Array(longest);
+  const vectors = sparse.map((c) => {
+    let m = 0;
+    for (let k = 0; k < c.ids.length; k++) {
+      const f = c.ids[k] as number;
       const d = df[f] as number;
       if (d < 2 || d > maxDf) continue;
-      items.push([f, (1 + Math.log(tf)) * Math.log(n / d)]);
+      fid[m] = f;
+      wt[m] = (1 + Math.log(c.tf[k] as number)) * Math.log(n / d);
+      m++;
     }
-    items.sort((a, b) => b[1] - a[1]);
-    const top = items.slice(0, keep).sort((a, b) => a[0] - b[0]);
+    const chosen = topByWeight(wt, m, keep).sort((x, y) => (fid[x] as number) - (fid[y] as number));
     let norm = 0;
-    for (const [, w] of top) norm += w * w;
+    for (const k of chosen) norm += (wt[k] as number) * (wt[k] as number);
     norm = Math.sqrt(norm) || 1;
-    return { ids: Int32Array.from(top.map((t) => t[0])), w: Float32Array.from(top.map((t) => t[1] / norm)) };
+    const ids = new Int32Array(chosen.length);
+    const w = new Float32Array(chosen.length);
+    chosen.forEach((k, x) => { ids[x] = fid[k] as number; w[x] = (wt[k] as number) / norm; });
+    return { ids, w };
   });
   return { vectors, df };
+}
+
+/**
+ * Positions (in 0..m-1) of the `keep` largest weights, as a stable sort by weight (descending) would take them:
+ * at the cut, equal weights are taken in position order. One native sort of the weights finds the cut.
+ */
+function topByWeight(wt: Float64Array, m: number, keep: number): number[] {
+  const out: number[] = [];
+  if (m <= keep) {
+    for (let k = 0; k < m; k++) out.push(k);
+    return out;
+  }
+  const sorted = wt.slice(0, m).sort();
+  const cut = sorted[m - keep] as number;
+  let above = 0;
+  for (let k = m - 1; k > m - keep && (sorted[k] as number) > cut; k--) above++;
+  // The weights above the cut are all taken, plus the first (keep - above) positions at the cut itself.
+  let atCut = keep - above;
+  for (let k = 0; k < m; k++) {
+    const x = wt[k] as number;
+    if (x > cut) out.push(k);
+    else if (x === cut && atCut > 0) { out.push(k); atCut--; }
+  }
+  return out;
 }
 
 export function cosine(a: StyleVector, b: StyleVector): number {
