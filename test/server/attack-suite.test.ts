@@ -37,6 +37,8 @@ interface Caller {
   who?: { agency: AgencyCode; role: Role; actor: string };
   /** A session: re-login after the fuzzer logged it out. */
   session?: { username: string; csrf: boolean };
+  /** An API token: re-issued under the same name after an admin's attack revoked it. */
+  token?: { name: string; role: Role; agency: AgencyCode };
 }
 
 interface Target {
@@ -77,7 +79,7 @@ beforeAll(async () => {
     for (const role of ROLES) {
       const name = `attack-${role}-${agency.toLowerCase()}`;
       const { token } = await createApiToken(store.db, { agencyId: s.agencyIds[agency], name, role, scopes: SCOPES });
-      callers.push({ label: `token ${role}@${agency}`, headers: { authorization: `Bearer ${token}` }, who: { agency, role, actor: `token:${name}` } });
+      callers.push({ label: `token ${role}@${agency}`, headers: { authorization: `Bearer ${token}` }, who: { agency, role, actor: `token:${name}` }, token: { name, role, agency } });
     }
   callers.push(
     { label: 'anonymous', headers: {} },
@@ -107,6 +109,18 @@ afterAll(async () => {
   await app?.close();
   await store?.close();
 });
+
+/** Callers whose token an admin's generated attack revoked (an id guessed right is a legitimate revocation). */
+async function revokedTokenCallers(): Promise<Caller[]> {
+  const revoked = await sql<{ name: string }>`select distinct name from api_tokens where name like 'attack-%' and revoked_at is not null and not exists (select 1 from api_tokens t where t.name = api_tokens.name and t.revoked_at is null)`.execute(store.db);
+  const names = new Set(revoked.rows.map((r) => r.name));
+  return callers.filter((c) => c.token && names.has(c.token.name));
+}
+
+async function reissue(c: Caller): Promise<void> {
+  const { token } = await createApiToken(store.db, { agencyId: s.agencyIds[c.token!.agency], name: c.token!.name, role: c.token!.role, scopes: SCOPES });
+  c.headers = { authorization: `Bearer ${token}` };
+}
 
 async function relogin(c: Caller): Promise<void> {
   const h = await loginCookie(app, c.session!.username);
@@ -164,10 +178,12 @@ async function attack(op: Operation, a: Attack): Promise<{ problems: string[]; s
   if (a.extraQuery) qs.push(`${enc(a.extraQuery[0])}=${enc(a.extraQuery[1])}`);
   if (qs.length) url += `?${qs.join('&')}`;
   const headers: Record<string, string> = { ...a.caller.headers, ...a.origin, ...(a.body ? { 'content-type': a.body.contentType } : {}) };
+  // A token revoked by an earlier attack authenticates nobody: its request is judged as an unauthenticated one.
+  const revokedCaller = a.caller.token !== undefined && (await revokedTokenCallers()).includes(a.caller);
   const res = await app.inject({ method: op.method as 'GET', url, headers, remoteAddress: a.remoteAddress, ...(a.body ? { payload: a.body.payload } : {}) });
   requests++;
   // The audit entries written since the last write (reads are audited too; only writes are checked here).
-  const audit = isWrite(op.method) ? (await sql<{ id: string; actor: string }>`select id::text as id, actor from audit_log where id > ${lastAudit} order by id`.execute(store.db)).rows : [];
+  const audit = isWrite(op.method) ? (await sql<{ id: string; actor: string }>`select id::text as id, actor from audit_log where id > ${lastAudit} order by audit_log.id`.execute(store.db)).rows : [];
   if (audit.length) lastAudit = Number(audit[audit.length - 1]!.id);
 
   const status = res.statusCode;
@@ -186,7 +202,7 @@ async function attack(op: Operation, a: Attack): Promise<{ problems: string[]; s
   // valid percent-encoding, refused before any credential or rule is looked at.
   const routeMissing = (status === 404 && typeof parsed.message === 'string' && parsed.message.startsWith('no route ')) || (status === 400 && parsed.error === 'bad_url') || (status === 414 && parsed.error === 'uri_too_long');
   const ok = status >= 200 && status < 300;
-  const who = a.caller.who;
+  const who = revokedCaller ? undefined : a.caller.who;
   const access = op.access!;
 
   if (status >= 500 && !(status === 502 && parsed.error === 'peer_error')) problems.push(`server error ${status}`);
@@ -215,6 +231,7 @@ async function attack(op: Operation, a: Attack): Promise<{ problems: string[]; s
   }
 
   if (a.caller.session && op.url === '/api/auth/logout' && ok) await relogin(a.caller);
+  if (revokedCaller) await reissue(a.caller);
   return { problems, summary: `${a.caller.label} ${op.method} ${url.slice(0, 300)} → ${status} ${body.slice(0, 300)}` };
 }
 
