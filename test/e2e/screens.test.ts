@@ -130,6 +130,10 @@ describe('console screens (Debian Chromium)', () => {
       const image = (await card.locator('.mono').textContent()) ?? '';
       const answer = sim.peekCaptchaAnswer(market.slug, /\/captcha\/([0-9a-f]+)\.png/.exec(image)?.[1] ?? '');
       expect(answer, `the sim served ${image}`).toBeTruthy();
+      if (parked === 0) {
+        await crawlRow.scrollIntoViewIfNeeded();
+        await shot(analyst, 'collection-captcha');
+      }
       // A refused answer shows the server's error in the row and leaves the CAPTCHA to answer.
       await card.getByLabel(/^answer for captcha/).fill('x'.repeat(65));
       await card.getByRole('button', { name: 'Solve' }).click();
