@@ -94,7 +94,7 @@ describe('console screens (Debian Chromium)', () => {
     });
 
     // BKA's analyst crawls the vendor's page for the case in the Collection screen: one page, behind the market's
-    // login (and its CAPTCHA, answered in the CAPTCHA queue), then starts the extraction (with the de-confliction pass
+    // login (and its CAPTCHA, answered inline in the crawl's row), then starts the extraction (with the de-confliction pass
     // it ends with) from the finished crawl's row.
     const vendorUrl = new URL(`/u/${encodeURIComponent(vendor.handle)}`, market.url).toString();
     const analyst = await (await h.browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
@@ -119,18 +119,28 @@ describe('console screens (Debian Chromium)', () => {
       if (state === 'completed') break;
       expect(state, (await crawlRow.textContent()) ?? '').toBe('paused');
       expect(parked, 'CAPTCHAs answered').toBeLessThan(3);
-      // The human at the CAPTCHA queue reads the challenge (here: the sim's test hook for the image it served).
-      await crawlRow.getByRole('link', { name: 'answer it in the CAPTCHA queue' }).click();
-      const card = analyst.locator('.captchas .card').first();
+      // The human answers in the crawl's own row: it shows the crawl's pending CAPTCHA image (and keeps the link to
+      // the queue); the human reads the challenge (here: the sim's test hook for the image it served).
+      const handoff = crawlRow.locator('.captcha-handoff');
+      await handoff.getByRole('link', { name: 'in the CAPTCHA queue' }).waitFor();
+      const card = handoff.locator('.captcha-answer').first();
       await card.waitFor({ timeout: 30_000 });
+      const img = card.getByAltText(/^CAPTCHA /);
+      await expect.poll(() => img.evaluate((el) => (el as HTMLImageElement).naturalWidth), { timeout: 30_000 }).toBeGreaterThan(0);
       const image = (await card.locator('.mono').textContent()) ?? '';
       const answer = sim.peekCaptchaAnswer(market.slug, /\/captcha\/([0-9a-f]+)\.png/.exec(image)?.[1] ?? '');
       expect(answer, `the sim served ${image}`).toBeTruthy();
+      if (parked === 0) {
+        await crawlRow.scrollIntoViewIfNeeded();
+        await shot(analyst, 'collection-captcha');
+      }
+      // A refused answer shows the server's error in the row and leaves the CAPTCHA to answer.
+      await card.getByLabel(/^answer for captcha/).fill('x'.repeat(65));
+      await card.getByRole('button', { name: 'Solve' }).click();
+      await card.getByRole('alert').waitFor();
+      expect(await card.getByRole('alert').textContent()).toMatch(/^invalid body: .*answer/);
       await card.getByLabel(/^answer for captcha/).fill(answer!);
       await card.getByRole('button', { name: 'Solve' }).click();
-      await analyst.getByText('Nothing waiting. The crawler is not blocked.').waitFor();
-      await analyst.goto(`${h.console.url}#/collection`);
-      await crawlRow.waitFor();
       // The worker's next tick queues the crawl again; until then the row still shows it waiting.
       await crawlRow.and(analyst.locator('[data-state="paused"]')).waitFor({ state: 'detached', timeout: 60_000 });
     }

@@ -708,7 +708,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The agency's CAPTCHA queue */
+        /** The agency's CAPTCHA queue; `job`: only those the collection job parked */
         get: operations["getCaptchas"];
         put?: never;
         post?: never;
@@ -5420,6 +5420,7 @@ export interface operations {
         parameters: {
             query?: {
                 status?: "pending" | "solved" | "expired";
+                job?: string;
             };
             header?: never;
             path?: never;

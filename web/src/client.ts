@@ -31,13 +31,16 @@ export async function data<T>(call: Promise<{ data?: unknown; error?: unknown; r
   return r.data as T;
 }
 
-/** Runs `fn` on mount and when `key` changes; `reload` runs it again. */
-export function useCall<T>(fn: () => Promise<T>, key: string): [Load<T>, () => void] {
+/**
+ * Runs `fn` on mount and when `key` changes; `reload` runs it again. `keep`: a poll keeps showing the last answer
+ * while the next one loads (what the screen shows, e.g. a half-typed CAPTCHA answer, is not torn down).
+ */
+export function useCall<T>(fn: () => Promise<T>, key: string, opts: { keep?: boolean } = {}): [Load<T>, () => void] {
   const [load, setLoad] = useState<Load<T>>({ state: 'loading' });
   const [n, setN] = useState(0);
   useEffect(() => {
     let live = true;
-    setLoad({ state: 'loading' });
+    setLoad((prev) => (opts.keep && prev.state === 'ok' ? prev : { state: 'loading' }));
     fn().then(
       (d) => live && setLoad({ state: 'ok', data: d }),
       (e: unknown) => live && setLoad({ state: 'error', error: e instanceof Error ? e.message : String(e), status: e instanceof ApiFailure ? e.status : 0 }),

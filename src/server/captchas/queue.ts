@@ -17,8 +17,15 @@ export interface CaptchaTask {
   status: 'pending' | 'solved' | 'expired';
 }
 
+/** `job`: only the CAPTCHAs parked by that collection job (the id of the job queue's row, GET /api/jobs). */
+export interface CaptchaListFilter {
+  agencyId: number;
+  status?: CaptchaTask['status'];
+  job?: string;
+}
+
 export interface CaptchaQueue {
-  list(filter: { agencyId: number; status?: CaptchaTask['status'] }): Promise<CaptchaTask[]>;
+  list(filter: CaptchaListFilter): Promise<CaptchaTask[]>;
   get(id: string): Promise<CaptchaTask | null>;
   image(id: string): Promise<{ contentType: string; bytes: Uint8Array } | null>;
   /** Hands the answer to the waiting crawler; false when the task is no longer pending. */
@@ -27,10 +34,11 @@ export interface CaptchaQueue {
 
 /** An in-process queue: for the demo and tests until the crawler's persistent queue is wired in. */
 export class MemoryCaptchaQueue implements CaptchaQueue {
-  private readonly tasks = new Map<string, CaptchaTask & { image: { contentType: string; bytes: Uint8Array }; answer?: string }>();
+  private readonly tasks = new Map<string, CaptchaTask & { image: { contentType: string; bytes: Uint8Array }; answer?: string; job?: string }>();
   private seq = 0;
 
-  add(t: Omit<CaptchaTask, 'id' | 'status' | 'createdAt'> & { image: { contentType: string; bytes: Uint8Array } }): CaptchaTask {
+  /** `job`: the collection job that parked it, if any. */
+  add(t: Omit<CaptchaTask, 'id' | 'status' | 'createdAt'> & { image: { contentType: string; bytes: Uint8Array }; job?: string }): CaptchaTask {
     const id = `c${++this.seq}`;
     const task = { ...t, id, status: 'pending' as const, createdAt: new Date() };
     this.tasks.set(id, task);
@@ -39,8 +47,8 @@ export class MemoryCaptchaQueue implements CaptchaQueue {
   answerOf(id: string): string | undefined {
     return this.tasks.get(id)?.answer;
   }
-  async list(f: { agencyId: number; status?: CaptchaTask['status'] }): Promise<CaptchaTask[]> {
-    return [...this.tasks.values()].filter((t) => t.agencyId === f.agencyId && (!f.status || t.status === f.status)).map((t) => this.strip(t));
+  async list(f: CaptchaListFilter): Promise<CaptchaTask[]> {
+    return [...this.tasks.values()].filter((t) => t.agencyId === f.agencyId && (!f.status || t.status === f.status) && (f.job === undefined || t.job === f.job)).map((t) => this.strip(t));
   }
   async get(id: string): Promise<CaptchaTask | null> {
     const t = this.tasks.get(id);
@@ -64,7 +72,8 @@ export class MemoryCaptchaQueue implements CaptchaQueue {
 
 /**
  * The crawler's persistent queue (table crawl_captchas, migration 0101): a task belongs to the agency that owns its
- * market and carries the market's marking. Solving stores the answer; the crawler polls for it.
+ * market and carries the market's marking. Solving stores the answer; the crawler polls for it. A task names the crawl
+ * (crawl_jobs) that parked it; the job queue's crawl job names that crawl in its checkpoint (`crawlJobId`).
  */
 export function dbCaptchaQueue(db: Kysely<Database>): CaptchaQueue {
   type Row = { id: number; agency_id: number; tlp: Tlp; market_id: number; market_name: string; url: string | null; created_at: Date; status: string };
@@ -84,7 +93,8 @@ export function dbCaptchaQueue(db: Kysely<Database>): CaptchaQueue {
   return {
     async list(f) {
       const status = f.status === 'solved' ? sql`c.status in ('solved', 'used')` : sql`c.status = ${f.status ?? 'pending'}`;
-      const r = await sql<Row>`${select} where m.agency_id = ${f.agencyId} and ${status} order by c.created_at limit 200`.execute(db);
+      const job = f.job === undefined ? sql`true` : sql`c.job_id = (select j.checkpoint->>'crawlJobId' from jobs j where j.id = ${f.job} and j.agency_id = ${f.agencyId})`;
+      const r = await sql<Row>`${select} where m.agency_id = ${f.agencyId} and ${status} and ${job} order by c.created_at limit 200`.execute(db);
       return r.rows.map(toTask);
     },
     async get(id) {

@@ -20,8 +20,8 @@ export function register({ app, opts }: RouteContext): void {
     return t;
   };
 
-  app.get('/captchas', { config: { access: { ...ACCESS.captcha, audit: 'captcha.list' } }, schema: { tags: ['captchas'], summary: "The agency's CAPTCHA queue", querystring: z.object({ status: z.enum(['pending', 'solved', 'expired']).default('pending') }) } }, async (req) => ({
-    items: await queue().list({ agencyId: who(req.principal).agencyId, status: req.query.status }),
+  app.get('/captchas', { config: { access: { ...ACCESS.captcha, audit: 'captcha.list' } }, schema: { tags: ['captchas'], summary: "The agency's CAPTCHA queue; `job`: only those the collection job parked", querystring: z.object({ status: z.enum(['pending', 'solved', 'expired']).default('pending'), job: z.string().uuid().optional() }) } }, async (req) => ({
+    items: await queue().list({ agencyId: who(req.principal).agencyId, status: req.query.status, ...(req.query.job ? { job: req.query.job } : {}) }),
   }));
 
   app.get('/captchas/:id/image', { config: { access: { ...ACCESS.captcha, audit: 'captcha.image' } }, schema: { tags: ['captchas'], summary: 'The parked CAPTCHA image', params: idParam } }, async (req, reply) => {

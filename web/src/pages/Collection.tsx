@@ -1,6 +1,7 @@
 import { Fragment, useEffect, useState } from 'react';
 import { client, data, errorText, useCall } from '../client.ts';
 import type { Page } from '../api.ts';
+import { CaptchaAnswer, type CaptchaTask } from '../captcha.tsx';
 import { Link } from '../router.tsx';
 import { Card, Empty, fmtDate, Loaded } from '../ui.tsx';
 import { uploadImportFile, type UploadKind } from '../upload.ts';
@@ -29,7 +30,7 @@ const LIVE: JobState[] = ['queued', 'running', 'retrying', 'paused'];
 /** Crawl, extract, import (uploaded from the browser or in the import directory) and re-link jobs: start them, watch their progress and an import's reject report, pause, resume or cancel. */
 export function Collection(props: { canStart: boolean }) {
   const [tick, setTick] = useState(0);
-  const [jobs, reload] = useCall(() => data<{ items: Job[]; counts: Record<string, number> }>(client.GET('/api/jobs', { params: { query: { limit: 100 } } })), `jobs-${tick}`);
+  const [jobs, reload] = useCall(() => data<{ items: Job[]; counts: Record<string, number> }>(client.GET('/api/jobs', { params: { query: { limit: 100 } } })), `jobs-${tick}`, { keep: true });
   const [workers] = useCall(() => data<{ items: Worker[] }>(client.GET('/api/jobs/workers')), `workers-${Math.floor(tick / 5)}`);
   const [markets] = useCall(() => data<Page<MarketRow>>(client.GET('/api/markets', { params: { query: { limit: 200, offset: 0 } } })), 'markets');
   const [error, setError] = useState<string | null>(null);
@@ -54,7 +55,7 @@ export function Collection(props: { canStart: boolean }) {
   return (
     <div className="page">
       <h1>Collection</h1>
-      <p className="muted">Crawls run through Tor on the workers; a market asking for a CAPTCHA parks its crawl in the <Link to="/captchas">CAPTCHA queue</Link> until an analyst answers.</p>
+      <p className="muted">Crawls run through Tor on the workers; a market asking for a CAPTCHA parks its crawl until an analyst answers it, in the crawl's row below or in the <Link to="/captchas">CAPTCHA queue</Link>.</p>
       {error && <div className="state error" role="alert">{error}</div>}
       <div className="grid2">
         {props.canStart ? <StartJob markets={markets.state === 'ok' ? markets.data.items : []} act={act} /> : <Card title="Start a job"><Empty>Analysts and supervisors start collection jobs; your role sees their progress.</Empty></Card>}
@@ -124,8 +125,21 @@ function CrawlProgressCell(props: { job: Job }) {
       <div><span className="pages">{pages}{total ? ` / ${total}` : ''} pages</span>{queued !== undefined && <span className="queue"> · queue {queued}</span>}</div>
       <div className="errors">{errors.length ? <>errors: {errors.map(([k, n], i) => <span key={k} className="error-kind" data-kind={k}>{i ? ', ' : ''}{k} {n}</span>)}</> : <span className="muted">no errors</span>}</div>
       {job.progress.message && !finished && <div className="mono wrap muted">{job.progress.message}</div>}
-      {captcha && <div className="captcha-handoff">A CAPTCHA is waiting for a human: <Link to="/captchas">answer it in the CAPTCHA queue</Link>; the crawl then resumes by itself.</div>}
+      {captcha && <CaptchaHandoff job={job.id} />}
     </td>
+  );
+}
+
+/** A paused crawl's pending CAPTCHA(s), answered in the row; the crawl then resumes by itself. */
+function CaptchaHandoff(props: { job: string }) {
+  const [load, reload] = useCall(() => data<{ items: CaptchaTask[] }>(client.GET('/api/captchas', { params: { query: { job: props.job, status: 'pending' } } })), `captchas-${props.job}`);
+  return (
+    <div className="captcha-handoff">
+      <div>A CAPTCHA is waiting for a human: answer it here (or <Link to="/captchas">in the CAPTCHA queue</Link>); the crawl then resumes by itself.</div>
+      <Loaded load={load}>
+        {(d) => d.items.length ? d.items.map((t) => <CaptchaAnswer key={t.id} task={t} onSolved={reload} />) : <div className="muted">Answered: the crawl resumes on the worker's next tick.</div>}
+      </Loaded>
+    </div>
   );
 }
 
