@@ -1,18 +1,15 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WARCRecord, WARCSerializer } from 'warcio';
-import { startJobWorker, type JobWorker } from '../../src/cli/worker-runtime.ts';
 import { verifyEvidence } from '../../src/evidence/index.ts';
-import { buildServer, type App } from '../../src/server/index.ts';
 import { fixtureDir } from '../helpers/fixtures.ts';
-import { openTestStore, type TestStore } from '../helpers/store.ts';
+import type { TestStore } from '../helpers/store.ts';
 import { tarOf, tarOfFolder } from '../helpers/tar.ts';
-import { loginCookie, type SessionHeaders } from './helpers.ts';
-import { seed, type Seeded } from './seed.ts';
+import { startImportApi, type ImportApi } from './import-api.ts';
+import type { Seeded } from './seed.ts';
 
 // Archives uploaded through the API and imported by the real import job on a real worker (same store): a WARC
 // written by warcio with the real Agora pages (one record tampered), and the real Agora page folder as a .tar.gz
@@ -21,43 +18,21 @@ import { seed, type Seeded } from './seed.ts';
 const AGORA = fixtureDir('agora-2014-04-06');
 const HOST = 'agorahooawayyfoe.onion';
 
+let api: ImportApi;
 let store: TestStore;
-let app: App;
 let s: Seeded;
-let worker: JobWorker;
 let importDir: string;
 let evidenceDir: string;
-let analyst: SessionHeaders;
+let upload: ImportApi['upload'];
+let runImport: ImportApi['runImport'];
 
 beforeAll(async () => {
-  store = await openTestStore();
-  s = await seed(store.db);
-  importDir = mkdtempSync(path.join(tmpdir(), 'dp-imports-'));
-  evidenceDir = mkdtempSync(path.join(tmpdir(), 'dp-ev-'));
-  worker = await startJobWorker(store, { proxy: undefined, importDir, evidenceDir, concurrency: 1, pollMs: 100, queues: ['import'] });
-  app = await buildServer({ store, webRoot: false, rateLimit: false, jobs: worker.queue, importDir });
-  analyst = await loginCookie(app, s.username('NL-POL', 'analyst'));
+  api = await startImportApi();
+  ({ store, s, importDir, evidenceDir, upload, runImport } = api);
 }, 120_000);
 afterAll(async () => {
-  await app?.close();
-  await worker?.stop();
-  await store?.close();
+  await api?.close();
 });
-
-const upload = (kind: string, body: Buffer, name: string) =>
-  app.inject({ method: 'POST', url: `/api/imports/uploads?kind=${kind}&name=${encodeURIComponent(name)}`, headers: { ...analyst, 'content-type': 'application/octet-stream' }, payload: body });
-
-interface JobView { id: string; state: string; attempts: number; result: Record<string, unknown> | null; error: string | null; progress: { done: number; total?: number; unit?: string; message?: string } }
-async function runImport(payload: Record<string, unknown>): Promise<JobView> {
-  const r = await app.inject({ method: 'POST', url: '/api/jobs', headers: analyst, payload: { kind: 'import', payload } });
-  expect(r.statusCode, r.body).toBe(202);
-  const id = (r.json() as JobView).id;
-  for (;;) {
-    const j = (await app.inject({ method: 'GET', url: `/api/jobs/${id}`, headers: analyst })).json() as JobView;
-    if (['completed', 'failed', 'cancelled'].includes(j.state)) return j;
-    await new Promise((res) => setTimeout(res, 100));
-  }
-}
 
 const page = (rel: string) => readFileSync(path.join(AGORA, rel));
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -85,7 +60,7 @@ describe('archive import upload', () => {
     tampered[tampered.indexOf('</html>') + 2] = 'X'.charCodeAt(0); // changed after the digests were written
     const warc = Buffer.concat([good, gzipSync(tampered)]);
 
-    const up = await upload('warc', warc, 'agora.warc.gz');
+    const up = await upload('warc', warc, { name: 'agora.warc.gz' });
     expect(up.statusCode, up.body).toBe(201);
     const file = (up.json() as { file: string }).file;
     expect(file).toMatch(/^uploads\/\d+\/[0-9a-f-]{36}\.warc\.gz$/);
@@ -118,7 +93,7 @@ describe('archive import upload', () => {
     // The real folder's entries, then the hostile ones (the end-of-archive blocks of the first part dropped).
     const folder = tarOfFolder(AGORA, 'agora-2014-04-06');
     const tgz = gzipSync(Buffer.concat([folder.subarray(0, folder.length - 1024), hostile]));
-    const up = await upload('pages', tgz, 'agora-2014-04-06.tar.gz');
+    const up = await upload('pages', tgz, { name: 'agora-2014-04-06.tar.gz' });
     expect(up.statusCode, up.body).toBe(201);
     const file = (up.json() as { file: string }).file;
     expect(file).toMatch(/^uploads\/\d+\/[0-9a-f-]{36}\.tar\.gz$/);
@@ -170,12 +145,12 @@ describe('archive import upload', () => {
       ['warc', gzipSync(Buffer.from('plain text, gzipped')), /wrong_kind.*not a WARC file/],
     ];
     for (const [kind, body, msg] of cases) {
-      const r = await upload(kind, body, 'x');
+      const r = await upload(kind, body, { name: 'x' });
       expect(r.statusCode, r.body).toBe(422);
       expect(r.body).toMatch(msg);
     }
     const whole = gzipSync(tarOfFolder(AGORA, 'agora-2014-04-06'));
-    const up = await upload('pages', whole.subarray(0, Math.floor(whole.length / 2)), 'truncated.tar.gz');
+    const up = await upload('pages', whole.subarray(0, Math.floor(whole.length / 2)), { name: 'truncated.tar.gz' });
     expect(up.statusCode, up.body).toBe(201);
     const job = await runImport({ format: 'pages', file: (up.json() as { file: string }).file });
     expect(job.state).toBe('failed');

@@ -1,62 +1,36 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startJobWorker, type JobWorker } from '../../src/cli/worker-runtime.ts';
-import { buildServer, type App } from '../../src/server/index.ts';
+import type { App } from '../../src/server/index.ts';
 import { fixtureDir } from '../helpers/fixtures.ts';
-import { openTestStore, type TestStore } from '../helpers/store.ts';
+import type { TestStore } from '../helpers/store.ts';
 import { loginCookie, type SessionHeaders } from './helpers.ts';
-import { seed, type Seeded } from './seed.ts';
+import { startImportApi, type ImportApi } from './import-api.ts';
+import type { Seeded } from './seed.ts';
 
 // Upload of import files through the API into the workers' import directory, then the real import job on it
 // (a real worker on the same store): a real Telegram Desktop export, and a CSV with a bad row (reject report).
 const TELEGRAM = path.join(fixtureDir('telegram-chat-analytics'), 'DM_2A_7M.json');
 const LIMIT = 64 * 1024;
 
+let api: ImportApi;
 let store: TestStore;
 let app: App;
 let s: Seeded;
-let worker: JobWorker;
 let importDir: string;
 let analyst: SessionHeaders;
+let upload: ImportApi['upload'];
+let runImport: ImportApi['runImport'];
 
 beforeAll(async () => {
-  store = await openTestStore();
-  s = await seed(store.db);
-  importDir = mkdtempSync(path.join(tmpdir(), 'dp-imports-'));
-  const evidenceDir = mkdtempSync(path.join(tmpdir(), 'dp-ev-'));
-  worker = await startJobWorker(store, { proxy: undefined, importDir, evidenceDir, concurrency: 1, pollMs: 100, queues: ['import'] });
-  app = await buildServer({ store, webRoot: false, rateLimit: false, jobs: worker.queue, importDir, importUploadLimit: LIMIT });
-  analyst = await loginCookie(app, s.username('NL-POL', 'analyst'));
+  api = await startImportApi({ importUploadLimit: LIMIT });
+  ({ store, app, s, importDir, analyst, upload, runImport } = api);
 }, 120_000);
 afterAll(async () => {
-  await app?.close();
-  await worker?.stop();
-  await store?.close();
+  await api?.close();
 });
-
-const upload = (kind: string, body: Buffer | string, o: { name?: string; headers?: Record<string, string> } = {}) =>
-  app.inject({
-    method: 'POST',
-    url: `/api/imports/uploads?kind=${kind}${o.name !== undefined ? `&name=${encodeURIComponent(o.name)}` : ''}`,
-    headers: { ...analyst, 'content-type': 'application/octet-stream', ...o.headers },
-    payload: typeof body === 'string' ? Buffer.from(body) : body,
-  });
-
-interface JobView { id: string; state: string; result: Record<string, unknown> | null; error: string | null; progress: { done: number; total?: number; unit?: string } }
-async function runImport(payload: Record<string, unknown>): Promise<JobView> {
-  const r = await app.inject({ method: 'POST', url: '/api/jobs', headers: analyst, payload: { kind: 'import', payload } });
-  expect(r.statusCode, r.body).toBe(202);
-  const id = (r.json() as JobView).id;
-  for (;;) {
-    const j = (await app.inject({ method: 'GET', url: `/api/jobs/${id}`, headers: analyst })).json() as JobView;
-    if (['completed', 'failed', 'cancelled'].includes(j.state)) return j;
-    await new Promise((res) => setTimeout(res, 100));
-  }
-}
 
 const filesUnder = (dir: string): string[] => readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => path.relative(importDir, path.join(d.parentPath, d.name)));
 
