@@ -1,35 +1,22 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerTokens } from '../../src/deconflict/index.ts';
-import { createScratchDatabase, openStore, type ScratchDatabase } from '../../src/store/index.ts';
+import { cliDatabase, runCli, type CliDatabase } from '../helpers/cli.ts';
 
 /**
  * `darkpatrol notices --blinded` as an operator runs it: the real CLI in child processes on a throwaway data
  * directory (or a scratch PostgreSQL database when DATABASE_URL is set). The blinded hits are set up in-process
  * through the matcher the API uses: NL-POL and DE-BKA hold one token, NL-POL and a peer agency (FR-GN) another.
  */
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/darkpatrol.js');
-
-let dir: string;
-let scratch: ScratchDatabase | undefined;
-let db: string[];
+let cdb: CliDatabase;
 let shared: number;
 let peerHit: number;
 
 interface Notice { hitId: number; tokenId: string; yourCaseRef: string; otherAgency: string; otherContact: string; acknowledgedAt: string | null }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'dp-cli-blinded-'));
-  if (process.env.DATABASE_URL) {
-    scratch = await createScratchDatabase(process.env.DATABASE_URL, 'dp_test');
-    db = ['--database-url', scratch.url];
-  } else db = ['--data-dir', join(dir, 'db')];
-  const store = await openStore(scratch ? { databaseUrl: scratch.url } : { dataDir: join(dir, 'db') });
+  cdb = await cliDatabase('dp-cli-blinded-');
+  const store = await cdb.open();
   try {
     for (const [code, name, country] of [['NL-POL', 'Politie NL', 'NL'], ['DE-BKA', 'BKA', 'DE']]) await store.db.insertInto('agencies').values({ code: code!, name: name!, country: country! }).execute();
     const token = (s: string) => createHash('sha512').update(s).digest('hex');
@@ -41,21 +28,10 @@ beforeAll(async () => {
   }
 }, 120_000);
 afterAll(async () => {
-  await scratch?.drop();
-  rmSync(dir, { recursive: true, force: true });
+  await cdb?.drop();
 });
 
-function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...db, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.on('error', fail);
-    child.on('exit', (code) => done({ code, out, err }));
-  });
-}
+const cli = (args: string[]) => runCli([...cdb.args, ...args]);
 
 async function json<T>(args: string[]): Promise<T> {
   const r = await cli([...args, '--json']);

@@ -1,49 +1,25 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createScratchDatabase, type ScratchDatabase } from '../../src/store/index.ts';
+import { BIN, cliDatabase, ROOT, runCli, type CliDatabase } from '../helpers/cli.ts';
 
 /**
  * `darkpatrol user …` and `darkpatrol serve` as an operator runs them: the real CLI in child processes, on a
  * throwaway data directory (or a scratch PostgreSQL database when DATABASE_URL is set), then a login over HTTP.
  */
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/darkpatrol.js');
 const PASSWORD = 'correct horse battery';
 
-let dir: string;
-let scratch: ScratchDatabase | undefined;
-let db: string[];
+let cdb: CliDatabase;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'dp-cli-serve-'));
-  if (process.env.DATABASE_URL) {
-    scratch = await createScratchDatabase(process.env.DATABASE_URL, 'dp_test');
-    db = ['--database-url', scratch.url];
-  } else db = ['--data-dir', join(dir, 'db')];
+  cdb = await cliDatabase('dp-cli-serve-');
 }, 120_000);
 afterAll(async () => {
-  await scratch?.drop();
-  rmSync(dir, { recursive: true, force: true });
+  await cdb?.drop();
 });
 
-/** Runs one CLI command to its end. */
-function cli(args: string[], stdin?: string): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...db, ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.on('error', fail);
-    child.on('exit', (code) => done({ code, out, err }));
-    child.stdin.end(stdin ?? '');
-  });
-}
+const cli = (args: string[], stdin?: string) => runCli([...cdb.args, ...args], stdin);
 
 const login = (url: string, username: string, password: string) =>
   fetch(`${url}api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
@@ -82,7 +58,7 @@ describe('darkpatrol user … and serve (real processes)', () => {
     let err = '';
     /** Starts `serve` and waits for its first line (the JSON with the URL). */
     const startServe = async (): Promise<{ child: ChildProcess; exited: Promise<number | null>; url: string; docs: string }> => {
-      const child = spawn(process.execPath, [BIN, ...db, 'serve', '--host', '127.0.0.1', '--port', '0', '--no-web', '--json'], {
+      const child = spawn(process.execPath, [BIN, ...cdb.args, 'serve', '--host', '127.0.0.1', '--port', '0', '--no-web', '--json'], {
         cwd: ROOT,
         env: { ...process.env, DARKPATROL_LOG_LEVEL: 'info' },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -134,7 +110,7 @@ describe('darkpatrol user … and serve (real processes)', () => {
       const sent = Date.now();
       const right = await login(url, 'anna', PASSWORD);
       if (Date.now() - sent < retryAfter * 1000) expect(right.status).toBe(429);
-      if (!scratch) {
+      if (!cdb.server) {
         // The embedded database serves one process at a time: `user unlock` beside a running serve is refused
         // with a clear message (an operator on the embedded engine stops serve, or uses Administration).
         const busy = await cli(['user', 'unlock', '--username', 'anna']);
@@ -148,7 +124,7 @@ describe('darkpatrol user … and serve (real processes)', () => {
       const unlock = await cli(['user', 'unlock', '--username', 'anna']);
       expect(unlock.code, unlock.err).toBe(0);
       expect(unlock.out).toContain('unlocked anna');
-      if (!scratch) serve = await startServe();
+      if (!cdb.server) serve = await startServe();
       expect((await login(serve.url, 'anna', PASSWORD)).status).toBe(200);
     } finally {
       serve.child.kill('SIGTERM');

@@ -1,27 +1,19 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EvidenceRecorder } from '../../src/evidence/index.ts';
-import { createScratchDatabase, openStore, type ScratchDatabase } from '../../src/store/index.ts';
+import { cliDatabase, runCli, type CliDatabase } from '../helpers/cli.ts';
 
 /** `darkpatrol evidence verify` as cron or a script runs it: the real bin/darkpatrol.js, judged by its exit code. */
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/darkpatrol.js');
+let cdb: CliDatabase;
 let dir: string;
-let scratch: ScratchDatabase | undefined;
-let db: string[];
 let warcFile: string;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'dp-verify-cli-'));
-  if (process.env.DATABASE_URL) {
-    scratch = await createScratchDatabase(process.env.DATABASE_URL, 'dp_test');
-    db = ['--database-url', scratch.url];
-  } else db = ['--data-dir', join(dir, 'db')];
-  const store = await openStore(scratch ? { databaseUrl: scratch.url } : { dataDir: join(dir, 'db') });
+  cdb = await cliDatabase('dp-verify-cli-');
+  dir = cdb.dir;
+  const store = await cdb.open();
   try {
     const agencyId = (await store.db.insertInto('agencies').values({ code: 'NL-POL', name: 'NL', country: 'NL' }).returning('id').executeTakeFirstOrThrow()).id;
     const recorder = new EvidenceRecorder(store.db, { dir: join(dir, 'warc') });
@@ -46,19 +38,10 @@ beforeAll(async () => {
   }
 }, 120_000);
 afterAll(async () => {
-  await scratch?.drop();
-  rmSync(dir, { recursive: true, force: true });
+  await cdb?.drop();
 });
 
-function cli(args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...db, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.on('error', fail);
-    child.on('exit', (code) => done({ code, out }));
-  });
-}
+const cli = (args: string[]) => runCli([...cdb.args, ...args]);
 
 describe('evidence verify exit code', () => {
   it('exits 0 on intact evidence and 1 on tampering, in text and JSON mode', async () => {
