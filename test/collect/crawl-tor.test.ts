@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import net from 'node:net';
+import { once } from 'node:events';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { openTestStore, type TestStore } from '../helpers/store.ts';
 import { startSim, startSimTor, torAvailable, watchTorStreams, type SimHandle, type StreamWatch, type TorNetwork } from '../../src/sim/index.ts';
@@ -11,6 +13,14 @@ import { onionFromPublicKey } from '../../src/domain/onion.ts';
 import { configureSimMarkets, simHuman } from './helpers.ts';
 
 process.env.DARKPATROL_SIM_TEST_HOOKS = '1';
+
+async function freePort(): Promise<number> {
+  const s = net.createServer().listen(0, '127.0.0.1');
+  await once(s, 'listening');
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
 
 const HAVE_TOR = torAvailable();
 if (!HAVE_TOR) console.warn('SKIPPED test/collect/crawl-tor.test.ts: tor and tor-gencert are not installed (Debian package "tor")');
@@ -30,6 +40,8 @@ describe.skipIf(!HAVE_TOR)('crawling the sim over a private Tor network', () => 
   let slugs: string[] = [];
   const summaries: CrawlSummary[] = [];
   const MAX_PAGES = 10;
+  let taken: net.Server;
+  const torLog: string[] = [];
 
   beforeAll(async () => {
     store = await openTestStore();
@@ -37,7 +49,12 @@ describe.skipIf(!HAVE_TOR)('crawling the sim over a private Tor network', () => 
     sim = await startSim({ seed: 'tor-test', scale: 'tiny', faults: false, rateLimit: false, portBase: 0, startDay: 30 });
     slugs = sim.markets.filter((m) => sim.marketState(m.slug) === 'up').slice(0, 2).map((m) => m.slug);
     expect(slugs.length).toBe(2);
-    tor = await startSimTor(sim, { dir: path.join(dir, 'tor'), markets: slugs, bootstrapTimeoutMs: 150_000 });
+    // The first port handed out is already taken: the authority cannot bind it, and the network starts again.
+    taken = net.createServer().listen(0, '127.0.0.1');
+    await once(taken, 'listening');
+    let handedOut = 0;
+    const choosePort = async () => (handedOut++ === 0 ? (taken.address() as net.AddressInfo).port : await freePort());
+    tor = await startSimTor(sim, { dir: path.join(dir, 'tor'), markets: slugs, bootstrapTimeoutMs: 150_000, choosePort, log: (l) => torLog.push(l) });
     watch = await watchTorStreams(tor.controlPort, tor.controlCookiePath);
     agencyId = (await store.db.insertInto('agencies').values({ code: 'NLPOL', name: 'Test police', country: 'NL' }).returning('id').executeTakeFirstOrThrow()).id;
     await configureSimMarkets(store.db, sim, agencyId, { concurrency: 2 });
@@ -61,11 +78,16 @@ describe.skipIf(!HAVE_TOR)('crawling the sim over a private Tor network', () => 
   }, 240_000);
 
   afterAll(async () => {
+    taken?.close();
     watch?.close();
     await tor?.stop();
     await sim?.stop();
     await store?.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('starts again with other ports when a chosen port was taken before tor bound it', () => {
+    expect(torLog.some((l) => /auth0 exited with code 1[\s\S]*Address already in use[\s\S]*starting the network again/.test(l))).toBe(true);
   });
 
   it('publishes each market under the onion address the sim derives for it', () => {

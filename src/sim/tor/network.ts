@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { writeOnionServiceKeys } from './keys.ts';
 import { probeOnion } from './probe.ts';
+import { torSocksPort } from './control.ts';
 
 const run = promisify(execFile);
 
@@ -34,6 +35,8 @@ export interface TorNetworkOptions {
   torBin?: string;
   gencertBin?: string;
   log?: (line: string) => void;
+  /** Where relay ports come from (default: a port the kernel reports free). Tests hand out a taken one to see the restart. */
+  choosePort?: () => Promise<number>;
 }
 
 export interface TorNetwork {
@@ -61,7 +64,16 @@ interface Node {
   orPort?: number;
   dirPort?: number;
   proc?: ChildProcess;
+  /** The last lines tor wrote to stdout/stderr: a failure before the log file is open (a port taken) is only told there. */
+  output: string[];
+  /** Set once the process has exited and its stdout/stderr are drained. */
+  closed?: boolean;
 }
+
+/** A tor process could not bind a port chosen for it: another process took it between the choice and the bind. */
+class PortTakenError extends Error {}
+
+const PORT_ATTEMPTS = 3;
 
 /** Whether Debian's tor and tor-gencert are installed (the harness cannot run without both). */
 export function torAvailable(torBin = findBin('tor'), gencertBin = findBin('tor-gencert')): boolean {
@@ -119,6 +131,20 @@ function commonTorrc(node: Node, dirAuthority: string): string[] {
  * beyond 127.0.0.1.
  */
 export async function startTorNetwork(o: TorNetworkOptions): Promise<TorNetwork> {
+  // Relay ports are chosen free and written into torrcs (and the authority's into every DirAuthority line); on a
+  // busy machine another process may take one before tor binds it. Tor then exits before opening its log, and
+  // the whole network starts again in a fresh directory with fresh ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startTorNetworkOnce(attempt === 1 ? o : { ...o, dir: path.join(o.dir, `retry${attempt}`) });
+    } catch (e) {
+      if (!(e instanceof PortTakenError) || attempt >= PORT_ATTEMPTS) throw e;
+      (o.log ?? (() => undefined))(`${e.message}; starting the network again with other ports`);
+    }
+  }
+}
+
+async function startTorNetworkOnce(o: TorNetworkOptions): Promise<TorNetwork> {
   const torBin = o.torBin ?? findBin('tor');
   const gencertBin = o.gencertBin ?? findBin('tor-gencert');
   if (!torBin || !gencertBin) throw new Error('tor and tor-gencert are required (Debian package "tor")');
@@ -129,19 +155,18 @@ export async function startTorNetwork(o: TorNetworkOptions): Promise<TorNetwork>
   const mk = (role: Node['role'], nick: string): Node => {
     const dir = path.join(o.dir, nick);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const n: Node = { role, nick, dir };
+    const n: Node = { role, nick, dir, output: [] };
     nodes.push(n);
     return n;
   };
   const auth = mk('authority', 'auth0');
   const relays = Array.from({ length: relayCount }, (_, i) => mk('relay', `relay${i + 1}`));
   const client = mk('client', 'client');
+  const choosePort = o.choosePort ?? freePort;
   for (const n of [auth, ...relays]) {
-    n.orPort = await freePort();
-    n.dirPort = await freePort();
+    n.orPort = await choosePort();
+    n.dirPort = await choosePort();
   }
-  const socksPort = await freePort();
-  const controlPort = await freePort();
   const defaults = path.join(o.dir, 'torrc-defaults');
   writeFileSync(defaults, '');
 
@@ -200,10 +225,14 @@ export async function startTorNetwork(o: TorNetworkOptions): Promise<TorNetwork>
       if (s.exportCircuitId) hs.push('HiddenServiceExportCircuitID haproxy');
     }
     const cookie = path.join(client.dir, 'control_auth_cookie');
+    const controlPortFile = path.join(client.dir, 'control_port');
+    // The client starts only once the consensus is complete, tens of seconds after the relays: tor picks its
+    // ports itself ("auto") and tells them, so nothing can take them in between.
     torrcs.set(client, [
       ...commonTorrc(client, dirAuthority),
-      `SocksPort 127.0.0.1:${socksPort} IsolateSOCKSAuth ExtendedErrors`,
-      `ControlPort 127.0.0.1:${controlPort}`,
+      'SocksPort 127.0.0.1:auto IsolateSOCKSAuth ExtendedErrors',
+      'ControlPort 127.0.0.1:auto',
+      `ControlPortWriteToFile ${controlPortFile}`,
       'CookieAuthentication 1',
       `CookieAuthFile ${cookie}`,
       ...hs,
@@ -212,14 +241,26 @@ export async function startTorNetwork(o: TorNetworkOptions): Promise<TorNetwork>
     const launch = (n: Node) => {
       const torrc = path.join(n.dir, 'torrc');
       writeFileSync(torrc, `${torrcs.get(n)!.join('\n')}\n`);
-      n.proc = spawn(torBin, ['--defaults-torrc', defaults, '-f', torrc], { stdio: ['ignore', 'ignore', 'pipe'] });
-      n.proc.stderr?.on('data', (c: Buffer) => log(`${n.nick}: ${c.toString().trim()}`));
+      // Until its log file is open (after the ports are bound) tor reports on stdout: a port taken is only told there.
+      n.proc = spawn(torBin, ['--defaults-torrc', defaults, '-f', torrc], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const keep = (c: Buffer) => {
+        const text = c.toString().trim();
+        n.output.push(...text.split('\n'));
+        n.output.splice(0, Math.max(0, n.output.length - 20));
+        log(`${n.nick}: ${text}`);
+      };
+      n.proc.stdout?.on('data', keep);
+      n.proc.stderr?.on('data', keep);
+      n.proc.on('close', () => { n.closed = true; });
       n.proc.on('exit', (code, signal) => log(`${n.nick} exited (${signal ?? code})`));
     };
     const deadline = started + (o.bootstrapTimeoutMs ?? 150_000);
     const checkAlive = () => {
-      const dead = nodes.find((n) => n.proc && n.proc.exitCode !== null);
-      if (dead) throw new Error(`${dead.nick} exited with code ${dead.proc?.exitCode}:\n${logTail(dead.dir)}`);
+      const dead = nodes.find((n) => n.closed);
+      if (!dead) return;
+      const output = dead.output.join('\n');
+      const message = `${dead.nick} exited with code ${dead.proc?.exitCode}:\n${logTail(dead.dir)}${output ? `\noutput:\n${output}` : ''}`;
+      throw /Address already in use|Failed to bind/.test(output) ? new PortTakenError(message) : new Error(message);
     };
     // The relays first; the client only once a consensus lists all of them as HSDirs, so its first consensus is
     // complete (a client that starts on a partial consensus waits a long while for the next one).
@@ -234,9 +275,13 @@ export async function startTorNetwork(o: TorNetworkOptions): Promise<TorNetwork>
     }
     log(`consensus complete after ${Date.now() - started} ms; starting the client and onion services`);
     launch(client);
+    const controlPort = await waitForControlPort(controlPortFile, 30_000, checkAlive);
+    await waitForFile(cookie, 30_000, checkAlive);
+    const socksPort = await torSocksPort(controlPort, cookie);
+    log(`client: SocksPort ${socksPort}, ControlPort ${controlPort}`);
 
     for (const s of o.services) {
-      if (!onions[s.name]) onions[s.name] = (await waitForFile(path.join(client.dir, 'hs', s.name, 'hostname'), 30_000)).trim();
+      if (!onions[s.name]) onions[s.name] = (await waitForFile(path.join(client.dir, 'hs', s.name, 'hostname'), 30_000, checkAlive)).trim();
     }
     // Reachable means: the descriptor is published on the HSDirs, fetched by the client, and a rendezvous worked.
     // Until then tor answers "descriptor not found" or "no more HSDir available": keep asking.
@@ -289,9 +334,18 @@ function logTail(dir: string, lines = 25): string {
   return readFileSync(f, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
 }
 
-async function waitForFile(file: string, timeoutMs: number): Promise<string> {
+/** The port tor chose for "ControlPort …:auto", from its ControlPortWriteToFile ("PORT=127.0.0.1:9051"). */
+async function waitForControlPort(file: string, timeoutMs: number, checkAlive: () => void): Promise<number> {
+  const text = await waitForFile(file, timeoutMs, checkAlive);
+  const port = Number(/^PORT=127\.0\.0\.1:(\d+)$/m.exec(text)?.[1]);
+  if (!Number.isInteger(port) || port <= 0) throw new Error(`unexpected ${file}: ${JSON.stringify(text)}`);
+  return port;
+}
+
+async function waitForFile(file: string, timeoutMs: number, checkAlive: () => void = () => undefined): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    checkAlive();
     if (existsSync(file)) {
       const text = readFileSync(file, 'utf8');
       if (text.trim()) return text;
