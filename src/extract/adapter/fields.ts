@@ -1,6 +1,6 @@
 import type { AnyNode } from 'domhandler';
 import type { Money } from '../../domain/money.ts';
-import { selectIn } from '../html/select.ts';
+import { selectIn, type PageMemo } from '../html/select.ts';
 import { linesOf, ownTextOf, rawTextOf, textOf } from '../html/text.ts';
 import type { ExtractError } from '../types.ts';
 import type { FieldSpec, HookContext, TransformName } from './types.ts';
@@ -15,6 +15,8 @@ export interface FieldContext extends HookContext {
   transforms: Record<string, (value: string, ctx: HookContext) => unknown>;
   errors: ExtractError[];
   warnings: ExtractError[];
+  /** Selections and texts shared by every field of the page (the runner sets one per page). */
+  memo?: PageMemo;
 }
 
 const patternCache = new Map<string, RegExp>();
@@ -43,7 +45,7 @@ function sourceOf(spec: FieldSpec, node: AnyNode, ctx: FieldContext): unknown {
   }
   switch (spec.from ?? 'text') {
     case 'text':
-      return rawTextOf(node);
+      return ctx.memo ? ctx.memo.text(node, rawTextOf) : rawTextOf(node);
     case 'lines':
       return linesOf(node);
     case 'ownText':
@@ -115,7 +117,7 @@ export function evalField(spec: FieldSpec, scope: AnyNode, ctx: FieldContext, pa
   try {
     let nodes: AnyNode[];
     if (spec.selector) {
-      nodes = selectIn(scope, spec.selector);
+      nodes = ctx.memo ? ctx.memo.select(scope, spec.selector) : selectIn(scope, spec.selector);
     } else {
       nodes = [scope];
     }
