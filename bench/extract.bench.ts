@@ -1,7 +1,9 @@
 /**
  * Extraction speed: the Agora adapter (and the generic extractor) over the Agora fixture pages, `--rounds` times,
  * then the same field extraction in Python with BeautifulSoup + lxml (bench/extract_bs4.py, Debian's
- * python3-bs4/python3-lxml) for a side-by-side figure. Pages are read into memory first; the timed part is
+ * python3-bs4/python3-lxml) and with lxml.html + compiled XPath alone (`--engine lxml`), and beside them the limit: a
+ * raw htmlparser2 parse of the same pages (no extraction), so `adapterVsRawParse` and `adapterVsLxml` are ratios from
+ * one run. Pages are read into memory first; the timed part is
  * decode + parse + extract. Prints one JSON line per engine, then one combined JSON line (last line).
  *
  *   npx tsx bench/extract.bench.ts [--rounds 50] [--bs4-rounds 10] [--dir ../shared/fixtures/agora-2014-04-06] [--no-bs4]
@@ -9,6 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseDocument } from 'htmlparser2';
 import { extractPage } from '../src/extract/adapter/run.ts';
 import { agoraAdapter } from '../src/extract/adapters/agora.ts';
 import { extractGeneric } from '../src/extract/generic/index.ts';
@@ -64,22 +67,36 @@ function run(name: string, fn: (p: (typeof pages)[number]) => ExtractResult, n: 
   };
 }
 
+// The limit: a raw htmlparser2 parse of the same pages (bytes → UTF-8 string → DOM), nothing extracted.
+const rawParse = (p: (typeof pages)[number]): ExtractResult => {
+  parseDocument(p.bytes.toString('utf8'), { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true });
+  return { listings: [], vendors: [], feedback: [] } as unknown as ExtractResult;
+};
+const raw = run(`node ${process.version} htmlparser2 parseDocument (raw parse, no extraction)`, rawParse, rounds);
+console.log(JSON.stringify(raw));
 const input = (p: (typeof pages)[number]) => ({ url: p.url, html: p.bytes, capturedAt: '2014-04-06T12:00:00Z', captureDigest: 'sha256:bench' });
 const agora = run(`node ${process.version} darkpatrol agora adapter (htmlparser2 + cheerio)`, (p) => extractPage(agoraAdapter, input(p)), rounds);
 console.log(JSON.stringify(agora));
 const generic = run(`node ${process.version} darkpatrol generic extractor`, (p) => extractGeneric(input(p)), Math.max(1, Math.floor(rounds / 5)));
 console.log(JSON.stringify(generic));
 
-let bs4: Record<string, unknown> | { error: string } = { error: 'skipped (--no-bs4)' };
-if (!process.argv.includes('--no-bs4')) {
-  const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-  const res = spawnSync(python, [join(import.meta.dirname, 'extract_bs4.py'), '--rounds', String(bs4Rounds), '--dir', dir], {
+function python(engine: 'bs4' | 'lxml', n: number): Record<string, unknown> | { error: string } {
+  const py = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+  const res = spawnSync(py, [join(import.meta.dirname, 'extract_bs4.py'), '--engine', engine, '--rounds', String(n), '--dir', dir], {
     encoding: 'utf8',
     timeout: 30 * 60_000,
   });
   const last = res.stdout?.trim().split('\n').at(-1);
-  bs4 = res.status === 0 && last ? (JSON.parse(last) as Record<string, unknown>) : { error: (res.stderr || res.error?.message || 'bs4 run failed').trim().slice(0, 300) };
-  console.log(JSON.stringify(bs4));
+  const out = res.status === 0 && last ? (JSON.parse(last) as Record<string, unknown>) : { error: (res.stderr || res.error?.message || `${engine} run failed`).trim().slice(0, 300) };
+  console.log(JSON.stringify(out));
+  return out;
+}
+
+let bs4: Record<string, unknown> | { error: string } = { error: 'skipped (--no-bs4)' };
+let lxml: Record<string, unknown> | { error: string } = { error: 'skipped (--no-bs4)' };
+if (!process.argv.includes('--no-bs4')) {
+  bs4 = python('bs4', bs4Rounds);
+  lxml = python('lxml', rounds);
 }
 
 const bs4Rate = 'pagesPerSecond' in bs4 ? Number(bs4.pagesPerSecond) : null;
@@ -88,9 +105,15 @@ console.log(
     bench: 'extract',
     fixturePages: pages.length,
     fixtureMB: Math.round((totalBytes / 1e6) * 100) / 100,
+    rawParse: raw,
     agoraAdapter: agora,
+    /** How many times slower the adapter is than a raw parse of the same pages (target ≤ 2). */
+    adapterVsRawParse: Math.round((raw.pagesPerSecond / agora.pagesPerSecond) * 100) / 100,
     genericExtractor: generic,
     bs4Lxml: bs4,
+    lxmlXpath: lxml,
     adapterSpeedupVsBs4: bs4Rate ? Math.round((agora.pagesPerSecond / bs4Rate) * 10) / 10 : null,
+    /** Adapter pages/s over lxml.html + XPath pages/s on the same pages and fields (target ≥ 1). */
+    adapterVsLxml: 'pagesPerSecond' in lxml ? Math.round((agora.pagesPerSecond / Number(lxml.pagesPerSecond)) * 100) / 100 : null,
   }),
 );

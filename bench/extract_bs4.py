@@ -82,6 +82,112 @@ def extract(html):
     return {'type': 'category', 'breadcrumbs': [text(a) for a in soup.select('#top-navigation .topnav-element a')], 'listings': rows(soup)}
 
 
+# ---- the same extraction with lxml.html and compiled XPath (no BeautifulSoup), the "lxml" peer ----
+from lxml import etree, html as lxml_html
+
+
+def _cls(name):
+    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+
+
+X = {k: etree.XPath(v) for k, v in {
+    'single': '//*[@id="single-product"]',
+    'vendor_link': f'.//a[{_cls("gen-user-link")} and contains(@href, "/vendor/")]',
+    'ships': f'.//*[{_cls("product-page-ships")}]',
+    'buy': './/a[contains(@href, "/buy")]',
+    'ratings': f'.//*[{_cls("gen-user-ratings")}]',
+    'h1': './/h1',
+    'price': f'.//*[{_cls("product-page-price")}]',
+    'crumbs': f'//*[@id="top-navigation"]//*[{_cls("topnav-element")}]//a',
+    'fb_rows': f'//*[{_cls("embedded-feedback-list")}]//tr',
+    'td': './td',
+    'plink': './/a[contains(@href, "/p/")]',
+    'bio': f'//*[{_cls("vendorbio-description")}]',
+    'pgp': f'.//*[{_cls("pgptoken")}]',
+    'handle': f'//i[{_cls("fa-user")}]/following-sibling::*[1][self::strong]',
+    'vrating': f'//i[{_cls("fa-user")}]/following-sibling::*[{_cls("gen-user-ratings")}]',
+    'index': '//*[@id="product-index"]',
+    'floaters': f'//*[{_cls("product-index-floater")}]',
+    'caption': f'.//*[{_cls("product-index-floater-caption")}]',
+    'fprice': f'.//*[{_cls("product-index-floater-price")}]',
+    'rows': f'//tr[{_cls("products-list-item")}]',
+}.items()}
+
+
+def ltext(el):
+    return ' '.join(' '.join(el.itertext()).split()) if el is not None else None
+
+
+def lines(el):
+    return '\n'.join(el.itertext()) if el is not None else ''
+
+
+def first(key, el):
+    r = X[key](el)
+    return r[0] if r else None
+
+
+def lships(cell):
+    t = lines(cell)
+    f = re.search(r'From:\s*([^\n]+)', t)
+    to = re.search(r'To:\s*([^\n]+)', t)
+    return (f.group(1).strip() if f else None, [s.strip() for s in to.group(1).split(',')] if to else [])
+
+
+def lfeedback(doc):
+    out = []
+    for tr in X['fb_rows'](doc):
+        tds = X['td'](tr)
+        if not tds:
+            continue
+        r = RATING.search(ltext(tds[0]) or '')
+        link = first('plink', tr)
+        date = next((AGO.match(td.text_content()).group(1) for td in tds if AGO.match(td.text_content())), None)
+        out.append({'rating': float(r.group(2)) if r else None, 'text': ltext(tds[1]) if len(tds) > 1 else None,
+                    'listing': LISTING_ID.search(link.get('href')).group(1) if link is not None else None, 'date': date})
+    return out
+
+
+def lrows(doc):
+    out = []
+    for tr in X['rows'](doc):
+        a = first('plink', tr)
+        tds = X['td'](tr)
+        price = next((PRICE.search(td.text_content()).group(1) for td in tds if 'column-name' not in (td.get('class') or '').split() and PRICE.search(td.text_content())), None)
+        v = first('vendor_link', tr)
+        shipcell = next((td for td in tds if 'From:' in td.text_content()), None)
+        f, t = lships(shipcell)
+        out.append({'id': LISTING_ID.search(a.get('href')).group(1), 'title': ltext(a), 'price': price,
+                    'vendor': VENDOR.search(v.get('href')).group(1) if v is not None else None, 'from': f, 'to': t})
+    return out
+
+
+def extract_lxml(data):
+    doc = lxml_html.document_fromstring(data)
+    sp = first('single', doc)
+    if sp is not None:
+        v = first('vendor_link', sp)
+        f, t = lships(first('ships', sp))
+        buy = first('buy', sp)
+        stock = re.search(r'\((\d+) left\)', buy.text_content()) if buy is not None else None
+        return {'type': 'listing', 'title': ltext(first('h1', sp)), 'price': ltext(first('price', sp)),
+                'vendor': VENDOR.search(v.get('href')).group(1) if v is not None else None, 'from': f, 'to': t,
+                'stock': int(stock.group(1)) if stock else None, 'rating': ltext(first('ratings', sp)),
+                'category': [ltext(a) for a in X['crumbs'](doc)], 'feedback': lfeedback(doc)}
+    desc = first('bio', doc)
+    if desc is not None:
+        return {'type': 'vendor', 'handle': ltext(first('handle', doc)), 'rating': ltext(first('vrating', doc)),
+                'profile': lines(desc), 'pgp': [lines(el) for el in X['pgp'](desc)], 'listings': lrows(doc), 'feedback': lfeedback(doc)}
+    if first('index', doc) is not None:
+        out = []
+        for tile in X['floaters'](doc):
+            a = first('plink', tile)
+            out.append({'id': LISTING_ID.search(a.get('href')).group(1), 'title': ltext(first('caption', tile)),
+                        'price': ltext(first('fprice', tile))})
+        return {'type': 'index', 'listings': out}
+    return {'type': 'category', 'breadcrumbs': [ltext(a) for a in X['crumbs'](doc)], 'listings': lrows(doc)}
+
+
 def count_fields(x):
     if isinstance(x, dict):
         return sum(count_fields(v) for v in x.values())
@@ -94,7 +200,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--rounds', type=int, default=20)
     ap.add_argument('--dir', default='../shared/fixtures/agora-2014-04-06')
+    ap.add_argument('--engine', choices=('bs4', 'lxml'), default='bs4')
     a = ap.parse_args()
+    fn = extract if a.engine == 'bs4' else extract_lxml
     if a.rounds <= 0:
         sys.exit('--rounds must be positive')
     pages = []
@@ -103,15 +211,16 @@ def main():
             with open(os.path.join(a.dir, sub, name), 'rb') as fh:
                 pages.append(fh.read())
     total_bytes = sum(len(p) for p in pages)
-    fields = sum(count_fields(extract(p)) for p in pages)  # warm-up and work check
+    fields = sum(count_fields(fn(p)) for p in pages)  # warm-up and work check
     t0 = time.perf_counter()
     for _ in range(a.rounds):
         for p in pages:
-            extract(p)
+            fn(p)
     secs = time.perf_counter() - t0
     n = a.rounds * len(pages)
     import bs4, lxml.etree
-    print(json.dumps({'bench': 'extract', 'engine': f'python{sys.version_info.major}.{sys.version_info.minor} bs4 {bs4.__version__} + lxml {".".join(map(str, lxml.etree.LXML_VERSION))}',
+    lib = f'bs4 {bs4.__version__} + lxml' if a.engine == 'bs4' else 'lxml.html + compiled XPath'
+    print(json.dumps({'bench': 'extract', 'engine': f'python{sys.version_info.major}.{sys.version_info.minor} {lib} {".".join(map(str, lxml.etree.LXML_VERSION))}',
                       'pages': n, 'seconds': round(secs, 3), 'pagesPerSecond': round(n / secs, 1),
                       'mbPerSecond': round(total_bytes * a.rounds / secs / 1e6, 2), 'fieldsPerRound': fields}))
 

@@ -4,6 +4,7 @@ import { selectIn } from '../html/select.ts';
 import { compilePattern } from './fields.ts';
 import { isSeizureBanner, loginFormFields, type FormInputSeen } from '../../domain/index.ts';
 import { isTag, type AnyNode } from 'domhandler';
+import { textContent } from 'domutils';
 import type { Adapter, PageTypeRule } from './types.ts';
 
 const CAPTCHA_TEXT_RE = /\b(enter|solve|type) (the )?(captcha|characters (you see|shown)|code (you see|shown|in the image))|\bi am not a robot\b|\bcaptcha\b.{0,40}\b(required|verify|invalid)/i;
@@ -17,6 +18,10 @@ export function matchesRule(rule: PageTypeRule, $: CheerioAPI, url: URL, pageTex
   return true;
 }
 
+function textOfFirst(elements: AnyNode[]): string {
+  return elements.length > 0 ? textContent(elements[0]!) : '';
+}
+
 /** A seizure banner by its place and the page it dominates, never by a sentence in user content (domain/seizure.ts). */
 function seizureBanner($: CheerioAPI, root: ReturnType<CheerioAPI['root']>[number], text: string): boolean {
   const alts = selectIn(root, 'img[alt], img[title]')
@@ -24,11 +29,10 @@ function seizureBanner($: CheerioAPI, root: ReturnType<CheerioAPI['root']>[numbe
     .map((i) => `${i.attribs.alt ?? ''} ${i.attribs.title ?? ''}`)
     .join(' ');
   return isSeizureBanner({
-    title: $('title').first().text().slice(0, 1000),
-    headings: $('h1, h2, h3')
+    title: textOfFirst(selectIn(root, 'title')).slice(0, 1000),
+    headings: selectIn(root, 'h1, h2, h3')
       .slice(0, 20)
-      .toArray()
-      .map((e) => $(e).text().slice(0, 500))
+      .map((e) => textContent(e).slice(0, 500))
       .join(' \n '),
     imageAlts: alts,
     text: text.slice(0, 20_000),

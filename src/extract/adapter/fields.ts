@@ -1,6 +1,7 @@
-import type { AnyNode } from 'domhandler';
+import { isTag, type AnyNode } from 'domhandler';
+import { textContent } from 'domutils';
 import type { Money } from '../../domain/money.ts';
-import { selectIn } from '../html/select.ts';
+import { selectIn, type PageMemo } from '../html/select.ts';
 import { linesOf, ownTextOf, rawTextOf, textOf } from '../html/text.ts';
 import type { ExtractError } from '../types.ts';
 import type { FieldSpec, HookContext, TransformName } from './types.ts';
@@ -15,6 +16,8 @@ export interface FieldContext extends HookContext {
   transforms: Record<string, (value: string, ctx: HookContext) => unknown>;
   errors: ExtractError[];
   warnings: ExtractError[];
+  /** Selections and texts shared by every field of the page (the runner sets one per page). */
+  memo?: PageMemo;
 }
 
 const patternCache = new Map<string, RegExp>();
@@ -34,6 +37,19 @@ function pick(m: RegExpMatchArray): string {
   return m.groups?.value ?? m[1] ?? m[0];
 }
 
+const BOOLEAN_ATTRIBUTE = /^(?:autofocus|autoplay|async|checked|controls|defer|disabled|hidden|loop|multiple|open|readonly|required|scoped|selected)$/i;
+
+/** cheerio's `$(node).attr(name)` (HTML mode) without building a cheerio object per field: the value, the name of
+ * a boolean attribute, an option's text as its value, 'on' for a radio/checkbox without one. */
+export function attrOf(node: AnyNode, name: string): string | undefined {
+  if (!isTag(node)) return undefined;
+  const attribs = node.attribs ?? {};
+  if (Object.prototype.hasOwnProperty.call(attribs, name)) return BOOLEAN_ATTRIBUTE.test(name) ? name : attribs[name];
+  if (node.name === 'option' && name === 'value') return textContent(node.children);
+  if (node.name === 'input' && (attribs.type === 'radio' || attribs.type === 'checkbox') && name === 'value') return 'on';
+  return undefined;
+}
+
 function sourceOf(spec: FieldSpec, node: AnyNode, ctx: FieldContext): unknown {
   const $ = ctx.$;
   if (spec.hook !== undefined) {
@@ -43,7 +59,7 @@ function sourceOf(spec: FieldSpec, node: AnyNode, ctx: FieldContext): unknown {
   }
   switch (spec.from ?? 'text') {
     case 'text':
-      return rawTextOf(node);
+      return ctx.memo ? ctx.memo.text(node, rawTextOf) : rawTextOf(node);
     case 'lines':
       return linesOf(node);
     case 'ownText':
@@ -53,7 +69,7 @@ function sourceOf(spec: FieldSpec, node: AnyNode, ctx: FieldContext): unknown {
       return html.length > MAX_HTML_SOURCE ? html.slice(0, MAX_HTML_SOURCE) : html;
     }
     case 'attr':
-      return spec.attr ? ($(node).attr(spec.attr) ?? null) : null;
+      return spec.attr ? (attrOf(node, spec.attr) ?? null) : null;
     case 'url':
       return ctx.url.pathname + ctx.url.search;
   }
@@ -115,7 +131,7 @@ export function evalField(spec: FieldSpec, scope: AnyNode, ctx: FieldContext, pa
   try {
     let nodes: AnyNode[];
     if (spec.selector) {
-      nodes = selectIn(scope, spec.selector);
+      nodes = ctx.memo ? ctx.memo.select(scope, spec.selector) : selectIn(scope, spec.selector);
     } else {
       nodes = [scope];
     }

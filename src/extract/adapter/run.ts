@@ -3,7 +3,7 @@ import { load, type CheerioAPI } from 'cheerio/slim';
 import type { AnyNode } from 'domhandler';
 import { decodeHtml } from '../html/decode.ts';
 import { DEFAULT_DOM_LIMITS, parseBoundedDom, type DomLimits } from '../html/dom.ts';
-import { selectIn } from '../html/select.ts';
+import { PageMemo } from '../html/select.ts';
 import { linesOf, rawTextOf } from '../html/text.ts';
 import type {
   ExtractedFeedback,
@@ -157,7 +157,7 @@ export function isLoadedPage(x: LoadedPage | ExtractResult): x is LoadedPage {
 function scopes(spec: RecordSpec<string>, page: LoadedPage, ctx: FieldContext, path: string): AnyNode[] {
   if (!spec.scope) return [page.root];
   try {
-    return selectIn(page.root, spec.scope).slice(0, MAX_RECORDS_PER_KIND);
+    return (ctx.memo ? ctx.memo.select(page.root, spec.scope) : new PageMemo().select(page.root, spec.scope)).slice(0, MAX_RECORDS_PER_KIND);
   } catch (e) {
     ctx.errors.push({ code: 'bad_selector', message: `${path}.scope: ${e instanceof Error ? e.message : String(e)}`, path });
     return [];
@@ -358,7 +358,7 @@ export function runAdapterOnPage(adapter: Adapter, page: LoadedPage): ExtractRes
     result.errors.push({ code: 'hook_failed', message: `page type detection: ${e instanceof Error ? e.message : String(e)}` });
   }
   const hookCtx: HookContext = { $: page.$, url: page.url, capturedAt: page.capturedAt, pageType: result.pageType };
-  const ctx: FieldContext = { ...hookCtx, fieldHooks: adapter.hooks?.fields ?? {}, transforms: adapter.hooks?.transforms ?? {}, errors: result.errors, warnings: result.warnings };
+  const ctx: FieldContext = { ...hookCtx, fieldHooks: adapter.hooks?.fields ?? {}, transforms: adapter.hooks?.transforms ?? {}, errors: result.errors, warnings: result.warnings, memo: new PageMemo() };
   if (result.pageType === 'seized' || result.pageType === 'login' || result.pageType === 'captcha' || result.pageType === 'interstitial') {
     result.ok = false;
     result.errors.push({ code: 'blocked_page', message: `page is a ${result.pageType} page` });

@@ -1,7 +1,96 @@
 import { compile, selectAll } from 'css-select';
+import type { Options } from 'css-select';
+import * as DomUtils from 'domutils';
 import type { AnyNode, Element } from 'domhandler';
 
 type Compiled = ReturnType<typeof compile<AnyNode, Element>>;
+type Adapter = NonNullable<Options<AnyNode, Element>['adapter']>;
+
+function isTag(node: AnyNode): node is Element {
+  return node.type === 'tag' || node.type === 'script' || node.type === 'style';
+}
+
+function childrenOf(node: AnyNode): AnyNode[] | undefined {
+  return (node as { children?: AnyNode[] }).children;
+}
+
+/** Every element of `nodes` and their descendants passing `test`, in document order (as domutils' findAll). */
+function findAll(test: (e: Element) => boolean, nodes: AnyNode[]): Element[] {
+  const result: Element[] = [];
+  const arrays: AnyNode[][] = [nodes];
+  const indices: number[] = [0];
+  let top = 0;
+  while (top >= 0) {
+    const arr = arrays[top]!;
+    const i = indices[top]!;
+    if (i >= arr.length) {
+      top--;
+      continue;
+    }
+    indices[top] = i + 1;
+    const node = arr[i]!;
+    if (isTag(node) && test(node)) result.push(node);
+    const children = childrenOf(node);
+    if (children !== undefined && children.length > 0) {
+      top++;
+      arrays[top] = children;
+      indices[top] = 0;
+    }
+  }
+  return result;
+}
+
+/** The first element in document order passing `test` (as domutils' findOne). */
+function findOne(test: (e: Element) => boolean, nodes: AnyNode[]): Element | null {
+  const arrays: AnyNode[][] = [nodes];
+  const indices: number[] = [0];
+  let top = 0;
+  while (top >= 0) {
+    const arr = arrays[top]!;
+    const i = indices[top]!;
+    if (i >= arr.length) {
+      top--;
+      continue;
+    }
+    indices[top] = i + 1;
+    const node = arr[i]!;
+    if (isTag(node) && test(node)) return node;
+    const children = childrenOf(node);
+    if (children !== undefined && children.length > 0) {
+      top++;
+      arrays[top] = children;
+      indices[top] = 0;
+    }
+  }
+  return null;
+}
+
+const EMPTY: AnyNode[] = [];
+
+/**
+ * domutils as a plain object of functions. css-select's default adapter is the domutils module namespace, whose
+ * CommonJS re-exports are getters: every isTag/getParent/getAttributeValue call of every match went through one
+ * (8 % of extraction time). The hot ones are written out here with domutils' semantics.
+ */
+const ADAPTER: Adapter = {
+  ...(DomUtils as unknown as Adapter),
+  isTag,
+  existsOne: (test, elems) => findOne(test, elems) !== null,
+  getAttributeValue: (elem, name) => elem.attribs?.[name],
+  getChildren: (node) => childrenOf(node) ?? EMPTY,
+  getName: (elem) => elem.name,
+  getParent: (node) => node.parent ?? null,
+  getSiblings: (node) => (node.parent ? node.parent.children : DomUtils.getSiblings(node)),
+  prevElementSibling: (node) => {
+    let prev = node.prev;
+    while (prev !== null && !isTag(prev)) prev = prev.prev;
+    return prev;
+  },
+  hasAttrib: (elem, name) => elem.attribs != null && Object.prototype.hasOwnProperty.call(elem.attribs, name) && elem.attribs[name] != null,
+  findAll,
+  findOne,
+};
+const OPTIONS: Options<AnyNode, Element> = { xmlMode: false, adapter: ADAPTER };
 
 const cache = new Map<string, Compiled>();
 
@@ -9,7 +98,7 @@ const cache = new Map<string, Compiled>();
 export function compileSelector(selector: string): Compiled {
   let q = cache.get(selector);
   if (!q) {
-    q = compile<AnyNode, Element>(selector, { xmlMode: false });
+    q = compile<AnyNode, Element>(selector, OPTIONS);
     if (cache.size > 2000) cache.clear();
     cache.set(selector, q);
   }
@@ -18,5 +107,40 @@ export function compileSelector(selector: string): Compiled {
 
 /** Elements below `root` (descendants, not root itself) matching `selector`, in document order. */
 export function selectIn(root: AnyNode, selector: string): Element[] {
-  return selectAll<AnyNode, Element>(compileSelector(selector), root);
+  return selectAll<AnyNode, Element>(compileSelector(selector), root, OPTIONS);
+}
+
+/**
+ * Selections and texts of one parsed page, computed once: the fields of a record ask for the same selector in the
+ * same scope (`td:not(.column-name)` for price, currency, ships-from and ships-to) and for the text of the same
+ * cells. Valid while the DOM is not modified (extraction never modifies it). The returned arrays are shared: do not
+ * mutate them.
+ */
+export class PageMemo {
+  private readonly selections = new Map<AnyNode, Map<string, Element[]>>();
+  private readonly texts = new Map<AnyNode, string>();
+
+  select(root: AnyNode, selector: string): Element[] {
+    let bySelector = this.selections.get(root);
+    if (!bySelector) {
+      bySelector = new Map();
+      this.selections.set(root, bySelector);
+    }
+    let found = bySelector.get(selector);
+    if (!found) {
+      found = selectIn(root, selector);
+      bySelector.set(selector, found);
+    }
+    return found;
+  }
+
+  /** `read(node)` once per node (a text function of the node, e.g. rawTextOf). */
+  text(node: AnyNode, read: (node: AnyNode) => string): string {
+    let t = this.texts.get(node);
+    if (t === undefined) {
+      t = read(node);
+      this.texts.set(node, t);
+    }
+    return t;
+  }
 }
