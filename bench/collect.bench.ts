@@ -3,7 +3,11 @@
  * mysqldump importer's rows/s and MB/s with peak RSS, side by side with loading the same dump into a real MariaDB
  * server (mariadb-install-db in a temp dir, mariadbd on a unix socket, `mariadb < dump.sql`).
  *
- *   npx tsx bench/collect.bench.ts [--scale tiny|demo] [--dump-scale demo|medium|large] [--concurrency 8]
+ * The crawl's peer, measured in the same run: every URL the crawl stored, fetched again through the same proxy with
+ * the same session cookie and the same concurrency, with no WARC and no database (`plainFetch`); `vsPlainFetch` is
+ * plain-fetch pages/s over crawl pages/s (issue 16's target: ≤ 2).
+ *
+ *   npx tsx bench/collect.bench.ts [--scale tiny|demo] [--dump-scale demo|medium|large] [--concurrency 8] [--only crawl]
  * Prints one JSON document as its last line.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -13,7 +17,7 @@ import path from 'node:path';
 import { openStore } from '../src/store/index.ts';
 import { generateWorld, startSim, type ScalePreset } from '../src/sim/index.ts';
 import { writeSimOutputs } from '../src/sim/exports/index.ts';
-import { configureMarketCrawl, importMysqlDump, runCrawl, solveCaptcha, SIM_SEIZED_MAPPING } from '../src/collect/index.ts';
+import { configureMarketCrawl, importMysqlDump, parseProxyUrl, runCrawl, socksFetch, solveCaptcha, SIM_SEIZED_MAPPING } from '../src/collect/index.ts';
 
 process.env.DARKPATROL_SIM_TEST_HOOKS = '1';
 const arg = (name: string, def: string) => {
@@ -23,6 +27,7 @@ const arg = (name: string, def: string) => {
 const scale = arg('scale', 'demo') as ScalePreset;
 const dumpScale = arg('dump-scale', 'medium') as ScalePreset;
 const concurrency = Number(arg('concurrency', '8'));
+const only = arg('only', '');
 const work = mkdtempSync(path.join(tmpdir(), 'dp-bench-collect-'));
 const mb = (b: number) => b / (1024 * 1024);
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
@@ -81,6 +86,7 @@ async function benchCrawl() {
     }
     let pages = 0;
     let bytes = 0;
+    const jobs: Array<{ market: string; jobId: string }> = [];
     const t0 = performance.now();
     for (const m of sim.markets) {
       const s = await runCrawl({
@@ -98,21 +104,65 @@ async function benchCrawl() {
       });
       pages += s.pages;
       bytes += s.bytes;
+      jobs.push({ market: m.slug, jobId: s.jobId });
     }
     const secs = (performance.now() - t0) / 1000;
     const warcBytes = readdirSync(path.join(work, 'ev-crawl')).reduce((n, f) => n + statSync(path.join(work, 'ev-crawl', f)).size, 0);
-    return { scale, concurrencyPerMarket: concurrency, pages, seconds: round(secs, 2), pagesPerSec: round(pages / secs), mbPerSec: round(mb(bytes) / secs, 2), responseMb: round(mb(bytes), 1), warcGzMb: round(mb(warcBytes), 1) };
+    const pagesPerSec = pages / secs;
+    const plain = await plainFetch(store, sim.proxy.url, jobs);
+    return {
+      scale, concurrencyPerMarket: concurrency, pages, seconds: round(secs, 2), pagesPerSec: round(pagesPerSec), mbPerSec: round(mb(bytes) / secs, 2), responseMb: round(mb(bytes), 1), warcGzMb: round(mb(warcBytes), 1),
+      plainFetch: plain, vsPlainFetch: round(plain.pagesPerSec / pagesPerSec, 2),
+    };
   } finally {
     await store.close();
     await sim.stop();
   }
 }
 
+/**
+ * The peer: the crawl's stored URLs (its done frontier entries) fetched again through the same proxy, with the
+ * market account's session cookie, `concurrency` at a time per market, markets one after the other like the crawl.
+ * Nothing is parsed, written or stored.
+ */
+async function plainFetch(store: Awaited<ReturnType<typeof openStore>>, proxyUrl: string, jobs: Array<{ market: string; jobId: string }>) {
+  const proxy = parseProxyUrl(proxyUrl);
+  let pages = 0;
+  let failed = 0;
+  let bytes = 0;
+  let secs = 0;
+  for (const { market, jobId } of jobs) {
+    const urls = (await store.db.selectFrom('crawl_frontier').select('url').where('job_id', '=', jobId).where('state', '=', 'done').orderBy('id').execute()).map((r) => r.url);
+    const account = await store.db.selectFrom('crawl_accounts as a').innerJoin('crawl_markets as c', 'c.market_id', 'a.market_id').innerJoin('markets as m', 'm.id', 'c.market_id').select('a.cookies').where('m.slug', '=', market).executeTakeFirst();
+    const cookies = Object.entries((account?.cookies ?? {}) as Record<string, string>).map(([k, v]) => `${k}=${v}`).join('; ');
+    let next = 0;
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: concurrency }, async () => {
+      while (next < urls.length) {
+        const url = urls[next++] as string;
+        try {
+          const res = await socksFetch(new URL(url), { proxy, isolationUsername: `dp-${market}`, headers: cookies ? { Cookie: cookies } : {}, timeoutMs: 60_000 });
+          pages++;
+          bytes += res.rawResponse.length;
+        } catch {
+          failed++;
+        }
+      }
+    }));
+    secs += (performance.now() - t0) / 1000;
+  }
+  return { pages, failed, seconds: round(secs, 2), pagesPerSec: round(pages / secs), mbPerSec: round(mb(bytes) / secs, 2) };
+}
+
 try {
-  const dump = await benchDump();
-  const mariadb = await benchMariadb(dump.file, dump.bytes).catch((e: Error) => ({ skipped: e.message }));
-  const crawl = await benchCrawl();
-  console.log(JSON.stringify({ crawlToEvidence: crawl, dumpImport: { dumpScale, dumpMb: round(mb(dump.bytes), 2), darkpatrol: dump.darkpatrol, mariadb } }));
+  if (only === 'crawl') {
+    console.log(JSON.stringify({ crawlToEvidence: await benchCrawl() }));
+  } else {
+    const dump = await benchDump();
+    const mariadb = await benchMariadb(dump.file, dump.bytes).catch((e: Error) => ({ skipped: e.message }));
+    const crawl = await benchCrawl();
+    console.log(JSON.stringify({ crawlToEvidence: crawl, dumpImport: { dumpScale, dumpMb: round(mb(dump.bytes), 2), darkpatrol: dump.darkpatrol, mariadb } }));
+  }
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -1,9 +1,10 @@
 import { auditCopy } from './audit.ts';
-import { createReadStream, mkdirSync, openSync, closeSync, writeSync, fsyncSync, fstatSync } from 'node:fs';
+import { createReadStream, mkdirSync, openSync, closeSync, writeSync, fsyncSync, fstatSync, write as writeCb, fsync as fsyncCb } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { gzipSync, createGzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip as gzipCb, gzipSync, createGzip } from 'node:zlib';
 import { RECORD_TRAILER, newRecordId, serializeRecord, warcDate, type WarcRecordInput, type WarcRecordType } from './record.ts';
 import { warcDigest } from '../digest.ts';
 
@@ -18,6 +19,17 @@ export interface WarcWriterOptions {
   fsync?: boolean;
   /** Fields of each file's warcinfo record (software, operator, job…). */
   info?: Record<string, string>;
+}
+
+const gzipAsync = promisify(gzipCb);
+const fsyncAsync = promisify(fsyncCb);
+/** Writes the whole buffer at `position` (positional writes may be short). Off the event loop (libuv pool). */
+async function writeAllAt(fd: number, buf: Buffer, position: number): Promise<void> {
+  let done = 0;
+  while (done < buf.length) {
+    const n = await new Promise<number>((resolve, reject) => writeCb(fd, buf, done, buf.length - done, position + done, (err, written) => (err ? reject(err) : resolve(written))));
+    done += n;
+  }
 }
 
 /** A record of another tool's WARC, copied byte for byte. */
@@ -154,11 +166,36 @@ export class WarcWriter {
     return this.#serial(() => this.#writeBatch(records));
   }
 
-  #writeBatch(records: WarcRecordInput[]): WrittenRecord[] {
+  /**
+   * Compresses the batch's records on the libuv pool (in parallel), writes their gzip members with one positional
+   * write and waits for one fsync, all off the event loop: the crawl's fetches and parsing go on meanwhile. The
+   * serial queue keeps batches (and the commits that log them) in file order.
+   */
+  async #writeBatch(records: WarcRecordInput[]): Promise<WrittenRecord[]> {
     const estimate = records.reduce((n, r) => n + r.block.length, 0);
     this.#ensureFile(estimate);
-    const out = records.map((r) => this.#append(r));
-    if (this.#fsync) fsyncSync(this.#fd as number);
+    const serialized = records.map((r) => serializeRecord(r));
+    const members = await Promise.all(serialized.map((rec) => gzipAsync(Buffer.concat([rec.header, rec.block, RECORD_TRAILER]))));
+    const fd = this.#fd as number;
+    const file = this.#file;
+    const start = this.#size;
+    let offset = start;
+    const out = serialized.map((rec, i): WrittenRecord => {
+      const length = (members[i] as Buffer).length;
+      const w = { recordId: rec.recordId, type: rec.type, targetUri: rec.targetUri, date: rec.date, file, offset, length, blockSha256: rec.blockSha256, payloadSha256: rec.payloadSha256, blockSize: rec.block.length };
+      offset += length;
+      return w;
+    });
+    try {
+      await writeAllAt(fd, members.length === 1 ? (members[0] as Buffer) : Buffer.concat(members), start);
+      this.#size = offset;
+      if (this.#fsync) await fsyncAsync(fd);
+    } catch (err) {
+      // A failed write or fsync: what reached the file is an unlogged tail; nothing more is written to it.
+      this.#size = offset;
+      this.#closeFile();
+      throw err;
+    }
     const info = this.#pendingInfo;
     this.#pendingInfo = [];
     return [...info, ...out];
@@ -171,7 +208,7 @@ export class WarcWriter {
    */
   writeAndCommit<T>(records: WarcRecordInput[], commit: (written: WrittenRecord[]) => Promise<T>): Promise<T> {
     return this.#serial(async () => {
-      const written = this.#writeBatch(records);
+      const written = await this.#writeBatch(records);
       try {
         return await commit(written);
       } catch (err) {
