@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { bulkInsert, type BulkColumn, type BulkValue, type Database } from '../../store/index.ts';
+import { bulkInsert, canBatchReferenceChecks, type BulkColumn, type BulkValue, type Database } from '../../store/index.ts';
 import { saveSightings, type ColumnToRead, type TextToScan } from '../../extract/store/index.ts';
 import { beginImport, normHandle, saveCheckpoint, upsertVendors, type ImportOptions, type ImportSummary } from './common.ts';
 import { ImportFormatError, parseCreateTable, parseInsert, sqlStatements, type SqlValue } from './sql-tokenizer.ts';
@@ -103,6 +103,9 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
   const run = await beginImport('dump', o, 'seized_db', path.basename(o.file).replace(/\.sql$/i, '') + '-seized', 'application/sql', { mapping: m });
   const base = { kind: 'dump' as const, file: o.file, fileSha256: run.fileSha256, marketId: run.marketId, market: run.slug, captureId: run.captureId };
   if (run.done) return { ...base, rows: run.rows, counts: {}, resumedFrom: run.position, alreadyImported: true, durationMs: Date.now() - started, bytes: 0, notImported: { tables: [], columns: [] }, caseFolded: [] };
+
+  // Foreign keys checked once per batch, not per row, where the session may (store/bulk.ts: BulkOptions).
+  const fk = { batchedReferences: await canBatchReferenceChecks(o.db) };
 
   // Pass 1: table columns, users and vendors (and orders when feedback refers to them); rows of unmapped tables counted.
   const used = mappedColumns(m);
@@ -226,6 +229,7 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
         [...OWNED, c('market_id', 'int'), c('vendor_id', 'int'), c('external_id', 'text'), c('title', 'text'), c('description', 'text'), c('category', 'text'), c('quantity', 'numeric'), c('unit', 'text'), c('first_seen', 'timestamptz'), c('last_seen', 'timestamptz'), c('capture_id', 'int'), c('adapter', 'text')],
         values.map((v) => [...ownedRow, v.market_id, v.vendor_id, v.external_id, v.title, v.description, v.category, v.quantity, v.unit, v.first_seen, v.last_seen, v.capture_id, v.adapter]),
         sql`on conflict (market_id, external_id) do update set title = excluded.title returning id, external_id`,
+        fk,
       );
       for (const l of saved) listingIds.set(l.external_id, l.id);
       const snapshots = [...byId].flatMap(([id, r]) => {
@@ -240,6 +244,7 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
         [...OWNED, c('listing_id', 'int'), c('observed_at', 'timestamptz'), c('price', 'numeric'), c('currency', 'text'), c('price_usd', 'numeric'), c('ships_from', 'text'), c('ships_to', 'text[]'), c('capture_id', 'int'), c('adapter', 'text')],
         snapshots.map((v) => [...ownedRow, v.listing_id, v.observed_at, v.price, v.currency, v.price_usd, v.ships_from, v.ships_to, v.capture_id, v.adapter]),
         sql`on conflict do nothing`,
+        fk,
       );
       tally(await saveSightings(trx, { ...common, captureId: run.captureId }, values.map((v) => ({
         text: [v.title, v.description].filter(Boolean).join('\n'), html: 'auto', source: 'listing', vendorId: v.vendor_id, listingId: listingIds.get(v.external_id) ?? null, rowRef: `${L.table}:${v.external_id}`, observedAt: v.first_seen,
@@ -268,6 +273,7 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
         [...OWNED, c('market_id', 'int'), c('external_id', 'text'), c('listing_id', 'int'), c('vendor_id', 'int'), c('buyer', 'text'), c('buyer_country', 'text'), c('quantity', 'numeric'), c('price', 'numeric'), c('currency', 'text'), c('ordered_at', 'timestamptz'), c('status', 'text'), c('capture_id', 'int')],
         values.map((v) => [...ownedRow, v.market_id, v.external_id, v.listing_id, v.vendor_id, v.buyer, v.buyer_country, v.quantity, v.price, v.currency, v.ordered_at, v.status, v.capture_id]),
         sql`on conflict (market_id, external_id) do nothing`,
+        fk,
       );
       counts.orders = (counts.orders ?? 0) + values.length;
     } else if (m.messages && table === m.messages.table) {
@@ -294,6 +300,7 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
         [...OWNED, c('market_id', 'int'), c('external_id', 'text'), c('vendor_id', 'int'), c('sender', 'text'), c('recipient', 'text'), c('thread', 'text'), c('sent_at', 'timestamptz'), c('body', 'text'), c('capture_id', 'int')],
         values.map((v) => [...ownedRow, v.market_id, v.external_id, v.vendor_id, v.sender, v.recipient, v.thread, v.sent_at, v.body, v.capture_id]),
         sql`on conflict (market_id, external_id) do update set body = excluded.body returning id, external_id`,
+        fk,
       );
       for (const r of saved) messageIds.set(r.external_id, Number(r.id));
       tally(await saveSightings(trx, { ...common, captureId: run.captureId }, values.map((v) => ({
@@ -378,6 +385,7 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
           [...OWNED, c('market_id', 'int'), c('vendor_id', 'int'), c('listing_id', 'int'), c('rating', 'numeric'), c('body', 'text'), c('hidden', 'boolean'), c('buyer', 'text'), c('left_at', 'timestamptz'), c('dedupe_key', 'text'), c('capture_id', 'int'), c('adapter', 'text')],
           values.map((v) => [...ownedRow, v.market_id, v.vendor_id, v.listing_id, v.rating, v.body, v.hidden, v.buyer, v.left_at, v.dedupe_key, v.capture_id, v.adapter]),
           sql`on conflict (market_id, dedupe_key) do nothing returning id, dedupe_key`,
+          fk,
         )));
         const fresh = new Set(saved.map((x) => x.dedupe_key));
         tally(await saveSightings(trx, { ...common, captureId: run.captureId }, values.filter((v) => fresh.has(v.dedupe_key) && v.body).map((v) => ({
