@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { bulkInsert, type BulkColumn, type BulkValue, type Database } from '../../store/index.ts';
+import { bulkInsert, canBatchReferenceChecks, type BulkColumn, type BulkValue, type Database } from '../../store/index.ts';
 import { saveSightings, type ColumnToRead, type TextToScan } from '../../extract/store/index.ts';
 import { beginImport, normHandle, saveCheckpoint, upsertVendors, type ImportOptions, type ImportSummary } from './common.ts';
 import { ImportFormatError, parseCreateTable, parseInsert, sqlStatements, type SqlValue } from './sql-tokenizer.ts';
@@ -104,6 +104,9 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
   const base = { kind: 'dump' as const, file: o.file, fileSha256: run.fileSha256, marketId: run.marketId, market: run.slug, captureId: run.captureId };
   if (run.done) return { ...base, rows: run.rows, counts: {}, resumedFrom: run.position, alreadyImported: true, durationMs: Date.now() - started, bytes: 0, notImported: { tables: [], columns: [] }, caseFolded: [] };
 
+  // Foreign keys checked once per batch, not per row, where the session may (store/bulk.ts: BulkOptions).
+  const fk = { batchedReferences: await canBatchReferenceChecks(o.db) };
+
   // Pass 1: table columns, users and vendors (and orders when feedback refers to them); rows of unmapped tables counted.
   const used = mappedColumns(m);
   const unmappedRows = new Map<string, number>();
@@ -120,8 +123,17 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
     if (!ins) return undefined;
     const cols = ins.columns ?? columns.get(ins.table);
     if (!cols) throw new ImportFormatError(`INSERT INTO ${ins.table} before its CREATE TABLE and without a column list`, stmt.line, stmt.offset);
-    // PostgreSQL text cannot hold NUL (MySQL's \\0): it becomes U+FFFD, visibly.
-    return { table: ins.table, rows: ins.rows.map((r) => Object.fromEntries(cols.map((c, i) => { const v = r[i] ?? null; return [c, typeof v === 'string' && v.includes('\0') ? v.replaceAll('\0', '\uFFFD') : v]; })) as Record<string, SqlValue>) };
+    // A plain loop, not Object.fromEntries of [column, value] pairs: this runs for every row of the dump.
+    const rows = ins.rows.map((r) => {
+      const rec: Record<string, SqlValue> = {};
+      for (let i = 0; i < cols.length; i++) {
+        const v = r[i] ?? null;
+        // PostgreSQL text cannot hold NUL (MySQL's \\0): it becomes U+FFFD, visibly.
+        rec[cols[i]!] = typeof v === 'string' && v.includes('\0') ? v.replaceAll('\0', '\uFFFD') : v;
+      }
+      return rec;
+    });
+    return { table: ins.table, rows };
   };
   for await (const stmt of sqlStatements(o.file)) {
     if (/^CREATE\s+TABLE/i.test(stmt.text)) {
@@ -137,8 +149,15 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
       continue;
     }
     if (feedsOrders && head === m.orders?.table) {
+      // Only four columns of each order are kept: read them by position, without a record per row.
       const O = m.orders;
-      for (const r of rowsOf(stmt)?.rows ?? []) orderOf.set(String(r[O.id]), { listing: O.listing ? (r[O.listing] ?? null) : null, vendor: O.vendor ? (r[O.vendor] ?? null) : null, buyer: O.buyer ? (r[O.buyer] ?? null) : null });
+      const ins = parseInsert(stmt);
+      const cols = ins ? (ins.columns ?? columns.get(ins.table)) : undefined;
+      if (!ins || !cols) continue;
+      const at = (name: string | undefined) => (name ? cols.indexOf(name) : -1);
+      const [id, listing, vendor, buyer] = [at(O.id), at(O.listing), at(O.vendor), at(O.buyer)];
+      const get = (r: SqlValue[], i: number) => (i < 0 ? null : (r[i] ?? null));
+      for (const r of ins.rows) orderOf.set(String(get(r, id)), { listing: get(r, listing), vendor: get(r, vendor), buyer: get(r, buyer) });
       continue;
     }
     if (head !== m.users.table && head !== m.vendors?.table) continue;
@@ -226,6 +245,7 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
         [...OWNED, c('market_id', 'int'), c('vendor_id', 'int'), c('external_id', 'text'), c('title', 'text'), c('description', 'text'), c('category', 'text'), c('quantity', 'numeric'), c('unit', 'text'), c('first_seen', 'timestamptz'), c('last_seen', 'timestamptz'), c('capture_id', 'int'), c('adapter', 'text')],
         values.map((v) => [...ownedRow, v.market_id, v.vendor_id, v.external_id, v.title, v.description, v.category, v.quantity, v.unit, v.first_seen, v.last_seen, v.capture_id, v.adapter]),
         sql`on conflict (market_id, external_id) do update set title = excluded.title returning id, external_id`,
+        fk,
       );
       for (const l of saved) listingIds.set(l.external_id, l.id);
       const snapshots = [...byId].flatMap(([id, r]) => {
@@ -240,6 +260,7 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
         [...OWNED, c('listing_id', 'int'), c('observed_at', 'timestamptz'), c('price', 'numeric'), c('currency', 'text'), c('price_usd', 'numeric'), c('ships_from', 'text'), c('ships_to', 'text[]'), c('capture_id', 'int'), c('adapter', 'text')],
         snapshots.map((v) => [...ownedRow, v.listing_id, v.observed_at, v.price, v.currency, v.price_usd, v.ships_from, v.ships_to, v.capture_id, v.adapter]),
         sql`on conflict do nothing`,
+        fk,
       );
       tally(await saveSightings(trx, { ...common, captureId: run.captureId }, values.map((v) => ({
         text: [v.title, v.description].filter(Boolean).join('\n'), html: 'auto', source: 'listing', vendorId: v.vendor_id, listingId: listingIds.get(v.external_id) ?? null, rowRef: `${L.table}:${v.external_id}`, observedAt: v.first_seen,
@@ -268,6 +289,7 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
         [...OWNED, c('market_id', 'int'), c('external_id', 'text'), c('listing_id', 'int'), c('vendor_id', 'int'), c('buyer', 'text'), c('buyer_country', 'text'), c('quantity', 'numeric'), c('price', 'numeric'), c('currency', 'text'), c('ordered_at', 'timestamptz'), c('status', 'text'), c('capture_id', 'int')],
         values.map((v) => [...ownedRow, v.market_id, v.external_id, v.listing_id, v.vendor_id, v.buyer, v.buyer_country, v.quantity, v.price, v.currency, v.ordered_at, v.status, v.capture_id]),
         sql`on conflict (market_id, external_id) do nothing`,
+        fk,
       );
       counts.orders = (counts.orders ?? 0) + values.length;
     } else if (m.messages && table === m.messages.table) {
@@ -294,6 +316,7 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
         [...OWNED, c('market_id', 'int'), c('external_id', 'text'), c('vendor_id', 'int'), c('sender', 'text'), c('recipient', 'text'), c('thread', 'text'), c('sent_at', 'timestamptz'), c('body', 'text'), c('capture_id', 'int')],
         values.map((v) => [...ownedRow, v.market_id, v.external_id, v.vendor_id, v.sender, v.recipient, v.thread, v.sent_at, v.body, v.capture_id]),
         sql`on conflict (market_id, external_id) do update set body = excluded.body returning id, external_id`,
+        fk,
       );
       for (const r of saved) messageIds.set(r.external_id, Number(r.id));
       tally(await saveSightings(trx, { ...common, captureId: run.captureId }, values.map((v) => ({
@@ -324,18 +347,28 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
   if (run.position > 0 && m.listings) {
     for (const l of await o.db.selectFrom('listings').select(['id', 'external_id']).where('market_id', '=', run.marketId).execute()) listingIds.set(l.external_id, l.id);
   }
-  for await (const stmt of sqlStatements(o.file, run.position, 1)) {
-    if (!/^(INSERT|REPLACE)/i.test(stmt.text)) continue;
-    const head = /INTO\s+`?([^`\s(]+)/i.exec(stmt.text)?.[1] ?? '';
-    if (!mapped.has(head)) continue;
-    const ins = rowsOf(stmt);
-    if (!ins) continue;
-    await o.db.transaction().execute(async (trx) => {
-      await write(trx, ins.table, ins.rows);
-      rows += ins.rows.length;
-      await saveCheckpoint(trx, run.checkpointId, stmt.end, rows);
-    });
-    o.onProgress?.({ bytes: stmt.end, totalBytes: run.totalBytes, rows });
+  // One statement ahead: the next statement is read and parsed while the database writes the previous one (on
+  // PostgreSQL the server works in its own process meanwhile). Writes stay one at a time and in file order.
+  let writing: Promise<void> = Promise.resolve();
+  try {
+    for await (const stmt of sqlStatements(o.file, run.position, 1)) {
+      if (!/^(INSERT|REPLACE)/i.test(stmt.text)) continue;
+      const head = /INTO\s+`?([^`\s(]+)/i.exec(stmt.text)?.[1] ?? '';
+      if (!mapped.has(head)) continue;
+      const ins = rowsOf(stmt);
+      if (!ins) continue;
+      await writing;
+      writing = o.db.transaction().execute(async (trx) => {
+        await write(trx, ins.table, ins.rows);
+        rows += ins.rows.length;
+        await saveCheckpoint(trx, run.checkpointId, stmt.end, rows);
+      }).then(() => o.onProgress?.({ bytes: stmt.end, totalBytes: run.totalBytes, rows }));
+      // Handled here so a failing write is not an unhandled rejection while the next statement is read; the
+      // await above (or below) still throws its error.
+      void writing.catch(() => undefined);
+    }
+  } finally {
+    await writing;
   }
 
   // Pass 3: feedback, which mysqldump's alphabetical order puts before the listings and orders it refers to.
@@ -345,47 +378,55 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
     if (listingIds.size === 0 && m.listings) {
       for (const l of await o.db.selectFrom('listings').select(['id', 'external_id']).where('market_id', '=', run.marketId).execute()) listingIds.set(l.external_id, l.id);
     }
-    for await (const stmt of sqlStatements(o.file, feedbackStart.offset, feedbackStart.line)) {
-      if (!/^(INSERT|REPLACE)/i.test(stmt.text) || (/INTO\s+`?([^`\s(]+)/i.exec(stmt.text)?.[1] ?? '') !== F.table) continue;
-      const ins = rowsOf(stmt);
-      if (!ins) continue;
-      const values = ins.rows.map((r) => {
-        const order = F.order ? orderOf.get(String(r[F.order])) : undefined;
-        const listing = F.listing ? r[F.listing] : order?.listing;
-        const vendor = F.vendor ? r[F.vendor] : order?.vendor;
-        const buyer = F.buyer ? r[F.buyer] : order?.buyer;
-        const hidden = F.hidden ? r[F.hidden] : null;
-        return {
-          ...owned(),
-          market_id: run.marketId,
-          vendor_id: vendor === null || vendor === undefined ? null : vendorAccount(vendor),
-          listing_id: listing === null || listing === undefined ? null : (listingIds.get(String(listing)) ?? null),
-          rating: toNum(r[F.rating ?? '']),
-          body: F.body ? toStr(r[F.body]) : null,
-          hidden: hidden === null || hidden === undefined ? null : !['0', 'false', ''].includes(String(hidden).toLowerCase()),
-          buyer: buyer === null || buyer === undefined ? null : (userHandle.get(String(buyer)) ?? String(buyer)),
-          left_at: toDate(r[F.date ?? '']),
-          dedupe_key: `${F.table}:${String(r[F.id])}`,
-          capture_id: run.captureId,
-          adapter: 'import:dump',
-        };
-      });
-      await o.db.transaction().execute(async (trx) => {
-        const saved: Array<{ id: number; dedupe_key: string }> = [];
-        saved.push(...(await bulkInsert<{ id: number; dedupe_key: string }>(
-          trx,
-          'feedback',
-          [...OWNED, c('market_id', 'int'), c('vendor_id', 'int'), c('listing_id', 'int'), c('rating', 'numeric'), c('body', 'text'), c('hidden', 'boolean'), c('buyer', 'text'), c('left_at', 'timestamptz'), c('dedupe_key', 'text'), c('capture_id', 'int'), c('adapter', 'text')],
-          values.map((v) => [...ownedRow, v.market_id, v.vendor_id, v.listing_id, v.rating, v.body, v.hidden, v.buyer, v.left_at, v.dedupe_key, v.capture_id, v.adapter]),
-          sql`on conflict (market_id, dedupe_key) do nothing returning id, dedupe_key`,
-        )));
-        const fresh = new Set(saved.map((x) => x.dedupe_key));
-        tally(await saveSightings(trx, { ...common, captureId: run.captureId }, values.filter((v) => fresh.has(v.dedupe_key) && v.body).map((v) => ({
-          text: v.body ?? '', html: 'auto', source: 'feedback', vendorId: v.vendor_id, listingId: v.listing_id, rowRef: v.dedupe_key, observedAt: v.left_at ?? now,
-        }))));
-        counts.feedback = (counts.feedback ?? 0) + values.length;
-        rows += saved.length;
-      });
+    // One statement ahead, as in pass 2.
+    try {
+      for await (const stmt of sqlStatements(o.file, feedbackStart.offset, feedbackStart.line)) {
+        if (!/^(INSERT|REPLACE)/i.test(stmt.text) || (/INTO\s+`?([^`\s(]+)/i.exec(stmt.text)?.[1] ?? '') !== F.table) continue;
+        const ins = rowsOf(stmt);
+        if (!ins) continue;
+        const values = ins.rows.map((r) => {
+          const order = F.order ? orderOf.get(String(r[F.order])) : undefined;
+          const listing = F.listing ? r[F.listing] : order?.listing;
+          const vendor = F.vendor ? r[F.vendor] : order?.vendor;
+          const buyer = F.buyer ? r[F.buyer] : order?.buyer;
+          const hidden = F.hidden ? r[F.hidden] : null;
+          return {
+            ...owned(),
+            market_id: run.marketId,
+            vendor_id: vendor === null || vendor === undefined ? null : vendorAccount(vendor),
+            listing_id: listing === null || listing === undefined ? null : (listingIds.get(String(listing)) ?? null),
+            rating: toNum(r[F.rating ?? '']),
+            body: F.body ? toStr(r[F.body]) : null,
+            hidden: hidden === null || hidden === undefined ? null : !['0', 'false', ''].includes(String(hidden).toLowerCase()),
+            buyer: buyer === null || buyer === undefined ? null : (userHandle.get(String(buyer)) ?? String(buyer)),
+            left_at: toDate(r[F.date ?? '']),
+            dedupe_key: `${F.table}:${String(r[F.id])}`,
+            capture_id: run.captureId,
+            adapter: 'import:dump',
+          };
+        });
+        await writing;
+        writing = o.db.transaction().execute(async (trx) => {
+          const saved: Array<{ id: number; dedupe_key: string }> = [];
+          saved.push(...(await bulkInsert<{ id: number; dedupe_key: string }>(
+            trx,
+            'feedback',
+            [...OWNED, c('market_id', 'int'), c('vendor_id', 'int'), c('listing_id', 'int'), c('rating', 'numeric'), c('body', 'text'), c('hidden', 'boolean'), c('buyer', 'text'), c('left_at', 'timestamptz'), c('dedupe_key', 'text'), c('capture_id', 'int'), c('adapter', 'text')],
+            values.map((v) => [...ownedRow, v.market_id, v.vendor_id, v.listing_id, v.rating, v.body, v.hidden, v.buyer, v.left_at, v.dedupe_key, v.capture_id, v.adapter]),
+            sql`on conflict (market_id, dedupe_key) do nothing returning id, dedupe_key`,
+            fk,
+          )));
+          const fresh = new Set(saved.map((x) => x.dedupe_key));
+          tally(await saveSightings(trx, { ...common, captureId: run.captureId }, values.filter((v) => fresh.has(v.dedupe_key) && v.body).map((v) => ({
+            text: v.body ?? '', html: 'auto', source: 'feedback', vendorId: v.vendor_id, listingId: v.listing_id, rowRef: v.dedupe_key, observedAt: v.left_at ?? now,
+          }))));
+          counts.feedback = (counts.feedback ?? 0) + values.length;
+          rows += saved.length;
+        });
+        void writing.catch(() => undefined);
+      }
+    } finally {
+      await writing;
     }
   }
   await saveCheckpoint(o.db, run.checkpointId, run.totalBytes, rows, 'done');
