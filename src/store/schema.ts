@@ -221,6 +221,12 @@ export interface IdentityMembersTable {
   added_at: DefaultedTimestamp;
 }
 
+/** Members per identity, kept by triggers (migration 0522) for the largest-first identity list. */
+export interface IdentitySizesTable {
+  identity_id: number;
+  members: Generated<number>;
+}
+
 export type LinkStatus = 'proposed' | 'confirmed' | 'rejected';
 
 export interface LinksTable extends Owned {
@@ -323,6 +329,7 @@ export interface Database {
   selector_rejects: SelectorRejectsTable;
   identities: IdentitiesTable;
   identity_members: IdentityMembersTable;
+  identity_sizes: IdentitySizesTable;
   links: LinksTable;
   cases: CasesTable;
   audit_log: AuditLogTable;

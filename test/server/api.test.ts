@@ -271,6 +271,14 @@ describe('intel routes', () => {
     const split = await app.inject({ method: 'POST', url: `/api/identities/${a}/split`, headers: cookie, payload: { vendorIds: [s.rows['NL-POL'].GREEN.vendor] } });
     expect(split.statusCode).toBe(201);
     expect((await app.inject({ method: 'GET', url: `/api/identities/${a}`, headers: cookie })).json().members).toHaveLength(3);
+    // The list's member counts (kept by triggers, migration 0522) follow merges and splits, largest first.
+    const list = (await app.inject({ method: 'GET', url: '/api/identities?limit=500', headers: cookie })).json().items as { id: number; accounts: number }[];
+    const counts = await store.db.selectFrom('identity_members').select(['identity_id', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('identity_id').execute();
+    const truth = new Map(counts.map((c) => [c.identity_id, Number(c.n)]));
+    for (const i of list) expect(i.accounts, `identity ${i.id}`).toBe(truth.get(i.id) ?? 0);
+    expect(list.find((i) => i.id === a)?.accounts).toBe(3);
+    expect(list.find((i) => i.id === split.json().id)?.accounts).toBe(1);
+    expect(list.map((i) => i.accounts)).toEqual([...list.map((i) => i.accounts)].sort((x, y) => y - x));
   });
 
   it('serves the CAPTCHA queue of the own agency only, and hands the answer to the crawler', async () => {

@@ -83,9 +83,11 @@ export interface Tier {
  * How to fetch one newest-first slice of a tier:
  *   - ordered: `where … order by (last_seen, id) desc limit n` (walks the keyset index, filtering as it goes);
  *   - window: the same order over only the newest WINDOW rows that pass the other filters, then the tier's test;
- *   - matches: the tier's matches from its own index (at most MATCH_CAP of them, counted in `k_hits`), sorted.
+ *   - matches: the tier's matches from its own index (at most MATCH_CAP of them, counted in `k_hits`), sorted;
+ *   - tiers: one window for several tiers at once: the "where" is then the tier number of a row (tierCase), and each
+ *     tier's newest `limit` rows of the window come back, tagged `k_tier` (a search reads the window once, not per tier).
  */
-export type FetchMode = 'ordered' | 'window' | 'matches';
+export type FetchMode = 'ordered' | 'window' | 'matches' | 'tiers';
 
 /** Rows a window reads before the matches index is asked instead. */
 export const windowRows = (n: number) => 1000 + 4 * n;
@@ -104,9 +106,31 @@ export async function newestMatching<R extends Keyed>(fetch: Fetch<R>, tier: Tie
   if (tier.selective) return fetch(where, after, limit, 'ordered');
   const recent = await fetch(where, after, limit, 'window');
   if (recent.length >= limit) return recent;
+  return matchesOrOrdered(fetch, where, after, limit);
+}
+
+/** The steps of newestMatching after a window that had too few rows: the tier's index matches, or the ordered walk. */
+async function matchesOrOrdered<R extends Keyed>(fetch: Fetch<R>, where: RawBuilder<boolean>, after: After | null, limit: number): Promise<R[]> {
   const hits = await fetch(where, after, limit, 'matches');
   if ((hits[0]?.k_hits ?? 0) < MATCH_CAP) return hits.map(({ k_hits: _h, ...r }) => r as R);
   return fetch(where, after, limit, 'ordered');
+}
+
+/**
+ * The window of newestMatching for every tier at once (first pages only: no keyset position): each row of the
+ * newest windowRows(limit) is tagged with the first tier it matches, and each tier's newest `limit` come back. A
+ * tier with `limit` rows here has its answer (the window is a prefix of the order); the others ask their index.
+ */
+async function tierWindow<R extends Keyed>(fetch: Fetch<R>, tiers: readonly Tier[], limit: number): Promise<Map<number, R[]>> {
+  const tierCase = sql<boolean>`case ${sql.join(tiers.map((x, i) => sql`when ${x.where} then ${sql.lit(i)}`), sql` `)} end`;
+  const byTier = new Map<number, R[]>();
+  for (const row of await fetch(tierCase, null, limit, 'tiers')) {
+    const { k_tier, k_rank: _r, ...rest } = row as R & { k_rank?: unknown };
+    const list = byTier.get(k_tier!) ?? [];
+    list.push(rest as R);
+    byTier.set(k_tier!, list);
+  }
+  return byTier;
 }
 
 /** PostgreSQL's text form of a timestamptz, as the cursor carries it. */
@@ -124,6 +148,8 @@ export interface Keyed {
   k_seen: string;
   /** In `matches` mode: how many matches the tier has (up to MATCH_CAP). */
   k_hits?: number;
+  /** In `tiers` mode: the tier of the row. */
+  k_tier?: number;
 }
 
 /**
@@ -135,22 +161,32 @@ export async function tieredPage<R extends Keyed>(
   tiers: readonly Tier[],
   fetch: Fetch<R>,
   page: { limit: number; offset: number; cursor?: string | undefined },
-): Promise<KeysetPage<Omit<R, 'k_seen' | 'k_hits'> & { match?: string }>> {
+): Promise<KeysetPage<Omit<R, 'k_seen' | 'k_hits' | 'k_tier'> & { match?: string }>> {
   const key = cursorOf(page, ['number', 'string', 'number']);
   const start = key ? (key[0] as number) : 0;
   if (!Number.isInteger(start) || start < 0 || start >= tiers.length) throw badRequest('invalid cursor');
   if (key && (!TIMESTAMP.test(key[1] as string) || !Number.isInteger(key[2]) || (key[2] as number) < 0)) throw badRequest('invalid cursor');
   const want = page.offset + page.limit + 1;
   const out: { row: R; tier: number }[] = [];
+  // Without a cursor, every tier starts at the newest row, so the tiers that need a window share one (see tierWindow).
+  const shared = !key && tiers.filter((x) => !x.selective).length >= 2;
+  let window: Map<number, R[]> | null = null;
   for (let t = start; t < tiers.length && out.length < want; t++) {
     const earlier = tiers.slice(0, t).map((x) => x.where);
     const where = earlier.length ? sql<boolean>`(${tiers[t]!.where}) and not (${sql.join(earlier, sql` or `)})` : tiers[t]!.where;
     const after = key && t === start ? { seen: key[1] as string, id: key[2] as number } : null;
-    for (const row of await newestMatching(fetch, tiers[t]!, where, after, want - out.length)) out.push({ row, tier: t });
+    const need = want - out.length;
+    let rows: R[];
+    if (shared && !tiers[t]!.selective) {
+      window ??= await tierWindow(fetch, tiers, want);
+      const recent = window.get(t) ?? [];
+      rows = recent.length >= need ? recent.slice(0, need) : await matchesOrOrdered(fetch, where, after, need);
+    } else rows = await newestMatching(fetch, tiers[t]!, where, after, need);
+    for (const row of rows) out.push({ row, tier: t });
   }
   const slice = out.slice(page.offset);
   const shaped = slice.map(({ row, tier }) => {
-    const { k_seen: _k, k_hits: _h, ...rest } = row;
+    const { k_seen: _k, k_hits: _h, k_tier: _t, ...rest } = row;
     return tiers.length > 1 || tiers[0]!.name ? { ...rest, match: tiers[tier]!.name } : rest;
   });
   const p = toKeysetPage(shaped, page, () => []);
@@ -173,6 +209,12 @@ export function sliceSql(o: { table: string; alias: string; select: RawBuilder<u
   if (o.mode === 'window')
     return sql`select ${o.select} from (select ${a}.* from ${t} ${a} where ${o.filters} and ${keyset} ${order} limit ${windowRows(o.limit)}) ${a} ${o.joins}
       where ${o.tier} ${order} limit ${o.limit}`;
+  if (o.mode === 'tiers') {
+    const tierOf = sql.ref(`${o.alias}.k_tier`);
+    return sql`select * from (select ${o.select}, ${tierOf}, row_number() over (partition by ${tierOf} ${order}) as k_rank
+      from (select ${a}.*, ${o.tier} as k_tier from (select ${a}.* from ${t} ${a} where ${o.filters} and ${keyset} ${order} limit ${windowRows(o.limit)}) ${a}) ${a}
+      ${o.joins} where ${tierOf} is not null) x where x.k_rank <= ${o.limit} order by x.k_tier, x.k_rank`;
+  }
   if (o.mode === 'matches')
     return sql`with hits as materialized (select ${id}, ${seen} from ${t} ${a} where ${o.filters} and ${o.tier} and ${keyset} limit ${MATCH_CAP}),
       top as (select id from hits order by last_seen desc, id desc limit ${o.limit})
