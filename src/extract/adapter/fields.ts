@@ -50,6 +50,11 @@ export function attrOf(node: AnyNode, name: string): string | undefined {
   return undefined;
 }
 
+/** Elements below `scope` matching `selector`, through the page's memo when the runner set one. */
+export function selectInPage(ctx: FieldContext, scope: AnyNode, selector: string): AnyNode[] {
+  return ctx.memo ? ctx.memo.select(scope, selector) : selectIn(scope, selector);
+}
+
 function sourceOf(spec: FieldSpec, node: AnyNode, ctx: FieldContext): unknown {
   const $ = ctx.$;
   if (spec.hook !== undefined) {
@@ -131,7 +136,7 @@ export function evalField(spec: FieldSpec, scope: AnyNode, ctx: FieldContext, pa
   try {
     let nodes: AnyNode[];
     if (spec.selector) {
-      nodes = ctx.memo ? ctx.memo.select(scope, spec.selector) : selectIn(scope, spec.selector);
+      nodes = selectInPage(ctx, scope, spec.selector);
     } else {
       nodes = [scope];
     }

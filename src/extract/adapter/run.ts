@@ -16,7 +16,7 @@ import type {
   Provenance,
 } from '../types.ts';
 import { detectPageType } from './detect.ts';
-import { asMoney, asNumber, asString, asStringList, evalField, findPgpBlocks, parseRatingText, type FieldContext } from './fields.ts';
+import { asMoney, asNumber, asString, asStringList, evalField, findPgpBlocks, selectInPage, parseRatingText, type FieldContext } from './fields.ts';
 import type { Adapter, FieldSpec, HookContext, PageSpec, RecordSpec } from './types.ts';
 
 export const MAX_PAGE_BYTES = 8 * 1024 * 1024;
@@ -157,7 +157,7 @@ export function isLoadedPage(x: LoadedPage | ExtractResult): x is LoadedPage {
 function scopes(spec: RecordSpec<string>, page: LoadedPage, ctx: FieldContext, path: string): AnyNode[] {
   if (!spec.scope) return [page.root];
   try {
-    return (ctx.memo ? ctx.memo.select(page.root, spec.scope) : new PageMemo().select(page.root, spec.scope)).slice(0, MAX_RECORDS_PER_KIND);
+    return selectInPage(ctx, page.root, spec.scope).slice(0, MAX_RECORDS_PER_KIND);
   } catch (e) {
     ctx.errors.push({ code: 'bad_selector', message: `${path}.scope: ${e instanceof Error ? e.message : String(e)}`, path });
     return [];

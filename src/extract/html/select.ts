@@ -14,8 +14,11 @@ function childrenOf(node: AnyNode): AnyNode[] | undefined {
   return (node as { children?: AnyNode[] }).children;
 }
 
-/** Every element of `nodes` and their descendants passing `test`, in document order (as domutils' findAll). */
-function findAll(test: (e: Element) => boolean, nodes: AnyNode[]): Element[] {
+/**
+ * Elements of `nodes` and their descendants passing `test`, in document order, stopping after `limit` (as domutils'
+ * findAll; findOne is the same walk with limit 1). Iterative: deep hostile DOMs do not overflow the stack.
+ */
+function findAll(test: (e: Element) => boolean, nodes: AnyNode[], limit = Infinity): Element[] {
   const result: Element[] = [];
   const arrays: AnyNode[][] = [nodes];
   const indices: number[] = [0];
@@ -29,7 +32,7 @@ function findAll(test: (e: Element) => boolean, nodes: AnyNode[]): Element[] {
     }
     indices[top] = i + 1;
     const node = arr[i]!;
-    if (isTag(node) && test(node)) result.push(node);
+    if (isTag(node) && test(node) && result.push(node) >= limit) break;
     const children = childrenOf(node);
     if (children !== undefined && children.length > 0) {
       top++;
@@ -40,29 +43,8 @@ function findAll(test: (e: Element) => boolean, nodes: AnyNode[]): Element[] {
   return result;
 }
 
-/** The first element in document order passing `test` (as domutils' findOne). */
 function findOne(test: (e: Element) => boolean, nodes: AnyNode[]): Element | null {
-  const arrays: AnyNode[][] = [nodes];
-  const indices: number[] = [0];
-  let top = 0;
-  while (top >= 0) {
-    const arr = arrays[top]!;
-    const i = indices[top]!;
-    if (i >= arr.length) {
-      top--;
-      continue;
-    }
-    indices[top] = i + 1;
-    const node = arr[i]!;
-    if (isTag(node) && test(node)) return node;
-    const children = childrenOf(node);
-    if (children !== undefined && children.length > 0) {
-      top++;
-      arrays[top] = children;
-      indices[top] = 0;
-    }
-  }
-  return null;
+  return findAll(test, nodes, 1)[0] ?? null;
 }
 
 const EMPTY: AnyNode[] = [];
@@ -87,7 +69,7 @@ const ADAPTER: Adapter = {
     return prev;
   },
   hasAttrib: (elem, name) => elem.attribs != null && Object.prototype.hasOwnProperty.call(elem.attribs, name) && elem.attribs[name] != null,
-  findAll,
+  findAll: (test, nodes) => findAll(test, nodes),
   findOne,
 };
 const OPTIONS: Options<AnyNode, Element> = { xmlMode: false, adapter: ADAPTER };
