@@ -8,14 +8,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { openTestStore, type TestStore } from '../helpers/store.ts';
 import { configureMarketCrawl, runCrawl, socksFetch, parseProxyUrl, FetchError } from '../../src/collect/index.ts';
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+import { freePort } from '../../src/sim/index.ts';
 
 async function serve(handler: http.RequestListener): Promise<{ server: http.Server; port: number }> {
   const server = http.createServer(handler);

@@ -6,21 +6,13 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { openTestStore, type TestStore } from '../helpers/store.ts';
-import { startSim, startSimTor, torAvailable, watchTorStreams, type SimHandle, type StreamWatch, type TorNetwork } from '../../src/sim/index.ts';
+import { freePort, startSim, startSimTor, torAvailable, watchTorStreams, type SimHandle, type StreamWatch, type TorNetwork } from '../../src/sim/index.ts';
 import { configureMarketCrawl, runCrawl, type CrawlSummary } from '../../src/collect/index.ts';
 import { verifyEvidence } from '../../src/evidence/index.ts';
 import { onionFromPublicKey } from '../../src/domain/onion.ts';
 import { configureSimMarkets, simHuman } from './helpers.ts';
 
 process.env.DARKPATROL_SIM_TEST_HOOKS = '1';
-
-async function freePort(): Promise<number> {
-  const s = net.createServer().listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 const HAVE_TOR = torAvailable();
 if (!HAVE_TOR) console.warn('SKIPPED test/collect/crawl-tor.test.ts: tor and tor-gencert are not installed (Debian package "tor")');

@@ -1,5 +1,5 @@
 // A private Tor network on loopback (Debian's tor and tor-gencert) serving the sim's markets as real v3 onions.
-export { startTorNetwork, torAvailable } from './network.ts';
+export { freePort, startTorNetwork, torAvailable } from './network.ts';
 export type { TorNetwork, TorNetworkOptions, TorServiceSpec } from './network.ts';
 export { startSimTor } from './sim.ts';
 export type { SimTorOptions } from './sim.ts';

@@ -86,7 +86,8 @@ function findBin(name: string): string | undefined {
   return undefined;
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port free on 127.0.0.1 right now (the kernel's choice); someone else may take it before it is used. */
+export async function freePort(): Promise<number> {
   return await new Promise((resolve, reject) => {
     const s = net.createServer();
     s.once('error', reject);
