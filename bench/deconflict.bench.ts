@@ -15,7 +15,7 @@
  *
  *   npx tsx bench/deconflict.bench.ts [--registered 10000000] [--pglite-registered 1000000] [--probes 20000] [--batch 1000]
  *
- * `--pglite-registered 0` skips the PGlite run.
+ * `--pglite-registered 0` skips the PGlite run; `--keep-db` keeps the PostgreSQL scratch database (for EXPLAIN).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,6 +36,7 @@ const registered = arg('registered', 10_000_000);
 const pgliteRegistered = arg('pglite-registered', 1_000_000);
 const probes = arg('probes', 20_000);
 const batch = arg('batch', 1000);
+const keepDb = process.argv.includes('--keep-db');
 const CASES = 100;
 
 const held = (i: number) => `bc1q${createHash('md5').update(String(i)).digest('hex')}`;
@@ -54,23 +55,47 @@ async function measure(store: Store, n: number) {
   const probeCase = (await store.db.insertInto('cases').values({ agency_id: prober, reference: 'P-1', title: 'probe', contact_point: 'p@x' }).returning('id').executeTakeFirstOrThrow()).id;
 
   const loadStart = performance.now();
-  // Bulk load the way an operator would: indexes dropped, rows in SQL chunks (the normalised form the application
-  // writes: lowercase bech32), then the same indexes and constraint rebuilt by sorting.
-  await sql`alter table deconflict_selectors drop constraint deconflict_selectors_case_id_kind_value_key`.execute(store.db);
-  await sql`drop index deconflict_selectors_value`.execute(store.db);
-  await sql`drop index deconflict_selectors_agency`.execute(store.db);
-  const step = 1_000_000;
-  for (let from = 1; from <= n; from += step) {
-    const to = Math.min(n, from + step - 1);
-    await sql`
-      insert into deconflict_selectors (case_id, agency_id, kind, value)
-      select ${cases[0]!.id}::int + (i % ${CASES}), ${holder}::int, 'btc_address', 'bc1q' || md5(i::text)
-      from generate_series(${from}::int, ${to}::int) as i`.execute(store.db);
-  }
-  await sql`alter table deconflict_selectors add constraint deconflict_selectors_case_id_kind_value_key unique (case_id, kind, value)`.execute(store.db);
-  await sql`create index deconflict_selectors_value on deconflict_selectors (kind, value)`.execute(store.db);
-  await sql`create index deconflict_selectors_agency on deconflict_selectors (agency_id)`.execute(store.db);
-  await sql`analyze deconflict_selectors`.execute(store.db);
+  // Bulk load the way an operator would, server-side (`generate_series`, nothing through the client): the
+  // table's secondary indexes, unique constraint and foreign keys are taken from the catalogue (so the load
+  // follows whatever the migrations made), dropped, the rows inserted in the normalised form the application
+  // writes (lowercase bech32), then everything rebuilt by sorting and the foreign keys validated in one join each.
+  // One session, so its maintenance memory and asynchronous commit apply to every step.
+  const pg = store.engine === 'postgres';
+  await store.db.connection().execute(async (c) => {
+    if (pg) {
+      await sql`set maintenance_work_mem = '1GB'`.execute(c);
+      await sql`set synchronous_commit = off`.execute(c);
+    }
+    const objects = await sql<{ kind: 'constraint' | 'index'; name: string; def: string }>`
+      select 'constraint' as kind, conname as name, pg_get_constraintdef(oid) as def from pg_constraint
+      where conrelid = 'deconflict_selectors'::regclass and contype in ('u', 'f')
+      union all
+      select 'index', i.relname, pg_get_indexdef(i.oid) from pg_index x join pg_class i on i.oid = x.indexrelid
+      where x.indrelid = 'deconflict_selectors'::regclass and not x.indisprimary
+        and not exists (select 1 from pg_constraint k where k.conindid = x.indexrelid and k.conrelid = x.indrelid)
+      order by 1, 2`.execute(c);
+    for (const o of objects.rows) {
+      if (o.kind === 'constraint') await sql`alter table deconflict_selectors drop constraint ${sql.id(o.name)}`.execute(c);
+      else await sql`drop index ${sql.id(o.name)}`.execute(c);
+    }
+    const step = 2_000_000;
+    for (let from = 1; from <= n; from += step) {
+      const to = Math.min(n, from + step - 1);
+      await sql`
+        insert into deconflict_selectors (case_id, agency_id, kind, value)
+        select ${cases[0]!.id}::int + (i % ${CASES}), ${holder}::int, 'btc_address', 'bc1q' || md5(i::text)
+        from generate_series(${from}::int, ${to}::int) as i`.execute(c);
+    }
+    for (const o of objects.rows) {
+      if (o.kind === 'constraint') await sql.raw(`alter table deconflict_selectors add constraint "${o.name}" ${o.def}`).execute(c);
+      else await sql.raw(o.def).execute(c);
+    }
+    await sql`analyze deconflict_selectors`.execute(c);
+    if (pg) {
+      await sql`reset maintenance_work_mem`.execute(c);
+      await sql`reset synchronous_commit`.execute(c);
+    }
+  });
   const loadSeconds = (performance.now() - loadStart) / 1000;
 
   // The probe batches: every other probe is held (spread over the whole range), the rest are new. `salt` keeps
@@ -165,7 +190,9 @@ if (serverUrl) {
     results.postgres = await measure(store, registered);
   } finally {
     await store.close();
-    await scratch.drop();
+    // `--keep-db` leaves the loaded database for EXPLAIN by hand (its URL goes to stderr); drop it after.
+    if (keepDb) console.error(`kept ${scratch.url}`);
+    else await scratch.drop();
   }
 } else {
   results.postgres = 'skipped: set PG_BENCH_URL to a PostgreSQL server';
