@@ -13,7 +13,7 @@
  * is a new registration of the probing case, held elsewhere or not). `matchesVsLimit` compares the matcher with
  * the two together (lookup + insert of each batch).
  *
- *   npx tsx bench/deconflict.bench.ts [--registered 10000000] [--pglite-registered 1000000] [--probes 20000] [--batch 1000]
+ *   npx tsx bench/deconflict.bench.ts [--registered 10000000] [--pglite-registered 1000000] [--probes 20000] [--batch 1000[,10000…]]
  *
  * `--pglite-registered 0` skips the PGlite run; `--keep-db` keeps the PostgreSQL scratch database (for EXPLAIN).
  */
@@ -35,7 +35,13 @@ function arg(name: string, fallback: number): number {
 const registered = arg('registered', 10_000_000);
 const pgliteRegistered = arg('pglite-registered', 1_000_000);
 const probes = arg('probes', 20_000);
-const batch = arg('batch', 1000);
+// `--batch 1000,10000` measures each batch size in turn on the same loaded table (one load for several sizes).
+const batchSizes = (() => {
+  const i = process.argv.indexOf('--batch');
+  const list = (i >= 0 ? process.argv[i + 1]! : '1000').split(',').map(Number);
+  if (!list.every((b) => Number.isInteger(b) && b > 0)) throw new Error('--batch must be positive integers, comma-separated');
+  return list;
+})();
 const keepDb = process.argv.includes('--keep-db');
 const CASES = 100;
 
@@ -98,70 +104,74 @@ async function measure(store: Store, n: number) {
   });
   const loadSeconds = (performance.now() - loadStart) / 1000;
 
-  // The probe batches: every other probe is held (spread over the whole range), the rest are new. `salt` keeps
-  // the limit's batches apart from the matcher's (same shape, other rows), so neither warms the other's pages.
-  const batches = (salt: number) => {
-    const out: { kind: string; value: string }[][] = [];
-    let k = 0;
-    for (let done = 0; done < probes; done += batch) {
-      const size = Math.min(batch, probes - done);
-      out.push(
-        Array.from({ length: size }, (_, j) => {
-          k++;
-          const value = (done + j) % 2 === 0 ? held(1 + ((k * 7_919 + salt) % n)) : `bc1qprobe${salt}x${k.toString(16).padStart(26, '0')}`;
-          return { kind: 'btc_address', value: value.toUpperCase() };
-        }),
-      );
+  const runs = batchSizes.map((batch, run) => ({ batch, salt: 1 + 2 * run }));
+  const out: Record<string, unknown>[] = [];
+  for (const { batch, salt } of runs) {
+    // The probe batches: every other probe is held (spread over the whole range), the rest are new. `salt` keeps
+    // the limit's batches apart from the matcher's (same shape, other rows), so neither warms the other's pages.
+    const batches = (tag: number) => {
+      const list: { kind: string; value: string }[][] = [];
+      let k = 0;
+      for (let done = 0; done < probes; done += batch) {
+        const size = Math.min(batch, probes - done);
+        list.push(
+          Array.from({ length: size }, (_, j) => {
+            k++;
+            const value = (done + j) % 2 === 0 ? held(1 + ((k * 7_919 + tag) % n)) : `bc1qprobe${tag}x${k.toString(16).padStart(26, '0')}`;
+            return { kind: 'btc_address', value: value.toUpperCase() };
+          }),
+        );
+      }
+      return list;
+    };
+
+    // The limit: the same work the database must do at the least — find the held rows of each batch by value, and
+    // write the batch's new rows — with nothing else around it.
+    let limitHits = 0;
+    let limitSeconds = 0;
+    let insertSeconds = 0;
+    let inserted = 0;
+    for (const b of batches(salt)) {
+      const values = b.map((s) => s.value.toLowerCase());
+      const t = performance.now();
+      const r = await sql<{ id: number }>`select id from deconflict_selectors where kind = 'btc_address' and value = any(${values}::text[])`.execute(store.db);
+      limitSeconds += (performance.now() - t) / 1000;
+      limitHits += r.rows.length;
+      const t2 = performance.now();
+      await sql`insert into deconflict_selectors (case_id, agency_id, kind, value) select ${limitCase}::int, ${prober}::int, 'btc_address', v from unnest(${values}::text[]) as v`.execute(store.db);
+      insertSeconds += (performance.now() - t2) / 1000;
+      inserted += values.length;
     }
-    return out;
-  };
 
-  // The limit: the same work the database must do at the least — find the held rows of each batch by value, and
-  // write the batch's new rows — with nothing else around it.
-  let limitHits = 0;
-  let limitSeconds = 0;
-  let insertSeconds = 0;
-  let inserted = 0;
-  for (const b of batches(1)) {
-    const values = b.map((s) => s.value.toLowerCase());
-    const t = performance.now();
-    const r = await sql<{ id: number }>`select id from deconflict_selectors where kind = 'btc_address' and value = any(${values}::text[])`.execute(store.db);
-    limitSeconds += (performance.now() - t) / 1000;
-    limitHits += r.rows.length;
-    const t2 = performance.now();
-    await sql`insert into deconflict_selectors (case_id, agency_id, kind, value) select ${limitCase}::int, ${prober}::int, 'btc_address', v from unnest(${values}::text[]) as v`.execute(store.db);
-    insertSeconds += (performance.now() - t2) / 1000;
-    inserted += values.length;
+    const actor = { agencyId: prober, userId: null, actor: 'system:bench' };
+    let hits = 0;
+    const start = performance.now();
+    for (const selectors of batches(salt + 1)) {
+      // The per-agency registration budget (migration 0521) would refuse a benchmark's volume: lift it here only.
+      const r = await registerCaseSelectors(store.db, actor, probeCase, selectors, { budget: { capacity: 1e12, refillPerSecond: 1e12 } });
+      hits += r.notices.length;
+    }
+    const seconds = (performance.now() - start) / 1000;
+    out.push({
+      probes,
+      batch,
+      hits,
+      seconds: Number(seconds.toFixed(2)),
+      selectorsCheckedPerSec: Math.round(probes / seconds),
+      matchesPerSec: Math.round(hits / seconds),
+      limit: {
+        hits: limitHits,
+        seconds: Number(limitSeconds.toFixed(2)),
+        insertSeconds: Number(insertSeconds.toFixed(2)),
+        selectorsCheckedPerSec: Math.round(probes / limitSeconds),
+        matchesPerSec: Math.round(limitHits / limitSeconds),
+        insertRowsPerSec: Math.round(inserted / insertSeconds),
+      },
+      matchesVsLimit: Number((hits / seconds / (limitHits / (limitSeconds + insertSeconds))).toFixed(3)),
+    });
   }
-
-  const actor = { agencyId: prober, userId: null, actor: 'system:bench' };
-  let hits = 0;
-  const start = performance.now();
-  for (const selectors of batches(2)) {
-    // The per-agency registration budget (migration 0521) would refuse a benchmark's volume: lift it here only.
-    const r = await registerCaseSelectors(store.db, actor, probeCase, selectors, { budget: { capacity: 1e12, refillPerSecond: 1e12 } });
-    hits += r.notices.length;
-  }
-  const seconds = (performance.now() - start) / 1000;
-  return {
-    registered: n,
-    loadSeconds: Number(loadSeconds.toFixed(1)),
-    probes,
-    batch,
-    hits,
-    seconds: Number(seconds.toFixed(2)),
-    selectorsCheckedPerSec: Math.round(probes / seconds),
-    matchesPerSec: Math.round(hits / seconds),
-    limit: {
-      hits: limitHits,
-      seconds: Number(limitSeconds.toFixed(2)),
-      insertSeconds: Number(insertSeconds.toFixed(2)),
-      selectorsCheckedPerSec: Math.round(probes / limitSeconds),
-      matchesPerSec: Math.round(limitHits / limitSeconds),
-      insertRowsPerSec: Math.round(inserted / insertSeconds),
-    },
-    matchesVsLimit: Number((hits / seconds / (limitHits / (limitSeconds + insertSeconds))).toFixed(3)),
-  };
+  const figures = { registered: n, loadSeconds: Number(loadSeconds.toFixed(1)) };
+  return out.length === 1 ? { ...figures, ...out[0] } : { ...figures, byBatch: Object.fromEntries(out.map((o) => [String(o.batch), o])) };
 }
 
 const results: Record<string, unknown> = {};
