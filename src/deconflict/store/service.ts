@@ -146,8 +146,8 @@ async function registerAndMatch(
   selectors: readonly { kind: RegisteredSelectorKind; value: string }[],
 ): Promise<{ ids: number[]; direct: DirectHit[] }> {
   // LATERAL with OFFSET 0 keeps the planner from flattening the lookup into a hash join over millions of rows. The
-  // open-case check stays outside it: inside, at 10M registrations the planner hashed the lookup's row and scanned
-  // every case once per selector (EXPLAIN: ~37 µs of the ~55 µs per selector; docs/benchmarks.md).
+  // open-case check runs after the lookups (`found` is materialized): joined to the lookup, at 10M registrations
+  // the planner hashed each lookup's rows and scanned every case once per selector (EXPLAIN in docs/benchmarks.md).
   const r = await sql<{ ids: number[] | null; hits: (Omit<DirectHit, 'created_at'> & { created_at: string })[] | null }>`
     with ins as (
       insert into deconflict_selectors (case_id, agency_id, kind, value, registered_by)
@@ -156,19 +156,22 @@ async function registerAndMatch(
       on conflict (case_id, kind, value) do nothing
       returning id, kind, value, agency_id, case_id
     ),
-    pairs as materialized (
+    found as materialized (
       select n.id as mine_id, n.case_id as mine_case, n.agency_id as mine_agency, n.kind, n.value,
-             o.id as theirs_id, o.case_id as theirs_case, o.agency_id as theirs_agency,
-             oa.code as other_code, oa.name as other_name,
-             coalesce(nullif(oc.contact_point, ''), oa.contact_point) as other_contact
+             o.id as theirs_id, o.case_id as theirs_case, o.agency_id as theirs_agency
       from ins n
       cross join lateral (
         select o.id, o.case_id, o.agency_id from deconflict_selectors o
         where o.kind = n.kind and o.value = n.value and o.agency_id <> n.agency_id
         offset 0
       ) o
-      join cases oc on oc.id = o.case_id and oc.closed_at is null
-      join agencies oa on oa.id = o.agency_id
+    ),
+    pairs as materialized (
+      select f.*, oa.code as other_code, oa.name as other_name,
+             coalesce(nullif(oc.contact_point, ''), oa.contact_point) as other_contact
+      from found f
+      join cases oc on oc.id = f.theirs_case and oc.closed_at is null
+      join agencies oa on oa.id = f.theirs_agency
     ),
     hit as (
       insert into deconflict_hits (via, selector_a, selector_b)
