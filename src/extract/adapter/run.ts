@@ -127,10 +127,13 @@ export function loadPage(input: PageInput, adapterRef: string, options: ExtractO
   if (dom.droppedForCount > 0) {
     warnings.push({ code: 'element_limit', message: `${dom.droppedForCount} elements beyond the ${limits.maxElements}-element limit were dropped` });
   }
-  const $ = load(dom.document);
   let cachedText: string | undefined;
+  let cached$: CheerioAPI | undefined;
   return {
-    $,
+    // Built on first use: adapters without hooks that read cheerio never need it.
+    get $() {
+      return (cached$ ??= load(dom.document));
+    },
     root: dom.document,
     url: safeUrl(input.url),
     capturedAt,
@@ -353,12 +356,32 @@ export function runAdapterOnPage(adapter: Adapter, page: LoadedPage): ExtractRes
   const result = emptyResult({ ...page.provenance, adapter: ref }, 'unknown', adapter.market, page.stats);
   result.warnings.push(...page.warnings);
   try {
-    result.pageType = detectPageType(adapter, page.$, page.url, page.pageText, page.capturedAt);
+    result.pageType = detectPageType(adapter, page, page.url, page.pageText, page.capturedAt);
   } catch (e) {
     result.errors.push({ code: 'hook_failed', message: `page type detection: ${e instanceof Error ? e.message : String(e)}` });
   }
-  const hookCtx: HookContext = { $: page.$, url: page.url, capturedAt: page.capturedAt, pageType: result.pageType };
-  const ctx: FieldContext = { ...hookCtx, fieldHooks: adapter.hooks?.fields ?? {}, transforms: adapter.hooks?.transforms ?? {}, errors: result.errors, warnings: result.warnings, memo: new PageMemo() };
+  // `$` is read through the page, so cheerio is built only if a hook or an 'html' field asks for it.
+  const hookCtx: HookContext = {
+    get $() {
+      return page.$;
+    },
+    url: page.url,
+    capturedAt: page.capturedAt,
+    pageType: result.pageType,
+  };
+  const ctx: FieldContext = {
+    get $() {
+      return page.$;
+    },
+    url: page.url,
+    capturedAt: page.capturedAt,
+    pageType: result.pageType,
+    fieldHooks: adapter.hooks?.fields ?? {},
+    transforms: adapter.hooks?.transforms ?? {},
+    errors: result.errors,
+    warnings: result.warnings,
+    memo: new PageMemo(),
+  };
   if (result.pageType === 'seized' || result.pageType === 'login' || result.pageType === 'captcha' || result.pageType === 'interstitial') {
     result.ok = false;
     result.errors.push({ code: 'blocked_page', message: `page is a ${result.pageType} page` });

@@ -1,4 +1,4 @@
-import { compile, selectAll } from 'css-select';
+import { compile, selectAll, selectOne } from 'css-select';
 import type { Options } from 'css-select';
 import * as DomUtils from 'domutils';
 import type { AnyNode, Element } from 'domhandler';
@@ -90,6 +90,11 @@ export function compileSelector(selector: string): Compiled {
 /** Elements below `root` (descendants, not root itself) matching `selector`, in document order. */
 export function selectIn(root: AnyNode, selector: string): Element[] {
   return selectAll<AnyNode, Element>(compileSelector(selector), root, OPTIONS);
+}
+
+/** Whether any element below `root` matches `selector` (the walk stops at the first match). */
+export function existsIn(root: AnyNode, selector: string): boolean {
+  return selectOne<AnyNode, Element>(compileSelector(selector), root, OPTIONS) !== null;
 }
 
 /**
