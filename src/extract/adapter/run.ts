@@ -167,8 +167,25 @@ function scopes(spec: RecordSpec<string>, page: LoadedPage, ctx: FieldContext, p
   }
 }
 
+/** The selectors of a record's fields (all alternatives), gathered once per spec. */
+const recordSelectors = new WeakMap<RecordSpec<string>, string[]>();
+
+function selectorsOf(spec: RecordSpec<string>): string[] {
+  let found = recordSelectors.get(spec);
+  if (!found) {
+    found = [];
+    for (const f of Object.values(spec.fields) as (FieldSpec | FieldSpec[])[]) {
+      for (const alt of Array.isArray(f) ? f : [f]) if (alt.selector && !found.includes(alt.selector)) found.push(alt.selector);
+    }
+    recordSelectors.set(spec, found);
+  }
+  return found;
+}
+
 function evalRecord(spec: RecordSpec<string>, scope: AnyNode, ctx: FieldContext, path: string): Map<string, unknown> {
   const out = new Map<string, unknown>();
+  // Every field selector of the record in one walk of its scope (the fields then read the memo).
+  ctx.memo?.prefetch(scope, selectorsOf(spec));
   for (const [name, specOrAlternatives] of Object.entries(spec.fields) as [string, FieldSpec | FieldSpec[]][]) {
     const alternatives = Array.isArray(specOrAlternatives) ? specOrAlternatives : [specOrAlternatives];
     let v: unknown;
@@ -315,6 +332,14 @@ function runPageSpec(spec: PageSpec, page: LoadedPage, ctx: FieldContext, result
     ['vendors', (f) => result.vendors.push(buildVendor(f))],
     ['feedback', (f) => result.feedback.push(buildFeedback(f))],
   ];
+  // The page-level selectors (record scopes, breadcrumbs, pagination) in one walk of the page.
+  const pageSelectors: string[] = [];
+  for (const [kind] of kinds) {
+    const scope = (spec[kind] as RecordSpec<string> | undefined)?.scope;
+    if (scope) pageSelectors.push(scope);
+  }
+  for (const f of [spec.breadcrumbs, spec.pagination, spec.nextPage]) if (f?.selector) pageSelectors.push(f.selector);
+  ctx.memo?.prefetch(page.root, pageSelectors);
   for (const [kind, add] of kinds) {
     const rs = spec[kind] as RecordSpec<string> | undefined;
     if (!rs) continue;
