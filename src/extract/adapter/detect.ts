@@ -1,56 +1,165 @@
 import type { CheerioAPI } from 'cheerio';
 import type { PageType } from '../types.ts';
-import { selectIn } from '../html/select.ts';
+import { existsIn } from '../html/select.ts';
 import { compilePattern } from './fields.ts';
 import { isSeizureBanner, loginFormFields, type FormInputSeen } from '../../domain/index.ts';
-import { isTag, type AnyNode } from 'domhandler';
+import { isTag, type AnyNode, type Element } from 'domhandler';
 import { textContent } from 'domutils';
 import type { Adapter, PageTypeRule } from './types.ts';
 
 const CAPTCHA_TEXT_RE = /\b(enter|solve|type) (the )?(captcha|characters (you see|shown)|code (you see|shown|in the image))|\bi am not a robot\b|\bcaptcha\b.{0,40}\b(required|verify|invalid)/i;
 
-export function matchesRule(rule: PageTypeRule, $: CheerioAPI, url: URL, pageText: () => string): boolean {
-  const root = $.root()[0]!;
+/** The document node of a cheerio API or a parsed page (detection reads the DOM only; no cheerio needed). */
+export type PageRoot = CheerioAPI | AnyNode;
+
+function rootOf(page: PageRoot): AnyNode {
+  return typeof page === 'function' ? page.root()[0]! : page;
+}
+
+export function matchesRule(rule: PageTypeRule, page: PageRoot, url: URL, pageText: () => string): boolean {
   if (rule.url !== undefined && !compilePattern(rule.url).test(url.pathname + url.search)) return false;
-  if (rule.selector !== undefined && selectIn(root, rule.selector).length === 0) return false;
-  if (rule.notSelector !== undefined && selectIn(root, rule.notSelector).length > 0) return false;
+  if (rule.selector !== undefined && !existsIn(rootOf(page), rule.selector)) return false;
+  if (rule.notSelector !== undefined && existsIn(rootOf(page), rule.notSelector)) return false;
   if (rule.text !== undefined && !compilePattern(rule.text).test(pageText())) return false;
   return true;
 }
 
-function textOfFirst(elements: AnyNode[]): string {
-  return elements.length > 0 ? textContent(elements[0]!) : '';
+/**
+ * What the blocking-page checks read from the markup, gathered in one walk of the page instead of one selector
+ * pass each. Each field is what the selector in its comment selected (same elements, same document order).
+ */
+interface MarkupSignals {
+  /** `img[alt], img[title]`, first 50: "alt title". */
+  imageAlts: string[];
+  /** first `title`. */
+  title: Element | null;
+  /** `h1, h2, h3`, first 20. */
+  headings: Element[];
+  /** count of `a[href]`. */
+  links: number;
+  /** any of `img[src*="captcha" i], img[alt*="captcha" i], input[name*="captcha" i], [class*="captcha" i], [id*="captcha" i]`. */
+  captcha: boolean;
+  /** any `input[type="password" i]`. */
+  password: boolean;
+  /** any `meta[http-equiv="refresh" i]`. */
+  refresh: boolean;
+}
+
+const signalsCache = new WeakMap<AnyNode, MarkupSignals>();
+const CAPTCHA_RE = /captcha/i;
+
+function has(attribs: Record<string, string>, name: string): boolean {
+  return Object.prototype.hasOwnProperty.call(attribs, name) && attribs[name] != null;
+}
+
+/** `[name*="captcha" i]` as css-select evaluates it. */
+function captchaIn(attribs: Record<string, string>, name: string): boolean {
+  const v = attribs[name];
+  return v != null && v.length >= 7 && CAPTCHA_RE.test(v);
+}
+
+/** `[name="value" i]` (value lower case) as css-select evaluates it. */
+function equalsIgnoreCase(attribs: Record<string, string>, name: string, value: string): boolean {
+  const v = attribs[name];
+  return v != null && v.length === value.length && v.toLowerCase() === value;
+}
+
+function markupSignals(root: AnyNode): MarkupSignals {
+  const cached = signalsCache.get(root);
+  if (cached) return cached;
+  const s: MarkupSignals = { imageAlts: [], title: null, headings: [], links: 0, captcha: false, password: false, refresh: false };
+  // Descendants of root in document order, as css-select's selectAll walks them.
+  const arrays: AnyNode[][] = ['children' in root ? (root.children as AnyNode[]) : []];
+  const indices: number[] = [0];
+  let top = 0;
+  while (top >= 0) {
+    const arr = arrays[top]!;
+    const i = indices[top]!;
+    if (i >= arr.length) {
+      top--;
+      continue;
+    }
+    indices[top] = i + 1;
+    const node = arr[i]!;
+    if (!isTag(node)) continue;
+    const a = node.attribs ?? {};
+    switch (node.name) {
+      case 'img':
+        if (s.imageAlts.length < 50 && (has(a, 'alt') || has(a, 'title'))) s.imageAlts.push(`${a.alt ?? ''} ${a.title ?? ''}`);
+        if (!s.captcha && (captchaIn(a, 'src') || captchaIn(a, 'alt'))) s.captcha = true;
+        break;
+      case 'title':
+        s.title ??= node;
+        break;
+      case 'h1':
+      case 'h2':
+      case 'h3':
+        if (s.headings.length < 20) s.headings.push(node);
+        break;
+      case 'a':
+        if (has(a, 'href')) s.links++;
+        break;
+      case 'input':
+        if (!s.captcha && captchaIn(a, 'name')) s.captcha = true;
+        if (!s.password && equalsIgnoreCase(a, 'type', 'password')) s.password = true;
+        break;
+      case 'meta':
+        if (!s.refresh && equalsIgnoreCase(a, 'http-equiv', 'refresh')) s.refresh = true;
+        break;
+    }
+    if (!s.captcha && (captchaIn(a, 'class') || captchaIn(a, 'id'))) s.captcha = true;
+    if (node.children.length > 0) {
+      top++;
+      arrays[top] = node.children;
+      indices[top] = 0;
+    }
+  }
+  signalsCache.set(root, s);
+  return s;
+}
+
+/** `text.replace(/\s+/g, ' ').trim().length` without building the string. */
+function collapsedLength(text: string): number {
+  let n = 0;
+  let pendingSpace = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (
+      c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) ||
+      c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
+    ) {
+      if (n > 0) pendingSpace = true;
+      continue;
+    }
+    if (pendingSpace) {
+      n++;
+      pendingSpace = false;
+    }
+    n++;
+  }
+  return n;
 }
 
 /** A seizure banner by its place and the page it dominates, never by a sentence in user content (domain/seizure.ts). */
-function seizureBanner($: CheerioAPI, root: ReturnType<CheerioAPI['root']>[number], text: string): boolean {
-  const alts = selectIn(root, 'img[alt], img[title]')
-    .slice(0, 50)
-    .map((i) => `${i.attribs.alt ?? ''} ${i.attribs.title ?? ''}`)
-    .join(' ');
+function seizureBanner(s: MarkupSignals, text: string): boolean {
   return isSeizureBanner({
-    title: textOfFirst(selectIn(root, 'title')).slice(0, 1000),
-    headings: selectIn(root, 'h1, h2, h3')
-      .slice(0, 20)
-      .map((e) => textContent(e).slice(0, 500))
-      .join(' \n '),
-    imageAlts: alts,
+    title: (s.title ? textContent(s.title) : '').slice(0, 1000),
+    headings: s.headings.map((e) => textContent(e).slice(0, 500)).join(' \n '),
+    imageAlts: s.imageAlts.join(' '),
     text: text.slice(0, 20_000),
-    textLength: text.replace(/\s+/g, ' ').trim().length,
-    links: selectIn(root, 'a[href]').length,
+    textLength: collapsedLength(text),
+    links: s.links,
   });
 }
 
 /** Blocking pages every market shares the shape of: a seizure splash and a captcha wall. */
-export function detectBlockingPage($: CheerioAPI, pageText: () => string): PageType | undefined {
+export function detectBlockingPage(page: PageRoot, pageText: () => string): PageType | undefined {
   const text = pageText();
-  const root = $.root()[0]!;
-  if (seizureBanner($, root, text)) return 'seized';
-  const captchaMarkup =
-    selectIn(root, 'img[src*="captcha" i], img[alt*="captcha" i], input[name*="captcha" i], [class*="captcha" i], [id*="captcha" i]').length > 0;
-  if (captchaMarkup || CAPTCHA_TEXT_RE.test(text.slice(0, 20_000))) {
+  const s = markupSignals(rootOf(page));
+  if (seizureBanner(s, text)) return 'seized';
+  if (s.captcha || CAPTCHA_TEXT_RE.test(text.slice(0, 20_000))) {
     // A captcha field in a page with lots of content is a login/search form, not a wall: require little else.
-    if (selectIn(root, 'a[href]').length < 40) return 'captcha';
+    if (s.links < 40) return 'captcha';
   }
   return undefined;
 }
@@ -60,13 +169,13 @@ const INTERSTITIAL_TEXT_RE =
   /\b(?:checking your browser|ddos protection|anti-?ddos|you are (?:now )?in (?:the |a )?queue|your (?:position|place) in (?:the )?queue|please (?:stand by|wait)[^.\n]{0,60}\b(?:redirect|seconds?|queue|check)|(?:you will be |being )?redirected (?:automatically |shortly |in \d+))/i;
 
 /** A small page that holds the visitor back before the site (no captcha: that one is a `captcha` page). */
-export function detectInterstitial($: CheerioAPI, pageText: () => string): boolean {
-  const root = $.root()[0]!;
+export function detectInterstitial(page: PageRoot, pageText: () => string): boolean {
+  const s = markupSignals(rootOf(page));
   const text = pageText();
-  const short = text.replace(/\s+/g, ' ').trim().length < 2500 && selectIn(root, 'a[href]').length < 15;
-  if (!short || selectIn(root, 'input[type="password" i]').length > 0) return false;
-  const refresh = selectIn(root, 'meta[http-equiv="refresh" i]').length > 0;
-  return INTERSTITIAL_TEXT_RE.test(text.slice(0, 20_000)) || (refresh && text.replace(/\s+/g, ' ').trim().length < 600);
+  const length = collapsedLength(text);
+  const short = length < 2500 && s.links < 15;
+  if (!short || s.password) return false;
+  return INTERSTITIAL_TEXT_RE.test(text.slice(0, 20_000)) || (s.refresh && length < 600);
 }
 
 /** A login form by the one rule the crawler also uses (src/domain/login-form.ts): a password field with a
@@ -97,26 +206,27 @@ export function hasLoginForm(root: AnyNode): boolean {
 }
 
 /** A login wall: a login form (the domain rule) on a page with few links. */
-export function detectLoginPage($: CheerioAPI): boolean {
-  const root = $.root()[0]!;
-  return hasLoginForm(root) && selectIn(root, 'a[href]').length < 60;
+export function detectLoginPage(page: PageRoot): boolean {
+  const root = rootOf(page);
+  return hasLoginForm(root) && markupSignals(root).links < 60;
 }
 
 /** Page type: the adapter's hook, then blocking pages, then the adapter's rules in order, then a login wall. */
 export function detectPageType(
   adapter: Pick<Adapter, 'pageTypes' | 'hooks'> | null,
-  $: CheerioAPI,
+  page: { root: AnyNode; readonly $: CheerioAPI },
   url: URL,
   pageText: () => string,
   capturedAt: Date,
 ): PageType {
-  const fromHook = adapter?.hooks?.detectPageType?.({ $, url, capturedAt });
+  // Only a hook reads cheerio: `page.$` may be built on first use.
+  const fromHook = adapter?.hooks?.detectPageType?.({ $: page.$, url, capturedAt });
   if (fromHook) return fromHook;
-  const blocking = detectBlockingPage($, pageText);
+  const blocking = detectBlockingPage(page.root, pageText);
   if (blocking) return blocking;
   for (const rule of adapter?.pageTypes ?? []) {
-    if (matchesRule(rule, $, url, pageText)) return rule.type;
+    if (matchesRule(rule, page.root, url, pageText)) return rule.type;
   }
-  if (detectLoginPage($)) return 'login';
+  if (detectLoginPage(page.root)) return 'login';
   return 'unknown';
 }

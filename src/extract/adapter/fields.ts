@@ -56,7 +56,6 @@ export function selectInPage(ctx: FieldContext, scope: AnyNode, selector: string
 }
 
 function sourceOf(spec: FieldSpec, node: AnyNode, ctx: FieldContext): unknown {
-  const $ = ctx.$;
   if (spec.hook !== undefined) {
     const fn = ctx.fieldHooks[spec.hook];
     if (!fn) throw new Error(`unknown field hook '${spec.hook}'`);
@@ -70,7 +69,7 @@ function sourceOf(spec: FieldSpec, node: AnyNode, ctx: FieldContext): unknown {
     case 'ownText':
       return ownTextOf(node);
     case 'html': {
-      const html = $(node).html() ?? '';
+      const html = ctx.$(node).html() ?? '';
       return html.length > MAX_HTML_SOURCE ? html.slice(0, MAX_HTML_SOURCE) : html;
     }
     case 'attr':

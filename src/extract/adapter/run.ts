@@ -127,10 +127,13 @@ export function loadPage(input: PageInput, adapterRef: string, options: ExtractO
   if (dom.droppedForCount > 0) {
     warnings.push({ code: 'element_limit', message: `${dom.droppedForCount} elements beyond the ${limits.maxElements}-element limit were dropped` });
   }
-  const $ = load(dom.document);
   let cachedText: string | undefined;
+  let cached$: CheerioAPI | undefined;
   return {
-    $,
+    // Built on first use: adapters without hooks that read cheerio never need it.
+    get $() {
+      return (cached$ ??= load(dom.document));
+    },
     root: dom.document,
     url: safeUrl(input.url),
     capturedAt,
@@ -164,8 +167,25 @@ function scopes(spec: RecordSpec<string>, page: LoadedPage, ctx: FieldContext, p
   }
 }
 
+/** The selectors of a record's fields (all alternatives), gathered once per spec. */
+const recordSelectors = new WeakMap<RecordSpec<string>, string[]>();
+
+function selectorsOf(spec: RecordSpec<string>): string[] {
+  let found = recordSelectors.get(spec);
+  if (!found) {
+    found = [];
+    for (const f of Object.values(spec.fields) as (FieldSpec | FieldSpec[])[]) {
+      for (const alt of Array.isArray(f) ? f : [f]) if (alt.selector && !found.includes(alt.selector)) found.push(alt.selector);
+    }
+    recordSelectors.set(spec, found);
+  }
+  return found;
+}
+
 function evalRecord(spec: RecordSpec<string>, scope: AnyNode, ctx: FieldContext, path: string): Map<string, unknown> {
   const out = new Map<string, unknown>();
+  // Every field selector of the record in one walk of its scope (the fields then read the memo).
+  ctx.memo?.prefetch(scope, selectorsOf(spec));
   for (const [name, specOrAlternatives] of Object.entries(spec.fields) as [string, FieldSpec | FieldSpec[]][]) {
     const alternatives = Array.isArray(specOrAlternatives) ? specOrAlternatives : [specOrAlternatives];
     let v: unknown;
@@ -312,6 +332,14 @@ function runPageSpec(spec: PageSpec, page: LoadedPage, ctx: FieldContext, result
     ['vendors', (f) => result.vendors.push(buildVendor(f))],
     ['feedback', (f) => result.feedback.push(buildFeedback(f))],
   ];
+  // The page-level selectors (record scopes, breadcrumbs, pagination) in one walk of the page.
+  const pageSelectors: string[] = [];
+  for (const [kind] of kinds) {
+    const scope = (spec[kind] as RecordSpec<string> | undefined)?.scope;
+    if (scope) pageSelectors.push(scope);
+  }
+  for (const f of [spec.breadcrumbs, spec.pagination, spec.nextPage]) if (f?.selector) pageSelectors.push(f.selector);
+  ctx.memo?.prefetch(page.root, pageSelectors);
   for (const [kind, add] of kinds) {
     const rs = spec[kind] as RecordSpec<string> | undefined;
     if (!rs) continue;
@@ -353,12 +381,32 @@ export function runAdapterOnPage(adapter: Adapter, page: LoadedPage): ExtractRes
   const result = emptyResult({ ...page.provenance, adapter: ref }, 'unknown', adapter.market, page.stats);
   result.warnings.push(...page.warnings);
   try {
-    result.pageType = detectPageType(adapter, page.$, page.url, page.pageText, page.capturedAt);
+    result.pageType = detectPageType(adapter, page, page.url, page.pageText, page.capturedAt);
   } catch (e) {
     result.errors.push({ code: 'hook_failed', message: `page type detection: ${e instanceof Error ? e.message : String(e)}` });
   }
-  const hookCtx: HookContext = { $: page.$, url: page.url, capturedAt: page.capturedAt, pageType: result.pageType };
-  const ctx: FieldContext = { ...hookCtx, fieldHooks: adapter.hooks?.fields ?? {}, transforms: adapter.hooks?.transforms ?? {}, errors: result.errors, warnings: result.warnings, memo: new PageMemo() };
+  // `$` is read through the page, so cheerio is built only if a hook or an 'html' field asks for it.
+  const hookCtx: HookContext = {
+    get $() {
+      return page.$;
+    },
+    url: page.url,
+    capturedAt: page.capturedAt,
+    pageType: result.pageType,
+  };
+  const ctx: FieldContext = {
+    get $() {
+      return page.$;
+    },
+    url: page.url,
+    capturedAt: page.capturedAt,
+    pageType: result.pageType,
+    fieldHooks: adapter.hooks?.fields ?? {},
+    transforms: adapter.hooks?.transforms ?? {},
+    errors: result.errors,
+    warnings: result.warnings,
+    memo: new PageMemo(),
+  };
   if (result.pageType === 'seized' || result.pageType === 'login' || result.pageType === 'captcha' || result.pageType === 'interstitial') {
     result.ok = false;
     result.errors.push({ code: 'blocked_page', message: `page is a ${result.pageType} page` });

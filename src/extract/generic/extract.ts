@@ -535,7 +535,7 @@ export function extractGeneric(input: PageInput, options: ExtractOptions = {}): 
   try {
     const structure = analyseStructure(page.root, page.$('title').first().text().slice(0, 2000), page.pageText);
     const sig = signals(structure, page.root);
-    const blocking = detectBlockingPage(page.$, page.pageText);
+    const blocking = detectBlockingPage(page.root, page.pageText);
     // A login form (password and user name) is a login wall even when it carries a captcha; a PIN box on a
     // purchase form is not. A captcha with no login form is an anti-DDoS/captcha interstitial.
     const loginWall = sig.listing < 2 && hasLoginForm(page.root);
@@ -551,7 +551,7 @@ export function extractGeneric(input: PageInput, options: ExtractOptions = {}): 
     const listingGroup = bestListingGroup(groups);
     const feedbackGroup = bestFeedbackGroup(groups, listingGroup);
     const noContent = detailType === null && !(listingGroup && listingGroup.members.length >= 2) && !feedbackGroup;
-    if (noContent && (isErrorPage(structure) || detectInterstitial(page.$, page.pageText))) {
+    if (noContent && (isErrorPage(structure) || detectInterstitial(page.root, page.pageText))) {
       result.pageType = isErrorPage(structure) ? 'error' : 'interstitial';
       result.ok = result.pageType === 'error';
       if (result.pageType === 'interstitial') result.errors.push({ code: 'blocked_page', message: 'page is an anti-DDoS interstitial' });

@@ -52,7 +52,7 @@ class BoundedHandler extends DomHandler {
       this.skipped++;
       return;
     }
-    for (const key of Object.keys(attribs)) {
+    for (const key in attribs) {
       const v = attribs[key]!;
       if (v.length > this.limits.maxAttributeChars) {
         attribs[key] = v.slice(0, this.limits.maxAttributeChars);

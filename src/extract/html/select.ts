@@ -1,4 +1,4 @@
-import { compile, selectAll } from 'css-select';
+import { compile, selectAll, selectOne } from 'css-select';
 import type { Options } from 'css-select';
 import * as DomUtils from 'domutils';
 import type { AnyNode, Element } from 'domhandler';
@@ -92,6 +92,11 @@ export function selectIn(root: AnyNode, selector: string): Element[] {
   return selectAll<AnyNode, Element>(compileSelector(selector), root, OPTIONS);
 }
 
+/** Whether any element below `root` matches `selector` (the walk stops at the first match). */
+export function existsIn(root: AnyNode, selector: string): boolean {
+  return selectOne<AnyNode, Element>(compileSelector(selector), root, OPTIONS) !== null;
+}
+
 /**
  * Selections and texts of one parsed page, computed once: the fields of a record ask for the same selector in the
  * same scope (`td:not(.column-name)` for price, currency, ships-from and ships-to) and for the text of the same
@@ -114,6 +119,59 @@ export class PageMemo {
       bySelector.set(selector, found);
     }
     return found;
+  }
+
+  /**
+   * Fills the memo for several selectors under `root` in one walk of it instead of one walk each: every element is
+   * tested against each compiled selector, in document order, which is what `selectIn` returns for each. Selectors
+   * already memoised, that do not compile (left for `select` to report) or that look at the root's next siblings
+   * (css-select adds those to the walk) are skipped.
+   */
+  prefetch(root: AnyNode, selectors: readonly string[]): void {
+    let bySelector = this.selections.get(root);
+    if (!bySelector) {
+      bySelector = new Map();
+      this.selections.set(root, bySelector);
+    }
+    const names: string[] = [];
+    const tests: Compiled[] = [];
+    for (const selector of selectors) {
+      if (bySelector.has(selector) || names.includes(selector)) continue;
+      let q: Compiled;
+      try {
+        q = compileSelector(selector);
+      } catch {
+        continue;
+      }
+      if ((q as { shouldTestNextSiblings?: boolean }).shouldTestNextSiblings) continue;
+      names.push(selector);
+      tests.push(q);
+    }
+    if (tests.length === 0) return;
+    const outs: Element[][] = tests.map(() => []);
+    const n = tests.length;
+    const arrays: AnyNode[][] = [childrenOf(root) ?? EMPTY];
+    const indices: number[] = [0];
+    let top = 0;
+    while (top >= 0) {
+      const arr = arrays[top]!;
+      const i = indices[top]!;
+      if (i >= arr.length) {
+        top--;
+        continue;
+      }
+      indices[top] = i + 1;
+      const node = arr[i]!;
+      if (!isTag(node)) continue;
+      for (let k = 0; k < n; k++) if (tests[k]!(node)) outs[k]!.push(node);
+      const children = node.children;
+      if (children.length > 0) {
+        top++;
+        arrays[top] = children;
+        indices[top] = 0;
+      }
+    }
+    for (let k = 0; k < n; k++) bySelector.set(names[k]!, outs[k]!);
   }
 
   /** `read(node)` once per node (a text function of the node, e.g. rawTextOf). */

@@ -15,6 +15,13 @@ function isElement(node: AnyNode): node is Element {
   return node.type === 'tag' || node.type === 'script' || node.type === 'style';
 }
 
+interface AfterMarker {
+  readonly after: string;
+}
+const AFTER_BLOCK: AfterMarker = Object.freeze({ after: '\n' });
+const AFTER_CELL: AfterMarker = Object.freeze({ after: ' ' });
+const AFTER_INLINE: AfterMarker = Object.freeze({ after: '' });
+
 /**
  * The visible text of a node, iteratively (no recursion, so any DOM depth is safe). `<br>` and block
  * boundaries become newlines, table cells are separated by a space; `<script>`/`<style>` content is skipped.
@@ -23,11 +30,11 @@ function isElement(node: AnyNode): node is Element {
 export function rawTextOf(root: AnyNode, maxChars = DEFAULT_MAX_TEXT_CHARS): string {
   const out: string[] = [];
   let size = 0;
-  // Stack of nodes to visit, with markers for "after this element" as null-terminated entries.
-  const stack: (AnyNode | { after: string })[] = [root];
+  // Stack of nodes to visit, with shared "after this element" markers (one of three constants: no allocation per element).
+  const stack: (AnyNode | AfterMarker)[] = [root];
   while (stack.length > 0 && size < maxChars) {
     const item = stack.pop()!;
-    if ('after' in item && !('type' in item)) {
+    if (item === AFTER_BLOCK || item === AFTER_CELL || item === AFTER_INLINE) {
       out.push(item.after);
       size += item.after.length;
       continue;
@@ -55,7 +62,7 @@ export function rawTextOf(root: AnyNode, maxChars = DEFAULT_MAX_TEXT_CHARS): str
     const block = BLOCK.has(name);
     const cell = CELL.has(name);
     if (block) out.push('\n');
-    stack.push({ after: block ? '\n' : cell ? ' ' : '' });
+    stack.push(block ? AFTER_BLOCK : cell ? AFTER_CELL : AFTER_INLINE);
     for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!);
   }
   const text = out.join('');
