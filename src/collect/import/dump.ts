@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { bulkInsert, canBatchReferenceChecks, type BulkColumn, type BulkValue, type Database } from '../../store/index.ts';
+import { bulkInsert, canBatchReferenceChecks, canCopyFromStdin, type BulkColumn, type BulkValue, type Database } from '../../store/index.ts';
 import { saveSightings, type ColumnToRead, type TextToScan } from '../../extract/store/index.ts';
 import { beginImport, normHandle, saveCheckpoint, upsertVendors, type ImportOptions, type ImportSummary } from './common.ts';
 import { ImportFormatError, parseCreateTable, parseInsert, sqlStatements, type SqlValue } from './sql-tokenizer.ts';
@@ -104,8 +104,9 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
   const base = { kind: 'dump' as const, file: o.file, fileSha256: run.fileSha256, marketId: run.marketId, market: run.slug, captureId: run.captureId };
   if (run.done) return { ...base, rows: run.rows, counts: {}, resumedFrom: run.position, alreadyImported: true, durationMs: Date.now() - started, bytes: 0, notImported: { tables: [], columns: [] }, caseFolded: [] };
 
-  // Foreign keys checked once per batch, not per row, where the session may (store/bulk.ts: BulkOptions).
-  const fk = { batchedReferences: await canBatchReferenceChecks(o.db) };
+  // Foreign keys checked once per batch, not per row, where the session may; rows sent by COPY into a staging table
+  // and moved by one insert … select (store/bulk.ts: BulkOptions).
+  const fk = { batchedReferences: await canBatchReferenceChecks(o.db), copy: await canCopyFromStdin(o.db) };
 
   // Pass 1: table columns, users and vendors (and orders when feedback refers to them); rows of unmapped tables counted.
   const used = mappedColumns(m);
