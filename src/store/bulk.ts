@@ -4,7 +4,8 @@
  * handful of parameters, so neither the client (query building, binding) nor the server (parsing a statement of
  * 30,000 placeholders) pays per value; the same on PostgreSQL and PGlite.
  */
-import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import { createHash } from 'node:crypto';
+import { sql, type CompiledQuery, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { Database } from './schema.ts';
 
 export type BulkType = 'int' | 'bigint' | 'text' | 'numeric' | 'timestamptz' | 'boolean' | 'jsonb' | 'text[]';
@@ -70,6 +71,14 @@ export async function canBatchReferenceChecks(db: Kysely<Database> | Transaction
   return (await sql<{ ok: boolean }>`select current_setting('is_superuser') = 'on' as ok`.execute(db)).rows[0]?.ok === true;
 }
 
+/**
+ * Whether bulkInsert's `copy` may be used: a PostgreSQL server. PGlite's engine runs single-user and reads
+ * `COPY … FROM STDIN` from the process's own standard input (it exits), so PGlite keeps the unnest path.
+ */
+export async function canCopyFromStdin(db: Kysely<Database> | Transaction<Database>): Promise<boolean> {
+  return (await sql<{ ok: boolean }>`select version() not like '%PGlite%' as ok`.execute(db)).rows[0]?.ok === true;
+}
+
 export interface BulkOptions {
   /**
    * Check the table's foreign keys once per batch instead of once per row (set `canBatchReferenceChecks` first; only
@@ -82,6 +91,97 @@ export interface BulkOptions {
    * of their own, a composite foreign key, or a referencing column left to a default keep the per-row checks.
    */
   batchedReferences?: boolean;
+  /**
+   * Send each batch by `COPY … FROM STDIN` (text format) into a session-local staging table shaped like the
+   * inserted columns, then move it with one `insert into … select … from` the staging table (`tail` applies to
+   * that insert, so ON CONFLICT and RETURNING work as with unnest). The rows travel as one COPY stream instead of
+   * one array literal per column: no per-column array parsing on the server and no array building in the client.
+   * Only inside a transaction (the staging table is emptied per batch) and on a server (`canCopyFromStdin`).
+   */
+  copy?: boolean;
+}
+
+/**
+ * One `COPY … FROM STDIN` on the connection of a kysely query, as a node-postgres "submittable": kysely passes it to
+ * `client.query`, which queues it like any query and hands it the connection when the server asks for the data
+ * (CopyInResponse). Works on a PostgreSQL server and on PGlite's node-postgres adapter (both implement
+ * `sendCopyFromChunk`/`endCopyFrom`). Thenable, so kysely's `await client.query(…)` waits for the end of the COPY.
+ */
+interface CopyConnection {
+  query(text: string): void;
+  sendCopyFromChunk(chunk: Buffer): void;
+  endCopyFrom(): void;
+}
+class CopyIn {
+  private result: { resolve: (v: { command: string; rowCount: number; rows: [] }) => void; reject: (e: unknown) => void } | undefined;
+  private readonly done: Promise<{ command: string; rowCount: number; rows: [] }>;
+  private error: unknown;
+  private rowCount = 0;
+  constructor(readonly text: string, private readonly data: Buffer) {
+    this.done = new Promise((resolve, reject) => (this.result = { resolve, reject }));
+  }
+  submit(connection: CopyConnection): void {
+    connection.query(this.text);
+  }
+  handleCopyInResponse(connection: CopyConnection): void {
+    const CHUNK = 1 << 20;
+    for (let at = 0; at < this.data.length; at += CHUNK) connection.sendCopyFromChunk(this.data.subarray(at, at + CHUNK));
+    connection.endCopyFrom();
+  }
+  handleCommandComplete(msg: { text?: string }): void {
+    this.rowCount = Number(/COPY (\d+)/.exec(msg.text ?? '')?.[1] ?? 0);
+  }
+  handleError(err: unknown): void {
+    // node-postgres drops the active query on an error message: the COPY is over (and failed).
+    this.error = err;
+    this.result?.reject(err);
+  }
+  handleReadyForQuery(): void {
+    if (this.error === undefined) this.result?.resolve({ command: 'COPY', rowCount: this.rowCount, rows: [] });
+  }
+  handleEmptyQuery(): void {}
+  handleRowDescription(): void {}
+  handleDataRow(): void {}
+  handlePortalSuspended(): void {}
+  callback(): void {}
+  then<T>(ok: (v: { command: string; rowCount: number; rows: [] }) => T, fail?: (e: unknown) => T): Promise<T> {
+    return this.done.then(ok, fail);
+  }
+}
+
+/** One value in COPY's text format (`\N` for NULL; backslash, tab, newline and carriage return escaped). */
+function copyText(v: BulkValue, type: BulkType): string {
+  if (v === null || v === undefined) return '\\N';
+  const s = v instanceof Date ? v.toISOString() : type === 'text[]' ? arrayLiteral(v as readonly string[]) : typeof v === 'boolean' ? (v ? 't' : 'f') : String(v);
+  return /[\\\t\n\r]/.test(s) ? s.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')) : s;
+}
+
+/** The batch as COPY text: one line per row, columns tab-separated. */
+function copyData(columns: readonly BulkColumn[], batch: readonly (readonly BulkValue[])[]): Buffer {
+  const lines: string[] = new Array(batch.length);
+  for (let r = 0; r < batch.length; r++) {
+    const row = batch[r]!;
+    let line = '';
+    for (let i = 0; i < columns.length; i++) line += (i ? '\t' : '') + copyText(row[i], columns[i]!.type);
+    lines[r] = line;
+  }
+  return Buffer.from(lines.join('\n') + (batch.length ? '\n' : ''), 'utf8');
+}
+
+/** A session-local staging table with `columns` of `table` (created once per session and column list). */
+async function stagingTable(db: Transaction<Database> | Kysely<Database>, table: string, columns: readonly BulkColumn[]): Promise<string> {
+  const name = `bulk_stage_${table}_${createHash('sha256').update(columns.map((c) => c.name).join(',')).digest('hex').slice(0, 8)}`;
+  const names = sql.join(columns.map((c) => sql.id(c.name)));
+  await sql`create temp table if not exists ${sql.id(name)} as select ${names} from ${sql.table(table)} with no data`.execute(db);
+  await sql`truncate ${sql.id(name)}`.execute(db);
+  return name;
+}
+
+async function copyInto(db: Transaction<Database> | Kysely<Database>, name: string, columns: readonly BulkColumn[], batch: readonly (readonly BulkValue[])[]): Promise<void> {
+  const names = columns.map((c) => `"${c.name.replace(/"/g, '""')}"`).join(', ');
+  const copy = new CopyIn(`copy "${name}" (${names}) from stdin`, copyData(columns, batch));
+  // The submittable stands where kysely passes the SQL text to node-postgres' client.query.
+  await db.executeQuery({ sql: copy as unknown as string, parameters: [], query: sql``.toOperationNode(), queryId: { queryId: 'bulk-copy' } } as unknown as CompiledQuery);
 }
 
 /** Distinct non-null values of column `i` of `batch`. */
@@ -140,12 +240,20 @@ export async function bulkInsert<R = never>(
   const selects = sql.join(columns.map((c) => (c.type === 'text[]' ? sql`x.${sql.id(c.name)}::text[]` : sql`x.${sql.id(c.name)}`)));
   for (let start = 0; start < rows.length; start += BULK_ROWS) {
     const batch = rows.slice(start, start + BULK_ROWS);
-    const params = columns.map((c, i) => {
-      const values = batch.map((r) => encode(r[i], c.type));
-      const arrayType = c.type === 'text[]' ? 'text' : c.type;
-      return sql`${values}::${sql.raw(arrayType)}[]`;
-    });
-    const insert = sql<R>`insert into ${sql.table(table)} (${names}) select ${selects} from unnest(${sql.join(params)}) as x(${names}) ${tail}`;
+    let insert: RawBuilder<R>;
+    if (options.copy && db.isTransaction) {
+      const stage = await stagingTable(db, table, columns);
+      await copyInto(db, stage, columns, batch);
+      const plain = sql.join(columns.map((c) => sql`x.${sql.id(c.name)}`));
+      insert = sql<R>`insert into ${sql.table(table)} (${names}) select ${plain} from ${sql.id(stage)} as x ${tail}`;
+    } else {
+      const params = columns.map((c, i) => {
+        const values = batch.map((r) => encode(r[i], c.type));
+        const arrayType = c.type === 'text[]' ? 'text' : c.type;
+        return sql`${values}::${sql.raw(arrayType)}[]`;
+      });
+      insert = sql<R>`insert into ${sql.table(table)} (${names}) select ${selects} from unnest(${sql.join(params)}) as x(${names}) ${tail}`;
+    }
     if (!batched) {
       out.push(...(await insert.execute(db)).rows);
       continue;
