@@ -11,7 +11,7 @@ export {
   type FeatureName, type RuleName, type LinkModel, type LinkExplanation, type EvidenceItem, type PairFeatures, type SharedSelector,
 } from './model.ts';
 export { nameKeys, nameSimilarity, type NameKeys } from './name.ts';
-export { styleTokens, tfidf, cosine, FeatureSpace, type StyleVector } from './style.ts';
+export { styleTokens, addStyleTokens, tfidf, cosine, FeatureSpace, CountAccumulator, type StyleVector } from './style.ts';
 export { fitLogistic, modelFrom, type LabelledPair, type FitOptions } from './train.ts';
 export {
   evaluateLinking, evaluateLinkingByVendor, linkEvidenceCounts, HARD_KINDS, type LinkEvaluation, type LinkTruth, type PrfRow,

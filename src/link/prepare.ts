@@ -1,7 +1,7 @@
 // Per-account features computed once: name keys, style vector, product/shipping/price profile, hard selectors.
 import type { AccountData, SelectorSeen } from './load.ts';
 import { nameKeys, type NameKeys } from './name.ts';
-import { CountAccumulator, FeatureSpace, styleTokens, tfidf, type StyleOptions, type StyleVector } from './style.ts';
+import { addStyleTokens, CountAccumulator, FeatureSpace, tfidf, type StyleOptions, type StyleVector } from './style.ts';
 
 /** Selector kinds grouped by the evidence they give. Onion names are left out: vendors quote market addresses. */
 export const EVIDENCE_OF_KIND: Record<string, 'pgp' | 'crypto' | 'email' | 'messenger' | undefined> = {
@@ -17,8 +17,20 @@ const ARMOR_HEADER = /^\s*(?:Version|Comment|Hash|Charset)\s*:.*$/gim;
 
 /** The text stylometry reads: without PGP blocks and other key material (they would make unrelated vendors alike). */
 export function styleText(text: string): string {
-  if (!text.includes('PGP') && !/[A-Za-z0-9+/=]{40}/.test(text)) return text;
+  if (!text.includes('PGP') && !hasBase64Run(text)) return text;
   return text.replace(ARMOR, ' ').replace(ARMOR_HEADER, ' ').replace(BASE64_RUN, ' ');
+}
+
+/** `/[A-Za-z0-9+/=]{40}/.test(text)`, by one scan. */
+function hasBase64Run(text: string): boolean {
+  let run = 0;
+  for (let k = 0; k < text.length; k++) {
+    const c = text.charCodeAt(k);
+    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 47 && c <= 57) || c === 43 || c === 61) {
+      if (++run >= 40) return true;
+    } else run = 0;
+  }
+  return false;
 }
 
 const WORDS = /[\p{L}\p{N}']+/gu;
@@ -95,11 +107,11 @@ export function prepareAccounts(accounts: AccountData[], opts: PrepareOptions = 
   const acc = new CountAccumulator();
   const words = new Float64Array(accounts.length);
   const counts = accounts.map((a, i) => {
-    const add = (toks: string[]) => { for (const t of toks) acc.add(space.id(t)); };
     let w = 0;
-    const own = (text: string, kind: 'profile' | 'body' | 'post') => { const t = styleText(text); w += wordCount(t); add(styleTokens(t, kind)); };
+    // The tokeniser counts the words of non-title texts as it goes (the same WORD matches, line by line).
+    const own = (text: string, kind: 'profile' | 'body' | 'post') => { w += addStyleTokens(styleText(text), kind, space, acc); };
     own(a.profile, 'profile');
-    for (const t of a.titles) { const x = styleText(t); w += wordCount(x) / 4; add(styleTokens(x, 'title')); }
+    for (const t of a.titles) { const x = styleText(t); w += wordCount(x) / 4; addStyleTokens(x, 'title', space, acc); }
     for (const b of a.bodies) own(b, 'body');
     for (const p of a.posts) own(p, 'post');
     words[i] = w;
