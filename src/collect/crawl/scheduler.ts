@@ -2,7 +2,7 @@ import { FetchError } from '../net/socks-http.ts';
 import { backoffMs } from './backoff.ts';
 import type { CrawlContext } from './context.ts';
 import type { FetchedPage } from './fetcher.ts';
-import { claimNext, failEntry, frontierCounts, nextReadyIn, retryLater, type FrontierEntry } from './frontier.ts';
+import { claimBatch, failEntry, frontierCounts, nextReadyIn, retryLater, type FrontierEntry } from './frontier.ts';
 import { handleFetchError } from './error-handler.ts';
 import { handlePage } from './request-handler.ts';
 import { frontPage } from './defences/front.ts';
@@ -51,10 +51,31 @@ export async function runScheduler(ctx: CrawlContext): Promise<SchedulerResult> 
   const { db, jobId, settings } = ctx;
   const signal = ctx.options.signal;
   let stop: StopCrawl | undefined;
+  // Claims are made for all workers at once (one statement for up to `concurrency` entries) and handed out here.
+  const held: FrontierEntry[] = [];
+  let claiming: Promise<void> | undefined;
+  async function next(): Promise<FrontierEntry | undefined> {
+    for (;;) {
+      const entry = held.shift();
+      if (entry) return entry;
+      if (!claiming) {
+        claiming = claimBatch(db, jobId, ctx.workerId, settings.leaseMs, settings.concurrency)
+          .then((rows) => {
+            held.push(...rows);
+          })
+          .finally(() => {
+            claiming = undefined;
+          });
+        await claiming;
+        return held.shift();
+      }
+      await claiming;
+    }
+  }
 
   async function worker(): Promise<void> {
     while (!stop && !signal?.aborted) {
-      const entry = await claimNext(db, jobId, ctx.workerId, settings.leaseMs);
+      const entry = await next();
       if (!entry) {
         const counts = await frontierCounts(db, jobId);
         if (counts.queued === 0 && counts.claimed === 0) return;
@@ -98,6 +119,8 @@ export async function runScheduler(ctx: CrawlContext): Promise<SchedulerResult> 
     }
     if (!stop) {
       const results = await Promise.allSettled(Array.from({ length: settings.concurrency }, () => worker()));
+      // Claimed but not started (the crawl stopped): back to the queue, the claim's attempt undone.
+      for (const e of held.splice(0)) await retryLater(db, e.id, 0, null, false);
       const rejected = results.find((r) => r.status === 'rejected');
       if (rejected) return { stop, failure: (rejected as PromiseRejectedResult).reason };
     }
