@@ -51,25 +51,34 @@ export async function runScheduler(ctx: CrawlContext): Promise<SchedulerResult> 
   const { db, jobId, settings } = ctx;
   const signal = ctx.options.signal;
   let stop: StopCrawl | undefined;
-  // Claims are made for all workers at once (one statement for up to `concurrency` entries) and handed out here.
+  // Workers that ask for work together (a group commit frees them together) are served by one claim statement for
+  // as many entries as there are waiting workers: never more, so a claim is always a page in flight (after a kill,
+  // at most one requeued entry per worker).
   const held: FrontierEntry[] = [];
-  let claiming: Promise<void> | undefined;
+  let claiming: Promise<boolean> | undefined;
+  let waiting = 0;
   async function next(): Promise<FrontierEntry | undefined> {
     for (;;) {
       const entry = held.shift();
       if (entry) return entry;
-      if (!claiming) {
-        claiming = claimBatch(db, jobId, ctx.workerId, settings.leaseMs, settings.concurrency)
-          .then((rows) => {
-            held.push(...rows);
-          })
-          .finally(() => {
-            claiming = undefined;
-          });
-        await claiming;
-        return held.shift();
+      claiming ??= (async () => {
+        await new Promise((r) => setImmediate(r)); // let the other workers of this burst queue up
+        const want = Math.max(1, waiting);
+        const rows = await claimBatch(db, jobId, ctx.workerId, settings.leaseMs, want);
+        held.push(...rows);
+        return rows.length === want;
+      })().finally(() => {
+        claiming = undefined;
+      });
+      waiting++;
+      let full: boolean;
+      try {
+        full = await claiming;
+      } finally {
+        waiting--;
       }
-      await claiming;
+      const mine = held.shift();
+      if (mine || !full) return mine;
     }
   }
 
@@ -119,7 +128,7 @@ export async function runScheduler(ctx: CrawlContext): Promise<SchedulerResult> 
     }
     if (!stop) {
       const results = await Promise.allSettled(Array.from({ length: settings.concurrency }, () => worker()));
-      // Claimed but not started (the crawl stopped): back to the queue, the claim's attempt undone.
+      // Claimed for a worker that stopped before taking it: back to the queue, the claim's attempt undone.
       for (const e of held.splice(0)) await retryLater(db, e.id, 0, null, false);
       const rejected = results.find((r) => r.status === 'rejected');
       if (rejected) return { stop, failure: (rejected as PromiseRejectedResult).reason };
