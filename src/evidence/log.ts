@@ -63,32 +63,45 @@ export async function appendEvidence(
   records: readonly WrittenRecord[],
   context: LogContext = {},
 ): Promise<void> {
-  if (records.length === 0) return;
+  await appendEvidenceGroups(db, [{ records, context }]);
+}
+
+/**
+ * Appends several captures' records (a group commit) in one go: one lock, one chain-head read and one insert; the
+ * entries chain in the order given, each group with its own capture id and seal.
+ */
+export async function appendEvidenceGroups(
+  db: Kysely<Database>,
+  groups: ReadonlyArray<{ records: readonly WrittenRecord[]; context: LogContext }>,
+): Promise<void> {
+  if (groups.every((g) => g.records.length === 0)) return;
   const write = async (trx: Transaction<Database>) => {
     await sql`select pg_advisory_xact_lock(${EVIDENCE_LOCK_KEY})`.execute(trx);
     const last = await trx.selectFrom('evidence_log').select('hash').orderBy('id', 'desc').limit(1).executeTakeFirst();
     let prev = last?.hash ?? EVIDENCE_GENESIS;
-    const rows = records.map((r) => {
-      const fields: EvidenceEntryFields = {
-        at: r.date.toISOString(),
-        record_id: r.recordId,
-        record_type: r.type,
-        target_uri: r.targetUri ?? null,
-        warc_file: r.file,
-        warc_offset: r.offset,
-        warc_length: r.length,
-        block_sha256: r.blockSha256,
-        payload_sha256: r.payloadSha256,
-        job_id: context.jobId ?? null,
-        // warcinfo records describe a file, not a capture
-        capture_id: r.type === 'warcinfo' ? null : (context.captureId ?? null),
-        seal: context.seal && context.seal.warc_record_id === r.recordId ? context.seal : null,
-      };
-      const hash = evidenceEntryHash(prev, fields);
-      const row = { ...fields, seal: fields.seal ? JSON.stringify(fields.seal) : null, prev_hash: prev, hash };
-      prev = hash;
-      return row;
-    });
+    const rows = groups.flatMap(({ records, context }) =>
+      records.map((r) => {
+        const fields: EvidenceEntryFields = {
+          at: r.date.toISOString(),
+          record_id: r.recordId,
+          record_type: r.type,
+          target_uri: r.targetUri ?? null,
+          warc_file: r.file,
+          warc_offset: r.offset,
+          warc_length: r.length,
+          block_sha256: r.blockSha256,
+          payload_sha256: r.payloadSha256,
+          job_id: context.jobId ?? null,
+          // warcinfo records describe a file, not a capture
+          capture_id: r.type === 'warcinfo' ? null : (context.captureId ?? null),
+          seal: context.seal && context.seal.warc_record_id === r.recordId ? context.seal : null,
+        };
+        const hash = evidenceEntryHash(prev, fields);
+        const row = { ...fields, seal: fields.seal ? JSON.stringify(fields.seal) : null, prev_hash: prev, hash };
+        prev = hash;
+        return row;
+      }),
+    );
     await trx.insertInto('evidence_log').values(rows).execute();
   };
   if (db.isTransaction) await write(db as Transaction<Database>);

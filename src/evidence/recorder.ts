@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../store/index.ts';
 import type { Tlp } from '../domain/tlp.ts';
-import { appendEvidence } from './log.ts';
+import { appendEvidence, appendEvidenceGroups } from './log.ts';
 import { captureSeals } from './seal.ts';
 import { httpPayload, isChunked, newRecordId, type WarcRecordInput } from './warc/record.ts';
 import { WarcWriter, type VerbatimRecord, type WarcWriterOptions, type WrittenRecord } from './warc/writer.ts';
@@ -56,6 +56,62 @@ export interface ArchivedCapture {
   refersTo?: number | null;
 }
 
+/** At most this many exchanges, or about this many bytes, go into one group commit. */
+const MAX_GROUP = 64;
+const MAX_GROUP_BYTES = 16 * 1024 * 1024;
+
+interface PendingExchange {
+  exchange: HttpExchange;
+  context: ExchangeContext;
+  inTransaction?: (trx: Transaction<Database>, captureId: number) => Promise<void>;
+  resolve: (r: RecordedCapture) => void;
+  reject: (err: unknown) => void;
+}
+
+/** An exchange's WARC records: response, request, metadata (fresh record ids on each call). */
+function exchangeRecords(exchange: HttpExchange, context: ExchangeContext): { records: WarcRecordInput[]; responseId: string } {
+  const responseId = newRecordId();
+  const meta: Record<string, string> = {
+    'via-proxy': context.proxy ?? '',
+    'crawl-job': context.jobId ?? '',
+    account: context.account ?? '',
+    'fetched-at': exchange.fetchedAt.toISOString(),
+    ...context.meta,
+  };
+  const metaBlock = Object.entries(meta)
+    .filter(([, v]) => v !== '')
+    .map(([k, v]) => `${k}: ${v.replace(/[\r\n]+/g, ' ')}\r\n`)
+    .join('');
+  const records: WarcRecordInput[] = [
+    {
+      type: 'response',
+      recordId: responseId,
+      targetUri: exchange.url,
+      date: exchange.fetchedAt,
+      block: exchange.response,
+      contentType: 'application/http;msgtype=response',
+      payloadSha256: warcPayloadSha256(exchange),
+    },
+    {
+      type: 'request',
+      targetUri: exchange.url,
+      date: exchange.fetchedAt,
+      block: exchange.request,
+      contentType: 'application/http;msgtype=request',
+      concurrentTo: [responseId],
+    },
+    {
+      type: 'metadata',
+      targetUri: exchange.url,
+      date: exchange.fetchedAt,
+      block: Buffer.from(metaBlock),
+      contentType: 'application/warc-fields',
+      concurrentTo: [responseId],
+    },
+  ];
+  return { records, responseId };
+}
+
 /**
  * Turns fetched exchanges and imported files into evidence: WARC records (request, response, metadata / resource),
  * a `captures` row and hash-chained evidence-log entries, the database part in one transaction.
@@ -72,83 +128,122 @@ export class EvidenceRecorder {
   /**
    * Writes one exchange. `inTransaction` runs in the same database transaction as the capture row and the log
    * entries (the crawler marks its frontier entry done there, so a capture is recorded exactly once).
+   *
+   * Group commit: exchanges that arrive while a commit is in flight wait and go together as the next group — their
+   * records in one WARC batch (one write, one fsync), then one transaction with every capture row, the log entries
+   * (one chain-head read) and each exchange's `inTransaction`, in arrival order. The custody guarantee is the
+   * single exchange's: no capture row commits before its WARC bytes are fsynced, and a group that fails to commit
+   * leaves only an unlogged tail in a file nobody writes to again; its exchanges are then retried one by one (new
+   * records in a new file), so one failing exchange fails alone.
    */
-  async recordExchange(
+  recordExchange(
     exchange: HttpExchange,
     context: ExchangeContext,
     inTransaction?: (trx: Transaction<Database>, captureId: number) => Promise<void>,
   ): Promise<RecordedCapture> {
-    const responseId = newRecordId();
-    const meta: Record<string, string> = {
-      'via-proxy': context.proxy ?? '',
-      'crawl-job': context.jobId ?? '',
-      account: context.account ?? '',
-      'fetched-at': exchange.fetchedAt.toISOString(),
-      ...context.meta,
-    };
-    const metaBlock = Object.entries(meta)
-      .filter(([, v]) => v !== '')
-      .map(([k, v]) => `${k}: ${v.replace(/[\r\n]+/g, ' ')}\r\n`)
-      .join('');
-    const records: WarcRecordInput[] = [
-      {
-        type: 'response',
-        recordId: responseId,
-        targetUri: exchange.url,
-        date: exchange.fetchedAt,
-        block: exchange.response,
-        contentType: 'application/http;msgtype=response',
-        payloadSha256: warcPayloadSha256(exchange),
-      },
-      {
-        type: 'request',
-        targetUri: exchange.url,
-        date: exchange.fetchedAt,
-        block: exchange.request,
-        contentType: 'application/http;msgtype=request',
-        concurrentTo: [responseId],
-      },
-      {
-        type: 'metadata',
-        targetUri: exchange.url,
-        date: exchange.fetchedAt,
-        block: Buffer.from(metaBlock),
-        contentType: 'application/warc-fields',
-        concurrentTo: [responseId],
-      },
-    ];
-    // The capture row and its log entries commit before the next record enters this file (no unlogged gaps).
-    return this.writer.writeAndCommit(records, async (written) => {
-      const response = written.find((r) => r.recordId === responseId) as WrittenRecord;
-      const captureId = await this.#db.transaction().execute(async (trx) => {
-        const row = await trx
-          .insertInto('captures')
-          .values({
-            agency_id: context.agencyId,
-            tlp: context.tlp,
-            kind: 'http',
-            market_id: context.marketId,
-            url: exchange.url,
-            http_status: exchange.httpStatus,
-            content_type: exchange.contentType,
-            warc_file: response.file,
-            warc_offset: response.offset,
-            warc_length: response.length,
-            warc_record_id: response.recordId,
-            payload_sha256: exchange.payloadSha256,
-            block_sha256: response.blockSha256,
-            payload_size: exchange.payloadSize,
-            fetched_at: exchange.fetchedAt,
-            job_id: context.jobId ?? null,
-            account: context.account ?? null,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        await appendEvidence(trx, written, { jobId: context.jobId, captureId: row.id, seal: (await captureSeals(trx, [row.id])).get(row.id) });
-        if (inTransaction) await inTransaction(trx, row.id);
-        return row.id;
+    return new Promise<RecordedCapture>((resolve, reject) => {
+      this.#pending.push({ exchange, context, inTransaction, resolve, reject });
+      if (!this.#flushing) void this.#flush();
+    });
+  }
+
+  readonly #pending: PendingExchange[] = [];
+  #flushing = false;
+
+  async #flush(): Promise<void> {
+    this.#flushing = true;
+    try {
+      while (this.#pending.length > 0) {
+        let bytes = 0;
+        let n = 0;
+        while (n < this.#pending.length && n < MAX_GROUP && (n === 0 || bytes < MAX_GROUP_BYTES)) {
+          const e = (this.#pending[n] as PendingExchange).exchange;
+          bytes += e.request.length + e.response.length;
+          n++;
+        }
+        const group = this.#pending.splice(0, n);
+        try {
+          const results = await this.#commitGroup(group);
+          group.forEach((p, i) => p.resolve(results[i] as RecordedCapture));
+        } catch (err) {
+          if (group.length === 1) {
+            (group[0] as PendingExchange).reject(err);
+            continue;
+          }
+          for (const p of group) {
+            try {
+              p.resolve(((await this.#commitGroup([p])) as RecordedCapture[])[0] as RecordedCapture);
+            } catch (e) {
+              p.reject(e);
+            }
+          }
+        }
+      }
+    } finally {
+      this.#flushing = false;
+    }
+  }
+
+  /** One group: WARC batch (fsynced), then one transaction for the captures, the log and the callbacks. */
+  #commitGroup(group: readonly PendingExchange[]): Promise<RecordedCapture[]> {
+    const built = group.map((p) => exchangeRecords(p.exchange, p.context));
+    const all = built.flatMap((b) => b.records);
+    // The capture rows and their log entries commit before the next record enters this file (no unlogged gaps).
+    return this.writer.writeAndCommit(all, async (written) => {
+      // warcinfo records (a new file) come first; each exchange's records follow in order (three each).
+      const info = written.slice(0, written.length - all.length);
+      const per = built.map((b, i) => {
+        const start = info.length + built.slice(0, i).reduce((k, x) => k + x.records.length, 0);
+        const own = written.slice(start, start + b.records.length);
+        return { own, response: own.find((r) => r.recordId === b.responseId) as WrittenRecord };
       });
-      return { captureId, records: written, response };
+      const ids = await this.#db.transaction().execute(async (trx) => {
+        const rows = await trx
+          .insertInto('captures')
+          .values(
+            group.map(({ exchange, context }, i) => {
+              const response = (per[i] as (typeof per)[number]).response;
+              return {
+                agency_id: context.agencyId,
+                tlp: context.tlp,
+                kind: 'http' as const,
+                market_id: context.marketId,
+                url: exchange.url,
+                http_status: exchange.httpStatus,
+                content_type: exchange.contentType,
+                warc_file: response.file,
+                warc_offset: response.offset,
+                warc_length: response.length,
+                warc_record_id: response.recordId,
+                payload_sha256: exchange.payloadSha256,
+                block_sha256: response.blockSha256,
+                payload_size: exchange.payloadSize,
+                fetched_at: exchange.fetchedAt,
+                job_id: context.jobId ?? null,
+                account: context.account ?? null,
+              };
+            }),
+          )
+          .returning(['id', 'warc_record_id'])
+          .execute();
+        // Matched by record id: a multi-row insert's RETURNING order is not promised.
+        const byRecord = new Map(rows.map((r) => [r.warc_record_id, r.id]));
+        const captureIds = per.map((p) => byRecord.get(p.response.recordId) as number);
+        const seals = await captureSeals(trx, captureIds);
+        await appendEvidenceGroups(
+          trx,
+          group.map(({ context }, i) => ({
+            records: i === 0 ? [...info, ...(per[i] as (typeof per)[number]).own] : (per[i] as (typeof per)[number]).own,
+            context: { jobId: context.jobId, captureId: captureIds[i], seal: seals.get(captureIds[i] as number) },
+          })),
+        );
+        for (const [i, p] of group.entries()) if (p.inTransaction) await p.inTransaction(trx, captureIds[i] as number);
+        return captureIds;
+      });
+      return group.map((_, i) => {
+        const p = per[i] as (typeof per)[number];
+        return { captureId: ids[i] as number, records: i === 0 ? [...info, ...p.own] : p.own, response: p.response };
+      });
     });
   }
 

@@ -9,7 +9,7 @@ import type { CrawlHooks, CrawlRequestInit, HookContext } from './hooks.ts';
 import type { LoginFlow } from './login.ts';
 import type { FrontGate } from './defences/front.ts';
 import type { MirrorGuard } from './defences/mirrors.ts';
-import { frontierCounts } from './frontier.ts';
+import { frontierCounts, type FrontierSize } from './frontier.ts';
 import type { CrawlAccount, CrawlMarket } from './market.ts';
 import type { CrawlOptions, CrawlStats } from './types.ts';
 
@@ -60,6 +60,8 @@ export interface CrawlContext {
   /** Which onions are the market's (its signed mirror list) and may receive cookies and credentials. */
   mirrors: MirrorGuard;
   inScope: (url: string) => boolean;
+  /** The job's frontier size for the max-pages limit (kept incrementally, read exactly now and then). */
+  frontierSize: FrontierSize;
   hooks: CrawlHooks;
   hookContext: HookContext;
   /**

@@ -5,7 +5,7 @@ import { CaptureWriter } from './capture.ts';
 import { crawlSettings, fetchAndRecord, type CrawlContext } from './context.ts';
 import { CookieJar } from './cookies.ts';
 import { PageFetcher } from './fetcher.ts';
-import { newWorkerId } from './frontier.ts';
+import { FrontierSize, newWorkerId } from './frontier.ts';
 import { closeCrawlJob, openCrawlJob } from './job.ts';
 import { LoginFlow } from './login.ts';
 import { FrontGate } from './defences/front.ts';
@@ -68,6 +68,7 @@ export async function runCrawl(options: CrawlOptions): Promise<CrawlSummary> {
     capture,
     analyser: new PageAnalyser(),
     inScope: urlScope(market),
+    frontierSize: new FrontierSize(jobId, settings.maxPages),
     hooks: options.hooks ?? {},
     hookContext: {
       db,

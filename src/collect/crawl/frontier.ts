@@ -59,6 +59,56 @@ export async function claimNext(db: Kysely<Database>, jobId: string, workerId: s
 }
 
 /**
+ * Claims up to `n` ready URLs of a job in one statement (same rule as claimNext), in frontier order. The scheduler
+ * hands them to its workers; what it still holds when it stops goes back with `retryLater(…, false)`.
+ */
+export async function claimBatch(db: Kysely<Database>, jobId: string, workerId: string, leaseMs: number, n: number): Promise<FrontierEntry[]> {
+  const r = await sql<FrontierEntry>`
+    update crawl_frontier set state = 'claimed', claimed_by = ${workerId},
+      lease_until = now() + (${leaseMs} * interval '1 millisecond'), attempts = attempts + 1
+    where id in (
+      select id from crawl_frontier
+      where job_id = ${jobId} and state = 'queued' and not_before <= now()
+      order by id limit ${Math.max(1, Math.floor(n))}
+      for update skip locked)
+    returning id, url, depth, attempts`.execute(db);
+  return r.rows.map((row) => ({ ...row, id: Number(row.id) })).sort((a, b) => a.id - b.id);
+}
+
+/**
+ * How many entries a job's frontier holds, for the max-pages limit, without a `count(*)` per page: the exact count
+ * is read (in the caller's transaction) at the first use, every `REFRESH` uses and whenever the estimate leaves less
+ * room than asked for; in between the crawl's own additions are counted. Additions in a transaction that rolls
+ * back must be taken back (`add(-n)`). Other processes sharing the job are seen at the next exact read.
+ */
+export class FrontierSize {
+  static readonly REFRESH = 64;
+  #estimate: number | undefined;
+  #uses = 0;
+  readonly #jobId: string;
+  readonly #max: number;
+
+  constructor(jobId: string, max: number) {
+    this.#jobId = jobId;
+    this.#max = max;
+  }
+
+  /** Room left under the limit for `want` new entries. */
+  async room(trx: Transaction<Database>, want: number): Promise<number> {
+    this.#uses++;
+    if (this.#estimate === undefined || this.#uses % FrontierSize.REFRESH === 0 || this.#max - this.#estimate < want) {
+      const have = await trx.selectFrom('crawl_frontier').select((eb) => eb.fn.countAll<number>().as('n')).where('job_id', '=', this.#jobId).executeTakeFirstOrThrow();
+      this.#estimate = Number(have.n);
+    }
+    return Math.max(0, this.#max - this.#estimate);
+  }
+
+  add(n: number): void {
+    if (this.#estimate !== undefined) this.#estimate += n;
+  }
+}
+
+/**
  * Marks an entry fetched and captured (called inside the capture's transaction: exactly-once capture). `note`
  * says what was not done with it (e.g. links not followed), and it is never fetched again.
  */

@@ -65,14 +65,26 @@ export async function handlePage(ctx: CrawlContext, entry: FrontierEntry, page: 
   }
   const follow = entry.depth < market.max_depth ? links.filter(ctx.inScope) : [];
   const note = notes.length ? notes.join('; ') : null;
-  const capture = await ctx.capture.record(page, async (trx, captureId) => {
-    await completeEntry(trx, entry.id, captureId, res.status, note);
-    if (follow.length) {
-      const have = await trx.selectFrom('crawl_frontier').select((eb) => eb.fn.countAll<number>().as('n')).where('job_id', '=', ctx.jobId).executeTakeFirstOrThrow();
-      const room = Math.max(0, ctx.settings.maxPages - Number(have.n));
-      if (room > 0) await enqueue(trx, ctx.jobId, follow.slice(0, room), entry.depth + 1);
-    }
-  }, note ? { 'crawler-note': note } : undefined);
+  // New entries counted in a transaction that then rolled back (a failed group commit is retried alone) are
+  // taken back before the retry and on failure.
+  let added = 0;
+  const capture = await ctx.capture
+    .record(page, async (trx, captureId) => {
+      ctx.frontierSize.add(-added);
+      added = 0;
+      await completeEntry(trx, entry.id, captureId, res.status, note);
+      if (follow.length) {
+        const room = await ctx.frontierSize.room(trx, follow.length);
+        if (room > 0) {
+          added = await enqueue(trx, ctx.jobId, follow.slice(0, room), entry.depth + 1);
+          ctx.frontierSize.add(added);
+        }
+      }
+    }, note ? { 'crawler-note': note } : undefined)
+    .catch((err: unknown) => {
+      ctx.frontierSize.add(-added);
+      throw err;
+    });
   if (stats.pages === 0) await observeMarket(db, market.id, 'up', { captureId: capture.captureId });
   stats.pages++;
   await reportProgress(ctx, entry.url, res.status);

@@ -2,7 +2,7 @@ import { FetchError } from '../net/socks-http.ts';
 import { backoffMs } from './backoff.ts';
 import type { CrawlContext } from './context.ts';
 import type { FetchedPage } from './fetcher.ts';
-import { claimNext, failEntry, frontierCounts, nextReadyIn, retryLater, type FrontierEntry } from './frontier.ts';
+import { claimBatch, failEntry, frontierCounts, nextReadyIn, retryLater, type FrontierEntry } from './frontier.ts';
 import { handleFetchError } from './error-handler.ts';
 import { handlePage } from './request-handler.ts';
 import { frontPage } from './defences/front.ts';
@@ -51,10 +51,40 @@ export async function runScheduler(ctx: CrawlContext): Promise<SchedulerResult> 
   const { db, jobId, settings } = ctx;
   const signal = ctx.options.signal;
   let stop: StopCrawl | undefined;
+  // Workers that ask for work together (a group commit frees them together) are served by one claim statement for
+  // as many entries as there are waiting workers: never more, so a claim is always a page in flight (after a kill,
+  // at most one requeued entry per worker).
+  const held: FrontierEntry[] = [];
+  let claiming: Promise<boolean> | undefined;
+  let waiting = 0;
+  async function next(): Promise<FrontierEntry | undefined> {
+    for (;;) {
+      const entry = held.shift();
+      if (entry) return entry;
+      claiming ??= (async () => {
+        await new Promise((r) => setImmediate(r)); // let the other workers of this burst queue up
+        const want = Math.max(1, waiting);
+        const rows = await claimBatch(db, jobId, ctx.workerId, settings.leaseMs, want);
+        held.push(...rows);
+        return rows.length === want;
+      })().finally(() => {
+        claiming = undefined;
+      });
+      waiting++;
+      let full: boolean;
+      try {
+        full = await claiming;
+      } finally {
+        waiting--;
+      }
+      const mine = held.shift();
+      if (mine || !full) return mine;
+    }
+  }
 
   async function worker(): Promise<void> {
     while (!stop && !signal?.aborted) {
-      const entry = await claimNext(db, jobId, ctx.workerId, settings.leaseMs);
+      const entry = await next();
       if (!entry) {
         const counts = await frontierCounts(db, jobId);
         if (counts.queued === 0 && counts.claimed === 0) return;
@@ -98,6 +128,8 @@ export async function runScheduler(ctx: CrawlContext): Promise<SchedulerResult> 
     }
     if (!stop) {
       const results = await Promise.allSettled(Array.from({ length: settings.concurrency }, () => worker()));
+      // Claimed for a worker that stopped before taking it: back to the queue, the claim's attempt undone.
+      for (const e of held.splice(0)) await retryLater(db, e.id, 0, null, false);
       const rejected = results.find((r) => r.status === 'rejected');
       if (rejected) return { stop, failure: (rejected as PromiseRejectedResult).reason };
     }
