@@ -77,6 +77,11 @@ export interface Tier {
   name: string;
   where: RawBuilder<boolean>;
   selective?: boolean;
+  /**
+   * Usually rare (a handle substring: most searches name one account): on a first page its index matches are read
+   * first, at most a window's worth (`probe`); only a tier with more matches than that reads the shared window.
+   */
+  probe?: boolean;
 }
 
 /**
@@ -85,9 +90,10 @@ export interface Tier {
  *   - window: the same order over only the newest WINDOW rows that pass the other filters, then the tier's test;
  *   - matches: the tier's matches from its own index (at most MATCH_CAP of them, counted in `k_hits`), sorted;
  *   - tiers: one window for several tiers at once: the "where" is then the tier number of a row (tierCase), and each
- *     tier's newest `limit` rows of the window come back, tagged `k_tier` (a search reads the window once, not per tier).
+ *     tier's newest `limit` rows of the window come back, tagged `k_tier` (a search reads the window once, not per tier);
+ *   - probe: `matches` capped at windowRows(limit) matches instead of MATCH_CAP (complete, so exact, when fewer come back).
  */
-export type FetchMode = 'ordered' | 'window' | 'matches' | 'tiers';
+export type FetchMode = 'ordered' | 'window' | 'matches' | 'tiers' | 'probe';
 
 /** Rows a window reads before the matches index is asked instead. */
 export const windowRows = (n: number) => 1000 + 4 * n;
@@ -177,7 +183,9 @@ export async function tieredPage<R extends Keyed>(
     const after = key && t === start ? { seen: key[1] as string, id: key[2] as number } : null;
     const need = want - out.length;
     let rows: R[];
-    if (shared && !tiers[t]!.selective) {
+    const probed = shared && tiers[t]!.probe && !window ? await fetch(where, after, need, 'probe') : null;
+    if (probed && (probed[0]?.k_hits ?? 0) < windowRows(need)) rows = probed.map(({ k_hits: _h, ...r }) => r as R);
+    else if (shared && !tiers[t]!.selective) {
       window ??= await tierWindow(fetch, tiers, want);
       const recent = window.get(t) ?? [];
       rows = recent.length >= need ? recent.slice(0, need) : await matchesOrOrdered(fetch, where, after, need);
@@ -215,8 +223,8 @@ export function sliceSql(o: { table: string; alias: string; select: RawBuilder<u
       from (select ${a}.*, ${o.tier} as k_tier from (select ${a}.* from ${t} ${a} where ${o.filters} and ${keyset} ${order} limit ${windowRows(o.limit)}) ${a}) ${a}
       ${o.joins} where ${tierOf} is not null) x where x.k_rank <= ${o.limit} order by x.k_tier, x.k_rank`;
   }
-  if (o.mode === 'matches')
-    return sql`with hits as materialized (select ${id}, ${seen} from ${t} ${a} where ${o.filters} and ${o.tier} and ${keyset} limit ${MATCH_CAP}),
+  if (o.mode === 'matches' || o.mode === 'probe')
+    return sql`with hits as materialized (select ${id}, ${seen} from ${t} ${a} where ${o.filters} and ${o.tier} and ${keyset} limit ${o.mode === 'probe' ? windowRows(o.limit) : MATCH_CAP}),
       top as (select id from hits order by last_seen desc, id desc limit ${o.limit})
       select ${o.select}, (select count(*)::int from hits) as k_hits from top join ${t} ${a} on ${id} = top.id ${o.joins} ${order}`;
   return sql`select ${o.select} from ${t} ${a} ${o.joins} where ${o.filters} and ${o.tier} and ${keyset} ${order} limit ${o.limit}`;

@@ -80,8 +80,8 @@ export function listingTiers(q: string): Tier[] {
   const words = prefixTsQuery(q);
   if (!words) return [{ name: 'title', where: sql<boolean>`false` }];
   return [
-    // the expression of index listings_title_search (migration 0502)
-    { name: 'title', where: sql<boolean>`to_tsvector('simple', l.title) @@ to_tsquery('simple', ${words})` },
+    // listings.title_tsv: the title's stored tsvector and its GIN index (migration 0523)
+    { name: 'title', where: sql<boolean>`l.title_tsv @@ to_tsquery('simple', ${words})` },
     { name: 'text', where: sql<boolean>`l.search_tsv @@ to_tsquery('simple', ${words})` },
   ];
 }

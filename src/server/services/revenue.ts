@@ -39,6 +39,35 @@ export function visibleSales(db: Kysely<Database>, p: Principal, opts: RevenueOp
   return memoReport(db, `sales:${scopeKey(p)}:${JSON.stringify(opts)}`, () => withVisibleRows(db, p, (scoped) => observedSales(scoped, opts)));
 }
 
+/**
+ * The positions of each account's sales in one visibleSales result, built once per result (the memo's array is the
+ * key: a refreshed computation is a new array and gets its own index). Not a second computation: an index of the one.
+ */
+const byVendorOf = new WeakMap<readonly ObservedSale[], Map<number, number[]>>();
+
+/**
+ * `selectSales(sales, { vendorIds })` read through the per-account index: the same sales in the same order (the
+ * positions of several accounts are merged in array order), without a pass over every visible sale per request.
+ */
+export function salesOfVendors(sales: readonly ObservedSale[], vendorIds: readonly number[]): ObservedSale[] {
+  let index = byVendorOf.get(sales);
+  if (!index) {
+    index = new Map();
+    for (let i = 0; i < sales.length; i++) {
+      const v = sales[i]!.vendorId;
+      if (v === null) continue;
+      const at = index.get(v);
+      if (at) at.push(i);
+      else index.set(v, [i]);
+    }
+    byVendorOf.set(sales, index);
+  }
+  const ids = [...new Set(vendorIds)];
+  if (ids.length === 1) return (index.get(ids[0]!) ?? []).map((i) => sales[i]!);
+  const positions = ids.flatMap((v) => index.get(v) ?? []).sort((a, b) => a - b);
+  return positions.map((i) => sales[i]!);
+}
+
 /** Revenue over time of the visible sales (optionally of some accounts, one market, from a date), bucketed by the sale's day, week or month. */
 export async function revenueSeries(
   db: Kysely<Database>,
@@ -47,12 +76,14 @@ export async function revenueSeries(
   opts: RevenueOptions = API_REVENUE_OPTIONS,
 ): Promise<RevenuePoint[]> {
   if (filter.vendorIds?.length === 0) return [];
-  return revenueSeriesOf(selectSales(await visibleSales(db, p, opts), filter), filter.bucket, opts);
+  const all = await visibleSales(db, p, opts);
+  const sales = filter.vendorIds ? selectSales(salesOfVendors(all, filter.vendorIds), { marketId: filter.marketId, since: filter.since }) : selectSales(all, filter);
+  return revenueSeriesOf(sales, filter.bucket, opts);
 }
 
-/** A profile's revenue (some accounts): its total and its monthly series, from the same visible sales. */
+/** A profile's revenue (some accounts): its total and its monthly series, from the same visible sales (read through the per-account index). */
 export async function profileRevenue(db: Kysely<Database>, p: Principal, vendorIds: number[], opts: RevenueOptions = API_REVENUE_OPTIONS): Promise<{ total: RevenueTotal; series: RevenuePoint[] }> {
-  const sales = vendorIds.length ? selectSales(await visibleSales(db, p, opts), { vendorIds }) : [];
+  const sales = vendorIds.length ? salesOfVendors(await visibleSales(db, p, opts), vendorIds) : [];
   return { total: revenueTotalOf(sales, opts), series: revenueSeriesOf(sales, 'month', opts) };
 }
 

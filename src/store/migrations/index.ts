@@ -20,6 +20,7 @@ import { migration as m0502 } from './0502_listing_title_search.ts';
 import { migration as m0520 } from './0520_login_throttle.ts';
 import { migration as m0521 } from './0521_deconflict_budget.ts';
 import { migration as m0522 } from './0522_identity_sizes.ts';
+import { migration as m0523 } from './0523_listing_title_tsv.ts';
 import { migration as m0300 } from './0300_link.ts';
 import { migration as m0600 } from './0600_deconflict.ts';
 import { migration as m0601 } from './0601_deconflict_lookup.ts';
@@ -56,6 +57,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m0520,
   m0521,
   m0522,
+  m0523,
   m0300,
   m0600,
   m0601,
