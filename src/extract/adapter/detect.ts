@@ -1,6 +1,6 @@
 import type { CheerioAPI } from 'cheerio';
 import type { PageType } from '../types.ts';
-import { existsIn } from '../html/select.ts';
+import { existsIn, forEachElement } from '../html/select.ts';
 import { compilePattern } from './fields.ts';
 import { isSeizureBanner, loginFormFields, type FormInputSeen } from '../../domain/index.ts';
 import { isTag, type AnyNode, type Element } from 'domhandler';
@@ -69,19 +69,7 @@ function markupSignals(root: AnyNode): MarkupSignals {
   if (cached) return cached;
   const s: MarkupSignals = { imageAlts: [], title: null, headings: [], links: 0, captcha: false, password: false, refresh: false };
   // Descendants of root in document order, as css-select's selectAll walks them.
-  const arrays: AnyNode[][] = ['children' in root ? (root.children as AnyNode[]) : []];
-  const indices: number[] = [0];
-  let top = 0;
-  while (top >= 0) {
-    const arr = arrays[top]!;
-    const i = indices[top]!;
-    if (i >= arr.length) {
-      top--;
-      continue;
-    }
-    indices[top] = i + 1;
-    const node = arr[i]!;
-    if (!isTag(node)) continue;
+  forEachElement('children' in root ? (root.children as AnyNode[]) : [], (node) => {
     const a = node.attribs ?? {};
     switch (node.name) {
       case 'img':
@@ -108,12 +96,7 @@ function markupSignals(root: AnyNode): MarkupSignals {
         break;
     }
     if (!s.captcha && (captchaIn(a, 'class') || captchaIn(a, 'id'))) s.captcha = true;
-    if (node.children.length > 0) {
-      top++;
-      arrays[top] = node.children;
-      indices[top] = 0;
-    }
-  }
+  });
   signalsCache.set(root, s);
   return s;
 }

@@ -15,11 +15,10 @@ function childrenOf(node: AnyNode): AnyNode[] | undefined {
 }
 
 /**
- * Elements of `nodes` and their descendants passing `test`, in document order, stopping after `limit` (as domutils'
- * findAll; findOne is the same walk with limit 1). Iterative: deep hostile DOMs do not overflow the stack.
+ * Visits the elements among `nodes` and their descendants in document order (css-select's walk: children of any node
+ * that has them), stopping when `visit` returns true. Iterative: deep hostile DOMs do not overflow the stack.
  */
-function findAll(test: (e: Element) => boolean, nodes: AnyNode[], limit = Infinity): Element[] {
-  const result: Element[] = [];
+export function forEachElement(nodes: AnyNode[], visit: (e: Element) => boolean | void): void {
   const arrays: AnyNode[][] = [nodes];
   const indices: number[] = [0];
   let top = 0;
@@ -32,7 +31,7 @@ function findAll(test: (e: Element) => boolean, nodes: AnyNode[], limit = Infini
     }
     indices[top] = i + 1;
     const node = arr[i]!;
-    if (isTag(node) && test(node) && result.push(node) >= limit) break;
+    if (isTag(node) && visit(node) === true) return;
     const children = childrenOf(node);
     if (children !== undefined && children.length > 0) {
       top++;
@@ -40,6 +39,12 @@ function findAll(test: (e: Element) => boolean, nodes: AnyNode[], limit = Infini
       indices[top] = 0;
     }
   }
+}
+
+/** Elements of `nodes` and their descendants passing `test`, in document order, stopping after `limit` (as domutils' findAll). */
+function findAll(test: (e: Element) => boolean, nodes: AnyNode[], limit = Infinity): Element[] {
+  const result: Element[] = [];
+  forEachElement(nodes, (node) => test(node) && result.push(node) >= limit);
   return result;
 }
 
@@ -150,27 +155,9 @@ export class PageMemo {
     if (tests.length === 0) return;
     const outs: Element[][] = tests.map(() => []);
     const n = tests.length;
-    const arrays: AnyNode[][] = [childrenOf(root) ?? EMPTY];
-    const indices: number[] = [0];
-    let top = 0;
-    while (top >= 0) {
-      const arr = arrays[top]!;
-      const i = indices[top]!;
-      if (i >= arr.length) {
-        top--;
-        continue;
-      }
-      indices[top] = i + 1;
-      const node = arr[i]!;
-      if (!isTag(node)) continue;
+    forEachElement(childrenOf(root) ?? EMPTY, (node) => {
       for (let k = 0; k < n; k++) if (tests[k]!(node)) outs[k]!.push(node);
-      const children = node.children;
-      if (children.length > 0) {
-        top++;
-        arrays[top] = children;
-        indices[top] = 0;
-      }
-    }
+    });
     for (let k = 0; k < n; k++) bySelector.set(names[k]!, outs[k]!);
   }
 
