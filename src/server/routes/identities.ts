@@ -39,7 +39,7 @@ export function register({ app, opts }: RouteContext): void {
     const p = who(req.principal);
     const i = visibleOr404(p, await db.selectFrom('identities').selectAll().where('id', '=', req.params.id).executeTakeFirst(), 'identity', req.params.id);
     const members = await db
-      .selectFrom('identity_members as im').innerJoin('vendors as v', 'v.id', 'im.vendor_id').innerJoin('markets as m', 'm.id', 'v.market_id')
+      .selectFrom('identity_members as im').innerJoin('vendors as v', 'v.id', 'im.vendor_id').leftJoin('markets as m', (j) => j.onRef('m.id', '=', 'v.market_id').on(visibleSql(p, 'm')))
       .select(['v.id', 'v.handle', 'v.market_id', 'm.name as market', 'm.status as market_status', 'v.first_seen', 'v.last_seen', 'im.added_at'])
       .where('im.identity_id', '=', i.id).where(visibleSql(p, 'v')).orderBy('v.first_seen').execute();
     const ids = members.map((m) => m.id);
@@ -167,7 +167,7 @@ export function register({ app, opts }: RouteContext): void {
         order by k.score desc limit ${q.limit}`.execute(db);
       const ids = [...new Set(edges.rows.flatMap((e) => [e.source, e.target]))];
       const nodes = ids.length
-        ? await db.selectFrom('vendors as v').innerJoin('markets as m', 'm.id', 'v.market_id').leftJoin('identity_members as im', 'im.vendor_id', 'v.id')
+        ? await db.selectFrom('vendors as v').leftJoin('markets as m', (j) => j.onRef('m.id', '=', 'v.market_id').on(visibleSql(p, 'm'))).leftJoin('identity_members as im', 'im.vendor_id', 'v.id')
             .select(['v.id', 'v.handle', 'm.name as market', 'v.market_id', 'im.identity_id']).where('v.id', 'in', ids).execute()
         : [];
       return { nodes, edges: edges.rows };

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { z } from 'zod';
 import { ACCESS, visibleSql } from '../access/policy.ts';
+import type { Principal } from '../auth/principal.ts';
 import { hideInvisibleRefs } from '../access/refs.ts';
 import type { RouteContext } from '../types.ts';
 import type { Database } from '../../store/index.ts';
@@ -36,7 +37,7 @@ export function register({ app, opts }: RouteContext): void {
         sql` and `,
       );
       const tiers = q.q === undefined || q.q.trim() === '' ? [{ name: '', where: sql<boolean>`true` }] : listingTiers(q.q);
-      return tieredPage(tiers, (where, after, limit, mode) => listingRows(db, filters, where, after, limit, mode), q);
+      return tieredPage(tiers, (where, after, limit, mode) => listingRows(db, filters, p, where, after, limit, mode), q);
     },
   );
 
@@ -59,8 +60,8 @@ export function register({ app, opts }: RouteContext): void {
       const p = who(req.principal);
       const { q, limit } = req.query;
       const [listings, vendors, selectors] = await Promise.all([
-        tieredPage(listingTiers(q), (where, after, n, mode) => listingRows(db, visibleSql(p, 'l'), where, after, n, mode), { limit, offset: 0 }).then((r) => r.items),
-        tieredPage(vendorTiers(q), (where, after, n, mode) => vendorRows(db, visibleSql(p, 'v'), visibleSql(p, 'i'), where, after, n, mode), { limit, offset: 0 }).then((r) => r.items),
+        tieredPage(listingTiers(q), (where, after, n, mode) => listingRows(db, visibleSql(p, 'l'), p, where, after, n, mode), { limit, offset: 0 }).then((r) => r.items),
+        tieredPage(vendorTiers(q), (where, after, n, mode) => vendorRows(db, visibleSql(p, 'v'), p, where, after, n, mode), { limit, offset: 0 }).then((r) => r.items),
         // Substrings of selector values (addresses, keys, e-mails: short strings, trigram-indexed) from 3 characters.
         q.length >= 3
           ? db.selectFrom('selectors as s').select(['s.id', 's.kind', 's.value']).where(visibleSql(p, 's')).where('s.value', 'ilike', `%${escapeLike(q)}%`).limit(limit).execute()
@@ -94,7 +95,7 @@ export interface ListingRow {
   quantity: number | null;
   unit: string | null;
   market_id: number;
-  market: string;
+  market: string | null;
   vendor_id: number | null;
   vendor: string | null;
   tlp: string;
@@ -104,12 +105,12 @@ export interface ListingRow {
 }
 
 /** One newest-first slice of listings (keyset order (last_seen, id) desc): see sliceSql for the modes. */
-export function listingRows(db: Kysely<Database>, filters: RawBuilder<boolean>, tier: RawBuilder<boolean>, after: After | null, limit: number, mode: FetchMode): Promise<ListingRow[]> {
+export function listingRows(db: Kysely<Database>, filters: RawBuilder<boolean>, p: Principal, tier: RawBuilder<boolean>, after: After | null, limit: number, mode: FetchMode): Promise<ListingRow[]> {
   return sliceSql({
     table: 'listings',
     alias: 'l',
     select: sql`l.id, l.title, l.substance, l.substance_class, l.quantity, l.unit, l.market_id, m.name as market, l.vendor_id, v.handle as vendor, l.tlp, l.last_seen, l.last_seen::text as k_seen`,
-    joins: sql`join markets m on m.id = l.market_id left join vendors v on v.id = l.vendor_id`,
+    joins: sql`left join markets m on m.id = l.market_id and ${visibleSql(p, 'm')} left join vendors v on v.id = l.vendor_id and ${visibleSql(p, 'v')}`,
     filters,
     tier,
     after,

@@ -23,14 +23,14 @@ export function register({ app, opts }: RouteContext): void {
 
   /** The identity's bitcoin addresses as the caller sees them, each with the sightings (vendor, market, capture). */
   const addressesOf = async (p: ReturnType<typeof who>, identityId: number) => {
-    const rows = await sql<{ address: string; vendor_id: number; handle: string; market: string; source: string; capture_id: number | null; url: string | null; observed_at: Date }>`
+    const rows = await sql<{ address: string; vendor_id: number; handle: string; market: string | null; source: string; capture_id: number | null; url: string | null; observed_at: Date }>`
       select s.value as address, v.id as vendor_id, v.handle, m.name as market, ss.source, ss.capture_id, c.url, ss.observed_at
-      from identity_members im join vendors v on v.id = im.vendor_id join markets m on m.id = v.market_id
+      from identity_members im join vendors v on v.id = im.vendor_id left join markets m on m.id = v.market_id and ${visibleSql(p, 'm')}
       join selector_sightings ss on ss.vendor_id = v.id join selectors s on s.id = ss.selector_id
       left join captures c on c.id = ss.capture_id and ${visibleSql(p, 'c')}
       where im.identity_id = ${identityId} and s.kind = 'btc_address' and ${visibleSql(p, 'v')} and ${visibleSql(p, 'ss')} and ${visibleSql(p, 's')}
       order by s.value, ss.observed_at limit 2000`.execute(db);
-    const byAddress = new Map<string, { address: string; sightings: Array<{ vendorId: number; handle: string; market: string; source: string; captureId: number | null; url: string | null; observedAt: string }> }>();
+    const byAddress = new Map<string, { address: string; sightings: Array<{ vendorId: number; handle: string; market: string | null; source: string; captureId: number | null; url: string | null; observedAt: string }> }>();
     for (const r of rows.rows) {
       const a = byAddress.get(r.address) ?? byAddress.set(r.address, { address: r.address, sightings: [] }).get(r.address)!;
       a.sightings.push({ vendorId: r.vendor_id, handle: r.handle, market: r.market, source: r.source, captureId: r.capture_id, url: r.url, observedAt: new Date(r.observed_at).toISOString() });

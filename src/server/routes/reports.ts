@@ -29,7 +29,7 @@ export function register({ app, opts }: RouteContext): void {
         shippingFlows(db, p, since, false),
         db.selectFrom('markets as m').select(['m.status']).select((eb) => eb.fn.countAll<number>().as('n')).where(visibleSql(p, 'm')).groupBy('m.status').execute(),
         db.selectFrom('market_events as e').innerJoin('markets as m', 'm.id', 'e.market_id').select(['e.id', 'e.kind', 'e.observed_at', 'e.detail', 'm.name as market', 'm.id as market_id'])
-          .where(visibleSql(p, 'e')).where('e.kind', 'in', ['seized', 'exit_scam', 'down', 'moved', 'launched']).orderBy('e.observed_at', 'desc').limit(10).execute(),
+          .where(visibleSql(p, 'e')).where(visibleSql(p, 'm')).where('e.kind', 'in', ['seized', 'exit_scam', 'down', 'moved', 'launched']).orderBy('e.observed_at', 'desc').limit(10).execute(),
       ]);
       return { counts, revenue: revenue.series, revenueTotal: revenue.total, flows, marketStatus: markets, alerts };
     },

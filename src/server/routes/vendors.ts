@@ -1,6 +1,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { z } from 'zod';
 import { ACCESS, visibleSql } from '../access/policy.ts';
+import type { Principal } from '../auth/principal.ts';
 import { hideInvisibleRefs } from '../access/refs.ts';
 import { profileRevenue } from '../services/revenue.ts';
 import type { RouteContext } from '../types.ts';
@@ -27,7 +28,7 @@ export function register({ app, opts }: RouteContext): void {
       const q = req.query;
       const filters = q.marketId ? sql<boolean>`${visibleSql(p, 'v')} and v.market_id = ${q.marketId}` : visibleSql(p, 'v');
       const tiers = q.q === undefined || q.q.trim() === '' ? [{ name: '', where: sql<boolean>`true` }] : vendorTiers(q.q);
-      return tieredPage(tiers, (where, after, limit, mode) => vendorRows(db, filters, visibleSql(p, 'i'), where, after, limit, mode), q);
+      return tieredPage(tiers, (where, after, limit, mode) => vendorRows(db, filters, p, where, after, limit, mode), q);
     },
   );
 
@@ -35,11 +36,12 @@ export function register({ app, opts }: RouteContext): void {
     const p = who(req.principal);
     const v = visibleOr404(p, await db.selectFrom('vendors').select(VENDOR_COLUMNS).where('id', '=', req.params.id).executeTakeFirst(), 'vendor', req.params.id);
     await hideInvisibleRefs(db, p, [v], { capture_id: 'captures' });
-    const market = await db.selectFrom('markets').select(['id', 'name', 'slug', 'status', 'kind']).where('id', '=', v.market_id).executeTakeFirst();
+    // A vendor row may be marked less strictly than its market: the market is shown only to those who may see it.
+    const market = (await db.selectFrom('markets').select(['id', 'name', 'slug', 'status', 'kind']).where('id', '=', v.market_id).where(visibleSql(p, 'markets')).executeTakeFirst()) ?? null;
     const membership = await db.selectFrom('identity_members as im').innerJoin('identities as i', 'i.id', 'im.identity_id').select(['i.id', 'i.label', 'i.tlp', 'i.agency_id']).where('im.vendor_id', '=', v.id).where(visibleSql(p, 'i')).executeTakeFirst();
     const [accounts, selectors, listings, feedback, links, captures, revenue] = await Promise.all([
       membership
-        ? db.selectFrom('identity_members as im').innerJoin('vendors as v', 'v.id', 'im.vendor_id').innerJoin('markets as m', 'm.id', 'v.market_id')
+        ? db.selectFrom('identity_members as im').innerJoin('vendors as v', 'v.id', 'im.vendor_id').leftJoin('markets as m', (j) => j.onRef('m.id', '=', 'v.market_id').on(visibleSql(p, 'm')))
             .select(['v.id', 'v.handle', 'm.name as market', 'v.market_id', 'v.first_seen', 'v.last_seen']).where('im.identity_id', '=', membership.id).where(visibleSql(p, 'v')).orderBy('v.first_seen').execute()
         : Promise.resolve([]),
       db.selectFrom('selector_sightings as ss').innerJoin('selectors as s', 's.id', 'ss.selector_id')
@@ -96,13 +98,13 @@ export interface VendorRow {
 }
 
 /** One newest-first slice of vendor accounts (keyset order (last_seen, id) desc): see sliceSql for the modes. */
-/** `identityView`: the caller's row filter over alias `i` (an identity the caller may not see is not named). */
-export function vendorRows(db: Kysely<Database>, filters: RawBuilder<boolean>, identityView: RawBuilder<boolean>, tier: RawBuilder<boolean>, after: After | null, limit: number, mode: FetchMode): Promise<VendorRow[]> {
+/** Its market and identity are named only if `p` may see them (a row can be marked less strictly than its market). */
+export function vendorRows(db: Kysely<Database>, filters: RawBuilder<boolean>, p: Principal, tier: RawBuilder<boolean>, after: After | null, limit: number, mode: FetchMode): Promise<VendorRow[]> {
   return sliceSql({
     table: 'vendors',
     alias: 'v',
     select: sql`v.id, v.handle, v.market_id, m.name as market, v.tlp, v.agency_id, v.first_seen, v.last_seen, v.rating, i.id as identity_id, v.last_seen::text as k_seen`,
-    joins: sql`join markets m on m.id = v.market_id left join identity_members im on im.vendor_id = v.id left join identities i on i.id = im.identity_id and ${identityView}`,
+    joins: sql`left join markets m on m.id = v.market_id and ${visibleSql(p, 'm')} left join identity_members im on im.vendor_id = v.id left join identities i on i.id = im.identity_id and ${visibleSql(p, 'i')}`,
     filters,
     tier,
     after,
@@ -119,8 +121,8 @@ export interface LinkView {
   vendor_b: number;
   handle_a: string;
   handle_b: string;
-  market_a: string;
-  market_b: string;
+  market_a: string | null;
+  market_b: string | null;
   score: number;
   evidence: unknown;
   status: string;
@@ -137,7 +139,7 @@ export async function linksOf(db: RouteContext['opts']['store']['db'], p: Parame
     select k.id, k.vendor_a, k.vendor_b, va.handle as handle_a, vb.handle as handle_b, ma.name as market_a, mb.name as market_b,
            k.score, k.evidence, k.status, k.decided_by, k.decided_at, k.tlp, k.agency_id
     from links k join vendors va on va.id = k.vendor_a join vendors vb on vb.id = k.vendor_b
-    join markets ma on ma.id = va.market_id join markets mb on mb.id = vb.market_id
+    left join markets ma on ma.id = va.market_id and ${visibleSql(p, 'ma')} left join markets mb on mb.id = vb.market_id and ${visibleSql(p, 'mb')}
     where (k.vendor_a = any(${vendorIds}::int[]) or k.vendor_b = any(${vendorIds}::int[]))
       and ${visibleSql(p, 'k')} and ${visibleSql(p, 'va')} and ${visibleSql(p, 'vb')}
       ${status ? sql`and k.status = ${status}` : sql``}

@@ -39,7 +39,7 @@ export function Dashboard() {
                 <ul className="alerts">
                   {o.alerts.map((a) => (
                     <li key={a.id} className={`alert-${a.kind}`}>
-                      <span className="badge">{a.kind.replace('_', ' ')}</span> <Link to={`/markets/${a.market_id}`}>{a.market}</Link> <span className="muted">{fmtDate(a.observed_at)}</span>
+                      <span className="badge">{a.kind.replace('_', ' ')}</span> <Link to={`/markets/${a.market_id}`}>{a.market ?? '?'}</Link> <span className="muted">{fmtDate(a.observed_at)}</span>
                       {a.detail && <div className="muted small">{a.detail}</div>}
                     </li>
                   ))}

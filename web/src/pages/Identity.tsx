@@ -26,7 +26,7 @@ export function Identity(props: { id: string }) {
             <ol className="timeline">
               {d.members.map((m) => (
                 <li key={m.id}>
-                  <span className="muted">{fmtDate(m.first_seen)} – {fmtDate(m.last_seen)}</span> <Link to={`/vendors/${m.id}`}>{m.handle}</Link> on <Link to={`/markets/${m.market_id}`}>{m.market}</Link>{' '}
+                  <span className="muted">{fmtDate(m.first_seen)} – {fmtDate(m.last_seen)}</span> <Link to={`/vendors/${m.id}`}>{m.handle}</Link> on {m.market === null ? '?' : <Link to={`/markets/${m.market_id}`}>{m.market}</Link>}{' '}
                   <span className={`status status-${m.market_status}`}>{m.market_status}</span>
                 </li>
               ))}

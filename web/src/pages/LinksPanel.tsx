@@ -26,8 +26,8 @@ export function LinksPanel(props: { links: LinkView[]; onChange: () => void }) {
       {props.links.map((k) => (
         <div className={`link link-${k.status}`} key={k.id} data-link-id={k.id}>
           <div className="link-head">
-            <Link to={`/vendors/${k.vendor_a}`}>{k.handle_a}</Link> <span className="muted">@{k.market_a}</span> ⇄ <Link to={`/vendors/${k.vendor_b}`}>{k.handle_b}</Link>{' '}
-            <span className="muted">@{k.market_b}</span>
+            <Link to={`/vendors/${k.vendor_a}`}>{k.handle_a}</Link> <span className="muted">@{k.market_a ?? '?'}</span> ⇄ <Link to={`/vendors/${k.vendor_b}`}>{k.handle_b}</Link>{' '}
+            <span className="muted">@{k.market_b ?? '?'}</span>
             <span className="score" title="link score">{(k.score * 100).toFixed(0)}%</span>
             <span className={`badge badge-${k.status}`}>{k.status}</span>
             <Tlp tlp={k.tlp} />
