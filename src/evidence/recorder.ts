@@ -192,9 +192,9 @@ export class EvidenceRecorder {
     return this.writer.writeAndCommit(all, async (written) => {
       // warcinfo records (a new file) come first; each exchange's records follow in order (three each).
       const info = written.slice(0, written.length - all.length);
-      const per = built.map((b, i) => {
-        const start = info.length + built.slice(0, i).reduce((k, x) => k + x.records.length, 0);
-        const own = written.slice(start, start + b.records.length);
+      let start = info.length;
+      const per = built.map((b) => {
+        const own = written.slice(start, (start += b.records.length));
         return { own, response: own.find((r) => r.recordId === b.responseId) as WrittenRecord };
       });
       const ids = await this.#db.transaction().execute(async (trx) => {

@@ -41,26 +41,10 @@ export async function enqueue(db: Kysely<Database> | Transaction<Database>, jobI
 }
 
 /**
- * Claims the next ready URL of a job: one UPDATE over a `FOR UPDATE SKIP LOCKED` sub-select, so parallel workers
- * (in any number of processes) never get the same row, and a claim is durable the moment it is made.
- */
-export async function claimNext(db: Kysely<Database>, jobId: string, workerId: string, leaseMs: number): Promise<FrontierEntry | undefined> {
-  const r = await sql<FrontierEntry>`
-    update crawl_frontier set state = 'claimed', claimed_by = ${workerId},
-      lease_until = now() + (${leaseMs} * interval '1 millisecond'), attempts = attempts + 1
-    where id = (
-      select id from crawl_frontier
-      where job_id = ${jobId} and state = 'queued' and not_before <= now()
-      order by id limit 1
-      for update skip locked)
-    returning id, url, depth, attempts`.execute(db);
-  const row = r.rows[0];
-  return row ? { ...row, id: Number(row.id) } : undefined;
-}
-
-/**
- * Claims up to `n` ready URLs of a job in one statement (same rule as claimNext), in frontier order. The scheduler
- * hands them to its workers; what it still holds when it stops goes back with `retryLater(…, false)`.
+ * Claims up to `n` ready URLs of a job, in frontier order: one UPDATE over a `FOR UPDATE SKIP LOCKED` sub-select, so
+ * parallel workers (in any number of processes) never get the same row, and a claim is durable the moment it is
+ * made. The scheduler hands them to its workers; what it still holds when it stops goes back with
+ * `retryLater(…, false)`.
  */
 export async function claimBatch(db: Kysely<Database>, jobId: string, workerId: string, leaseMs: number, n: number): Promise<FrontierEntry[]> {
   const r = await sql<FrontierEntry>`
