@@ -174,9 +174,9 @@ async function registerAndMatch(
       join agencies oa on oa.id = f.theirs_agency
     ),
     hit as (
+      -- No on conflict: every pair has a registration this statement made, so no hit can hold it yet.
       insert into deconflict_hits (via, selector_a, selector_b)
       select 'selector', least(mine_id, theirs_id), greatest(mine_id, theirs_id) from pairs
-      on conflict (selector_a, selector_b) do nothing
       returning id, selector_a, selector_b, created_at
     )
     select

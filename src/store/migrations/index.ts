@@ -25,6 +25,7 @@ import { migration as m0300 } from './0300_link.ts';
 import { migration as m0600 } from './0600_deconflict.ts';
 import { migration as m0601 } from './0601_deconflict_lookup.ts';
 import { migration as m0602 } from './0602_deconflict_value_hash.ts';
+import { migration as m0603 } from './0603_deconflict_case_agency_fk.ts';
 import { migration as m0610 } from './0610_exchange_server.ts';
 import { migration as m0620 } from './0620_taxii.ts';
 import { migration as m0621 } from './0621_blinded_ack.ts';
@@ -62,6 +63,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m0600,
   m0601,
   m0602,
+  m0603,
   m0610,
   m0620,
   m0621,
