@@ -1,5 +1,4 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
 import { openTestStore, testEngine } from '../helpers/store.ts';
 import type { TestStore } from '../helpers/store.ts';
 import { verifyAuditChain } from '../../src/store/index.ts';
@@ -225,23 +224,5 @@ describe(`database de-confliction (${testEngine})`, () => {
     // Registering the same selector twice is not an error and not a second registration.
     await registerCaseSelectors(store.db, nl, nlCase, [{ kind: 'email', value: 'A@B.org' }]);
     expect((await registerCaseSelectors(store.db, nl, nlCase, [{ kind: 'email', value: 'a@b.org' }])).registered).toBe(1);
-  });
-
-  // The registration's case is checked once per statement (migration 0604), not by a per-row foreign key: the same
-  // guarantees hold.
-  it('keeps registrations tied to an existing case of their own agency, and removes them with the case', async () => {
-    const reg = (caseId: number, agencyId: number, value: string) =>
-      sql`insert into deconflict_selectors (case_id, agency_id, kind, value) values (${caseId}, ${agencyId}, 'email', ${value})`.execute(store.db);
-    await expect(reg(nlCase, de.agencyId, 'x@y.org')).rejects.toThrow(/do not match an existing case/);
-    await expect(reg(999_999, nl.agencyId, 'x@y.org')).rejects.toThrow(/do not match an existing case/);
-    const scratch = await openCase(nl, `NL-scratch-${run}`, 'scratch', 'desk@nl.example');
-    await registerCaseSelectors(store.db, nl, scratch, [{ kind: 'email', value: `gone-${run}@x.org` }]);
-    const hit = await registerCaseSelectors(store.db, de, deCase, [{ kind: 'email', value: `gone-${run}@x.org` }]);
-    expect(hit.notices).toHaveLength(1);
-    await expect(store.db.updateTable('cases').set({ agency_id: de.agencyId }).where('id', '=', scratch).execute()).rejects.toThrow(/has registrations/);
-    await store.db.deleteFrom('cases').where('id', '=', scratch).execute();
-    const left = await sql<{ n: number }>`select count(*)::int as n from deconflict_selectors where case_id = ${scratch}`.execute(store.db);
-    expect(left.rows[0]!.n).toBe(0);
-    expect(await listNotices(store.db, de)).not.toContainEqual(expect.objectContaining({ hitId: hit.notices[0]!.hitId }));
   });
 });

@@ -26,7 +26,6 @@ import { migration as m0600 } from './0600_deconflict.ts';
 import { migration as m0601 } from './0601_deconflict_lookup.ts';
 import { migration as m0602 } from './0602_deconflict_value_hash.ts';
 import { migration as m0603 } from './0603_deconflict_case_agency_fk.ts';
-import { migration as m0604 } from './0604_deconflict_case_check.ts';
 import { migration as m0610 } from './0610_exchange_server.ts';
 import { migration as m0620 } from './0620_taxii.ts';
 import { migration as m0621 } from './0621_blinded_ack.ts';
@@ -65,7 +64,6 @@ export const MIGRATIONS: readonly Migration[] = [
   m0601,
   m0602,
   m0603,
-  m0604,
   m0610,
   m0620,
   m0621,
