@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { openTestStore, testEngine } from '../helpers/store.ts';
 import type { TestStore } from '../helpers/store.ts';
 import { verifyAuditChain } from '../../src/store/index.ts';
@@ -224,5 +225,23 @@ describe(`database de-confliction (${testEngine})`, () => {
     // Registering the same selector twice is not an error and not a second registration.
     await registerCaseSelectors(store.db, nl, nlCase, [{ kind: 'email', value: 'A@B.org' }]);
     expect((await registerCaseSelectors(store.db, nl, nlCase, [{ kind: 'email', value: 'a@b.org' }])).registered).toBe(1);
+  });
+
+  // One foreign key (case_id, agency_id) → cases (id, agency_id) (migration 0603) keeps both guarantees of the two
+  // keys it replaced, and adds that a registration's agency is its case's.
+  it('keeps registrations tied to an existing case of their own agency, and removes them with the case', async () => {
+    const reg = (caseId: number, agencyId: number, value: string) =>
+      sql`insert into deconflict_selectors (case_id, agency_id, kind, value) values (${caseId}, ${agencyId}, 'email', ${value})`.execute(store.db);
+    await expect(reg(nlCase, de.agencyId, 'x@y.org')).rejects.toThrow(/foreign key/);
+    await expect(reg(999_999, nl.agencyId, 'x@y.org')).rejects.toThrow(/foreign key/);
+    const scratch = await openCase(nl, `NL-scratch-${run}`, 'scratch', 'desk@nl.example');
+    await registerCaseSelectors(store.db, nl, scratch, [{ kind: 'email', value: `gone-${run}@x.org` }]);
+    const hit = await registerCaseSelectors(store.db, de, deCase, [{ kind: 'email', value: `gone-${run}@x.org` }]);
+    expect(hit.notices).toHaveLength(1);
+    await expect(store.db.updateTable('cases').set({ agency_id: de.agencyId }).where('id', '=', scratch).execute()).rejects.toThrow(/foreign key/);
+    await store.db.deleteFrom('cases').where('id', '=', scratch).execute();
+    const left = await sql<{ n: number }>`select count(*)::int as n from deconflict_selectors where case_id = ${scratch}`.execute(store.db);
+    expect(left.rows[0]!.n).toBe(0);
+    expect(await listNotices(store.db, de)).not.toContainEqual(expect.objectContaining({ hitId: hit.notices[0]!.hitId }));
   });
 });
