@@ -10,7 +10,10 @@
  * `auditAppends` measures the hash-chained audit append alone: one caller at a time, then `connections` callers
  * at once (group commit: concurrent entries share a transaction).
  *
- *   [PG_BENCH_URL=postgres://…] npx tsx bench/api.bench.ts [--vendors 40000] [--listings 350000] [--feedback 500000] [--duration 10] [--connections 16] [--only markets] [--auth-cache on|off|both] [--pglite false] [--keep-db]
+ * `--db <url>` measures on that PostgreSQL database instead of a scratch one (seeded only if it has no vendors yet;
+ * never dropped): a database kept by `--keep-db` serves several runs (before/after a change) without re-seeding.
+ *
+ *   [PG_BENCH_URL=postgres://…] npx tsx bench/api.bench.ts [--vendors 40000] [--listings 350000] [--feedback 500000] [--duration 10] [--connections 16] [--only markets] [--auth-cache on|off|both] [--pglite false] [--keep-db] [--db postgres://…]
  */
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -44,6 +47,7 @@ const { values: args } = parseArgs({
     'auth-cache': { type: 'string', default: 'on' },
     pglite: { type: 'string', default: 'true' },
     'keep-db': { type: 'boolean', default: false },
+    db: { type: 'string', default: '' },
   },
 });
 const N = { vendors: Number(args.vendors), listings: Number(args.listings), feedback: Number(args.feedback), markets: Number(args.markets) };
@@ -54,7 +58,8 @@ const connections = Math.min(64, Number(args.connections));
 async function measure(store: Store): Promise<Record<string, unknown>> {
   const loadAverageAtStart = Math.round(loadavg()[0]! * 10) / 10;
   const t0 = Date.now();
-  await store.execScript(`
+  const seeded = await store.db.selectFrom('vendors').select('id').limit(1).execute();
+  if (seeded.length === 0) await store.execScript(`
 insert into agencies (code, name, country) values ('BENCH', 'Bench agency', 'NL'), ('OTHER', 'Other agency', 'DE');
 insert into markets (agency_id, tlp, slug, name, status) select 1, 'AMBER', 'm' || g, 'Market ' || g, 'up' from generate_series(1, ${N.markets}) g;
 insert into vendors (agency_id, tlp, market_id, handle, handle_norm, profile_text, first_seen, last_seen)
@@ -77,7 +82,7 @@ insert into identity_members (identity_id, vendor_id) select 1 + (g - 1) / 2, g 
 insert into links (agency_id, tlp, vendor_a, vendor_b, score, evidence) select 1, 'AMBER', g, g + 1, round((0.5 + (g % 50) / 100.0)::numeric, 2), '[{"kind":"same_pgp_key"}]' from generate_series(1, ${Math.floor(N.vendors / 2)}, 2) g;
 analyze;
 `);
-  await refreshMarketCounts(store.db); // what the pipeline does after writing rows
+  if (seeded.length === 0) await refreshMarketCounts(store.db); // what the pipeline does after writing rows
   const seedSeconds = (Date.now() - t0) / 1000;
 
   const { token } = await createApiToken(store.db, { agencyId: 1, name: 'bench', role: 'analyst', scopes: ['intel:read'] });
@@ -190,7 +195,14 @@ if (args.pglite !== 'false') {
   }
 } else out.pglite = 'skipped: --pglite false';
 const serverUrl = process.env.PG_BENCH_URL;
-if (serverUrl) {
+if (args.db) {
+  const pg = await openStore({ databaseUrl: args.db });
+  try {
+    out.postgres = await measure(pg);
+  } finally {
+    await pg.close();
+  }
+} else if (serverUrl) {
   const scratch = await createScratchDatabase(serverUrl, 'dp_bench_api');
   const pg = await openStore({ databaseUrl: scratch.url });
   try {

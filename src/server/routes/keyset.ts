@@ -219,9 +219,11 @@ export function sliceSql(o: { table: string; alias: string; select: RawBuilder<u
       where ${o.tier} ${order} limit ${o.limit}`;
   if (o.mode === 'tiers') {
     const tierOf = sql.ref(`${o.alias}.k_tier`);
-    return sql`select * from (select ${o.select}, ${tierOf}, row_number() over (partition by ${tierOf} ${order}) as k_rank
+    // Ranked first, decorated (select, joins) after: only the kept `limit` rows per tier pay for the select's lookups.
+    const rankOf = sql.ref(`${o.alias}.k_rank`);
+    return sql`select ${o.select}, ${tierOf} from (select ${a}.*, row_number() over (partition by ${tierOf} ${order}) as k_rank
       from (select ${a}.*, ${o.tier} as k_tier from (select ${a}.* from ${t} ${a} where ${o.filters} and ${keyset} ${order} limit ${windowRows(o.limit)}) ${a}) ${a}
-      ${o.joins} where ${tierOf} is not null) x where x.k_rank <= ${o.limit} order by x.k_tier, x.k_rank`;
+      where ${tierOf} is not null) ${a} ${o.joins} where ${rankOf} <= ${o.limit} order by ${tierOf}, ${rankOf}`;
   }
   if (o.mode === 'matches' || o.mode === 'probe')
     return sql`with hits as materialized (select ${id}, ${seen} from ${t} ${a} where ${o.filters} and ${o.tier} and ${keyset} limit ${o.mode === 'probe' ? windowRows(o.limit) : MATCH_CAP}),

@@ -103,8 +103,11 @@ export function vendorRows(db: Kysely<Database>, filters: RawBuilder<boolean>, p
   return sliceSql({
     table: 'vendors',
     alias: 'v',
-    select: sql`v.id, v.handle, v.market_id, m.name as market, v.tlp, v.agency_id, v.first_seen, v.last_seen, v.rating, i.id as identity_id, v.last_seen::text as k_seen`,
-    joins: sql`left join markets m on m.id = v.market_id and ${visibleSql(p, 'm')} left join identity_members im on im.vendor_id = v.id left join identities i on i.id = im.identity_id and ${visibleSql(p, 'i')}`,
+    // Market and identity as scalar lookups (one market per account, at most one identity: identity_members' key is
+    // vendor_id), not left joins: the same answer, and each of the 3–4 queries of a search plans in about half the time.
+    select: sql`v.id, v.handle, v.market_id, (select m.name from markets m where m.id = v.market_id and ${visibleSql(p, 'm')}) as market, v.tlp, v.agency_id, v.first_seen, v.last_seen, v.rating,
+      (select i.id from identity_members im join identities i on i.id = im.identity_id and ${visibleSql(p, 'i')} where im.vendor_id = v.id) as identity_id, v.last_seen::text as k_seen`,
+    joins: sql``,
     filters,
     tier,
     after,
