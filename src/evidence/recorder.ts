@@ -60,40 +60,10 @@ export interface ArchivedCapture {
 const MAX_GROUP = 64;
 const MAX_GROUP_BYTES = 16 * 1024 * 1024;
 
-/**
- * Database work that the exchanges of one group commit do together, in the group's transaction: every exchange of
- * the group that names the same batch object becomes one item of one `run` call (e.g. the crawler's frontier
- * completions and link enqueues: one statement each per group instead of per page). A group retried page by page
- * calls `run` again with that page's item alone.
- */
-export interface TransactionBatch<T> {
-  run(trx: Transaction<Database>, items: ReadonlyArray<{ item: T; captureId: number }>): Promise<void>;
-}
-
-/** Work in a capture's transaction: a callback of its own, or an item of a batch shared with its group. */
-export type InCaptureTransaction<T = never> =
-  | ((trx: Transaction<Database>, captureId: number) => Promise<void>)
-  | { batch: TransactionBatch<T>; item: T };
-
-/** Runs each exchange's transaction work: callbacks in arrival order, then each batch (in order of first use) once. */
-async function runInTransaction(trx: Transaction<Database>, work: ReadonlyArray<InCaptureTransaction<unknown> | undefined>, captureIds: readonly number[]): Promise<void> {
-  const batches = new Map<TransactionBatch<unknown>, Array<{ item: unknown; captureId: number }>>();
-  for (const [i, w] of work.entries()) {
-    if (!w) continue;
-    if (typeof w === 'function') await w(trx, captureIds[i] as number);
-    else {
-      const items = batches.get(w.batch) ?? [];
-      items.push({ item: w.item, captureId: captureIds[i] as number });
-      batches.set(w.batch, items);
-    }
-  }
-  for (const [batch, items] of batches) await batch.run(trx, items);
-}
-
 interface PendingExchange {
   exchange: HttpExchange;
   context: ExchangeContext;
-  inTransaction?: InCaptureTransaction<unknown>;
+  inTransaction?: (trx: Transaction<Database>, captureId: number) => Promise<void>;
   resolve: (r: RecordedCapture) => void;
   reject: (err: unknown) => void;
 }
@@ -157,8 +127,7 @@ export class EvidenceRecorder {
 
   /**
    * Writes one exchange. `inTransaction` runs in the same database transaction as the capture row and the log
-   * entries (the crawler marks its frontier entry done there, so a capture is recorded exactly once): a callback,
-   * or an item of a `TransactionBatch` that the group's exchanges run together.
+   * entries (the crawler marks its frontier entry done there, so a capture is recorded exactly once).
    *
    * Group commit: exchanges that arrive while a commit is in flight wait and go together as the next group — their
    * records in one WARC batch (one write, one fsync), then one transaction with every capture row, the log entries
@@ -167,9 +136,13 @@ export class EvidenceRecorder {
    * leaves only an unlogged tail in a file nobody writes to again; its exchanges are then retried one by one (new
    * records in a new file), so one failing exchange fails alone.
    */
-  recordExchange<T = never>(exchange: HttpExchange, context: ExchangeContext, inTransaction?: InCaptureTransaction<T>): Promise<RecordedCapture> {
+  recordExchange(
+    exchange: HttpExchange,
+    context: ExchangeContext,
+    inTransaction?: (trx: Transaction<Database>, captureId: number) => Promise<void>,
+  ): Promise<RecordedCapture> {
     return new Promise<RecordedCapture>((resolve, reject) => {
-      this.#pending.push({ exchange, context, inTransaction: inTransaction as InCaptureTransaction<unknown> | undefined, resolve, reject });
+      this.#pending.push({ exchange, context, inTransaction, resolve, reject });
       if (!this.#flushing) void this.#flush();
     });
   }
@@ -264,7 +237,7 @@ export class EvidenceRecorder {
             context: { jobId: context.jobId, captureId: captureIds[i], seal: seals.get(captureIds[i] as number) },
           })),
         );
-        await runInTransaction(trx, group.map((p) => p.inTransaction), captureIds);
+        for (const [i, p] of group.entries()) if (p.inTransaction) await p.inTransaction(trx, captureIds[i] as number);
         return captureIds;
       });
       return group.map((_, i) => {

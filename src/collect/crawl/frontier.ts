@@ -2,7 +2,6 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../../store/index.ts';
-import type { TransactionBatch } from '../../evidence/index.ts';
 
 export interface FrontierEntry {
   id: number;
@@ -99,90 +98,6 @@ export class FrontierSize {
  */
 export async function completeEntry(trx: Transaction<Database>, id: number, captureId: number | null, httpStatus: number | null, note: string | null = null): Promise<void> {
   await trx.updateTable('crawl_frontier').set({ state: 'done', capture_id: captureId, http_status: httpStatus, lease_until: null, error: note }).where('id', '=', id).execute();
-}
-
-/** A fetched page's frontier work in its capture's transaction: its entry done, its links queued. */
-export interface PageDone {
-  entryId: number;
-  httpStatus: number | null;
-  /** What was not done with the page (e.g. links not followed). */
-  note: string | null;
-  /** In-scope links to queue, at `depth`. */
-  follow: readonly string[];
-  depth: number;
-  /** The entries its last transaction added to the frontier size (shared by the pages of that group). */
-  run?: { added: number };
-}
-
-/**
- * The frontier work of a group commit's pages in two statements for the whole group: every entry marked done in
- * one `update … from unnest(…)`, every page's new links queued in one `insert … select from unnest(…)` (a link
- * several pages found goes in once, at the depth of the first page; so it would have, page after page). Near the
- * max-pages limit (less room than links) the links go page by page as before, each page within the room left.
- * A run whose transaction does not commit has its additions to the frontier size taken back by `undo` (the
- * recorder retries a failed group page by page, and the page's caller undoes on failure).
- */
-export class FrontierCompletions implements TransactionBatch<PageDone> {
-  readonly #jobId: string;
-  readonly #size: FrontierSize;
-
-  constructor(jobId: string, size: FrontierSize) {
-    this.#jobId = jobId;
-    this.#size = size;
-  }
-
-  /** Takes back what the page's last (rolled back) transaction added to the frontier size. */
-  undo(page: PageDone): void {
-    if (!page.run) return;
-    this.#size.add(-page.run.added);
-    page.run.added = 0;
-  }
-
-  async run(trx: Transaction<Database>, items: ReadonlyArray<{ item: PageDone; captureId: number }>): Promise<void> {
-    const run = { added: 0 };
-    for (const { item } of items) {
-      this.undo(item);
-      item.run = run;
-    }
-    await completeEntries(trx, items.map(({ item, captureId }) => ({ id: item.entryId, captureId, httpStatus: item.httpStatus, note: item.note })));
-    const links = new Map<string, number>();
-    for (const { item } of items) for (const url of item.follow) if (!links.has(url)) links.set(url, item.depth);
-    if (links.size === 0) return;
-    if ((await this.#size.room(trx, links.size)) >= links.size) {
-      run.added = await enqueueAt(trx, this.#jobId, [...links]);
-      this.#size.add(run.added);
-      return;
-    }
-    for (const { item } of items) {
-      if (item.follow.length === 0) continue;
-      const room = await this.#size.room(trx, item.follow.length);
-      if (room <= 0) continue;
-      const n = await enqueue(trx, this.#jobId, item.follow.slice(0, room), item.depth);
-      run.added += n;
-      this.#size.add(n);
-    }
-  }
-}
-
-/** Marks entries done, each with its capture, status and note, in one statement. */
-export async function completeEntries(trx: Transaction<Database>, entries: ReadonlyArray<{ id: number; captureId: number | null; httpStatus: number | null; note: string | null }>): Promise<void> {
-  if (entries.length === 0) return;
-  await sql`
-    update crawl_frontier f set state = 'done', capture_id = v.capture_id, http_status = v.http_status, lease_until = null, error = v.error
-    from unnest(${entries.map((e) => e.id)}::int8[], ${entries.map((e) => e.captureId)}::int4[], ${entries.map((e) => e.httpStatus)}::int4[], ${entries.map((e) => e.note)}::text[])
-      as v(id, capture_id, http_status, error)
-    where f.id = v.id`.execute(trx);
-}
-
-/** Adds (url, depth) pairs in order, ignoring URLs the job already has, in one statement. Returns how many were new. */
-async function enqueueAt(trx: Transaction<Database>, jobId: string, links: ReadonlyArray<[string, number]>): Promise<number> {
-  const r = await sql<{ id: number }>`
-    insert into crawl_frontier (job_id, url, depth)
-    select ${jobId}, v.url, v.depth from unnest(${links.map(([u]) => u)}::text[], ${links.map(([, d]) => d)}::int4[]) with ordinality as v(url, depth, n)
-    order by v.n
-    on conflict (job_id, url) do nothing
-    returning id`.execute(trx);
-  return r.rows.length;
 }
 
 /** Puts an entry back for a later attempt. `countAttempt: false` undoes the claim's attempt (e.g. after a re-login). */

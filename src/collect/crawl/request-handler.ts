@@ -1,6 +1,6 @@
 import { reportProgress, type CrawlContext } from './context.ts';
 import type { FetchedPage } from './fetcher.ts';
-import { completeEntry, failEntry, retryLater, type FrontierEntry, type PageDone } from './frontier.ts';
+import { completeEntry, enqueue, failEntry, retryLater, type FrontierEntry } from './frontier.ts';
 import { handleHttpFailure } from './error-handler.ts';
 import { observeMarket } from './lifecycle.ts';
 import { loginUrl } from './market.ts';
@@ -65,13 +65,24 @@ export async function handlePage(ctx: CrawlContext, entry: FrontierEntry, page: 
   }
   const follow = entry.depth < market.max_depth ? links.filter(ctx.inScope) : [];
   const note = notes.length ? notes.join('; ') : null;
-  // The frontier work goes with the group commit's other pages (two statements per group); new entries counted in
-  // a transaction that then rolled back are taken back before a retry and on failure.
-  const done: PageDone = { entryId: entry.id, httpStatus: res.status, note, follow, depth: entry.depth + 1 };
+  // New entries counted in a transaction that then rolled back (a failed group commit is retried alone) are
+  // taken back before the retry and on failure.
+  let added = 0;
   const capture = await ctx.capture
-    .record(page, { batch: ctx.frontierDone, item: done }, note ? { 'crawler-note': note } : undefined)
+    .record(page, async (trx, captureId) => {
+      ctx.frontierSize.add(-added);
+      added = 0;
+      await completeEntry(trx, entry.id, captureId, res.status, note);
+      if (follow.length) {
+        const room = await ctx.frontierSize.room(trx, follow.length);
+        if (room > 0) {
+          added = await enqueue(trx, ctx.jobId, follow.slice(0, room), entry.depth + 1);
+          ctx.frontierSize.add(added);
+        }
+      }
+    }, note ? { 'crawler-note': note } : undefined)
     .catch((err: unknown) => {
-      ctx.frontierDone.undo(done);
+      ctx.frontierSize.add(-added);
       throw err;
     });
   if (stats.pages === 0) await observeMarket(db, market.id, 'up', { captureId: capture.captureId });
