@@ -7,10 +7,14 @@
  * the same session cookie and the same concurrency, with no WARC and no database (`plainFetch`); `vsPlainFetch` is
  * plain-fetch pages/s over crawl pages/s (issue 16's target: ≤ 2).
  *
- *   npx tsx bench/collect.bench.ts [--scale tiny|demo] [--dump-scale demo|medium|large] [--concurrency 8] [--only crawl]
+ * The sim (market servers and SOCKS5 proxy) runs in a process of its own (bench/collect-sim.ts), so neither the crawl
+ * nor the plain fetch pays for serving in its own process; `--sim in-process` serves it in this process as before
+ * 2026-12-06 (then the crawl and the plain fetch each share their event loop with the sim).
+ *
+ *   npx tsx bench/collect.bench.ts [--scale tiny|demo] [--dump-scale demo|medium|large] [--concurrency 8] [--only crawl] [--sim process|in-process]
  * Prints one JSON document as its last line.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, fork, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, createReadStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -28,6 +32,7 @@ const scale = arg('scale', 'demo') as ScalePreset;
 const dumpScale = arg('dump-scale', 'medium') as ScalePreset;
 const concurrency = Number(arg('concurrency', '8'));
 const only = arg('only', '');
+const simMode = arg('sim', 'process');
 const work = mkdtempSync(path.join(tmpdir(), 'dp-bench-collect-'));
 const mb = (b: number) => b / (1024 * 1024);
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
@@ -76,8 +81,52 @@ async function benchMariadb(file: string, bytes: number) {
   }
 }
 
+/** What the crawl needs of the sim: its proxy, its markets and the CAPTCHA answer hook. */
+interface BenchSim {
+  proxy: { url: string };
+  markets: Array<{ slug: string; url: string; loginPath: string; loginFields: Record<string, string>; credentials: Array<{ username: string; password: string }> }>;
+  peekCaptchaAnswer(slug: string, captchaId: string): Promise<string | undefined>;
+  stop(): Promise<void>;
+}
+
+async function openSim(): Promise<BenchSim> {
+  if (simMode === 'in-process') {
+    const sim = await startSim({ seed: 'bench-collect', scale, faults: false, rateLimit: false, portBase: 0, startDay: 60 });
+    return { proxy: sim.proxy, markets: sim.markets, peekCaptchaAnswer: async (slug, id) => sim.peekCaptchaAnswer(slug, id), stop: () => sim.stop() };
+  }
+  const child = fork(new URL('./collect-sim.ts', import.meta.url).pathname, ['--seed', 'bench-collect', '--scale', scale], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const waiting = new Map<number, (answer: string | undefined) => void>();
+  let seq = 0;
+  const ready = await new Promise<{ proxyUrl: string; markets: BenchSim['markets'] }>((resolve, reject) => {
+    child.on('message', (m: { ready?: { proxyUrl: string; markets: BenchSim['markets'] }; peeked?: { id: number; answer: string | null } }) => {
+      if (m.ready) resolve(m.ready);
+      if (m.peeked) waiting.get(m.peeked.id)?.(m.peeked.answer ?? undefined);
+    });
+    child.once('exit', (code) => reject(new Error(`sim process exited ${code}`)));
+  });
+  return {
+    proxy: { url: ready.proxyUrl },
+    markets: ready.markets,
+    peekCaptchaAnswer: (slug, captchaId) =>
+      new Promise((resolve) => {
+        const id = ++seq;
+        waiting.set(id, (a) => {
+          waiting.delete(id);
+          resolve(a);
+        });
+        child.send({ peek: { id, slug, captchaId } });
+      }),
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.send({ stop: true });
+      await exited;
+    },
+  };
+}
+
 async function benchCrawl() {
-  const sim = await startSim({ seed: 'bench-collect', scale, faults: false, rateLimit: false, portBase: 0, startDay: 60 });
+  const sim = await openSim();
   const store = await openStore({ dataDir: path.join(work, 'db-crawl') });
   try {
     const agencyId = (await store.db.insertInto('agencies').values({ code: 'BENCH', name: 'Bench', country: 'NL' }).returning('id').executeTakeFirstOrThrow()).id;
@@ -87,6 +136,7 @@ async function benchCrawl() {
     let pages = 0;
     let bytes = 0;
     const jobs: Array<{ market: string; jobId: string }> = [];
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     for (const m of sim.markets) {
       const s = await runCrawl({
@@ -98,7 +148,7 @@ async function benchCrawl() {
           pollMs: 5,
           onParked: async ({ id, imageUrl }) => {
             const cid = /\/captcha\/([0-9a-f]+)\.png/.exec(imageUrl)?.[1] ?? '';
-            await solveCaptcha(store.db, id, sim.peekCaptchaAnswer(m.slug, cid) ?? '?', 'bench');
+            await solveCaptcha(store.db, id, (await sim.peekCaptchaAnswer(m.slug, cid)) ?? '?', 'bench');
           },
         },
       });
@@ -107,11 +157,12 @@ async function benchCrawl() {
       jobs.push({ market: m.slug, jobId: s.jobId });
     }
     const secs = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
     const warcBytes = readdirSync(path.join(work, 'ev-crawl')).reduce((n, f) => n + statSync(path.join(work, 'ev-crawl', f)).size, 0);
     const pagesPerSec = pages / secs;
     const plain = await plainFetch(store, sim.proxy.url, jobs);
     return {
-      scale, concurrencyPerMarket: concurrency, pages, seconds: round(secs, 2), pagesPerSec: round(pagesPerSec), mbPerSec: round(mb(bytes) / secs, 2), responseMb: round(mb(bytes), 1), warcGzMb: round(mb(warcBytes), 1),
+      scale, sim: simMode, concurrencyPerMarket: concurrency, pages, seconds: round(secs, 2), pagesPerSec: round(pagesPerSec), cpuSeconds: round((cpu.user + cpu.system) / 1e6, 2), mbPerSec: round(mb(bytes) / secs, 2), responseMb: round(mb(bytes), 1), warcGzMb: round(mb(warcBytes), 1),
       plainFetch: plain, vsPlainFetch: round(plain.pagesPerSec / pagesPerSec, 2),
     };
   } finally {
@@ -131,11 +182,13 @@ async function plainFetch(store: Awaited<ReturnType<typeof openStore>>, proxyUrl
   let failed = 0;
   let bytes = 0;
   let secs = 0;
+  let cpuSecs = 0;
   for (const { market, jobId } of jobs) {
     const urls = (await store.db.selectFrom('crawl_frontier').select('url').where('job_id', '=', jobId).where('state', '=', 'done').orderBy('id').execute()).map((r) => r.url);
     const account = await store.db.selectFrom('crawl_accounts as a').innerJoin('crawl_markets as c', 'c.market_id', 'a.market_id').innerJoin('markets as m', 'm.id', 'c.market_id').select('a.cookies').where('m.slug', '=', market).executeTakeFirst();
     const cookies = Object.entries((account?.cookies ?? {}) as Record<string, string>).map(([k, v]) => `${k}=${v}`).join('; ');
     let next = 0;
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     await Promise.all(Array.from({ length: concurrency }, async () => {
       while (next < urls.length) {
@@ -150,8 +203,10 @@ async function plainFetch(store: Awaited<ReturnType<typeof openStore>>, proxyUrl
       }
     }));
     secs += (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    cpuSecs += (cpu.user + cpu.system) / 1e6;
   }
-  return { pages, failed, seconds: round(secs, 2), pagesPerSec: round(pages / secs), mbPerSec: round(mb(bytes) / secs, 2) };
+  return { pages, failed, seconds: round(secs, 2), cpuSeconds: round(cpuSecs, 2), pagesPerSec: round(pages / secs), mbPerSec: round(mb(bytes) / secs, 2) };
 }
 
 try {
