@@ -96,7 +96,7 @@ function applyTransform(name: TransformName, value: unknown, ctx: FieldContext):
     case 'date':
       return parseDate(value, ctx.capturedAt) ?? undefined;
     case 'url':
-      return resolveUrl(value, ctx.url) ?? undefined;
+      return (ctx.memo ? ctx.memo.url(value, (href) => resolveUrl(href, ctx.url)) : resolveUrl(value, ctx.url)) ?? undefined;
     case 'list':
       return splitList(value);
     case 'lower':
