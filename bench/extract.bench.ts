@@ -3,7 +3,8 @@
  * then the same field extraction in Python with BeautifulSoup + lxml (bench/extract_bs4.py, Debian's
  * python3-bs4/python3-lxml) and with lxml.html + compiled XPath alone (`--engine lxml`), and beside them the limit: a
  * raw htmlparser2 parse of the same pages (no extraction), so `adapterVsRawParse` and `adapterVsLxml` are ratios from
- * one run. Pages are read into memory first; the timed part is
+ * one run (`adapterVsRawParseInterleaved`: the two timed in alternating blocks, wall and CPU). Pages are read into
+ * memory first; the timed part is
  * decode + parse + extract. Prints one JSON line per engine, then one combined JSON line (last line).
  *
  *   npx tsx bench/extract.bench.ts [--rounds 50] [--bs4-rounds 10] [--dir ../shared/fixtures/agora-2014-04-06] [--no-bs4]
@@ -72,11 +73,47 @@ const rawParse = (p: (typeof pages)[number]): ExtractResult => {
   parseDocument(p.bytes.toString('utf8'), { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true });
   return { listings: [], vendors: [], feedback: [] } as unknown as ExtractResult;
 };
+const input = (p: (typeof pages)[number]) => ({ url: p.url, html: p.bytes, capturedAt: '2014-04-06T12:00:00Z', captureDigest: 'sha256:bench' });
+const agoraFn = (p: (typeof pages)[number]) => extractPage(agoraAdapter, input(p));
+
+/**
+ * The raw parse and the adapter timed interleaved, in blocks of rounds, in this one process: the machine's load
+ * drifts during a run, so timing one whole phase after the other lets the drift into the ratio. Wall and CPU
+ * seconds (process.cpuUsage: this thread plus V8's GC helper threads) are summed per side.
+ */
+function interleaved(n: number, blocks = 10) {
+  const sides = [rawParse, agoraFn];
+  const wall = [0, 0];
+  const cpu = [0, 0];
+  for (const f of sides) for (const p of pages) f(p);
+  const per = Math.max(1, Math.round(n / blocks));
+  for (let b = 0; b < blocks; b++) {
+    sides.forEach((f, i) => {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      for (let r = 0; r < per; r++) for (const p of pages) f(p);
+      wall[i]! += (performance.now() - t0) / 1000;
+      const c = process.cpuUsage(c0);
+      cpu[i]! += (c.user + c.system) / 1e6;
+    });
+  }
+  const count = per * blocks * pages.length;
+  const r3 = (x: number) => Math.round(x * 1000) / 1000;
+  return {
+    pagesEach: count,
+    rawParse: { seconds: r3(wall[0]!), cpuSeconds: r3(cpu[0]!), pagesPerSecond: Math.round((count / wall[0]!) * 10) / 10 },
+    agoraAdapter: { seconds: r3(wall[1]!), cpuSeconds: r3(cpu[1]!), pagesPerSecond: Math.round((count / wall[1]!) * 10) / 10 },
+    wallRatio: Math.round((wall[1]! / wall[0]!) * 100) / 100,
+    cpuRatio: Math.round((cpu[1]! / cpu[0]!) * 100) / 100,
+  };
+}
+
 const raw = run(`node ${process.version} htmlparser2 parseDocument (raw parse, no extraction)`, rawParse, rounds);
 console.log(JSON.stringify(raw));
-const input = (p: (typeof pages)[number]) => ({ url: p.url, html: p.bytes, capturedAt: '2014-04-06T12:00:00Z', captureDigest: 'sha256:bench' });
-const agora = run(`node ${process.version} darkpatrol agora adapter (htmlparser2 + cheerio)`, (p) => extractPage(agoraAdapter, input(p)), rounds);
+const agora = run(`node ${process.version} darkpatrol agora adapter (htmlparser2 + cheerio)`, agoraFn, rounds);
 console.log(JSON.stringify(agora));
+const mixed = interleaved(rounds);
+console.log(JSON.stringify({ bench: 'extract', engine: 'raw parse and agora adapter, interleaved', ...mixed }));
 const generic = run(`node ${process.version} darkpatrol generic extractor`, (p) => extractGeneric(input(p)), Math.max(1, Math.floor(rounds / 5)));
 console.log(JSON.stringify(generic));
 
@@ -109,6 +146,8 @@ console.log(
     agoraAdapter: agora,
     /** How many times slower the adapter is than a raw parse of the same pages (target ≤ 2). */
     adapterVsRawParse: Math.round((raw.pagesPerSecond / agora.pagesPerSecond) * 100) / 100,
+    /** The same, timed interleaved in blocks (load drift cancels): wall and CPU ratios. */
+    adapterVsRawParseInterleaved: { wall: mixed.wallRatio, cpu: mixed.cpuRatio },
     genericExtractor: generic,
     bs4Lxml: bs4,
     lxmlXpath: lxml,

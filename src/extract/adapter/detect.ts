@@ -107,9 +107,12 @@ function collapsedLength(text: string): number {
   let pendingSpace = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
+    // Most characters are printable ASCII (33–127): one comparison pair decides them.
     if (
-      c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) ||
-      c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
+      c <= 32
+        ? c === 32 || (c >= 9 && c <= 13)
+        : c >= 0xa0 &&
+          (c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff)
     ) {
       if (n > 0) pendingSpace = true;
       continue;
@@ -140,10 +143,9 @@ export function detectBlockingPage(page: PageRoot, pageText: () => string): Page
   const text = pageText();
   const s = markupSignals(rootOf(page));
   if (seizureBanner(s, text)) return 'seized';
-  if (s.captcha || CAPTCHA_TEXT_RE.test(text.slice(0, 20_000))) {
-    // A captcha field in a page with lots of content is a login/search form, not a wall: require little else.
-    if (s.links < 40) return 'captcha';
-  }
+  // A captcha field in a page with lots of content is a login/search form, not a wall: require little else (tested
+  // first, so a market page with its many links never runs the captcha wording over its text).
+  if (s.links < 40 && (s.captcha || CAPTCHA_TEXT_RE.test(text.slice(0, 20_000)))) return 'captcha';
   return undefined;
 }
 

@@ -33,6 +33,18 @@ export function compilePattern(pattern: string | RegExp): RegExp {
   return re;
 }
 
+const globalCache = new WeakMap<RegExp, RegExp>();
+
+/** The 'g' version of a pattern, built once per pattern (matchAll clones it, so sharing it is safe). */
+function globalOf(re: RegExp): RegExp {
+  let g = globalCache.get(re);
+  if (!g) {
+    g = new RegExp(re.source, re.flags.includes('g') ? re.flags : re.flags + 'g');
+    globalCache.set(re, g);
+  }
+  return g;
+}
+
 function pick(m: RegExpMatchArray): string {
   return m.groups?.value ?? m[1] ?? m[0];
 }
@@ -96,7 +108,7 @@ function applyTransform(name: TransformName, value: unknown, ctx: FieldContext):
     case 'date':
       return parseDate(value, ctx.capturedAt) ?? undefined;
     case 'url':
-      return resolveUrl(value, ctx.url) ?? undefined;
+      return (ctx.memo ? ctx.memo.url(value, (href) => resolveUrl(href, ctx.url)) : resolveUrl(value, ctx.url)) ?? undefined;
     case 'list':
       return splitList(value);
     case 'lower':
@@ -112,9 +124,11 @@ function applyTransform(name: TransformName, value: unknown, ctx: FieldContext):
   }
 }
 
+const NO_TRANSFORMS: readonly TransformName[] = [];
+
 function transformAll(spec: FieldSpec, raw: string, ctx: FieldContext): unknown {
   if (raw.length > MAX_PATTERN_INPUT * 4) raw = raw.slice(0, MAX_PATTERN_INPUT * 4);
-  const names = spec.transform === undefined ? [] : Array.isArray(spec.transform) ? spec.transform : [spec.transform];
+  const names = spec.transform === undefined ? NO_TRANSFORMS : Array.isArray(spec.transform) ? spec.transform : [spec.transform];
   let value: unknown = raw;
   for (const n of names) {
     value = applyTransform(n, value, ctx);
@@ -154,7 +168,7 @@ export function evalField(spec: FieldSpec, scope: AnyNode, ctx: FieldContext, pa
         if (src.length > MAX_PATTERN_INPUT) src = src.slice(0, MAX_PATTERN_INPUT);
         const re = compilePattern(spec.pattern);
         if (spec.all) {
-          const global = new RegExp(re.source, re.flags.includes('g') ? re.flags : re.flags + 'g');
+          const global = globalOf(re);
           let count = 0;
           for (const m of src.matchAll(global)) {
             const v = transformAll(spec, pick(m), ctx);

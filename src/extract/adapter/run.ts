@@ -182,19 +182,39 @@ function selectorsOf(spec: RecordSpec<string>): string[] {
   return found;
 }
 
+interface RecordField {
+  name: string;
+  alternatives: FieldSpec[];
+  required: boolean;
+}
+
+/** A record's fields as a list (name, alternatives, required), built once per spec instead of once per record. */
+const recordFields = new WeakMap<RecordSpec<string>, RecordField[]>();
+
+function fieldsOf(spec: RecordSpec<string>): RecordField[] {
+  let found = recordFields.get(spec);
+  if (!found) {
+    found = (Object.entries(spec.fields) as [string, FieldSpec | FieldSpec[]][]).map(([name, f]) => {
+      const alternatives = Array.isArray(f) ? f : [f];
+      return { name, alternatives, required: alternatives.some((a) => a.required) };
+    });
+    recordFields.set(spec, found);
+  }
+  return found;
+}
+
 function evalRecord(spec: RecordSpec<string>, scope: AnyNode, ctx: FieldContext, path: string): Map<string, unknown> {
   const out = new Map<string, unknown>();
   // Every field selector of the record in one walk of its scope (the fields then read the memo).
   ctx.memo?.prefetch(scope, selectorsOf(spec));
-  for (const [name, specOrAlternatives] of Object.entries(spec.fields) as [string, FieldSpec | FieldSpec[]][]) {
-    const alternatives = Array.isArray(specOrAlternatives) ? specOrAlternatives : [specOrAlternatives];
+  for (const { name, alternatives, required } of fieldsOf(spec)) {
     let v: unknown;
     for (const alt of alternatives) {
       v = evalField(alt, scope, ctx, `${path}.${name}`);
       if (v !== undefined) break;
     }
     if (v === undefined) {
-      if (alternatives.some((a) => a.required)) ctx.errors.push({ code: 'missing_required_field', message: `${path}.${name} not found`, path: `${path}.${name}` });
+      if (required) ctx.errors.push({ code: 'missing_required_field', message: `${path}.${name} not found`, path: `${path}.${name}` });
       continue;
     }
     out.set(name, v);

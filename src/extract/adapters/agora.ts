@@ -23,8 +23,9 @@ const feedback: RecordSpec<FeedbackField> = {
   scope: '.embedded-feedback-list tr:has(td)',
   fields: {
     rating: [{ selector: 'td strong', pattern: '(\\d+(?:\\.\\d+)?\\s*/\\s*\\d+)' }, { pattern: '(\\d+(?:\\.\\d+)?\\s*/\\s*5)\\b' }],
-    // The comment is the first cell that is neither the rating, a listing link, a date nor the buyer.
-    text: { selector: 'td:not(:has(strong)):not(:has(a)):not(:has(.gen-user-link))', pattern: '^(?!\\s*\\d+\\s+\\w+\\s+ago\\s*$)([\\s\\S]+)$', transform: 'text' },
+    // The comment is the first cell that is neither the rating, a listing link, a date nor the buyer. One `:has`
+    // with a list (one walk of the cell), the same cells as `:not(:has(strong)):not(:has(a)):not(:has(.gen-user-link))`.
+    text: { selector: 'td:not(:has(strong, a, .gen-user-link))', pattern: '^(?!\\s*\\d+\\s+\\w+\\s+ago\\s*$)([\\s\\S]+)$', transform: 'text' },
     listingExternalId: { selector: 'a[href*="/p/"]', from: 'attr', attr: 'href', pattern: LISTING_ID },
     listingTitle: { selector: 'a[href*="/p/"]' },
     postedAtText: { selector: 'td', pattern: '^\\s*(\\d+\\s+(?:second|minute|hour|day|week|month|year)s?\\s+ago|\\d{4}-\\d{2}-\\d{2})\\s*$' },

@@ -48,8 +48,32 @@ function findAll(test: (e: Element) => boolean, nodes: AnyNode[], limit = Infini
   return result;
 }
 
+/**
+ * The first element among `nodes` and their descendants passing `test`, in document order (domutils' findOne). The
+ * walk of every `:has()` test: written out, with no result array or visitor closure per call.
+ */
 function findOne(test: (e: Element) => boolean, nodes: AnyNode[]): Element | null {
-  return findAll(test, nodes, 1)[0] ?? null;
+  const arrays: AnyNode[][] = [nodes];
+  const indices: number[] = [0];
+  let top = 0;
+  while (top >= 0) {
+    const arr = arrays[top]!;
+    const i = indices[top]!;
+    if (i >= arr.length) {
+      top--;
+      continue;
+    }
+    indices[top] = i + 1;
+    const node = arr[i]!;
+    if (isTag(node) && test(node)) return node;
+    const children = childrenOf(node);
+    if (children !== undefined && children.length > 0) {
+      top++;
+      arrays[top] = children;
+      indices[top] = 0;
+    }
+  }
+  return null;
 }
 
 const EMPTY: AnyNode[] = [];
@@ -111,6 +135,7 @@ export function existsIn(root: AnyNode, selector: string): boolean {
 export class PageMemo {
   private readonly selections = new Map<AnyNode, Map<string, Element[]>>();
   private readonly texts = new Map<AnyNode, string>();
+  private readonly urls = new Map<string, string | null>();
 
   select(root: AnyNode, selector: string): Element[] {
     let bySelector = this.selections.get(root);
@@ -159,6 +184,16 @@ export class PageMemo {
       for (let k = 0; k < n; k++) if (tests[k]!(node)) outs[k]!.push(node);
     });
     for (let k = 0; k < n; k++) bySelector.set(names[k]!, outs[k]!);
+  }
+
+  /** `resolve(href)` once per distinct href of the page (the same vendor link on every row; the base is the page's). */
+  url(href: string, resolve: (href: string) => string | null): string | null {
+    let u = this.urls.get(href);
+    if (u === undefined) {
+      u = resolve(href);
+      this.urls.set(href, u);
+    }
+    return u;
   }
 
   /** `read(node)` once per node (a text function of the node, e.g. rawTextOf). */
