@@ -11,14 +11,17 @@
  * nor the plain fetch pays for serving in its own process; `--sim in-process` serves it in this process as before
  * 2026-12-06 (then the crawl and the plain fetch each share their event loop with the sim).
  *
- *   npx tsx bench/collect.bench.ts [--scale tiny|demo] [--dump-scale demo|medium|large] [--concurrency 8] [--only crawl] [--sim process|in-process]
+ * `--engine postgres` crawls into a scratch database on the PostgreSQL server at PG_BENCH_URL (or DATABASE_URL),
+ * dropped after; the default is the embedded PGlite, which runs on the crawler's own thread.
+ *
+ *   npx tsx bench/collect.bench.ts [--scale tiny|demo] [--dump-scale demo|medium|large] [--concurrency 8] [--only crawl] [--sim process|in-process] [--engine pglite|postgres]
  * Prints one JSON document as its last line.
  */
 import { execFileSync, fork, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, createReadStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { openStore } from '../src/store/index.ts';
+import { createScratchDatabase, openStore } from '../src/store/index.ts';
 import { generateWorld, startSim, type ScalePreset } from '../src/sim/index.ts';
 import { writeSimOutputs } from '../src/sim/exports/index.ts';
 import { configureMarketCrawl, importMysqlDump, parseProxyUrl, runCrawl, socksFetch, solveCaptcha, SIM_SEIZED_MAPPING } from '../src/collect/index.ts';
@@ -33,6 +36,10 @@ const dumpScale = arg('dump-scale', 'medium') as ScalePreset;
 const concurrency = Number(arg('concurrency', '8'));
 const only = arg('only', '');
 const simMode = arg('sim', 'process');
+const engine = arg('engine', 'pglite');
+if (engine !== 'pglite' && engine !== 'postgres') throw new Error('--engine must be pglite or postgres');
+const pgUrl = process.env.PG_BENCH_URL ?? process.env.DATABASE_URL;
+if (engine === 'postgres' && !pgUrl) throw new Error('--engine postgres needs PG_BENCH_URL or DATABASE_URL');
 const work = mkdtempSync(path.join(tmpdir(), 'dp-bench-collect-'));
 const mb = (b: number) => b / (1024 * 1024);
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
@@ -127,7 +134,8 @@ async function openSim(): Promise<BenchSim> {
 
 async function benchCrawl() {
   const sim = await openSim();
-  const store = await openStore({ dataDir: path.join(work, 'db-crawl') });
+  const scratch = engine === 'postgres' ? await createScratchDatabase(pgUrl!, 'dp_bench_crawl') : undefined;
+  const store = await openStore(scratch ? { databaseUrl: scratch.url } : { dataDir: path.join(work, 'db-crawl') });
   try {
     const agencyId = (await store.db.insertInto('agencies').values({ code: 'BENCH', name: 'Bench', country: 'NL' }).returning('id').executeTakeFirstOrThrow()).id;
     for (const m of sim.markets) {
@@ -162,11 +170,12 @@ async function benchCrawl() {
     const pagesPerSec = pages / secs;
     const plain = await plainFetch(store, sim.proxy.url, jobs);
     return {
-      scale, sim: simMode, concurrencyPerMarket: concurrency, pages, seconds: round(secs, 2), pagesPerSec: round(pagesPerSec), cpuSeconds: round((cpu.user + cpu.system) / 1e6, 2), mbPerSec: round(mb(bytes) / secs, 2), responseMb: round(mb(bytes), 1), warcGzMb: round(mb(warcBytes), 1),
+      scale, sim: simMode, engine, concurrencyPerMarket: concurrency, pages, seconds: round(secs, 2), pagesPerSec: round(pagesPerSec), cpuSeconds: round((cpu.user + cpu.system) / 1e6, 2), mbPerSec: round(mb(bytes) / secs, 2), responseMb: round(mb(bytes), 1), warcGzMb: round(mb(warcBytes), 1),
       plainFetch: plain, vsPlainFetch: round(plain.pagesPerSec / pagesPerSec, 2),
     };
   } finally {
     await store.close();
+    await scratch?.drop();
     await sim.stop();
   }
 }
