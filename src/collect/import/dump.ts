@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { bulkInsert, canBatchReferenceChecks, canCopyFromStdin, type BulkColumn, type BulkValue, type Database } from '../../store/index.ts';
+import { bulkInsert, canBatchReferenceChecks, canCopyFromStdin, pgliteOf, type BulkColumn, type BulkOptions, type BulkValue, type Database } from '../../store/index.ts';
 import { saveSightings, type ColumnToRead, type TextToScan } from '../../extract/store/index.ts';
 import { beginImport, normHandle, saveCheckpoint, upsertVendors, type ImportOptions, type ImportSummary } from './common.ts';
 import { ImportFormatError, parseCreateTable, parseInsert, sqlStatements, type SqlValue } from './sql-tokenizer.ts';
@@ -113,7 +113,13 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
 
   // Foreign keys checked once per batch, not per row, where the session may; rows sent by COPY into a staging table
   // and moved by one insert … select (store/bulk.ts: BulkOptions).
-  const fk = { batchedReferences: await canBatchReferenceChecks(o.db), copy: await canCopyFromStdin(o.db) };
+  // On PGlite the COPY goes to the engine itself, from '/dev/blob' (its node-postgres adapter has no COPY FROM STDIN).
+  const pglite = pgliteOf(o.db);
+  const fk: BulkOptions = {
+    batchedReferences: await canBatchReferenceChecks(o.db),
+    copy: await canCopyFromStdin(o.db),
+    ...(pglite ? { copyBlob: (text: string, data: Buffer) => pglite.query(text, [], { blob: new Blob([data as unknown as BlobPart]) }) } : {}),
+  };
 
   // Pass 1: table columns, users and vendors (and orders when feedback refers to them); rows of unmapped tables counted.
   const used = mappedColumns(m);
