@@ -220,7 +220,6 @@ async function hasOwnTriggers(db: Kysely<Database> | Transaction<Database>, tabl
   const r = await sql<{ n: number }>`select count(*)::int as n from pg_trigger where tgrelid = to_regclass(${table}) and not tgisinternal`.execute(db);
   return Number(r.rows[0]?.n ?? 0) > 0;
 }
-const ownTriggers = new Map<string, boolean>();
 
 /**
  * Inserts `rows` (each an array in `columns` order) into `table`, `tail` appended (an ON CONFLICT and/or RETURNING
@@ -238,9 +237,10 @@ export async function bulkInsert<R = never>(
   let batched: ForeignKey[] | undefined;
   if (options.batchedReferences && db.isTransaction && rows.length > 0) {
     const fk = await foreignKeysOf(db, table);
-    if (!ownTriggers.has(table)) ownTriggers.set(table, await hasOwnTriggers(db, table));
+    // Asked in this transaction, every call: session_replication_role = replica would silently skip a trigger that
+    // was put on the table after an earlier call (a cache per process also mixed up databases of one process).
     const inserted = new Set(columns.map((c) => c.name));
-    const usable = !fk.composite && !ownTriggers.get(table) && fk.keys.every((k) => inserted.has(k.column) || !k.hasDefault);
+    const usable = !fk.composite && fk.keys.every((k) => inserted.has(k.column) || !k.hasDefault) && !(await hasOwnTriggers(db, table));
     if (usable) batched = fk.keys;
   }
   const names = sql.join(columns.map((c) => sql.id(c.name)));

@@ -51,6 +51,24 @@ describe('bulkInsert with batched reference checks', () => {
     expect(Number(n.n)).toBe(0);
   });
 
+  it('a trigger put on the table after earlier batches still fires (the table keeps its per-row triggers)', async () => {
+    // The earlier cases inserted into orders without a trigger; now it has one, and the next batch must meet it.
+    await sql`create function bulk_test_refuse() returns trigger language plpgsql as $$ begin raise exception 'refused by trigger'; end $$`.execute(store.db);
+    await sql`create trigger bulk_test_refuse before insert on orders for each row execute function bulk_test_refuse()`.execute(store.db);
+    try {
+      await expect(store.db.transaction().execute(async (trx) => {
+        await bulkInsert(trx, 'orders', cols, [[agencyId, marketId, 't1', null]], sql``, { batchedReferences: true });
+      })).rejects.toThrow(/refused by trigger/);
+    } finally {
+      await sql`drop trigger bulk_test_refuse on orders`.execute(store.db);
+    }
+    await store.db.transaction().execute(async (trx) => {
+      await bulkInsert(trx, 'orders', cols, [[agencyId, marketId, 't2', null]], sql``, { batchedReferences: true });
+    });
+    const ids = await store.db.selectFrom('orders').select('external_id').where('external_id', 'in', ['t1', 't2']).execute();
+    expect(ids.map((r) => r.external_id)).toEqual(['t2']);
+  });
+
   it('per-row checks stay outside a transaction (nothing to hold the parent locks)', async () => {
     await expect(bulkInsert(store.db, 'orders', cols, [[agencyId, marketId, 'y1', 2_000_000_001]], sql``, { batchedReferences: true })).rejects.toThrow(/foreign key/);
   });
