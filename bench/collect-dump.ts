@@ -11,14 +11,19 @@
  * that an optimisation did not change what is imported.
  *
  *   [PG_BENCH_URL=postgres://…] npx tsx bench/collect-dump.ts [--scale medium|large] [--seed bench-dump] [--cpu-prof DIR]
+ *     [--engines pglite,postgres]
+ * Each import reports wall seconds and CPU seconds: clientCpuSeconds of the import process (on PGlite the engine
+ * runs in it), serverCpuSeconds of its backends (a local PostgreSQL server, read from /proc); MariaDB's
+ * serverCpuSeconds is mariadbd's during the load.
  * Prints one JSON document as its last line.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { createScratchDatabase, openStore } from '../src/store/index.ts';
 import { generateWorld, type ScalePreset } from '../src/sim/index.ts';
 import { dumpSeized } from '../src/sim/exports/index.ts';
@@ -32,6 +37,48 @@ const arg = (name: string, def: string) => {
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 const mib = (b: number) => b / (1024 * 1024);
 
+/** utime + stime of a local process, in seconds (clock ticks of 1/100 s), or undefined when it is gone. */
+function procCpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU seconds spent by the server backends of `url`'s database while the import runs (a local server: read from
+ * /proc): the backends are listed every 250 ms from a connection of their own, and each one's last seen CPU counts.
+ */
+function serverCpu(url: string): { stop: () => Promise<number | undefined> } {
+  const client = new pg.Client({ connectionString: url });
+  const seen = new Map<number, { start: number; last: number }>();
+  let timer: NodeJS.Timeout | undefined;
+  let ok = true;
+  const poll = async () => {
+    const r = await client.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+    for (const { pid } of r.rows) {
+      const cpu = procCpuSeconds(pid);
+      if (cpu === undefined) { ok = false; continue; }
+      const s = seen.get(pid);
+      if (s) s.last = cpu;
+      else seen.set(pid, { start: cpu, last: cpu });
+    }
+  };
+  const ready = client.connect().then(poll).then(() => { timer = setInterval(() => void poll().catch(() => undefined), 250); });
+  return {
+    stop: async () => {
+      await ready;
+      clearInterval(timer);
+      await poll();
+      await client.end();
+      return ok ? [...seen.values()].reduce((sum, s) => sum + s.last - s.start, 0) : undefined;
+    },
+  };
+}
+
 /** Child mode: one import into one engine, then a summary of what it imported. */
 async function child(): Promise<void> {
   const file = arg('file', '');
@@ -40,9 +87,15 @@ async function child(): Promise<void> {
   const store = await openStore(url ? { databaseUrl: url } : { dataDir });
   try {
     const agencyId = (await store.db.insertInto('agencies').values({ code: 'BENCH', name: 'Bench', country: 'NL' }).returning('id').executeTakeFirstOrThrow()).id;
+    // Backends already open (the pool's) are counted from here; a server's CPU only where it runs on this machine.
+    const server = url && ['127.0.0.1', 'localhost', '::1'].includes(new URL(url).hostname) ? serverCpu(url) : undefined;
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const s = await importMysqlDump({ db: store.db, evidenceDir: arg('evidence-dir', ''), agencyId, file, mapping: SIM_SEIZED_MAPPING });
     const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const clientCpuSeconds = (cpu.user + cpu.system) / 1e6;
+    const serverCpuSeconds = await server?.stop();
     const peakRssMb = process.resourceUsage().maxRSS / 1024;
     const n = async (q: ReturnType<typeof sql<{ n: string }>>) => Number((await q.execute(store.db)).rows[0]?.n ?? 0);
     const m = s.marketId;
@@ -59,7 +112,7 @@ async function child(): Promise<void> {
       rejects: await n(sql`select count(*) as n from selector_rejects where capture_id = ${s.captureId}`),
       selectorDigest: createHash('sha256').update(selectors.map((x) => `${x.kind}:${x.value}`).join('\n')).digest('hex').slice(0, 16),
     };
-    console.log(JSON.stringify({ seconds, peakRssMb, importedRows: s.rows, counts: s.counts, result }));
+    console.log(JSON.stringify({ seconds, clientCpuSeconds, serverCpuSeconds, peakRssMb, importedRows: s.rows, counts: s.counts, result }));
   } finally {
     await store.close();
   }
@@ -80,7 +133,7 @@ function findBinary(name: string): string | undefined {
 }
 
 /** `mariadb db < dump.sql` into a private mariadbd; wall seconds of the load only. */
-async function mariadbLoad(work: string, file: string): Promise<{ version: string; seconds: number; tableRows: number } | { skipped: string }> {
+async function mariadbLoad(work: string, file: string): Promise<{ version: string; seconds: number; serverCpuSeconds?: number; tableRows: number } | { skipped: string }> {
   const server = findBinary('mariadbd');
   const install = findBinary('mariadb-install-db');
   const client = findBinary('mariadb');
@@ -103,6 +156,7 @@ async function mariadbLoad(work: string, file: string): Promise<{ version: strin
     };
     q('', 'CREATE DATABASE seized CHARACTER SET utf8mb4');
     const fd = openSync(file, 'r');
+    const cpu0 = proc.pid ? procCpuSeconds(proc.pid) : undefined;
     const t0 = performance.now();
     try {
       const r = spawnSync(client, [...cli, 'seized'], { stdio: [fd, 'ignore', 'pipe'], encoding: 'utf8', timeout: 1_800_000 });
@@ -111,10 +165,12 @@ async function mariadbLoad(work: string, file: string): Promise<{ version: strin
       closeSync(fd);
     }
     const seconds = (performance.now() - t0) / 1000;
+    const cpu1 = proc.pid ? procCpuSeconds(proc.pid) : undefined;
+    const serverCpuSeconds = cpu0 !== undefined && cpu1 !== undefined ? cpu1 - cpu0 : undefined;
     const tables = q('seized', 'SHOW TABLES').split('\n').filter(Boolean);
     const tableRows = tables.reduce((sum, t) => sum + Number(q('seized', `SELECT COUNT(*) FROM \`${t}\``)), 0);
     const version = spawnSync(server, ['--version'], { encoding: 'utf8' }).stdout.trim();
-    return { version, seconds, tableRows };
+    return { version, seconds, serverCpuSeconds, tableRows };
   } finally {
     const exited = new Promise((r) => proc.once('exit', r));
     proc.kill('SIGTERM');
@@ -157,14 +213,18 @@ async function main(): Promise<void> {
         rowsPerSec: round(rowsPerSec),
         mibPerSec: round(mib(bytes) / seconds, 2),
         ...(mariaRowsPerSec ? { vsMariadb: round(rowsPerSec / mariaRowsPerSec, 3) } : {}),
+        // CPU of the import process (PGlite: the engine too) and of its server backends (PostgreSQL, local server).
+        clientCpuSeconds: round(r.clientCpuSeconds as number, 2),
+        ...(typeof r.serverCpuSeconds === 'number' ? { serverCpuSeconds: round(r.serverCpuSeconds, 2) } : {}),
         peakRssMb: round(r.peakRssMb as number),
         imported: r.result,
       };
     };
-    const pglite = figures(runChild(work, 'pglite', file, ['--data-dir', path.join(work, 'pglite')], cpuProf));
+    const engines = arg('engines', 'pglite,postgres').split(',');
+    const pglite = engines.includes('pglite') ? figures(runChild(work, 'pglite', file, ['--data-dir', path.join(work, 'pglite')], cpuProf)) : 'skipped (--engines)';
     const serverUrl = process.env.PG_BENCH_URL ?? process.env.DATABASE_URL;
-    let postgres: unknown = 'skipped: set PG_BENCH_URL to a PostgreSQL server';
-    if (serverUrl) {
+    let postgres: unknown = engines.includes('postgres') ? 'skipped: set PG_BENCH_URL to a PostgreSQL server' : 'skipped (--engines)';
+    if (serverUrl && engines.includes('postgres')) {
       const scratch = await createScratchDatabase(serverUrl, 'dp_bench_dump');
       try {
         postgres = figures(runChild(work, 'postgres', file, ['--url', scratch.url], cpuProf));
@@ -178,7 +238,7 @@ async function main(): Promise<void> {
       seed,
       dumpMib: round(mib(bytes), 2),
       dumpRows,
-      mariadb: 'seconds' in maria ? { version: maria.version, seconds: round(maria.seconds, 2), rowsPerSec: round(mariaRowsPerSec!), tableRows: maria.tableRows } : maria,
+      mariadb: 'seconds' in maria ? { version: maria.version, seconds: round(maria.seconds, 2), serverCpuSeconds: maria.serverCpuSeconds, rowsPerSec: round(mariaRowsPerSec!), tableRows: maria.tableRows } : maria,
       pglite,
       postgres,
     }));

@@ -99,6 +99,12 @@ export interface BulkOptions {
    * Only inside a transaction (the staging table is emptied per batch) and on a server (`canCopyFromStdin`).
    */
   copy?: boolean;
+  /**
+   * PGlite's form of `copy`: runs `COPY … FROM '/dev/blob'` with the batch's COPY text as the blob, on the PGlite
+   * object itself (store/open.ts: pgliteOf; its node-postgres adapter has no COPY FROM STDIN, the single-user engine
+   * would read the process's own standard input). PGlite is one session, so the COPY lands in the open transaction.
+   */
+  copyBlob?: (text: string, data: Buffer) => Promise<unknown>;
 }
 
 /**
@@ -152,7 +158,9 @@ class CopyIn {
 /** One value in COPY's text format (`\N` for NULL; backslash, tab, newline and carriage return escaped). */
 function copyText(v: BulkValue, type: BulkType): string {
   if (v === null || v === undefined) return '\\N';
-  const s = v instanceof Date ? v.toISOString() : type === 'text[]' ? arrayLiteral(v as readonly string[]) : typeof v === 'boolean' ? (v ? 't' : 'f') : String(v);
+  if (typeof v === 'number') return String(v);
+  if (v instanceof Date) return v.toISOString();
+  const s = type === 'text[]' ? arrayLiteral(v as readonly string[]) : typeof v === 'boolean' ? (v ? 't' : 'f') : String(v);
   return /[\\\t\n\r]/.test(s) ? s.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')) : s;
 }
 
@@ -212,7 +220,6 @@ async function hasOwnTriggers(db: Kysely<Database> | Transaction<Database>, tabl
   const r = await sql<{ n: number }>`select count(*)::int as n from pg_trigger where tgrelid = to_regclass(${table}) and not tgisinternal`.execute(db);
   return Number(r.rows[0]?.n ?? 0) > 0;
 }
-const ownTriggers = new Map<string, boolean>();
 
 /**
  * Inserts `rows` (each an array in `columns` order) into `table`, `tail` appended (an ON CONFLICT and/or RETURNING
@@ -230,9 +237,10 @@ export async function bulkInsert<R = never>(
   let batched: ForeignKey[] | undefined;
   if (options.batchedReferences && db.isTransaction && rows.length > 0) {
     const fk = await foreignKeysOf(db, table);
-    if (!ownTriggers.has(table)) ownTriggers.set(table, await hasOwnTriggers(db, table));
+    // Asked in this transaction, every call: session_replication_role = replica would silently skip a trigger that
+    // was put on the table after an earlier call (a cache per process also mixed up databases of one process).
     const inserted = new Set(columns.map((c) => c.name));
-    const usable = !fk.composite && !ownTriggers.get(table) && fk.keys.every((k) => inserted.has(k.column) || !k.hasDefault);
+    const usable = !fk.composite && fk.keys.every((k) => inserted.has(k.column) || !k.hasDefault) && !(await hasOwnTriggers(db, table));
     if (usable) batched = fk.keys;
   }
   const names = sql.join(columns.map((c) => sql.id(c.name)));
@@ -241,9 +249,12 @@ export async function bulkInsert<R = never>(
   for (let start = 0; start < rows.length; start += BULK_ROWS) {
     const batch = rows.slice(start, start + BULK_ROWS);
     let insert: RawBuilder<R>;
-    if (options.copy && db.isTransaction) {
+    if ((options.copy || options.copyBlob) && db.isTransaction) {
       const stage = await stagingTable(db, table, columns);
-      await copyInto(db, stage, columns, batch);
+      if (options.copyBlob) {
+        const names = columns.map((c) => `"${c.name.replace(/"/g, '""')}"`).join(', ');
+        await options.copyBlob(`copy "${stage}" (${names}) from '/dev/blob'`, copyData(columns, batch));
+      } else await copyInto(db, stage, columns, batch);
       const plain = sql.join(columns.map((c) => sql`x.${sql.id(c.name)}`));
       insert = sql<R>`insert into ${sql.table(table)} (${names}) select ${plain} from ${sql.id(stage)} as x ${tail}`;
     } else {

@@ -1,4 +1,4 @@
-export { openStore, type Store } from './open.ts';
+export { openStore, pgliteOf, type Store } from './open.ts';
 export { resolveStoreConfig, redactUrl, DEFAULT_DATA_DIR, type StoreOptions } from './config.ts';
 export { migrate, type MigrationReport } from './migrate.ts';
 export { MIGRATIONS, type Migration } from './migrations/index.ts';

@@ -26,12 +26,23 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/**
+ * The embedded engine behind a store's kysely handle (PGlite only), for the one thing its node-postgres adapter
+ * cannot carry: `COPY … FROM '/dev/blob'` (bulkInsert's `copyBlob`). PGlite is one session, so a query made on it
+ * runs inside whatever transaction the kysely handle has open.
+ */
+const engines = new WeakMap<Kysely<Database>, PGlite>();
+export function pgliteOf(db: Kysely<Database>): PGlite | undefined {
+  return engines.get(db);
+}
+
 export async function openStore(options: StoreOptions = {}): Promise<Store> {
   installTypeParsers();
   const config = resolveStoreConfig(options);
   let pool: pg.Pool;
   let location: string;
   let release: () => Promise<void>;
+  let embedded: PGlite | undefined;
 
   if (config.engine === 'postgres') {
     pool = new pg.Pool({ connectionString: config.databaseUrl, max: config.poolSize });
@@ -56,6 +67,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
         cause: err,
       });
     }
+    embedded = pglite;
     pool = new pg.Pool(createPgConfig(pglite));
     location = inMemory ? 'memory://' : config.dataDir;
     release = async () => {
@@ -75,6 +87,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   }
 
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  if (embedded) engines.set(db, embedded);
   let closed = false;
   return {
     db,

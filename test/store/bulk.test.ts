@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { openTestStore, testEngine, type TestStore } from '../helpers/store.ts';
-import { bulkInsert, canBatchReferenceChecks, canCopyFromStdin, type BulkColumn } from '../../src/store/index.ts';
+import { bulkInsert, canBatchReferenceChecks, canCopyFromStdin, pgliteOf, type BulkColumn, type BulkOptions } from '../../src/store/index.ts';
 
 // bulkInsert's batched foreign-key checks (batchedReferences): the same rows go in as with per-row checks, a row
 // whose parent is missing fails the whole statement as a foreign-key violation would, and the session's per-row
@@ -51,6 +51,24 @@ describe('bulkInsert with batched reference checks', () => {
     expect(Number(n.n)).toBe(0);
   });
 
+  it('a trigger put on the table after earlier batches still fires (the table keeps its per-row triggers)', async () => {
+    // The earlier cases inserted into orders without a trigger; now it has one, and the next batch must meet it.
+    await sql`create function bulk_test_refuse() returns trigger language plpgsql as $$ begin raise exception 'refused by trigger'; end $$`.execute(store.db);
+    await sql`create trigger bulk_test_refuse before insert on orders for each row execute function bulk_test_refuse()`.execute(store.db);
+    try {
+      await expect(store.db.transaction().execute(async (trx) => {
+        await bulkInsert(trx, 'orders', cols, [[agencyId, marketId, 't1', null]], sql``, { batchedReferences: true });
+      })).rejects.toThrow(/refused by trigger/);
+    } finally {
+      await sql`drop trigger bulk_test_refuse on orders`.execute(store.db);
+    }
+    await store.db.transaction().execute(async (trx) => {
+      await bulkInsert(trx, 'orders', cols, [[agencyId, marketId, 't2', null]], sql``, { batchedReferences: true });
+    });
+    const ids = await store.db.selectFrom('orders').select('external_id').where('external_id', 'in', ['t1', 't2']).execute();
+    expect(ids.map((r) => r.external_id)).toEqual(['t2']);
+  });
+
   it('per-row checks stay outside a transaction (nothing to hold the parent locks)', async () => {
     await expect(bulkInsert(store.db, 'orders', cols, [[agencyId, marketId, 'y1', 2_000_000_001]], sql``, { batchedReferences: true })).rejects.toThrow(/foreign key/);
   });
@@ -85,12 +103,18 @@ describe('a role that is not superuser (the fallback: per-row foreign-key checks
   });
 });
 
-describe('bulkInsert by COPY into a staging table (copy)', () => {
-  it(`is available on a server only (${testEngine})`, async () => {
+describe('bulkInsert by COPY into a staging table (copy; copyBlob on PGlite)', () => {
+  it(`COPY FROM STDIN is available on a server only, PGlite has its engine for /dev/blob (${testEngine})`, async () => {
     expect(await canCopyFromStdin(store.db)).toBe(testEngine === 'postgres');
+    expect(pgliteOf(store.db) !== undefined).toBe(testEngine === 'pglite');
   });
+  // The server's COPY FROM STDIN, or PGlite's COPY FROM '/dev/blob' on the engine itself (what the dump import uses).
+  const copy = (): BulkOptions => {
+    const pglite = pgliteOf(store.db);
+    return pglite ? { copyBlob: (text, data) => pglite.query(text, [], { blob: new Blob([data as unknown as BlobPart]) }) } : { copy: true };
+  };
 
-  it.runIf(testEngine === 'postgres')('stores the same values as unnest: escapes, NULL, arrays, dates, booleans; ON CONFLICT and RETURNING apply', async () => {
+  it('stores the same values as unnest: escapes, NULL, arrays, dates, booleans; ON CONFLICT and RETURNING apply', async () => {
     const text = 'tab\there\nnew line\r\\ back\\slash \\N "quoted" {braces} é ✓';
     const lcols: BulkColumn[] = [
       { name: 'agency_id', type: 'int' }, { name: 'market_id', type: 'int' }, { name: 'external_id', type: 'text' }, { name: 'title', type: 'text' },
@@ -99,9 +123,9 @@ describe('bulkInsert by COPY into a staging table (copy)', () => {
     const at = new Date('2024-11-06T00:52:04.123Z');
     const rows = [[agencyId, marketId, 'c1', text, null, 2.5, at, at], [agencyId, marketId, 'c2', '', '\\N', null, at, at]];
     const tail = sql`on conflict (market_id, external_id) do update set title = excluded.title returning id, external_id`;
-    const viaCopy = await store.db.transaction().execute((trx) => bulkInsert<{ id: number; external_id: string }>(trx, 'listings', lcols, rows, tail, { batchedReferences: true, copy: true }));
+    const viaCopy = await store.db.transaction().execute((trx) => bulkInsert<{ id: number; external_id: string }>(trx, 'listings', lcols, rows, tail, { batchedReferences: true, ...copy() }));
     expect(viaCopy.map((r) => r.external_id).sort()).toEqual(['c1', 'c2']);
-    const again = await store.db.transaction().execute((trx) => bulkInsert<{ id: number; external_id: string }>(trx, 'listings', lcols, [[agencyId, marketId, 'c1', 'renamed', null, 2.5, at, at]], tail, { copy: true }));
+    const again = await store.db.transaction().execute((trx) => bulkInsert<{ id: number; external_id: string }>(trx, 'listings', lcols, [[agencyId, marketId, 'c1', 'renamed', null, 2.5, at, at]], tail, copy()));
     expect(again.map((r) => r.id)).toEqual(viaCopy.filter((r) => r.external_id === 'c1').map((r) => r.id));
     const got = await store.db.selectFrom('listings').select(['external_id', 'title', 'description', 'quantity', 'first_seen']).where('external_id', 'in', ['c1', 'c2']).orderBy('external_id').execute();
     expect(got.map((r) => [r.external_id, r.title, r.description, r.quantity === null ? null : Number(r.quantity), new Date(r.first_seen as unknown as string).toISOString()])).toEqual([
@@ -110,19 +134,19 @@ describe('bulkInsert by COPY into a staging table (copy)', () => {
     ]);
     const listingId = viaCopy.find((r) => r.external_id === 'c1')!.id;
     const scols: BulkColumn[] = [{ name: 'agency_id', type: 'int' }, { name: 'listing_id', type: 'int' }, { name: 'observed_at', type: 'timestamptz' }, { name: 'price', type: 'numeric' }, { name: 'currency', type: 'text' }, { name: 'ships_to', type: 'text[]' }];
-    await store.db.transaction().execute((trx) => bulkInsert(trx, 'listing_snapshots', scols, [[agencyId, listingId, at, 10, 'USD', ['NL', 'a,b', 'q"uote', 'back\\slash', 'tab\tx']]], sql`on conflict do nothing`, { batchedReferences: true, copy: true }));
+    await store.db.transaction().execute((trx) => bulkInsert(trx, 'listing_snapshots', scols, [[agencyId, listingId, at, 10, 'USD', ['NL', 'a,b', 'q"uote', 'back\\slash', 'tab\tx']]], sql`on conflict do nothing`, { batchedReferences: true, ...copy() }));
     const snap = await store.db.selectFrom('listing_snapshots').select(['ships_to']).where('listing_id', '=', listingId).executeTakeFirstOrThrow();
     expect(snap.ships_to).toEqual(['NL', 'a,b', 'q"uote', 'back\\slash', 'tab\tx']);
   });
 
-  it.runIf(testEngine === 'postgres')('a missing parent still fails a COPY batch, and the session goes on', async () => {
+  it('a missing parent still fails a COPY batch, and the session goes on', async () => {
     await expect(store.db.transaction().execute(async (trx) => {
-      await bulkInsert(trx, 'orders', cols, [[agencyId, marketId, 'k1', 2_000_000_003]], sql``, { batchedReferences: true, copy: true });
+      await bulkInsert(trx, 'orders', cols, [[agencyId, marketId, 'k1', 2_000_000_003]], sql``, { batchedReferences: true, ...copy() });
     })).rejects.toThrow(/vendor_id not present in vendors/);
     await expect(store.db.transaction().execute(async (trx) => {
-      await bulkInsert(trx, 'orders', cols, [[agencyId, marketId, 'k2', 2_000_000_004]], sql``, { copy: true });
+      await bulkInsert(trx, 'orders', cols, [[agencyId, marketId, 'k2', 2_000_000_004]], sql``, copy());
     })).rejects.toThrow(/foreign key/);
-    await store.db.transaction().execute((trx) => bulkInsert(trx, 'orders', cols, [[agencyId, marketId, 'k3', null]], sql``, { copy: true }));
+    await store.db.transaction().execute((trx) => bulkInsert(trx, 'orders', cols, [[agencyId, marketId, 'k3', null]], sql``, copy()));
     const n = await store.db.selectFrom('orders').select('external_id').where('external_id', 'in', ['k1', 'k2', 'k3']).execute();
     expect(n.map((r) => r.external_id)).toEqual(['k3']);
   });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { bulkInsert, canBatchReferenceChecks, canCopyFromStdin, type BulkColumn, type BulkValue, type Database } from '../../store/index.ts';
+import { bulkInsert, canBatchReferenceChecks, canCopyFromStdin, pgliteOf, type BulkColumn, type BulkOptions, type BulkValue, type Database } from '../../store/index.ts';
 import { saveSightings, type ColumnToRead, type TextToScan } from '../../extract/store/index.ts';
 import { beginImport, normHandle, saveCheckpoint, upsertVendors, type ImportOptions, type ImportSummary } from './common.ts';
 import { ImportFormatError, parseCreateTable, parseInsert, sqlStatements, type SqlValue } from './sql-tokenizer.ts';
@@ -97,6 +97,13 @@ export interface DumpImportSummary extends ImportSummary {
   caseFolded: Array<{ handle: string; accounts: Array<{ id: string; handle: string }> }>;
 }
 
+/** One INSERT statement's rows (the tokenizer's arrays) and the position of a dump column in them. */
+interface StatementRows {
+  table: string;
+  rows: SqlValue[][];
+  col: (name: string | undefined) => number;
+}
+
 export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportSummary> {
   const started = Date.now();
   const m = o.mapping;
@@ -106,7 +113,13 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
 
   // Foreign keys checked once per batch, not per row, where the session may; rows sent by COPY into a staging table
   // and moved by one insert … select (store/bulk.ts: BulkOptions).
-  const fk = { batchedReferences: await canBatchReferenceChecks(o.db), copy: await canCopyFromStdin(o.db) };
+  // On PGlite the COPY goes to the engine itself, from '/dev/blob' (its node-postgres adapter has no COPY FROM STDIN).
+  const pglite = pgliteOf(o.db);
+  const fk: BulkOptions = {
+    batchedReferences: await canBatchReferenceChecks(o.db),
+    copy: await canCopyFromStdin(o.db),
+    ...(pglite ? { copyBlob: (text: string, data: Buffer) => pglite.query(text, [], { blob: new Blob([data as unknown as BlobPart]) }) } : {}),
+  };
 
   // Pass 1: table columns, users and vendors (and orders when feedback refers to them); rows of unmapped tables counted.
   const used = mappedColumns(m);
@@ -116,25 +129,39 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
   const F = m.feedback;
   const feedsOrders = !!(F?.order && m.orders);
   let feedbackStart: { offset: number; line: number } | undefined;
+  let feedbackEnd = 0;
+  // From the start, orderOf is filled while pass 2 imports the orders (feedback is pass 3); a resumed run may start
+  // past them, so it reads them here.
+  const ordersInPass1 = feedsOrders && run.position > 0;
   const userHandle = new Map<string, string>();
   const vendorUser = new Map<string, string>();
   const vendorProfile = new Map<string, { vendorRow: string; profile: string; pgp: string }>();
-  const rowsOf = (stmt: Parameters<typeof parseInsert>[0]) => {
+  // Rows stay the tokenizer's value arrays (no record per row): a column is read by its position, found once per
+  // statement (`col`: -1 when the statement has no such column, read as undefined, as a missing key was).
+  // Only four columns of each order are kept for feedback.
+  const keepOrders = (ins: StatementRows) => {
+    const O = m.orders!;
+    const [id, listing, vendor, buyer] = [ins.col(O.id), ins.col(O.listing), ins.col(O.vendor), ins.col(O.buyer)];
+    const get = (r: SqlValue[], i: number) => (i < 0 ? null : (r[i] ?? null));
+    for (const r of ins.rows) orderOf.set(String(get(r, id)), { listing: get(r, listing), vendor: get(r, vendor), buyer: get(r, buyer) });
+  };
+  const rowsOf = (stmt: Parameters<typeof parseInsert>[0]): StatementRows | undefined => {
     const ins = parseInsert(stmt);
     if (!ins) return undefined;
     const cols = ins.columns ?? columns.get(ins.table);
     if (!cols) throw new ImportFormatError(`INSERT INTO ${ins.table} before its CREATE TABLE and without a column list`, stmt.line, stmt.offset);
-    // A plain loop, not Object.fromEntries of [column, value] pairs: this runs for every row of the dump.
-    const rows = ins.rows.map((r) => {
-      const rec: Record<string, SqlValue> = {};
-      for (let i = 0; i < cols.length; i++) {
-        const v = r[i] ?? null;
+    const width = cols.length;
+    for (const r of ins.rows) {
+      if (r.length > width) r.length = width;
+      for (let i = 0; i < width; i++) {
+        const v = r[i];
+        if (v === undefined) r[i] = null;
         // PostgreSQL text cannot hold NUL (MySQL's \\0): it becomes U+FFFD, visibly.
-        rec[cols[i]!] = typeof v === 'string' && v.includes('\0') ? v.replaceAll('\0', '\uFFFD') : v;
+        else if (typeof v === 'string' && v.includes('\0')) r[i] = v.replaceAll('\0', '\uFFFD');
       }
-      return rec;
-    });
-    return { table: ins.table, rows };
+    }
+    // The last of duplicate column names wins, as it did in a record.
+    return { table: ins.table, rows: ins.rows, col: (name) => (name === undefined ? -1 : cols.lastIndexOf(name)) };
   };
   for await (const stmt of sqlStatements(o.file)) {
     if (/^CREATE\s+TABLE/i.test(stmt.text)) {
@@ -144,31 +171,33 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
     }
     if (!/^(INSERT|REPLACE)/i.test(stmt.text)) continue;
     const head = /INTO\s+`?([^`\s(]+)/i.exec(stmt.text)?.[1] ?? '';
-    if (F && head === F.table && !feedbackStart) feedbackStart = { offset: stmt.offset, line: stmt.line };
+    if (F && head === F.table) {
+      feedbackStart ??= { offset: stmt.offset, line: stmt.line };
+      feedbackEnd = stmt.end;
+    }
     if (!used.has(head)) {
       unmappedRows.set(head, (unmappedRows.get(head) ?? 0) + (parseInsert(stmt)?.rows.length ?? 0));
       continue;
     }
-    if (feedsOrders && head === m.orders?.table) {
-      // Only four columns of each order are kept: read them by position, without a record per row.
-      const O = m.orders;
-      const ins = parseInsert(stmt);
-      const cols = ins ? (ins.columns ?? columns.get(ins.table)) : undefined;
-      if (!ins || !cols) continue;
-      const at = (name: string | undefined) => (name ? cols.indexOf(name) : -1);
-      const [id, listing, vendor, buyer] = [at(O.id), at(O.listing), at(O.vendor), at(O.buyer)];
-      const get = (r: SqlValue[], i: number) => (i < 0 ? null : (r[i] ?? null));
-      for (const r of ins.rows) orderOf.set(String(get(r, id)), { listing: get(r, listing), vendor: get(r, vendor), buyer: get(r, buyer) });
+    if (head === m.orders?.table) {
+      if (ordersInPass1) {
+        const ins = rowsOf(stmt);
+        if (ins) keepOrders(ins);
+      }
       continue;
     }
     if (head !== m.users.table && head !== m.vendors?.table) continue;
     const ins = rowsOf(stmt);
     if (!ins) continue;
-    for (const r of ins.rows) {
-      if (ins.table === m.users.table) userHandle.set(String(r[m.users.id]), toStr(r[m.users.handle]) ?? '');
-      else if (m.vendors) {
-        vendorUser.set(String(r[m.vendors.id]), String(r[m.vendors.user]));
-        vendorProfile.set(String(r[m.vendors.user]), { vendorRow: String(r[m.vendors.id]), profile: toStr(r[m.vendors.profile ?? '']) ?? '', pgp: toStr(r[m.vendors.pgp ?? '']) ?? '' });
+    if (ins.table === m.users.table) {
+      const [id, handle] = [ins.col(m.users.id), ins.col(m.users.handle)];
+      for (const r of ins.rows) userHandle.set(String(r[id]), toStr(r[handle]) ?? '');
+    } else if (m.vendors) {
+      const V = m.vendors;
+      const [id, user, profile, pgp] = [ins.col(V.id), ins.col(V.user), ins.col(V.profile), ins.col(V.pgp)];
+      for (const r of ins.rows) {
+        vendorUser.set(String(r[id]), String(r[user]));
+        vendorProfile.set(String(r[user]), { vendorRow: String(r[id]), profile: toStr(r[profile]) ?? '', pgp: toStr(r[pgp]) ?? '' });
       }
     }
   }
@@ -222,67 +251,76 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
   const listingIds = new Map<string, number>();
   // Ships-from/to of a listing row (ISO codes; ships_to a comma list), kept on its snapshot: the seized-data
   // split (src/exchange/split) places vendors by the countries they ship from.
-  const shipping = (r: Record<string, SqlValue>) => {
-    const L = m.listings;
-    const from = L?.shipsFrom ? toStr(r[L.shipsFrom])?.trim().toUpperCase() || null : null;
-    const to = L?.shipsTo ? (toStr(r[L.shipsTo]) ?? '').split(/[,;\s]+/).map((c) => c.trim().toUpperCase()).filter(Boolean) : [];
-    return { ships_from: from, ships_to: to };
-  };
+  const shipsFrom = (v: SqlValue | undefined) => toStr(v)?.trim().toUpperCase() || null;
+  const shipsTo = (v: SqlValue | undefined) => (toStr(v) ?? '').split(/[,;\s]+/).map((c) => c.trim().toUpperCase()).filter(Boolean);
 
   // Pass 2: everything else, from the checkpoint.
   counts.accounts = account.size;
   let rows = run.rows;
-  const write = async (trx: Transaction<Database>, table: string, recs: Record<string, SqlValue>[]) => {
+  const write = async (trx: Transaction<Database>, ins: StatementRows) => {
+    const table = ins.table;
+    const recs = ins.rows;
+    const at = ins.col;
     if (m.listings && table === m.listings.table) {
       const L = m.listings;
-      const byId = new Map(recs.map((r) => [String(r[L.id]), r])); // one statement may not update a row twice
-      const values = [...byId].map(([id, r]) => {
-        const created = toDate(r[L.created ?? '']) ?? now;
-        return { ...owned(), market_id: run.marketId, vendor_id: vendorAccount(r[L.vendor]), external_id: id, title: String(r[L.title] ?? '').slice(0, 1000), description: L.description ? toStr(r[L.description]) : null, category: toStr(r[L.category ?? '']), quantity: toNum(r[L.quantity ?? '']), unit: toStr(r[L.unit ?? '']), first_seen: created, last_seen: created, capture_id: run.captureId, adapter: 'import:dump' };
+      const [id, vendor, title, description, category, quantity, unit, price, created, from, to] =
+        [at(L.id), at(L.vendor), at(L.title), at(L.description), at(L.category), at(L.quantity), at(L.unit), at(L.price), at(L.created), at(L.shipsFrom), at(L.shipsTo)];
+      const byId = new Map(recs.map((r) => [String(r[id]), r])); // one statement may not update a row twice
+      // Rows built straight as arrays in column order; `first` is the index of first_seen.
+      const first = ownedRow.length + 8;
+      const values = [...byId].map(([externalId, r]): BulkValue[] => {
+        const seen = toDate(r[created]) ?? now;
+        return [...ownedRow, run.marketId, vendorAccount(r[vendor]), externalId, String(r[title] ?? '').slice(0, 1000), L.description ? toStr(r[description]) : null, toStr(r[category]), toNum(r[quantity]), toStr(r[unit]), seen, seen, run.captureId, 'import:dump'];
       });
       const saved = await bulkInsert<{ id: number; external_id: string }>(
         trx,
         'listings',
         [...OWNED, c('market_id', 'int'), c('vendor_id', 'int'), c('external_id', 'text'), c('title', 'text'), c('description', 'text'), c('category', 'text'), c('quantity', 'numeric'), c('unit', 'text'), c('first_seen', 'timestamptz'), c('last_seen', 'timestamptz'), c('capture_id', 'int'), c('adapter', 'text')],
-        values.map((v) => [...ownedRow, v.market_id, v.vendor_id, v.external_id, v.title, v.description, v.category, v.quantity, v.unit, v.first_seen, v.last_seen, v.capture_id, v.adapter]),
+        values,
         sql`on conflict (market_id, external_id) do update set title = excluded.title returning id, external_id`,
         fk,
       );
       for (const l of saved) listingIds.set(l.external_id, l.id);
-      const snapshots = [...byId].flatMap(([id, r]) => {
-        const price = toNum(r[L.price ?? '']);
-        const listingId = listingIds.get(id);
-        if (price === null || listingId === undefined) return [];
-        return [{ ...owned(), listing_id: listingId, observed_at: toDate(r[L.created ?? '']) ?? now, price, currency: L.currency, price_usd: L.currency === 'USD' ? price : null, ...shipping(r), capture_id: run.captureId, adapter: 'import:dump' }];
-      });
+      const snapshots: BulkValue[][] = [];
+      for (const [externalId, r] of byId) {
+        const p = toNum(r[price]);
+        const listingId = listingIds.get(externalId);
+        if (p === null || listingId === undefined) continue;
+        snapshots.push([...ownedRow, listingId, toDate(r[created]) ?? now, p, L.currency, L.currency === 'USD' ? p : null, L.shipsFrom ? shipsFrom(r[from]) : null, L.shipsTo ? shipsTo(r[to]) : [], run.captureId, 'import:dump']);
+      }
       await bulkInsert(
         trx,
         'listing_snapshots',
         [...OWNED, c('listing_id', 'int'), c('observed_at', 'timestamptz'), c('price', 'numeric'), c('currency', 'text'), c('price_usd', 'numeric'), c('ships_from', 'text'), c('ships_to', 'text[]'), c('capture_id', 'int'), c('adapter', 'text')],
-        snapshots.map((v) => [...ownedRow, v.listing_id, v.observed_at, v.price, v.currency, v.price_usd, v.ships_from, v.ships_to, v.capture_id, v.adapter]),
+        snapshots,
         sql`on conflict do nothing`,
         fk,
       );
-      tally(await saveSightings(trx, { ...common, captureId: run.captureId }, values.map((v) => ({
-        text: [v.title, v.description].filter(Boolean).join('\n'), html: 'auto', source: 'listing', vendorId: v.vendor_id, listingId: listingIds.get(v.external_id) ?? null, rowRef: `${L.table}:${v.external_id}`, observedAt: v.first_seen,
-      }))));
+      const o0 = ownedRow.length;
+      tally(await saveSightings(trx, { ...common, captureId: run.captureId }, values.map((v) => {
+        const externalId = v[o0 + 2] as string;
+        return { text: [v[o0 + 3] as string, v[o0 + 4] as string | null].filter(Boolean).join('\n'), html: 'auto', source: 'listing', vendorId: v[o0 + 1] as number | null, listingId: listingIds.get(externalId) ?? null, rowRef: `${L.table}:${externalId}`, observedAt: v[first] as Date };
+      })));
       counts.listings = (counts.listings ?? 0) + recs.length;
     } else if (m.orders && table === m.orders.table) {
       const O = m.orders;
+      if (fillOrders) keepOrders(ins);
+      const [id, listing, vendor, buyer, country, quantity, price, date, status] =
+        [at(O.id), at(O.listing), at(O.vendor), at(O.buyer), at(O.country), at(O.quantity), at(O.price), at(O.date), at(O.status)];
       // Rows built straight as arrays in column order (no record per row: 250k orders at scale large).
       const values = recs.map((r): BulkValue[] => [
         ...ownedRow,
         run.marketId,
-        String(r[O.id]),
-        O.listing ? (listingIds.get(String(r[O.listing])) ?? null) : null,
-        O.vendor ? vendorAccount(r[O.vendor]) : null,
-        O.buyer ? (userHandle.get(String(r[O.buyer])) ?? toStr(r[O.buyer])) : null,
-        toStr(r[O.country ?? ''])?.toUpperCase() ?? null,
-        toNum(r[O.quantity ?? '']),
-        toNum(r[O.price ?? '']),
+        String(r[id]),
+        O.listing ? (listingIds.get(String(r[listing])) ?? null) : null,
+        O.vendor ? vendorAccount(r[vendor]) : null,
+        O.buyer ? (userHandle.get(String(r[buyer])) ?? toStr(r[buyer])) : null,
+        toStr(r[country])?.toUpperCase() ?? null,
+        toNum(r[quantity]),
+        toNum(r[price]),
         O.currency,
-        toDate(r[O.date ?? '']),
-        toStr(r[O.status ?? '']),
+        toDate(r[date]),
+        toStr(r[status]),
         run.captureId,
       ]);
       await bulkInsert(
@@ -296,49 +334,50 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
       counts.orders = (counts.orders ?? 0) + values.length;
     } else if (m.messages && table === m.messages.table) {
       const M = m.messages;
-      const values = recs.map((r) => {
-        const subject = toStr(r[M.subject ?? '']);
-        return {
-          ...owned(),
-          market_id: run.marketId,
-          external_id: String(r[M.id]),
-          vendor_id: account.get(String(r[M.sender])) ?? null,
-          sender: userHandle.get(String(r[M.sender])) ?? toStr(r[M.sender]),
-          recipient: M.recipient ? (userHandle.get(String(r[M.recipient])) ?? toStr(r[M.recipient])) : null,
-          thread: subject,
-          sent_at: toDate(r[M.date ?? '']),
-          body: String(r[M.body] ?? ''),
-          capture_id: run.captureId,
-        };
-      });
+      const [id, sender, recipient, subject, body, date] = [at(M.id), at(M.sender), at(M.recipient), at(M.subject), at(M.body), at(M.date)];
+      const o0 = ownedRow.length; // market_id, external_id, vendor_id, sender, recipient, thread, sent_at, body, capture_id follow
+      const values = recs.map((r): BulkValue[] => [
+        ...ownedRow,
+        run.marketId,
+        String(r[id]),
+        account.get(String(r[sender])) ?? null,
+        userHandle.get(String(r[sender])) ?? toStr(r[sender]),
+        M.recipient ? (userHandle.get(String(r[recipient])) ?? toStr(r[recipient])) : null,
+        toStr(r[subject]),
+        toDate(r[date]),
+        String(r[body] ?? ''),
+        run.captureId,
+      ]);
       const messageIds = new Map<string, number>();
       const saved = await bulkInsert<{ id: number; external_id: string }>(
         trx,
         'messages',
         [...OWNED, c('market_id', 'int'), c('external_id', 'text'), c('vendor_id', 'int'), c('sender', 'text'), c('recipient', 'text'), c('thread', 'text'), c('sent_at', 'timestamptz'), c('body', 'text'), c('capture_id', 'int')],
-        values.map((v) => [...ownedRow, v.market_id, v.external_id, v.vendor_id, v.sender, v.recipient, v.thread, v.sent_at, v.body, v.capture_id]),
+        values,
         sql`on conflict (market_id, external_id) do update set body = excluded.body returning id, external_id`,
         fk,
       );
       for (const r of saved) messageIds.set(r.external_id, Number(r.id));
-      tally(await saveSightings(trx, { ...common, captureId: run.captureId }, values.map((v) => ({
-        text: [v.thread, v.body].filter(Boolean).join('\n'), html: 'auto', source: 'message', vendorId: v.vendor_id, messageId: messageIds.get(v.external_id) ?? null, rowRef: `${M.table}:${v.external_id}`, observedAt: v.sent_at ?? now,
-      }))));
+      tally(await saveSightings(trx, { ...common, captureId: run.captureId }, values.map((v) => {
+        const externalId = v[o0 + 1] as string;
+        return { text: [v[o0 + 5] as string | null, v[o0 + 7] as string].filter(Boolean).join('\n'), html: 'auto', source: 'message', vendorId: v[o0 + 2] as number | null, messageId: messageIds.get(externalId) ?? null, rowRef: `${M.table}:${externalId}`, observedAt: (v[o0 + 6] as Date | null) ?? now };
+      })));
       counts.messages = (counts.messages ?? 0) + values.length;
     } else if (m.wallets && table === m.wallets.table) {
       // Wallet columns are validated like any coin address: an invalid one is kept as a reject, never a selector.
       const W = m.wallets;
+      const [id, user, address, currency] = [at(W.id), at(W.user), at(W.address), at(W.currency)];
       const columns: ColumnToRead[] = recs.flatMap((r, i) => {
-        const raw = toStr(r[W.address]) ?? '';
+        const raw = toStr(r[address]) ?? '';
         if (!raw.trim()) return [];
-        const row = W.id ? String(r[W.id]) : `${String(r[W.user])}#${i}`;
-        return [{ column: 'wallet' as const, raw, currency: W.currency ? toStr(r[W.currency]) : null, source: 'dump' as const, vendorId: account.get(String(r[W.user])) ?? null, rowRef: `${W.table}:${row}`, observedAt: now }];
+        const row = W.id ? String(r[id]) : `${String(r[user])}#${i}`;
+        return [{ column: 'wallet' as const, raw, currency: W.currency ? toStr(r[currency]) : null, source: 'dump' as const, vendorId: account.get(String(r[user])) ?? null, rowRef: `${W.table}:${row}`, observedAt: now }];
       });
       tally(await saveSightings(trx, { ...common, captureId: run.captureId }, [], columns));
       counts.wallets = (counts.wallets ?? 0) + columns.length;
     }
   };
-  const owned = () => ({ agency_id: o.agencyId, tlp: o.tlp });
+  const fillOrders = feedsOrders && !ordersInPass1;
   // tlp left to the column default when the import names none (as an insert without it would).
   const c = (name: string, type: BulkColumn['type']): BulkColumn => ({ name, type });
   const OWNED: BulkColumn[] = o.tlp ? [c('agency_id', 'int'), c('tlp', 'text')] : [c('agency_id', 'int')];
@@ -361,7 +400,7 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
       if (!ins) continue;
       await writing;
       writing = o.db.transaction().execute(async (trx) => {
-        await write(trx, ins.table, ins.rows);
+        await write(trx, ins);
         rows += ins.rows.length;
         await saveCheckpoint(trx, run.checkpointId, stmt.end, rows);
       }).then(() => o.onProgress?.({ bytes: stmt.end, totalBytes: run.totalBytes, rows }));
@@ -383,29 +422,36 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
     // One statement ahead, as in pass 2.
     try {
       for await (const stmt of sqlStatements(o.file, feedbackStart.offset, feedbackStart.line)) {
+        if (stmt.offset >= feedbackEnd) break; // past the last feedback statement (pass 1 saw where it ends)
         if (!/^(INSERT|REPLACE)/i.test(stmt.text) || (/INTO\s+`?([^`\s(]+)/i.exec(stmt.text)?.[1] ?? '') !== F.table) continue;
         const ins = rowsOf(stmt);
         if (!ins) continue;
-        const values = ins.rows.map((r) => {
-          const order = F.order ? orderOf.get(String(r[F.order])) : undefined;
-          const listing = F.listing ? r[F.listing] : order?.listing;
-          const vendor = F.vendor ? r[F.vendor] : order?.vendor;
-          const buyer = F.buyer ? r[F.buyer] : order?.buyer;
-          const hidden = F.hidden ? r[F.hidden] : null;
-          return {
-            ...owned(),
-            market_id: run.marketId,
-            vendor_id: vendor === null || vendor === undefined ? null : vendorAccount(vendor),
-            listing_id: listing === null || listing === undefined ? null : (listingIds.get(String(listing)) ?? null),
-            rating: toNum(r[F.rating ?? '']),
-            body: F.body ? toStr(r[F.body]) : null,
-            hidden: hidden === null || hidden === undefined ? null : !['0', 'false', ''].includes(String(hidden).toLowerCase()),
-            buyer: buyer === null || buyer === undefined ? null : (userHandle.get(String(buyer)) ?? String(buyer)),
-            left_at: toDate(r[F.date ?? '']),
-            dedupe_key: `${F.table}:${String(r[F.id])}`,
-            capture_id: run.captureId,
-            adapter: 'import:dump',
-          };
+        const at = ins.col;
+        const [id, orderCol, listingCol, vendorCol, buyerCol, ratingCol, bodyCol, hiddenCol, dateCol] =
+          [at(F.id), at(F.order), at(F.listing), at(F.vendor), at(F.buyer), at(F.rating), at(F.body), at(F.hidden), at(F.date)];
+        // Rows as arrays in column order: market_id, vendor_id, listing_id, rating, body, hidden, buyer, left_at,
+        // dedupe_key, capture_id, adapter after the owner columns (o0).
+        const o0 = ownedRow.length;
+        const values = ins.rows.map((r): BulkValue[] => {
+          const order = F.order ? orderOf.get(String(r[orderCol])) : undefined;
+          const listing = F.listing ? r[listingCol] : order?.listing;
+          const vendor = F.vendor ? r[vendorCol] : order?.vendor;
+          const buyer = F.buyer ? r[buyerCol] : order?.buyer;
+          const hidden = F.hidden ? r[hiddenCol] : null;
+          return [
+            ...ownedRow,
+            run.marketId,
+            vendor === null || vendor === undefined ? null : vendorAccount(vendor),
+            listing === null || listing === undefined ? null : (listingIds.get(String(listing)) ?? null),
+            toNum(r[ratingCol]),
+            F.body ? toStr(r[bodyCol]) : null,
+            hidden === null || hidden === undefined ? null : !['0', 'false', ''].includes(String(hidden).toLowerCase()),
+            buyer === null || buyer === undefined ? null : (userHandle.get(String(buyer)) ?? String(buyer)),
+            toDate(r[dateCol]),
+            `${F.table}:${String(r[id])}`,
+            run.captureId,
+            'import:dump',
+          ];
         });
         await writing;
         writing = o.db.transaction().execute(async (trx) => {
@@ -414,14 +460,19 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
             trx,
             'feedback',
             [...OWNED, c('market_id', 'int'), c('vendor_id', 'int'), c('listing_id', 'int'), c('rating', 'numeric'), c('body', 'text'), c('hidden', 'boolean'), c('buyer', 'text'), c('left_at', 'timestamptz'), c('dedupe_key', 'text'), c('capture_id', 'int'), c('adapter', 'text')],
-            values.map((v) => [...ownedRow, v.market_id, v.vendor_id, v.listing_id, v.rating, v.body, v.hidden, v.buyer, v.left_at, v.dedupe_key, v.capture_id, v.adapter]),
+            values,
             sql`on conflict (market_id, dedupe_key) do nothing returning id, dedupe_key`,
             fk,
           )));
           const fresh = new Set(saved.map((x) => x.dedupe_key));
-          tally(await saveSightings(trx, { ...common, captureId: run.captureId }, values.filter((v) => fresh.has(v.dedupe_key) && v.body).map((v) => ({
-            text: v.body ?? '', html: 'auto', source: 'feedback', vendorId: v.vendor_id, listingId: v.listing_id, rowRef: v.dedupe_key, observedAt: v.left_at ?? now,
-          }))));
+          const texts: TextToScan[] = [];
+          for (const v of values) {
+            const key = v[o0 + 8] as string;
+            const body = v[o0 + 4] as string | null;
+            if (!fresh.has(key) || !body) continue;
+            texts.push({ text: body, html: 'auto', source: 'feedback', vendorId: v[o0 + 1] as number | null, listingId: v[o0 + 2] as number | null, rowRef: key, observedAt: (v[o0 + 7] as Date | null) ?? now });
+          }
+          tally(await saveSightings(trx, { ...common, captureId: run.captureId }, texts));
           counts.feedback = (counts.feedback ?? 0) + values.length;
           rows += saved.length;
         });
