@@ -5,7 +5,7 @@ export type { Principal } from './auth/principal.ts';
 export { createUser, login, createApiToken, resolveApiToken, resolveSession, revokeApiToken, invalidateAuthCache, setAuthCacheTtl, AUTH_CACHE_TTL_MS, type NewUser, type NewApiToken } from './auth/accounts.ts';
 export { DEFAULT_THROTTLE, unthrottleAccount, accountDelayedUntil, type ThrottlePolicy, type ThrottleRule } from './auth/throttle.ts';
 export { csrfTokenFor, CSRF_HEADER } from './auth/csrf.ts';
-export { hashPassword, verifyPassword, generatePassword, DEFAULT_SCRYPT, type ScryptParams } from './auth/password.ts';
+export { hashPassword, verifyPassword, generatePassword, DEFAULT_SCRYPT, DEFAULT_HASH_LIMIT, PasswordHashBusyError, setPasswordHashLimit, passwordHashStats, withPasswordHashSlot, type ScryptParams, type PasswordHashLimit } from './auth/password.ts';
 export { MemoryCaptchaQueue, dbCaptchaQueue, type CaptchaQueue, type CaptchaTask } from './captchas/queue.ts';
 export { warcCaptureBodies, type CaptureBodies } from './captures/bodies.ts';
 export { sanitizeCapture, CAPTURE_VIEW_CSP } from './captures/sanitize.ts';

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { isRole, type Role } from '../../domain/role.ts';
 import type { Database } from '../../store/index.ts';
-import { hashPassword, verifyPassword, type ScryptParams } from './password.ts';
+import { hashPassword, PasswordHashBusyError, verifyPassword, type ScryptParams } from './password.ts';
 import { hashSecret, newSecret } from './secrets.ts';
 import type { Principal } from './principal.ts';
 import { clearAccount, DEFAULT_THROTTLE, recordFailure, throttleKeys, throttleWait, type ThrottlePolicy } from './throttle.ts';
@@ -41,6 +41,8 @@ export async function createUser(db: Kysely<Database>, u: NewUser, params?: Scry
 export type LoginResult =
   | { ok: true; token: string; principal: Principal; expiresAt: Date }
   | { ok: false; reason: 'throttled'; retryAfterMs: number }
+  /** Too many password checks already wait (password.ts): refused before the password is looked at, for any name. */
+  | { ok: false; reason: 'busy'; retryAfterMs: number }
   /** `why` is for the audit log only: the caller answers every one of these the same way. */
   | { ok: false; reason: 'invalid'; why: 'unknown-user' | 'wrong-password' | 'disabled'; userId?: number; agencyId?: number };
 
@@ -48,7 +50,9 @@ export type LoginResult =
  * Checks a password and opens a session, under login throttling (throttle.ts): while the account name, the
  * client address or the pair is delayed, the attempt is refused before any password is checked. Every other
  * failure — unknown user, wrong password, disabled account — costs the same scrypt work and the same database
- * writes and gives the same answer, so neither timing nor answers tell them apart.
+ * writes and gives the same answer, so neither timing nor answers tell them apart. The scrypt check waits its turn
+ * in password.ts's bounded queue (the dummy hash of an unknown user too); when that queue is full the attempt is
+ * answered `busy` and counts as no failure.
  */
 export async function login(
   db: Kysely<Database>,
@@ -67,7 +71,13 @@ export async function login(
     .select(['users.id', 'users.agency_id', 'users.username', 'users.role', 'users.password_hash', 'users.disabled', 'agencies.code'])
     .where('users.username', '=', username)
     .executeTakeFirst();
-  const matches = await verifyPassword(password, user?.password_hash ?? DUMMY_HASH);
+  let matches: boolean;
+  try {
+    matches = await verifyPassword(password, user?.password_hash ?? DUMMY_HASH);
+  } catch (e) {
+    if (e instanceof PasswordHashBusyError) return { ok: false, reason: 'busy', retryAfterMs: e.retryAfterMs };
+    throw e;
+  }
   if (!user || !user.password_hash || !matches || user.disabled) {
     await recordFailure(db, keys, policy, now);
     const why = !user || !user.password_hash ? 'unknown-user' : !matches ? 'wrong-password' : 'disabled';

@@ -1,4 +1,5 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 
 /** scrypt parameters: N=2^15, r=8 uses 32 MiB per hash (memory-hard), ~50-100 ms on one core. */
 export interface ScryptParams {
@@ -9,10 +10,86 @@ export interface ScryptParams {
 export const DEFAULT_SCRYPT: ScryptParams = { N: 1 << 15, r: 8, p: 1 };
 const KEY_LEN = 32;
 
+/**
+ * How many scrypt hashes run at once, and how many may wait. Node runs scrypt on the libuv pool (4 threads), so
+ * without a cap a burst of logins from many clients (the rate limit is per client) takes every core and 4 × 32 MiB,
+ * and API requests starve. At most `concurrent` hashes run (default: one core left for everything else); further
+ * hashes wait in FIFO order, and past `queued` waiting ones a hash is refused at once with PasswordHashBusyError
+ * (the login route answers 503 with Retry-After) instead of the queue growing. Every hash goes through the same
+ * queue — a known user's, an unknown user's dummy hash, a new password — so waiting says nothing about a user.
+ */
+export interface PasswordHashLimit {
+  concurrent: number;
+  queued: number;
+}
+const CORES = availableParallelism();
+export const DEFAULT_HASH_LIMIT: PasswordHashLimit = { concurrent: Math.max(1, CORES - 1), queued: 32 * Math.max(1, CORES - 1) };
+
+/** Refused because `queued` hashes already wait; `retryAfterMs` estimates when the queue will have drained. */
+export class PasswordHashBusyError extends Error {
+  constructor(readonly retryAfterMs: number) {
+    super('too many password checks are waiting; try again shortly');
+    this.name = 'PasswordHashBusyError';
+  }
+}
+
+let hashLimit: PasswordHashLimit = { ...DEFAULT_HASH_LIMIT };
+let running = 0;
+const waiting: Array<() => void> = [];
+let avgHashMs = 100;
+const hashStats = { started: 0, refused: 0, peakRunning: 0, peakWaiting: 0 };
+
+/**
+ * For tests and benchmarks: set the cap (`concurrent: Infinity` removes it, as before it existed) and reset the
+ * counters. Without an argument, back to DEFAULT_HASH_LIMIT.
+ */
+export function setPasswordHashLimit(limit: Partial<PasswordHashLimit> = DEFAULT_HASH_LIMIT): void {
+  hashLimit = { concurrent: Math.max(1, limit.concurrent ?? DEFAULT_HASH_LIMIT.concurrent), queued: Math.max(0, limit.queued ?? DEFAULT_HASH_LIMIT.queued) };
+  Object.assign(hashStats, { started: 0, refused: 0, peakRunning: running, peakWaiting: waiting.length });
+  while (running < hashLimit.concurrent && waiting.length > 0) {
+    running++;
+    waiting.shift()!();
+  }
+}
+
+/** Hashes started and refused since the last setPasswordHashLimit, the peaks, and what runs and waits now. */
+export function passwordHashStats(): typeof hashStats & { running: number; waiting: number; limit: PasswordHashLimit } {
+  return { ...hashStats, running, waiting: waiting.length, limit: { ...hashLimit } };
+}
+
+/** Runs `fn` in a hash slot of the bounded queue (every scrypt below does; tests hold a slot with it). */
+export async function withPasswordHashSlot<T>(fn: () => Promise<T>): Promise<T> {
+  if (running < hashLimit.concurrent) running++;
+  else if (waiting.length >= hashLimit.queued) {
+    hashStats.refused++;
+    throw new PasswordHashBusyError(Math.ceil(((waiting.length + running) / hashLimit.concurrent) * avgHashMs));
+  } else {
+    // The slot is handed over by the hash that ends (running stays counted), so arrivals cannot jump the queue.
+    await new Promise<void>((resolve) => {
+      waiting.push(resolve);
+      hashStats.peakWaiting = Math.max(hashStats.peakWaiting, waiting.length);
+    });
+  }
+  hashStats.started++;
+  hashStats.peakRunning = Math.max(hashStats.peakRunning, running);
+  const t = performance.now();
+  try {
+    return await fn();
+  } finally {
+    avgHashMs = 0.8 * avgHashMs + 0.2 * (performance.now() - t);
+    const next = running <= hashLimit.concurrent ? waiting.shift() : undefined;
+    if (next) next();
+    else running--;
+  }
+}
+
 function scrypt(password: string, salt: Buffer, params: ScryptParams): Promise<Buffer> {
   const opts: ScryptOptions = { ...params, maxmem: 256 * params.N * params.r + 16 * 1024 * 1024 };
-  return new Promise((resolve, reject) =>
-    scryptCb(password.normalize('NFC'), salt, KEY_LEN, opts, (err, key) => (err ? reject(err) : resolve(key))),
+  return withPasswordHashSlot(
+    () =>
+      new Promise((resolve, reject) =>
+        scryptCb(password.normalize('NFC'), salt, KEY_LEN, opts, (err, key) => (err ? reject(err) : resolve(key))),
+      ),
   );
 }
 
@@ -25,7 +102,7 @@ export async function hashPassword(password: string, params: ScryptParams = DEFA
   return ['scrypt', params.N, params.r, params.p, salt.toString('base64url'), key.toString('base64url')].join('$');
 }
 
-/** Constant-time check; a malformed stored hash never matches. */
+/** Constant-time check; a malformed stored hash never matches. Throws PasswordHashBusyError when the queue is full. */
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const parts = stored.split('$');
   if (parts.length !== 6 || parts[0] !== 'scrypt') return false;

@@ -28,7 +28,7 @@ export function register({ app, opts }: RouteContext): void {
           agencyId: r.reason === 'invalid' ? (r.agencyId ?? null) : null,
           userId: r.reason === 'invalid' ? (r.userId ?? null) : null,
           actor: `login:${req.body.username.slice(0, 64)}`,
-          action: r.reason === 'throttled' ? 'auth.login.throttled' : 'auth.login.failed',
+          action: r.reason === 'throttled' ? 'auth.login.throttled' : r.reason === 'busy' ? 'auth.login.busy' : 'auth.login.failed',
           objectType: 'user',
           objectId: r.reason === 'invalid' && r.userId ? String(r.userId) : '',
           detail: { ip: req.ip, reason: r.reason === 'invalid' ? r.why : r.reason },
@@ -37,6 +37,11 @@ export function register({ app, opts }: RouteContext): void {
           const s = Math.max(1, Math.ceil(r.retryAfterMs / 1000));
           void reply.header('retry-after', String(s));
           throw new ApiError(429, 'throttled', `too many failed logins from this address or for this account; try again in ${s} s`, { retryAfterMs: r.retryAfterMs });
+        }
+        if (r.reason === 'busy') {
+          const s = Math.max(1, Math.ceil(r.retryAfterMs / 1000));
+          void reply.header('retry-after', String(s));
+          throw new ApiError(503, 'login_busy', `too many logins are being checked right now; try again in ${s} s`, { retryAfterMs: r.retryAfterMs });
         }
         throw new ApiError(401, 'invalid_credentials', 'wrong username or password');
       }
