@@ -10,17 +10,27 @@
  * `auditAppends` measures the hash-chained audit append alone: one caller at a time, then `connections` callers
  * at once (group commit: concurrent entries share a transaction).
  *
+ * `loginFlood` (issue 16: "login not saturating the CPU"): GET /api/markets at `connections` connections alone, then
+ * while `--login-clients` clients (one login in flight each) post logins as fast as they are answered — a valid
+ * password, a wrong one, an unknown user in turn, the users' hashes at the production scrypt cost — first with the
+ * password-hash cap off (`concurrent: Infinity`: libuv's 4 pool threads hash at once, as before the cap), then on
+ * (DEFAULT_HASH_LIMIT); `--login-cap on|off|both` picks. The login rate limit stays as in production (30/minute per
+ * client address, keyed by IP): each flooding client connects from its own loopback address (127.P.x.y, a fresh
+ * range per phase so no phase inherits another's window). Prints the read route's p99 with and without the flood,
+ * login answers by status, logins/s, login p50/p99, and the process CPU (cores busy) in each phase.
+ *
  * `--db <url>` measures on that PostgreSQL database instead of a scratch one (seeded only if it has no vendors yet;
  * never dropped): a database kept by `--keep-db` serves several runs (before/after a change) without re-seeding.
  *
- *   [PG_BENCH_URL=postgres://…] npx tsx bench/api.bench.ts [--vendors 40000] [--listings 350000] [--feedback 500000] [--duration 10] [--connections 16] [--only markets] [--auth-cache on|off|both] [--pglite false] [--keep-db] [--db postgres://…]
+ *   [PG_BENCH_URL=postgres://…] npx tsx bench/api.bench.ts [--vendors 40000] [--listings 350000] [--feedback 500000] [--duration 10] [--connections 16] [--only markets] [--login-clients 32] [--login-cap both] [--auth-cache on|off|both] [--pglite false] [--keep-db] [--db postgres://…]
  */
 import { createHash } from 'node:crypto';
+import { request } from 'node:http';
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
-import { buildServer, createApiToken, setAuthCacheTtl, AUTH_CACHE_TTL_MS } from '../src/server/index.ts';
+import { buildServer, createApiToken, setAuthCacheTtl, AUTH_CACHE_TTL_MS, DEFAULT_HASH_LIMIT, hashPassword, passwordHashStats, setPasswordHashLimit } from '../src/server/index.ts';
 import { appendAudit, createScratchDatabase, openStore, refreshMarketCounts, verifyAuditChain, type Store } from '../src/store/index.ts';
 
 interface AutocannonResult {
@@ -48,6 +58,8 @@ const { values: args } = parseArgs({
     pglite: { type: 'string', default: 'true' },
     'keep-db': { type: 'boolean', default: false },
     db: { type: 'string', default: '' },
+    'login-clients': { type: 'string', default: '32' },
+    'login-cap': { type: 'string', default: 'both' },
   },
 });
 const N = { vendors: Number(args.vendors), listings: Number(args.listings), feedback: Number(args.feedback), markets: Number(args.markets) };
@@ -161,6 +173,7 @@ analyze;
   }
   setAuthCacheTtl(AUTH_CACHE_TTL_MS);
   await bare.close();
+  if ('loginFlood'.includes(args.only)) results.loginFlood = await loginFlood(store, port, headers);
 
   // The audit append alone: sequential callers, then `connections` callers at once (group commit).
   const auditAppends: Record<string, number> = {};
@@ -183,6 +196,102 @@ analyze;
   const chain = await verifyAuditChain(store.db);
   await app.close();
   return { seedSeconds, profileColdMs, loadAverageAtStart, loadAverageAtEnd: Math.round(loadavg()[0]! * 10) / 10, auditEntries: audited.n, auditChainOk: chain.ok, auditAppends, results };
+}
+
+/** Sorted-sample percentile, 2 decimals. */
+function percentile(sorted: number[], q: number): number {
+  return Math.round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0) * 100) / 100;
+}
+
+/** One POST /api/auth/login from `localAddress` (a fresh connection, as a browser's login would often be). */
+function postLogin(port: number, localAddress: string, username: string, password: string): Promise<number> {
+  const body = JSON.stringify({ username, password });
+  return new Promise((resolve) => {
+    const req = request(
+      { host: '127.0.0.1', port, localAddress, method: 'POST', path: '/api/auth/login', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', () => resolve(0));
+    req.end(body);
+  });
+}
+
+/** GET /api/markets alone, then under a login flood with the hash cap off and on (see the header). */
+async function loginFlood(store: Store, port: number, headers: Record<string, string>): Promise<Record<string, unknown>> {
+  const clients = Math.min(500, Number(args['login-clients']));
+  const password = 'flood password 0123456789';
+  const hash = await hashPassword(password); // production scrypt parameters
+  const run = Date.now().toString(36);
+  const users = Array.from({ length: clients }, (_, i) => `flood-${run}-${i}`);
+  await store.db.insertInto('users').values(users.map((username) => ({ agency_id: 1, username, display_name: username, role: 'analyst' as const, password_hash: hash }))).execute();
+  const phases: Array<['alone' | 'cap off' | 'cap on', number]> = [['alone', 0]];
+  if (args['login-cap'] !== 'on') phases.push(['cap off', 1]);
+  if (args['login-cap'] !== 'off') phases.push(['cap on', 2]);
+  const out: Record<string, unknown> = {
+    clients,
+    rateLimit: 'as in production: 30 logins/minute per client address; each client its own loopback address',
+    cap: DEFAULT_HASH_LIMIT,
+  };
+  let aloneP99 = 0;
+  for (const [phase, range] of phases) {
+    setPasswordHashLimit(phase === 'cap off' ? { concurrent: Infinity, queued: Infinity } : DEFAULT_HASH_LIMIT);
+    let stop = phase === 'alone';
+    const statuses: Record<string, number> = {};
+    const answered: number[] = [];
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const flood = Array.from({ length: phase === 'alone' ? 0 : clients }, async (_, i) => {
+      const ip = `127.${range}.${Math.floor(i / 250)}.${2 + (i % 250)}`;
+      for (let k = 0; !stop; k++) {
+        const kind = k % 3;
+        const username = kind === 2 ? `nobody-${run}-${i}-${k}` : users[i]!;
+        const t = performance.now();
+        const status = await postLogin(port, ip, username, kind === 1 ? 'wrong password 0123456789' : password);
+        statuses[status] = (statuses[status] ?? 0) + 1;
+        if (status === 200 || status === 401) answered.push(performance.now() - t);
+      }
+    });
+    const times: number[] = [];
+    const r = await new Promise<AutocannonResult>((resolve, reject) => {
+      const inst = autocannon({ url: `http://127.0.0.1:${port}`, connections, duration, headers, requests: [{ method: 'GET', path: '/api/markets' }] }, (err, res) =>
+        err ? reject(err) : resolve(res),
+      );
+      inst.on('response', (_c, _s, _b, ms) => times.push(ms));
+    });
+    stop = true;
+    await Promise.all(flood);
+    const wallS = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    times.sort((a, b) => a - b);
+    answered.sort((a, b) => a - b);
+    const p99 = percentile(times, 0.99);
+    if (phase === 'alone') aloneP99 = p99;
+    const hashes = passwordHashStats();
+    out[phase === 'alone' ? 'markets alone' : `markets under login flood, ${phase}`] = {
+      markets_rps: Math.round(r.requests.average),
+      markets_p50_ms: percentile(times, 0.5),
+      markets_p99_ms: p99,
+      markets_p99_vs_alone: aloneP99 ? Math.round((p99 / aloneP99) * 10) / 10 : 1,
+      markets_non2xx: r.non2xx,
+      cores_busy: Math.round(((cpu.user + cpu.system) / 1e6 / wallS) * 100) / 100,
+      ...(phase === 'alone'
+        ? {}
+        : {
+            logins_checked_per_s: Math.round((answered.length / wallS) * 10) / 10,
+            login_p50_ms: percentile(answered, 0.5),
+            login_p99_ms: percentile(answered, 0.99),
+            login_statuses: statuses,
+            hashes_peak_in_flight: hashes.peakRunning,
+            hashes_peak_waiting: hashes.peakWaiting,
+          }),
+    };
+    console.error(`loginFlood ${phase}: markets p99 ${p99} ms, ${Math.round(r.requests.average)} req/s; logins ${JSON.stringify(statuses)}`);
+  }
+  setPasswordHashLimit();
+  return out;
 }
 
 const out: Record<string, unknown> = { bench: 'api', rows: N, duration_s: duration, connections };
