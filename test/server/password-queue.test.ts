@@ -83,6 +83,21 @@ describe('password hash queue', () => {
     expect([passwordHashStats().running, passwordHashStats().waiting]).toEqual([0, 0]);
   });
 
+  it('lets a new password (user creation) wait however full the queue is: only password checks are refused', async () => {
+    setPasswordHashLimit({ concurrent: 1, queued: 1 });
+    const stored = await hashPassword(PASSWORD, TEST_SCRYPT);
+    const held = holdSlot();
+    const creations = Array.from({ length: 4 }, (_, i) => hashPassword(`${PASSWORD} new ${i}`, TEST_SCRYPT));
+    await new Promise((r) => setImmediate(r));
+    expect(passwordHashStats()).toMatchObject({ running: 1, waiting: 4, refused: 0 });
+    await expect(verifyPassword(PASSWORD, stored)).rejects.toBeInstanceOf(PasswordHashBusyError);
+    held.release();
+    await held.done;
+    const hashes = await Promise.all(creations);
+    for (const [i, h] of hashes.entries()) expect(await verifyPassword(`${PASSWORD} new ${i}`, h)).toBe(true);
+    expect(passwordHashStats().refused).toBe(1);
+  });
+
   it('sends unknown users, wrong passwords and right ones through the same queue, one hash each', async () => {
     setPasswordHashLimit({ concurrent: 1, queued: 100 });
     const known = s.username('NL-POL', 'analyst');

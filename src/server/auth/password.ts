@@ -57,10 +57,14 @@ export function passwordHashStats(): typeof hashStats & { running: number; waiti
   return { ...hashStats, running, waiting: waiting.length, limit: { ...hashLimit } };
 }
 
-/** Runs `fn` in a hash slot of the bounded queue (every scrypt below does; tests hold a slot with it). */
-export async function withPasswordHashSlot<T>(fn: () => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` in a hash slot of the bounded queue (every scrypt below does; tests hold a slot with it). Only a
+ * `refusable` hash (a password check: what a login flood makes) is refused when the queue is full; hashing a new
+ * password (an administrator creating a user) waits its turn however long the queue is.
+ */
+export async function withPasswordHashSlot<T>(fn: () => Promise<T>, refusable = true): Promise<T> {
   if (running < hashLimit.concurrent) running++;
-  else if (waiting.length >= hashLimit.queued) {
+  else if (refusable && waiting.length >= hashLimit.queued) {
     hashStats.refused++;
     throw new PasswordHashBusyError(Math.ceil(((waiting.length + running) / hashLimit.concurrent) * avgHashMs));
   } else {
@@ -83,13 +87,14 @@ export async function withPasswordHashSlot<T>(fn: () => Promise<T>): Promise<T> 
   }
 }
 
-function scrypt(password: string, salt: Buffer, params: ScryptParams): Promise<Buffer> {
+function scrypt(password: string, salt: Buffer, params: ScryptParams, refusable: boolean): Promise<Buffer> {
   const opts: ScryptOptions = { ...params, maxmem: 256 * params.N * params.r + 16 * 1024 * 1024 };
   return withPasswordHashSlot(
     () =>
       new Promise((resolve, reject) =>
         scryptCb(password.normalize('NFC'), salt, KEY_LEN, opts, (err, key) => (err ? reject(err) : resolve(key))),
       ),
+    refusable,
   );
 }
 
@@ -98,7 +103,7 @@ export async function hashPassword(password: string, params: ScryptParams = DEFA
   if (password.length < 10) throw new RangeError('a password must have at least 10 characters');
   if (password.length > 1024) throw new RangeError('a password must have at most 1024 characters');
   const salt = randomBytes(16);
-  const key = await scrypt(password, salt, params);
+  const key = await scrypt(password, salt, params, false);
   return ['scrypt', params.N, params.r, params.p, salt.toString('base64url'), key.toString('base64url')].join('$');
 }
 
@@ -111,7 +116,7 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const salt = Buffer.from(parts[4]!, 'base64url');
   const expected = Buffer.from(parts[5]!, 'base64url');
   if (password.length > 1024) return false;
-  const key = await scrypt(password, salt, { N, r, p });
+  const key = await scrypt(password, salt, { N, r, p }, true);
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
 
