@@ -110,8 +110,8 @@ export interface BulkOptions {
 /**
  * One `COPY … FROM STDIN` on the connection of a kysely query, as a node-postgres "submittable": kysely passes it to
  * `client.query`, which queues it like any query and hands it the connection when the server asks for the data
- * (CopyInResponse). Works on a PostgreSQL server and on PGlite's node-postgres adapter (both implement
- * `sendCopyFromChunk`/`endCopyFrom`). Thenable, so kysely's `await client.query(…)` waits for the end of the COPY.
+ * (CopyInResponse). A PostgreSQL server only (PGlite takes `copyBlob`). Thenable, so kysely's
+ * `await client.query(…)` waits for the end of the COPY.
  */
 interface CopyConnection {
   query(text: string): void;
@@ -185,9 +185,14 @@ async function stagingTable(db: Transaction<Database> | Kysely<Database>, table:
   return name;
 }
 
-async function copyInto(db: Transaction<Database> | Kysely<Database>, name: string, columns: readonly BulkColumn[], batch: readonly (readonly BulkValue[])[]): Promise<void> {
+/** The COPY statement filling staging table `name` with `columns` from `source` (stdin, or PGlite's blob). */
+function copyStatement(name: string, columns: readonly BulkColumn[], source: 'stdin' | `'/dev/blob'`): string {
   const names = columns.map((c) => `"${c.name.replace(/"/g, '""')}"`).join(', ');
-  const copy = new CopyIn(`copy "${name}" (${names}) from stdin`, copyData(columns, batch));
+  return `copy "${name}" (${names}) from ${source}`;
+}
+
+async function copyInto(db: Transaction<Database> | Kysely<Database>, name: string, columns: readonly BulkColumn[], batch: readonly (readonly BulkValue[])[]): Promise<void> {
+  const copy = new CopyIn(copyStatement(name, columns, 'stdin'), copyData(columns, batch));
   // The submittable stands where kysely passes the SQL text to node-postgres' client.query.
   await db.executeQuery({ sql: copy as unknown as string, parameters: [], query: sql``.toOperationNode(), queryId: { queryId: 'bulk-copy' } } as unknown as CompiledQuery);
 }
@@ -251,10 +256,8 @@ export async function bulkInsert<R = never>(
     let insert: RawBuilder<R>;
     if ((options.copy || options.copyBlob) && db.isTransaction) {
       const stage = await stagingTable(db, table, columns);
-      if (options.copyBlob) {
-        const names = columns.map((c) => `"${c.name.replace(/"/g, '""')}"`).join(', ');
-        await options.copyBlob(`copy "${stage}" (${names}) from '/dev/blob'`, copyData(columns, batch));
-      } else await copyInto(db, stage, columns, batch);
+      if (options.copyBlob) await options.copyBlob(copyStatement(stage, columns, `'/dev/blob'`), copyData(columns, batch));
+      else await copyInto(db, stage, columns, batch);
       const plain = sql.join(columns.map((c) => sql`x.${sql.id(c.name)}`));
       insert = sql<R>`insert into ${sql.table(table)} (${names}) select ${plain} from ${sql.id(stage)} as x ${tail}`;
     } else {
