@@ -9,10 +9,11 @@ const FORGET_MS = 10 * REPORT_TTL_MS;
 interface Entry {
   at: number;
   value: Promise<unknown>;
-  /** The value has resolved (a stale one may then be served while the next is computed). */
-  ready: boolean;
-  /** A newer computation is under way. */
-  refreshing: boolean;
+  /**
+   * `pending`: the first computation has not resolved (callers share it); `ready`: the value has resolved and may be
+   * served stale once REPORT_TTL_MS has passed; `refreshing`: ready, and a newer computation is under way.
+   */
+  state: 'pending' | 'ready' | 'refreshing';
   usedAt: number;
 }
 
@@ -30,24 +31,24 @@ export function memoReport<T>(db: Kysely<Database>, key: string, compute: () => 
   let m = stores.get(db);
   if (!m) stores.set(db, (m = new Map()));
   const now = Date.now();
-  for (const [k, e] of m) if (now - e.usedAt > FORGET_MS && !e.refreshing) m.delete(k);
+  for (const [k, e] of m) if (now - e.usedAt > FORGET_MS && e.state !== 'refreshing') m.delete(k);
   const hit = m.get(key);
   if (hit) {
     hit.usedAt = now;
-    if (hit.ready && !hit.refreshing && now - hit.at > REPORT_TTL_MS) {
-      hit.refreshing = true;
+    if (hit.state === 'ready' && now - hit.at > REPORT_TTL_MS) {
+      hit.state = 'refreshing';
       compute().then(
-        (v) => m.set(key, { at: Date.now(), value: Promise.resolve(v), ready: true, refreshing: false, usedAt: hit.usedAt }),
-        () => (hit.refreshing = false),
+        (v) => m.set(key, { at: Date.now(), value: Promise.resolve(v), state: 'ready', usedAt: hit.usedAt }),
+        () => (hit.state = 'ready'),
       );
     }
     return hit.value as Promise<T>;
   }
   const value = compute();
-  const entry: Entry = { at: now, value, ready: false, refreshing: false, usedAt: now };
+  const entry: Entry = { at: now, value, state: 'pending', usedAt: now };
   m.set(key, entry);
   value.then(
-    () => (entry.ready = true),
+    () => (entry.state = 'ready'),
     () => m.get(key) === entry && m.delete(key),
   );
   return value;
