@@ -60,12 +60,37 @@ function writeSection(doc: string, name: string, text: string): string {
   return re.test(doc) ? doc.replace(re, text) : `${doc.trimEnd()}\n\n${text}\n`;
 }
 
-const only = process.argv.slice(2);
-const selected = BENCHMARKS.filter((b) => only.length === 0 || only.includes(b.name));
-if (selected.length === 0) {
-  console.error(`no benchmark named ${only.join(', ')}; known: ${BENCHMARKS.map((b) => b.name).join(', ')}`);
+/**
+ * `npm run bench -- [name…] [--option value | --flag]…`: the names pick benchmarks (none = all); the options after
+ * them replace the registry's value of the same option, or are added, for each picked benchmark (and its section
+ * shows the command as run), e.g. `npm run bench -- dump --scale medium`.
+ */
+function withOverrides(args: string[], overrides: string[]): string[] {
+  const out = [...args];
+  for (let i = 0; i < overrides.length; i++) {
+    const name = overrides[i]!;
+    const value = overrides[i + 1] !== undefined && !overrides[i + 1]!.startsWith('--') ? overrides[++i] : undefined;
+    const at = out.indexOf(name);
+    const hasValue = at >= 0 && out[at + 1] !== undefined && !out[at + 1]!.startsWith('--');
+    if (at < 0) out.push(name, ...(value === undefined ? [] : [value]));
+    else out.splice(at, hasValue ? 2 : 1, name, ...(value === undefined ? [] : [value]));
+  }
+  return out;
+}
+
+const argv = process.argv.slice(2);
+const firstOption = argv.findIndex((a) => a.startsWith('--'));
+const only = firstOption < 0 ? argv : argv.slice(0, firstOption);
+const overrides = firstOption < 0 ? [] : argv.slice(firstOption);
+const unknown = only.filter((n) => !BENCHMARKS.some((b) => b.name === n));
+if (unknown.length > 0) {
+  console.error(`no benchmark named ${unknown.join(', ')}; known: ${BENCHMARKS.map((b) => b.name).join(', ')}`);
   process.exit(2);
 }
+const selected = BENCHMARKS.filter((b) => only.length === 0 || only.includes(b.name)).map((b) => ({
+  ...b,
+  args: withOverrides(b.args, overrides),
+}));
 let doc = existsSync(DOC) ? readFileSync(DOC, 'utf8') : HEADER;
 const env = machine();
 let failed = 0;
