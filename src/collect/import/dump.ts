@@ -268,6 +268,8 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
     /** Listings only: the statement's rows by dump id (one statement may not update a row twice). */
     byId?: Map<string, SqlValue[]>;
   }
+  /** The write of the last listings statement (orders wait for it: they read listingIds). */
+  let listingsWritten: Promise<unknown> = Promise.resolve();
   const prepare = async (ins: StatementRows): Promise<Prepared> => {
     const at = ins.col;
     if (m.listings && ins.table === m.listings.table) {
@@ -283,6 +285,30 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
         text: [v[o0 + 3] as string, v[o0 + 4] as string | null].filter(Boolean).join('\n'), html: 'auto', source: 'listing', vendorId: v[o0 + 1] as number | null, listingId: null, rowRef: `${L.table}:${v[o0 + 2] as string}`, observedAt: v[o0 + 8] as Date,
       })));
       return { values, scanned, byId };
+    }
+    if (m.orders && ins.table === m.orders.table) {
+      const O = m.orders;
+      // Orders name listings by their ids: a listings statement still being written must be done first.
+      await listingsWritten;
+      const [id, listing, vendor, buyer, country, quantity, price, date, status] =
+        [at(O.id), at(O.listing), at(O.vendor), at(O.buyer), at(O.country), at(O.quantity), at(O.price), at(O.date), at(O.status)];
+      // Rows built straight as arrays in column order (no record per row: 250k orders at scale large).
+      const values = ins.rows.map((r): BulkValue[] => [
+        ...ownedRow,
+        run.marketId,
+        String(r[id]),
+        O.listing ? (listingIds.get(String(r[listing])) ?? null) : null,
+        O.vendor ? vendorAccount(r[vendor]) : null,
+        O.buyer ? (userHandle.get(String(r[buyer])) ?? toStr(r[buyer])) : null,
+        toStr(r[country])?.toUpperCase() ?? null,
+        toNum(r[quantity]),
+        toNum(r[price]),
+        O.currency,
+        toDate(r[date]),
+        toStr(r[status]),
+        run.captureId,
+      ]);
+      return { values };
     }
     if (m.messages && ins.table === m.messages.table) {
       const M = m.messages;
@@ -362,26 +388,8 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
       tally(await saveScanned(trx, { ...common, captureId: run.captureId }, ready.scanned!, fk));
       counts.listings = (counts.listings ?? 0) + recs.length;
     } else if (m.orders && table === m.orders.table) {
-      const O = m.orders;
       if (fillOrders) keepOrders(ins);
-      const [id, listing, vendor, buyer, country, quantity, price, date, status] =
-        [at(O.id), at(O.listing), at(O.vendor), at(O.buyer), at(O.country), at(O.quantity), at(O.price), at(O.date), at(O.status)];
-      // Rows built straight as arrays in column order (no record per row: 250k orders at scale large).
-      const values = recs.map((r): BulkValue[] => [
-        ...ownedRow,
-        run.marketId,
-        String(r[id]),
-        O.listing ? (listingIds.get(String(r[listing])) ?? null) : null,
-        O.vendor ? vendorAccount(r[vendor]) : null,
-        O.buyer ? (userHandle.get(String(r[buyer])) ?? toStr(r[buyer])) : null,
-        toStr(r[country])?.toUpperCase() ?? null,
-        toNum(r[quantity]),
-        toNum(r[price]),
-        O.currency,
-        toDate(r[date]),
-        toStr(r[status]),
-        run.captureId,
-      ]);
+      const values = ready.values!;
       await bulkInsert(
         trx,
         'orders',
@@ -439,6 +447,7 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
         rows += ins.rows.length;
         await saveCheckpoint(trx, run.checkpointId, stmt.end, rows);
       }).then(() => o.onProgress?.({ bytes: stmt.end, totalBytes: run.totalBytes, rows }));
+      if (ins.table === m.listings?.table) listingsWritten = writing.catch(() => undefined);
       // Handled here so a failing write is not an unhandled rejection while the next statement is read; the
       // await above (or below) still throws its error.
       void writing.catch(() => undefined);
