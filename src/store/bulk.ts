@@ -44,23 +44,34 @@ interface TableKeys {
   keys: ForeignKey[];
   /** A multi-column foreign key: not checked set-based, the table keeps its per-row checks. */
   composite: boolean;
+  /** The table has a trigger of its own (not a constraint's): it keeps its per-row triggers. */
+  ownTriggers: boolean;
 }
-const tableKeys = new Map<string, TableKeys>();
 
+/**
+ * The table's foreign keys and whether it has triggers of its own, read from the catalog in the caller's transaction
+ * on every call (one statement; no cache). `session_replication_role = replica` skips every per-row trigger, the
+ * foreign-key checks included, so a description kept from an earlier call would let rows through unchecked after a
+ * foreign key or a trigger was added later in the process (or when one process opens several databases whose
+ * tables differ).
+ */
 async function foreignKeysOf(db: Kysely<Database> | Transaction<Database>, table: string): Promise<TableKeys> {
-  const cached = tableKeys.get(table);
-  if (cached) return cached;
-  const rows = (await sql<{ column: string; parent: string; key: string; key_type: string; has_default: boolean; n: number }>`
-    select a.attname as column, pc.relname as parent, pa.attname as key, format_type(pa.atttypid, pa.atttypmod) as key_type,
-           a.atthasdef as has_default, cardinality(c.conkey) as n
-    from pg_constraint c
-    join pg_class pc on pc.oid = c.confrelid
-    join pg_attribute a on a.attrelid = c.conrelid and a.attnum = c.conkey[1]
-    join pg_attribute pa on pa.attrelid = c.confrelid and pa.attnum = c.confkey[1]
-    where c.contype = 'f' and c.conrelid = to_regclass(${table})`.execute(db)).rows;
-  const out = { keys: rows.map((r) => ({ column: r.column, parent: r.parent, key: r.key, keyType: r.key_type, hasDefault: r.has_default })), composite: rows.some((r) => Number(r.n) !== 1) };
-  tableKeys.set(table, out);
-  return out;
+  const r = (await sql<{ keys: Array<{ column: string; parent: string; key: string; key_type: string; has_default: boolean; n: number }> | string | null; triggers: number }>`
+    select (select count(*)::int from pg_trigger where tgrelid = to_regclass(${table}) and not tgisinternal) as triggers,
+           (select json_agg(json_build_object('column', a.attname, 'parent', pc.relname, 'key', pa.attname,
+                     'key_type', format_type(pa.atttypid, pa.atttypmod), 'has_default', a.atthasdef, 'n', cardinality(c.conkey)))
+            from pg_constraint c
+            join pg_class pc on pc.oid = c.confrelid
+            join pg_attribute a on a.attrelid = c.conrelid and a.attnum = c.conkey[1]
+            join pg_attribute pa on pa.attrelid = c.confrelid and pa.attnum = c.confkey[1]
+            where c.contype = 'f' and c.conrelid = to_regclass(${table})) as keys`.execute(db)).rows[0];
+  const raw = r?.keys ?? [];
+  const rows = typeof raw === 'string' ? (JSON.parse(raw) as Exclude<typeof raw, string>) : raw;
+  return {
+    keys: rows.map((k) => ({ column: k.column, parent: k.parent, key: k.key, keyType: k.key_type, hasDefault: k.has_default })),
+    composite: rows.some((k) => Number(k.n) !== 1),
+    ownTriggers: Number(r?.triggers ?? 0) > 0,
+  };
 }
 
 /**
@@ -221,11 +232,6 @@ async function checkReferences(db: Transaction<Database> | Kysely<Database>, tab
   }
 }
 
-async function hasOwnTriggers(db: Kysely<Database> | Transaction<Database>, table: string): Promise<boolean> {
-  const r = await sql<{ n: number }>`select count(*)::int as n from pg_trigger where tgrelid = to_regclass(${table}) and not tgisinternal`.execute(db);
-  return Number(r.rows[0]?.n ?? 0) > 0;
-}
-
 /**
  * Inserts `rows` (each an array in `columns` order) into `table`, `tail` appended (an ON CONFLICT and/or RETURNING
  * clause), in statements of at most BULK_ROWS rows; returns the RETURNING rows of all statements.
@@ -241,11 +247,10 @@ export async function bulkInsert<R = never>(
   const out: R[] = [];
   let batched: ForeignKey[] | undefined;
   if (options.batchedReferences && db.isTransaction && rows.length > 0) {
+    // Asked in this transaction, every call (foreignKeysOf: a cached description could skip a later key or trigger).
     const fk = await foreignKeysOf(db, table);
-    // Asked in this transaction, every call: session_replication_role = replica would silently skip a trigger that
-    // was put on the table after an earlier call (a cache per process also mixed up databases of one process).
     const inserted = new Set(columns.map((c) => c.name));
-    const usable = !fk.composite && fk.keys.every((k) => inserted.has(k.column) || !k.hasDefault) && !(await hasOwnTriggers(db, table));
+    const usable = !fk.composite && !fk.ownTriggers && fk.keys.every((k) => inserted.has(k.column) || !k.hasDefault);
     if (usable) batched = fk.keys;
   }
   const names = sql.join(columns.map((c) => sql.id(c.name)));

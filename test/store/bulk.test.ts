@@ -69,6 +69,29 @@ describe('bulkInsert with batched reference checks', () => {
     expect(ids.map((r) => r.external_id)).toEqual(['t2']);
   });
 
+  it('a foreign key added after earlier batches is checked (the table description is not cached)', async () => {
+    // The first batch meets a table without foreign keys; then one is added. With session_replication_role = replica
+    // a stale description would skip it and let an orphan row in.
+    await sql`create table bulk_fk_parent (id int primary key)`.execute(store.db);
+    await sql`create table bulk_fk_child (id int primary key, parent int)`.execute(store.db);
+    const child: BulkColumn[] = [{ name: 'id', type: 'int' }, { name: 'parent', type: 'int' }];
+    await store.db.transaction().execute(async (trx) => {
+      await bulkInsert(trx, 'bulk_fk_child', child, [[1, 7]], sql``, { batchedReferences: true });
+    });
+    await sql`delete from bulk_fk_child`.execute(store.db);
+    await sql`alter table bulk_fk_child add constraint bulk_fk_child_parent foreign key (parent) references bulk_fk_parent (id)`.execute(store.db);
+    await expect(store.db.transaction().execute(async (trx) => {
+      await bulkInsert(trx, 'bulk_fk_child', child, [[2, 7]], sql``, { batchedReferences: true });
+    })).rejects.toThrow(/parent not present in bulk_fk_parent/);
+    await sql`insert into bulk_fk_parent values (7)`.execute(store.db);
+    await store.db.transaction().execute(async (trx) => {
+      await bulkInsert(trx, 'bulk_fk_child', child, [[3, 7]], sql``, { batchedReferences: true });
+    });
+    const ids = (await sql<{ id: number }>`select id from bulk_fk_child order by id`.execute(store.db)).rows.map((r) => Number(r.id));
+    expect(ids).toEqual([3]);
+    await sql`drop table bulk_fk_child; drop table bulk_fk_parent`.execute(store.db);
+  });
+
   it('per-row checks stay outside a transaction (nothing to hold the parent locks)', async () => {
     await expect(bulkInsert(store.db, 'orders', cols, [[agencyId, marketId, 'y1', 2_000_000_001]], sql``, { batchedReferences: true })).rejects.toThrow(/foreign key/);
   });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { bulkInsert, canBatchReferenceChecks, canCopyFromStdin, pgliteOf, type BulkColumn, type BulkOptions, type BulkValue, type Database } from '../../store/index.ts';
-import { saveSightings, type ColumnToRead, type TextToScan } from '../../extract/store/index.ts';
+import { saveScanned, saveSightings, scanSightings, type ColumnToRead, type ScannedSightings, type TextToScan } from '../../extract/store/index.ts';
 import { beginImport, normHandle, saveCheckpoint, upsertVendors, type ImportOptions, type ImportSummary } from './common.ts';
 import { ImportFormatError, parseCreateTable, parseInsert, sqlStatements, type SqlValue } from './sql-tokenizer.ts';
 
@@ -244,7 +244,7 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
         if (p.profile) texts.push({ ...origin, text: p.profile, html: 'auto' });
         if (p.pgp) columns.push({ ...origin, column: 'pgp', raw: p.pgp });
       }
-      tally(await saveSightings(trx, { ...common, captureId: run.captureId }, texts, columns));
+      tally(await saveSightings(trx, { ...common, captureId: run.captureId }, texts, columns, fk));
     });
   }
   const vendorAccount = (dumpVendorId: SqlValue | undefined) => account.get(vendorUser.get(String(dumpVendorId)) ?? '') ?? null;
@@ -257,21 +257,109 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
   // Pass 2: everything else, from the checkpoint.
   counts.accounts = account.size;
   let rows = run.rows;
-  const write = async (trx: Transaction<Database>, ins: StatementRows) => {
+  /**
+   * The client's share of a statement that needs no id from the database: listing and message rows built, their
+   * texts (and wallet columns) scanned for selectors. Runs before the previous statement's transaction is awaited,
+   * so it overlaps the server's work on that one; `write` then completes the origins with the new ids and saves.
+   */
+  interface Prepared {
+    values?: BulkValue[][];
+    scanned?: ScannedSightings;
+    /** Listings only: the statement's rows by dump id (one statement may not update a row twice). */
+    byId?: Map<string, SqlValue[]>;
+  }
+  /** The write of the last listings statement (orders wait for it: they read listingIds). */
+  let listingsWritten: Promise<unknown> = Promise.resolve();
+  const prepare = async (ins: StatementRows): Promise<Prepared> => {
+    const at = ins.col;
+    if (m.listings && ins.table === m.listings.table) {
+      const L = m.listings;
+      const [id, vendor, title, description, category, quantity, unit, created] = [at(L.id), at(L.vendor), at(L.title), at(L.description), at(L.category), at(L.quantity), at(L.unit), at(L.created)];
+      const byId = new Map(ins.rows.map((r) => [String(r[id]), r]));
+      const o0 = ownedRow.length;
+      const values = [...byId].map(([externalId, r]): BulkValue[] => {
+        const seen = toDate(r[created]) ?? now;
+        return [...ownedRow, run.marketId, vendorAccount(r[vendor]), externalId, String(r[title] ?? '').slice(0, 1000), L.description ? toStr(r[description]) : null, toStr(r[category]), toNum(r[quantity]), toStr(r[unit]), seen, seen, run.captureId, 'import:dump'];
+      });
+      const scanned = await scanSightings(values.map((v) => ({
+        text: [v[o0 + 3] as string, v[o0 + 4] as string | null].filter(Boolean).join('\n'), html: 'auto', source: 'listing', vendorId: v[o0 + 1] as number | null, listingId: null, rowRef: `${L.table}:${v[o0 + 2] as string}`, observedAt: v[o0 + 8] as Date,
+      })));
+      return { values, scanned, byId };
+    }
+    if (m.orders && ins.table === m.orders.table) {
+      const O = m.orders;
+      // Orders name listings by their ids: a listings statement still being written must be done first.
+      await listingsWritten;
+      const [id, listing, vendor, buyer, country, quantity, price, date, status] =
+        [at(O.id), at(O.listing), at(O.vendor), at(O.buyer), at(O.country), at(O.quantity), at(O.price), at(O.date), at(O.status)];
+      // Rows built straight as arrays in column order (no record per row: 250k orders at scale large).
+      const values = ins.rows.map((r): BulkValue[] => [
+        ...ownedRow,
+        run.marketId,
+        String(r[id]),
+        O.listing ? (listingIds.get(String(r[listing])) ?? null) : null,
+        O.vendor ? vendorAccount(r[vendor]) : null,
+        O.buyer ? (userHandle.get(String(r[buyer])) ?? toStr(r[buyer])) : null,
+        toStr(r[country])?.toUpperCase() ?? null,
+        toNum(r[quantity]),
+        toNum(r[price]),
+        O.currency,
+        toDate(r[date]),
+        toStr(r[status]),
+        run.captureId,
+      ]);
+      return { values };
+    }
+    if (m.messages && ins.table === m.messages.table) {
+      const M = m.messages;
+      const [id, sender, recipient, subject, body, date] = [at(M.id), at(M.sender), at(M.recipient), at(M.subject), at(M.body), at(M.date)];
+      const o0 = ownedRow.length; // market_id, external_id, vendor_id, sender, recipient, thread, sent_at, body, capture_id follow
+      const values = ins.rows.map((r): BulkValue[] => [
+        ...ownedRow,
+        run.marketId,
+        String(r[id]),
+        account.get(String(r[sender])) ?? null,
+        userHandle.get(String(r[sender])) ?? toStr(r[sender]),
+        M.recipient ? (userHandle.get(String(r[recipient])) ?? toStr(r[recipient])) : null,
+        toStr(r[subject]),
+        toDate(r[date]),
+        String(r[body] ?? ''),
+        run.captureId,
+      ]);
+      const scanned = await scanSightings(values.map((v) => ({
+        text: [v[o0 + 5] as string | null, v[o0 + 7] as string].filter(Boolean).join('\n'), html: 'auto', source: 'message', vendorId: v[o0 + 2] as number | null, messageId: null, rowRef: `${M.table}:${v[o0 + 1] as string}`, observedAt: (v[o0 + 6] as Date | null) ?? now,
+      })));
+      return { values, scanned };
+    }
+    if (m.wallets && ins.table === m.wallets.table) {
+      // Wallet columns are validated like any coin address: an invalid one is kept as a reject, never a selector.
+      const W = m.wallets;
+      const [id, user, address, currency] = [at(W.id), at(W.user), at(W.address), at(W.currency)];
+      const columns: ColumnToRead[] = ins.rows.flatMap((r, i) => {
+        const raw = toStr(r[address]) ?? '';
+        if (!raw.trim()) return [];
+        const row = W.id ? String(r[id]) : `${String(r[user])}#${i}`;
+        return [{ column: 'wallet' as const, raw, currency: W.currency ? toStr(r[currency]) : null, source: 'dump' as const, vendorId: account.get(String(r[user])) ?? null, rowRef: `${W.table}:${row}`, observedAt: now }];
+      });
+      return { values: columns.map(() => []), scanned: await scanSightings([], columns) };
+    }
+    return {};
+  };
+  /** Sets the id of each scanned origin from its row reference (`table:dump id`) once the rows are saved. */
+  const completeOrigins = (scanned: ScannedSightings, table: string, field: 'listingId' | 'messageId', ids: Map<string, number>) => {
+    const prefix = table.length + 1;
+    for (const f of scanned.found) f[field] = ids.get((f.rowRef ?? '').slice(prefix)) ?? null;
+    for (const f of scanned.rejected) f[field] = ids.get((f.rowRef ?? '').slice(prefix)) ?? null;
+  };
+  const write = async (trx: Transaction<Database>, ins: StatementRows, ready: Prepared) => {
     const table = ins.table;
     const recs = ins.rows;
     const at = ins.col;
     if (m.listings && table === m.listings.table) {
       const L = m.listings;
-      const [id, vendor, title, description, category, quantity, unit, price, created, from, to] =
-        [at(L.id), at(L.vendor), at(L.title), at(L.description), at(L.category), at(L.quantity), at(L.unit), at(L.price), at(L.created), at(L.shipsFrom), at(L.shipsTo)];
-      const byId = new Map(recs.map((r) => [String(r[id]), r])); // one statement may not update a row twice
-      // Rows built straight as arrays in column order; `first` is the index of first_seen.
-      const first = ownedRow.length + 8;
-      const values = [...byId].map(([externalId, r]): BulkValue[] => {
-        const seen = toDate(r[created]) ?? now;
-        return [...ownedRow, run.marketId, vendorAccount(r[vendor]), externalId, String(r[title] ?? '').slice(0, 1000), L.description ? toStr(r[description]) : null, toStr(r[category]), toNum(r[quantity]), toStr(r[unit]), seen, seen, run.captureId, 'import:dump'];
-      });
+      const [price, created, from, to] = [at(L.price), at(L.created), at(L.shipsFrom), at(L.shipsTo)];
+      const byId = ready.byId!;
+      const values = ready.values!;
       const saved = await bulkInsert<{ id: number; external_id: string }>(
         trx,
         'listings',
@@ -296,33 +384,12 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
         sql`on conflict do nothing`,
         fk,
       );
-      const o0 = ownedRow.length;
-      tally(await saveSightings(trx, { ...common, captureId: run.captureId }, values.map((v) => {
-        const externalId = v[o0 + 2] as string;
-        return { text: [v[o0 + 3] as string, v[o0 + 4] as string | null].filter(Boolean).join('\n'), html: 'auto', source: 'listing', vendorId: v[o0 + 1] as number | null, listingId: listingIds.get(externalId) ?? null, rowRef: `${L.table}:${externalId}`, observedAt: v[first] as Date };
-      })));
+      completeOrigins(ready.scanned!, L.table, 'listingId', listingIds);
+      tally(await saveScanned(trx, { ...common, captureId: run.captureId }, ready.scanned!, fk));
       counts.listings = (counts.listings ?? 0) + recs.length;
     } else if (m.orders && table === m.orders.table) {
-      const O = m.orders;
       if (fillOrders) keepOrders(ins);
-      const [id, listing, vendor, buyer, country, quantity, price, date, status] =
-        [at(O.id), at(O.listing), at(O.vendor), at(O.buyer), at(O.country), at(O.quantity), at(O.price), at(O.date), at(O.status)];
-      // Rows built straight as arrays in column order (no record per row: 250k orders at scale large).
-      const values = recs.map((r): BulkValue[] => [
-        ...ownedRow,
-        run.marketId,
-        String(r[id]),
-        O.listing ? (listingIds.get(String(r[listing])) ?? null) : null,
-        O.vendor ? vendorAccount(r[vendor]) : null,
-        O.buyer ? (userHandle.get(String(r[buyer])) ?? toStr(r[buyer])) : null,
-        toStr(r[country])?.toUpperCase() ?? null,
-        toNum(r[quantity]),
-        toNum(r[price]),
-        O.currency,
-        toDate(r[date]),
-        toStr(r[status]),
-        run.captureId,
-      ]);
+      const values = ready.values!;
       await bulkInsert(
         trx,
         'orders',
@@ -333,21 +400,7 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
       );
       counts.orders = (counts.orders ?? 0) + values.length;
     } else if (m.messages && table === m.messages.table) {
-      const M = m.messages;
-      const [id, sender, recipient, subject, body, date] = [at(M.id), at(M.sender), at(M.recipient), at(M.subject), at(M.body), at(M.date)];
-      const o0 = ownedRow.length; // market_id, external_id, vendor_id, sender, recipient, thread, sent_at, body, capture_id follow
-      const values = recs.map((r): BulkValue[] => [
-        ...ownedRow,
-        run.marketId,
-        String(r[id]),
-        account.get(String(r[sender])) ?? null,
-        userHandle.get(String(r[sender])) ?? toStr(r[sender]),
-        M.recipient ? (userHandle.get(String(r[recipient])) ?? toStr(r[recipient])) : null,
-        toStr(r[subject]),
-        toDate(r[date]),
-        String(r[body] ?? ''),
-        run.captureId,
-      ]);
+      const values = ready.values!;
       const messageIds = new Map<string, number>();
       const saved = await bulkInsert<{ id: number; external_id: string }>(
         trx,
@@ -358,23 +411,12 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
         fk,
       );
       for (const r of saved) messageIds.set(r.external_id, Number(r.id));
-      tally(await saveSightings(trx, { ...common, captureId: run.captureId }, values.map((v) => {
-        const externalId = v[o0 + 1] as string;
-        return { text: [v[o0 + 5] as string | null, v[o0 + 7] as string].filter(Boolean).join('\n'), html: 'auto', source: 'message', vendorId: v[o0 + 2] as number | null, messageId: messageIds.get(externalId) ?? null, rowRef: `${M.table}:${externalId}`, observedAt: (v[o0 + 6] as Date | null) ?? now };
-      })));
+      completeOrigins(ready.scanned!, m.messages.table, 'messageId', messageIds);
+      tally(await saveScanned(trx, { ...common, captureId: run.captureId }, ready.scanned!, fk));
       counts.messages = (counts.messages ?? 0) + values.length;
     } else if (m.wallets && table === m.wallets.table) {
-      // Wallet columns are validated like any coin address: an invalid one is kept as a reject, never a selector.
-      const W = m.wallets;
-      const [id, user, address, currency] = [at(W.id), at(W.user), at(W.address), at(W.currency)];
-      const columns: ColumnToRead[] = recs.flatMap((r, i) => {
-        const raw = toStr(r[address]) ?? '';
-        if (!raw.trim()) return [];
-        const row = W.id ? String(r[id]) : `${String(r[user])}#${i}`;
-        return [{ column: 'wallet' as const, raw, currency: W.currency ? toStr(r[currency]) : null, source: 'dump' as const, vendorId: account.get(String(r[user])) ?? null, rowRef: `${W.table}:${row}`, observedAt: now }];
-      });
-      tally(await saveSightings(trx, { ...common, captureId: run.captureId }, [], columns));
-      counts.wallets = (counts.wallets ?? 0) + columns.length;
+      tally(await saveScanned(trx, { ...common, captureId: run.captureId }, ready.scanned!, fk));
+      counts.wallets = (counts.wallets ?? 0) + ready.values!.length;
     }
   };
   const fillOrders = feedsOrders && !ordersInPass1;
@@ -398,12 +440,14 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
       if (!mapped.has(head)) continue;
       const ins = rowsOf(stmt);
       if (!ins) continue;
+      const ready = await prepare(ins);
       await writing;
       writing = o.db.transaction().execute(async (trx) => {
-        await write(trx, ins);
+        await write(trx, ins, ready);
         rows += ins.rows.length;
         await saveCheckpoint(trx, run.checkpointId, stmt.end, rows);
       }).then(() => o.onProgress?.({ bytes: stmt.end, totalBytes: run.totalBytes, rows }));
+      if (ins.table === m.listings?.table) listingsWritten = writing.catch(() => undefined);
       // Handled here so a failing write is not an unhandled rejection while the next statement is read; the
       // await above (or below) still throws its error.
       void writing.catch(() => undefined);
@@ -453,6 +497,12 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
             'import:dump',
           ];
         });
+        // Bodies scanned before the previous statement's write is awaited (overlapping it); only the sightings of
+        // rows this run inserts are saved (a resumed run reads feedback again).
+        const scanned = await scanSightings(values.flatMap((v): TextToScan[] => {
+          const body = v[o0 + 4] as string | null;
+          return body ? [{ text: body, html: 'auto', source: 'feedback', vendorId: v[o0 + 1] as number | null, listingId: v[o0 + 2] as number | null, rowRef: v[o0 + 8] as string, observedAt: (v[o0 + 7] as Date | null) ?? now }] : [];
+        }));
         await writing;
         writing = o.db.transaction().execute(async (trx) => {
           const saved: Array<{ id: number; dedupe_key: string }> = [];
@@ -465,14 +515,8 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
             fk,
           )));
           const fresh = new Set(saved.map((x) => x.dedupe_key));
-          const texts: TextToScan[] = [];
-          for (const v of values) {
-            const key = v[o0 + 8] as string;
-            const body = v[o0 + 4] as string | null;
-            if (!fresh.has(key) || !body) continue;
-            texts.push({ text: body, html: 'auto', source: 'feedback', vendorId: v[o0 + 1] as number | null, listingId: v[o0 + 2] as number | null, rowRef: key, observedAt: (v[o0 + 7] as Date | null) ?? now });
-          }
-          tally(await saveSightings(trx, { ...common, captureId: run.captureId }, texts));
+          const isFresh = (f: { rowRef?: string | null }) => fresh.has(f.rowRef ?? '');
+          tally(await saveScanned(trx, { ...common, captureId: run.captureId }, { found: scanned.found.filter(isFresh), rejected: scanned.rejected.filter(isFresh) }, fk));
           counts.feedback = (counts.feedback ?? 0) + values.length;
           rows += saved.length;
         });

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { sql, type Insertable, type Kysely, type Transaction } from 'kysely';
 import type { Tlp } from '../../domain/tlp.ts';
 import type { Selector, SelectorKind } from '../../domain/index.ts';
-import { bulkInsert, type BulkValue, type Database, type SelectorRejectsTable, type SightingSource } from '../../store/index.ts';
+import { bulkInsert, type BulkOptions, type BulkValue, type Database, type SelectorRejectsTable, type SightingSource } from '../../store/index.ts';
 import { extractSelectorsDetailed, parseSelector } from '../selectors/index.ts';
 
 /** Where a text or value was read from. */
@@ -99,7 +99,22 @@ export async function saveSightings(
   owned: { agencyId: number; tlp?: Tlp; captureId: number | null },
   texts: readonly TextToScan[],
   columns: readonly ColumnToRead[] = [],
+  options: BulkOptions = {},
 ): Promise<SightingsReport> {
+  return saveScanned(db, owned, await scanSightings(texts, columns), options);
+}
+
+/**
+ * What scanning texts and columns found, not yet saved (saveScanned): each entry carries its origin, which the caller
+ * may still complete (an import scans a statement's texts before its rows have ids, then sets listingId/messageId).
+ */
+export interface ScannedSightings {
+  found: Array<SightingOrigin & { kind: SelectorKind; value: string; meta: unknown }>;
+  rejected: Array<SightingOrigin & { kind: string; reason: string; detail: string; raw: string }>;
+}
+
+/** The database-free half of saveSightings: extracts the selectors of texts and selector columns. */
+export async function scanSightings(texts: readonly TextToScan[], columns: readonly ColumnToRead[] = []): Promise<ScannedSightings> {
   const found: Found[] = [];
   const rejected: Rejected[] = [];
   for (const t of texts) {
@@ -129,7 +144,20 @@ export async function saveSightings(
       rejected.push({ ...origin(c), kind: 'pgp_key', reason: 'no_key', detail: 'the PGP column holds neither a public key block nor a fingerprint', raw: c.raw });
     }
   }
-  return writeFound(db, owned, found, rejected);
+  return { found, rejected };
+}
+
+/**
+ * The database half of saveSightings: writes scanned selectors, sightings and rejects. `options` go to the bulk
+ * inserts of selectors and sightings (an import's COPY and batched foreign-key checks, inside its transaction).
+ */
+export async function saveScanned(
+  db: Kysely<Database> | Transaction<Database>,
+  owned: { agencyId: number; tlp?: Tlp; captureId: number | null },
+  scanned: ScannedSightings,
+  options: BulkOptions = {},
+): Promise<SightingsReport> {
+  return writeFound(db, owned, scanned.found, scanned.rejected, options);
 }
 
 function origin(o: SightingOrigin): SightingOrigin {
@@ -145,6 +173,7 @@ async function writeFound(
   owned: { agencyId: number; tlp?: Tlp; captureId: number | null },
   found: readonly Found[],
   rejected: readonly Rejected[],
+  options: BulkOptions,
 ): Promise<SightingsReport> {
   const base = { agency_id: owned.agencyId, tlp: owned.tlp ?? ('AMBER' as Tlp) };
   const distinct = new Map<string, { kind: string; value: string; meta: unknown; first: Date }>();
@@ -162,6 +191,7 @@ async function writeFound(
     [{ name: 'agency_id', type: 'int' }, { name: 'tlp', type: 'text' }, { name: 'kind', type: 'text' }, { name: 'value', type: 'text' }, { name: 'meta', type: 'jsonb' }, { name: 'first_seen', type: 'timestamptz' }],
     [...distinct.values()].map((d) => [base.agency_id, tlp, d.kind, d.value, JSON.stringify(d.meta ?? {}), d.first]),
     sql`on conflict (agency_id, kind, value) do update set first_seen = least(selectors.first_seen, excluded.first_seen) returning id, kind, value`,
+    options,
   );
   for (const r of saved) ids.set(`${r.kind}\u0000${r.value}`, r.id);
   const sightings = new Map<string, BulkValue[]>();
@@ -180,6 +210,7 @@ async function writeFound(
     ],
     [...sightings.values()],
     sql`on conflict do nothing returning 1 as n`,
+    options,
   );
   const written = inserted.length;
   const rejects = new Map<string, Insertable<SelectorRejectsTable>>();
