@@ -16,7 +16,8 @@
  *   npx tsx bench/deconflict.bench.ts [--registered 10000000] [--pglite-registered 1000000] [--probes 20000] [--batch 1000[,10000…]]
  *
  * `--pglite-registered 0` skips the PGlite run; `--keep-db` keeps the PostgreSQL scratch database (for EXPLAIN);
- * `--prewarm` reads the table and its indexes into the server's buffer pool first (pg_prewarm, PostgreSQL only).
+ * `--prewarm` reads the table and its indexes into the server's buffer pool first (pg_prewarm, PostgreSQL only);
+ * `--sessions N` has N agencies register the matcher's batches at once (the bare limit stays one session).
  * `--reuse-db <name>` uses the PostgreSQL database of that name (prefix `dp_bench_deconflict_`), creating and loading
  * it only if its holder agency does not already hold `--registered` rows, and keeps it: loading 10M takes minutes,
  * so repeated runs reuse one load (each run registers its probes on new cases with new values; drop it after).
@@ -51,6 +52,8 @@ const keepDb = process.argv.includes('--keep-db');
 // `--prewarm` reads the table and its indexes into the server's buffer pool (pg_prewarm) before measuring: the steady
 // state of a server that has been answering for a while, when its `shared_buffers` holds them (docs/benchmarks.md).
 const prewarm = process.argv.includes('--prewarm');
+// `--sessions N` (default 1): the matcher's batches registered by N agencies at once (the bare limit stays one session).
+const sessions = Math.max(1, arg('sessions', 1));
 const reuseDb = (() => {
   const i = process.argv.indexOf('--reuse-db');
   if (i < 0) return null;
@@ -64,12 +67,16 @@ const CASES = 100;
 
 const held = (i: number) => `bc1q${createHash('md5').update(String(i)).digest('hex')}`;
 
-async function measure(store: Store, n: number) {
-  const agency = async (code: string) =>
+async function agencyIdFor(store: Store, code: string): Promise<number> {
+  return (
     (await store.db.selectFrom('agencies').select('id').where('code', '=', code).executeTakeFirst())?.id ??
-    (await store.db.insertInto('agencies').values({ code, name: code, country: 'NL', contact_point: `${code}@example.org` }).returning('id').executeTakeFirstOrThrow()).id;
-  const holder = await agency('HOLDER');
-  const prober = await agency('PROBER');
+    (await store.db.insertInto('agencies').values({ code, name: code, country: 'NL', contact_point: `${code}@example.org` }).returning('id').executeTakeFirstOrThrow()).id
+  );
+}
+
+async function measure(store: Store, n: number) {
+  const holder = await agencyIdFor(store, 'HOLDER');
+  const prober = await agencyIdFor(store, 'PROBER');
   const limitCase = (await store.db.insertInto('cases').values({ agency_id: prober, reference: `P-${runTag}-0`, title: 'limit', contact_point: 'p@x' }).returning('id').executeTakeFirstOrThrow()).id;
   const probeCase = (await store.db.insertInto('cases').values({ agency_id: prober, reference: `P-${runTag}-1`, title: 'probe', contact_point: 'p@x' }).returning('id').executeTakeFirstOrThrow()).id;
   const already = Number(
@@ -184,18 +191,32 @@ async function run(store: Store, n: number, prober: number, limitCase: number, p
       inserted += values.length;
     }
 
-    const actor = { agencyId: prober, userId: null, actor: 'system:bench' };
+    // `--sessions N`: N agencies register at once, each its share of the batches on its own case (one agency's calls
+    // are serialised by its budget row, so concurrency comes from different agencies, as on a shared server).
+    const workers = [{ agencyId: prober, caseId: probeCase }];
+    for (let w = 1; w < sessions; w++) {
+      const agencyId = await agencyIdFor(store, `PROBER${w + 1}`);
+      const caseId = (await store.db.insertInto('cases').values({ agency_id: agencyId, reference: `P-${runTag}-${salt}-${w}`, title: 'probe', contact_point: 'p@x' }).returning('id').executeTakeFirstOrThrow()).id;
+      workers.push({ agencyId, caseId });
+    }
+    const matcherBatches = batches(salt + 1);
     let hits = 0;
     const start = performance.now();
-    for (const selectors of batches(salt + 1)) {
-      // The per-agency registration budget (migration 0521) would refuse a benchmark's volume: lift it here only.
-      const r = await registerCaseSelectors(store.db, actor, probeCase, selectors, { budget: { capacity: 1e12, refillPerSecond: 1e12 } });
-      hits += r.notices.length;
-    }
+    await Promise.all(
+      workers.map(async (w, wi) => {
+        const actor = { agencyId: w.agencyId, userId: null, actor: 'system:bench' };
+        for (let bi = wi; bi < matcherBatches.length; bi += workers.length) {
+          // The per-agency registration budget (migration 0521) would refuse a benchmark's volume: lift it here only.
+          const r = await registerCaseSelectors(store.db, actor, w.caseId, matcherBatches[bi]!, { budget: { capacity: 1e12, refillPerSecond: 1e12 } });
+          hits += r.notices.length;
+        }
+      }),
+    );
     const seconds = (performance.now() - start) / 1000;
     out.push({
       probes,
       batch,
+      ...(sessions > 1 ? { sessions } : {}),
       hits,
       seconds: Number(seconds.toFixed(2)),
       selectorsCheckedPerSec: Math.round(probes / seconds),
