@@ -15,7 +15,9 @@
  *
  *   npx tsx bench/deconflict.bench.ts [--registered 10000000] [--pglite-registered 1000000] [--probes 20000] [--batch 1000[,10000…]]
  *
- * `--pglite-registered 0` skips the PGlite run; `--keep-db` keeps the PostgreSQL scratch database (for EXPLAIN).
+ * `--pglite-registered 0` skips the PGlite run; `--keep-db` keeps the PostgreSQL scratch database (for EXPLAIN);
+ * `--prewarm` reads the table and its indexes into the server's buffer pool first (pg_prewarm, PostgreSQL only);
+ * `--sessions N` has N agencies register the matcher's batches at once (the bare limit stays one session).
  * `--reuse-db <name>` uses the PostgreSQL database of that name (prefix `dp_bench_deconflict_`), creating and loading
  * it only if its holder agency does not already hold `--registered` rows, and keeps it: loading 10M takes minutes,
  * so repeated runs reuse one load (each run registers its probes on new cases with new values; drop it after).
@@ -47,6 +49,11 @@ const batchSizes = (() => {
   return list;
 })();
 const keepDb = process.argv.includes('--keep-db');
+// `--prewarm` reads the table and its indexes into the server's buffer pool (pg_prewarm) before measuring: the steady
+// state of a server that has been answering for a while, when its `shared_buffers` holds them (docs/benchmarks.md).
+const prewarm = process.argv.includes('--prewarm');
+// `--sessions N` (default 1): the matcher's batches registered by N agencies at once (the bare limit stays one session).
+const sessions = Math.max(1, arg('sessions', 1));
 const reuseDb = (() => {
   const i = process.argv.indexOf('--reuse-db');
   if (i < 0) return null;
@@ -60,12 +67,16 @@ const CASES = 100;
 
 const held = (i: number) => `bc1q${createHash('md5').update(String(i)).digest('hex')}`;
 
-async function measure(store: Store, n: number) {
-  const agency = async (code: string) =>
+async function agencyIdFor(store: Store, code: string): Promise<number> {
+  return (
     (await store.db.selectFrom('agencies').select('id').where('code', '=', code).executeTakeFirst())?.id ??
-    (await store.db.insertInto('agencies').values({ code, name: code, country: 'NL', contact_point: `${code}@example.org` }).returning('id').executeTakeFirstOrThrow()).id;
-  const holder = await agency('HOLDER');
-  const prober = await agency('PROBER');
+    (await store.db.insertInto('agencies').values({ code, name: code, country: 'NL', contact_point: `${code}@example.org` }).returning('id').executeTakeFirstOrThrow()).id
+  );
+}
+
+async function measure(store: Store, n: number) {
+  const holder = await agencyIdFor(store, 'HOLDER');
+  const prober = await agencyIdFor(store, 'PROBER');
   const limitCase = (await store.db.insertInto('cases').values({ agency_id: prober, reference: `P-${runTag}-0`, title: 'limit', contact_point: 'p@x' }).returning('id').executeTakeFirstOrThrow()).id;
   const probeCase = (await store.db.insertInto('cases').values({ agency_id: prober, reference: `P-${runTag}-1`, title: 'probe', contact_point: 'p@x' }).returning('id').executeTakeFirstOrThrow()).id;
   const already = Number(
@@ -75,7 +86,20 @@ async function measure(store: Store, n: number) {
   const loadStart = performance.now();
   if (already === 0) await load(store, n, holder);
   const loadSeconds = already === 0 ? (performance.now() - loadStart) / 1000 : 0;
-  return run(store, n, prober, limitCase, probeCase, loadSeconds);
+  const warmed = prewarm && store.engine === 'postgres' ? await prewarmTable(store) : undefined;
+  return { ...(await run(store, n, prober, limitCase, probeCase, loadSeconds)), ...(warmed ? { prewarm: warmed } : {}) };
+}
+
+/** pg_prewarm of deconflict_selectors and its indexes; the pages read and the server's pool size, for the report. */
+async function prewarmTable(store: Store) {
+  await sql`create extension if not exists pg_prewarm`.execute(store.db);
+  const start = performance.now();
+  const r = await sql<{ pages: string }>`
+    select sum(pg_prewarm(c.oid))::bigint as pages from pg_class c
+    where c.oid = 'deconflict_selectors'::regclass
+       or c.oid in (select indexrelid from pg_index where indrelid = 'deconflict_selectors'::regclass)`.execute(store.db);
+  const pool = await sql<{ shared_buffers: string }>`select current_setting('shared_buffers') as shared_buffers`.execute(store.db);
+  return { pages: Number(r.rows[0]!.pages), seconds: Number(((performance.now() - start) / 1000).toFixed(1)), sharedBuffers: pool.rows[0]!.shared_buffers };
 }
 
 async function load(store: Store, n: number, holder: number) {
@@ -167,18 +191,32 @@ async function run(store: Store, n: number, prober: number, limitCase: number, p
       inserted += values.length;
     }
 
-    const actor = { agencyId: prober, userId: null, actor: 'system:bench' };
+    // `--sessions N`: N agencies register at once, each its share of the batches on its own case (one agency's calls
+    // are serialised by its budget row, so concurrency comes from different agencies, as on a shared server).
+    const workers = [{ agencyId: prober, caseId: probeCase }];
+    for (let w = 1; w < sessions; w++) {
+      const agencyId = await agencyIdFor(store, `PROBER${w + 1}`);
+      const caseId = (await store.db.insertInto('cases').values({ agency_id: agencyId, reference: `P-${runTag}-${salt}-${w}`, title: 'probe', contact_point: 'p@x' }).returning('id').executeTakeFirstOrThrow()).id;
+      workers.push({ agencyId, caseId });
+    }
+    const matcherBatches = batches(salt + 1);
     let hits = 0;
     const start = performance.now();
-    for (const selectors of batches(salt + 1)) {
-      // The per-agency registration budget (migration 0521) would refuse a benchmark's volume: lift it here only.
-      const r = await registerCaseSelectors(store.db, actor, probeCase, selectors, { budget: { capacity: 1e12, refillPerSecond: 1e12 } });
-      hits += r.notices.length;
-    }
+    await Promise.all(
+      workers.map(async (w, wi) => {
+        const actor = { agencyId: w.agencyId, userId: null, actor: 'system:bench' };
+        for (let bi = wi; bi < matcherBatches.length; bi += workers.length) {
+          // The per-agency registration budget (migration 0521) would refuse a benchmark's volume: lift it here only.
+          const r = await registerCaseSelectors(store.db, actor, w.caseId, matcherBatches[bi]!, { budget: { capacity: 1e12, refillPerSecond: 1e12 } });
+          hits += r.notices.length;
+        }
+      }),
+    );
     const seconds = (performance.now() - start) / 1000;
     out.push({
       probes,
       batch,
+      ...(sessions > 1 ? { sessions } : {}),
       hits,
       seconds: Number(seconds.toFixed(2)),
       selectorsCheckedPerSec: Math.round(probes / seconds),
@@ -236,7 +274,12 @@ if (serverUrl) {
   const scratch = reuseDb ? await reusableDatabase(serverUrl, reuseDb) : await createScratchDatabase(serverUrl, 'dp_bench_deconflict');
   const store = await openStore({ databaseUrl: scratch.url });
   try {
-    results.postgres = await measure(store, registered);
+    // The server's settings that decide the floor (docs/benchmarks.md "De-confliction at 10M on a tuned server").
+    const settings = await sql<{ name: string; setting: string }>`
+      select name, current_setting(name) as setting from pg_settings
+      where name in ('shared_buffers', 'effective_cache_size', 'max_wal_size', 'checkpoint_timeout', 'wal_buffers',
+                     'synchronous_commit', 'fsync', 'port')`.execute(store.db);
+    results.postgres = { server: Object.fromEntries(settings.rows.map((r) => [r.name, r.setting])), ...(await measure(store, registered)) };
   } finally {
     await store.close();
     // `--keep-db` leaves the loaded database for EXPLAIN by hand (its URL goes to stderr); drop it after.
