@@ -201,13 +201,16 @@ export async function tieredPage<R extends Keyed>(
   const fusable = !key && tiers.length >= 2 && tiers.every((x) => x.selective || x.probe);
   const fused = fusable ? await fusedProbe(fetch, tiers, want) : null;
   if (fused) out.push(...fused);
+  // Capped: some tier has more than a window's worth of matches, so skip the per-tier probes (each could be capped
+  // again) and read the shared window at once.
+  const probing = !fusable;
   for (let t = fused ? tiers.length : start; t < tiers.length && out.length < want; t++) {
     const earlier = tiers.slice(0, t).map((x) => x.where);
     const where = earlier.length ? sql<boolean>`(${tiers[t]!.where}) and not (${sql.join(earlier, sql` or `)})` : tiers[t]!.where;
     const after = key && t === start ? { seen: key[1] as string, id: key[2] as number } : null;
     const need = want - out.length;
     let rows: R[];
-    const probed = shared && tiers[t]!.probe && !window ? await fetch(where, after, need, 'probe') : null;
+    const probed = probing && shared && tiers[t]!.probe && !window ? await fetch(where, after, need, 'probe') : null;
     if (probed && (probed[0]?.k_hits ?? 0) < windowRows(need)) rows = probed.map(({ k_hits: _h, ...r }) => r as R);
     else if (shared && !tiers[t]!.selective) {
       window ??= await tierWindow(fetch, tiers, want);
