@@ -151,6 +151,35 @@ describe('vendor search and the one box', () => {
     expect(contains.some((i) => (i.handle ?? '').includes('de-bka-amber'))).toBe(false);
   });
 
+  it('gives the same tiered rows from the one-statement first page as tier by tier through cursors', async () => {
+    // A first page reads every tier in one probe (keyset.ts, fusedProbe); later cursor pages ask tier by tier.
+    const own = s.rows['NL-POL'];
+    await store.db.updateTable('vendors').set({ profile_text: 'ask for vendor-nl-pol-amber on other markets' }).where('id', '=', own.RED.vendor).execute();
+    for (const q of ['vendor-nl-pol-amber', 'nl-pol', 'vendor']) {
+      const all = (await get(`/api/vendors?q=${q}&limit=100`)).body.items.map((i) => [i.id, i.match]);
+      expect(all.length).toBeGreaterThan(1);
+      const byCursor: (string | number | undefined)[][] = [];
+      let cursor: string | null = null;
+      for (let i = 0; i < 100; i++) {
+        const page: PageBody = (await get(`/api/vendors?q=${q}&limit=2${cursor ? `&cursor=${cursor}` : ''}`)).body;
+        byCursor.push(...page.items.map((x) => [x.id, x.match]));
+        cursor = page.nextCursor;
+        if (!cursor) break;
+      }
+      expect(byCursor).toEqual(all);
+      const byOffset: (string | number | undefined)[][] = [];
+      for (let offset: number | null = 0; offset !== null; ) {
+        const page: PageBody = (await get(`/api/vendors?q=${q}&limit=3&offset=${offset}`)).body;
+        byOffset.push(...page.items.map((x) => [x.id, x.match]));
+        offset = page.nextOffset;
+      }
+      expect(byOffset).toEqual(all);
+      // Each tier in order, newest first within it (last_seen, then id, descending).
+      const tiers = all.map(([, m]) => ['handle_exact', 'handle', 'profile'].indexOf(m as string));
+      expect(tiers).toEqual([...tiers].sort((a, b) => a - b));
+    }
+  });
+
   it('answers the one box with listings, vendors and selectors', async () => {
     const r = await app.inject({ method: 'GET', url: '/api/search?q=zorblax&limit=3', headers: nl });
     const b = r.json() as { listings: Item[]; vendors: Item[]; selectors: unknown[] };

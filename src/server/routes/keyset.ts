@@ -91,16 +91,20 @@ export interface Tier {
  *   - matches: the tier's matches from its own index (at most MATCH_CAP of them, counted in `k_hits`), sorted;
  *   - tiers: one window for several tiers at once: the "where" is then the tier number of a row (tierCase), and each
  *     tier's newest `limit` rows of the window come back, tagged `k_tier` (a search reads the window once, not per tier);
- *   - probe: `matches` capped at windowRows(limit) matches instead of MATCH_CAP (complete, so exact, when fewer come back).
+ *   - probe: `matches` capped at windowRows(limit) matches instead of MATCH_CAP (complete, so exact, when fewer come back);
+ *   - probeTiers: one probe for every tier at once (first pages of searches whose tiers are all selective or probe):
+ *     the "where" is the union of the tiers' tests, `tag` the tier number of a row (tierCase); the newest `limit`
+ *     rows in (tier, last_seen desc, id desc) order come back, tagged `k_tier`, with `k_hits` as in probe.
  */
-export type FetchMode = 'ordered' | 'window' | 'matches' | 'tiers' | 'probe';
+export type FetchMode = 'ordered' | 'window' | 'matches' | 'tiers' | 'probe' | 'probeTiers';
 
 /** Rows a window reads before the matches index is asked instead. */
 export const windowRows = (n: number) => 1000 + 4 * n;
 /** Matches sorted in memory at most; beyond that the ordered walk is cheaper (the term is frequent). */
 export const MATCH_CAP = 5000;
 
-export type Fetch<R> = (where: RawBuilder<boolean>, after: After | null, limit: number, mode: FetchMode) => Promise<R[]>;
+/** `tag`: only in probeTiers mode, the tier number of a row (tierCase). */
+export type Fetch<R> = (where: RawBuilder<boolean>, after: After | null, limit: number, mode: FetchMode, tag?: RawBuilder<number>) => Promise<R[]>;
 
 /**
  * The newest `limit` rows of a tier without trusting the planner's guess of how common a search term is (prefix
@@ -128,15 +132,32 @@ async function matchesOrOrdered<R extends Keyed>(fetch: Fetch<R>, where: RawBuil
  * tier with `limit` rows here has its answer (the window is a prefix of the order); the others ask their index.
  */
 async function tierWindow<R extends Keyed>(fetch: Fetch<R>, tiers: readonly Tier[], limit: number): Promise<Map<number, R[]>> {
-  const tierCase = sql<boolean>`case ${sql.join(tiers.map((x, i) => sql`when ${x.where} then ${sql.lit(i)}`), sql` `)} end`;
   const byTier = new Map<number, R[]>();
-  for (const row of await fetch(tierCase, null, limit, 'tiers')) {
+  for (const row of await fetch(sql<boolean>`${tierCase(tiers)}`, null, limit, 'tiers')) {
     const { k_tier, k_rank: _r, ...rest } = row as R & { k_rank?: unknown };
     const list = byTier.get(k_tier!) ?? [];
     list.push(rest as R);
     byTier.set(k_tier!, list);
   }
   return byTier;
+}
+
+/** The number of the first tier a row matches (null if none). */
+function tierCase(tiers: readonly Tier[]): RawBuilder<number> {
+  return sql<number>`case ${sql.join(tiers.map((x, i) => sql`when ${x.where} then ${sql.lit(i)}`), sql` `)} end`;
+}
+
+/**
+ * A first page of a search whose tiers are each selective or probe (vendor search: exact handle, handle substring,
+ * profile words) from one statement instead of one per tier: the union of the tiers' index matches, capped at a
+ * window's worth, each tagged with its first tier. Fewer than the cap means every match was read, so the first `want`
+ * rows in (tier, newest) order are exactly what the tiers one by one would give; null when capped (the caller then
+ * asks tier by tier, as before).
+ */
+async function fusedProbe<R extends Keyed>(fetch: Fetch<R>, tiers: readonly Tier[], want: number): Promise<{ row: R; tier: number }[] | null> {
+  const rows = await fetch(sql<boolean>`(${sql.join(tiers.map((x) => x.where), sql` or `)})`, null, want, 'probeTiers', tierCase(tiers));
+  if ((rows[0]?.k_hits ?? 0) >= windowRows(want)) return null;
+  return rows.map(({ k_hits: _h, k_tier, ...r }) => ({ row: r as R, tier: k_tier! }));
 }
 
 /** PostgreSQL's text form of a timestamptz, as the cursor carries it. */
@@ -177,13 +198,19 @@ export async function tieredPage<R extends Keyed>(
   // Without a cursor, every tier starts at the newest row, so the tiers that need a window share one (see tierWindow).
   const shared = !key && tiers.filter((x) => !x.selective).length >= 2;
   let window: Map<number, R[]> | null = null;
-  for (let t = start; t < tiers.length && out.length < want; t++) {
+  const fusable = !key && tiers.length >= 2 && tiers.every((x) => x.selective || x.probe);
+  const fused = fusable ? await fusedProbe(fetch, tiers, want) : null;
+  if (fused) out.push(...fused);
+  // Capped: some tier has more than a window's worth of matches, so skip the per-tier probes (each could be capped
+  // again) and read the shared window at once.
+  const probing = !fusable;
+  for (let t = fused ? tiers.length : start; t < tiers.length && out.length < want; t++) {
     const earlier = tiers.slice(0, t).map((x) => x.where);
     const where = earlier.length ? sql<boolean>`(${tiers[t]!.where}) and not (${sql.join(earlier, sql` or `)})` : tiers[t]!.where;
     const after = key && t === start ? { seen: key[1] as string, id: key[2] as number } : null;
     const need = want - out.length;
     let rows: R[];
-    const probed = shared && tiers[t]!.probe && !window ? await fetch(where, after, need, 'probe') : null;
+    const probed = probing && shared && tiers[t]!.probe && !window ? await fetch(where, after, need, 'probe') : null;
     if (probed && (probed[0]?.k_hits ?? 0) < windowRows(need)) rows = probed.map(({ k_hits: _h, ...r }) => r as R);
     else if (shared && !tiers[t]!.selective) {
       window ??= await tierWindow(fetch, tiers, want);
@@ -207,7 +234,7 @@ export async function tieredPage<R extends Keyed>(
  * equality filters), a tier test `tier` and the keyset position `after`; `select` names the columns (over `alias`
  * and whatever `joins` adds) and must include `alias.last_seen::text as k_seen`.
  */
-export function sliceSql(o: { table: string; alias: string; select: RawBuilder<unknown>; joins: RawBuilder<unknown>; filters: RawBuilder<boolean>; tier: RawBuilder<boolean>; after: After | null; limit: number; mode: FetchMode }): RawBuilder<unknown> {
+export function sliceSql(o: { table: string; alias: string; select: RawBuilder<unknown>; joins: RawBuilder<unknown>; filters: RawBuilder<boolean>; tier: RawBuilder<boolean>; after: After | null; limit: number; mode: FetchMode; tag?: RawBuilder<number> | undefined }): RawBuilder<unknown> {
   const t = sql.table(o.table);
   const a = sql.ref(o.alias);
   const seen = sql.ref(`${o.alias}.last_seen`);
@@ -224,6 +251,12 @@ export function sliceSql(o: { table: string; alias: string; select: RawBuilder<u
     return sql`select ${o.select}, ${tierOf} from (select ${a}.*, row_number() over (partition by ${tierOf} ${order}) as k_rank
       from (select ${a}.*, ${o.tier} as k_tier from (select ${a}.* from ${t} ${a} where ${o.filters} and ${keyset} ${order} limit ${windowRows(o.limit)}) ${a}) ${a}
       where ${tierOf} is not null) ${a} ${o.joins} where ${rankOf} <= ${o.limit} order by ${tierOf}, ${rankOf}`;
+  }
+  if (o.mode === 'probeTiers') {
+    if (!o.tag) throw new Error('probeTiers needs the tier tag');
+    return sql`with hits as materialized (select ${id}, ${seen}, ${o.tag} as k_tier from ${t} ${a} where ${o.filters} and ${o.tier} and ${keyset} limit ${windowRows(o.limit)}),
+      top as (select id, k_tier from hits order by k_tier, last_seen desc, id desc limit ${o.limit})
+      select ${o.select}, top.k_tier, (select count(*)::int from hits) as k_hits from top join ${t} ${a} on ${id} = top.id ${o.joins} order by top.k_tier, ${seen} desc, ${id} desc`;
   }
   if (o.mode === 'matches' || o.mode === 'probe')
     return sql`with hits as materialized (select ${id}, ${seen} from ${t} ${a} where ${o.filters} and ${o.tier} and ${keyset} limit ${o.mode === 'probe' ? windowRows(o.limit) : MATCH_CAP}),

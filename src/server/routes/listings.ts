@@ -61,7 +61,7 @@ export function register({ app, opts }: RouteContext): void {
       const { q, limit } = req.query;
       const [listings, vendors, selectors] = await Promise.all([
         tieredPage(listingTiers(q), (where, after, n, mode) => listingRows(db, visibleSql(p, 'l'), p, where, after, n, mode), { limit, offset: 0 }).then((r) => r.items),
-        tieredPage(vendorTiers(q), (where, after, n, mode) => vendorRows(db, visibleSql(p, 'v'), p, where, after, n, mode), { limit, offset: 0 }).then((r) => r.items),
+        tieredPage(vendorTiers(q), (where, after, n, mode, tag) => vendorRows(db, visibleSql(p, 'v'), p, where, after, n, mode, tag), { limit, offset: 0 }).then((r) => r.items),
         // Substrings of selector values (addresses, keys, e-mails: short strings, trigram-indexed) from 3 characters.
         q.length >= 3
           ? db.selectFrom('selectors as s').select(['s.id', 's.kind', 's.value']).where(visibleSql(p, 's')).where('s.value', 'ilike', `%${escapeLike(q)}%`).limit(limit).execute()

@@ -28,7 +28,7 @@ export function register({ app, opts }: RouteContext): void {
       const q = req.query;
       const filters = q.marketId ? sql<boolean>`${visibleSql(p, 'v')} and v.market_id = ${q.marketId}` : visibleSql(p, 'v');
       const tiers = q.q === undefined || q.q.trim() === '' ? [{ name: '', where: sql<boolean>`true` }] : vendorTiers(q.q);
-      return tieredPage(tiers, (where, after, limit, mode) => vendorRows(db, filters, p, where, after, limit, mode), q);
+      return tieredPage(tiers, (where, after, limit, mode, tag) => vendorRows(db, filters, p, where, after, limit, mode, tag), q);
     },
   );
 
@@ -99,7 +99,7 @@ export interface VendorRow {
 
 /** One newest-first slice of vendor accounts (keyset order (last_seen, id) desc): see sliceSql for the modes. */
 /** Its market and identity are named only if `p` may see them (a row can be marked less strictly than its market). */
-export function vendorRows(db: Kysely<Database>, filters: RawBuilder<boolean>, p: Principal, tier: RawBuilder<boolean>, after: After | null, limit: number, mode: FetchMode): Promise<VendorRow[]> {
+export function vendorRows(db: Kysely<Database>, filters: RawBuilder<boolean>, p: Principal, tier: RawBuilder<boolean>, after: After | null, limit: number, mode: FetchMode, tag?: RawBuilder<number>): Promise<VendorRow[]> {
   return sliceSql({
     table: 'vendors',
     alias: 'v',
@@ -113,6 +113,7 @@ export function vendorRows(db: Kysely<Database>, filters: RawBuilder<boolean>, p
     after,
     limit,
     mode,
+    tag,
   })
     .execute(db)
     .then((r) => r.rows as VendorRow[]);
