@@ -102,15 +102,15 @@ export async function runScheduler(ctx: CrawlContext): Promise<SchedulerResult> 
       const wake = () => {
         clearTimeout(t);
         idle.delete(wake);
-        signal?.removeEventListener('abort', wake);
         resolve();
       };
       const t = setTimeout(wake, ms);
       idle.add(wake);
-      signal?.addEventListener('abort', wake, { once: true });
       if (signal?.aborted) wake();
     });
   }
+  // One abort listener for all idle waits (one per wait would pile up listeners on the crawl's signal).
+  signal?.addEventListener('abort', wakeIdle, { once: true });
 
   async function worker(): Promise<void> {
     while (!stop && !signal?.aborted) {
@@ -175,5 +175,7 @@ export async function runScheduler(ctx: CrawlContext): Promise<SchedulerResult> 
     return { stop };
   } catch (err) {
     return { stop, failure: err };
+  } finally {
+    signal?.removeEventListener('abort', wakeIdle);
   }
 }
