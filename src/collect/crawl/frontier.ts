@@ -100,6 +100,37 @@ export async function completeEntry(trx: Transaction<Database>, id: number, capt
   await trx.updateTable('crawl_frontier').set({ state: 'done', capture_id: captureId, http_status: httpStatus, lease_until: null, error: note }).where('id', '=', id).execute();
 }
 
+/**
+ * `completeEntry` and `enqueue` of the entry's links as one statement (the update in a data-modifying CTE, which
+ * PostgreSQL always runs to completion, whether or not the insert adds rows). Returns how many links were new.
+ */
+export async function completeAndEnqueue(
+  trx: Transaction<Database>,
+  entry: { id: number; captureId: number | null; httpStatus: number | null; note: string | null },
+  jobId: string,
+  urls: readonly string[],
+  depth: number,
+): Promise<number> {
+  if (urls.length === 0) {
+    await completeEntry(trx, entry.id, entry.captureId, entry.httpStatus, entry.note);
+    return 0;
+  }
+  const rows = await trx
+    .with('done', (qb) =>
+      qb
+        .updateTable('crawl_frontier')
+        .set({ state: 'done', capture_id: entry.captureId, http_status: entry.httpStatus, lease_until: null, error: entry.note })
+        .where('id', '=', entry.id)
+        .returning('id'),
+    )
+    .insertInto('crawl_frontier')
+    .values(urls.map((url) => ({ job_id: jobId, url, depth })))
+    .onConflict((oc) => oc.columns(['job_id', 'url']).doNothing())
+    .returning('id')
+    .execute();
+  return rows.length;
+}
+
 /** Puts an entry back for a later attempt. `countAttempt: false` undoes the claim's attempt (e.g. after a re-login). */
 export async function retryLater(db: Kysely<Database>, id: number, delayMs: number, error: string | null, countAttempt = true): Promise<void> {
   await db

@@ -1,6 +1,6 @@
 import { reportProgress, type CrawlContext } from './context.ts';
 import type { FetchedPage } from './fetcher.ts';
-import { completeEntry, enqueue, failEntry, retryLater, type FrontierEntry } from './frontier.ts';
+import { completeAndEnqueue, completeEntry, failEntry, retryLater, type FrontierEntry } from './frontier.ts';
 import { handleHttpFailure } from './error-handler.ts';
 import { observeMarket } from './lifecycle.ts';
 import { loginUrl } from './market.ts';
@@ -72,14 +72,10 @@ export async function handlePage(ctx: CrawlContext, entry: FrontierEntry, page: 
     .record(page, async (trx, captureId) => {
       ctx.frontierSize.add(-added);
       added = 0;
-      await completeEntry(trx, entry.id, captureId, res.status, note);
-      if (follow.length) {
-        const room = await ctx.frontierSize.room(trx, follow.length);
-        if (room > 0) {
-          added = await enqueue(trx, ctx.jobId, follow.slice(0, room), entry.depth + 1);
-          ctx.frontierSize.add(added);
-        }
-      }
+      // The entry's completion and its links' enqueue: one statement.
+      const room = follow.length ? await ctx.frontierSize.room(trx, follow.length) : 0;
+      added = await completeAndEnqueue(trx, { id: entry.id, captureId, httpStatus: res.status, note }, ctx.jobId, follow.slice(0, room), entry.depth + 1);
+      ctx.frontierSize.add(added);
     }, note ? { 'crawler-note': note } : undefined)
     .catch((err: unknown) => {
       ctx.frontierSize.add(-added);

@@ -6,7 +6,7 @@ import { claimBatch, failEntry, frontierCounts, nextReadyIn, retryLater, type Fr
 import { handleFetchError } from './error-handler.ts';
 import { handlePage } from './request-handler.ts';
 import { frontPage } from './defences/front.ts';
-import { StopCrawl, sleep } from './types.ts';
+import { StopCrawl } from './types.ts';
 
 /** One frontier entry: fetch it, then hand the page to the request handler or the failure to the error handler. */
 async function processEntry(ctx: CrawlContext, entry: FrontierEntry): Promise<void> {
@@ -35,6 +35,12 @@ async function processEntry(ctx: CrawlContext, entry: FrontierEntry): Promise<vo
   await handlePage(ctx, entry, page, generation);
 }
 
+/**
+ * How long an idle worker waits while pages of its own process are in flight before it asks the database again
+ * (for work other processes queued, or a delay that ended, while this process's pages are slow).
+ */
+const LOCAL_IDLE_MS = 500;
+
 export interface SchedulerResult {
   /** Why the crawl ended early (seized, down, CAPTCHA pause…); undefined when the frontier ran dry or it was aborted. */
   stop?: StopCrawl;
@@ -45,7 +51,8 @@ export interface SchedulerResult {
 /**
  * The job loop: `concurrency` workers claim ready frontier entries (durably, SKIP LOCKED, so workers in other
  * processes can share the frontier) until it is empty, the crawl is stopped or the signal aborts. Idle workers
- * sleep until the next entry's backoff ends.
+ * wait for a page of this process to finish (it may have queued links) or, with none in flight, until the next
+ * entry's backoff ends; either wait is bounded, so work queued by other processes is seen within LOCAL_IDLE_MS / 2 s.
  */
 export async function runScheduler(ctx: CrawlContext): Promise<SchedulerResult> {
   const { db, jobId, settings } = ctx;
@@ -82,16 +89,45 @@ export async function runScheduler(ctx: CrawlContext): Promise<SchedulerResult> 
     }
   }
 
+  // Idle workers wait to be woken by this process's own pages (a finished page may have queued links or given its
+  // entry back) instead of polling the database; a bounded timer covers what only the database knows (entries
+  // other processes queue, backoff and politeness delays ending).
+  let inFlight = 0;
+  const idle = new Set<() => void>();
+  function wakeIdle(): void {
+    for (const wake of [...idle]) wake();
+  }
+  function idleWait(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(t);
+        idle.delete(wake);
+        resolve();
+      };
+      const t = setTimeout(wake, ms);
+      idle.add(wake);
+      if (signal?.aborted) wake();
+    });
+  }
+  // One abort listener for all idle waits (one per wait would pile up listeners on the crawl's signal).
+  signal?.addEventListener('abort', wakeIdle, { once: true });
+
   async function worker(): Promise<void> {
     while (!stop && !signal?.aborted) {
       const entry = await next();
       if (!entry) {
+        // Pages of this process still in flight: the frontier is only momentarily empty, wait for one of them.
+        if (inFlight > 0) {
+          await idleWait(LOCAL_IDLE_MS);
+          continue;
+        }
         const counts = await frontierCounts(db, jobId);
         if (counts.queued === 0 && counts.claimed === 0) return;
         const wait = (await nextReadyIn(db, jobId)) ?? 200;
-        await sleep(Math.min(Math.max(wait, 20), 2000), signal);
+        await idleWait(Math.min(Math.max(wait, 20), 2000));
         continue;
       }
+      inFlight++;
       try {
         await processEntry(ctx, entry);
       } catch (err) {
@@ -103,6 +139,9 @@ export async function runScheduler(ctx: CrawlContext): Promise<SchedulerResult> 
         }
         await retryLater(db, entry.id, backoffMs(entry.attempts, settings.baseMs, settings.maxMs), `internal: ${(err as Error).message}`).catch(() => undefined);
         throw err;
+      } finally {
+        inFlight--;
+        wakeIdle();
       }
     }
   }
@@ -136,5 +175,7 @@ export async function runScheduler(ctx: CrawlContext): Promise<SchedulerResult> 
     return { stop };
   } catch (err) {
     return { stop, failure: err };
+  } finally {
+    signal?.removeEventListener('abort', wakeIdle);
   }
 }
