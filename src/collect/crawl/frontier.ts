@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type QueryCreator, type Transaction } from 'kysely';
 import type { Database } from '../../store/index.ts';
 
 export interface FrontierEntry {
@@ -31,13 +31,16 @@ function isAliveHere(workerId: string): boolean {
 /** Adds URLs (ignoring ones the job already has). Returns how many were new. */
 export async function enqueue(db: Kysely<Database> | Transaction<Database>, jobId: string, urls: readonly string[], depth: number): Promise<number> {
   if (urls.length === 0) return 0;
-  const rows = await db
+  return (await insertUrls(db, jobId, urls, depth).execute()).length;
+}
+
+/** The insert of `enqueue`, on `qc` (the store, or a statement's WITH clause). */
+function insertUrls(qc: QueryCreator<Database>, jobId: string, urls: readonly string[], depth: number) {
+  return qc
     .insertInto('crawl_frontier')
     .values(urls.map((url) => ({ job_id: jobId, url, depth })))
     .onConflict((oc) => oc.columns(['job_id', 'url']).doNothing())
-    .returning('id')
-    .execute();
-  return rows.length;
+    .returning('id');
 }
 
 /**
@@ -115,20 +118,15 @@ export async function completeAndEnqueue(
     await completeEntry(trx, entry.id, entry.captureId, entry.httpStatus, entry.note);
     return 0;
   }
-  const rows = await trx
-    .with('done', (qb) =>
-      qb
-        .updateTable('crawl_frontier')
-        .set({ state: 'done', capture_id: entry.captureId, http_status: entry.httpStatus, lease_until: null, error: entry.note })
-        .where('id', '=', entry.id)
-        .returning('id'),
-    )
-    .insertInto('crawl_frontier')
-    .values(urls.map((url) => ({ job_id: jobId, url, depth })))
-    .onConflict((oc) => oc.columns(['job_id', 'url']).doNothing())
-    .returning('id')
-    .execute();
-  return rows.length;
+  const withDone = trx.with('done', (qb) =>
+    qb
+      .updateTable('crawl_frontier')
+      .set({ state: 'done', capture_id: entry.captureId, http_status: entry.httpStatus, lease_until: null, error: entry.note })
+      .where('id', '=', entry.id)
+      .returning('id'),
+  );
+  // The WITH clause only adds `done`, which the insert does not name: its creator serves as the store's.
+  return (await insertUrls(withDone as unknown as QueryCreator<Database>, jobId, urls, depth).execute()).length;
 }
 
 /** Puts an entry back for a later attempt. `countAttempt: false` undoes the claim's attempt (e.g. after a re-login). */
