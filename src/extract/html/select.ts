@@ -15,10 +15,11 @@ function childrenOf(node: AnyNode): AnyNode[] | undefined {
 }
 
 /**
- * Visits the elements among `nodes` and their descendants in document order (css-select's walk: children of any node
- * that has them), stopping when `visit` returns true. Iterative: deep hostile DOMs do not overflow the stack.
+ * The first element among `nodes` and their descendants passing `test`, in document order (domutils' findOne, and
+ * css-select's walk: children of any node that has them). Iterative: deep hostile DOMs do not overflow the stack. It
+ * is the walk of every `:has()` test, so it allocates no result array or closure per call.
  */
-export function forEachElement(nodes: AnyNode[], visit: (e: Element) => boolean | void): void {
+function findOne(test: (e: Element) => boolean | void, nodes: AnyNode[]): Element | null {
   const arrays: AnyNode[][] = [nodes];
   const indices: number[] = [0];
   let top = 0;
@@ -31,41 +32,7 @@ export function forEachElement(nodes: AnyNode[], visit: (e: Element) => boolean 
     }
     indices[top] = i + 1;
     const node = arr[i]!;
-    if (isTag(node) && visit(node) === true) return;
-    const children = childrenOf(node);
-    if (children !== undefined && children.length > 0) {
-      top++;
-      arrays[top] = children;
-      indices[top] = 0;
-    }
-  }
-}
-
-/** Elements of `nodes` and their descendants passing `test`, in document order, stopping after `limit` (as domutils' findAll). */
-function findAll(test: (e: Element) => boolean, nodes: AnyNode[], limit = Infinity): Element[] {
-  const result: Element[] = [];
-  forEachElement(nodes, (node) => test(node) && result.push(node) >= limit);
-  return result;
-}
-
-/**
- * The first element among `nodes` and their descendants passing `test`, in document order (domutils' findOne). The
- * walk of every `:has()` test: written out, with no result array or visitor closure per call.
- */
-function findOne(test: (e: Element) => boolean, nodes: AnyNode[]): Element | null {
-  const arrays: AnyNode[][] = [nodes];
-  const indices: number[] = [0];
-  let top = 0;
-  while (top >= 0) {
-    const arr = arrays[top]!;
-    const i = indices[top]!;
-    if (i >= arr.length) {
-      top--;
-      continue;
-    }
-    indices[top] = i + 1;
-    const node = arr[i]!;
-    if (isTag(node) && test(node)) return node;
+    if (isTag(node) && test(node) === true) return node;
     const children = childrenOf(node);
     if (children !== undefined && children.length > 0) {
       top++;
@@ -74,6 +41,18 @@ function findOne(test: (e: Element) => boolean, nodes: AnyNode[]): Element | nul
     }
   }
   return null;
+}
+
+/** Visits the elements among `nodes` and their descendants in document order, stopping when `visit` returns true. */
+export function forEachElement(nodes: AnyNode[], visit: (e: Element) => boolean | void): void {
+  findOne(visit, nodes);
+}
+
+/** Elements of `nodes` and their descendants passing `test`, in document order, stopping after `limit` (as domutils' findAll). */
+function findAll(test: (e: Element) => boolean, nodes: AnyNode[], limit = Infinity): Element[] {
+  const result: Element[] = [];
+  forEachElement(nodes, (node) => test(node) && result.push(node) >= limit);
+  return result;
 }
 
 const EMPTY: AnyNode[] = [];
