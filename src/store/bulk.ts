@@ -56,7 +56,7 @@ interface TableKeys {
  * tables differ).
  */
 async function foreignKeysOf(db: Kysely<Database> | Transaction<Database>, table: string): Promise<TableKeys> {
-  const r = (await sql<{ keys: Array<{ column: string; parent: string; key: string; key_type: string; has_default: boolean; n: number }> | string | null; triggers: number }>`
+  const r = (await sql<{ keys: Array<{ column: string; parent: string; key: string; key_type: string; has_default: boolean; n: number }> | null; triggers: number }>`
     select (select count(*)::int from pg_trigger where tgrelid = to_regclass(${table}) and not tgisinternal) as triggers,
            (select json_agg(json_build_object('column', a.attname, 'parent', pc.relname, 'key', pa.attname,
                      'key_type', format_type(pa.atttypid, pa.atttypmod), 'has_default', a.atthasdef, 'n', cardinality(c.conkey)))
@@ -65,8 +65,7 @@ async function foreignKeysOf(db: Kysely<Database> | Transaction<Database>, table
             join pg_attribute a on a.attrelid = c.conrelid and a.attnum = c.conkey[1]
             join pg_attribute pa on pa.attrelid = c.confrelid and pa.attnum = c.confkey[1]
             where c.contype = 'f' and c.conrelid = to_regclass(${table})) as keys`.execute(db)).rows[0];
-  const raw = r?.keys ?? [];
-  const rows = typeof raw === 'string' ? (JSON.parse(raw) as Exclude<typeof raw, string>) : raw;
+  const rows = r?.keys ?? [];
   return {
     keys: rows.map((k) => ({ column: k.column, parent: k.parent, key: k.key, keyType: k.key_type, hasDefault: k.has_default })),
     composite: rows.some((k) => Number(k.n) !== 1),
