@@ -151,4 +151,20 @@ describe.skipIf(testEngine !== 'postgres')('worker processes on PostgreSQL: star
     const exits = await Promise.all(children.map((c) => c.exited));
     expect(exits).toEqual(children.map(() => ({ code: 0, signal: null })));
   }, 240_000);
+
+  it('a worker told to stop while still starting (already registered) exits 0 and closes its registration', async () => {
+    // Found under load: the worker is registered before it has finished starting, and a SIGTERM in that gap took
+    // the default action (killed, row left open) because the handler was installed only after start-up.
+    const c = startWorker();
+    const deadline = Date.now() + 60_000;
+    while (!(await registered()).some((w) => w.pid === c.proc.pid)) {
+      if (c.exit) throw new Error(`the worker exited while starting (${JSON.stringify(c.exit)}): ${c.stderr}`);
+      if (Date.now() > deadline) throw new Error('timed out after 60000 ms waiting for the worker to register');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    c.proc.kill('SIGTERM');
+    expect(await Promise.race([c.exited, until(async () => false, 'a starting worker to exit after SIGTERM', 30_000)])).toEqual({ code: 0, signal: null });
+    const row = await store.db.selectFrom('job_workers').select(['stop_reason']).where('pid', '=', c.proc.pid!).executeTakeFirstOrThrow();
+    expect(row.stop_reason).toBe('stopped');
+  }, 90_000);
 });

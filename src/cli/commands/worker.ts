@@ -32,6 +32,13 @@ export function register(program: Command): void {
       const queues = parseQueues(o.queues);
       await withStore(cmd, async (store) => {
         const log = (line: string) => void process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+        // Listened for before the worker starts: it is registered in job_workers while it is still starting, and a
+        // SIGTERM then (a service stopped right after its start) would otherwise kill it with its row left open.
+        // A signal during start-up stops the worker as soon as it has started.
+        const stopRequested = new Promise<void>((resolve) => {
+          process.once('SIGINT', () => resolve());
+          process.once('SIGTERM', () => resolve());
+        });
         const running = await startJobWorker(store, {
           queues,
           concurrency: positive('--concurrency', o.concurrency),
@@ -44,10 +51,7 @@ export function register(program: Command): void {
           log,
         });
         process.stdout.write(`${JSON.stringify({ worker: running.worker.id, queues: queues ?? JOB_KINDS, engine: store.engine })}\n`);
-        await new Promise<void>((resolve) => {
-          process.once('SIGINT', () => resolve());
-          process.once('SIGTERM', () => resolve());
-        });
+        await stopRequested;
         log('stopping: running jobs are handed back to the queue');
         await running.stop();
       });
