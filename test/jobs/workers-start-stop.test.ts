@@ -49,7 +49,10 @@ describe.skipIf(testEngine !== 'postgres')('worker processes on PostgreSQL: star
   const children: Child[] = [];
 
   function startWorker(): Child {
-    const proc = spawn(process.execPath, ['bin/darkpatrol.js', '--database-url', store.databaseUrl!, 'worker', '--queues', 'crawl', '--concurrency', '1', '--proxy', sim.proxy.url, '--evidence-dir', path.join(dir, 'warc'), '--poll-ms', '100', '--heartbeat-ms', '500'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    return startChild(['worker', '--queues', 'crawl', '--concurrency', '1', '--proxy', sim.proxy.url, '--evidence-dir', path.join(dir, 'warc'), '--poll-ms', '100', '--heartbeat-ms', '500']);
+  }
+  function startChild(command: string[]): Child {
+    const proc = spawn(process.execPath, ['bin/darkpatrol.js', '--database-url', store.databaseUrl!, ...command], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
     const c: Child = {
       proc,
       stderr: '',
@@ -152,19 +155,28 @@ describe.skipIf(testEngine !== 'postgres')('worker processes on PostgreSQL: star
     expect(exits).toEqual(children.map(() => ({ code: 0, signal: null })));
   }, 240_000);
 
-  it('a worker told to stop while still starting (already registered) exits 0 and closes its registration', async () => {
-    // Found under load: the worker is registered before it has finished starting, and a SIGTERM in that gap took
-    // the default action (killed, row left open) because the handler was installed only after start-up.
-    const c = startWorker();
+  /** Sends SIGTERM the moment the child's job worker is registered (it is still starting then). */
+  async function stopOnceRegistered(c: Child): Promise<void> {
     const deadline = Date.now() + 60_000;
     while (!(await registered()).some((w) => w.pid === c.proc.pid)) {
-      if (c.exit) throw new Error(`the worker exited while starting (${JSON.stringify(c.exit)}): ${c.stderr}`);
-      if (Date.now() > deadline) throw new Error('timed out after 60000 ms waiting for the worker to register');
+      if (c.exit) throw new Error(`the process exited while starting (${JSON.stringify(c.exit)}): ${c.stderr}`);
+      if (Date.now() > deadline) throw new Error('timed out after 60000 ms waiting for the job worker to register');
       await new Promise((r) => setTimeout(r, 5));
     }
     c.proc.kill('SIGTERM');
-    expect(await Promise.race([c.exited, until(async () => false, 'a starting worker to exit after SIGTERM', 30_000)])).toEqual({ code: 0, signal: null });
+    expect(await Promise.race([c.exited, until(async () => false, 'a starting process to exit after SIGTERM', 30_000)])).toEqual({ code: 0, signal: null });
     const row = await store.db.selectFrom('job_workers').select(['stop_reason']).where('pid', '=', c.proc.pid!).executeTakeFirstOrThrow();
     expect(row.stop_reason).toBe('stopped');
+  }
+
+  it('a worker told to stop while still starting (already registered) exits 0 and closes its registration', async () => {
+    // Found under load: the worker is registered before it has finished starting, and a SIGTERM in that gap took
+    // the default action (killed, row left open) because the handler was installed only after start-up.
+    await stopOnceRegistered(startWorker());
+  }, 90_000);
+
+  it('`serve --jobs on` told to stop while its job worker is starting exits 0 and closes the registration', async () => {
+    // The same gap in `darkpatrol serve`: its handler was installed only once the console listened.
+    await stopOnceRegistered(startChild(['serve', '--port', '0', '--jobs', 'on', '--no-web', '--log-level', 'silent', '--proxy', sim.proxy.url, '--evidence-dir', path.join(dir, 'warc')]));
   }, 90_000);
 });

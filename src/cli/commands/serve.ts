@@ -48,6 +48,12 @@ export function register(program: Command): void {
             evidenceDir: resolveEvidenceDir(opts.evidenceDir),
           }
         : undefined;
+      // Listened for before anything starts: a signal while the store opens or the job worker registers would
+      // otherwise end the process by the default action, leaving that worker's registration open.
+      const stopRequested = new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+      });
       const store = await openStore(storeOptionsOf(cmd));
       let jobs: JobWorker | undefined;
       try {
@@ -82,11 +88,7 @@ export function register(program: Command): void {
           throw e;
         });
         process.stdout.write(opts.json ? `${JSON.stringify({ url: running.url, docs: `${running.url}docs` })}\n` : `DarkPatrol console on ${running.url} (API docs ${running.url}docs) — Ctrl-C to stop\n`);
-        await new Promise<void>((resolve) => {
-          const stop = () => resolve();
-          process.once('SIGINT', stop);
-          process.once('SIGTERM', stop);
-        });
+        await stopRequested;
         await running.close();
       } finally {
         await jobs?.stop();
