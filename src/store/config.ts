@@ -11,13 +11,18 @@ export interface StoreOptions {
   poolSize?: number;
   /** Start the embedded database from this data-directory dump (tests use a migrated template). */
   pgliteLoadDataDir?: Blob;
+  /**
+   * Where the embedded engine runs: 'worker' (default), a worker thread of its own, so its CPU leaves the caller's
+   * event loop; 'main', on the caller's thread. DARKPATROL_PGLITE_THREAD sets the default.
+   */
+  pgliteThread?: 'main' | 'worker';
 }
 
 export const DEFAULT_DATA_DIR = '.darkpatrol/data';
 
 export type ResolvedStoreConfig =
   | { engine: 'postgres'; databaseUrl: string; poolSize: number; migrate: boolean }
-  | { engine: 'pglite'; dataDir: string; migrate: boolean };
+  | { engine: 'pglite'; dataDir: string; migrate: boolean; thread: 'main' | 'worker' };
 
 /** Options first, then DATABASE_URL / DARKPATROL_DATA_DIR from the environment, then the default directory. */
 export function resolveStoreConfig(opts: StoreOptions = {}, env: NodeJS.ProcessEnv = process.env): ResolvedStoreConfig {
@@ -30,7 +35,9 @@ export function resolveStoreConfig(opts: StoreOptions = {}, env: NodeJS.ProcessE
     return { engine: 'postgres', databaseUrl, poolSize: opts.poolSize ?? 10, migrate };
   }
   const dir = opts.dataDir ?? env.DARKPATROL_DATA_DIR ?? DEFAULT_DATA_DIR;
-  return { engine: 'pglite', dataDir: dir === 'memory://' ? dir : resolve(dir), migrate };
+  const thread = opts.pgliteThread ?? env.DARKPATROL_PGLITE_THREAD ?? 'worker';
+  if (thread !== 'main' && thread !== 'worker') throw new Error(`DARKPATROL_PGLITE_THREAD must be main or worker (got "${thread}")`);
+  return { engine: 'pglite', dataDir: dir === 'memory://' ? dir : resolve(dir), migrate, thread };
 }
 
 /** For messages and logs: never print a password. */

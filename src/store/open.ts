@@ -7,6 +7,7 @@ import pg from 'pg';
 import { redactUrl, resolveStoreConfig, type StoreOptions } from './config.ts';
 import { lockDataDir } from './lock.ts';
 import { migrate, type MigrationReport } from './migrate.ts';
+import { startPgliteWorker, type EmbeddedEngine } from './pglite-worker.ts';
 import { installTypeParsers } from './pg-types.ts';
 import type { Migration } from './migrations/index.ts';
 import type { Database } from './schema.ts';
@@ -31,8 +32,8 @@ export interface Store {
  * cannot carry: `COPY … FROM '/dev/blob'` (bulkInsert's `copyBlob`). PGlite is one session, so a query made on it
  * runs inside whatever transaction the kysely handle has open.
  */
-const engines = new WeakMap<Kysely<Database>, PGlite>();
-export function pgliteOf(db: Kysely<Database>): PGlite | undefined {
+const engines = new WeakMap<Kysely<Database>, EmbeddedEngine>();
+export function pgliteOf(db: Kysely<Database>): EmbeddedEngine | undefined {
   return engines.get(db);
 }
 
@@ -42,7 +43,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   let pool: pg.Pool;
   let location: string;
   let release: () => Promise<void>;
-  let embedded: PGlite | undefined;
+  let embedded: EmbeddedEngine | undefined;
 
   if (config.engine === 'postgres') {
     pool = new pg.Pool({ connectionString: config.databaseUrl, max: config.poolSize });
@@ -55,12 +56,14 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
       mkdirSync(config.dataDir, { recursive: true });
       unlock = lockDataDir(config.dataDir);
     }
-    let pglite: PGlite;
+    let pglite: PGlite | Awaited<ReturnType<typeof startPgliteWorker>>;
     try {
-      pglite = await PGlite.create(inMemory ? undefined : config.dataDir, {
-        extensions: { pg_trgm },
-        loadDataDir: options.pgliteLoadDataDir,
-      });
+      pglite = config.thread === 'worker'
+        ? await startPgliteWorker(inMemory ? undefined : config.dataDir, options.pgliteLoadDataDir)
+        : await PGlite.create(inMemory ? undefined : config.dataDir, {
+          extensions: { pg_trgm },
+          loadDataDir: options.pgliteLoadDataDir,
+        });
     } catch (err) {
       unlock();
       throw new Error(`Could not open the embedded database at ${config.dataDir}: ${(err as Error).message}`, {
@@ -68,7 +71,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
       });
     }
     embedded = pglite;
-    pool = new pg.Pool(createPgConfig(pglite));
+    pool = new pg.Pool(createPgConfig(pglite as PGlite)); // the worker has the one method the adapter calls
     location = inMemory ? 'memory://' : config.dataDir;
     release = async () => {
       await pglite.close();

@@ -110,3 +110,34 @@ describe('embedded data directory', () => {
     expect((err as Error).message).not.toContain('secret');
   });
 });
+
+describe('PGlite on the caller\'s thread or in a worker thread (pgliteThread)', () => {
+  for (const thread of ['main', 'worker'] as const) {
+    it(`${thread}: rows, errors with their SQLSTATE, atomic transactions, data kept across reopening`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), `dp-thread-${thread}-`));
+      try {
+        let s = await openStore({ dataDir: dir, pgliteThread: thread });
+        await s.execScript('create table t (a int primary key, b text)');
+        await s.db.transaction().execute(async (trx) => {
+          await sql`insert into t values (${1}, ${'one'})`.execute(trx);
+          await sql`insert into t values (${2}, ${null})`.execute(trx);
+        });
+        const failed = await s.db.transaction().execute(async (trx) => {
+          await sql`insert into t values (${3}, ${'three'})`.execute(trx);
+          await sql`insert into t values (${1}, ${'again'})`.execute(trx);
+        }).catch((e: unknown) => e);
+        expect((failed as { code?: string }).code).toBe('23505');
+        await expect(sql`select * from no_such_table`.execute(s.db)).rejects.toMatchObject({ code: '42P01' });
+        // concurrent transactions on the one session stay serialised and atomic
+        await Promise.all([4, 5, 6].map((a) => s.db.transaction().execute((trx) => sql`insert into t values (${a}, ${String(a)})`.execute(trx))));
+        await s.close();
+        s = await openStore({ dataDir: dir, pgliteThread: thread });
+        const rows = await sql<{ a: number; b: string | null }>`select a, b from t order by a`.execute(s.db);
+        expect(rows.rows).toEqual([{ a: 1, b: 'one' }, { a: 2, b: null }, { a: 4, b: '4' }, { a: 5, b: '5' }, { a: 6, b: '6' }]);
+        await s.close();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+});
