@@ -186,18 +186,9 @@ export function decodeEntities(text: string): string {
   return out;
 }
 
-/** A root-relative path the URL parser keeps as written: no dot segment, query, fragment, escape or character it encodes. */
-const PLAIN_PATH = /^\/(?!\/)[A-Za-z0-9_.~-]*(?:\/[A-Za-z0-9_.~-]*)*$/;
-const DOT_SEGMENT = /\/\.\.?(?:\/|$)/;
-
 export function resolveUrl(href: string, base: URL): string | null {
-  const h = href.trim();
-  // `new URL` for a plain path under an http(s) base without credentials is the base's origin and the path as written.
-  if (PLAIN_PATH.test(h) && !DOT_SEGMENT.test(h) && (base.protocol === 'http:' || base.protocol === 'https:') && base.username === '' && base.password === '') {
-    return `${base.protocol}//${base.host}${h}`;
-  }
   try {
-    const u = new URL(h, base);
+    const u = new URL(href.trim(), base);
     u.hash = '';
     return u.toString();
   } catch {
