@@ -147,67 +147,52 @@ function transformAll(spec: FieldSpec, raw: string, ctx: FieldContext): unknown 
  */
 export function evalField(spec: FieldSpec, scope: AnyNode, ctx: FieldContext, path: string): unknown {
   try {
-    return valueOf(spec, spec.selector ? selectInPage(ctx, scope, spec.selector) : [scope], ctx);
-  } catch (e) {
-    reportFieldError(e, ctx, path);
-    return undefined;
-  }
-}
-
-/**
- * `evalField` over nodes already selected (a record's compiled walk). The error path `kind[index].name` is built only
- * for an error.
- */
-export function evalFieldOn(spec: FieldSpec, nodes: readonly AnyNode[], ctx: FieldContext, kind: string, index: number, name: string): unknown {
-  try {
-    return valueOf(spec, nodes, ctx);
-  } catch (e) {
-    reportFieldError(e, ctx, `${kind}[${index}].${name}`);
-    return undefined;
-  }
-}
-
-function reportFieldError(e: unknown, ctx: FieldContext, path: string): void {
-  const message = e instanceof Error ? e.message : String(e);
-  const code = /selector|pseudo|unmatched|expected|did not/i.test(message) && !/transform|hook/.test(message) ? 'bad_selector' : 'hook_failed';
-  ctx.errors.push({ code, message: `${path}: ${message}`, path });
-}
-
-function valueOf(spec: FieldSpec, nodes: readonly AnyNode[], ctx: FieldContext): unknown {
-  if (spec.value !== undefined) return nodes.length > 0 ? spec.value : undefined;
-  const values: unknown[] = [];
-  for (const node of nodes) {
-    const got = sourceOf(spec, node, ctx);
-    if (got === null || got === undefined) continue;
-    if (typeof got !== 'string') {
-      values.push(got);
-      if (!spec.all) break;
-      continue;
+    let nodes: AnyNode[];
+    if (spec.selector) {
+      nodes = selectInPage(ctx, scope, spec.selector);
+    } else {
+      nodes = [scope];
     }
-    let src = got;
-    if (spec.pattern !== undefined) {
-      if (src.length > MAX_PATTERN_INPUT) src = src.slice(0, MAX_PATTERN_INPUT);
-      const re = compilePattern(spec.pattern);
-      if (spec.all) {
-        const global = globalOf(re);
-        let count = 0;
-        for (const m of src.matchAll(global)) {
-          const v = transformAll(spec, pick(m), ctx);
-          if (v !== undefined) values.push(v);
-          if (++count >= 10_000) break;
-        }
+    if (spec.value !== undefined) return nodes.length > 0 ? spec.value : undefined;
+    const values: unknown[] = [];
+    for (const node of nodes) {
+      const got = sourceOf(spec, node, ctx);
+      if (got === null || got === undefined) continue;
+      if (typeof got !== 'string') {
+        values.push(got);
+        if (!spec.all) break;
         continue;
       }
-      const m = re.exec(src);
-      if (!m) continue;
-      src = pick(m);
+      let src = got;
+      if (spec.pattern !== undefined) {
+        if (src.length > MAX_PATTERN_INPUT) src = src.slice(0, MAX_PATTERN_INPUT);
+        const re = compilePattern(spec.pattern);
+        if (spec.all) {
+          const global = globalOf(re);
+          let count = 0;
+          for (const m of src.matchAll(global)) {
+            const v = transformAll(spec, pick(m), ctx);
+            if (v !== undefined) values.push(v);
+            if (++count >= 10_000) break;
+          }
+          continue;
+        }
+        const m = re.exec(src);
+        if (!m) continue;
+        src = pick(m);
+      }
+      const v = transformAll(spec, src, ctx);
+      if (v !== undefined) values.push(v);
+      if (!spec.all && values.length > 0) break;
     }
-    const v = transformAll(spec, src, ctx);
-    if (v !== undefined) values.push(v);
-    if (!spec.all && values.length > 0) break;
+    if (spec.all) return values.length > 0 ? values.flat() : undefined;
+    return values[0];
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    const code = /selector|pseudo|unmatched|expected|did not/i.test(message) && !/transform|hook/.test(message) ? 'bad_selector' : 'hook_failed';
+    ctx.errors.push({ code, message: `${path}: ${message}`, path });
+    return undefined;
   }
-  if (spec.all) return values.length > 0 ? values.flat() : undefined;
-  return values[0];
 }
 
 // ---- coercion of raw field values into typed record fields ----

@@ -1,9 +1,9 @@
 import { parseDestinations } from '../shipping/destinations.ts';
 import { load, type CheerioAPI } from 'cheerio/slim';
-import type { AnyNode, Element } from 'domhandler';
+import type { AnyNode } from 'domhandler';
 import { decodeHtml } from '../html/decode.ts';
 import { DEFAULT_DOM_LIMITS, parseBoundedDom, type DomLimits } from '../html/dom.ts';
-import { compileScopeWalk, PageMemo } from '../html/select.ts';
+import { PageMemo } from '../html/select.ts';
 import { linesOf, rawTextOf } from '../html/text.ts';
 import type {
   ExtractedFeedback,
@@ -16,7 +16,7 @@ import type {
   Provenance,
 } from '../types.ts';
 import { detectPageType } from './detect.ts';
-import { asMoney, asNumber, asString, asStringList, evalField, evalFieldOn, findPgpBlocks, selectInPage, parseRatingText, type FieldContext } from './fields.ts';
+import { asMoney, asNumber, asString, asStringList, evalField, findPgpBlocks, selectInPage, parseRatingText, type FieldContext } from './fields.ts';
 import type { Adapter, FieldSpec, HookContext, PageSpec, RecordSpec } from './types.ts';
 
 export const MAX_PAGE_BYTES = 8 * 1024 * 1024;
@@ -167,64 +167,54 @@ function scopes(spec: RecordSpec<string>, page: LoadedPage, ctx: FieldContext, p
   }
 }
 
-interface CompiledAlternative {
-  spec: FieldSpec;
-  /** Index of its selector in the record's walk; -1: no selector (the scope itself). */
-  slot: number;
-}
+/** The selectors of a record's fields (all alternatives), gathered once per spec. */
+const recordSelectors = new WeakMap<RecordSpec<string>, string[]>();
 
-interface CompiledField {
-  name: string;
-  alternatives: CompiledAlternative[];
-  required: boolean;
-}
-
-/** A record spec compiled once: its fields as a list, and every field selector (all alternatives) in one walk. */
-interface CompiledRecord {
-  fields: CompiledField[];
-  walk: (scope: AnyNode) => (Element[] | null)[];
-}
-
-const compiledRecords = new WeakMap<RecordSpec<string>, CompiledRecord>();
-
-function compileRecord(spec: RecordSpec<string>): CompiledRecord {
-  let found = compiledRecords.get(spec);
+function selectorsOf(spec: RecordSpec<string>): string[] {
+  let found = recordSelectors.get(spec);
   if (!found) {
-    const selectors: string[] = [];
-    const fields = (Object.entries(spec.fields) as [string, FieldSpec | FieldSpec[]][]).map(([name, f]) => {
-      const list = Array.isArray(f) ? f : [f];
-      const alternatives = list.map((alt) => {
-        if (!alt.selector) return { spec: alt, slot: -1 };
-        let slot = selectors.indexOf(alt.selector);
-        if (slot < 0) slot = selectors.push(alt.selector) - 1;
-        return { spec: alt, slot };
-      });
-      return { name, alternatives, required: list.some((a) => a.required) };
-    });
-    found = { fields, walk: compileScopeWalk(selectors) };
-    compiledRecords.set(spec, found);
+    found = [];
+    for (const f of Object.values(spec.fields) as (FieldSpec | FieldSpec[])[]) {
+      for (const alt of Array.isArray(f) ? f : [f]) if (alt.selector && !found.includes(alt.selector)) found.push(alt.selector);
+    }
+    recordSelectors.set(spec, found);
   }
   return found;
 }
 
-function evalRecord(spec: RecordSpec<string>, scope: AnyNode, ctx: FieldContext, kind: string, index: number): Map<string, unknown> {
+interface RecordField {
+  name: string;
+  alternatives: FieldSpec[];
+  required: boolean;
+}
+
+/** A record's fields as a list (name, alternatives, required), built once per spec instead of once per record. */
+const recordFields = new WeakMap<RecordSpec<string>, RecordField[]>();
+
+function fieldsOf(spec: RecordSpec<string>): RecordField[] {
+  let found = recordFields.get(spec);
+  if (!found) {
+    found = (Object.entries(spec.fields) as [string, FieldSpec | FieldSpec[]][]).map(([name, f]) => {
+      const alternatives = Array.isArray(f) ? f : [f];
+      return { name, alternatives, required: alternatives.some((a) => a.required) };
+    });
+    recordFields.set(spec, found);
+  }
+  return found;
+}
+
+function evalRecord(spec: RecordSpec<string>, scope: AnyNode, ctx: FieldContext, path: string): Map<string, unknown> {
   const out = new Map<string, unknown>();
-  const { fields, walk } = compileRecord(spec);
-  // Every field selector of the record in one walk of its scope; a selector the walk cannot take is selected alone.
-  const selected = walk(scope);
-  let self: AnyNode[] | undefined;
-  for (const { name, alternatives, required } of fields) {
+  // Every field selector of the record in one walk of its scope (the fields then read the memo).
+  ctx.memo?.prefetch(scope, selectorsOf(spec));
+  for (const { name, alternatives, required } of fieldsOf(spec)) {
     let v: unknown;
-    for (const { spec: alt, slot } of alternatives) {
-      const nodes = slot < 0 ? (self ??= [scope]) : selected[slot];
-      v = nodes ? evalFieldOn(alt, nodes, ctx, kind, index, name) : evalField(alt, scope, ctx, `${kind}[${index}].${name}`);
+    for (const alt of alternatives) {
+      v = evalField(alt, scope, ctx, `${path}.${name}`);
       if (v !== undefined) break;
     }
     if (v === undefined) {
-      if (required) {
-        const path = `${kind}[${index}].${name}`;
-        ctx.errors.push({ code: 'missing_required_field', message: `${path} not found`, path });
-      }
+      if (required) ctx.errors.push({ code: 'missing_required_field', message: `${path}.${name} not found`, path: `${path}.${name}` });
       continue;
     }
     out.set(name, v);
@@ -373,7 +363,7 @@ function runPageSpec(spec: PageSpec, page: LoadedPage, ctx: FieldContext, result
   for (const [kind, add] of kinds) {
     const rs = spec[kind] as RecordSpec<string> | undefined;
     if (!rs) continue;
-    scopes(rs, page, ctx, kind).forEach((scope, i) => add(evalRecord(rs, scope, ctx, kind, i)));
+    scopes(rs, page, ctx, kind).forEach((scope, i) => add(evalRecord(rs, scope, ctx, `${kind}[${i}]`)));
   }
   if (spec.breadcrumbs) result.breadcrumbs = asStringList(evalField({ all: true, ...spec.breadcrumbs }, page.root, ctx, 'breadcrumbs'));
   if (spec.pagination) {

@@ -106,42 +106,6 @@ export function existsIn(root: AnyNode, selector: string): boolean {
 }
 
 /**
- * Several selectors compiled for one walk of a scope: `walk(root)` returns, per selector, the elements below `root`
- * matching it in document order (what `selectIn` returns for each), every element tested against each selector once.
- * A selector that does not compile (left for `selectIn` to report) or that looks at the root's next siblings (css-select
- * adds those to the walk) gets `null`: its caller selects it the ordinary way.
- */
-export function compileScopeWalk(selectors: readonly string[]): (root: AnyNode) => (Element[] | null)[] {
-  const slots: number[] = [];
-  const tests: Compiled[] = [];
-  selectors.forEach((selector, k) => {
-    let q: Compiled;
-    try {
-      q = compileSelector(selector);
-    } catch {
-      return;
-    }
-    if ((q as { shouldTestNextSiblings?: boolean }).shouldTestNextSiblings) return;
-    slots.push(k);
-    tests.push(q);
-  });
-  const n = tests.length;
-  const size = selectors.length;
-  return (root) => {
-    const found: (Element[] | null)[] = new Array<Element[] | null>(size).fill(null);
-    const outs: Element[][] = [];
-    for (let k = 0; k < n; k++) outs.push([]);
-    if (n > 0) {
-      forEachElement(childrenOf(root) ?? EMPTY, (node) => {
-        for (let k = 0; k < n; k++) if (tests[k]!(node)) outs[k]!.push(node);
-      });
-    }
-    for (let k = 0; k < n; k++) found[slots[k]!] = outs[k]!;
-    return found;
-  };
-}
-
-/**
  * Selections and texts of one parsed page, computed once: the fields of a record ask for the same selector in the
  * same scope (`td:not(.column-name)` for price, currency, ships-from and ships-to) and for the text of the same
  * cells. Valid while the DOM is not modified (extraction never modifies it). The returned arrays are shared: do not
