@@ -244,4 +244,21 @@ describe(`database de-confliction (${testEngine})`, () => {
     expect(left.rows[0]!.n).toBe(0);
     expect(await listNotices(store.db, de)).not.toContainEqual(expect.objectContaining({ hitId: hit.notices[0]!.hitId }));
   });
+
+  // A hit names two registrations (foreign keys; migration 0605's per-statement triggers were measured, not merged):
+  // an orphan is refused, a hit goes with either registration, and neither its registrations nor theirs change under it.
+  it('keeps hits tied to existing registrations, and removes them with either', async () => {
+    await registerCaseSelectors(store.db, nl, nlCase, [{ kind: 'email', value: `pair-${run}@x.org` }]);
+    const hit = await registerCaseSelectors(store.db, de, deCase, [{ kind: 'email', value: `pair-${run}@x.org` }]);
+    const hitId = hit.notices[0]!.hitId;
+    const h = (await sql<{ selector_a: number; selector_b: number }>`select selector_a, selector_b from deconflict_hits where id = ${hitId}`.execute(store.db)).rows[0]!;
+    const orphan = (a: number, b: number) => sql`insert into deconflict_hits (via, selector_a, selector_b) values ('selector', ${a}, ${b})`.execute(store.db);
+    await expect(orphan(h.selector_a, 999_999_999)).rejects.toThrow(/foreign key/);
+    await expect(orphan(-1, h.selector_a)).rejects.toThrow(/foreign key/);
+    await expect(sql`update deconflict_hits set selector_b = 999999999 where id = ${hitId}`.execute(store.db)).rejects.toThrow(/foreign key/);
+    await expect(sql`update deconflict_selectors set id = 999999999 where id = ${h.selector_a}`.execute(store.db)).rejects.toThrow(/foreign key/);
+    await sql`delete from deconflict_selectors where id = ${h.selector_a}`.execute(store.db);
+    expect((await sql`select id from deconflict_hits where id = ${hitId}`.execute(store.db)).rows).toHaveLength(0);
+    expect(await listNotices(store.db, de)).not.toContainEqual(expect.objectContaining({ hitId }));
+  });
 });
