@@ -121,7 +121,7 @@ async function mapStepped<T, U>(items: readonly T[], fn: (item: T) => U): Promis
   return out;
 }
 /** scanSightings in slices of SCAN_STEP texts (the same found and rejected, in the same order), with breathe between. */
-const SCAN_STEP = 200;
+const SCAN_STEP = 50;
 async function scanStepped(texts: readonly TextToScan[], columns: readonly ColumnToRead[] = []): Promise<ScannedSightings> {
   const out: ScannedSightings = { found: [], rejected: [] };
   for (let i = 0; i < texts.length; i += SCAN_STEP) {
