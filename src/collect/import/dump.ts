@@ -149,19 +149,11 @@ interface StatementRows {
 export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportSummary> {
   const started = Date.now();
   const m = o.mapping;
-  const run = await beginImport('dump', o, 'seized_db', path.basename(o.file).replace(/\.sql$/i, '') + '-seized', 'application/sql', { mapping: m });
-  const base = { kind: 'dump' as const, file: o.file, fileSha256: run.fileSha256, marketId: run.marketId, market: run.slug, captureId: run.captureId };
-  if (run.done) return { ...base, rows: run.rows, counts: {}, resumedFrom: run.position, alreadyImported: true, durationMs: Date.now() - started, bytes: 0, notImported: { tables: [], columns: [] }, caseFolded: [] };
-
-  // Foreign keys checked once per batch, not per row, where the session may; rows sent by COPY into a staging table
-  // and moved by one insert … select (store/bulk.ts: BulkOptions).
-  // On PGlite the COPY goes to the engine itself, from '/dev/blob' (its node-postgres adapter has no COPY FROM STDIN).
-  const pglite = pgliteOf(o.db);
-  const fk: BulkOptions = {
-    batchedReferences: await canBatchReferenceChecks(o.db),
-    copy: await canCopyFromStdin(o.db),
-    ...(pglite ? { copyBlob: (text: string, data: Buffer) => pglite.query(text, [], { blob: new Blob([data as unknown as BlobPart]) }) } : {}),
-  };
+  // Pass 1 (below) reads only the file, so it runs while beginImport hashes the file and preserves it as evidence
+  // (a compressed copy: about a second of waiting for a 15 MiB dump); it stops early when the import is already done.
+  const begun = beginImport('dump', o, 'seized_db', path.basename(o.file).replace(/\.sql$/i, '') + '-seized', 'application/sql', { mapping: m });
+  let stopPass1 = false;
+  void begun.then((r) => (stopPass1 = r.done), () => (stopPass1 = true));
 
   // Pass 1: table columns, users and vendors (and orders when feedback refers to them); rows of unmapped tables counted.
   const used = mappedColumns(m);
@@ -172,9 +164,6 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
   const feedsOrders = !!(F?.order && m.orders);
   let feedbackStart: { offset: number; line: number } | undefined;
   let feedbackEnd = 0;
-  // From the start, orderOf is filled while pass 2 imports the orders (feedback is pass 3); a resumed run may start
-  // past them, so it reads them here.
-  const ordersInPass1 = feedsOrders && run.position > 0;
   const userHandle = new Map<string, string>();
   const vendorUser = new Map<string, string>();
   const vendorProfile = new Map<string, { vendorRow: string; profile: string; pgp: string }>();
@@ -229,44 +218,69 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
     normalize(rows, cols.length);
     return { table: p.table, rows, col: finder(cols) };
   };
-  for await (const stmt of sqlStatements(o.file)) {
-    if (/^CREATE\s+TABLE/i.test(stmt.text)) {
-      const t = parseCreateTable(stmt.text);
-      if (t) columns.set(t.table, t.columns);
-      continue;
-    }
-    if (!/^(INSERT|REPLACE)/i.test(stmt.text)) continue;
-    const head = /INTO\s+`?([^`\s(]+)/i.exec(stmt.text)?.[1] ?? '';
-    if (F && head === F.table) {
-      feedbackStart ??= { offset: stmt.offset, line: stmt.line };
-      feedbackEnd = stmt.end;
-    }
-    if (!used.has(head)) {
-      unmappedRows.set(head, (unmappedRows.get(head) ?? 0) + (parseInsert(stmt)?.rows.length ?? 0));
-      continue;
-    }
-    if (head === m.orders?.table) {
-      if (ordersInPass1) {
-        const ins = rowsOf(stmt);
-        if (ins) keepOrders(ins);
+  const pass1 = async () => {
+    for await (const stmt of sqlStatements(o.file)) {
+      if (stopPass1) break;
+      if (/^CREATE\s+TABLE/i.test(stmt.text)) {
+        const t = parseCreateTable(stmt.text);
+        if (t) columns.set(t.table, t.columns);
+        continue;
       }
-      continue;
-    }
-    if (head !== m.users.table && head !== m.vendors?.table) continue;
-    const ins = rowsOf(stmt);
-    if (!ins) continue;
-    if (ins.table === m.users.table) {
-      const [id, handle] = [ins.col(m.users.id), ins.col(m.users.handle)];
-      for (const r of ins.rows) userHandle.set(String(r[id]), toStr(r[handle]) ?? '');
-    } else if (m.vendors) {
-      const V = m.vendors;
-      const [id, user, profile, pgp] = [ins.col(V.id), ins.col(V.user), ins.col(V.profile), ins.col(V.pgp)];
-      for (const r of ins.rows) {
-        vendorUser.set(String(r[id]), String(r[user]));
-        vendorProfile.set(String(r[user]), { vendorRow: String(r[id]), profile: toStr(r[profile]) ?? '', pgp: toStr(r[pgp]) ?? '' });
+      if (!/^(INSERT|REPLACE)/i.test(stmt.text)) continue;
+      const head = /INTO\s+`?([^`\s(]+)/i.exec(stmt.text)?.[1] ?? '';
+      if (F && head === F.table) {
+        feedbackStart ??= { offset: stmt.offset, line: stmt.line };
+        feedbackEnd = stmt.end;
       }
+      if (!used.has(head)) {
+        unmappedRows.set(head, (unmappedRows.get(head) ?? 0) + (parseInsert(stmt)?.rows.length ?? 0));
+        continue;
+      }
+      if (head === m.orders?.table) continue;
+      if (head !== m.users.table && head !== m.vendors?.table) continue;
+      const ins = rowsOf(stmt);
+      if (!ins) continue;
+      if (ins.table === m.users.table) {
+        const [id, handle] = [ins.col(m.users.id), ins.col(m.users.handle)];
+        for (const r of ins.rows) userHandle.set(String(r[id]), toStr(r[handle]) ?? '');
+      } else if (m.vendors) {
+        const V = m.vendors;
+        const [id, user, profile, pgp] = [ins.col(V.id), ins.col(V.user), ins.col(V.profile), ins.col(V.pgp)];
+        for (const r of ins.rows) {
+          vendorUser.set(String(r[id]), String(r[user]));
+          vendorProfile.set(String(r[user]), { vendorRow: String(r[id]), profile: toStr(r[profile]) ?? '', pgp: toStr(r[pgp]) ?? '' });
+        }
+      }
+    }
+  };
+  const read = pass1();
+  // beginImport's failure first (as when it ran before pass 1), then pass 1's.
+  const [begunR, readR] = await Promise.allSettled([begun, read]);
+  if (begunR.status === 'rejected') throw begunR.reason;
+  const run = begunR.value;
+  const base = { kind: 'dump' as const, file: o.file, fileSha256: run.fileSha256, marketId: run.marketId, market: run.slug, captureId: run.captureId };
+  if (run.done) return { ...base, rows: run.rows, counts: {}, resumedFrom: run.position, alreadyImported: true, durationMs: Date.now() - started, bytes: 0, notImported: { tables: [], columns: [] }, caseFolded: [] };
+  if (readR.status === 'rejected') throw readR.reason;
+  // From the start, orderOf is filled while pass 2 imports the orders (feedback is pass 3); a resumed run may start
+  // past them, so it reads them here.
+  const ordersInPass1 = feedsOrders && run.position > 0;
+  if (ordersInPass1) {
+    for await (const stmt of sqlStatements(o.file)) {
+      if (!/^(INSERT|REPLACE)/i.test(stmt.text) || (/INTO\s+`?([^`\s(]+)/i.exec(stmt.text)?.[1] ?? '') !== m.orders!.table) continue;
+      const ins = rowsOf(stmt);
+      if (ins) keepOrders(ins);
     }
   }
+
+  // Foreign keys checked once per batch, not per row, where the session may; rows sent by COPY into a staging table
+  // and moved by one insert … select (store/bulk.ts: BulkOptions).
+  // On PGlite the COPY goes to the engine itself, from '/dev/blob' (its node-postgres adapter has no COPY FROM STDIN).
+  const pglite = pgliteOf(o.db);
+  const fk: BulkOptions = {
+    batchedReferences: await canBatchReferenceChecks(o.db),
+    copy: await canCopyFromStdin(o.db),
+    ...(pglite ? { copyBlob: (text: string, data: Buffer) => pglite.query(text, [], { blob: new Blob([data as unknown as BlobPart]) }) } : {}),
+  };
 
   // Accounts for every user (idempotent), with vendor profiles and PGP keys in the profile text.
   const now = new Date();
