@@ -219,15 +219,21 @@ function distinct(batch: readonly (readonly BulkValue[])[], i: number): string[]
 
 /** Locks and counts the parents of each foreign key of `batch` (see BulkOptions); throws when one is missing. */
 async function checkReferences(db: Transaction<Database> | Kysely<Database>, table: string, keys: readonly ForeignKey[], columns: readonly BulkColumn[], batch: readonly (readonly BulkValue[])[]): Promise<void> {
+  const checks: Array<{ k: ForeignKey; values: string[] }> = [];
   for (const k of keys) {
     const i = columns.findIndex((c) => c.name === k.column);
     if (i < 0) continue;
     const values = distinct(batch, i);
-    if (values.length === 0) continue;
-    const found = (await sql<{ n: number }>`with p as (select 1 from ${sql.table(k.parent)} where ${sql.id(k.key)} = any(${values}::${sql.raw(k.keyType)}[]) for key share) select count(*)::int as n from p`.execute(db)).rows[0]?.n ?? 0;
-    if (Number(found) !== values.length) {
-      throw new Error(`insert into ${table}: ${values.length - Number(found)} value(s) of ${k.column} not present in ${k.parent}(${k.key}) (foreign key)`);
-    }
+    if (values.length > 0) checks.push({ k, values });
+  }
+  if (checks.length === 0) return;
+  // All keys in one statement (one round trip): each a subquery locking its parents, counted.
+  const counts = sql.join(checks.map(({ k, values }, n) =>
+    sql`(select count(*)::int from (select 1 from ${sql.table(k.parent)} where ${sql.id(k.key)} = any(${values}::${sql.raw(k.keyType)}[]) for key share) p) as ${sql.id(`n${n}`)}`));
+  const found = (await sql<Record<string, number>>`select ${counts}`.execute(db)).rows[0] ?? {};
+  for (const [n, { k, values }] of checks.entries()) {
+    const got = Number(found[`n${n}`] ?? 0);
+    if (got !== values.length) throw new Error(`insert into ${table}: ${values.length - got} value(s) of ${k.column} not present in ${k.parent}(${k.key}) (foreign key)`);
   }
 }
 

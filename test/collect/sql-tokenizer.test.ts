@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ImportFormatError, parseInsert, sqlStatements, type SqlStatement } from '../../src/collect/import/sql-tokenizer.ts';
+import { ImportFormatError, insertParser, parseInsert, sqlStatements, type SqlStatement } from '../../src/collect/import/sql-tokenizer.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'dp-sqltok-'));
 const PIECES = [
@@ -65,5 +65,25 @@ describe('mysqldump tokenizer', () => {
     const bad = "INSERT INTO t VALUES (1,oops)";
     expect(() => parseInsert({ text: bad, offset: 100, end: 100 + bad.length, line: 4 })).toThrow(ImportFormatError);
     expect(() => parseInsert({ text: bad, offset: 100, end: 100 + bad.length, line: 4 })).toThrow(/unexpected value "oops\)".*line 4, byte offset 124/);
+  });
+
+  it('parses a statement in steps of n rows (insertParser): the same rows, then undefined; errors at the same place', () => {
+    const text = "INSERT INTO `t` (`a`,`b`) VALUES (1,'x'),(2,'y,z'),(3,NULL),(4,'(5)'),(5,'')";
+    const stmt = { text, offset: 0, end: text.length, line: 1 };
+    for (const n of [1, 2, 3, 5, 100]) {
+      const p = insertParser(stmt)!;
+      expect([p.table, p.columns]).toEqual(['t', ['a', 'b']]);
+      const rows = [];
+      for (let chunk = p.next(n); chunk; chunk = p.next(n)) {
+        expect(chunk.length).toBeLessThanOrEqual(n);
+        rows.push(...chunk);
+      }
+      expect(rows).toEqual(parseInsert(stmt)!.rows);
+      expect(p.next(n)).toBeUndefined();
+    }
+    const bad = "INSERT INTO t VALUES (1,'a'),(2,'b'),(3,oops)";
+    const p = insertParser({ text: bad, offset: 100, end: 100 + bad.length, line: 4 })!;
+    expect(p.next(2)).toEqual([[1, 'a'], [2, 'b']]);
+    expect(() => p.next(2)).toThrow(/unexpected value "oops\)".*line 4, byte offset 140/);
   });
 });

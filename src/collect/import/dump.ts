@@ -5,7 +5,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { bulkInsert, canBatchReferenceChecks, canCopyFromStdin, pgliteOf, type BulkColumn, type BulkOptions, type BulkValue, type Database } from '../../store/index.ts';
 import { saveScanned, saveSightings, scanSightings, type ColumnToRead, type ScannedSightings, type TextToScan } from '../../extract/store/index.ts';
 import { beginImport, normHandle, saveCheckpoint, upsertVendors, type ImportOptions, type ImportSummary } from './common.ts';
-import { ImportFormatError, parseCreateTable, parseInsert, sqlStatements, type SqlValue } from './sql-tokenizer.ts';
+import { ImportFormatError, insertParser, parseCreateTable, parseInsert, sqlStatements, type SqlStatement, type SqlValue } from './sql-tokenizer.ts';
 
 const col = z.string().min(1);
 /** Which dump table/columns feed which part of our model. Only `users` is required. */
@@ -97,6 +97,48 @@ export interface DumpImportSummary extends ImportSummary {
   caseFolded: Array<{ handle: string; accounts: Array<{ id: string; handle: string }> }>;
 }
 
+/** Rows parsed, built or scanned between two chances for the event loop to run (see breathe). */
+const STEP_ROWS = 1000;
+let lastBreath = 0;
+/**
+ * Lets pending I/O run when the client has worked ~5 ms since it last did: the import's write in flight is a chain
+ * of statements, the next one sent only when the event loop reads the server's answer to the previous one. Await
+ * of an already-settled promise does not do that (microtasks run before I/O): setImmediate does.
+ */
+async function breathe(): Promise<void> {
+  const now = performance.now();
+  if (now - lastBreath < 5) return;
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  lastBreath = performance.now();
+}
+/** items.map(fn), with breathe every STEP_ROWS items. */
+async function mapStepped<T, U>(items: readonly T[], fn: (item: T) => U): Promise<U[]> {
+  const out: U[] = new Array<U>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    out[i] = fn(items[i]!);
+    if (i % STEP_ROWS === STEP_ROWS - 1) await breathe();
+  }
+  return out;
+}
+/** scanSightings in slices of SCAN_STEP texts (the same found and rejected, in the same order), with breathe between. */
+const SCAN_STEP = 50;
+async function scanStepped(texts: readonly TextToScan[], columns: readonly ColumnToRead[] = []): Promise<ScannedSightings> {
+  const out: ScannedSightings = { found: [], rejected: [] };
+  for (let i = 0; i < texts.length; i += SCAN_STEP) {
+    const r = await scanSightings(texts.slice(i, i + SCAN_STEP));
+    for (const f of r.found) out.found.push(f);
+    for (const f of r.rejected) out.rejected.push(f);
+    await breathe();
+  }
+  for (let i = 0; i < columns.length; i += SCAN_STEP) {
+    const r = await scanSightings([], columns.slice(i, i + SCAN_STEP));
+    for (const f of r.found) out.found.push(f);
+    for (const f of r.rejected) out.rejected.push(f);
+    await breathe();
+  }
+  return out;
+}
+
 /** One INSERT statement's rows (the tokenizer's arrays) and the position of a dump column in them. */
 interface StatementRows {
   table: string;
@@ -107,19 +149,11 @@ interface StatementRows {
 export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportSummary> {
   const started = Date.now();
   const m = o.mapping;
-  const run = await beginImport('dump', o, 'seized_db', path.basename(o.file).replace(/\.sql$/i, '') + '-seized', 'application/sql', { mapping: m });
-  const base = { kind: 'dump' as const, file: o.file, fileSha256: run.fileSha256, marketId: run.marketId, market: run.slug, captureId: run.captureId };
-  if (run.done) return { ...base, rows: run.rows, counts: {}, resumedFrom: run.position, alreadyImported: true, durationMs: Date.now() - started, bytes: 0, notImported: { tables: [], columns: [] }, caseFolded: [] };
-
-  // Foreign keys checked once per batch, not per row, where the session may; rows sent by COPY into a staging table
-  // and moved by one insert … select (store/bulk.ts: BulkOptions).
-  // On PGlite the COPY goes to the engine itself, from '/dev/blob' (its node-postgres adapter has no COPY FROM STDIN).
-  const pglite = pgliteOf(o.db);
-  const fk: BulkOptions = {
-    batchedReferences: await canBatchReferenceChecks(o.db),
-    copy: await canCopyFromStdin(o.db),
-    ...(pglite ? { copyBlob: (text: string, data: Buffer) => pglite.query(text, [], { blob: new Blob([data as unknown as BlobPart]) }) } : {}),
-  };
+  // Pass 1 (below) reads only the file, so it runs while beginImport hashes the file and preserves it as evidence
+  // (a compressed copy: about a second of waiting for a 15 MiB dump); it stops early when the import is already done.
+  const begun = beginImport('dump', o, 'seized_db', path.basename(o.file).replace(/\.sql$/i, '') + '-seized', 'application/sql', { mapping: m });
+  let stopPass1 = false;
+  void begun.then((r) => (stopPass1 = r.done), () => (stopPass1 = true));
 
   // Pass 1: table columns, users and vendors (and orders when feedback refers to them); rows of unmapped tables counted.
   const used = mappedColumns(m);
@@ -130,9 +164,6 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
   const feedsOrders = !!(F?.order && m.orders);
   let feedbackStart: { offset: number; line: number } | undefined;
   let feedbackEnd = 0;
-  // From the start, orderOf is filled while pass 2 imports the orders (feedback is pass 3); a resumed run may start
-  // past them, so it reads them here.
-  const ordersInPass1 = feedsOrders && run.position > 0;
   const userHandle = new Map<string, string>();
   const vendorUser = new Map<string, string>();
   const vendorProfile = new Map<string, { vendorRow: string; profile: string; pgp: string }>();
@@ -145,13 +176,8 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
     const get = (r: SqlValue[], i: number) => (i < 0 ? null : (r[i] ?? null));
     for (const r of ins.rows) orderOf.set(String(get(r, id)), { listing: get(r, listing), vendor: get(r, vendor), buyer: get(r, buyer) });
   };
-  const rowsOf = (stmt: Parameters<typeof parseInsert>[0]): StatementRows | undefined => {
-    const ins = parseInsert(stmt);
-    if (!ins) return undefined;
-    const cols = ins.columns ?? columns.get(ins.table);
-    if (!cols) throw new ImportFormatError(`INSERT INTO ${ins.table} before its CREATE TABLE and without a column list`, stmt.line, stmt.offset);
-    const width = cols.length;
-    for (const r of ins.rows) {
+  const normalize = (rows: SqlValue[][], width: number) => {
+    for (const r of rows) {
       if (r.length > width) r.length = width;
       for (let i = 0; i < width; i++) {
         const v = r[i];
@@ -160,47 +186,101 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
         else if (typeof v === 'string' && v.includes('\0')) r[i] = v.replaceAll('\0', '\uFFFD');
       }
     }
-    // The last of duplicate column names wins, as it did in a record.
-    return { table: ins.table, rows: ins.rows, col: (name) => (name === undefined ? -1 : cols.lastIndexOf(name)) };
   };
-  for await (const stmt of sqlStatements(o.file)) {
-    if (/^CREATE\s+TABLE/i.test(stmt.text)) {
-      const t = parseCreateTable(stmt.text);
-      if (t) columns.set(t.table, t.columns);
-      continue;
+  const columnsOf = (stmt: SqlStatement, table: string, listed: string[] | undefined): string[] => {
+    const cols = listed ?? columns.get(table);
+    if (!cols) throw new ImportFormatError(`INSERT INTO ${table} before its CREATE TABLE and without a column list`, stmt.line, stmt.offset);
+    return cols;
+  };
+  // The last of duplicate column names wins, as it did in a record.
+  const finder = (cols: string[]) => (name: string | undefined) => (name === undefined ? -1 : cols.lastIndexOf(name));
+  const rowsOf = (stmt: SqlStatement): StatementRows | undefined => {
+    const ins = parseInsert(stmt);
+    if (!ins) return undefined;
+    const cols = columnsOf(stmt, ins.table, ins.columns);
+    normalize(ins.rows, cols.length);
+    return { table: ins.table, rows: ins.rows, col: finder(cols) };
+  };
+  /**
+   * rowsOf in steps of STEP_ROWS rows with `breathe` between them (passes 2 and 3): the previous statement's write is a
+   * chain of round trips (COPY, checks, insert, checkpoint), each sent only when the event loop reads the answer to
+   * the one before, so a statement parsed in one piece (~0.1 s for 1 MB) stalls the server for that long.
+   */
+  const rowsOfStepped = async (stmt: SqlStatement): Promise<StatementRows | undefined> => {
+    const p = insertParser(stmt);
+    if (!p) return undefined;
+    const rows: SqlValue[][] = [];
+    for (let chunk = p.next(STEP_ROWS); chunk; chunk = p.next(STEP_ROWS)) {
+      for (const r of chunk) rows.push(r);
+      await breathe();
     }
-    if (!/^(INSERT|REPLACE)/i.test(stmt.text)) continue;
-    const head = /INTO\s+`?([^`\s(]+)/i.exec(stmt.text)?.[1] ?? '';
-    if (F && head === F.table) {
-      feedbackStart ??= { offset: stmt.offset, line: stmt.line };
-      feedbackEnd = stmt.end;
-    }
-    if (!used.has(head)) {
-      unmappedRows.set(head, (unmappedRows.get(head) ?? 0) + (parseInsert(stmt)?.rows.length ?? 0));
-      continue;
-    }
-    if (head === m.orders?.table) {
-      if (ordersInPass1) {
-        const ins = rowsOf(stmt);
-        if (ins) keepOrders(ins);
+    const cols = columnsOf(stmt, p.table, p.columns);
+    normalize(rows, cols.length);
+    return { table: p.table, rows, col: finder(cols) };
+  };
+  const pass1 = async () => {
+    for await (const stmt of sqlStatements(o.file)) {
+      if (stopPass1) break;
+      if (/^CREATE\s+TABLE/i.test(stmt.text)) {
+        const t = parseCreateTable(stmt.text);
+        if (t) columns.set(t.table, t.columns);
+        continue;
       }
-      continue;
-    }
-    if (head !== m.users.table && head !== m.vendors?.table) continue;
-    const ins = rowsOf(stmt);
-    if (!ins) continue;
-    if (ins.table === m.users.table) {
-      const [id, handle] = [ins.col(m.users.id), ins.col(m.users.handle)];
-      for (const r of ins.rows) userHandle.set(String(r[id]), toStr(r[handle]) ?? '');
-    } else if (m.vendors) {
-      const V = m.vendors;
-      const [id, user, profile, pgp] = [ins.col(V.id), ins.col(V.user), ins.col(V.profile), ins.col(V.pgp)];
-      for (const r of ins.rows) {
-        vendorUser.set(String(r[id]), String(r[user]));
-        vendorProfile.set(String(r[user]), { vendorRow: String(r[id]), profile: toStr(r[profile]) ?? '', pgp: toStr(r[pgp]) ?? '' });
+      if (!/^(INSERT|REPLACE)/i.test(stmt.text)) continue;
+      const head = /INTO\s+`?([^`\s(]+)/i.exec(stmt.text)?.[1] ?? '';
+      if (F && head === F.table) {
+        feedbackStart ??= { offset: stmt.offset, line: stmt.line };
+        feedbackEnd = stmt.end;
       }
+      if (!used.has(head)) {
+        unmappedRows.set(head, (unmappedRows.get(head) ?? 0) + (parseInsert(stmt)?.rows.length ?? 0));
+        continue;
+      }
+      if (head === m.orders?.table) continue;
+      if (head !== m.users.table && head !== m.vendors?.table) continue;
+      const ins = rowsOf(stmt);
+      if (!ins) continue;
+      if (ins.table === m.users.table) {
+        const [id, handle] = [ins.col(m.users.id), ins.col(m.users.handle)];
+        for (const r of ins.rows) userHandle.set(String(r[id]), toStr(r[handle]) ?? '');
+      } else if (m.vendors) {
+        const V = m.vendors;
+        const [id, user, profile, pgp] = [ins.col(V.id), ins.col(V.user), ins.col(V.profile), ins.col(V.pgp)];
+        for (const r of ins.rows) {
+          vendorUser.set(String(r[id]), String(r[user]));
+          vendorProfile.set(String(r[user]), { vendorRow: String(r[id]), profile: toStr(r[profile]) ?? '', pgp: toStr(r[pgp]) ?? '' });
+        }
+      }
+    }
+  };
+  const read = pass1();
+  // beginImport's failure first (as when it ran before pass 1), then pass 1's.
+  const [begunR, readR] = await Promise.allSettled([begun, read]);
+  if (begunR.status === 'rejected') throw begunR.reason;
+  const run = begunR.value;
+  const base = { kind: 'dump' as const, file: o.file, fileSha256: run.fileSha256, marketId: run.marketId, market: run.slug, captureId: run.captureId };
+  if (run.done) return { ...base, rows: run.rows, counts: {}, resumedFrom: run.position, alreadyImported: true, durationMs: Date.now() - started, bytes: 0, notImported: { tables: [], columns: [] }, caseFolded: [] };
+  if (readR.status === 'rejected') throw readR.reason;
+  // From the start, orderOf is filled while pass 2 imports the orders (feedback is pass 3); a resumed run may start
+  // past them, so it reads them here.
+  const ordersInPass1 = feedsOrders && run.position > 0;
+  if (ordersInPass1) {
+    for await (const stmt of sqlStatements(o.file)) {
+      if (!/^(INSERT|REPLACE)/i.test(stmt.text) || (/INTO\s+`?([^`\s(]+)/i.exec(stmt.text)?.[1] ?? '') !== m.orders!.table) continue;
+      const ins = rowsOf(stmt);
+      if (ins) keepOrders(ins);
     }
   }
+
+  // Foreign keys checked once per batch, not per row, where the session may; rows sent by COPY into a staging table
+  // and moved by one insert … select (store/bulk.ts: BulkOptions).
+  // On PGlite the COPY goes to the engine itself, from '/dev/blob' (its node-postgres adapter has no COPY FROM STDIN).
+  const pglite = pgliteOf(o.db);
+  const fk: BulkOptions = {
+    batchedReferences: await canBatchReferenceChecks(o.db),
+    copy: await canCopyFromStdin(o.db),
+    ...(pglite ? { copyBlob: (text: string, data: Buffer) => pglite.query(text, [], { blob: new Blob([data as unknown as BlobPart]) }) } : {}),
+  };
 
   // Accounts for every user (idempotent), with vendor profiles and PGP keys in the profile text.
   const now = new Date();
@@ -277,11 +357,11 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
       const [id, vendor, title, description, category, quantity, unit, created] = [at(L.id), at(L.vendor), at(L.title), at(L.description), at(L.category), at(L.quantity), at(L.unit), at(L.created)];
       const byId = new Map(ins.rows.map((r) => [String(r[id]), r]));
       const o0 = ownedRow.length;
-      const values = [...byId].map(([externalId, r]): BulkValue[] => {
+      const values = await mapStepped([...byId], ([externalId, r]): BulkValue[] => {
         const seen = toDate(r[created]) ?? now;
         return [...ownedRow, run.marketId, vendorAccount(r[vendor]), externalId, String(r[title] ?? '').slice(0, 1000), L.description ? toStr(r[description]) : null, toStr(r[category]), toNum(r[quantity]), toStr(r[unit]), seen, seen, run.captureId, 'import:dump'];
       });
-      const scanned = await scanSightings(values.map((v) => ({
+      const scanned = await scanStepped(values.map((v) => ({
         text: [v[o0 + 3] as string, v[o0 + 4] as string | null].filter(Boolean).join('\n'), html: 'auto', source: 'listing', vendorId: v[o0 + 1] as number | null, listingId: null, rowRef: `${L.table}:${v[o0 + 2] as string}`, observedAt: v[o0 + 8] as Date,
       })));
       return { values, scanned, byId };
@@ -293,7 +373,7 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
       const [id, listing, vendor, buyer, country, quantity, price, date, status] =
         [at(O.id), at(O.listing), at(O.vendor), at(O.buyer), at(O.country), at(O.quantity), at(O.price), at(O.date), at(O.status)];
       // Rows built straight as arrays in column order (no record per row: 250k orders at scale large).
-      const values = ins.rows.map((r): BulkValue[] => [
+      const values = await mapStepped(ins.rows, (r): BulkValue[] => [
         ...ownedRow,
         run.marketId,
         String(r[id]),
@@ -314,7 +394,7 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
       const M = m.messages;
       const [id, sender, recipient, subject, body, date] = [at(M.id), at(M.sender), at(M.recipient), at(M.subject), at(M.body), at(M.date)];
       const o0 = ownedRow.length; // market_id, external_id, vendor_id, sender, recipient, thread, sent_at, body, capture_id follow
-      const values = ins.rows.map((r): BulkValue[] => [
+      const values = await mapStepped(ins.rows, (r): BulkValue[] => [
         ...ownedRow,
         run.marketId,
         String(r[id]),
@@ -326,7 +406,7 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
         String(r[body] ?? ''),
         run.captureId,
       ]);
-      const scanned = await scanSightings(values.map((v) => ({
+      const scanned = await scanStepped(values.map((v) => ({
         text: [v[o0 + 5] as string | null, v[o0 + 7] as string].filter(Boolean).join('\n'), html: 'auto', source: 'message', vendorId: v[o0 + 2] as number | null, messageId: null, rowRef: `${M.table}:${v[o0 + 1] as string}`, observedAt: (v[o0 + 6] as Date | null) ?? now,
       })));
       return { values, scanned };
@@ -341,7 +421,7 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
         const row = W.id ? String(r[id]) : `${String(r[user])}#${i}`;
         return [{ column: 'wallet' as const, raw, currency: W.currency ? toStr(r[currency]) : null, source: 'dump' as const, vendorId: account.get(String(r[user])) ?? null, rowRef: `${W.table}:${row}`, observedAt: now }];
       });
-      return { values: columns.map(() => []), scanned: await scanSightings([], columns) };
+      return { values: columns.map(() => []), scanned: await scanStepped([], columns) };
     }
     return {};
   };
@@ -438,7 +518,7 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
       if (!/^(INSERT|REPLACE)/i.test(stmt.text)) continue;
       const head = /INTO\s+`?([^`\s(]+)/i.exec(stmt.text)?.[1] ?? '';
       if (!mapped.has(head)) continue;
-      const ins = rowsOf(stmt);
+      const ins = await rowsOfStepped(stmt);
       if (!ins) continue;
       const ready = await prepare(ins);
       await writing;
@@ -468,7 +548,7 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
       for await (const stmt of sqlStatements(o.file, feedbackStart.offset, feedbackStart.line)) {
         if (stmt.offset >= feedbackEnd) break; // past the last feedback statement (pass 1 saw where it ends)
         if (!/^(INSERT|REPLACE)/i.test(stmt.text) || (/INTO\s+`?([^`\s(]+)/i.exec(stmt.text)?.[1] ?? '') !== F.table) continue;
-        const ins = rowsOf(stmt);
+        const ins = await rowsOfStepped(stmt);
         if (!ins) continue;
         const at = ins.col;
         const [id, orderCol, listingCol, vendorCol, buyerCol, ratingCol, bodyCol, hiddenCol, dateCol] =
@@ -476,7 +556,7 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
         // Rows as arrays in column order: market_id, vendor_id, listing_id, rating, body, hidden, buyer, left_at,
         // dedupe_key, capture_id, adapter after the owner columns (o0).
         const o0 = ownedRow.length;
-        const values = ins.rows.map((r): BulkValue[] => {
+        const values = await mapStepped(ins.rows, (r): BulkValue[] => {
           const order = F.order ? orderOf.get(String(r[orderCol])) : undefined;
           const listing = F.listing ? r[listingCol] : order?.listing;
           const vendor = F.vendor ? r[vendorCol] : order?.vendor;
@@ -499,7 +579,7 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
         });
         // Bodies scanned before the previous statement's write is awaited (overlapping it); only the sightings of
         // rows this run inserts are saved (a resumed run reads feedback again).
-        const scanned = await scanSightings(values.flatMap((v): TextToScan[] => {
+        const scanned = await scanStepped(values.flatMap((v): TextToScan[] => {
           const body = v[o0 + 4] as string | null;
           return body ? [{ text: body, html: 'auto', source: 'feedback', vendorId: v[o0 + 1] as number | null, listingId: v[o0 + 2] as number | null, rowRef: v[o0 + 8] as string, observedAt: (v[o0 + 7] as Date | null) ?? now }] : [];
         }));

@@ -217,11 +217,27 @@ const ESCAPES: Record<string, string> = { '0': '\0', "'": "'", '"': '"', b: '\b'
  * hex (0x…, X'…'), bit (b'…') and _charset'…' introducers. Anything else is an error with its position.
  */
 export function parseInsert(stmt: SqlStatement): { table: string; columns?: string[]; rows: SqlValue[][] } | undefined {
+  const p = insertParser(stmt);
+  if (!p) return undefined;
+  return { table: p.table, columns: p.columns, rows: p.next(Infinity) ?? [] };
+}
+
+/**
+ * parseInsert in steps: `next(n)` parses up to n more rows (undefined once the statement is done), so a caller can
+ * let other work run between steps (the import's writes wait on the event loop). Same values and errors.
+ */
+export interface InsertParser {
+  table: string;
+  columns?: string[];
+  next(maxRows: number): SqlValue[][] | undefined;
+}
+
+export function insertParser(stmt: SqlStatement): InsertParser | undefined {
   const text = stmt.text;
   const m = /^(?:INSERT|REPLACE)\s+(?:IGNORE\s+)?INTO\s+`?([^`\s(]+)`?\s*(?:\(([^)]*)\))?\s*VALUES\s*/i.exec(text);
   if (!m) return undefined;
   const columns = m[2] ? m[2].split(',').map((c) => c.trim().replace(/^`|`$/g, '')) : undefined;
-  const rows: SqlValue[][] = [];
+  let done = false;
   let i = m[0].length;
   let nextBackslash = -2; // cached: -1 when the statement has no backslash left
   const fail = (what: string): never => {
@@ -232,63 +248,73 @@ export function parseInsert(stmt: SqlStatement): { table: string; columns?: stri
   const ws = () => {
     for (let ch = text.charCodeAt(i); ch === 32 || (ch >= 9 && ch <= 13); ch = text.charCodeAt(++i));
   };
-  for (;;) {
-    ws();
-    if (text[i] !== '(') fail(`expected "(" but found ${JSON.stringify(text.slice(i, i + 20))}`);
-    i++;
-    const row: SqlValue[] = [];
+  const next = (maxRows: number): SqlValue[][] | undefined => {
+    if (done) return undefined;
+    const rows: SqlValue[][] = [];
     for (;;) {
       ws();
-      const c = text[i];
-      if (c === "'" || c === '"') {
-        const q = c;
-        i++;
-        let s = '';
-        for (;;) {
-          // Copy the run up to the next quote or backslash in one slice.
-          const nq = text.indexOf(q, i);
-          if (nq < 0) fail('unterminated string');
-          if (nextBackslash !== -1 && nextBackslash < i) nextBackslash = text.indexOf('\\', i);
-          const nb = nextBackslash;
-          if (nb >= 0 && nb < nq) {
-            s += text.slice(i, nb);
-            const n = text[nb + 1];
-            if (n === undefined) fail('backslash at the end of a string');
-            s += ESCAPES[n as string] ?? n;
-            i = nb + 2;
-          } else if (text[nq + 1] === q) {
-            s += text.slice(i, nq + 1);
-            i = nq + 2;
-          } else {
-            s += text.slice(i, nq);
-            i = nq + 1;
-            break;
+      if (text[i] !== '(') fail(`expected "(" but found ${JSON.stringify(text.slice(i, i + 20))}`);
+      i++;
+      const row: SqlValue[] = [];
+      for (;;) {
+        ws();
+        const c = text[i];
+        if (c === "'" || c === '"') {
+          const q = c;
+          i++;
+          let s = '';
+          for (;;) {
+            // Copy the run up to the next quote or backslash in one slice.
+            const nq = text.indexOf(q, i);
+            if (nq < 0) fail('unterminated string');
+            if (nextBackslash !== -1 && nextBackslash < i) nextBackslash = text.indexOf('\\', i);
+            const nb = nextBackslash;
+            if (nb >= 0 && nb < nq) {
+              s += text.slice(i, nb);
+              const n = text[nb + 1];
+              if (n === undefined) fail('backslash at the end of a string');
+              s += ESCAPES[n as string] ?? n;
+              i = nb + 2;
+            } else if (text[nq + 1] === q) {
+              s += text.slice(i, nq + 1);
+              i = nq + 2;
+            } else {
+              s += text.slice(i, nq);
+              i = nq + 1;
+              break;
+            }
           }
+          row.push(s);
+        } else {
+          VALUE_TOKEN.lastIndex = i;
+          const tok = VALUE_TOKEN.exec(text);
+          if (!tok) fail(`unexpected value ${JSON.stringify(text.slice(i, i + 20))}`);
+          const t = tok![1] as string;
+          i += t.length;
+          if (t.length === 4 && t.toUpperCase() === 'NULL') row.push(null);
+          else if (/^0x/i.test(t)) row.push(Buffer.from(t.slice(2), 'hex').toString('utf8'));
+          else if (/^-?\d/.test(t)) row.push(/^-?\d+$/.test(t) && t.replace('-', '').length > 15 ? t : Number(t));
+          else if (/^[xX]'/.test(t)) row.push(Buffer.from(t.slice(2, -1), 'hex').toString('utf8'));
+          else if (/^b'/.test(t)) row.push(Number.parseInt(t.slice(2, -1) || '0', 2));
+          else row.push(t.slice(t.indexOf("'") + 1, -1).replace(/\\(.)/g, (_, ch: string) => ESCAPES[ch] ?? ch));
         }
-        row.push(s);
-      } else {
-        VALUE_TOKEN.lastIndex = i;
-        const tok = VALUE_TOKEN.exec(text);
-        if (!tok) fail(`unexpected value ${JSON.stringify(text.slice(i, i + 20))}`);
-        const t = tok![1] as string;
-        i += t.length;
-        if (t.length === 4 && t.toUpperCase() === 'NULL') row.push(null);
-        else if (/^0x/i.test(t)) row.push(Buffer.from(t.slice(2), 'hex').toString('utf8'));
-        else if (/^-?\d/.test(t)) row.push(/^-?\d+$/.test(t) && t.replace('-', '').length > 15 ? t : Number(t));
-        else if (/^[xX]'/.test(t)) row.push(Buffer.from(t.slice(2, -1), 'hex').toString('utf8'));
-        else if (/^b'/.test(t)) row.push(Number.parseInt(t.slice(2, -1) || '0', 2));
-        else row.push(t.slice(t.indexOf("'") + 1, -1).replace(/\\(.)/g, (_, ch: string) => ESCAPES[ch] ?? ch));
+        ws();
+        if (text[i] === ',') { i++; continue; }
+        if (text[i] === ')') { i++; break; }
+        fail(`expected "," or ")" but found ${JSON.stringify(text.slice(i, i + 20))}`);
       }
+      rows.push(row);
       ws();
-      if (text[i] === ',') { i++; continue; }
-      if (text[i] === ')') { i++; break; }
-      fail(`expected "," or ")" but found ${JSON.stringify(text.slice(i, i + 20))}`);
+      if (text[i] === ',') {
+        i++;
+        if (rows.length >= maxRows) return rows;
+        continue;
+      }
+      if (i >= text.length) break;
+      fail(`unexpected ${JSON.stringify(text.slice(i, i + 20))} after a row`);
     }
-    rows.push(row);
-    ws();
-    if (text[i] === ',') { i++; continue; }
-    if (i >= text.length) break;
-    fail(`unexpected ${JSON.stringify(text.slice(i, i + 20))} after a row`);
-  }
-  return { table: m[1] as string, columns, rows };
+    done = true;
+    return rows;
+  };
+  return { table: m[1] as string, columns, next };
 }
