@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { BackendMessage } from 'pg-protocol/dist/messages.js';
 import { Parser } from 'pg-protocol/dist/parser.js';
@@ -44,7 +46,12 @@ async function handle(m) {
       const out = await db.execProtocolRaw(m.data);
       parentPort.postMessage({ id: m.id, data: out }, [out.buffer]);
     } else if (m.op === 'open') {
-      db = await PGlite.create(m.dataDir, { extensions: { pg_trgm }, loadDataDir: m.load ? new Blob([m.load]) : undefined });
+      db = await PGlite.create(m.dataDir, {
+        extensions: { pg_trgm },
+        loadDataDir: m.load ? new Blob([m.load]) : undefined,
+        pgliteWasmModule: workerData.modules.pglite,
+        initdbWasmModule: workerData.modules.initdb,
+      });
       parentPort.postMessage({ id: m.id });
     } else if (m.op === 'query') {
       const r = await db.query(m.text, m.params, m.blob ? { blob: new Blob([m.blob]) } : undefined);
@@ -70,10 +77,28 @@ interface Reply {
 // Frontend message types held until the message that ends them: Parse, Bind, Describe, Execute, Close.
 const HELD = new Set([0x50, 0x42, 0x44, 0x45, 0x43]);
 
+/**
+ * The engine's WASM modules, compiled once per process and shared with every worker: a worker compiling its own
+ * (PGlite caches them per thread) cost ~3 s of CPU per store opened, which doubled the cost of opening a store
+ * (tests open hundreds).
+ */
+let compiled: Promise<{ pglite: WebAssembly.Module; initdb: WebAssembly.Module }> | undefined;
+function engineModules(): Promise<{ pglite: WebAssembly.Module; initdb: WebAssembly.Module }> {
+  compiled ??= (async () => {
+    const dist = dirname(require.resolve('@electric-sql/pglite'));
+    const [pglite, initdb] = await Promise.all(['pglite.wasm', 'initdb.wasm'].map(async (f) => WebAssembly.compile(await readFile(join(dist, f)))));
+    return { pglite: pglite!, initdb: initdb! };
+  })();
+  compiled.catch(() => {
+    compiled = undefined; // not kept: the next open tries again and reports its own error
+  });
+  return compiled;
+}
+
 export async function startPgliteWorker(dataDir: string | undefined, loadDataDir?: Blob): Promise<PgliteWorker> {
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
-    workerData: { pglite: require.resolve('@electric-sql/pglite'), pgTrgm: require.resolve('@electric-sql/pglite/contrib/pg_trgm') },
+    workerData: { pglite: require.resolve('@electric-sql/pglite'), pgTrgm: require.resolve('@electric-sql/pglite/contrib/pg_trgm'), modules: await engineModules() },
   });
   worker.unref();
   const pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
