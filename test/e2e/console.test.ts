@@ -73,15 +73,21 @@ describe('console end to end (Debian Chromium)', () => {
     await h.page.goto(`${h.console.url}#/search?q=frostbite`);
     const link = h.page.locator('ul.results a', { hasText: 'frostbite🧊' });
     await link.waitFor();
-    // Chromium says which platform fonts rendered the node's text (DevTools protocol, the real text shaping).
+    // Chromium says which platform fonts rendered the node's text (DevTools protocol, the real text shaping). The
+    // fallback font is found and loaded asynchronously: on a loaded machine the first layout can still show the
+    // text in the default face (seen: only DejaVu Sans), so the question is asked until the fonts settle.
+    await h.page.evaluate(() => document.fonts.ready.then(() => undefined));
     const cdp = await h.context.newCDPSession(h.page);
     await cdp.send('DOM.enable');
     await cdp.send('CSS.enable');
-    const { root } = await cdp.send('DOM.getDocument', { depth: 0 });
-    const { nodeId } = await cdp.send('DOM.querySelector', { nodeId: root.nodeId, selector: 'ul.results a[href^="#/vendors/"]' });
-    const { fonts } = await cdp.send('CSS.getPlatformFontsForNode', { nodeId });
+    const fontsOfLink = async () => {
+      const { root } = await cdp.send('DOM.getDocument', { depth: 0 });
+      const { nodeId } = await cdp.send('DOM.querySelector', { nodeId: root.nodeId, selector: 'ul.results a[href^="#/vendors/"]' });
+      return (await cdp.send('CSS.getPlatformFontsForNode', { nodeId })).fonts;
+    };
+    await expect.poll(async () => (await fontsOfLink()).map((f) => f.familyName), { timeout: 15_000 }).toContain('Noto Color Emoji');
+    const fonts = await fontsOfLink();
     await cdp.detach();
-    expect(fonts.map((f) => f.familyName)).toContain('Noto Color Emoji');
     expect(fonts.find((f) => f.familyName === 'Noto Color Emoji')!.glyphCount).toBe(1);
   });
 
