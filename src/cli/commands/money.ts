@@ -13,6 +13,7 @@ import { UserError } from '../errors.ts';
 import { commandGroup } from '../group.ts';
 import { emit, table } from '../output.ts';
 import { withStore } from '../store-options.ts';
+import { stopSignal } from '../stop-signal.ts';
 
 async function agencyOf(store: Store, code: string): Promise<number> {
   const agency = await store.db.selectFrom('agencies').select('id').where('code', '=', code.toUpperCase()).executeTakeFirst();
@@ -156,10 +157,7 @@ export function register(program: Command): void {
       if (o.truth) await writeFile(o.truth, `${JSON.stringify({ cashouts: ledger.truth.cashouts, kyc: ledger.truth.kyc, exchanges: ledger.exchanges }, null, 1)}\n`);
       const server = await serveLedger(ledger, { port });
       process.stdout.write(`ledger: ${ledger.blocks.length} blocks, ${ledger.txs.size} transactions\nBitcoin Core RPC: ${server.rpcUrl}\nEsplora: ${server.esploraUrl}\n`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      await stopSignal();
       await server.close();
     });
 }

@@ -8,6 +8,7 @@ import { PROXY_ENV } from '../../collect/index.ts';
 import { startJobWorker, type JobWorker } from '../worker-runtime.ts';
 import { IMPORT_DIR_ENV } from './worker.ts';
 import path from 'node:path';
+import { stopSignal } from '../stop-signal.ts';
 
 export function register(program: Command): void {
   program
@@ -50,10 +51,7 @@ export function register(program: Command): void {
         : undefined;
       // Listened for before anything starts: a signal while the store opens or the job worker registers would
       // otherwise end the process by the default action, leaving that worker's registration open.
-      const stopRequested = new Promise<void>((resolve) => {
-        process.once('SIGINT', () => resolve());
-        process.once('SIGTERM', () => resolve());
-      });
+      const stopRequested = stopSignal();
       const store = await openStore(storeOptionsOf(cmd));
       let jobs: JobWorker | undefined;
       try {

@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
 import { emit, table } from '../output.ts';
 import { DEFAULT_SIM_PORT_BASE, describeSim, startSim, startSimTor, torAvailable, type SimHandle, type TorNetwork } from '../../sim/index.ts';
+import { stopSignal } from '../stop-signal.ts';
 
 interface SimCliOptions {
   seed: string;
@@ -140,11 +141,7 @@ export function register(program: Command): void {
           process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
         }
       });
-      await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      await stopSignal();
       if (timer) clearInterval(timer);
       input.close();
       await tor?.stop();

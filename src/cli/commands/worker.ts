@@ -6,6 +6,7 @@ import { JOB_KINDS } from '../../jobs/index.ts';
 import { UserError } from '../errors.ts';
 import { withStore } from '../store-options.ts';
 import { parseQueues, startJobWorker } from '../worker-runtime.ts';
+import { stopSignal } from '../stop-signal.ts';
 
 export const IMPORT_DIR_ENV = 'DARKPATROL_IMPORT_DIR';
 
@@ -35,10 +36,7 @@ export function register(program: Command): void {
         // Listened for before the worker starts: it is registered in job_workers while it is still starting, and a
         // SIGTERM then (a service stopped right after its start) would otherwise kill it with its row left open.
         // A signal during start-up stops the worker as soon as it has started.
-        const stopRequested = new Promise<void>((resolve) => {
-          process.once('SIGINT', () => resolve());
-          process.once('SIGTERM', () => resolve());
-        });
+        const stopRequested = stopSignal();
         const running = await startJobWorker(store, {
           queues,
           concurrency: positive('--concurrency', o.concurrency),
