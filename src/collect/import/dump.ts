@@ -5,7 +5,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { bulkInsert, canBatchReferenceChecks, canCopyFromStdin, pgliteOf, type BulkColumn, type BulkOptions, type BulkValue, type Database } from '../../store/index.ts';
 import { saveScanned, saveSightings, scanSightings, type ColumnToRead, type ScannedSightings, type TextToScan } from '../../extract/store/index.ts';
 import { beginImport, normHandle, saveCheckpoint, upsertVendors, type ImportOptions, type ImportSummary } from './common.ts';
-import { ImportFormatError, insertParser, parseCreateTable, parseInsert, sqlStatements, type SqlStatement, type SqlValue } from './sql-tokenizer.ts';
+import { ImportFormatError, insertParser, insertTarget, parseCreateTable, parseInsert, sqlStatements, type SqlStatement, type SqlValue } from './sql-tokenizer.ts';
 
 const col = z.string().min(1);
 /** Which dump table/columns feed which part of our model. Only `users` is required. */
@@ -124,18 +124,16 @@ async function mapStepped<T, U>(items: readonly T[], fn: (item: T) => U): Promis
 const SCAN_STEP = 50;
 async function scanStepped(texts: readonly TextToScan[], columns: readonly ColumnToRead[] = []): Promise<ScannedSightings> {
   const out: ScannedSightings = { found: [], rejected: [] };
-  for (let i = 0; i < texts.length; i += SCAN_STEP) {
-    const r = await scanSightings(texts.slice(i, i + SCAN_STEP));
-    for (const f of r.found) out.found.push(f);
-    for (const f of r.rejected) out.rejected.push(f);
-    await breathe();
-  }
-  for (let i = 0; i < columns.length; i += SCAN_STEP) {
-    const r = await scanSightings([], columns.slice(i, i + SCAN_STEP));
-    for (const f of r.found) out.found.push(f);
-    for (const f of r.rejected) out.rejected.push(f);
-    await breathe();
-  }
+  const slices = async <T>(items: readonly T[], scan: (slice: readonly T[]) => Promise<ScannedSightings>) => {
+    for (let i = 0; i < items.length; i += SCAN_STEP) {
+      const r = await scan(items.slice(i, i + SCAN_STEP));
+      for (const f of r.found) out.found.push(f);
+      for (const f of r.rejected) out.rejected.push(f);
+      await breathe();
+    }
+  };
+  await slices(texts, (t) => scanSightings(t));
+  await slices(columns, (c) => scanSightings([], c));
   return out;
 }
 
@@ -226,8 +224,8 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
         if (t) columns.set(t.table, t.columns);
         continue;
       }
-      if (!/^(INSERT|REPLACE)/i.test(stmt.text)) continue;
-      const head = /INTO\s+`?([^`\s(]+)/i.exec(stmt.text)?.[1] ?? '';
+      const head = insertTarget(stmt.text);
+      if (head === undefined) continue;
       if (F && head === F.table) {
         feedbackStart ??= { offset: stmt.offset, line: stmt.line };
         feedbackEnd = stmt.end;
@@ -266,7 +264,7 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
   const ordersInPass1 = feedsOrders && run.position > 0;
   if (ordersInPass1) {
     for await (const stmt of sqlStatements(o.file)) {
-      if (!/^(INSERT|REPLACE)/i.test(stmt.text) || (/INTO\s+`?([^`\s(]+)/i.exec(stmt.text)?.[1] ?? '') !== m.orders!.table) continue;
+      if (insertTarget(stmt.text) !== m.orders!.table) continue;
       const ins = rowsOf(stmt);
       if (ins) keepOrders(ins);
     }
@@ -515,9 +513,8 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
   let writing: Promise<void> = Promise.resolve();
   try {
     for await (const stmt of sqlStatements(o.file, run.position, 1)) {
-      if (!/^(INSERT|REPLACE)/i.test(stmt.text)) continue;
-      const head = /INTO\s+`?([^`\s(]+)/i.exec(stmt.text)?.[1] ?? '';
-      if (!mapped.has(head)) continue;
+      const head = insertTarget(stmt.text);
+      if (head === undefined || !mapped.has(head)) continue;
       const ins = await rowsOfStepped(stmt);
       if (!ins) continue;
       const ready = await prepare(ins);
@@ -547,7 +544,7 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
     try {
       for await (const stmt of sqlStatements(o.file, feedbackStart.offset, feedbackStart.line)) {
         if (stmt.offset >= feedbackEnd) break; // past the last feedback statement (pass 1 saw where it ends)
-        if (!/^(INSERT|REPLACE)/i.test(stmt.text) || (/INTO\s+`?([^`\s(]+)/i.exec(stmt.text)?.[1] ?? '') !== F.table) continue;
+        if (insertTarget(stmt.text) !== F.table) continue;
         const ins = await rowsOfStepped(stmt);
         if (!ins) continue;
         const at = ins.col;

@@ -222,6 +222,12 @@ export function parseInsert(stmt: SqlStatement): { table: string; columns?: stri
   return { table: p.table, columns: p.columns, rows: p.next(Infinity) ?? [] };
 }
 
+/** The table an INSERT/REPLACE statement writes to, as the dump spells it ('' when unreadable); undefined for any other statement. */
+export function insertTarget(text: string): string | undefined {
+  if (!/^(INSERT|REPLACE)/i.test(text)) return undefined;
+  return /INTO\s+`?([^`\s(]+)/i.exec(text)?.[1] ?? '';
+}
+
 /**
  * parseInsert in steps: `next(n)` parses up to n more rows (undefined once the statement is done), so a caller can
  * let other work run between steps (the import's writes wait on the event loop). Same values and errors.
