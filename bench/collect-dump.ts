@@ -13,8 +13,8 @@
  *   [PG_BENCH_URL=postgres://…] npx tsx bench/collect-dump.ts [--scale medium|large] [--seed bench-dump] [--cpu-prof DIR]
  *     [--engines pglite,postgres]
  * Each import reports wall seconds and CPU seconds: clientCpuSeconds of the import process (on PGlite the engine
- * runs in it), serverCpuSeconds of its backends (a local PostgreSQL server, read from /proc); MariaDB's
- * serverCpuSeconds is mariadbd's during the load.
+ * runs in it; all its threads), mainThreadCpuSeconds of its main thread alone, serverCpuSeconds of its backends (a
+ * local PostgreSQL server, read from /proc); MariaDB's serverCpuSeconds is mariadbd's during the load.
  * Prints one JSON document as its last line.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -41,6 +41,17 @@ const mib = (b: number) => b / (1024 * 1024);
 function procCpuSeconds(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** utime + stime of the calling thread (Linux /proc/thread-self), in seconds, or undefined elsewhere. */
+function threadCpuSeconds(): number | undefined {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(f[11]) + Number(f[12])) / 100;
   } catch {
@@ -90,10 +101,14 @@ async function child(): Promise<void> {
     // Backends already open (the pool's) are counted from here; a server's CPU only where it runs on this machine.
     const server = url && ['127.0.0.1', 'localhost', '::1'].includes(new URL(url).hostname) ? serverCpu(url) : undefined;
     const cpu0 = process.cpuUsage();
+    const main0 = threadCpuSeconds();
     const t0 = performance.now();
     const s = await importMysqlDump({ db: store.db, evidenceDir: arg('evidence-dir', ''), agencyId, file, mapping: SIM_SEIZED_MAPPING });
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
+    const main1 = threadCpuSeconds();
+    // The main thread's share (the rest: worker threads, libuv's pool for the evidence copy, V8's GC helpers).
+    const mainThreadCpuSeconds = main0 !== undefined && main1 !== undefined ? main1 - main0 : undefined;
     const clientCpuSeconds = (cpu.user + cpu.system) / 1e6;
     const serverCpuSeconds = await server?.stop();
     const peakRssMb = process.resourceUsage().maxRSS / 1024;
@@ -112,7 +127,7 @@ async function child(): Promise<void> {
       rejects: await n(sql`select count(*) as n from selector_rejects where capture_id = ${s.captureId}`),
       selectorDigest: createHash('sha256').update(selectors.map((x) => `${x.kind}:${x.value}`).join('\n')).digest('hex').slice(0, 16),
     };
-    console.log(JSON.stringify({ seconds, clientCpuSeconds, serverCpuSeconds, peakRssMb, importedRows: s.rows, counts: s.counts, result }));
+    console.log(JSON.stringify({ seconds, clientCpuSeconds, mainThreadCpuSeconds, serverCpuSeconds, peakRssMb, importedRows: s.rows, counts: s.counts, result }));
   } finally {
     await store.close();
   }
@@ -215,6 +230,7 @@ async function main(): Promise<void> {
         ...(mariaRowsPerSec ? { vsMariadb: round(rowsPerSec / mariaRowsPerSec, 3) } : {}),
         // CPU of the import process (PGlite: the engine too) and of its server backends (PostgreSQL, local server).
         clientCpuSeconds: round(r.clientCpuSeconds as number, 2),
+        ...(typeof r.mainThreadCpuSeconds === 'number' ? { mainThreadCpuSeconds: round(r.mainThreadCpuSeconds, 2) } : {}),
         ...(typeof r.serverCpuSeconds === 'number' ? { serverCpuSeconds: round(r.serverCpuSeconds, 2) } : {}),
         peakRssMb: round(r.peakRssMb as number),
         imported: r.result,

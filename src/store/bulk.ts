@@ -201,8 +201,8 @@ function copyStatement(name: string, columns: readonly BulkColumn[], source: 'st
   return `copy "${name}" (${names}) from ${source}`;
 }
 
-async function copyInto(db: Transaction<Database> | Kysely<Database>, name: string, columns: readonly BulkColumn[], batch: readonly (readonly BulkValue[])[]): Promise<void> {
-  const copy = new CopyIn(copyStatement(name, columns, 'stdin'), copyData(columns, batch));
+async function copyInto(db: Transaction<Database> | Kysely<Database>, name: string, columns: readonly BulkColumn[], data: Buffer): Promise<void> {
+  const copy = new CopyIn(copyStatement(name, columns, 'stdin'), data);
   // The submittable stands where kysely passes the SQL text to node-postgres' client.query.
   await db.executeQuery({ sql: copy as unknown as string, parameters: [], query: sql``.toOperationNode(), queryId: { queryId: 'bulk-copy' } } as unknown as CompiledQuery);
 }
@@ -217,13 +217,16 @@ function distinct(batch: readonly (readonly BulkValue[])[], i: number): string[]
   return [...set];
 }
 
-/** Locks and counts the parents of each foreign key of `batch` (see BulkOptions); throws when one is missing. */
-async function checkReferences(db: Transaction<Database> | Kysely<Database>, table: string, keys: readonly ForeignKey[], columns: readonly BulkColumn[], batch: readonly (readonly BulkValue[])[]): Promise<void> {
+/**
+ * Locks and counts the parents of each foreign key of a batch (see BulkOptions); throws when one is missing.
+ * `valuesOf(i)`: the distinct non-null values of inserted column `i` in the batch.
+ */
+async function checkReferences(db: Transaction<Database> | Kysely<Database>, table: string, keys: readonly ForeignKey[], columns: readonly BulkColumn[], valuesOf: (i: number) => string[]): Promise<void> {
   const checks: Array<{ k: ForeignKey; values: string[] }> = [];
   for (const k of keys) {
     const i = columns.findIndex((c) => c.name === k.column);
     if (i < 0) continue;
-    const values = distinct(batch, i);
+    const values = valuesOf(i);
     if (values.length > 0) checks.push({ k, values });
   }
   if (checks.length === 0) return;
@@ -267,7 +270,7 @@ export async function bulkInsert<R = never>(
     if ((options.copy || options.copyBlob) && db.isTransaction) {
       const stage = await stagingTable(db, table, columns);
       if (options.copyBlob) await options.copyBlob(copyStatement(stage, columns, `'/dev/blob'`), copyData(columns, batch));
-      else await copyInto(db, stage, columns, batch);
+      else await copyInto(db, stage, columns, copyData(columns, batch));
       const plain = sql.join(columns.map((c) => sql`x.${sql.id(c.name)}`));
       insert = sql<R>`insert into ${sql.table(table)} (${names}) select ${plain} from ${sql.id(stage)} as x ${tail}`;
     } else {
@@ -282,10 +285,68 @@ export async function bulkInsert<R = never>(
       out.push(...(await insert.execute(db)).rows);
       continue;
     }
-    await checkReferences(db, table, batched, columns, batch);
+    await checkReferences(db, table, batched, columns, (i) => distinct(batch, i));
     await sql`set local session_replication_role = replica`.execute(db);
     out.push(...(await insert.execute(db)).rows);
     await sql`set local session_replication_role = origin`.execute(db);
   }
+  return out;
+}
+
+/**
+ * A batch already in COPY's text format (encodeBatch), with the distinct values of its integer columns (the columns a
+ * foreign key of ours can be on): built where the rows are (the dump import's worker thread) and written by
+ * bulkInsertEncoded without the rows themselves. Its buffer can be moved between threads without a copy.
+ */
+export interface EncodedBatch {
+  data: Uint8Array;
+  rows: number;
+  /** Column name → distinct non-null values (String(v)) of that column; every int/bigint column. */
+  distinct: Record<string, string[]>;
+}
+
+/** `rows` (arrays in `columns` order) as an EncodedBatch: copyData plus the distinct values bulkInsert would check. */
+export function encodeBatch(columns: readonly BulkColumn[], rows: readonly (readonly BulkValue[])[]): EncodedBatch {
+  const out: Record<string, string[]> = {};
+  columns.forEach((c, i) => {
+    if (c.type === 'int' || c.type === 'bigint') out[c.name] = distinct(rows, i);
+  });
+  return { data: copyData(columns, rows), rows: rows.length, distinct: out };
+}
+
+/**
+ * bulkInsert of an EncodedBatch: the same staging table, COPY, batched reference checks (when every foreign key on an
+ * inserted column has its distinct values in the batch; otherwise the per-row checks stay) and `insert … select …
+ * tail`, as one COPY whatever the row count. Only inside a transaction and with `copy` or `copyBlob`.
+ */
+export async function bulkInsertEncoded<R = never>(
+  db: Transaction<Database>,
+  table: string,
+  columns: readonly BulkColumn[],
+  batch: EncodedBatch,
+  tail: RawBuilder<unknown> = sql``,
+  options: BulkOptions = {},
+): Promise<R[]> {
+  if (!db.isTransaction || !(options.copy || options.copyBlob)) throw new Error(`bulkInsertEncoded into ${table}: needs COPY (copy or copyBlob) inside a transaction`);
+  if (batch.rows === 0) return [];
+  let batched: ForeignKey[] | undefined;
+  if (options.batchedReferences) {
+    const fk = await foreignKeysOf(db, table);
+    const inserted = new Set(columns.map((c) => c.name));
+    const usable = !fk.composite && !fk.ownTriggers && fk.keys.every((k) => (inserted.has(k.column) ? batch.distinct[k.column] !== undefined : !k.hasDefault));
+    if (usable) batched = fk.keys;
+  }
+  const data = Buffer.from(batch.data.buffer, batch.data.byteOffset, batch.data.byteLength);
+  const stage = await stagingTable(db, table, columns);
+  if (options.copyBlob) await options.copyBlob(copyStatement(stage, columns, `'/dev/blob'`), data);
+  else await copyInto(db, stage, columns, data);
+  const names = sql.join(columns.map((c) => sql.id(c.name)));
+  const plain = sql.join(columns.map((c) => sql`x.${sql.id(c.name)}`));
+  const insert = sql<R>`insert into ${sql.table(table)} (${names}) select ${plain} from ${sql.id(stage)} as x ${tail}`;
+  if (!batched) return (await insert.execute(db)).rows;
+  await checkReferences(db, table, batched, columns, (i) => batch.distinct[columns[i]!.name] ?? []);
+  await sql`set local session_replication_role = replica`.execute(db);
+  const out = (await insert.execute(db)).rows;
+  await sql`set local session_replication_role = origin`.execute(db);
   return out;
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { openTestStore, testEngine, type TestStore } from '../helpers/store.ts';
-import { bulkInsert, canBatchReferenceChecks, canCopyFromStdin, pgliteOf, type BulkColumn, type BulkOptions } from '../../src/store/index.ts';
+import { bulkInsert, bulkInsertEncoded, canBatchReferenceChecks, canCopyFromStdin, encodeBatch, pgliteOf, type BulkColumn, type BulkOptions } from '../../src/store/index.ts';
 
 // bulkInsert's batched foreign-key checks (batchedReferences): the same rows go in as with per-row checks, a row
 // whose parent is missing fails the whole statement as a foreign-key violation would, and the session's per-row
@@ -172,5 +172,31 @@ describe('bulkInsert by COPY into a staging table (copy; copyBlob on PGlite)', (
     await store.db.transaction().execute((trx) => bulkInsert(trx, 'orders', cols, [[agencyId, marketId, 'k3', null]], sql``, copy()));
     const n = await store.db.selectFrom('orders').select('external_id').where('external_id', 'in', ['k1', 'k2', 'k3']).execute();
     expect(n.map((r) => r.external_id)).toEqual(['k3']);
+  });
+
+  // The dump import's worker thread encodes a statement's rows (encodeBatch) and the main thread writes the bytes.
+  it('an encoded batch stores what bulkInsert stores, checks its references, and fails on a missing parent', async () => {
+    const vendorId = (await store.db.insertInto('vendors').values({ agency_id: agencyId, market_id: marketId, handle: 'enc', handle_norm: 'enc', first_seen: new Date(), last_seen: new Date() }).returning('id').executeTakeFirstOrThrow()).id;
+    const rows = [[agencyId, marketId, 'e1', vendorId], [agencyId, marketId, 'e2', null], [agencyId, marketId, 'e1', vendorId]];
+    const enc = encodeBatch(cols, rows);
+    expect(enc.rows).toBe(3);
+    expect(enc.distinct).toEqual({ agency_id: [String(agencyId)], market_id: [String(marketId)], vendor_id: [String(vendorId)] });
+    const role = await store.db.transaction().execute(async (trx) => {
+      await bulkInsertEncoded(trx, 'orders', cols, enc, sql`on conflict (market_id, external_id) do nothing`, { batchedReferences: true, ...copy() });
+      return (await sql<{ r: string }>`select current_setting('session_replication_role') as r`.execute(trx)).rows[0]?.r;
+    });
+    expect(role).toBe('origin');
+    const got = await store.db.selectFrom('orders').select(['external_id', 'vendor_id']).where('external_id', 'in', ['e1', 'e2']).orderBy('external_id').execute();
+    expect(got.map((r) => [r.external_id, r.vendor_id])).toEqual([['e1', vendorId], ['e2', null]]);
+    // A missing parent: by the batch's distinct values, and by the per-row check when the values are not given.
+    await expect(store.db.transaction().execute((trx) => bulkInsertEncoded(trx, 'orders', cols, encodeBatch(cols, [[agencyId, marketId, 'e3', 2_000_000_005]]), sql``, { batchedReferences: true, ...copy() })))
+      .rejects.toThrow(/vendor_id not present in vendors/);
+    const noDistinct = { ...encodeBatch(cols, [[agencyId, marketId, 'e4', 2_000_000_006]]), distinct: {} };
+    await expect(store.db.transaction().execute((trx) => bulkInsertEncoded(trx, 'orders', cols, noDistinct, sql``, { batchedReferences: true, ...copy() })))
+      .rejects.toThrow(/foreign key/);
+    const n = await store.db.selectFrom('orders').select('external_id').where('external_id', 'in', ['e3', 'e4']).execute();
+    expect(n).toEqual([]);
+    // Without COPY it refuses rather than writing some other way.
+    await expect(store.db.transaction().execute((trx) => bulkInsertEncoded(trx, 'orders', cols, enc, sql``, {}))).rejects.toThrow(/needs COPY/);
   });
 });

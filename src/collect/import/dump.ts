@@ -2,10 +2,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { bulkInsert, canBatchReferenceChecks, canCopyFromStdin, pgliteOf, type BulkColumn, type BulkOptions, type BulkValue, type Database } from '../../store/index.ts';
+import { bulkInsert, bulkInsertEncoded, canBatchReferenceChecks, canCopyFromStdin, pgliteOf, type BulkColumn, type BulkOptions, type BulkValue, type Database } from '../../store/index.ts';
 import { saveScanned, saveSightings, scanSightings, type ColumnToRead, type ScannedSightings, type TextToScan } from '../../extract/store/index.ts';
 import { beginImport, normHandle, saveCheckpoint, upsertVendors, type ImportOptions, type ImportSummary } from './common.ts';
-import { ImportFormatError, insertParser, insertTarget, parseCreateTable, parseInsert, sqlStatements, type SqlStatement, type SqlValue } from './sql-tokenizer.ts';
+import { insertTarget, parseCreateTable, parseInsert, sqlStatements, type SqlStatement, type SqlValue } from './sql-tokenizer.ts';
+import { columnFinder, columnsOf, FEEDBACK_COLUMNS, MESSAGE_COLUMNS, normalizeRows, ORDER_COLUMNS, toDate, toNum, toStr, type FeedBatch } from './dump-rows.ts';
+import { openDumpFeed, type DumpFeed } from './dump-feed.ts';
 
 const col = z.string().min(1);
 /** Which dump table/columns feed which part of our model. Only `users` is required. */
@@ -76,14 +78,6 @@ export interface DumpImportOptions extends ImportOptions {
   mapping: DumpMapping;
 }
 
-/** MySQL DATETIME ('2024-11-06 00:52:04', server time taken as UTC) or a unix time. */
-function toDate(v: SqlValue | undefined): Date | null {
-  if (v === null || v === undefined || v === '' || v === '0000-00-00 00:00:00') return null;
-  const d = typeof v === 'number' ? new Date(v * 1000) : new Date(/^\d{4}-\d\d-\d\d \d/.test(v) ? `${v.replace(' ', 'T')}Z` : v);
-  return Number.isNaN(d.getTime()) ? null : d;
-}
-const toNum = (v: SqlValue | undefined): number | null => (v === null || v === undefined || v === '' ? null : Number.isFinite(Number(v)) ? Number(v) : null);
-const toStr = (v: SqlValue | undefined): string | null => (v === null || v === undefined ? null : String(v));
 
 /**
  * Imports a seized market's mysqldump, streaming (memory bounded by the largest statement plus one map entry per
@@ -145,6 +139,16 @@ interface StatementRows {
 }
 
 export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportSummary> {
+  // The feed's thread (passes 2 and 3) loads its modules while pass 1 runs; it is given its work after the accounts.
+  const feed = openDumpFeed();
+  try {
+    return await importDump(o, feed);
+  } finally {
+    await feed.close();
+  }
+}
+
+async function importDump(o: DumpImportOptions, feed: DumpFeed): Promise<DumpImportSummary> {
   const started = Date.now();
   const m = o.mapping;
   // Pass 1 (below) reads only the file, so it runs while beginImport hashes the file and preserves it as evidence
@@ -157,7 +161,6 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
   const used = mappedColumns(m);
   const unmappedRows = new Map<string, number>();
   const columns = new Map<string, string[]>();
-  const orderOf = new Map<string, { listing: SqlValue; vendor: SqlValue; buyer: SqlValue }>();
   const F = m.feedback;
   const feedsOrders = !!(F?.order && m.orders);
   let feedbackStart: { offset: number; line: number } | undefined;
@@ -167,54 +170,12 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
   const vendorProfile = new Map<string, { vendorRow: string; profile: string; pgp: string }>();
   // Rows stay the tokenizer's value arrays (no record per row): a column is read by its position, found once per
   // statement (`col`: -1 when the statement has no such column, read as undefined, as a missing key was).
-  // Only four columns of each order are kept for feedback.
-  const keepOrders = (ins: StatementRows) => {
-    const O = m.orders!;
-    const [id, listing, vendor, buyer] = [ins.col(O.id), ins.col(O.listing), ins.col(O.vendor), ins.col(O.buyer)];
-    const get = (r: SqlValue[], i: number) => (i < 0 ? null : (r[i] ?? null));
-    for (const r of ins.rows) orderOf.set(String(get(r, id)), { listing: get(r, listing), vendor: get(r, vendor), buyer: get(r, buyer) });
-  };
-  const normalize = (rows: SqlValue[][], width: number) => {
-    for (const r of rows) {
-      if (r.length > width) r.length = width;
-      for (let i = 0; i < width; i++) {
-        const v = r[i];
-        if (v === undefined) r[i] = null;
-        // PostgreSQL text cannot hold NUL (MySQL's \\0): it becomes U+FFFD, visibly.
-        else if (typeof v === 'string' && v.includes('\0')) r[i] = v.replaceAll('\0', '\uFFFD');
-      }
-    }
-  };
-  const columnsOf = (stmt: SqlStatement, table: string, listed: string[] | undefined): string[] => {
-    const cols = listed ?? columns.get(table);
-    if (!cols) throw new ImportFormatError(`INSERT INTO ${table} before its CREATE TABLE and without a column list`, stmt.line, stmt.offset);
-    return cols;
-  };
-  // The last of duplicate column names wins, as it did in a record.
-  const finder = (cols: string[]) => (name: string | undefined) => (name === undefined ? -1 : cols.lastIndexOf(name));
   const rowsOf = (stmt: SqlStatement): StatementRows | undefined => {
     const ins = parseInsert(stmt);
     if (!ins) return undefined;
-    const cols = columnsOf(stmt, ins.table, ins.columns);
-    normalize(ins.rows, cols.length);
-    return { table: ins.table, rows: ins.rows, col: finder(cols) };
-  };
-  /**
-   * rowsOf in steps of STEP_ROWS rows with `breathe` between them (passes 2 and 3): the previous statement's write is a
-   * chain of round trips (COPY, checks, insert, checkpoint), each sent only when the event loop reads the answer to
-   * the one before, so a statement parsed in one piece (~0.1 s for 1 MB) stalls the server for that long.
-   */
-  const rowsOfStepped = async (stmt: SqlStatement): Promise<StatementRows | undefined> => {
-    const p = insertParser(stmt);
-    if (!p) return undefined;
-    const rows: SqlValue[][] = [];
-    for (let chunk = p.next(STEP_ROWS); chunk; chunk = p.next(STEP_ROWS)) {
-      for (const r of chunk) rows.push(r);
-      await breathe();
-    }
-    const cols = columnsOf(stmt, p.table, p.columns);
-    normalize(rows, cols.length);
-    return { table: p.table, rows, col: finder(cols) };
+    const cols = columnsOf(columns, stmt, ins.table, ins.columns);
+    normalizeRows(ins.rows, cols.length);
+    return { table: ins.table, rows: ins.rows, col: columnFinder(cols) };
   };
   const pass1 = async () => {
     for await (const stmt of sqlStatements(o.file)) {
@@ -259,16 +220,9 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
   const base = { kind: 'dump' as const, file: o.file, fileSha256: run.fileSha256, marketId: run.marketId, market: run.slug, captureId: run.captureId };
   if (run.done) return { ...base, rows: run.rows, counts: {}, resumedFrom: run.position, alreadyImported: true, durationMs: Date.now() - started, bytes: 0, notImported: { tables: [], columns: [] }, caseFolded: [] };
   if (readR.status === 'rejected') throw readR.reason;
-  // From the start, orderOf is filled while pass 2 imports the orders (feedback is pass 3); a resumed run may start
-  // past them, so it reads them here.
-  const ordersInPass1 = feedsOrders && run.position > 0;
-  if (ordersInPass1) {
-    for await (const stmt of sqlStatements(o.file)) {
-      if (insertTarget(stmt.text) !== m.orders!.table) continue;
-      const ins = rowsOf(stmt);
-      if (ins) keepOrders(ins);
-    }
-  }
+  // From the start, the feed keeps the orders' columns feedback needs while pass 2 maps them (feedback is pass 3); a
+  // resumed run may start past them, so the feed reads them first.
+  const ordersFirst = feedsOrders && run.position > 0;
 
   // Foreign keys checked once per batch, not per row, where the session may; rows sent by COPY into a staging table
   // and moved by one insert … select (store/bulk.ts: BulkOptions).
@@ -336,9 +290,9 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
   counts.accounts = account.size;
   let rows = run.rows;
   /**
-   * The client's share of a statement that needs no id from the database: listing and message rows built, their
-   * texts (and wallet columns) scanned for selectors. Runs before the previous statement's transaction is awaited,
-   * so it overlaps the server's work on that one; `write` then completes the origins with the new ids and saves.
+   * The main thread's share of a listings or wallets statement (the feed's thread parses them; the rest it maps
+   * itself): listing rows built, their texts (and wallet columns) scanned for selectors; `write` then completes the
+   * origins with the new ids and saves.
    */
   interface Prepared {
     values?: BulkValue[][];
@@ -346,8 +300,6 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
     /** Listings only: the statement's rows by dump id (one statement may not update a row twice). */
     byId?: Map<string, SqlValue[]>;
   }
-  /** The write of the last listings statement (orders wait for it: they read listingIds). */
-  let listingsWritten: Promise<unknown> = Promise.resolve();
   const prepare = async (ins: StatementRows): Promise<Prepared> => {
     const at = ins.col;
     if (m.listings && ins.table === m.listings.table) {
@@ -363,51 +315,6 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
         text: [v[o0 + 3] as string, v[o0 + 4] as string | null].filter(Boolean).join('\n'), html: 'auto', source: 'listing', vendorId: v[o0 + 1] as number | null, listingId: null, rowRef: `${L.table}:${v[o0 + 2] as string}`, observedAt: v[o0 + 8] as Date,
       })));
       return { values, scanned, byId };
-    }
-    if (m.orders && ins.table === m.orders.table) {
-      const O = m.orders;
-      // Orders name listings by their ids: a listings statement still being written must be done first.
-      await listingsWritten;
-      const [id, listing, vendor, buyer, country, quantity, price, date, status] =
-        [at(O.id), at(O.listing), at(O.vendor), at(O.buyer), at(O.country), at(O.quantity), at(O.price), at(O.date), at(O.status)];
-      // Rows built straight as arrays in column order (no record per row: 250k orders at scale large).
-      const values = await mapStepped(ins.rows, (r): BulkValue[] => [
-        ...ownedRow,
-        run.marketId,
-        String(r[id]),
-        O.listing ? (listingIds.get(String(r[listing])) ?? null) : null,
-        O.vendor ? vendorAccount(r[vendor]) : null,
-        O.buyer ? (userHandle.get(String(r[buyer])) ?? toStr(r[buyer])) : null,
-        toStr(r[country])?.toUpperCase() ?? null,
-        toNum(r[quantity]),
-        toNum(r[price]),
-        O.currency,
-        toDate(r[date]),
-        toStr(r[status]),
-        run.captureId,
-      ]);
-      return { values };
-    }
-    if (m.messages && ins.table === m.messages.table) {
-      const M = m.messages;
-      const [id, sender, recipient, subject, body, date] = [at(M.id), at(M.sender), at(M.recipient), at(M.subject), at(M.body), at(M.date)];
-      const o0 = ownedRow.length; // market_id, external_id, vendor_id, sender, recipient, thread, sent_at, body, capture_id follow
-      const values = await mapStepped(ins.rows, (r): BulkValue[] => [
-        ...ownedRow,
-        run.marketId,
-        String(r[id]),
-        account.get(String(r[sender])) ?? null,
-        userHandle.get(String(r[sender])) ?? toStr(r[sender]),
-        M.recipient ? (userHandle.get(String(r[recipient])) ?? toStr(r[recipient])) : null,
-        toStr(r[subject]),
-        toDate(r[date]),
-        String(r[body] ?? ''),
-        run.captureId,
-      ]);
-      const scanned = await scanStepped(values.map((v) => ({
-        text: [v[o0 + 5] as string | null, v[o0 + 7] as string].filter(Boolean).join('\n'), html: 'auto', source: 'message', vendorId: v[o0 + 2] as number | null, messageId: null, rowRef: `${M.table}:${v[o0 + 1] as string}`, observedAt: (v[o0 + 6] as Date | null) ?? now,
-      })));
-      return { values, scanned };
     }
     if (m.wallets && ins.table === m.wallets.table) {
       // Wallet columns are validated like any coin address: an invalid one is kept as a reject, never a selector.
@@ -429,7 +336,8 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
     for (const f of scanned.found) f[field] = ids.get((f.rowRef ?? '').slice(prefix)) ?? null;
     for (const f of scanned.rejected) f[field] = ids.get((f.rowRef ?? '').slice(prefix)) ?? null;
   };
-  const write = async (trx: Transaction<Database>, ins: StatementRows, ready: Prepared) => {
+  const write = async (trx: Transaction<Database>, ins: StatementRows, ready: Prepared): Promise<Array<[string, number]>> => {
+    let written: Array<[string, number]> = [];
     const table = ins.table;
     const recs = ins.rows;
     const at = ins.col;
@@ -447,6 +355,7 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
         fk,
       );
       for (const l of saved) listingIds.set(l.external_id, l.id);
+      written = saved.map((l) => [l.external_id, l.id]);
       const snapshots: BulkValue[][] = [];
       for (const [externalId, r] of byId) {
         const p = toNum(r[price]);
@@ -465,142 +374,101 @@ export async function importMysqlDump(o: DumpImportOptions): Promise<DumpImportS
       completeOrigins(ready.scanned!, L.table, 'listingId', listingIds);
       tally(await saveScanned(trx, { ...common, captureId: run.captureId }, ready.scanned!, fk));
       counts.listings = (counts.listings ?? 0) + recs.length;
-    } else if (m.orders && table === m.orders.table) {
-      if (fillOrders) keepOrders(ins);
-      const values = ready.values!;
-      await bulkInsert(
-        trx,
-        'orders',
-        [...OWNED, c('market_id', 'int'), c('external_id', 'text'), c('listing_id', 'int'), c('vendor_id', 'int'), c('buyer', 'text'), c('buyer_country', 'text'), c('quantity', 'numeric'), c('price', 'numeric'), c('currency', 'text'), c('ordered_at', 'timestamptz'), c('status', 'text'), c('capture_id', 'int')],
-        values,
-        sql`on conflict (market_id, external_id) do nothing`,
-        fk,
-      );
-      counts.orders = (counts.orders ?? 0) + values.length;
-    } else if (m.messages && table === m.messages.table) {
-      const values = ready.values!;
-      const messageIds = new Map<string, number>();
-      const saved = await bulkInsert<{ id: number; external_id: string }>(
-        trx,
-        'messages',
-        [...OWNED, c('market_id', 'int'), c('external_id', 'text'), c('vendor_id', 'int'), c('sender', 'text'), c('recipient', 'text'), c('thread', 'text'), c('sent_at', 'timestamptz'), c('body', 'text'), c('capture_id', 'int')],
-        values,
-        sql`on conflict (market_id, external_id) do update set body = excluded.body returning id, external_id`,
-        fk,
-      );
-      for (const r of saved) messageIds.set(r.external_id, Number(r.id));
-      completeOrigins(ready.scanned!, m.messages.table, 'messageId', messageIds);
-      tally(await saveScanned(trx, { ...common, captureId: run.captureId }, ready.scanned!, fk));
-      counts.messages = (counts.messages ?? 0) + values.length;
     } else if (m.wallets && table === m.wallets.table) {
       tally(await saveScanned(trx, { ...common, captureId: run.captureId }, ready.scanned!, fk));
       counts.wallets = (counts.wallets ?? 0) + ready.values!.length;
     }
+    return written;
   };
-  const fillOrders = feedsOrders && !ordersInPass1;
   // tlp left to the column default when the import names none (as an insert without it would).
   const c = (name: string, type: BulkColumn['type']): BulkColumn => ({ name, type });
   const OWNED: BulkColumn[] = o.tlp ? [c('agency_id', 'int'), c('tlp', 'text')] : [c('agency_id', 'int')];
   const ownedRow: BulkValue[] = o.tlp ? [o.agencyId, o.tlp] : [o.agencyId];
-  const mapped = new Set([m.listings?.table, m.orders?.table, m.messages?.table, m.wallets?.table].filter((t): t is string => !!t));
 
   // Listings must be known for orders even when resuming past them: reload their ids.
   if (run.position > 0 && m.listings) {
     for (const l of await o.db.selectFrom('listings').select(['id', 'external_id']).where('market_id', '=', run.marketId).execute()) listingIds.set(l.external_id, l.id);
   }
-  // One statement ahead: the next statement is read and parsed while the database writes the previous one (on
-  // PostgreSQL the server works in its own process meanwhile). Writes stay one at a time and in file order.
-  let writing: Promise<void> = Promise.resolve();
-  try {
-    for await (const stmt of sqlStatements(o.file, run.position, 1)) {
-      const head = insertTarget(stmt.text);
-      if (head === undefined || !mapped.has(head)) continue;
-      const ins = await rowsOfStepped(stmt);
-      if (!ins) continue;
-      const ready = await prepare(ins);
-      await writing;
-      writing = o.db.transaction().execute(async (trx) => {
-        await write(trx, ins, ready);
-        rows += ins.rows.length;
-        await saveCheckpoint(trx, run.checkpointId, stmt.end, rows);
-      }).then(() => o.onProgress?.({ bytes: stmt.end, totalBytes: run.totalBytes, rows }));
-      if (ins.table === m.listings?.table) listingsWritten = writing.catch(() => undefined);
-      // Handled here so a failing write is not an unhandled rejection while the next statement is read; the
-      // await above (or below) still throws its error.
-      void writing.catch(() => undefined);
-    }
-  } finally {
-    await writing;
-  }
-
-  // Pass 3: feedback, which mysqldump's alphabetical order puts before the listings and orders it refers to.
-  // Idempotent (one row per dump row, by its key), so a resumed run simply reads it again.
-  if (F && feedbackStart) {
-    counts.feedback = 0;
-    if (listingIds.size === 0 && m.listings) {
-      for (const l of await o.db.selectFrom('listings').select(['id', 'external_id']).where('market_id', '=', run.marketId).execute()) listingIds.set(l.external_id, l.id);
-    }
-    // One statement ahead, as in pass 2.
-    try {
-      for await (const stmt of sqlStatements(o.file, feedbackStart.offset, feedbackStart.line)) {
-        if (stmt.offset >= feedbackEnd) break; // past the last feedback statement (pass 1 saw where it ends)
-        if (insertTarget(stmt.text) !== F.table) continue;
-        const ins = await rowsOfStepped(stmt);
-        if (!ins) continue;
-        const at = ins.col;
-        const [id, orderCol, listingCol, vendorCol, buyerCol, ratingCol, bodyCol, hiddenCol, dateCol] =
-          [at(F.id), at(F.order), at(F.listing), at(F.vendor), at(F.buyer), at(F.rating), at(F.body), at(F.hidden), at(F.date)];
-        // Rows as arrays in column order: market_id, vendor_id, listing_id, rating, body, hidden, buyer, left_at,
-        // dedupe_key, capture_id, adapter after the owner columns (o0).
-        const o0 = ownedRow.length;
-        const values = await mapStepped(ins.rows, (r): BulkValue[] => {
-          const order = F.order ? orderOf.get(String(r[orderCol])) : undefined;
-          const listing = F.listing ? r[listingCol] : order?.listing;
-          const vendor = F.vendor ? r[vendorCol] : order?.vendor;
-          const buyer = F.buyer ? r[buyerCol] : order?.buyer;
-          const hidden = F.hidden ? r[hiddenCol] : null;
-          return [
-            ...ownedRow,
-            run.marketId,
-            vendor === null || vendor === undefined ? null : vendorAccount(vendor),
-            listing === null || listing === undefined ? null : (listingIds.get(String(listing)) ?? null),
-            toNum(r[ratingCol]),
-            F.body ? toStr(r[bodyCol]) : null,
-            hidden === null || hidden === undefined ? null : !['0', 'false', ''].includes(String(hidden).toLowerCase()),
-            buyer === null || buyer === undefined ? null : (userHandle.get(String(buyer)) ?? String(buyer)),
-            toDate(r[dateCol]),
-            `${F.table}:${String(r[id])}`,
-            run.captureId,
-            'import:dump',
-          ];
-        });
-        // Bodies scanned before the previous statement's write is awaited (overlapping it); only the sightings of
-        // rows this run inserts are saved (a resumed run reads feedback again).
-        const scanned = await scanStepped(values.flatMap((v): TextToScan[] => {
-          const body = v[o0 + 4] as string | null;
-          return body ? [{ text: body, html: 'auto', source: 'feedback', vendorId: v[o0 + 1] as number | null, listingId: v[o0 + 2] as number | null, rowRef: v[o0 + 8] as string, observedAt: (v[o0 + 7] as Date | null) ?? now }] : [];
-        }));
-        await writing;
-        writing = o.db.transaction().execute(async (trx) => {
-          const saved: Array<{ id: number; dedupe_key: string }> = [];
-          saved.push(...(await bulkInsert<{ id: number; dedupe_key: string }>(
-            trx,
-            'feedback',
-            [...OWNED, c('market_id', 'int'), c('vendor_id', 'int'), c('listing_id', 'int'), c('rating', 'numeric'), c('body', 'text'), c('hidden', 'boolean'), c('buyer', 'text'), c('left_at', 'timestamptz'), c('dedupe_key', 'text'), c('capture_id', 'int'), c('adapter', 'text')],
-            values,
-            sql`on conflict (market_id, dedupe_key) do nothing returning id, dedupe_key`,
-            fk,
-          )));
-          const fresh = new Set(saved.map((x) => x.dedupe_key));
-          const isFresh = (f: { rowRef?: string | null }) => fresh.has(f.rowRef ?? '');
-          tally(await saveScanned(trx, { ...common, captureId: run.captureId }, { found: scanned.found.filter(isFresh), rejected: scanned.rejected.filter(isFresh) }, fk));
-          counts.feedback = (counts.feedback ?? 0) + values.length;
-          rows += saved.length;
-        });
-        void writing.catch(() => undefined);
+  /** A statement of orders, messages or feedback as the feed made it: COPY text (or rows) into `table`. */
+  const insertBatch = <R>(trx: Transaction<Database>, item: FeedBatch, columns: BulkColumn[], tail: ReturnType<typeof sql>) =>
+    item.encoded ? bulkInsertEncoded<R>(trx, item.table, [...OWNED, ...columns], item.encoded, tail, fk) : bulkInsert<R>(trx, item.table, [...OWNED, ...columns], item.values!, tail, fk);
+  // Pass 2 (the mapped tables, from the checkpoint) and pass 3 (feedback, which mysqldump's alphabetical order puts
+  // before the listings and orders it refers to; idempotent, one row per dump row by its key, so a resumed run simply
+  // reads it again). The feed's thread reads, parses and maps the statements a few ahead while this thread writes
+  // them, one transaction per statement, in file order; pass 2 commits its checkpoint with each statement.
+  if (F && feedbackStart) counts.feedback = 0;
+  feed.start({
+    file: o.file,
+    position: run.position,
+    mapping: m,
+    columns: [...columns],
+    userHandle: [...userHandle],
+    vendorUser: [...vendorUser],
+    account: [...account],
+    listingIds: [...listingIds],
+    tlp: !!o.tlp,
+    ownedRow,
+    marketId: run.marketId,
+    captureId: run.captureId,
+    now,
+    ...(F && feedbackStart ? { feedback: { ...feedbackStart, end: feedbackEnd } } : {}),
+    ordersFirst,
+    fillOrders: feedsOrders && !ordersFirst,
+    encode: !!(fk.copy || fk.copyBlob),
+  });
+  for (let item = await feed.next(); item.t !== 'end'; item = await feed.next()) {
+    if (item.t === 'listing-ids-please') {
+      if (listingIds.size === 0 && m.listings) {
+        for (const l of await o.db.selectFrom('listings').select(['id', 'external_id']).where('market_id', '=', run.marketId).execute()) listingIds.set(l.external_id, l.id);
       }
-    } finally {
-      await writing;
+      feed.addListingIds([...listingIds]);
+      continue;
+    }
+    if (item.t === 'rows') {
+      const ins: StatementRows = { table: item.table, rows: item.rows, col: columnFinder(item.cols) };
+      const ready = await prepare(ins);
+      const end = item.end;
+      const written = await o.db.transaction().execute(async (trx) => {
+        const w = await write(trx, ins, ready);
+        rows += ins.rows.length;
+        await saveCheckpoint(trx, run.checkpointId, end, rows);
+        return w;
+      });
+      if (ins.table === m.listings?.table) feed.addListingIds(written);
+      o.onProgress?.({ bytes: end, totalBytes: run.totalBytes, rows });
+      continue;
+    }
+    const batch = item;
+    if (batch.table === 'orders') {
+      await o.db.transaction().execute(async (trx) => {
+        await insertBatch(trx, batch, ORDER_COLUMNS, sql`on conflict (market_id, external_id) do nothing`);
+        counts.orders = (counts.orders ?? 0) + batch.count;
+        rows += batch.count;
+        await saveCheckpoint(trx, run.checkpointId, batch.end, rows);
+      });
+      o.onProgress?.({ bytes: batch.end, totalBytes: run.totalBytes, rows });
+    } else if (batch.table === 'messages') {
+      await o.db.transaction().execute(async (trx) => {
+        const messageIds = new Map<string, number>();
+        const saved = await insertBatch<{ id: number; external_id: string }>(trx, batch, MESSAGE_COLUMNS, sql`on conflict (market_id, external_id) do update set body = excluded.body returning id, external_id`);
+        for (const r of saved) messageIds.set(r.external_id, Number(r.id));
+        completeOrigins(batch.scanned!, m.messages!.table, 'messageId', messageIds);
+        tally(await saveScanned(trx, { ...common, captureId: run.captureId }, batch.scanned!, fk));
+        counts.messages = (counts.messages ?? 0) + batch.count;
+        rows += batch.count;
+        await saveCheckpoint(trx, run.checkpointId, batch.end, rows);
+      });
+      o.onProgress?.({ bytes: batch.end, totalBytes: run.totalBytes, rows });
+    } else {
+      // Only the sightings of rows this run inserts are saved (a resumed run reads feedback again).
+      await o.db.transaction().execute(async (trx) => {
+        const saved = await insertBatch<{ id: number; dedupe_key: string }>(trx, batch, FEEDBACK_COLUMNS, sql`on conflict (market_id, dedupe_key) do nothing returning id, dedupe_key`);
+        const fresh = new Set(saved.map((x) => x.dedupe_key));
+        const isFresh = (f: { rowRef?: string | null }) => fresh.has(f.rowRef ?? '');
+        tally(await saveScanned(trx, { ...common, captureId: run.captureId }, { found: batch.scanned!.found.filter(isFresh), rejected: batch.scanned!.rejected.filter(isFresh) }, fk));
+        counts.feedback = (counts.feedback ?? 0) + batch.count;
+        rows += saved.length;
+      });
     }
   }
   await saveCheckpoint(o.db, run.checkpointId, run.totalBytes, rows, 'done');

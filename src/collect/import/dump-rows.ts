@@ -1,0 +1,317 @@
+/**
+ * The client's share of a seized-dump import's passes 2 and 3 (dump.ts), with no database: the dump's statements
+ * read, parsed, mapped to our rows, their texts scanned for selectors and the rows encoded in COPY's text format. It
+ * runs on a worker thread of its own (dump-feed.ts), so this CPU work overlaps the database's writes, which the main
+ * thread sends; the feed is bounded (a few statements ahead), so memory stays bounded by a few statements.
+ *
+ * Ids the database assigns are handed in: the accounts (before the feed starts) and each listings statement's ids
+ * (after its write), which orders and feedback name. Items come out in file order: pass 2's mapped statements, then
+ * pass 3's feedback statements, then `end`; a malformed statement is an `error` item in its place, so the main thread
+ * commits everything before it, as when it parsed the statements itself.
+ */
+import type { BulkColumn, BulkValue, EncodedBatch } from '../../store/bulk.ts';
+import { encodeBatch } from '../../store/bulk.ts';
+import { scanSightings, type ColumnToRead, type ScannedSightings, type TextToScan } from '../../extract/store/sightings.ts';
+import type { DumpMapping } from './dump.ts';
+import { ImportFormatError, insertParser, insertTarget, sqlStatements, type SqlStatement, type SqlValue } from './sql-tokenizer.ts';
+
+/** MySQL DATETIME ('2024-11-06 00:52:04', server time taken as UTC) or a unix time. */
+export function toDate(v: SqlValue | undefined): Date | null {
+  if (v === null || v === undefined || v === '' || v === '0000-00-00 00:00:00') return null;
+  const d = typeof v === 'number' ? new Date(v * 1000) : new Date(/^\d{4}-\d\d-\d\d \d/.test(v) ? `${v.replace(' ', 'T')}Z` : v);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+export const toNum = (v: SqlValue | undefined): number | null => (v === null || v === undefined || v === '' ? null : Number.isFinite(Number(v)) ? Number(v) : null);
+export const toStr = (v: SqlValue | undefined): string | null => (v === null || v === undefined ? null : String(v));
+
+/** Rows of a statement cut to its columns, undefined → NULL, NUL → U+FFFD (PostgreSQL text cannot hold NUL). */
+export function normalizeRows(rows: SqlValue[][], width: number): void {
+  for (const r of rows) {
+    if (r.length > width) r.length = width;
+    for (let i = 0; i < width; i++) {
+      const v = r[i];
+      if (v === undefined) r[i] = null;
+      else if (typeof v === 'string' && v.includes('\0')) r[i] = v.replaceAll('\0', '\uFFFD');
+    }
+  }
+}
+/** The position of a dump column in a statement's rows (-1: none); the last of duplicate names wins, as in a record. */
+export const columnFinder = (cols: string[]) => (name: string | undefined) => (name === undefined ? -1 : cols.lastIndexOf(name));
+export function columnsOf(columns: ReadonlyMap<string, string[]>, stmt: SqlStatement, table: string, listed: string[] | undefined): string[] {
+  const cols = listed ?? columns.get(table);
+  if (!cols) throw new ImportFormatError(`INSERT INTO ${table} before its CREATE TABLE and without a column list`, stmt.line, stmt.offset);
+  return cols;
+}
+
+const c = (name: string, type: BulkColumn['type']): BulkColumn => ({ name, type });
+/** The owner columns (tlp left to the column default when the import names none, as an insert without it would). */
+export const ownedColumns = (tlp: boolean): BulkColumn[] => (tlp ? [c('agency_id', 'int'), c('tlp', 'text')] : [c('agency_id', 'int')]);
+export const ORDER_COLUMNS = [c('market_id', 'int'), c('external_id', 'text'), c('listing_id', 'int'), c('vendor_id', 'int'), c('buyer', 'text'), c('buyer_country', 'text'), c('quantity', 'numeric'), c('price', 'numeric'), c('currency', 'text'), c('ordered_at', 'timestamptz'), c('status', 'text'), c('capture_id', 'int')];
+export const MESSAGE_COLUMNS = [c('market_id', 'int'), c('external_id', 'text'), c('vendor_id', 'int'), c('sender', 'text'), c('recipient', 'text'), c('thread', 'text'), c('sent_at', 'timestamptz'), c('body', 'text'), c('capture_id', 'int')];
+export const FEEDBACK_COLUMNS = [c('market_id', 'int'), c('vendor_id', 'int'), c('listing_id', 'int'), c('rating', 'numeric'), c('body', 'text'), c('hidden', 'boolean'), c('buyer', 'text'), c('left_at', 'timestamptz'), c('dedupe_key', 'text'), c('capture_id', 'int'), c('adapter', 'text')];
+
+/** What the feed needs to start: the mapping, pass 1's findings and the ids the database gave so far. */
+export interface FeedStart {
+  file: string;
+  /** Pass 2 starts here (the checkpoint). */
+  position: number;
+  mapping: DumpMapping;
+  columns: Array<[string, string[]]>;
+  userHandle: Array<[string, string]>;
+  vendorUser: Array<[string, string]>;
+  account: Array<[string, number]>;
+  /** Listing ids already in the store (a resumed run). */
+  listingIds: Array<[string, number]>;
+  tlp: boolean;
+  ownedRow: BulkValue[];
+  marketId: number;
+  captureId: number;
+  now: Date;
+  /** The feedback statements' range (pass 1 saw it), if the mapping has feedback and the dump any. */
+  feedback?: { offset: number; line: number; end: number };
+  /** A resumed run may start past the orders: read the four columns feedback needs first. */
+  ordersFirst: boolean;
+  /** Keep the orders' four columns while pass 2 maps them (feedback refers to orders, not resumed past them). */
+  fillOrders: boolean;
+  /** Rows as COPY text (the store takes COPY); otherwise the row arrays themselves. */
+  encode: boolean;
+}
+
+/** A statement of orders, messages or feedback, ready to write. */
+export interface FeedBatch {
+  t: 'batch';
+  pass: 2 | 3;
+  table: 'orders' | 'messages' | 'feedback';
+  /** Byte offset after the statement (pass 2's checkpoint). */
+  end: number;
+  /** Dump rows of the statement. */
+  count: number;
+  encoded?: EncodedBatch;
+  values?: BulkValue[][];
+  scanned?: ScannedSightings;
+}
+export type FeedItem =
+  /** Listings and wallets: the parsed rows, mapped on the main thread (the listings' snapshots need their new ids). */
+  | { t: 'rows'; table: string; cols: string[]; rows: SqlValue[][]; end: number }
+  | FeedBatch
+  /** The feed has no listing ids at the start of pass 3: the main thread sends the store's (addListingIds). */
+  | { t: 'listing-ids-please' }
+  | { t: 'error'; error: SerializedError }
+  | { t: 'end' };
+
+export interface SerializedError {
+  name: string;
+  message: string;
+  line?: number;
+  offset?: number;
+  stack?: string;
+}
+export function serializeError(err: unknown): SerializedError {
+  const e = err instanceof Error ? err : new Error(String(err));
+  return { name: e.name, message: e.message, stack: e.stack, ...(e instanceof ImportFormatError ? { line: e.line, offset: e.offset } : {}) };
+}
+/** The error as it was thrown on the feed's thread: an ImportFormatError stays one (same message, line, offset). */
+export function deserializeError(e: SerializedError): Error {
+  if (e.name === 'ImportFormatError' && e.line !== undefined && e.offset !== undefined) {
+    const out = Object.create(ImportFormatError.prototype) as ImportFormatError;
+    Object.assign(out, { message: e.message, line: e.line, offset: e.offset, stack: e.stack });
+    Object.defineProperty(out, 'name', { value: 'ImportFormatError', writable: true, configurable: true, enumerable: false });
+    return out;
+  }
+  const out = new Error(e.message);
+  out.name = e.name;
+  if (e.stack) out.stack = e.stack;
+  return out;
+}
+
+/**
+ * Produces the feed of passes 2 and 3. `addListingIds` hands in the ids of each listings statement the main thread
+ * wrote (one call per listings item, possibly empty); orders and feedback wait for all listings before them.
+ */
+export class DumpRows {
+  private readonly columns: Map<string, string[]>;
+  private readonly userHandle: Map<string, string>;
+  private readonly vendorUser: Map<string, string>;
+  private readonly account: Map<string, number>;
+  private readonly listingIds: Map<string, number>;
+  private readonly orderOf = new Map<string, { listing: SqlValue; vendor: SqlValue; buyer: SqlValue }>();
+  private listingsSent = 0;
+  private listingsBack = 0;
+  private waiter: (() => void) | undefined;
+
+  constructor(private readonly s: FeedStart) {
+    this.columns = new Map(s.columns);
+    this.userHandle = new Map(s.userHandle);
+    this.vendorUser = new Map(s.vendorUser);
+    this.account = new Map(s.account);
+    this.listingIds = new Map(s.listingIds);
+  }
+
+  addListingIds(entries: Array<[string, number]>): void {
+    for (const [k, v] of entries) this.listingIds.set(k, v);
+    this.listingsBack++;
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.();
+  }
+
+  private async allListingIds(): Promise<void> {
+    while (this.listingsBack < this.listingsSent) await new Promise<void>((resolve) => (this.waiter = resolve));
+  }
+
+  private rowsOf(stmt: SqlStatement): { table: string; cols: string[]; rows: SqlValue[][] } | undefined {
+    const p = insertParser(stmt);
+    if (!p) return undefined;
+    const rows = p.next(Infinity) ?? [];
+    const cols = columnsOf(this.columns, stmt, p.table, p.columns);
+    normalizeRows(rows, cols.length);
+    return { table: p.table, cols, rows };
+  }
+
+  private keepOrders(ins: { cols: string[]; rows: SqlValue[][] }): void {
+    const O = this.s.mapping.orders!;
+    const at = columnFinder(ins.cols);
+    const [id, listing, vendor, buyer] = [at(O.id), at(O.listing), at(O.vendor), at(O.buyer)];
+    const get = (r: SqlValue[], i: number) => (i < 0 ? null : (r[i] ?? null));
+    for (const r of ins.rows) this.orderOf.set(String(get(r, id)), { listing: get(r, listing), vendor: get(r, vendor), buyer: get(r, buyer) });
+  }
+
+  private vendorAccount(dumpVendorId: SqlValue | undefined): number | null {
+    return this.account.get(this.vendorUser.get(String(dumpVendorId)) ?? '') ?? null;
+  }
+
+  private batch(pass: 2 | 3, table: FeedBatch['table'], columns: BulkColumn[], end: number, values: BulkValue[][], scanned?: ScannedSightings): FeedBatch {
+    const all = [...ownedColumns(this.s.tlp), ...columns];
+    return { t: 'batch', pass, table, end, count: values.length, ...(this.s.encode ? { encoded: encodeBatch(all, values) } : { values }), ...(scanned ? { scanned } : {}) };
+  }
+
+  async *run(): AsyncGenerator<FeedItem> {
+    try {
+      yield* this.passes();
+      yield { t: 'end' };
+    } catch (err) {
+      yield { t: 'error', error: serializeError(err) };
+    }
+  }
+
+  private async *passes(): AsyncGenerator<FeedItem> {
+    const { mapping: m, ownedRow, marketId, captureId, now } = this.s;
+    if (this.s.ordersFirst) {
+      for await (const stmt of sqlStatements(this.s.file)) {
+        if (insertTarget(stmt.text) !== m.orders!.table) continue;
+        const ins = this.rowsOf(stmt);
+        if (ins) this.keepOrders(ins);
+      }
+    }
+    const mapped = new Set([m.listings?.table, m.orders?.table, m.messages?.table, m.wallets?.table].filter((t): t is string => !!t));
+    // Pass 2: the mapped tables, from the checkpoint.
+    for await (const stmt of sqlStatements(this.s.file, this.s.position, 1)) {
+      const head = insertTarget(stmt.text);
+      if (head === undefined || !mapped.has(head)) continue;
+      const ins = this.rowsOf(stmt);
+      if (!ins) continue;
+      const at = columnFinder(ins.cols);
+      if (m.listings && ins.table === m.listings.table) {
+        this.listingsSent++;
+        yield { t: 'rows', table: ins.table, cols: ins.cols, rows: ins.rows, end: stmt.end };
+      } else if (m.orders && ins.table === m.orders.table) {
+        const O = m.orders;
+        if (this.s.fillOrders) this.keepOrders(ins);
+        // Orders name listings by their ids: every listings statement before them must be written first.
+        await this.allListingIds();
+        const [id, listing, vendor, buyer, country, quantity, price, date, status] =
+          [at(O.id), at(O.listing), at(O.vendor), at(O.buyer), at(O.country), at(O.quantity), at(O.price), at(O.date), at(O.status)];
+        const values = ins.rows.map((r): BulkValue[] => [
+          ...ownedRow,
+          marketId,
+          String(r[id]),
+          O.listing ? (this.listingIds.get(String(r[listing])) ?? null) : null,
+          O.vendor ? this.vendorAccount(r[vendor]) : null,
+          O.buyer ? (this.userHandle.get(String(r[buyer])) ?? toStr(r[buyer])) : null,
+          toStr(r[country])?.toUpperCase() ?? null,
+          toNum(r[quantity]),
+          toNum(r[price]),
+          O.currency,
+          toDate(r[date]),
+          toStr(r[status]),
+          captureId,
+        ]);
+        yield this.batch(2, 'orders', ORDER_COLUMNS, stmt.end, values);
+      } else if (m.messages && ins.table === m.messages.table) {
+        const M = m.messages;
+        const [id, sender, recipient, subject, body, date] = [at(M.id), at(M.sender), at(M.recipient), at(M.subject), at(M.body), at(M.date)];
+        const o0 = ownedRow.length; // market_id, external_id, vendor_id, sender, recipient, thread, sent_at, body, capture_id follow
+        const values = ins.rows.map((r): BulkValue[] => [
+          ...ownedRow,
+          marketId,
+          String(r[id]),
+          this.account.get(String(r[sender])) ?? null,
+          this.userHandle.get(String(r[sender])) ?? toStr(r[sender]),
+          M.recipient ? (this.userHandle.get(String(r[recipient])) ?? toStr(r[recipient])) : null,
+          toStr(r[subject]),
+          toDate(r[date]),
+          String(r[body] ?? ''),
+          captureId,
+        ]);
+        const scanned = await scanSightings(values.map((v) => ({
+          text: [v[o0 + 5] as string | null, v[o0 + 7] as string].filter(Boolean).join('\n'), html: 'auto', source: 'message', vendorId: v[o0 + 2] as number | null, messageId: null, rowRef: `${M.table}:${v[o0 + 1] as string}`, observedAt: (v[o0 + 6] as Date | null) ?? now,
+        })));
+        yield this.batch(2, 'messages', MESSAGE_COLUMNS, stmt.end, values, scanned);
+      } else {
+        yield { t: 'rows', table: ins.table, cols: ins.cols, rows: ins.rows, end: stmt.end };
+      }
+    }
+
+    // Pass 3: feedback, which mysqldump's alphabetical order puts before the listings and orders it refers to.
+    const F = m.feedback;
+    const range = this.s.feedback;
+    if (!F || !range) return;
+    await this.allListingIds();
+    if (this.listingIds.size === 0 && m.listings) {
+      this.listingsSent++;
+      yield { t: 'listing-ids-please' };
+      await this.allListingIds();
+    }
+    for await (const stmt of sqlStatements(this.s.file, range.offset, range.line)) {
+      if (stmt.offset >= range.end) break; // past the last feedback statement (pass 1 saw where it ends)
+      if (insertTarget(stmt.text) !== F.table) continue;
+      const ins = this.rowsOf(stmt);
+      if (!ins) continue;
+      const at = columnFinder(ins.cols);
+      const [id, orderCol, listingCol, vendorCol, buyerCol, ratingCol, bodyCol, hiddenCol, dateCol] =
+        [at(F.id), at(F.order), at(F.listing), at(F.vendor), at(F.buyer), at(F.rating), at(F.body), at(F.hidden), at(F.date)];
+      // market_id, vendor_id, listing_id, rating, body, hidden, buyer, left_at, dedupe_key, capture_id, adapter
+      // after the owner columns (o0).
+      const o0 = ownedRow.length;
+      const values = ins.rows.map((r): BulkValue[] => {
+        const order = F.order ? this.orderOf.get(String(r[orderCol])) : undefined;
+        const listing = F.listing ? r[listingCol] : order?.listing;
+        const vendor = F.vendor ? r[vendorCol] : order?.vendor;
+        const buyer = F.buyer ? r[buyerCol] : order?.buyer;
+        const hidden = F.hidden ? r[hiddenCol] : null;
+        return [
+          ...ownedRow,
+          marketId,
+          vendor === null || vendor === undefined ? null : this.vendorAccount(vendor),
+          listing === null || listing === undefined ? null : (this.listingIds.get(String(listing)) ?? null),
+          toNum(r[ratingCol]),
+          F.body ? toStr(r[bodyCol]) : null,
+          hidden === null || hidden === undefined ? null : !['0', 'false', ''].includes(String(hidden).toLowerCase()),
+          buyer === null || buyer === undefined ? null : (this.userHandle.get(String(buyer)) ?? String(buyer)),
+          toDate(r[dateCol]),
+          `${F.table}:${String(r[id])}`,
+          captureId,
+          'import:dump',
+        ];
+      });
+      // Only the sightings of rows this run inserts are saved (the main thread filters by the inserted keys).
+      const scanned = await scanSightings(values.flatMap((v): TextToScan[] => {
+        const body = v[o0 + 4] as string | null;
+        return body ? [{ text: body, html: 'auto', source: 'feedback', vendorId: v[o0 + 1] as number | null, listingId: v[o0 + 2] as number | null, rowRef: v[o0 + 8] as string, observedAt: (v[o0 + 7] as Date | null) ?? now }] : [];
+      }));
+      yield this.batch(3, 'feedback', FEEDBACK_COLUMNS, stmt.end, values, scanned);
+    }
+  }
+}
+
+export type { ColumnToRead };

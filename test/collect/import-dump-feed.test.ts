@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { openTestStore, testEngine, type TestStore } from '../helpers/store.ts';
+import { ImportFormatError, importMysqlDump, SIM_SEIZED_MAPPING, type DumpImportSummary } from '../../src/collect/index.ts';
+import { generateWorld } from '../../src/sim/index.ts';
+import { dumpSeized } from '../../src/sim/exports/index.ts';
+
+// Passes 2 and 3 of the seized-dump import are read, parsed and mapped on a worker thread (dump-feed.ts) while the
+// main thread writes. The same import on the caller's thread (DARKPATROL_DUMP_THREAD=main) must store the same
+// things, and a statement the worker cannot parse must fail as it did on the main thread: an ImportFormatError with
+// the statement's line and byte offset, thrown after everything before it was committed.
+
+describe(`the dump import's feed thread (${testEngine})`, () => {
+  let dir: string;
+  let text: string;
+  const stores: TestStore[] = [];
+
+  const agencyOf = async (s: TestStore) => (await s.db.insertInto('agencies').values({ code: 'NLPOL', name: 'Test', country: 'NL' }).returning('id').executeTakeFirstOrThrow()).id;
+  const inMode = async <T>(mode: 'main' | 'worker', run: () => Promise<T>): Promise<T> => {
+    const before = process.env.DARKPATROL_DUMP_THREAD;
+    if (mode === 'main') process.env.DARKPATROL_DUMP_THREAD = 'main';
+    else delete process.env.DARKPATROL_DUMP_THREAD;
+    try {
+      return await run();
+    } finally {
+      if (before === undefined) delete process.env.DARKPATROL_DUMP_THREAD;
+      else process.env.DARKPATROL_DUMP_THREAD = before;
+    }
+  };
+  const importInto = async (file: string, mode: 'main' | 'worker') => {
+    const store = await openTestStore();
+    stores.push(store);
+    const agencyId = await agencyOf(store);
+    const r = await inMode(mode, () => importMysqlDump({ db: store.db, evidenceDir: path.join(dir, `ev-${stores.length}`), agencyId, file, mapping: SIM_SEIZED_MAPPING }).catch((e: unknown) => e as Error));
+    return { store, r };
+  };
+
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'dp-dump-feed-'));
+    const world = generateWorld({ seed: 'import-test', scale: 'tiny' });
+    const chunks: string[] = [];
+    dumpSeized(world, world.seized[0]!, (c) => chunks.push(c));
+    text = chunks.join('');
+  });
+  afterAll(async () => {
+    for (const s of stores) await s.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('stores the same on the worker thread as on the caller\'s thread', async () => {
+    const file = path.join(dir, 'good.sql');
+    writeFileSync(file, text);
+    const a = await importInto(file, 'main');
+    const b = await importInto(file, 'worker');
+    const sa = a.r as DumpImportSummary;
+    const sb = b.r as DumpImportSummary;
+    expect(sa).not.toBeInstanceOf(Error);
+    expect(sb).not.toBeInstanceOf(Error);
+    expect(sb.counts).toEqual(sa.counts);
+    expect(sb.rows).toBe(sa.rows);
+    expect(sa.counts.orders).toBeGreaterThan(0);
+    expect(sa.counts.feedback).toBeGreaterThan(0);
+    const dump = async (s: TestStore) => ({
+      orders: await s.db.selectFrom('orders as o').leftJoin('listings as l', 'l.id', 'o.listing_id').leftJoin('vendors as v', 'v.id', 'o.vendor_id')
+        .select(['o.external_id', 'l.external_id as listing', 'v.external_id as vendor', 'o.buyer', 'o.buyer_country', 'o.quantity', 'o.price', 'o.ordered_at', 'o.status']).orderBy('o.external_id').execute(),
+      messages: await s.db.selectFrom('messages as m').leftJoin('vendors as v', 'v.id', 'm.vendor_id').select(['m.external_id', 'v.external_id as account', 'm.sender', 'm.recipient', 'm.thread', 'm.sent_at', 'm.body']).orderBy('m.external_id').execute(),
+      feedback: await s.db.selectFrom('feedback as f').leftJoin('vendors as v', 'v.id', 'f.vendor_id').leftJoin('listings as l', 'l.id', 'f.listing_id')
+        .select(['f.dedupe_key', 'v.external_id as vendor', 'l.external_id as listing', 'f.buyer', 'f.rating', 'f.body', 'f.hidden', 'f.left_at']).orderBy('f.dedupe_key').execute(),
+      sightings: await s.db.selectFrom('selector_sightings as ss').innerJoin('selectors as sel', 'sel.id', 'ss.selector_id').leftJoin('messages as m', 'm.id', 'ss.message_id').leftJoin('listings as l', 'l.id', 'ss.listing_id')
+        .select(['ss.source', 'ss.row_ref', 'sel.kind', 'sel.value', 'sel.meta', 'm.external_id as message', 'l.external_id as listing']).orderBy('ss.source').orderBy('ss.row_ref').orderBy('sel.kind').orderBy('sel.value').execute(),
+    });
+    const [da, db] = [await dump(a.store), await dump(b.store)];
+    expect(db.orders).toEqual(da.orders);
+    expect(db.messages).toEqual(da.messages);
+    expect(db.feedback).toEqual(da.feedback);
+    expect(db.sightings).toEqual(da.sightings);
+    expect(da.sightings.some((x) => x.source === 'message' && x.message !== null)).toBe(true);
+  });
+
+  it('a malformed messages statement fails with its line and offset, after the listings were committed', async () => {
+    // Break a value in the first messages row (parsed by the feed thread in pass 2; pass 1 does not read messages).
+    const at = text.indexOf('INSERT INTO `messages` VALUES (');
+    expect(at).toBeGreaterThan(0);
+    const open = at + 'INSERT INTO `messages` VALUES ('.length;
+    const bad = `${text.slice(0, open)}1 garbage,${text.slice(open)}`;
+    const file = path.join(dir, 'bad-messages.sql');
+    writeFileSync(file, bad);
+    const main = await importInto(file, 'main');
+    const worker = await importInto(file, 'worker');
+    for (const { store, r } of [main, worker]) {
+      expect(r).toBeInstanceOf(ImportFormatError);
+      const e = r as ImportFormatError;
+      expect(e.line).toBe(bad.slice(0, at).split('\n').length);
+      expect(e.message).toMatch(/expected "," or "\)" but found .*in INSERT INTO messages \(line \d+, byte offset \d+\)/);
+      // The listings before it are committed (the checkpoint at their end); no message, no order.
+      const cp = await store.db.selectFrom('import_checkpoints').select(['position', 'state']).where('kind', '=', 'dump').executeTakeFirstOrThrow();
+      expect(cp.state).toBe('running');
+      const lastListings = bad.lastIndexOf('INSERT INTO `listings`', at);
+      expect(cp.position).toBe(Buffer.byteLength(bad.slice(0, bad.indexOf(';\n', lastListings) + 1)));
+      const n = async (t: 'listings' | 'messages' | 'orders') => Number((await store.db.selectFrom(t).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+      expect(await n('listings')).toBeGreaterThan(0);
+      expect(await n('messages')).toBe(0);
+      expect(await n('orders')).toBe(0);
+    }
+    const [em, ew] = [main.r as ImportFormatError, worker.r as ImportFormatError];
+    expect([ew.message, ew.line, ew.offset]).toEqual([em.message, em.line, em.offset]);
+  });
+});
