@@ -314,6 +314,14 @@ export function encodeBatch(columns: readonly BulkColumn[], rows: readonly (read
   return { data: copyData(columns, rows), rows: rows.length, distinct: out };
 }
 
+/** The foreign keys to check per batch for an EncodedBatch (bulkInsert's rule, and its distinct values given), or none. */
+async function encodedKeys(db: Transaction<Database>, table: string, columns: readonly BulkColumn[], batch: EncodedBatch): Promise<ForeignKey[] | undefined> {
+  const fk = await foreignKeysOf(db, table);
+  const inserted = new Set(columns.map((c) => c.name));
+  const usable = !fk.composite && !fk.ownTriggers && fk.keys.every((k) => (inserted.has(k.column) ? batch.distinct[k.column] !== undefined : !k.hasDefault));
+  return usable ? fk.keys : undefined;
+}
+
 /**
  * bulkInsert of an EncodedBatch: the same staging table, COPY, batched reference checks (when every foreign key on an
  * inserted column has its distinct values in the batch; otherwise the per-row checks stay) and `insert … select …
@@ -329,13 +337,7 @@ export async function bulkInsertEncoded<R = never>(
 ): Promise<R[]> {
   if (!db.isTransaction || !(options.copy || options.copyBlob)) throw new Error(`bulkInsertEncoded into ${table}: needs COPY (copy or copyBlob) inside a transaction`);
   if (batch.rows === 0) return [];
-  let batched: ForeignKey[] | undefined;
-  if (options.batchedReferences) {
-    const fk = await foreignKeysOf(db, table);
-    const inserted = new Set(columns.map((c) => c.name));
-    const usable = !fk.composite && !fk.ownTriggers && fk.keys.every((k) => (inserted.has(k.column) ? batch.distinct[k.column] !== undefined : !k.hasDefault));
-    if (usable) batched = fk.keys;
-  }
+  const batched = options.batchedReferences ? await encodedKeys(db, table, columns, batch) : undefined;
   const data = Buffer.from(batch.data.buffer, batch.data.byteOffset, batch.data.byteLength);
   const stage = await stagingTable(db, table, columns);
   if (options.copyBlob) await options.copyBlob(copyStatement(stage, columns, `'/dev/blob'`), data);
@@ -349,4 +351,25 @@ export async function bulkInsertEncoded<R = never>(
   const out = (await insert.execute(db)).rows;
   await sql`set local session_replication_role = origin`.execute(db);
   return out;
+}
+
+/**
+ * COPY of an EncodedBatch straight into `table`: no staging table and no `insert … select` (no ON CONFLICT, no
+ * RETURNING), for rows the caller knows are new (the dump import of a market none of whose rows are stored yet, its
+ * duplicates dropped on the client). The table's unique indexes still check every row (a duplicate fails the COPY),
+ * and its foreign keys are checked as by bulkInsertEncoded: once per batch from the distinct values, the COPY then
+ * under `session_replication_role = replica`; otherwise by the per-row triggers, which COPY fires like an insert.
+ */
+export async function copyEncodedInto(db: Transaction<Database>, table: string, columns: readonly BulkColumn[], batch: EncodedBatch, options: BulkOptions = {}): Promise<void> {
+  if (!db.isTransaction || !(options.copy || options.copyBlob)) throw new Error(`copyEncodedInto ${table}: needs COPY (copy or copyBlob) inside a transaction`);
+  if (batch.rows === 0) return;
+  const batched = options.batchedReferences ? await encodedKeys(db, table, columns, batch) : undefined;
+  const data = Buffer.from(batch.data.buffer, batch.data.byteOffset, batch.data.byteLength);
+  if (batched) {
+    await checkReferences(db, table, batched, columns, (i) => batch.distinct[columns[i]!.name] ?? []);
+    await sql`set local session_replication_role = replica`.execute(db);
+  }
+  if (options.copyBlob) await options.copyBlob(copyStatement(table, columns, `'/dev/blob'`), data);
+  else await copyInto(db, table, columns, data);
+  if (batched) await sql`set local session_replication_role = origin`.execute(db);
 }

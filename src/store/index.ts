@@ -8,4 +8,4 @@ export { appendAudit, appendAuditEntries, verifyAuditChain, AUDIT_GENESIS, type 
 export { createScratchDatabase, type ScratchDatabase } from './scratch.ts';
 export { refreshMarketCounts, marketCountsAge } from './market-counts.ts';
 export { agencyViewSql, type RowFilter } from './visibility.ts';
-export { bulkInsert, bulkInsertEncoded, encodeBatch, canBatchReferenceChecks, canCopyFromStdin, BULK_ROWS, type BulkColumn, type BulkOptions, type BulkType, type BulkValue, type EncodedBatch } from './bulk.ts';
+export { bulkInsert, bulkInsertEncoded, copyEncodedInto, encodeBatch, canBatchReferenceChecks, canCopyFromStdin, BULK_ROWS, type BulkColumn, type BulkOptions, type BulkType, type BulkValue, type EncodedBatch } from './bulk.ts';

@@ -75,6 +75,12 @@ export interface FeedStart {
   fillOrders: boolean;
   /** Rows as COPY text (the store takes COPY); otherwise the row arrays themselves. */
   encode: boolean;
+  /**
+   * Tables that hold no row of this market yet (with `encode`): their rows are COPYed straight in, so the feed drops
+   * what their ON CONFLICT … DO NOTHING would have skipped — a dump row whose key an earlier row of the import had
+   * (orders: external id; feedback: dedupe key) — keeping the first, as the insert did.
+   */
+  direct?: { orders: boolean; feedback: boolean };
 }
 
 /** A statement of orders, messages or feedback, ready to write. */
@@ -89,6 +95,11 @@ export interface FeedBatch {
   encoded?: EncodedBatch;
   values?: BulkValue[][];
   scanned?: ScannedSightings;
+  /**
+   * COPY straight into the table (FeedStart.direct): the rows are new, their duplicates dropped; `inserted` is how
+   * many rows that is, and feedback's `scanned` holds only the sightings of keys this statement inserts.
+   */
+  direct?: { inserted: number };
 }
 export type FeedItem =
   /** Listings and wallets: the parsed rows, mapped on the main thread (the listings' snapshots need their new ids). */
@@ -135,6 +146,9 @@ export class DumpRows {
   private readonly account: Map<string, number>;
   private readonly listingIds: Map<string, number>;
   private readonly orderOf = new Map<string, { listing: SqlValue; vendor: SqlValue; buyer: SqlValue }>();
+  /** Keys of the rows COPYed straight in so far (FeedStart.direct). */
+  private readonly seenOrders = new Set<string>();
+  private readonly seenFeedback = new Set<string>();
   private listingsSent = 0;
   private listingsBack = 0;
   private waiter: (() => void) | undefined;
@@ -183,6 +197,23 @@ export class DumpRows {
   private batch(pass: 2 | 3, table: FeedBatch['table'], columns: BulkColumn[], end: number, values: BulkValue[][], scanned?: ScannedSightings): FeedBatch {
     const all = [...ownedColumns(this.s.tlp), ...columns];
     return { t: 'batch', pass, table, end, count: values.length, ...(this.s.encode ? { encoded: encodeBatch(all, values) } : { values }), ...(scanned ? { scanned } : {}) };
+  }
+
+  /** A batch COPYed straight in: `values` are the statement's rows, of which the first of each new key is written. */
+  private directBatch(pass: 2 | 3, table: FeedBatch['table'], columns: BulkColumn[], end: number, values: BulkValue[][], keyAt: number, seen: Set<string>, scanned?: ScannedSightings): FeedBatch {
+    const all = [...ownedColumns(this.s.tlp), ...columns];
+    const fresh = new Set<string>();
+    const rows = values.filter((v) => {
+      const key = String(v[keyAt]);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      fresh.add(key);
+      return true;
+    });
+    // Sightings of the keys this statement inserts (all of their rows' texts), as the insert's RETURNING gave them.
+    const isFresh = (f: { rowRef?: string | null }) => fresh.has(f.rowRef ?? '');
+    const kept = scanned ? { found: scanned.found.filter(isFresh), rejected: scanned.rejected.filter(isFresh) } : undefined;
+    return { t: 'batch', pass, table, end, count: values.length, encoded: encodeBatch(all, rows), direct: { inserted: rows.length }, ...(kept ? { scanned: kept } : {}) };
   }
 
   async *run(): AsyncGenerator<FeedItem> {
@@ -236,7 +267,8 @@ export class DumpRows {
           toStr(r[status]),
           captureId,
         ]);
-        yield this.batch(2, 'orders', ORDER_COLUMNS, stmt.end, values);
+        if (this.s.direct?.orders) yield this.directBatch(2, 'orders', ORDER_COLUMNS, stmt.end, values, ownedRow.length + 1, this.seenOrders);
+        else yield this.batch(2, 'orders', ORDER_COLUMNS, stmt.end, values);
       } else if (m.messages && ins.table === m.messages.table) {
         const M = m.messages;
         const [id, sender, recipient, subject, body, date] = [at(M.id), at(M.sender), at(M.recipient), at(M.subject), at(M.body), at(M.date)];
@@ -309,7 +341,8 @@ export class DumpRows {
         const body = v[o0 + 4] as string | null;
         return body ? [{ text: body, html: 'auto', source: 'feedback', vendorId: v[o0 + 1] as number | null, listingId: v[o0 + 2] as number | null, rowRef: v[o0 + 8] as string, observedAt: (v[o0 + 7] as Date | null) ?? now }] : [];
       }));
-      yield this.batch(3, 'feedback', FEEDBACK_COLUMNS, stmt.end, values, scanned);
+      if (this.s.direct?.feedback) yield this.directBatch(3, 'feedback', FEEDBACK_COLUMNS, stmt.end, values, o0 + 8, this.seenFeedback, scanned);
+      else yield this.batch(3, 'feedback', FEEDBACK_COLUMNS, stmt.end, values, scanned);
     }
   }
 }

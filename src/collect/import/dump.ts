@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { bulkInsert, bulkInsertEncoded, canBatchReferenceChecks, canCopyFromStdin, pgliteOf, type BulkColumn, type BulkOptions, type BulkValue, type Database } from '../../store/index.ts';
+import { bulkInsert, bulkInsertEncoded, canBatchReferenceChecks, copyEncodedInto, canCopyFromStdin, pgliteOf, type BulkColumn, type BulkOptions, type BulkValue, type Database } from '../../store/index.ts';
 import { saveScanned, saveSightings, scanSightings, type ColumnToRead, type ScannedSightings, type TextToScan } from '../../extract/store/index.ts';
 import { beginImport, normHandle, saveCheckpoint, upsertVendors, type ImportOptions, type ImportSummary } from './common.ts';
 import { insertTarget, parseCreateTable, parseInsert, sqlStatements, type SqlStatement, type SqlValue } from './sql-tokenizer.ts';
@@ -397,6 +397,11 @@ async function importDump(o: DumpImportOptions, feed: DumpFeed): Promise<DumpImp
   // reads it again). The feed's thread reads, parses and maps the statements a few ahead while this thread writes
   // them, one transaction per statement, in file order; pass 2 commits its checkpoint with each statement.
   if (F && feedbackStart) counts.feedback = 0;
+  // Orders and feedback of a market that has none stored yet are COPYed straight into their tables (no staging copy,
+  // no ON CONFLICT: the feed drops the dump's duplicate keys as the conflict clause did; the unique indexes still check).
+  const encode = !!(fk.copy || fk.copyBlob);
+  const noneYet = async (table: 'orders' | 'feedback') => (await o.db.selectFrom(table).select('id').where('market_id', '=', run.marketId).limit(1).executeTakeFirst()) === undefined;
+  const direct = { orders: encode && !!m.orders && (await noneYet('orders')), feedback: encode && !!F && (await noneYet('feedback')) };
   feed.start({
     file: o.file,
     position: run.position,
@@ -414,7 +419,8 @@ async function importDump(o: DumpImportOptions, feed: DumpFeed): Promise<DumpImp
     ...(F && feedbackStart ? { feedback: { ...feedbackStart, end: feedbackEnd } } : {}),
     ordersFirst,
     fillOrders: feedsOrders && !ordersFirst,
-    encode: !!(fk.copy || fk.copyBlob),
+    encode,
+    direct,
   });
   for (let item = await feed.next(); item.t !== 'end'; item = await feed.next()) {
     if (item.t === 'listing-ids-please') {
@@ -441,7 +447,8 @@ async function importDump(o: DumpImportOptions, feed: DumpFeed): Promise<DumpImp
     const batch = item;
     if (batch.table === 'orders') {
       await o.db.transaction().execute(async (trx) => {
-        await insertBatch(trx, batch, ORDER_COLUMNS, sql`on conflict (market_id, external_id) do nothing`);
+        if (batch.direct) await copyEncodedInto(trx, 'orders', [...OWNED, ...ORDER_COLUMNS], batch.encoded!, fk);
+        else await insertBatch(trx, batch, ORDER_COLUMNS, sql`on conflict (market_id, external_id) do nothing`);
         counts.orders = (counts.orders ?? 0) + batch.count;
         rows += batch.count;
         await saveCheckpoint(trx, run.checkpointId, batch.end, rows);
@@ -462,6 +469,14 @@ async function importDump(o: DumpImportOptions, feed: DumpFeed): Promise<DumpImp
     } else {
       // Only the sightings of rows this run inserts are saved (a resumed run reads feedback again).
       await o.db.transaction().execute(async (trx) => {
+        if (batch.direct) {
+          // New keys only, and the sightings of those (the feed filtered them).
+          await copyEncodedInto(trx, 'feedback', [...OWNED, ...FEEDBACK_COLUMNS], batch.encoded!, fk);
+          tally(await saveScanned(trx, { ...common, captureId: run.captureId }, batch.scanned!, fk));
+          counts.feedback = (counts.feedback ?? 0) + batch.count;
+          rows += batch.direct.inserted;
+          return;
+        }
         const saved = await insertBatch<{ id: number; dedupe_key: string }>(trx, batch, FEEDBACK_COLUMNS, sql`on conflict (market_id, dedupe_key) do nothing returning id, dedupe_key`);
         const fresh = new Set(saved.map((x) => x.dedupe_key));
         const isFresh = (f: { rowRef?: string | null }) => fresh.has(f.rowRef ?? '');
