@@ -107,4 +107,49 @@ describe(`the dump import's feed thread (${testEngine})`, () => {
     const [em, ew] = [main.r as ImportFormatError, worker.r as ImportFormatError];
     expect([ew.message, ew.line, ew.offset]).toEqual([em.message, em.line, em.offset]);
   });
+
+  it('a fresh market COPYed straight in and one with rows stored (ON CONFLICT) keep the first of duplicate keys alike', async () => {
+    // An order repeated later in its statement with another date (its last column), and the first feedback statement twice.
+    const ordersAt = text.indexOf('INSERT INTO `orders` VALUES (');
+    const open = ordersAt + 'INSERT INTO `orders` VALUES '.length;
+    const first = text.slice(open, text.indexOf('),(', open) + 1);
+    const lastQuote = first.lastIndexOf("'", first.lastIndexOf("'") - 1);
+    const changed = `${first.slice(0, lastQuote)}'2001-01-01 00:00:00')`;
+    const ordersEnd = text.indexOf(';\n', ordersAt);
+    let dup = `${text.slice(0, ordersEnd)},${changed}${text.slice(ordersEnd)}`;
+    const fbAt = dup.indexOf('INSERT INTO `feedback` VALUES (');
+    const fbEnd = dup.indexOf(';\n', fbAt) + 2;
+    dup = `${dup.slice(0, fbEnd)}${dup.slice(fbAt, fbEnd)}${dup.slice(fbEnd)}`;
+    const file = path.join(dir, 'dups.sql');
+    writeFileSync(file, dup);
+    const slug = 'dups-seized';
+
+    const fresh = await importInto(file, 'worker');
+    // The same dump into a store where the market already holds an order and a feedback row of its own.
+    const store = await openTestStore();
+    stores.push(store);
+    const agencyId = await agencyOf(store);
+    const marketId = (await store.db.insertInto('markets').values({ agency_id: agencyId, slug, name: slug, kind: 'seized_db' }).returning('id').executeTakeFirstOrThrow()).id;
+    await store.db.insertInto('orders').values({ agency_id: agencyId, market_id: marketId, external_id: 'stored-before' }).execute();
+    await store.db.insertInto('feedback').values({ agency_id: agencyId, market_id: marketId, dedupe_key: 'stored-before', body: 'x' }).execute();
+    const stored = await importMysqlDump({ db: store.db, evidenceDir: path.join(dir, 'ev-dups'), agencyId, file, mapping: SIM_SEIZED_MAPPING });
+
+    const sf = fresh.r as DumpImportSummary;
+    expect(sf).not.toBeInstanceOf(Error);
+    expect(stored.counts).toEqual(sf.counts);
+    expect(stored.rows).toBe(sf.rows);
+    const contents = async (s: TestStore) => ({
+      orders: await s.db.selectFrom('orders').select(['external_id', 'status', 'buyer', 'price', 'ordered_at']).where('external_id', '<>', 'stored-before').orderBy('external_id').execute(),
+      feedback: await s.db.selectFrom('feedback').select(['dedupe_key', 'body', 'rating', 'buyer', 'left_at']).where('dedupe_key', '<>', 'stored-before').orderBy('dedupe_key').execute(),
+      sightings: await s.db.selectFrom('selector_sightings as ss').innerJoin('selectors as sel', 'sel.id', 'ss.selector_id').select(['ss.source', 'ss.row_ref', 'sel.kind', 'sel.value']).orderBy('ss.source').orderBy('ss.row_ref').orderBy('sel.kind').orderBy('sel.value').execute(),
+    });
+    const [a, b] = [await contents(fresh.store), await contents(store)];
+    expect(b).toEqual(a);
+    // The first of the repeated order kept; every feedback row once.
+    const id = /^\((\d+),/.exec(first)![1]!;
+    expect(new Date(a.orders.find((o) => o.external_id === id)!.ordered_at as unknown as string).getUTCFullYear()).not.toBe(2001);
+    expect(a.orders.filter((o) => o.external_id === id)).toHaveLength(1);
+    expect(new Set(a.feedback.map((f) => f.dedupe_key)).size).toBe(a.feedback.length);
+    expect(a.feedback.length).toBeGreaterThan(0);
+  });
 });
