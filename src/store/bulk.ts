@@ -7,6 +7,9 @@
 import { createHash } from 'node:crypto';
 import { sql, type CompiledQuery, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { Database } from './schema.ts';
+import { arrayLiteral, copyData, distinct, type EncodedBatch } from './copy-text.ts';
+
+export { encodeBatch, type EncodedBatch } from './copy-text.ts';
 
 export type BulkType = 'int' | 'bigint' | 'text' | 'numeric' | 'timestamptz' | 'boolean' | 'jsonb' | 'text[]';
 export type BulkValue = string | number | boolean | Date | null | undefined | readonly string[];
@@ -18,11 +21,6 @@ export interface BulkColumn {
 
 /** Rows per statement: arrays are one parameter each, so this bounds memory, not the parameter count. */
 export const BULK_ROWS = 20_000;
-
-/** PostgreSQL array literal of a text[] value (quoted elements, backslash-escaped). */
-function arrayLiteral(items: readonly string[]): string {
-  return `{${items.map((s) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
-}
 
 function encode(v: BulkValue, type: BulkType): string | number | boolean | null {
   if (v === null || v === undefined) return null;
@@ -165,27 +163,6 @@ class CopyIn {
   }
 }
 
-/** One value in COPY's text format (`\N` for NULL; backslash, tab, newline and carriage return escaped). */
-function copyText(v: BulkValue, type: BulkType): string {
-  if (v === null || v === undefined) return '\\N';
-  if (typeof v === 'number') return String(v);
-  if (v instanceof Date) return v.toISOString();
-  const s = type === 'text[]' ? arrayLiteral(v as readonly string[]) : typeof v === 'boolean' ? (v ? 't' : 'f') : String(v);
-  return /[\\\t\n\r]/.test(s) ? s.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')) : s;
-}
-
-/** The batch as COPY text: one line per row, columns tab-separated. */
-function copyData(columns: readonly BulkColumn[], batch: readonly (readonly BulkValue[])[]): Buffer {
-  const lines: string[] = new Array(batch.length);
-  for (let r = 0; r < batch.length; r++) {
-    const row = batch[r]!;
-    let line = '';
-    for (let i = 0; i < columns.length; i++) line += (i ? '\t' : '') + copyText(row[i], columns[i]!.type);
-    lines[r] = line;
-  }
-  return Buffer.from(lines.join('\n') + (batch.length ? '\n' : ''), 'utf8');
-}
-
 /** A session-local staging table with `columns` of `table` (created once per session and column list). */
 async function stagingTable(db: Transaction<Database> | Kysely<Database>, table: string, columns: readonly BulkColumn[]): Promise<string> {
   const name = `bulk_stage_${table}_${createHash('sha256').update(columns.map((c) => c.name).join(',')).digest('hex').slice(0, 8)}`;
@@ -205,16 +182,6 @@ async function copyInto(db: Transaction<Database> | Kysely<Database>, name: stri
   const copy = new CopyIn(copyStatement(name, columns, 'stdin'), data);
   // The submittable stands where kysely passes the SQL text to node-postgres' client.query.
   await db.executeQuery({ sql: copy as unknown as string, parameters: [], query: sql``.toOperationNode(), queryId: { queryId: 'bulk-copy' } } as unknown as CompiledQuery);
-}
-
-/** Distinct non-null values of column `i` of `batch`. */
-function distinct(batch: readonly (readonly BulkValue[])[], i: number): string[] {
-  const set = new Set<string>();
-  for (const r of batch) {
-    const v = r[i];
-    if (v !== null && v !== undefined) set.add(String(v));
-  }
-  return [...set];
 }
 
 /**
@@ -291,27 +258,6 @@ export async function bulkInsert<R = never>(
     await sql`set local session_replication_role = origin`.execute(db);
   }
   return out;
-}
-
-/**
- * A batch already in COPY's text format (encodeBatch), with the distinct values of its integer columns (the columns a
- * foreign key of ours can be on): built where the rows are (the dump import's worker thread) and written by
- * bulkInsertEncoded without the rows themselves. Its buffer can be moved between threads without a copy.
- */
-export interface EncodedBatch {
-  data: Uint8Array;
-  rows: number;
-  /** Column name → distinct non-null values (String(v)) of that column; every int/bigint column. */
-  distinct: Record<string, string[]>;
-}
-
-/** `rows` (arrays in `columns` order) as an EncodedBatch: copyData plus the distinct values bulkInsert would check. */
-export function encodeBatch(columns: readonly BulkColumn[], rows: readonly (readonly BulkValue[])[]): EncodedBatch {
-  const out: Record<string, string[]> = {};
-  columns.forEach((c, i) => {
-    if (c.type === 'int' || c.type === 'bigint') out[c.name] = distinct(rows, i);
-  });
-  return { data: copyData(columns, rows), rows: rows.length, distinct: out };
 }
 
 /** The foreign keys to check per batch for an EncodedBatch (bulkInsert's rule, and its distinct values given), or none. */

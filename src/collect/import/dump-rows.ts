@@ -9,9 +9,11 @@
  * pass 3's feedback statements, then `end`; a malformed statement is an `error` item in its place, so the main thread
  * commits everything before it, as when it parsed the statements itself.
  */
-import type { BulkColumn, BulkValue, EncodedBatch } from '../../store/bulk.ts';
-import { encodeBatch } from '../../store/bulk.ts';
-import { scanSightings, type ColumnToRead, type ScannedSightings, type TextToScan } from '../../extract/store/sightings.ts';
+// Modules that load nothing heavy at run time (kysely, pg, the store): this runs on a thread of its own, which loads
+// its modules anew (store/copy-text.ts, extract/store/scan.ts).
+import type { BulkColumn, BulkValue } from '../../store/bulk.ts';
+import { encodeBatch, type EncodedBatch } from '../../store/copy-text.ts';
+import { scanSightings, type ColumnToRead, type ScannedSightings, type TextToScan } from '../../extract/store/scan.ts';
 import type { DumpMapping } from './dump.ts';
 import { ImportFormatError, insertParser, insertTarget, sqlStatements, type SqlStatement, type SqlValue } from './sql-tokenizer.ts';
 
