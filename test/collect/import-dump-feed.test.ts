@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { sql } from 'kysely';
 import { openTestStore, testEngine, type TestStore } from '../helpers/store.ts';
 import { ImportFormatError, importMysqlDump, SIM_SEIZED_MAPPING, type DumpImportSummary } from '../../src/collect/index.ts';
 import { generateWorld } from '../../src/sim/index.ts';
@@ -145,6 +146,11 @@ describe(`the dump import's feed thread (${testEngine})`, () => {
     });
     const [a, b] = [await contents(fresh.store), await contents(store)];
     expect(b).toEqual(a);
+    // The fresh market's orders and feedback went straight in (no staging table of theirs in any session), the other's
+    // through their staging tables (pg_class lists every session's temporary tables).
+    const stages = async (s: TestStore) => (await sql<{ relname: string }>`select relname from pg_class where relpersistence = 't' and (relname like 'bulk_stage_orders%' or relname like 'bulk_stage_feedback%') order by relname`.execute(s.db)).rows.map((r) => r.relname.replace(/_[0-9a-f]{8}$/, ''));
+    expect(await stages(fresh.store)).toEqual([]);
+    expect(await stages(store)).toEqual(['bulk_stage_feedback', 'bulk_stage_orders']);
     // The first of the repeated order kept; every feedback row once.
     const id = /^\((\d+),/.exec(first)![1]!;
     expect(new Date(a.orders.find((o) => o.external_id === id)!.ordered_at as unknown as string).getUTCFullYear()).not.toBe(2001);
