@@ -2,7 +2,6 @@ import { compile, selectAll, selectOne } from 'css-select';
 import type { Options } from 'css-select';
 import * as DomUtils from 'domutils';
 import type { AnyNode, Element } from 'domhandler';
-import { compileSimpleSelector, type ElementTest } from './simple-selector.ts';
 
 type Compiled = ReturnType<typeof compile<AnyNode, Element>>;
 type Adapter = NonNullable<Options<AnyNode, Element>['adapter']>;
@@ -85,14 +84,11 @@ const OPTIONS: Options<AnyNode, Element> = { xmlMode: false, adapter: ADAPTER };
 
 const cache = new Map<string, Compiled>();
 
-/**
- * Compiles a CSS selector once (throws on a bad selector): the shapes adapters use as direct tests of the nodes
- * (simple-selector.ts), the rest with css-select. Adapters reuse a few dozen selectors.
- */
+/** Compiles a CSS selector once (css-select; throws on a bad selector). Adapters reuse a few dozen selectors. */
 export function compileSelector(selector: string): Compiled {
   let q = cache.get(selector);
   if (!q) {
-    q = (compileSimpleSelector(selector) as Compiled | null) ?? compile<AnyNode, Element>(selector, OPTIONS);
+    q = compile<AnyNode, Element>(selector, OPTIONS);
     if (cache.size > 2000) cache.clear();
     cache.set(selector, q);
   }
@@ -162,15 +158,9 @@ export class PageMemo {
     }
     if (tests.length === 0) return;
     const outs: Element[][] = tests.map(() => []);
-    // A selector naming its element's tag is not called for elements of other tags.
-    const tags = tests.map((q) => (q as ElementTest).subjectTags);
     const n = tests.length;
     forEachElement(childrenOf(root) ?? EMPTY, (node) => {
-      for (let k = 0; k < n; k++) {
-        const t = tags[k];
-        if (t !== undefined && !t.includes(node.name)) continue;
-        if (tests[k]!(node)) outs[k]!.push(node);
-      }
+      for (let k = 0; k < n; k++) if (tests[k]!(node)) outs[k]!.push(node);
     });
     for (let k = 0; k < n; k++) bySelector.set(names[k]!, outs[k]!);
   }
