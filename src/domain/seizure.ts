@@ -33,13 +33,15 @@ const SPLASH_TEXT = 2500;
 const SPLASH_LINKS = 10;
 const SPLASH_OPENING = 600;
 
+/** Reads `text` and `textLength` only when the links and the banner places leave the answer open (the extractor
+ * builds the page text on first read: a market page with its many links never needs it). */
 export function isSeizureBanner(s: SeizureSignals): boolean {
-  const dominated = s.textLength <= BANNER_PAGE_TEXT && s.links <= BANNER_PAGE_LINKS;
   const inBannerPlace = SEIZURE_WORDING_RE.test(s.title) || SEIZURE_WORDING_RE.test(s.headings) || SEIZURE_WORDING_RE.test(s.imageAlts);
-  if (inBannerPlace && dominated) return true;
+  const dominated = () => s.links <= BANNER_PAGE_LINKS && s.textLength <= BANNER_PAGE_TEXT;
+  if (inBannerPlace && dominated()) return true;
   // The title *and* a heading both announcing the seizure: a banner laid over a page that kept some chrome.
   if (SEIZURE_WORDING_RE.test(s.title) && SEIZURE_WORDING_RE.test(s.headings) && s.links <= BANNER_PAGE_LINKS * 2) return true;
   // A near-empty page that opens by announcing the seizure (a splash without headings).
-  if (s.textLength > SPLASH_TEXT || s.links > SPLASH_LINKS) return false;
+  if (s.links > SPLASH_LINKS || s.textLength > SPLASH_TEXT) return false;
   return SEIZURE_WORDING_RE.test(s.text.replace(/\s+/g, ' ').trim().slice(0, SPLASH_OPENING));
 }

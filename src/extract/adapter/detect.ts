@@ -126,26 +126,31 @@ function collapsedLength(text: string): number {
   return n;
 }
 
-/** A seizure banner by its place and the page it dominates, never by a sentence in user content (domain/seizure.ts). */
-function seizureBanner(s: MarkupSignals, text: string): boolean {
+/** A seizure banner by its place and the page it dominates, never by a sentence in user content (domain/seizure.ts).
+ * The page text is read only if the rule asks for it (few links, or the wording in a banner place). */
+function seizureBanner(s: MarkupSignals, pageText: () => string): boolean {
+  let length: number | undefined;
   return isSeizureBanner({
     title: (s.title ? textContent(s.title) : '').slice(0, 1000),
     headings: s.headings.map((e) => textContent(e).slice(0, 500)).join(' \n '),
     imageAlts: s.imageAlts.join(' '),
-    text: text.slice(0, 20_000),
-    textLength: collapsedLength(text),
+    get text() {
+      return pageText().slice(0, 20_000);
+    },
+    get textLength() {
+      return (length ??= collapsedLength(pageText()));
+    },
     links: s.links,
   });
 }
 
 /** Blocking pages every market shares the shape of: a seizure splash and a captcha wall. */
 export function detectBlockingPage(page: PageRoot, pageText: () => string): PageType | undefined {
-  const text = pageText();
   const s = markupSignals(rootOf(page));
-  if (seizureBanner(s, text)) return 'seized';
+  if (seizureBanner(s, pageText)) return 'seized';
   // A captcha field in a page with lots of content is a login/search form, not a wall: require little else (tested
-  // first, so a market page with its many links never runs the captcha wording over its text).
-  if (s.links < 40 && (s.captcha || CAPTCHA_TEXT_RE.test(text.slice(0, 20_000)))) return 'captcha';
+  // first, so a market page with its many links never builds its text for the captcha wording).
+  if (s.links < 40 && (s.captcha || CAPTCHA_TEXT_RE.test(pageText().slice(0, 20_000)))) return 'captcha';
   return undefined;
 }
 
