@@ -1,7 +1,8 @@
-import { sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { z } from 'zod';
 import { ACCESS, visibleSql } from '../access/policy.ts';
 import type { Principal } from '../auth/principal.ts';
+import { hideInvisibleRefs } from '../access/refs.ts';
 import { profileRevenue } from '../services/revenue.ts';
 import type { RouteContext } from '../types.ts';
 import type { Database } from '../../store/index.ts';
@@ -33,7 +34,11 @@ export function register({ app, opts }: RouteContext): void {
 
   app.get('/vendors/:id', { config: { access: { ...ACCESS.intelRead, audit: 'vendor.read' } }, schema: { tags: ['vendors'], summary: 'A vendor profile: accounts across markets, selectors, listings, feedback, links, captures, revenue', params: idParams } }, async (req) => {
     const p = who(req.principal);
-    const { v, market, membership } = await profileHead(db, p, req.params.id);
+    const v = visibleOr404(p, await db.selectFrom('vendors').select(VENDOR_COLUMNS).where('id', '=', req.params.id).executeTakeFirst(), 'vendor', req.params.id);
+    await hideInvisibleRefs(db, p, [v], { capture_id: 'captures' });
+    // A vendor row may be marked less strictly than its market: the market is shown only to those who may see it.
+    const market = (await db.selectFrom('markets').select(['id', 'name', 'slug', 'status', 'kind']).where('id', '=', v.market_id).where(visibleSql(p, 'markets')).executeTakeFirst()) ?? null;
+    const membership = await db.selectFrom('identity_members as im').innerJoin('identities as i', 'i.id', 'im.identity_id').select(['i.id', 'i.label', 'i.tlp', 'i.agency_id']).where('im.vendor_id', '=', v.id).where(visibleSql(p, 'i')).executeTakeFirst();
     const [accounts, selectors, listings, feedback, links, captures, revenue] = await Promise.all([
       membership
         ? db.selectFrom('identity_members as im').innerJoin('vendors as v', 'v.id', 'im.vendor_id').leftJoin('markets as m', (j) => j.onRef('m.id', '=', 'v.market_id').on(visibleSql(p, 'm')))
@@ -58,38 +63,6 @@ export function register({ app, opts }: RouteContext): void {
     return { vendor: v, market, identity: membership ?? null, accounts, selectors, listings, feedback, links, captures, revenue: revenue.series, revenueTotal: revenue.total };
   });
 }
-
-/**
- * The head of a vendor profile in one statement: the vendor row (404 unless `p` may read it), its capture id answered
- * as null when `p` may not see that capture (as hideInvisibleRefs does), its market only if visible (a vendor row may
- * be marked less strictly than its market) and its identity only if visible (at most one: identity_members' key is
- * vendor_id). These were four statements one after the other (vendor, capture check, market, membership).
- */
-async function profileHead(db: Kysely<Database>, p: Principal, id: number) {
-  type Head = Record<(typeof VENDOR_COLUMNS)[number], unknown> & {
-    m_id: number | null; m_name: string; m_slug: string; m_status: string; m_kind: string;
-    i_id: number | null; i_label: string; i_tlp: string; i_agency_id: number; k_capture: number | null;
-  };
-  const r = await sql<Head>`
-    select ${sql.join(VENDOR_COLUMNS.map((c) => sql.ref(`v.${c}`)))},
-      (select c.id from captures c where c.id = v.capture_id and ${visibleSql(p, 'c')}) as k_capture,
-      m.id as m_id, m.name as m_name, m.slug as m_slug, m.status as m_status, m.kind as m_kind,
-      i.id as i_id, i.label as i_label, i.tlp as i_tlp, i.agency_id as i_agency_id
-    from vendors v
-    left join markets m on m.id = v.market_id and ${visibleSql(p, 'm')}
-    left join lateral (select i.id, i.label, i.tlp, i.agency_id from identity_members im join identities i on i.id = im.identity_id
-      where im.vendor_id = v.id and ${visibleSql(p, 'i')} limit 1) i on true
-    where v.id = ${id}`.execute(db);
-  const row = r.rows[0];
-  const vendor = row ? (Object.fromEntries(VENDOR_COLUMNS.map((c) => [c, row[c]])) as VendorProfileRow) : undefined;
-  const v = visibleOr404(p, vendor, 'vendor', id);
-  if (v.capture_id !== null) v.capture_id = row!.k_capture;
-  const market = row!.m_id === null ? null : { id: row!.m_id, name: row!.m_name, slug: row!.m_slug, status: row!.m_status, kind: row!.m_kind };
-  const membership = row!.i_id === null ? undefined : { id: row!.i_id, label: row!.i_label, tlp: row!.i_tlp, agency_id: row!.i_agency_id };
-  return { v, market, membership };
-}
-
-type VendorProfileRow = Pick<Selectable<Database['vendors']>, (typeof VENDOR_COLUMNS)[number]>;
 
 /** Every vendor column but the search vector. */
 const VENDOR_COLUMNS = ['id', 'agency_id', 'tlp', 'market_id', 'handle', 'handle_norm', 'external_id', 'profile_text', 'rating', 'first_seen', 'last_seen', 'capture_id', 'adapter'] as const;
