@@ -1,9 +1,11 @@
-import type { EvidenceRecorder, ExchangeContext, InTransaction, RecordedCapture } from '../../evidence/index.ts';
+import type { Transaction } from 'kysely';
+import type { Database } from '../../store/index.ts';
+import type { EvidenceRecorder, ExchangeContext, RecordedCapture } from '../../evidence/index.ts';
 import type { FetchedPage } from './fetcher.ts';
 import type { CrawlStats } from './types.ts';
 
 /** Work done in the capture's own transaction (frontier bookkeeping: a page is captured exactly once). */
-export type InCaptureTransaction<T, R> = InTransaction<T, R>;
+export type InCaptureTransaction = (trx: Transaction<Database>, captureId: number) => Promise<void>;
 
 /**
  * Where a page is recorded: the exchange becomes WARC records, a captures row and evidence-log entries, tagged
@@ -21,7 +23,7 @@ export class CaptureWriter {
   }
 
   /** `notes` go into the capture's WARC metadata record (e.g. why its links were not followed). */
-  async record<T = never, R = void>(page: FetchedPage, inTx?: InCaptureTransaction<T, R>, notes?: Record<string, string>): Promise<RecordedCapture> {
+  async record(page: FetchedPage, inTx?: InCaptureTransaction, notes?: Record<string, string>): Promise<RecordedCapture> {
     const { res } = page;
     const capture = await this.#recorder.recordExchange(
       {
