@@ -7,5 +7,6 @@ export type * from './schema.ts';
 export { appendAudit, appendAuditEntries, verifyAuditChain, AUDIT_GENESIS, type AuditEntry, type AuditVerification } from './audit.ts';
 export { createScratchDatabase, type ScratchDatabase } from './scratch.ts';
 export { refreshMarketCounts, marketCountsAge } from './market-counts.ts';
+export { maintainAfterBulkWrite, SEARCHED_TABLES } from './maintenance.ts';
 export { agencyViewSql, type RowFilter } from './visibility.ts';
 export { bulkInsert, bulkInsertEncoded, copyEncodedInto, encodeBatch, canBatchReferenceChecks, canCopyFromStdin, BULK_ROWS, type BulkColumn, type BulkOptions, type BulkType, type BulkValue, type EncodedBatch } from './bulk.ts';

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { saveSightings, type ColumnToRead, type TextToScan } from '../../extract/store/index.ts';
+import { maintainAfterBulkWrite } from '../../store/index.ts';
 import { beginImport, saveCheckpoint, upsertVendors, normHandle, type ImportOptions, type ImportSummary } from './common.ts';
 import { csvRecords, parseRecord, type CsvRecord } from './csv-records.ts';
 import { isKnownCurrency, readDate, readPrice, rowId } from './csv-rows.ts';
@@ -274,5 +275,6 @@ export async function importCsvScrape(o: CsvImportOptions): Promise<ImportSummar
   }
   await flush();
   await saveCheckpoint(o.db, run.checkpointId, run.totalBytes, rows, 'done');
+  await maintainAfterBulkWrite(o.db);
   return { ...base, rows, counts, resumedFrom: run.position, alreadyImported: false, durationMs: Date.now() - started, bytes: run.totalBytes, rejects, rejected };
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { bulkInsert, bulkInsertEncoded, canBatchReferenceChecks, copyEncodedInto, canCopyFromStdin, pgliteOf, type BulkColumn, type BulkOptions, type BulkValue, type Database } from '../../store/index.ts';
+import { bulkInsert, bulkInsertEncoded, canBatchReferenceChecks, copyEncodedInto, canCopyFromStdin, maintainAfterBulkWrite, pgliteOf, type BulkColumn, type BulkOptions, type BulkValue, type Database } from '../../store/index.ts';
 import { saveScanned, saveSightings, scanSightings, type ColumnToRead, type ScannedSightings, type TextToScan } from '../../extract/store/index.ts';
 import { beginImport, normHandle, saveCheckpoint, upsertVendors, type ImportOptions, type ImportSummary } from './common.ts';
 import { insertTarget, parseCreateTable, parseInsert, sqlStatements, type SqlStatement, type SqlValue } from './sql-tokenizer.ts';
@@ -491,6 +491,7 @@ async function importDump(o: DumpImportOptions, feed: DumpFeed): Promise<DumpImp
     tables: [...new Set([...columns.keys(), ...unmappedRows.keys()])].filter((t) => !used.has(t)).sort().map((table) => ({ table, rows: unmappedRows.get(table) ?? 0 })),
     columns: [...columns].filter(([t]) => used.has(t)).map(([table, cols]) => ({ table, columns: cols.filter((c) => !used.get(table)!.has(c)) })).filter((x) => x.columns.length > 0).sort((a, b) => (a.table < b.table ? -1 : 1)),
   };
+  await maintainAfterBulkWrite(o.db);
   return { ...base, rows, counts, resumedFrom: run.position, alreadyImported: false, durationMs: Date.now() - started, bytes: run.totalBytes - run.position, notImported, caseFolded };
 }
 

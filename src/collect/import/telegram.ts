@@ -6,7 +6,7 @@ import StreamJson from 'stream-json';
 import Pick from 'stream-json/filters/Pick.js';
 import StreamValues from 'stream-json/streamers/StreamValues.js';
 import { sql, type Insertable, type Transaction } from 'kysely';
-import type { Database, MessageMedia, MessagesTable } from '../../store/index.ts';
+import { maintainAfterBulkWrite, type Database, type MessageMedia, type MessagesTable } from '../../store/index.ts';
 import { saveSightings, type TextToScan } from '../../extract/store/index.ts';
 import { advanceSeen, beginImport, normHandle, noteSeen, saveCheckpoint, type ImportOptions, type ImportSummary } from './common.ts';
 import { ImportFormatError } from './sql-tokenizer.ts';
@@ -167,6 +167,7 @@ export async function importTelegramExport(o: ImportOptions): Promise<ImportSumm
   }
   await flush();
   await saveCheckpoint(o.db, run.checkpointId, index, rows, 'done');
+  await maintainAfterBulkWrite(o.db);
   return { ...base, rows, counts, resumedFrom: run.position, alreadyImported: false, durationMs: Date.now() - started, bytes: run.totalBytes };
 }
 

@@ -1,4 +1,4 @@
-import type { Store } from '../../store/index.ts';
+import { maintainAfterBulkWrite, type Store } from '../../store/index.ts';
 import { extractCaptures, type ExtractCapturesReport } from './captures.ts';
 import { classifyForStore } from './classify.ts';
 import { loadFxTable } from './fx.ts';
@@ -11,6 +11,7 @@ export async function extractMarkets(store: Store, o: { evidenceDir: string; mar
   const fx = await loadFxTable(store.db);
   const out: ExtractCapturesReport[] = [];
   for (const marketId of o.marketIds) out.push(await extractCaptures(store, { evidenceDir: o.evidenceDir, marketId, fx, classify: classifyForStore, onProgress: o.onProgress && ((done, total) => o.onProgress!(marketId, done, total)) }));
+  await maintainAfterBulkWrite(store.db);
   return out;
 }
 

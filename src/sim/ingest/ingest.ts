@@ -15,7 +15,7 @@ import type { Kysely } from 'kysely';
 import { classifyListing } from '../../extract/classify/index.ts';
 import { extractSelectors } from '../../extract/selectors/index.ts';
 import type { Selector } from '../../extract/selectors/index.ts';
-import type { Database, NewCapture, SightingSource } from '../../store/index.ts';
+import { maintainAfterBulkWrite, type Database, type NewCapture, type SightingSource } from '../../store/index.ts';
 import type { Tlp } from '../../domain/tlp.ts';
 import type { SimAccount, SimMarket, SimPgpKey, World } from '../world/index.ts';
 import { dayToUnix, keyByFingerprint, priceOn, stockOn, usdTo } from '../world/index.ts';
@@ -297,6 +297,7 @@ export async function ingestWorld(store: { db: Kysely<Database> }, world: World,
 
   const { selectors, sightings } = await writeSelectors(db, owned, found);
   progress('selectors', selectors);
+  await maintainAfterBulkWrite(db);
   return { sources: sourceIds.length, accounts: accounts.length, listings: listings.length, snapshots, feedback, posts,
     captures, selectors, sightings, pgpBlocks: pgpMemo.size, seconds: (performance.now() - t0) / 1000, vendorIdOf };
 }
