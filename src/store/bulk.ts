@@ -172,7 +172,7 @@ async function stagingTable(db: Transaction<Database> | Kysely<Database>, table:
   return name;
 }
 
-/** The COPY statement filling staging table `name` with `columns` from `source` (stdin, or PGlite's blob). */
+/** The COPY statement filling table `name` (a staging table, or the target itself) with `columns` from `source` (stdin, or PGlite's blob). */
 function copyStatement(name: string, columns: readonly BulkColumn[], source: 'stdin' | `'/dev/blob'`): string {
   const names = columns.map((c) => `"${c.name.replace(/"/g, '""')}"`).join(', ');
   return `copy "${name}" (${names}) from ${source}`;
@@ -182,6 +182,47 @@ async function copyInto(db: Transaction<Database> | Kysely<Database>, name: stri
   const copy = new CopyIn(copyStatement(name, columns, 'stdin'), data);
   // The submittable stands where kysely passes the SQL text to node-postgres' client.query.
   await db.executeQuery({ sql: copy as unknown as string, parameters: [], query: sql``.toOperationNode(), queryId: { queryId: 'bulk-copy' } } as unknown as CompiledQuery);
+}
+
+/** COPY `data` into `target` (a staging table or the table itself): from stdin on a server, PGlite's blob embedded. */
+async function copyRows(db: Transaction<Database> | Kysely<Database>, target: string, columns: readonly BulkColumn[], data: Buffer, options: BulkOptions): Promise<void> {
+  if (options.copyBlob) await options.copyBlob(copyStatement(target, columns, `'/dev/blob'`), data);
+  else await copyInto(db, target, columns, data);
+}
+
+/** `data` COPYed into the session's staging table for `table`, and the `insert … select … tail` that moves it there. */
+async function stagedInsert<R>(db: Transaction<Database> | Kysely<Database>, table: string, columns: readonly BulkColumn[], data: Buffer, tail: RawBuilder<unknown>, options: BulkOptions): Promise<RawBuilder<R>> {
+  const stage = await stagingTable(db, table, columns);
+  await copyRows(db, stage, columns, data, options);
+  const names = sql.join(columns.map((c) => sql.id(c.name)));
+  const plain = sql.join(columns.map((c) => sql`x.${sql.id(c.name)}`));
+  return sql<R>`insert into ${sql.table(table)} (${names}) select ${plain} from ${sql.id(stage)} as x ${tail}`;
+}
+
+/**
+ * The foreign keys to check once per batch (BulkOptions.batchedReferences), or undefined to leave them to the per-row
+ * triggers: none composite, no trigger of our own, and every key either on an inserted column whose distinct values
+ * the batch can give (`known`) or on one left to a null default. Asked in the caller's transaction, every call
+ * (foreignKeysOf: a cached description could skip a later key or trigger).
+ */
+async function batchedKeys(db: Transaction<Database> | Kysely<Database>, table: string, columns: readonly BulkColumn[], known: (column: string) => boolean = () => true): Promise<ForeignKey[] | undefined> {
+  const fk = await foreignKeysOf(db, table);
+  const inserted = new Set(columns.map((c) => c.name));
+  const usable = !fk.composite && !fk.ownTriggers && fk.keys.every((k) => (inserted.has(k.column) ? known(k.column) : !k.hasDefault));
+  return usable ? fk.keys : undefined;
+}
+
+/**
+ * Runs `write`; with `keys`, first checks them once for the whole batch (checkReferences) and runs `write` with the
+ * per-row key triggers off (`session_replication_role = replica`, back to origin after).
+ */
+async function withReferencesChecked<T>(db: Transaction<Database> | Kysely<Database>, table: string, keys: readonly ForeignKey[] | undefined, columns: readonly BulkColumn[], valuesOf: (i: number) => string[], write: () => Promise<T>): Promise<T> {
+  if (!keys) return write();
+  await checkReferences(db, table, keys, columns, valuesOf);
+  await sql`set local session_replication_role = replica`.execute(db);
+  const out = await write();
+  await sql`set local session_replication_role = origin`.execute(db);
+  return out;
 }
 
 /**
@@ -221,13 +262,7 @@ export async function bulkInsert<R = never>(
 ): Promise<R[]> {
   const out: R[] = [];
   let batched: ForeignKey[] | undefined;
-  if (options.batchedReferences && db.isTransaction && rows.length > 0) {
-    // Asked in this transaction, every call (foreignKeysOf: a cached description could skip a later key or trigger).
-    const fk = await foreignKeysOf(db, table);
-    const inserted = new Set(columns.map((c) => c.name));
-    const usable = !fk.composite && !fk.ownTriggers && fk.keys.every((k) => inserted.has(k.column) || !k.hasDefault);
-    if (usable) batched = fk.keys;
-  }
+  if (options.batchedReferences && db.isTransaction && rows.length > 0) batched = await batchedKeys(db, table, columns);
   const names = sql.join(columns.map((c) => sql.id(c.name)));
   // text[] travels as text (one array literal per row): unnest would flatten a two-dimensional array.
   const selects = sql.join(columns.map((c) => (c.type === 'text[]' ? sql`x.${sql.id(c.name)}::text[]` : sql`x.${sql.id(c.name)}`)));
@@ -235,11 +270,7 @@ export async function bulkInsert<R = never>(
     const batch = rows.slice(start, start + BULK_ROWS);
     let insert: RawBuilder<R>;
     if ((options.copy || options.copyBlob) && db.isTransaction) {
-      const stage = await stagingTable(db, table, columns);
-      if (options.copyBlob) await options.copyBlob(copyStatement(stage, columns, `'/dev/blob'`), copyData(columns, batch));
-      else await copyInto(db, stage, columns, copyData(columns, batch));
-      const plain = sql.join(columns.map((c) => sql`x.${sql.id(c.name)}`));
-      insert = sql<R>`insert into ${sql.table(table)} (${names}) select ${plain} from ${sql.id(stage)} as x ${tail}`;
+      insert = await stagedInsert<R>(db, table, columns, copyData(columns, batch), tail, options);
     } else {
       const params = columns.map((c, i) => {
         const values = batch.map((r) => encode(r[i], c.type));
@@ -248,25 +279,17 @@ export async function bulkInsert<R = never>(
       });
       insert = sql<R>`insert into ${sql.table(table)} (${names}) select ${selects} from unnest(${sql.join(params)}) as x(${names}) ${tail}`;
     }
-    if (!batched) {
-      out.push(...(await insert.execute(db)).rows);
-      continue;
-    }
-    await checkReferences(db, table, batched, columns, (i) => distinct(batch, i));
-    await sql`set local session_replication_role = replica`.execute(db);
-    out.push(...(await insert.execute(db)).rows);
-    await sql`set local session_replication_role = origin`.execute(db);
+    out.push(...(await withReferencesChecked(db, table, batched, columns, (i) => distinct(batch, i), () => insert.execute(db))).rows);
   }
   return out;
 }
 
-/** The foreign keys to check per batch for an EncodedBatch (bulkInsert's rule, and its distinct values given), or none. */
-async function encodedKeys(db: Transaction<Database>, table: string, columns: readonly BulkColumn[], batch: EncodedBatch): Promise<ForeignKey[] | undefined> {
-  const fk = await foreignKeysOf(db, table);
-  const inserted = new Set(columns.map((c) => c.name));
-  const usable = !fk.composite && !fk.ownTriggers && fk.keys.every((k) => (inserted.has(k.column) ? batch.distinct[k.column] !== undefined : !k.hasDefault));
-  return usable ? fk.keys : undefined;
-}
+/** An EncodedBatch's COPY text as a Buffer (no copy of the bytes). */
+const bytesOf = (batch: EncodedBatch) => Buffer.from(batch.data.buffer, batch.data.byteOffset, batch.data.byteLength);
+
+/** batchedKeys for an EncodedBatch: an inserted key column counts only if the batch carries its distinct values. */
+const encodedKeys = (db: Transaction<Database>, table: string, columns: readonly BulkColumn[], batch: EncodedBatch) =>
+  batchedKeys(db, table, columns, (column) => batch.distinct[column] !== undefined);
 
 /**
  * bulkInsert of an EncodedBatch: the same staging table, COPY, batched reference checks (when every foreign key on an
@@ -284,19 +307,8 @@ export async function bulkInsertEncoded<R = never>(
   if (!db.isTransaction || !(options.copy || options.copyBlob)) throw new Error(`bulkInsertEncoded into ${table}: needs COPY (copy or copyBlob) inside a transaction`);
   if (batch.rows === 0) return [];
   const batched = options.batchedReferences ? await encodedKeys(db, table, columns, batch) : undefined;
-  const data = Buffer.from(batch.data.buffer, batch.data.byteOffset, batch.data.byteLength);
-  const stage = await stagingTable(db, table, columns);
-  if (options.copyBlob) await options.copyBlob(copyStatement(stage, columns, `'/dev/blob'`), data);
-  else await copyInto(db, stage, columns, data);
-  const names = sql.join(columns.map((c) => sql.id(c.name)));
-  const plain = sql.join(columns.map((c) => sql`x.${sql.id(c.name)}`));
-  const insert = sql<R>`insert into ${sql.table(table)} (${names}) select ${plain} from ${sql.id(stage)} as x ${tail}`;
-  if (!batched) return (await insert.execute(db)).rows;
-  await checkReferences(db, table, batched, columns, (i) => batch.distinct[columns[i]!.name] ?? []);
-  await sql`set local session_replication_role = replica`.execute(db);
-  const out = (await insert.execute(db)).rows;
-  await sql`set local session_replication_role = origin`.execute(db);
-  return out;
+  const insert = await stagedInsert<R>(db, table, columns, bytesOf(batch), tail, options);
+  return (await withReferencesChecked(db, table, batched, columns, (i) => batch.distinct[columns[i]!.name] ?? [], () => insert.execute(db))).rows;
 }
 
 /**
@@ -310,12 +322,5 @@ export async function copyEncodedInto(db: Transaction<Database>, table: string, 
   if (!db.isTransaction || !(options.copy || options.copyBlob)) throw new Error(`copyEncodedInto ${table}: needs COPY (copy or copyBlob) inside a transaction`);
   if (batch.rows === 0) return;
   const batched = options.batchedReferences ? await encodedKeys(db, table, columns, batch) : undefined;
-  const data = Buffer.from(batch.data.buffer, batch.data.byteOffset, batch.data.byteLength);
-  if (batched) {
-    await checkReferences(db, table, batched, columns, (i) => batch.distinct[columns[i]!.name] ?? []);
-    await sql`set local session_replication_role = replica`.execute(db);
-  }
-  if (options.copyBlob) await options.copyBlob(copyStatement(table, columns, `'/dev/blob'`), data);
-  else await copyInto(db, table, columns, data);
-  if (batched) await sql`set local session_replication_role = origin`.execute(db);
+  await withReferencesChecked(db, table, batched, columns, (i) => batch.distinct[columns[i]!.name] ?? [], () => copyRows(db, table, columns, bytesOf(batch), options));
 }
