@@ -45,6 +45,12 @@ export function columnsOf(columns: ReadonlyMap<string, string[]>, stmt: SqlState
   return cols;
 }
 
+/** The sightings of `scanned` whose row is one of `rows` (row refs): those of the rows an insert actually wrote. */
+export function sightingsOfRows(scanned: ScannedSightings, rows: ReadonlySet<string>): ScannedSightings {
+  const of = (f: { rowRef?: string | null }) => rows.has(f.rowRef ?? '');
+  return { found: scanned.found.filter(of), rejected: scanned.rejected.filter(of) };
+}
+
 const c = (name: string, type: BulkColumn['type']): BulkColumn => ({ name, type });
 /** The owner columns (tlp left to the column default when the import names none, as an insert without it would). */
 export const ownedColumns = (tlp: boolean): BulkColumn[] => (tlp ? [c('agency_id', 'int'), c('tlp', 'text')] : [c('agency_id', 'int')]);
@@ -213,8 +219,7 @@ export class DumpRows {
       return true;
     });
     // Sightings of the keys this statement inserts (all of their rows' texts), as the insert's RETURNING gave them.
-    const isFresh = (f: { rowRef?: string | null }) => fresh.has(f.rowRef ?? '');
-    const kept = scanned ? { found: scanned.found.filter(isFresh), rejected: scanned.rejected.filter(isFresh) } : undefined;
+    const kept = scanned ? sightingsOfRows(scanned, fresh) : undefined;
     return { t: 'batch', pass, table, end, count: values.length, encoded: encodeBatch(all, rows), direct: { inserted: rows.length }, ...(kept ? { scanned: kept } : {}) };
   }
 

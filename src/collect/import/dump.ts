@@ -6,7 +6,7 @@ import { bulkInsert, bulkInsertEncoded, canBatchReferenceChecks, copyEncodedInto
 import { saveScanned, saveSightings, scanSightings, type ColumnToRead, type ScannedSightings, type TextToScan } from '../../extract/store/index.ts';
 import { beginImport, normHandle, saveCheckpoint, upsertVendors, type ImportOptions, type ImportSummary } from './common.ts';
 import { insertTarget, parseCreateTable, parseInsert, sqlStatements, type SqlStatement, type SqlValue } from './sql-tokenizer.ts';
-import { columnFinder, columnsOf, FEEDBACK_COLUMNS, MESSAGE_COLUMNS, normalizeRows, ORDER_COLUMNS, toDate, toNum, toStr, type FeedBatch } from './dump-rows.ts';
+import { columnFinder, columnsOf, FEEDBACK_COLUMNS, MESSAGE_COLUMNS, normalizeRows, ORDER_COLUMNS, sightingsOfRows, toDate, toNum, toStr, type FeedBatch } from './dump-rows.ts';
 import { openDumpFeed, type DumpFeed } from './dump-feed.ts';
 
 const col = z.string().min(1);
@@ -478,9 +478,7 @@ async function importDump(o: DumpImportOptions, feed: DumpFeed): Promise<DumpImp
           return;
         }
         const saved = await insertBatch<{ id: number; dedupe_key: string }>(trx, batch, FEEDBACK_COLUMNS, sql`on conflict (market_id, dedupe_key) do nothing returning id, dedupe_key`);
-        const fresh = new Set(saved.map((x) => x.dedupe_key));
-        const isFresh = (f: { rowRef?: string | null }) => fresh.has(f.rowRef ?? '');
-        tally(await saveScanned(trx, { ...common, captureId: run.captureId }, { found: batch.scanned!.found.filter(isFresh), rejected: batch.scanned!.rejected.filter(isFresh) }, fk));
+        tally(await saveScanned(trx, { ...common, captureId: run.captureId }, sightingsOfRows(batch.scanned!, new Set(saved.map((x) => x.dedupe_key))), fk));
         counts.feedback = (counts.feedback ?? 0) + batch.count;
         rows += saved.length;
       });
