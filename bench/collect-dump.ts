@@ -19,7 +19,8 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { procCpuSeconds } from './proc-cpu.ts';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
@@ -37,28 +38,6 @@ const arg = (name: string, def: string) => {
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 const mib = (b: number) => b / (1024 * 1024);
 
-/** utime + stime of a local process, in seconds (clock ticks of 1/100 s), or undefined when it is gone. */
-function procCpuSeconds(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return undefined;
-  }
-}
-
-/** utime + stime of the calling thread (Linux /proc/thread-self), in seconds, or undefined elsewhere. */
-function threadCpuSeconds(): number | undefined {
-  try {
-    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * CPU seconds spent by the server backends of `url`'s database while the import runs (a local server: read from
  * /proc): the backends are listed every 250 ms from a connection of their own, and each one's last seen CPU counts.
@@ -71,7 +50,7 @@ function serverCpu(url: string): { stop: () => Promise<number | undefined> } {
   const poll = async () => {
     const r = await client.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
     for (const { pid } of r.rows) {
-      const cpu = procCpuSeconds(pid);
+      const cpu = procCpuSeconds(`/proc/${pid}/stat`);
       if (cpu === undefined) { ok = false; continue; }
       const s = seen.get(pid);
       if (s) s.last = cpu;
@@ -101,12 +80,12 @@ async function child(): Promise<void> {
     // Backends already open (the pool's) are counted from here; a server's CPU only where it runs on this machine.
     const server = url && ['127.0.0.1', 'localhost', '::1'].includes(new URL(url).hostname) ? serverCpu(url) : undefined;
     const cpu0 = process.cpuUsage();
-    const main0 = threadCpuSeconds();
+    const main0 = procCpuSeconds('/proc/thread-self/stat');
     const t0 = performance.now();
     const s = await importMysqlDump({ db: store.db, evidenceDir: arg('evidence-dir', ''), agencyId, file, mapping: SIM_SEIZED_MAPPING });
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
-    const main1 = threadCpuSeconds();
+    const main1 = procCpuSeconds('/proc/thread-self/stat');
     // The main thread's share (the rest: worker threads, libuv's pool for the evidence copy, V8's GC helpers).
     const mainThreadCpuSeconds = main0 !== undefined && main1 !== undefined ? main1 - main0 : undefined;
     const clientCpuSeconds = (cpu.user + cpu.system) / 1e6;
@@ -171,7 +150,7 @@ async function mariadbLoad(work: string, file: string): Promise<{ version: strin
     };
     q('', 'CREATE DATABASE seized CHARACTER SET utf8mb4');
     const fd = openSync(file, 'r');
-    const cpu0 = proc.pid ? procCpuSeconds(proc.pid) : undefined;
+    const cpu0 = proc.pid ? procCpuSeconds(`/proc/${proc.pid}/stat`) : undefined;
     const t0 = performance.now();
     try {
       const r = spawnSync(client, [...cli, 'seized'], { stdio: [fd, 'ignore', 'pipe'], encoding: 'utf8', timeout: 1_800_000 });
@@ -180,7 +159,7 @@ async function mariadbLoad(work: string, file: string): Promise<{ version: strin
       closeSync(fd);
     }
     const seconds = (performance.now() - t0) / 1000;
-    const cpu1 = proc.pid ? procCpuSeconds(proc.pid) : undefined;
+    const cpu1 = proc.pid ? procCpuSeconds(`/proc/${proc.pid}/stat`) : undefined;
     const serverCpuSeconds = cpu0 !== undefined && cpu1 !== undefined ? cpu1 - cpu0 : undefined;
     const tables = q('seized', 'SHOW TABLES').split('\n').filter(Boolean);
     const tableRows = tables.reduce((sum, t) => sum + Number(q('seized', `SELECT COUNT(*) FROM \`${t}\``)), 0);

@@ -18,9 +18,10 @@
  * Prints one JSON document as its last line.
  */
 import { execFileSync, fork, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, createReadStream, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, createReadStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { procCpuSeconds } from './proc-cpu.ts';
 import { createScratchDatabase, openStore } from '../src/store/index.ts';
 import { generateWorld, startSim, type ScalePreset } from '../src/sim/index.ts';
 import { writeSimOutputs } from '../src/sim/exports/index.ts';
@@ -238,11 +239,5 @@ try {
  * also counts worker threads (the embedded engine's, store/pglite-worker.ts) and the libuv pool (gzip).
  */
 function mainThreadCpuSeconds(): number {
-  try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-  } catch {
-    return Number.NaN;
-  }
+  return procCpuSeconds(`/proc/self/task/${process.pid}/stat`) ?? Number.NaN;
 }
