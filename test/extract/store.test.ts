@@ -2,10 +2,12 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EvidenceRecorder } from '../../src/evidence/index.ts';
 import { agoraAdapter, type Adapter } from '../../src/extract/index.ts';
 import { extractCaptures, loadFxTable } from '../../src/extract/store/index.ts';
+import { SEARCHED_TABLES } from '../../src/store/index.ts';
 import { openTestStore, testEngine, type TestStore } from '../helpers/store.ts';
 
 const FIXTURES = new URL('../../../shared/fixtures/agora-2014-04-06', import.meta.url).pathname;
@@ -77,6 +79,22 @@ describe(`extracting stored evidence on ${testEngine}`, () => {
     expect(pgp.length).toBeGreaterThan(0);
     const sightings = await store.db.selectFrom('selector_sightings').select(['vendor_id', 'capture_id']).execute();
     expect(sightings.every((s) => s.capture_id !== null)).toBe(true);
+  });
+
+  it('ends with the searched tables vacuumed and analysed on the embedded engine (no autovacuum there), and leaves them to autovacuum on PostgreSQL', async () => {
+    const stats = async () =>
+      (await sql<{ relname: string; vacuums: string; analyzes: string }>`select relname, vacuum_count::text as vacuums, analyze_count::text as analyzes from pg_stat_user_tables where relname in (${sql.join([...SEARCHED_TABLES])}) order by relname`.execute(store.db)).rows;
+    const before = await stats();
+    const nothingToDo = await extractCaptures(store, { evidenceDir });
+    expect(nothingToDo.parsed).toBe(0);
+    expect(await stats()).toEqual(before);
+    await extractCaptures(store, { evidenceDir, all: true });
+    const after = await stats();
+    expect(after.map((t) => t.relname)).toEqual([...SEARCHED_TABLES].sort());
+    for (const [i, t] of after.entries()) {
+      const grew = { vacuums: Number(t.vacuums) - Number(before[i]!.vacuums), analyzes: Number(t.analyzes) - Number(before[i]!.analyzes) };
+      expect(grew, t.relname).toEqual(testEngine === 'pglite' ? { vacuums: 1, analyzes: 1 } : { vacuums: 0, analyzes: 0 });
+    }
   });
 
   it('is idempotent: running again parses nothing, and --all re-parses without duplicating a fact', async () => {

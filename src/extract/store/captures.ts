@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { FxTable } from '../../domain/money.ts';
 import { decodeContent, readHttpResponse, readRecordAt } from '../../evidence/index.ts';
 import { extractGeneric, GENERIC_REF } from '../generic/index.ts';
-import type { Store } from '../../store/index.ts';
+import { maintainAfterBulkWrite, type Store } from '../../store/index.ts';
 import type { Adapter } from '../adapter/types.ts';
 import { extractPage } from '../adapter/run.ts';
 import { getAdapter, adapterForUrl } from '../adapters/index.ts';
@@ -47,7 +47,8 @@ export interface ExtractCapturesReport extends SaveReport {
 /**
  * Runs the adapters over stored evidence: reads each capture's HTTP response from its WARC record, extracts,
  * saves the facts with the capture and adapter version as provenance, and records which adapter parsed it.
- * Idempotent: a capture already parsed by the current adapter version is skipped unless `all` is set.
+ * Idempotent: a capture already parsed by the current adapter version is skipped unless `all` is set. Ends, when
+ * anything was parsed, with the embedded engine's vacuum of the searched tables (maintainAfterBulkWrite).
  */
 export async function extractCaptures(store: Store, opts: ExtractCapturesOptions): Promise<ExtractCapturesReport> {
   const lookup = opts.adapters ?? getAdapter;
@@ -137,6 +138,9 @@ export async function extractCaptures(store: Store, opts: ExtractCapturesOptions
     else report.failed++;
     opts.onProgress?.(done, work.length);
   }
+  // A crawl's extract job, `extract` and the demo write here page by page; on the embedded engine nothing else would
+  // ever merge the GIN pending lists this left behind.
+  if (report.parsed > 0) await maintainAfterBulkWrite(store.db);
   return report;
 }
 
