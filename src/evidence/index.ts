@@ -12,7 +12,7 @@ export {
   type ParsedHeader,
 } from './warc/record.ts';
 export { WARC_AUDIT_ENV, auditCopy } from './warc/audit.ts';
-export { WarcWriter, UncommittedTailError, type WarcWriterOptions, type WrittenRecord, type VerbatimRecord, type PipelinedCommit } from './warc/writer.ts';
+export { WarcWriter, type WarcWriterOptions, type WrittenRecord, type VerbatimRecord } from './warc/writer.ts';
 export { CommitTimeline } from './commit-timeline.ts';
 export { readHttpResponse, decodeContent, MAX_DECODED_CONTENT, type HttpResponseParts } from './warc/http-message.ts';
 export { inspectRecord, readWarcFile, readRecordAt, copyRecordBlock, type InspectedRecord, type ReadRecord } from './warc/reader.ts';

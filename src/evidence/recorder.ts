@@ -5,7 +5,7 @@ import type { Tlp } from '../domain/tlp.ts';
 import { appendEvidence, appendEvidenceGroups } from './log.ts';
 import { captureSeals } from './seal.ts';
 import { httpPayload, isChunked, newRecordId, type WarcRecordInput } from './warc/record.ts';
-import { UncommittedTailError, WarcWriter, type PipelinedCommit, type VerbatimRecord, type WarcWriterOptions, type WrittenRecord } from './warc/writer.ts';
+import { WarcWriter, type VerbatimRecord, type WarcWriterOptions, type WrittenRecord } from './warc/writer.ts';
 
 /** One HTTP exchange as it went over the wire. */
 export interface HttpExchange {
@@ -133,14 +133,12 @@ export class EvidenceRecorder {
    * Writes one exchange. `inTransaction` runs in the same database transaction as the capture row and the log
    * entries (the crawler marks its frontier entry done there, so a capture is recorded exactly once).
    *
-   * Group commit, pipelined: exchanges that arrive while a group is being written go together as the next group —
-   * their records in one WARC batch (one write, one fsync), then one transaction with every capture row, the log
-   * entries (one chain-head read) and each exchange's `inTransaction`, in arrival order. A group's records are
-   * written and fsynced while the previous group's transaction runs; transactions run one at a time, in file order,
-   * and at most two groups are in flight. The custody guarantee is the single exchange's: no capture row commits
-   * before its WARC bytes are fsynced, and a group that fails to commit leaves only an unlogged tail (it and any
-   * group written behind it in the same file) in a file nobody writes to again; their exchanges are then retried
-   * one by one (new records in a new file), so one failing exchange fails alone.
+   * Group commit: exchanges that arrive while a commit is in flight wait and go together as the next group — their
+   * records in one WARC batch (one write, one fsync), then one transaction with every capture row, the log entries
+   * (one chain-head read) and each exchange's `inTransaction`, in arrival order. The custody guarantee is the
+   * single exchange's: no capture row commits before its WARC bytes are fsynced, and a group that fails to commit
+   * leaves only an unlogged tail in a file nobody writes to again; its exchanges are then retried one by one (new
+   * records in a new file), so one failing exchange fails alone.
    */
   recordExchange(
     exchange: HttpExchange,
@@ -149,17 +147,12 @@ export class EvidenceRecorder {
   ): Promise<RecordedCapture> {
     return new Promise<RecordedCapture>((resolve, reject) => {
       this.#pending.push({ exchange, context, inTransaction, arrivedAt: performance.now(), resolve, reject });
-      const arrived = this.#arrived;
-      this.#arrived = undefined;
-      arrived?.();
       if (!this.#flushing) void this.#flush();
     });
   }
 
   readonly #pending: PendingExchange[] = [];
   #flushing = false;
-  /** Wakes the flush loop while it waits for the last group's commit with nothing pending. */
-  #arrived: (() => void) | undefined;
 
   /** The next group: the pending exchanges in arrival order, at most MAX_GROUP of them or about MAX_GROUP_BYTES. */
   #takeGroup(): PendingExchange[] {
@@ -187,63 +180,38 @@ export class EvidenceRecorder {
   async #flush(): Promise<void> {
     this.#flushing = true;
     try {
-      // The previous group, settled once it committed (or its exchanges were retried one by one).
-      let previous: Promise<void> | undefined;
-      for (;;) {
-        if (this.#pending.length === 0) {
-          if (!previous) break;
-          // Nothing pending: wait for the previous group's commit, or for an exchange to write meanwhile.
-          const arrival = new Promise<void>((resolve) => (this.#arrived = resolve));
-          const done = await Promise.race([previous.then(() => true), arrival.then(() => false)]);
-          this.#arrived = undefined;
-          if (done) previous = undefined;
-          continue;
-        }
+      while (this.#pending.length > 0) {
         const group = this.#takeGroup();
-        const commit = this.#commitGroup(group);
-        const settled = this.#settle(group, commit.committed).finally(() => this.#groupEnded(group));
-        await commit.durable;
-        // At most two groups in flight: this one (written) and the previous one (committing).
-        await previous;
-        previous = settled;
+        try {
+          const results = await this.#commitGroup(group);
+          group.forEach((p, i) => p.resolve(results[i] as RecordedCapture));
+        } catch (err) {
+          if (group.length === 1) {
+            (group[0] as PendingExchange).reject(err);
+            continue;
+          }
+          for (const p of group) {
+            try {
+              p.resolve(((await this.#commitGroup([p])) as RecordedCapture[])[0] as RecordedCapture);
+            } catch (e) {
+              p.reject(e);
+            }
+          }
+        } finally {
+          this.#groupEnded(group);
+        }
       }
     } finally {
       this.#flushing = false;
     }
   }
 
-  /** Resolves a group's exchanges; when it failed, commits them one by one, so a failing exchange fails alone. */
-  async #settle(group: readonly PendingExchange[], committed: Promise<RecordedCapture[]>): Promise<void> {
-    try {
-      const results = await committed;
-      group.forEach((p, i) => p.resolve(results[i] as RecordedCapture));
-      return;
-    } catch (err) {
-      if (group.length === 1 && !(err instanceof UncommittedTailError)) {
-        (group[0] as PendingExchange).reject(err);
-        return;
-      }
-    }
-    for (const p of group) {
-      for (;;) {
-        try {
-          p.resolve(((await this.#commitGroup([p]).committed) as RecordedCapture[])[0] as RecordedCapture);
-          break;
-        } catch (e) {
-          // Written behind another exchange that failed to commit: write it again (a new file).
-          if (e instanceof UncommittedTailError) continue;
-          p.reject(e);
-          break;
-        }
-      }
-    }
-  }
-
   /** One group: WARC batch (fsynced), then one transaction for the captures, the log and the callbacks. */
-  #commitGroup(group: readonly PendingExchange[]): PipelinedCommit<RecordedCapture[]> {
+  #commitGroup(group: readonly PendingExchange[]): Promise<RecordedCapture[]> {
     const built = group.map((p) => exchangeRecords(p.exchange, p.context));
     const all = built.flatMap((b) => b.records);
-    return this.writer.writeThenCommit(all, async (written) => {
+    // The capture rows and their log entries commit before the next record enters this file (no unlogged gaps).
+    return this.writer.writeAndCommit(all, async (written) => {
       // warcinfo records (a new file) come first; each exchange's records follow in order (three each).
       const info = written.slice(0, written.length - all.length);
       let start = info.length;

@@ -20,27 +20,8 @@ export interface WarcWriterOptions {
   fsync?: boolean;
   /** Fields of each file's warcinfo record (software, operator, job…). */
   info?: Record<string, string>;
-  /** Times each batch's gzip, write, fsync, wait for the previous commit and commit (benchmarks). */
+  /** Times each batch's gzip, write, fsync and commit (benchmarks). */
   timeline?: CommitTimeline;
-}
-
-/** Written and fsynced, its commit still to run: see `WarcWriter.writeThenCommit`. */
-export interface PipelinedCommit<T> {
-  /** Settles once the batch's bytes are on disk (fsynced), or its write failed. */
-  durable: Promise<void>;
-  /** The commit's result; rejects when the write or the commit failed, or with `UncommittedTailError`. */
-  committed: Promise<T>;
-}
-
-/**
- * A batch whose commit was not run because an earlier batch in the same file failed to commit: its bytes are part
- * of that file's unlogged tail. Nothing is wrong with the batch itself; write it again (it goes to a new file).
- */
-export class UncommittedTailError extends Error {
-  constructor(file: string) {
-    super(`an earlier batch in ${file} failed to commit: this batch is left in its unlogged tail`);
-    this.name = 'UncommittedTailError';
-  }
 }
 
 const gzipAsync = promisify(gzipCb);
@@ -101,10 +82,6 @@ export class WarcWriter {
   #size = 0;
   #seq = 0;
   #queue: Promise<unknown> = Promise.resolve();
-  /** The last commit of `writeThenCommit`, settled: commits run one after another in write order. */
-  #commits: Promise<unknown> = Promise.resolve();
-  /** A file in which a commit failed: later batches in it are not committed, the next write starts a new file. */
-  #uncommittedFile: string | undefined;
   /** Records written as a side effect (warcinfo at each file start), to be logged with the next batch. */
   #pendingInfo: WrittenRecord[] = [];
 
@@ -183,7 +160,7 @@ export class WarcWriter {
   }
 
   #ensureFile(incoming: number): void {
-    if (this.#fd === undefined || this.#file === this.#uncommittedFile || (this.#size > 0 && this.#size + incoming > this.#maxFileBytes)) this.#openNew();
+    if (this.#fd === undefined || (this.#size > 0 && this.#size + incoming > this.#maxFileBytes)) this.#openNew();
   }
 
   /**
@@ -241,40 +218,23 @@ export class WarcWriter {
   }
 
   /**
-   * Writes records, then runs `commit` (logging them). Commits run one at a time in write order, but the next batch
-   * may be written and fsynced while this one's commit runs (`durable` says when this batch's bytes are on disk).
-   * So the only bytes a crash or a failed commit can leave unlogged are the file's tail, never a gap between logged
-   * records: after a failed commit, the batches written behind it in the same file are not committed (they fail
-   * with `UncommittedTailError`) and the next write starts a new file.
+   * Writes records, then runs `commit` (logging them) before any other write may follow in this file. So the
+   * only bytes a crash or a failed commit can leave unlogged are the file's tail, never a gap between logged
+   * records: after a failed commit the file is closed and the next write starts a new one.
    */
-  writeThenCommit<T>(records: WarcRecordInput[], commit: (written: WrittenRecord[]) => Promise<T>): PipelinedCommit<T> {
-    const written = this.#serial(() => this.#writeBatch(records));
-    const previous = this.#commits;
-    const timeline = this.#timeline;
-    const committed = (async () => {
-      // Even a batch whose write failed settles only after the commit before it (commits stay one at a time).
-      const w = await written.catch(async (err: unknown) => {
-        await previous;
-        throw err;
-      });
-      const t0 = timeline ? performance.now() : 0;
-      await previous;
-      const t1 = timeline ? performance.now() : 0;
-      if (timeline) timeline.commitWaitMs += t1 - t0;
-      // A batch never spans files; any warcinfo record it starts with is in the same file.
-      const file = w[0]?.file;
-      if (file !== undefined && file === this.#uncommittedFile) throw new UncommittedTailError(file);
+  writeAndCommit<T>(records: WarcRecordInput[], commit: (written: WrittenRecord[]) => Promise<T>): Promise<T> {
+    return this.#serial(async () => {
+      const written = await this.#writeBatch(records);
+      const t0 = this.#timeline ? performance.now() : 0;
       try {
-        return await commit(w);
+        return await commit(written);
       } catch (err) {
-        if (file !== undefined) this.#uncommittedFile = file;
+        this.#closeFile();
         throw err;
       } finally {
-        if (timeline) timeline.transactionMs += performance.now() - t1;
+        if (this.#timeline) this.#timeline.transactionMs += performance.now() - t0;
       }
-    })();
-    this.#commits = committed.catch(() => undefined);
-    return { durable: written.then(() => undefined, () => undefined), committed };
+    });
   }
 
   /**
@@ -412,7 +372,6 @@ export class WarcWriter {
   }
 
   async close(): Promise<void> {
-    await this.#commits;
     await this.#serial(() => this.#closeFile());
   }
 }
