@@ -11,6 +11,10 @@
  * nor the plain fetch pays for serving in its own process; `--sim in-process` serves it in this process as before
  * 2026-12-06 (then the crawl and the plain fetch each share their event loop with the sim).
  *
+ * `commitTimeline` says where the evidence recorder's group commits spent their time (src/evidence/commit-timeline.ts);
+ * `output` is the crawl's result in a form that does not depend on timing (bench/crawl-output.ts), to check that a
+ * change kept it.
+ *
  * `--engine postgres` crawls into a scratch database on the PostgreSQL server at PG_BENCH_URL (or DATABASE_URL),
  * dropped after; the default is the embedded PGlite, which runs on the crawler's own thread.
  *
@@ -26,6 +30,8 @@ import { createScratchDatabase, openStore } from '../src/store/index.ts';
 import { generateWorld, startSim, type ScalePreset } from '../src/sim/index.ts';
 import { writeSimOutputs } from '../src/sim/exports/index.ts';
 import { configureMarketCrawl, importMysqlDump, parseProxyUrl, runCrawl, socksFetch, solveCaptcha, SIM_SEIZED_MAPPING } from '../src/collect/index.ts';
+import { CommitTimeline } from '../src/evidence/index.ts';
+import { crawlOutput } from './crawl-output.ts';
 
 process.env.DARKPATROL_SIM_TEST_HOOKS = '1';
 const arg = (name: string, def: string) => {
@@ -145,6 +151,7 @@ async function benchCrawl() {
     let pages = 0;
     let bytes = 0;
     const jobs: Array<{ market: string; jobId: string }> = [];
+    const timeline = new CommitTimeline();
     const cpu0 = process.cpuUsage();
     const main0 = mainThreadCpuSeconds();
     const t0 = performance.now();
@@ -154,6 +161,7 @@ async function benchCrawl() {
         evidenceDir: path.join(work, 'ev-crawl'),
         proxy: sim.proxy.url,
         market: m.slug,
+        commitTimeline: timeline,
         captcha: {
           pollMs: 5,
           onParked: async ({ id, imageUrl }) => {
@@ -175,6 +183,8 @@ async function benchCrawl() {
     return {
       scale, sim: simMode, engine, concurrencyPerMarket: concurrency, pages, seconds: round(secs, 2), pagesPerSec: round(pagesPerSec), cpuSeconds: round((cpu.user + cpu.system) / 1e6, 2), mainThreadCpuSeconds: round(mainCpu, 2), mbPerSec: round(mb(bytes) / secs, 2), responseMb: round(mb(bytes), 1), warcGzMb: round(mb(warcBytes), 1),
       plainFetch: plain, vsPlainFetch: round(plain.pagesPerSec / pagesPerSec, 2),
+      // workersInRecord: the share of the workers' time (concurrency × crawl seconds) spent waiting in recordExchange.
+      commitTimeline: { ...timeline.summary(), workersInRecord: round(timeline.recordMs / (concurrency * secs * 1000), 2) }, output: await crawlOutput(store.db),
     };
   } finally {
     await store.close();

@@ -13,6 +13,7 @@ export {
 } from './warc/record.ts';
 export { WARC_AUDIT_ENV, auditCopy } from './warc/audit.ts';
 export { WarcWriter, type WarcWriterOptions, type WrittenRecord, type VerbatimRecord } from './warc/writer.ts';
+export { CommitTimeline } from './commit-timeline.ts';
 export { readHttpResponse, decodeContent, MAX_DECODED_CONTENT, type HttpResponseParts } from './warc/http-message.ts';
 export { inspectRecord, readWarcFile, readRecordAt, copyRecordBlock, type InspectedRecord, type ReadRecord } from './warc/reader.ts';
 export { appendEvidence, evidenceChainHead, evidenceEntryHash, EVIDENCE_GENESIS, type EvidenceEntryFields } from './log.ts';

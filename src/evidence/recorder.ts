@@ -64,6 +64,8 @@ interface PendingExchange {
   exchange: HttpExchange;
   context: ExchangeContext;
   inTransaction?: (trx: Transaction<Database>, captureId: number) => Promise<void>;
+  /** performance.now() when it was handed in. */
+  arrivedAt: number;
   resolve: (r: RecordedCapture) => void;
   reject: (err: unknown) => void;
 }
@@ -119,10 +121,12 @@ function exchangeRecords(exchange: HttpExchange, context: ExchangeContext): { re
 export class EvidenceRecorder {
   readonly writer: WarcWriter;
   readonly #db: Kysely<Database>;
+  readonly #timeline: EvidenceRecorderOptions['timeline'];
 
   constructor(db: Kysely<Database>, options: EvidenceRecorderOptions) {
     this.#db = db;
     this.writer = new WarcWriter(options);
+    this.#timeline = options.timeline;
   }
 
   /**
@@ -142,7 +146,7 @@ export class EvidenceRecorder {
     inTransaction?: (trx: Transaction<Database>, captureId: number) => Promise<void>,
   ): Promise<RecordedCapture> {
     return new Promise<RecordedCapture>((resolve, reject) => {
-      this.#pending.push({ exchange, context, inTransaction, resolve, reject });
+      this.#pending.push({ exchange, context, inTransaction, arrivedAt: performance.now(), resolve, reject });
       if (!this.#flushing) void this.#flush();
     });
   }
@@ -150,18 +154,34 @@ export class EvidenceRecorder {
   readonly #pending: PendingExchange[] = [];
   #flushing = false;
 
+  /** The next group: the pending exchanges in arrival order, at most MAX_GROUP of them or about MAX_GROUP_BYTES. */
+  #takeGroup(): PendingExchange[] {
+    let bytes = 0;
+    let n = 0;
+    while (n < this.#pending.length && n < MAX_GROUP && (n === 0 || bytes < MAX_GROUP_BYTES)) {
+      const e = (this.#pending[n] as PendingExchange).exchange;
+      bytes += e.request.length + e.response.length;
+      n++;
+    }
+    const group = this.#pending.splice(0, n);
+    if (this.#timeline) {
+      const now = performance.now();
+      this.#timeline.groupStarted(group.length, group.reduce((ms, p) => ms + (now - p.arrivedAt), 0));
+    }
+    return group;
+  }
+
+  #groupEnded(group: readonly PendingExchange[]): void {
+    if (!this.#timeline) return;
+    const now = performance.now();
+    this.#timeline.groupEnded(group.reduce((ms, p) => ms + (now - p.arrivedAt), 0));
+  }
+
   async #flush(): Promise<void> {
     this.#flushing = true;
     try {
       while (this.#pending.length > 0) {
-        let bytes = 0;
-        let n = 0;
-        while (n < this.#pending.length && n < MAX_GROUP && (n === 0 || bytes < MAX_GROUP_BYTES)) {
-          const e = (this.#pending[n] as PendingExchange).exchange;
-          bytes += e.request.length + e.response.length;
-          n++;
-        }
-        const group = this.#pending.splice(0, n);
+        const group = this.#takeGroup();
         try {
           const results = await this.#commitGroup(group);
           group.forEach((p, i) => p.resolve(results[i] as RecordedCapture));
@@ -177,6 +197,8 @@ export class EvidenceRecorder {
               p.reject(e);
             }
           }
+        } finally {
+          this.#groupEnded(group);
         }
       }
     } finally {

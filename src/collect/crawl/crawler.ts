@@ -53,7 +53,7 @@ export async function runCrawl(options: CrawlOptions): Promise<CrawlSummary> {
   const stats = newStats();
   const guard: { mayCarryCookies: (host: string) => boolean } = { mayCarryCookies: () => false };
   const fetcher = new PageFetcher({ mayCarryCookies: (host) => guard.mayCarryCookies(host), db, proxy, isolationUsername: proxyUsername, jar: new CookieJar(account?.cookies ?? {}), accountId: account?.id, delayMs: settings.delayMs, timeoutMs: settings.timeoutMs, stats, signal: options.signal });
-  const recorder = new EvidenceRecorder(db, { dir: options.evidenceDir, maxFileBytes: options.maxWarcFileBytes, info: { 'crawl-job': jobId, market: market.slug } });
+  const recorder = new EvidenceRecorder(db, { dir: options.evidenceDir, maxFileBytes: options.maxWarcFileBytes, timeline: options.commitTimeline, info: { 'crawl-job': jobId, market: market.slug } });
   const capture = new CaptureWriter(recorder, { agencyId: market.agency_id, tlp: market.tlp, marketId: market.id, jobId, account: account?.username, proxy: proxyLabel }, stats);
   const ctx = {
     db,

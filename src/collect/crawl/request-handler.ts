@@ -28,13 +28,19 @@ async function interstitial(ctx: CrawlContext, entry: FrontierEntry, page: Fetch
   return true;
 }
 
+/** A page handed to the evidence recorder: `committed` settles once its capture (and its entry's completion) commits. */
+export interface PageInCommit {
+  committed: Promise<void>;
+}
+
 /**
  * What a fetched page leads to: a redirect is followed (to the login form: log in again), 429/5xx go to the
  * error handler, a seizure banner ends the crawl, a login form where content was expected means the session is
- * gone, and anything else is recorded with its in-scope links queued, in the capture's own transaction.
+ * gone, and anything else is recorded with its in-scope links queued, in the capture's own transaction: that page
+ * is returned while its group commit is still running (the worker may fetch its next page meanwhile).
  * `generation` is the login session the page was fetched with.
  */
-export async function handlePage(ctx: CrawlContext, entry: FrontierEntry, page: FetchedPage, generation: number): Promise<void> {
+export async function handlePage(ctx: CrawlContext, entry: FrontierEntry, page: FetchedPage, generation: number): Promise<PageInCommit | void> {
   const { db, market, stats } = ctx;
   const { res } = page;
   if (ctx.hooks.interstitial && (await interstitial(ctx, entry, page))) return;
@@ -68,7 +74,7 @@ export async function handlePage(ctx: CrawlContext, entry: FrontierEntry, page: 
   // New entries counted in a transaction that then rolled back (a failed group commit is retried alone) are
   // taken back before the retry and on failure.
   let added = 0;
-  const capture = await ctx.capture
+  const recorded = ctx.capture
     .record(page, async (trx, captureId) => {
       ctx.frontierSize.add(-added);
       added = 0;
@@ -81,7 +87,10 @@ export async function handlePage(ctx: CrawlContext, entry: FrontierEntry, page: 
       ctx.frontierSize.add(-added);
       throw err;
     });
-  if (stats.pages === 0) await observeMarket(db, market.id, 'up', { captureId: capture.captureId });
-  stats.pages++;
-  await reportProgress(ctx, entry.url, res.status);
+  const committed = recorded.then(async (capture) => {
+    if (stats.pages === 0) await observeMarket(db, market.id, 'up', { captureId: capture.captureId });
+    stats.pages++;
+    await reportProgress(ctx, entry.url, res.status);
+  });
+  return { committed };
 }

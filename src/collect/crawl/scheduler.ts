@@ -4,12 +4,15 @@ import type { CrawlContext } from './context.ts';
 import type { FetchedPage } from './fetcher.ts';
 import { claimBatch, failEntry, frontierCounts, nextReadyIn, retryLater, type FrontierEntry } from './frontier.ts';
 import { handleFetchError } from './error-handler.ts';
-import { handlePage } from './request-handler.ts';
+import { handlePage, type PageInCommit } from './request-handler.ts';
 import { frontPage } from './defences/front.ts';
 import { StopCrawl } from './types.ts';
 
-/** One frontier entry: fetch it, then hand the page to the request handler or the failure to the error handler. */
-async function processEntry(ctx: CrawlContext, entry: FrontierEntry): Promise<void> {
+/**
+ * One frontier entry: fetch it, then hand the page to the request handler or the failure to the error handler.
+ * A captured page comes back while its group commit runs (`PageInCommit`).
+ */
+async function processEntry(ctx: CrawlContext, entry: FrontierEntry): Promise<PageInCommit | void> {
   const generation = ctx.login.generation;
   const url = ctx.mirrors.route(entry.url);
   if (url === undefined) {
@@ -32,7 +35,7 @@ async function processEntry(ctx: CrawlContext, entry: FrontierEntry): Promise<vo
     await retryLater(ctx.db, entry.id, 0, null, false);
     return;
   }
-  await handlePage(ctx, entry, page, generation);
+  return handlePage(ctx, entry, page, generation);
 }
 
 /**
@@ -60,7 +63,7 @@ export async function runScheduler(ctx: CrawlContext): Promise<SchedulerResult> 
   let stop: StopCrawl | undefined;
   // Workers that ask for work together (a group commit frees them together) are served by one claim statement for
   // as many entries as there are waiting workers: never more, so a claim is always a page in flight (after a kill,
-  // at most one requeued entry per worker).
+  // at most two requeued entries per worker: the one it fetches and its previous page, still being committed).
   const held: FrontierEntry[] = [];
   let claiming: Promise<boolean> | undefined;
   let waiting = 0;
@@ -112,37 +115,69 @@ export async function runScheduler(ctx: CrawlContext): Promise<SchedulerResult> 
   // One abort listener for all idle waits (one per wait would pile up listeners on the crawl's signal).
   signal?.addEventListener('abort', wakeIdle, { once: true });
 
+  /** What a page's failure means: the crawl stops (`StopCrawl`: the entry goes back to the queue) or fails. */
+  async function pageFailed(entry: FrontierEntry, err: unknown): Promise<void> {
+    if (err instanceof StopCrawl) {
+      stop ??= err;
+      const row = await db.selectFrom('crawl_frontier').select('state').where('id', '=', entry.id).executeTakeFirst();
+      if (row?.state === 'claimed') await retryLater(db, entry.id, 0, null, false);
+      return;
+    }
+    await retryLater(db, entry.id, backoffMs(entry.attempts, settings.baseMs, settings.maxMs), `internal: ${(err as Error).message}`).catch(() => undefined);
+    throw err;
+  }
+
+  /** A page leaves the worker's hands: idle workers wake (it may have queued links or given its entry back). */
+  function pageDone(): void {
+    inFlight--;
+    wakeIdle();
+  }
+
   async function worker(): Promise<void> {
-    while (!stop && !signal?.aborted) {
-      const entry = await next();
-      if (!entry) {
-        // Pages of this process still in flight: the frontier is only momentarily empty, wait for one of them.
-        if (inFlight > 0) {
-          await idleWait(LOCAL_IDLE_MS);
+    // The worker's last page handed to the recorder, still being committed: the worker fetches its next page
+    // meanwhile; once it has handed that one over too, it waits for the earlier one (at most two pages in flight).
+    let committing: Promise<void> | undefined;
+    try {
+      while (!stop && !signal?.aborted) {
+        const entry = await next();
+        if (!entry) {
+          // Pages of this process still in flight: the frontier is only momentarily empty, wait for one of them.
+          if (inFlight > 0) {
+            await idleWait(LOCAL_IDLE_MS);
+            continue;
+          }
+          const counts = await frontierCounts(db, jobId);
+          if (counts.queued === 0 && counts.claimed === 0) return;
+          const wait = (await nextReadyIn(db, jobId)) ?? 200;
+          await idleWait(Math.min(Math.max(wait, 20), 2000));
           continue;
         }
-        const counts = await frontierCounts(db, jobId);
-        if (counts.queued === 0 && counts.claimed === 0) return;
-        const wait = (await nextReadyIn(db, jobId)) ?? 200;
-        await idleWait(Math.min(Math.max(wait, 20), 2000));
-        continue;
-      }
-      inFlight++;
-      try {
-        await processEntry(ctx, entry);
-      } catch (err) {
-        if (err instanceof StopCrawl) {
-          stop ??= err;
-          const row = await db.selectFrom('crawl_frontier').select('state').where('id', '=', entry.id).executeTakeFirst();
-          if (row?.state === 'claimed') await retryLater(db, entry.id, 0, null, false);
+        inFlight++;
+        let inCommit: PageInCommit | void;
+        try {
+          inCommit = await processEntry(ctx, entry);
+        } catch (err) {
+          pageDone();
+          await pageFailed(entry, err);
           return;
         }
-        await retryLater(db, entry.id, backoffMs(entry.attempts, settings.baseMs, settings.maxMs), `internal: ${(err as Error).message}`).catch(() => undefined);
-        throw err;
-      } finally {
-        inFlight--;
-        wakeIdle();
+        if (!inCommit) {
+          pageDone();
+          continue;
+        }
+        const earlier = committing;
+        committing = inCommit.committed.then(
+          () => pageDone(),
+          async (err: unknown) => {
+            pageDone();
+            await pageFailed(entry, err);
+          },
+        );
+        committing.catch(() => undefined); // thrown where it is awaited, not as an unhandled rejection meanwhile
+        await earlier;
       }
+    } finally {
+      await committing;
     }
   }
 

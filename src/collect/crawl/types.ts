@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/index.ts';
+import type { CommitTimeline } from '../../evidence/index.ts';
 import type { Vault } from '../undercover/vault.ts';
 import type { CrawlHooks } from './hooks.ts';
 
@@ -49,6 +50,8 @@ export interface CrawlOptions {
   signal?: AbortSignal;
   /** WARC rotation size for this crawl's writer. */
   maxWarcFileBytes?: number;
+  /** Times the evidence recorder's group commits (benchmarks). */
+  commitTimeline?: CommitTimeline;
   /** Frontier claims are made under this id (a worker process passes its own, so a dead worker's claims can be found). */
   workerId?: string;
   /** Called once the crawl job exists (new or resumed), before any request: a worker saves it to resume there. */
