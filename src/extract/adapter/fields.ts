@@ -124,18 +124,20 @@ function applyTransform(name: TransformName, value: unknown, ctx: FieldContext):
   }
 }
 
-const NO_TRANSFORMS: readonly TransformName[] = [];
-
 function transformAll(spec: FieldSpec, raw: string, ctx: FieldContext): unknown {
   if (raw.length > MAX_PATTERN_INPUT * 4) raw = raw.slice(0, MAX_PATTERN_INPUT * 4);
-  const names = spec.transform === undefined ? NO_TRANSFORMS : Array.isArray(spec.transform) ? spec.transform : [spec.transform];
+  const names = spec.transform;
   let value: unknown = raw;
-  for (const n of names) {
-    value = applyTransform(n, value, ctx);
+  if (names === undefined || (Array.isArray(names) && names.length === 0)) {
+    value = spec.from === 'lines' ? normaliseLines(raw) : spec.from === 'html' ? raw : collapseWhitespace(raw);
+  } else if (!Array.isArray(names)) {
+    value = applyTransform(names, value, ctx);
     if (value === undefined || value === null) return undefined;
-  }
-  if (names.length === 0 && typeof value === 'string') {
-    value = spec.from === 'lines' ? normaliseLines(value) : spec.from === 'html' ? value : collapseWhitespace(value);
+  } else {
+    for (const n of names) {
+      value = applyTransform(n, value, ctx);
+      if (value === undefined || value === null) return undefined;
+    }
   }
   if (typeof value === 'string' && value === '') return undefined;
   return value;
@@ -143,56 +145,67 @@ function transformAll(spec: FieldSpec, raw: string, ctx: FieldContext): unknown 
 
 /**
  * Evaluates one field within a scope element. Returns undefined when absent. Never throws: bad selectors,
- * patterns or hook transforms are reported in `ctx.errors` under `path`.
+ * patterns or hook transforms are reported in `ctx.errors` under `path`, or for a record's field (`index` ≥ 0)
+ * under `path[index].name`, built only for an error.
  */
-export function evalField(spec: FieldSpec, scope: AnyNode, ctx: FieldContext, path: string): unknown {
+export function evalField(spec: FieldSpec, scope: AnyNode, ctx: FieldContext, path: string, index = -1, name = ''): unknown {
   try {
-    let nodes: AnyNode[];
-    if (spec.selector) {
-      nodes = selectInPage(ctx, scope, spec.selector);
-    } else {
-      nodes = [scope];
+    // Without a selector the field reads the scope itself.
+    const nodes = spec.selector ? selectInPage(ctx, scope, spec.selector) : undefined;
+    if (spec.value !== undefined) return !nodes || nodes.length > 0 ? spec.value : undefined;
+    if (!spec.all) {
+      if (!nodes) return valueOf(spec, scope, ctx, undefined);
+      for (const node of nodes) {
+        const v = valueOf(spec, node, ctx, undefined);
+        if (v !== undefined) return v;
+      }
+      return undefined;
     }
-    if (spec.value !== undefined) return nodes.length > 0 ? spec.value : undefined;
     const values: unknown[] = [];
-    for (const node of nodes) {
-      const got = sourceOf(spec, node, ctx);
-      if (got === null || got === undefined) continue;
-      if (typeof got !== 'string') {
-        values.push(got);
-        if (!spec.all) break;
-        continue;
-      }
-      let src = got;
-      if (spec.pattern !== undefined) {
-        if (src.length > MAX_PATTERN_INPUT) src = src.slice(0, MAX_PATTERN_INPUT);
-        const re = compilePattern(spec.pattern);
-        if (spec.all) {
-          const global = globalOf(re);
-          let count = 0;
-          for (const m of src.matchAll(global)) {
-            const v = transformAll(spec, pick(m), ctx);
-            if (v !== undefined) values.push(v);
-            if (++count >= 10_000) break;
-          }
-          continue;
-        }
-        const m = re.exec(src);
-        if (!m) continue;
-        src = pick(m);
-      }
-      const v = transformAll(spec, src, ctx);
-      if (v !== undefined) values.push(v);
-      if (!spec.all && values.length > 0) break;
-    }
-    if (spec.all) return values.length > 0 ? values.flat() : undefined;
-    return values[0];
+    if (!nodes) valueOf(spec, scope, ctx, values);
+    else for (const node of nodes) valueOf(spec, node, ctx, values);
+    return values.length > 0 ? values.flat() : undefined;
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     const code = /selector|pseudo|unmatched|expected|did not/i.test(message) && !/transform|hook/.test(message) ? 'bad_selector' : 'hook_failed';
-    ctx.errors.push({ code, message: `${path}: ${message}`, path });
+    const where = index < 0 ? path : `${path}[${index}].${name}`;
+    ctx.errors.push({ code, message: `${where}: ${message}`, path: where });
     return undefined;
   }
+}
+
+/**
+ * One node's value of a field: with `all`, every value is pushed to `values` (undefined returned); without, the
+ * value or undefined when the node gives none.
+ */
+function valueOf(spec: FieldSpec, node: AnyNode, ctx: FieldContext, values: unknown[] | undefined): unknown {
+  const got = sourceOf(spec, node, ctx);
+  if (got === null || got === undefined) return undefined;
+  if (typeof got !== 'string') {
+    if (values) values.push(got);
+    return values ? undefined : got;
+  }
+  let src = got;
+  if (spec.pattern !== undefined) {
+    if (src.length > MAX_PATTERN_INPUT) src = src.slice(0, MAX_PATTERN_INPUT);
+    const re = compilePattern(spec.pattern);
+    if (values) {
+      const global = globalOf(re);
+      let count = 0;
+      for (const m of src.matchAll(global)) {
+        const v = transformAll(spec, pick(m), ctx);
+        if (v !== undefined) values.push(v);
+        if (++count >= 10_000) break;
+      }
+      return undefined;
+    }
+    const m = re.exec(src);
+    if (!m) return undefined;
+    src = pick(m);
+  }
+  const v = transformAll(spec, src, ctx);
+  if (values && v !== undefined) values.push(v);
+  return values ? undefined : v;
 }
 
 // ---- coercion of raw field values into typed record fields ----

@@ -203,18 +203,22 @@ function fieldsOf(spec: RecordSpec<string>): RecordField[] {
   return found;
 }
 
-function evalRecord(spec: RecordSpec<string>, scope: AnyNode, ctx: FieldContext, path: string): Map<string, unknown> {
+/** A record's fields within its scope; `kind[index]` is its path in errors (built only for one). */
+function evalRecord(spec: RecordSpec<string>, scope: AnyNode, ctx: FieldContext, kind: string, index: number): Map<string, unknown> {
   const out = new Map<string, unknown>();
   // Every field selector of the record in one walk of its scope (the fields then read the memo).
   ctx.memo?.prefetch(scope, selectorsOf(spec));
   for (const { name, alternatives, required } of fieldsOf(spec)) {
     let v: unknown;
     for (const alt of alternatives) {
-      v = evalField(alt, scope, ctx, `${path}.${name}`);
+      v = evalField(alt, scope, ctx, kind, index, name);
       if (v !== undefined) break;
     }
     if (v === undefined) {
-      if (required) ctx.errors.push({ code: 'missing_required_field', message: `${path}.${name} not found`, path: `${path}.${name}` });
+      if (required) {
+        const path = `${kind}[${index}].${name}`;
+        ctx.errors.push({ code: 'missing_required_field', message: `${path} not found`, path });
+      }
       continue;
     }
     out.set(name, v);
@@ -363,7 +367,7 @@ function runPageSpec(spec: PageSpec, page: LoadedPage, ctx: FieldContext, result
   for (const [kind, add] of kinds) {
     const rs = spec[kind] as RecordSpec<string> | undefined;
     if (!rs) continue;
-    scopes(rs, page, ctx, kind).forEach((scope, i) => add(evalRecord(rs, scope, ctx, `${kind}[${i}]`)));
+    scopes(rs, page, ctx, kind).forEach((scope, i) => add(evalRecord(rs, scope, ctx, kind, i)));
   }
   if (spec.breadcrumbs) result.breadcrumbs = asStringList(evalField({ all: true, ...spec.breadcrumbs }, page.root, ctx, 'breadcrumbs'));
   if (spec.pagination) {

@@ -186,7 +186,21 @@ export function decodeEntities(text: string): string {
   return out;
 }
 
+/**
+ * A root-relative href of plain path and query characters only: no dot segment (`/.`), no percent sign (`%2e` is a
+ * dot too), nothing the URL parser encodes, strips or reads as a separator (space, `\\`, `#`, `//` host). Against an
+ * http(s) base without credentials `new URL` returns the base's origin followed by such an href unchanged.
+ */
+const PLAIN_ROOT_RELATIVE = /^\/(?![/.])(?:[A-Za-z0-9\-_~?=&]|\/(?!\.)|\.)*$/;
+
+function plainBase(base: URL): boolean {
+  return (base.protocol === 'http:' || base.protocol === 'https:') && base.username === '' && base.password === '';
+}
+
 export function resolveUrl(href: string, base: URL): string | null {
+  // The same value `new URL` gives for the common case (the same vendor and listing links on every row), without
+  // building a URL object for it.
+  if (PLAIN_ROOT_RELATIVE.test(href) && plainBase(base)) return base.origin + href;
   try {
     const u = new URL(href.trim(), base);
     u.hash = '';

@@ -58,6 +58,27 @@ function findAll(test: (e: Element) => boolean, nodes: AnyNode[], limit = Infini
 const EMPTY: AnyNode[] = [];
 
 /**
+ * domutils' getText (what `:contains` and `:empty` read): a tag's children's texts joined (`<br>` is a newline),
+ * CDATA's children, a text node's data, nothing for anything else. Without its array per element: an element with
+ * one text child returns that text, the nextPage selector's `a:contains(…)` reads every link of a page three times.
+ */
+export function getText(node: AnyNode | AnyNode[]): string {
+  if (Array.isArray(node)) {
+    let s = '';
+    for (const c of node) s += getText(c);
+    return s;
+  }
+  if (isTag(node)) {
+    if (node.name === 'br') return '\n';
+  } else if (node.type !== 'cdata') {
+    return node.type === 'text' ? node.data : '';
+  }
+  const children = node.children;
+  if (children.length === 1 && children[0]!.type === 'text') return children[0]!.data;
+  return getText(children);
+}
+
+/**
  * domutils as a plain object of functions. css-select's default adapter is the domutils module namespace, whose
  * CommonJS re-exports are getters: every isTag/getParent/getAttributeValue call of every match went through one
  * (8 % of extraction time). The hot ones are written out here with domutils' semantics.
@@ -69,6 +90,7 @@ const ADAPTER: Adapter = {
   getAttributeValue: (elem, name) => elem.attribs?.[name],
   getChildren: (node) => childrenOf(node) ?? EMPTY,
   getName: (elem) => elem.name,
+  getText,
   getParent: (node) => node.parent ?? null,
   getSiblings: (node) => (node.parent ? node.parent.children : DomUtils.getSiblings(node)),
   prevElementSibling: (node) => {

@@ -28,6 +28,8 @@ const AFTER_INLINE: AfterMarker = Object.freeze({ after: '' });
  * Stops after `maxChars` characters.
  */
 export function rawTextOf(root: AnyNode, maxChars = DEFAULT_MAX_TEXT_CHARS): string {
+  const only = onlyTextChild(root);
+  if (only !== undefined) return textOfLeaf(root as Element, only, maxChars);
   const out: string[] = [];
   let size = 0;
   // Stack of nodes to visit, with shared "after this element" markers (one of three constants: no allocation per element).
@@ -66,6 +68,21 @@ export function rawTextOf(root: AnyNode, maxChars = DEFAULT_MAX_TEXT_CHARS): str
     for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!);
   }
   const text = out.join('');
+  return text.length > maxChars ? text.slice(0, maxChars) : text;
+}
+
+/** The data of a visible element's one child when that child is a text node (most table cells and links). */
+function onlyTextChild(node: AnyNode): string | undefined {
+  if (!isElement(node) || node.children.length !== 1 || node.type !== 'tag' || node.name === 'br' || HIDDEN.has(node.name)) return undefined;
+  const child = node.children[0]!;
+  return child.type === 'text' ? (child as { data: string }).data : undefined;
+}
+
+/** What the walk of `rawTextOf` gives for such an element: its block newline, the text, its after-marker. */
+function textOfLeaf(el: Element, data: string, maxChars: number): string {
+  const block = BLOCK.has(el.name);
+  const after = data.length >= maxChars ? '' : block ? '\n' : CELL.has(el.name) ? ' ' : '';
+  const text = block ? `\n${data}${after}` : after === '' ? data : data + after;
   return text.length > maxChars ? text.slice(0, maxChars) : text;
 }
 
