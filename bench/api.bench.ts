@@ -19,6 +19,9 @@
  * range per phase so no phase inherits another's window). Prints the read route's p99 with and without the flood,
  * login answers by status, logins/s, login p50/p99, and the process CPU (cores busy) in each phase.
  *
+ * Each scenario also reports this process's CPU per request (`cpu_ms_per_req`: the server and autocannon, and on
+ * PGlite its engine thread; not the PostgreSQL server's) and `cores_busy`: steadier than latency on a loaded machine.
+ *
  * `--warmup <s>` (default 2; 0 for none): each scenario is first driven unmeasured for that long, with the same
  * connections and URL generator, so no scenario pays for caches, plans or index state its predecessors did not leave.
  *
@@ -179,6 +182,7 @@ analyze;
         autocannon({ url: `http://127.0.0.1:${runPort}`, connections, duration: warmup, headers, requests: [{ method: 'GET', setupRequest: (req: Record<string, unknown>) => ({ ...req, path: path() }) }] }, (err) => (err ? reject(err) : resolve())),
       );
     const times: number[] = [];
+    const cpu0 = process.cpuUsage();
     const r = await new Promise<AutocannonResult>((resolve, reject) => {
       const inst = autocannon(
         { url: `http://127.0.0.1:${runPort}`, connections, duration, headers, requests: [{ method: 'GET', setupRequest: (req: Record<string, unknown>) => ({ ...req, path: path() }) }] },
@@ -186,13 +190,14 @@ analyze;
       );
       inst.on('response', (_c, _s, _b, ms) => times.push(ms));
     });
+    const cpu = process.cpuUsage(cpu0);
     times.sort((a, b) => a - b);
     const pct = (q: number) => Math.round((times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? 0) * 100) / 100;
     if (runPort === barePort) limitP99 = pct(0.99);
     // p99 over the bare route's p99 in the same run: how far the route is from what Fastify alone costs here.
     const vsLimit = runPort === barePort || !limitP99 ? 1 : Math.round((pct(0.99) / limitP99) * 10) / 10;
-    results[name] = { rps: Math.round(r.requests.average), requests: r.requests.total, p50_ms: pct(0.5), p95_ms: pct(0.95), p99_ms: pct(0.99), p99_vs_limit: vsLimit, max_ms: r.latency.max, non2xx: r.non2xx, errors: r.errors };
-    console.error(`${name}: p99 ${pct(0.99)} ms, ${Math.round(r.requests.average)} req/s`);
+    results[name] = { rps: Math.round(r.requests.average), requests: r.requests.total, p50_ms: pct(0.5), p95_ms: pct(0.95), p99_ms: pct(0.99), p99_vs_limit: vsLimit, max_ms: r.latency.max, non2xx: r.non2xx, errors: r.errors, ...processCpu(cpu, r.requests.total) };
+    console.error(`${name}: p99 ${pct(0.99)} ms, ${Math.round(r.requests.average)} req/s, process CPU ${(results[name] as { cpu_ms_per_req: number }).cpu_ms_per_req} ms per request`);
   }
   setAuthCacheTtl(AUTH_CACHE_TTL_MS);
   await bare.close();
@@ -219,6 +224,15 @@ analyze;
   const chain = await verifyAuditChain(store.db);
   await app.close();
   return { seedSeconds, vacuumedAfterSeed: seeded.length === 0 ? vacuum : null, warmupSecondsPerScenario: warmup, profileColdMs, loadAverageAtStart, loadAverageAtEnd: Math.round(loadavg()[0]! * 10) / 10, auditEntries: audited.n, auditChainOk: chain.ok, auditAppends, results };
+}
+
+/**
+ * This process's CPU over a scenario's measured seconds (server and autocannon: one Node thread each side of the
+ * socket, the PostgreSQL server's not counted), per request: steadier than latency when the machine's load moves.
+ */
+function processCpu(cpu: NodeJS.CpuUsage, requests: number): { cpu_ms_per_req: number; cores_busy: number } {
+  const ms = (cpu.user + cpu.system) / 1000;
+  return { cpu_ms_per_req: Math.round((ms / Math.max(1, requests)) * 1000) / 1000, cores_busy: Math.round((ms / (duration * 1000)) * 100) / 100 };
 }
 
 /** Sorted-sample percentile, 2 decimals. */

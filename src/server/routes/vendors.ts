@@ -1,4 +1,4 @@
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
 import { z } from 'zod';
 import { ACCESS, visibleSql } from '../access/policy.ts';
 import type { Principal } from '../auth/principal.ts';
@@ -34,12 +34,11 @@ export function register({ app, opts }: RouteContext): void {
 
   app.get('/vendors/:id', { config: { access: { ...ACCESS.intelRead, audit: 'vendor.read' } }, schema: { tags: ['vendors'], summary: 'A vendor profile: accounts across markets, selectors, listings, feedback, links, captures, revenue', params: idParams } }, async (req) => {
     const p = who(req.principal);
-    const v = visibleOr404(p, await db.selectFrom('vendors').select(VENDOR_COLUMNS).where('id', '=', req.params.id).executeTakeFirst(), 'vendor', req.params.id);
+    const head = await profileHead(db, p, req.params.id);
+    const v = visibleOr404(p, head?.vendor, 'vendor', req.params.id);
     await hideInvisibleRefs(db, p, [v], { capture_id: 'captures' });
-    // A vendor row may be marked less strictly than its market: the market is shown only to those who may see it.
-    const market = (await db.selectFrom('markets').select(['id', 'name', 'slug', 'status', 'kind']).where('id', '=', v.market_id).where(visibleSql(p, 'markets')).executeTakeFirst()) ?? null;
-    const membership = await db.selectFrom('identity_members as im').innerJoin('identities as i', 'i.id', 'im.identity_id').select(['i.id', 'i.label', 'i.tlp', 'i.agency_id']).where('im.vendor_id', '=', v.id).where(visibleSql(p, 'i')).executeTakeFirst();
-    const [accounts, selectors, listings, feedback, links, captures, revenue] = await Promise.all([
+    const { market, identity: membership, feedback } = head!;
+    const [accounts, selectors, listings, links, captures, revenue] = await Promise.all([
       membership
         ? db.selectFrom('identity_members as im').innerJoin('vendors as v', 'v.id', 'im.vendor_id').leftJoin('markets as m', (j) => j.onRef('m.id', '=', 'v.market_id').on(visibleSql(p, 'm')))
             .select(['v.id', 'v.handle', 'm.name as market', 'v.market_id', 'v.first_seen', 'v.last_seen']).where('im.identity_id', '=', membership.id).where(visibleSql(p, 'v')).orderBy('v.first_seen').execute()
@@ -51,8 +50,6 @@ export function register({ app, opts }: RouteContext): void {
         select l.id, l.title, l.substance, l.last_seen, s.price_usd, s.ships_from, s.ships_to from listings l
         left join lateral (select price_usd, ships_from, ships_to from listing_snapshots s where s.listing_id = l.id and ${visibleSql(p, 's')} order by observed_at desc limit 1) s on true
         where l.vendor_id = ${v.id} and ${visibleSql(p, 'l')} order by l.last_seen desc limit 100`.execute(db).then((r) => r.rows),
-      sql<{ count: number; avg_rating: number | null; first: Date | null; last: Date | null }>`
-        select count(*)::int as count, avg(rating)::float8 as avg_rating, min(left_at) as first, max(left_at) as last from feedback f where f.vendor_id = ${v.id} and ${visibleSql(p, 'f')}`.execute(db).then((r) => r.rows[0]),
       linksOf(db, p, [v.id]),
       db.selectFrom('captures as c').select(['c.id', 'c.url', 'c.fetched_at', 'c.payload_sha256', 'c.content_type'])
         .where((eb) => eb.or([eb('c.id', '=', v.capture_id ?? -1), eb('c.id', 'in', eb.selectFrom('listings').select('capture_id').where('vendor_id', '=', v.id).where('capture_id', 'is not', null))]))
@@ -60,12 +57,53 @@ export function register({ app, opts }: RouteContext): void {
       profileRevenue(db, p, [v.id]),
     ]);
     req.auditObject = { type: 'vendor', id: String(v.id) };
-    return { vendor: v, market, identity: membership ?? null, accounts, selectors, listings, feedback, links, captures, revenue: revenue.series, revenueTotal: revenue.total };
+    return { vendor: v, market, identity: membership, accounts, selectors, listings, feedback, links, captures, revenue: revenue.series, revenueTotal: revenue.total };
   });
 }
 
-/** Every vendor column but the search vector. */
-const VENDOR_COLUMNS = ['id', 'agency_id', 'tlp', 'market_id', 'handle', 'handle_norm', 'external_id', 'profile_text', 'rating', 'first_seen', 'last_seen', 'capture_id', 'adapter'] as const;
+interface ProfileHead {
+  /** Every vendor column but the search vector, in the table's order. */
+  vendor: Selectable<Database['vendors']>;
+  /** Shown only to those who may see it: a vendor row may be marked less strictly than its market. */
+  market: Pick<Selectable<Database['markets']>, 'id' | 'name' | 'slug' | 'status' | 'kind'> | null;
+  /** The visible identity the account belongs to (at most one: identity_members' key is vendor_id). */
+  identity: Pick<Selectable<Database['identities']>, 'id' | 'label' | 'tlp' | 'agency_id'> | null;
+  /** The visible feedback's count, mean rating and dates. */
+  feedback: { count: number; avg_rating: number | null; first: Date | null; last: Date | null };
+}
+
+/** The head's one row: the vendor's columns, then its market's (m_), identity's (i_) and feedback summary's (f_). */
+type Nullable<T> = { [K in keyof T]: T[K] | null };
+type Prefixed<T, P extends string> = { [K in keyof T & string as `${P}${K}`]: T[K] };
+type HeadRow = ProfileHead['vendor'] & Prefixed<Nullable<NonNullable<ProfileHead['market']>>, 'm_'> & Prefixed<Nullable<NonNullable<ProfileHead['identity']>>, 'i_'> & Prefixed<ProfileHead['feedback'], 'f_'>;
+
+/**
+ * A profile's head in one statement: the vendor row, its market, its identity and its feedback summary, each side
+ * tested for visibility as before (the caller still answers 404 for a vendor p may not see, whose other parts are
+ * then dropped unread). One round trip instead of four: on a server the API's own thread, not the database, was the
+ * profile's limit, and a third of it was writing statements to the pool's sockets (docs/benchmarks.md, api8).
+ */
+async function profileHead(db: Kysely<Database>, p: Principal, id: number): Promise<ProfileHead | undefined> {
+  const r = await sql<HeadRow>`
+    select v.id, v.agency_id, v.tlp, v.market_id, v.handle, v.handle_norm, v.external_id, v.profile_text, v.rating, v.first_seen, v.last_seen, v.capture_id, v.adapter,
+      m.id as m_id, m.name as m_name, m.slug as m_slug, m.status as m_status, m.kind as m_kind,
+      i.id as i_id, i.label as i_label, i.tlp as i_tlp, i.agency_id as i_agency_id,
+      f.count as f_count, f.avg_rating as f_avg_rating, f.first as f_first, f.last as f_last
+    from vendors v
+    left join markets m on m.id = v.market_id and ${visibleSql(p, 'm')}
+    left join lateral (select i.id, i.label, i.tlp, i.agency_id from identity_members im join identities i on i.id = im.identity_id where im.vendor_id = v.id and ${visibleSql(p, 'i')}) i on true
+    cross join lateral (select count(*)::int as count, avg(rating)::float8 as avg_rating, min(left_at) as first, max(left_at) as last from feedback f where f.vendor_id = v.id and ${visibleSql(p, 'f')}) f
+    where v.id = ${id}`.execute(db);
+  const row = r.rows[0];
+  if (!row) return undefined;
+  const { m_id, m_name, m_slug, m_status, m_kind, i_id, i_label, i_tlp, i_agency_id, f_count, f_avg_rating, f_first, f_last, ...vendor } = row;
+  return {
+    vendor,
+    market: m_id === null ? null : { id: m_id, name: m_name!, slug: m_slug!, status: m_status!, kind: m_kind! },
+    identity: i_id === null ? null : { id: i_id, label: i_label!, tlp: i_tlp!, agency_id: i_agency_id! },
+    feedback: { count: f_count, avg_rating: f_avg_rating, first: f_first, last: f_last },
+  };
+}
 
 /**
  * Vendor search tiers: the exact handle, then handles containing q (trigram index from 3 characters, a prefix below
