@@ -85,8 +85,9 @@ export interface FeedStart {
   encode: boolean;
   /**
    * Tables that hold no row of this market yet (with `encode`): their rows are COPYed straight in, so the feed drops
-   * what their ON CONFLICT … DO NOTHING would have skipped — a dump row whose key an earlier row of the import had
-   * (orders: external id; feedback: dedupe key) — keeping the first, as the insert did.
+   * what their ON CONFLICT … DO NOTHING would have skipped within a statement — a dump row whose key (orders:
+   * external id; feedback: dedupe key) an earlier row of the statement had — keeping the first, as the insert did.
+   * A key an earlier statement stored fails the COPY: the main thread writes that statement through ON CONFLICT.
    */
   direct?: { orders: boolean; feedback: boolean };
 }
@@ -104,8 +105,8 @@ export interface FeedBatch {
   values?: BulkValue[][];
   scanned?: ScannedSightings;
   /**
-   * COPY straight into the table (FeedStart.direct): the rows are new, their duplicates dropped; `inserted` is how
-   * many rows that is, and feedback's `scanned` holds only the sightings of keys this statement inserts.
+   * COPY straight into the table (FeedStart.direct): the statement's rows, its repeated keys dropped; `inserted` is
+   * how many rows that is. Should a key be stored already, the main thread writes them through ON CONFLICT instead.
    */
   direct?: { inserted: number };
 }
@@ -154,9 +155,6 @@ export class DumpRows {
   private readonly account: Map<string, number>;
   private readonly listingIds: Map<string, number>;
   private readonly orderOf = new Map<string, { listing: SqlValue; vendor: SqlValue; buyer: SqlValue }>();
-  /** Keys of the rows COPYed straight in so far (FeedStart.direct). */
-  private readonly seenOrders = new Set<string>();
-  private readonly seenFeedback = new Set<string>();
   private listingsSent = 0;
   private listingsBack = 0;
   private waiter: (() => void) | undefined;
@@ -207,20 +205,21 @@ export class DumpRows {
     return { t: 'batch', pass, table, end, count: values.length, ...(this.s.encode ? { encoded: encodeBatch(all, values) } : { values }), ...(scanned ? { scanned } : {}) };
   }
 
-  /** A batch COPYed straight in: `values` are the statement's rows, of which the first of each new key is written. */
-  private directBatch(pass: 2 | 3, table: FeedBatch['table'], columns: BulkColumn[], end: number, values: BulkValue[][], keyAt: number, seen: Set<string>, scanned?: ScannedSightings): FeedBatch {
+  /**
+   * A batch COPYed straight in: `values` are the statement's rows, of which the first of each key is written (as ON
+   * CONFLICT DO NOTHING would keep it). Keys of earlier statements are not remembered (memory stays bounded by a
+   * statement): one stored before fails the COPY, and the main thread writes the statement through ON CONFLICT.
+   */
+  private directBatch(pass: 2 | 3, table: FeedBatch['table'], columns: BulkColumn[], end: number, values: BulkValue[][], keyAt: number, scanned?: ScannedSightings): FeedBatch {
     const all = [...ownedColumns(this.s.tlp), ...columns];
-    const fresh = new Set<string>();
+    const seen = new Set<string>();
     const rows = values.filter((v) => {
       const key = String(v[keyAt]);
       if (seen.has(key)) return false;
       seen.add(key);
-      fresh.add(key);
       return true;
     });
-    // Sightings of the keys this statement inserts (all of their rows' texts), as the insert's RETURNING gave them.
-    const kept = scanned ? sightingsOfRows(scanned, fresh) : undefined;
-    return { t: 'batch', pass, table, end, count: values.length, encoded: encodeBatch(all, rows), direct: { inserted: rows.length }, ...(kept ? { scanned: kept } : {}) };
+    return { t: 'batch', pass, table, end, count: values.length, encoded: encodeBatch(all, rows), direct: { inserted: rows.length }, ...(scanned ? { scanned } : {}) };
   }
 
   async *run(): AsyncGenerator<FeedItem> {
@@ -274,7 +273,7 @@ export class DumpRows {
           toStr(r[status]),
           captureId,
         ]);
-        if (this.s.direct?.orders) yield this.directBatch(2, 'orders', ORDER_COLUMNS, stmt.end, values, ownedRow.length + 1, this.seenOrders);
+        if (this.s.direct?.orders) yield this.directBatch(2, 'orders', ORDER_COLUMNS, stmt.end, values, ownedRow.length + 1);
         else yield this.batch(2, 'orders', ORDER_COLUMNS, stmt.end, values);
       } else if (m.messages && ins.table === m.messages.table) {
         const M = m.messages;
@@ -348,7 +347,7 @@ export class DumpRows {
         const body = v[o0 + 4] as string | null;
         return body ? [{ text: body, html: 'auto', source: 'feedback', vendorId: v[o0 + 1] as number | null, listingId: v[o0 + 2] as number | null, rowRef: v[o0 + 8] as string, observedAt: (v[o0 + 7] as Date | null) ?? now }] : [];
       }));
-      if (this.s.direct?.feedback) yield this.directBatch(3, 'feedback', FEEDBACK_COLUMNS, stmt.end, values, o0 + 8, this.seenFeedback, scanned);
+      if (this.s.direct?.feedback) yield this.directBatch(3, 'feedback', FEEDBACK_COLUMNS, stmt.end, values, o0 + 8, scanned);
       else yield this.batch(3, 'feedback', FEEDBACK_COLUMNS, stmt.end, values, scanned);
     }
   }

@@ -398,7 +398,8 @@ async function importDump(o: DumpImportOptions, feed: DumpFeed): Promise<DumpImp
   // them, one transaction per statement, in file order; pass 2 commits its checkpoint with each statement.
   if (F && feedbackStart) counts.feedback = 0;
   // Orders and feedback of a market that has none stored yet are COPYed straight into their tables (no staging copy,
-  // no ON CONFLICT: the feed drops the dump's duplicate keys as the conflict clause did; the unique indexes still check).
+  // no ON CONFLICT: the feed drops a statement's repeated keys as the conflict clause did; a key an earlier statement
+  // stored fails the COPY on the unique index, and that statement is written again through ON CONFLICT: directOr).
   const encode = !!(fk.copy || fk.copyBlob);
   const noneYet = async (table: 'orders' | 'feedback') => (await o.db.selectFrom(table).select('id').where('market_id', '=', run.marketId).limit(1).executeTakeFirst()) === undefined;
   const direct = { orders: encode && !!m.orders && (await noneYet('orders')), feedback: encode && !!F && (await noneYet('feedback')) };
@@ -422,6 +423,21 @@ async function importDump(o: DumpImportOptions, feed: DumpFeed): Promise<DumpImp
     encode,
     direct,
   });
+  /**
+   * A statement of orders or feedback COPYed straight in (FeedBatch.direct), or, when that met a key already stored
+   * (an earlier statement's, or another import's of the same market) or the market was not fresh, written through
+   * ON CONFLICT, which skips such rows as the direct path's duplicate check on the feed did; one transaction.
+   */
+  const directOr = async <T>(batch: FeedBatch, direct: (trx: Transaction<Database>) => Promise<T>, conflict: (trx: Transaction<Database>) => Promise<T>): Promise<T> => {
+    if (batch.direct) {
+      try {
+        return await o.db.transaction().execute(direct);
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== '23505') throw err; // unique_violation: the transaction rolled back
+      }
+    }
+    return o.db.transaction().execute(conflict);
+  };
   for (let item = await feed.next(); item.t !== 'end'; item = await feed.next()) {
     if (item.t === 'listing-ids-please') {
       if (listingIds.size === 0 && m.listings) {
@@ -446,13 +462,19 @@ async function importDump(o: DumpImportOptions, feed: DumpFeed): Promise<DumpImp
     }
     const batch = item;
     if (batch.table === 'orders') {
-      await o.db.transaction().execute(async (trx) => {
-        if (batch.direct) await copyEncodedInto(trx, 'orders', [...OWNED, ...ORDER_COLUMNS], batch.encoded!, fk);
-        else await insertBatch(trx, batch, ORDER_COLUMNS, sql`on conflict (market_id, external_id) do nothing`);
-        counts.orders = (counts.orders ?? 0) + batch.count;
-        rows += batch.count;
-        await saveCheckpoint(trx, run.checkpointId, batch.end, rows);
-      });
+      await directOr(
+        batch,
+        async (trx) => {
+          await copyEncodedInto(trx, 'orders', [...OWNED, ...ORDER_COLUMNS], batch.encoded!, fk);
+          await saveCheckpoint(trx, run.checkpointId, batch.end, rows + batch.count);
+        },
+        async (trx) => {
+          await insertBatch(trx, batch, ORDER_COLUMNS, sql`on conflict (market_id, external_id) do nothing`);
+          await saveCheckpoint(trx, run.checkpointId, batch.end, rows + batch.count);
+        },
+      );
+      counts.orders = (counts.orders ?? 0) + batch.count;
+      rows += batch.count;
       o.onProgress?.({ bytes: batch.end, totalBytes: run.totalBytes, rows });
     } else if (batch.table === 'messages') {
       await o.db.transaction().execute(async (trx) => {
@@ -468,20 +490,22 @@ async function importDump(o: DumpImportOptions, feed: DumpFeed): Promise<DumpImp
       o.onProgress?.({ bytes: batch.end, totalBytes: run.totalBytes, rows });
     } else {
       // Only the sightings of rows this run inserts are saved (a resumed run reads feedback again).
-      await o.db.transaction().execute(async (trx) => {
-        if (batch.direct) {
-          // New keys only, and the sightings of those (the feed filtered them).
+      const owned = { ...common, captureId: run.captureId };
+      const [report, inserted] = await directOr(
+        batch,
+        async (trx) => {
+          // Every key of the statement is new (the COPY would have failed otherwise): all its sightings are saved.
           await copyEncodedInto(trx, 'feedback', [...OWNED, ...FEEDBACK_COLUMNS], batch.encoded!, fk);
-          tally(await saveScanned(trx, { ...common, captureId: run.captureId }, batch.scanned!, fk));
-          counts.feedback = (counts.feedback ?? 0) + batch.count;
-          rows += batch.direct.inserted;
-          return;
-        }
-        const saved = await insertBatch<{ id: number; dedupe_key: string }>(trx, batch, FEEDBACK_COLUMNS, sql`on conflict (market_id, dedupe_key) do nothing returning id, dedupe_key`);
-        tally(await saveScanned(trx, { ...common, captureId: run.captureId }, sightingsOfRows(batch.scanned!, new Set(saved.map((x) => x.dedupe_key))), fk));
-        counts.feedback = (counts.feedback ?? 0) + batch.count;
-        rows += saved.length;
-      });
+          return [await saveScanned(trx, owned, batch.scanned!, fk), batch.direct!.inserted] as const;
+        },
+        async (trx) => {
+          const saved = await insertBatch<{ id: number; dedupe_key: string }>(trx, batch, FEEDBACK_COLUMNS, sql`on conflict (market_id, dedupe_key) do nothing returning id, dedupe_key`);
+          return [await saveScanned(trx, owned, sightingsOfRows(batch.scanned!, new Set(saved.map((x) => x.dedupe_key))), fk), saved.length] as const;
+        },
+      );
+      tally(report);
+      counts.feedback = (counts.feedback ?? 0) + batch.count;
+      rows += inserted;
     }
   }
   await saveCheckpoint(o.db, run.checkpointId, run.totalBytes, rows, 'done');
