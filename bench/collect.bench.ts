@@ -183,7 +183,8 @@ async function benchCrawl() {
     return {
       scale, sim: simMode, engine, concurrencyPerMarket: concurrency, pages, seconds: round(secs, 2), pagesPerSec: round(pagesPerSec), cpuSeconds: round((cpu.user + cpu.system) / 1e6, 2), mainThreadCpuSeconds: round(mainCpu, 2), mbPerSec: round(mb(bytes) / secs, 2), responseMb: round(mb(bytes), 1), warcGzMb: round(mb(warcBytes), 1),
       plainFetch: plain, vsPlainFetch: round(plain.pagesPerSec / pagesPerSec, 2),
-      // workersInRecord: the share of the workers' time (concurrency × crawl seconds) spent waiting in recordExchange.
+      // workersInRecord: the pages' time in recordExchange over the workers' time (concurrency × crawl seconds). A worker
+      // holds up to two pages in commit at once (it fetches while its last page commits), so it can exceed 1.
       commitTimeline: { ...timeline.summary(), workersInRecord: round(timeline.recordMs / (concurrency * secs * 1000), 2) }, output: await crawlOutput(store.db),
     };
   } finally {

@@ -1,8 +1,8 @@
 /**
  * Where the group commits of a recorder spend their time, summed over its life (bench/collect.bench.ts prints it).
- * Given in the recorder's options; without one nothing is timed. All figures are milliseconds of wall time; parts
- * of different groups may overlap (gzip runs on the libuv pool, a group's WARC write may overlap the previous
- * group's transaction), so they need not add up to the crawl's wall time.
+ * Given in the recorder's options; without one nothing is timed. All figures are milliseconds of wall time. A
+ * recorder commits one group at a time (its flush loop), so a group's parts run in sequence; gzip runs on the libuv
+ * pool meanwhile, and the crawl's time outside commits is not counted here.
  */
 export class CommitTimeline {
   groups = 0;
@@ -13,29 +13,26 @@ export class CommitTimeline {
   gzipMs = 0;
   writeMs = 0;
   fsyncMs = 0;
-  /** From a group's records being durable to its transaction starting (the wait for the previous group's). */
-  commitWaitMs = 0;
   /** The database transaction (capture rows, log, frontier). */
   transactionMs = 0;
   /** Summed over exchanges: from `recordExchange` to its group's commit settling (what a crawler's worker waits). */
   recordMs = 0;
-  /** Wall time during which at least one group was being committed. */
+  /** Wall time during which a group was being committed. */
   busyMs = 0;
-  #inFlight = 0;
-  #busySince = 0;
+  #groupSince = 0;
 
   /** A group of `exchanges` starts: each waited `formingMs` in all. */
   groupStarted(exchanges: number, formingMs: number): void {
     this.groups++;
     this.exchanges += exchanges;
     this.formingMs += formingMs;
-    if (this.#inFlight++ === 0) this.#busySince = performance.now();
+    this.#groupSince = performance.now();
   }
 
   /** A group settled, its exchanges having waited `recordMs` in all since they were handed in. */
   groupEnded(recordMs: number): void {
     this.recordMs += recordMs;
-    if (--this.#inFlight === 0) this.busyMs += performance.now() - this.#busySince;
+    this.busyMs += performance.now() - this.#groupSince;
   }
 
   /** The figures, rounded, with per-group and per-exchange means. */
@@ -51,7 +48,6 @@ export class CommitTimeline {
       gzipMsPerGroup: perGroup(this.gzipMs),
       writeMsPerGroup: perGroup(this.writeMs),
       fsyncMsPerGroup: perGroup(this.fsyncMs),
-      commitWaitMsPerGroup: perGroup(this.commitWaitMs),
       transactionMsPerGroup: perGroup(this.transactionMs),
       busySeconds: r(this.busyMs / 1000),
     };
