@@ -5,7 +5,9 @@
  *
  * The crawl's peer, measured in the same run: every URL the crawl stored, fetched again through the same proxy with
  * the same session cookie and the same concurrency, with no WARC and no database (`plainFetch`); `vsPlainFetch` is
- * plain-fetch pages/s over crawl pages/s (issue 16's target: ≤ 2).
+ * plain-fetch pages/s over crawl pages/s (issue 16's target: ≤ 2). Then the custody floor over the same URLs
+ * (bench/custody-floor.ts: the WARC records with the group fsync and one minimal transaction per group, nothing else):
+ * `custodyFloor.vsPlainFetch` is what custody itself costs, `vsCustodyFloor` what the crawler adds to it.
  *
  * The sim (market servers and SOCKS5 proxy) runs in a process of its own (bench/collect-sim.ts), so neither the crawl
  * nor the plain fetch pays for serving in its own process; `--sim in-process` serves it in this process as before
@@ -29,9 +31,10 @@ import { procCpuSeconds } from './proc-cpu.ts';
 import { createScratchDatabase, openStore } from '../src/store/index.ts';
 import { generateWorld, startSim, type ScalePreset } from '../src/sim/index.ts';
 import { writeSimOutputs } from '../src/sim/exports/index.ts';
-import { configureMarketCrawl, importMysqlDump, parseProxyUrl, runCrawl, socksFetch, solveCaptcha, SIM_SEIZED_MAPPING } from '../src/collect/index.ts';
+import { configureMarketCrawl, importMysqlDump, parseProxyUrl, runCrawl, socksFetch, solveCaptcha, SIM_SEIZED_MAPPING, type SocksResponse } from '../src/collect/index.ts';
 import { CommitTimeline } from '../src/evidence/index.ts';
 import { crawlOutput } from './crawl-output.ts';
+import { CustodyFloor } from './custody-floor.ts';
 
 process.env.DARKPATROL_SIM_TEST_HOOKS = '1';
 const arg = (name: string, def: string) => {
@@ -179,10 +182,13 @@ async function benchCrawl() {
     const mainCpu = mainThreadCpuSeconds() - main0;
     const warcBytes = readdirSync(path.join(work, 'ev-crawl')).reduce((n, f) => n + statSync(path.join(work, 'ev-crawl', f)).size, 0);
     const pagesPerSec = pages / secs;
-    const plain = await plainFetch(store, sim.proxy.url, jobs);
+    const plain = await refetch(store, sim.proxy.url, jobs);
+    const floor = await custodyFloor(store, sim.proxy.url, jobs);
     return {
       scale, sim: simMode, engine, concurrencyPerMarket: concurrency, pages, seconds: round(secs, 2), pagesPerSec: round(pagesPerSec), cpuSeconds: round((cpu.user + cpu.system) / 1e6, 2), mainThreadCpuSeconds: round(mainCpu, 2), mbPerSec: round(mb(bytes) / secs, 2), responseMb: round(mb(bytes), 1), warcGzMb: round(mb(warcBytes), 1),
       plainFetch: plain, vsPlainFetch: round(plain.pagesPerSec / pagesPerSec, 2),
+      // The custody floor's own ratio to the plain fetch (custody itself), and the crawl's to the floor (ours).
+      custodyFloor: { ...floor, vsPlainFetch: round(plain.pagesPerSec / floor.pagesPerSec, 2) }, vsCustodyFloor: round(floor.pagesPerSec / pagesPerSec, 2),
       // workersInRecord: the pages' time in recordExchange over the workers' time (concurrency × crawl seconds). A worker
       // holds up to two pages in commit at once (it fetches while its last page commits), so it can exceed 1.
       commitTimeline: { ...timeline.summary(), workersInRecord: round(timeline.recordMs / (concurrency * secs * 1000), 2) }, output: await crawlOutput(store.db),
@@ -195,11 +201,12 @@ async function benchCrawl() {
 }
 
 /**
- * The peer: the crawl's stored URLs (its done frontier entries) fetched again through the same proxy, with the
- * market account's session cookie, `concurrency` at a time per market, markets one after the other like the crawl.
- * Nothing is parsed, written or stored.
+ * The crawl's stored URLs (its done frontier entries) fetched again through the same proxy, with the market account's
+ * session cookie, `concurrency` at a time per market, markets one after the other like the crawl. The plain fetch
+ * (no `keep`) parses, writes and stores nothing. With `keep` (the custody floor) each page is handed to it and, like
+ * the crawler's workers, a worker fetches its next page while its last one is kept, then waits for that one.
  */
-async function plainFetch(store: Awaited<ReturnType<typeof openStore>>, proxyUrl: string, jobs: Array<{ market: string; jobId: string }>) {
+async function refetch(store: Awaited<ReturnType<typeof openStore>>, proxyUrl: string, jobs: Array<{ market: string; jobId: string }>, keep?: (url: string, res: SocksResponse) => Promise<void>) {
   const proxy = parseProxyUrl(proxyUrl);
   let pages = 0;
   let failed = 0;
@@ -214,22 +221,42 @@ async function plainFetch(store: Awaited<ReturnType<typeof openStore>>, proxyUrl
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     await Promise.all(Array.from({ length: concurrency }, async () => {
+      let keeping: Promise<void> | undefined;
       while (next < urls.length) {
         const url = urls[next++] as string;
+        let res: SocksResponse;
         try {
-          const res = await socksFetch(new URL(url), { proxy, isolationUsername: `dp-${market}`, headers: cookies ? { Cookie: cookies } : {}, timeoutMs: 60_000 });
-          pages++;
-          bytes += res.rawResponse.length;
+          res = await socksFetch(new URL(url), { proxy, isolationUsername: `dp-${market}`, headers: cookies ? { Cookie: cookies } : {}, timeoutMs: 60_000 });
         } catch {
           failed++;
+          continue;
         }
+        pages++;
+        bytes += res.rawResponse.length;
+        if (!keep) continue;
+        const earlier = keeping;
+        keeping = keep(url, res);
+        keeping.catch(() => undefined); // thrown where it is awaited
+        await earlier;
       }
+      await keeping;
     }));
     secs += (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     cpuSecs += (cpu.user + cpu.system) / 1e6;
   }
   return { pages, failed, seconds: round(secs, 2), cpuSeconds: round(cpuSecs, 2), pagesPerSec: round(pages / secs), mbPerSec: round(mb(bytes) / secs, 2) };
+}
+
+/** The custody floor (bench/custody-floor.ts) over the same URLs, into the crawl's store, WARC files of its own. */
+async function custodyFloor(store: Awaited<ReturnType<typeof openStore>>, proxyUrl: string, jobs: Array<{ market: string; jobId: string }>) {
+  const floor = await CustodyFloor.open(store.db, path.join(work, 'ev-floor'));
+  try {
+    const fetched = await refetch(store, proxyUrl, jobs, (url, res) => floor.keep(url, res));
+    return { ...fetched, groups: floor.groups, pagesPerGroup: round(floor.pages / Math.max(1, floor.groups)) };
+  } finally {
+    await floor.close();
+  }
 }
 
 try {

@@ -24,6 +24,8 @@ export {
   type ExchangeContext,
   type RecordedCapture,
   type ArchivedCapture,
+  type GroupWork,
+  type InTransaction,
 } from './recorder.ts';
 export { verifyEvidence, type VerifyOptions, type VerifyProblem, type VerifyReport, type ProblemKind } from './verify.ts';
 export { exportEvidence, selectedCaptures, type ExportSelection, type ExportManifest, type ExportedRecord } from './export.ts';

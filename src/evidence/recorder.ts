@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../store/index.ts';
 import type { Tlp } from '../domain/tlp.ts';
-import { appendEvidence, appendEvidenceGroups } from './log.ts';
-import { captureSeals } from './seal.ts';
+import { appendEvidence, appendEvidenceGroups, EVIDENCE_HEAD, EVIDENCE_LOCK } from './log.ts';
+import { captureSeals, sealOf, sealSelect, type SealRow } from './seal.ts';
 import { httpPayload, isChunked, newRecordId, type WarcRecordInput } from './warc/record.ts';
 import { WarcWriter, type VerbatimRecord, type WarcWriterOptions, type WrittenRecord } from './warc/writer.ts';
 
@@ -60,10 +60,24 @@ export interface ArchivedCapture {
 const MAX_GROUP = 64;
 const MAX_GROUP_BYTES = 16 * 1024 * 1024;
 
+/**
+ * Work that the exchanges of one group commit share, done once for the whole group in its transaction (the crawler
+ * completes every page's frontier entry and queues every page's links in one statement). `run` gets the group's
+ * items of this work in arrival order with their capture ids; when the transaction then rolls back (the group is
+ * retried exchange by exchange), `rolledBack` gets what `run` returned, to take back what it counted in memory.
+ */
+export interface GroupWork<T, R = void> {
+  run(trx: Transaction<Database>, items: ReadonlyArray<{ item: T; captureId: number }>): Promise<R>;
+  rolledBack?(result: R): void;
+}
+
+/** What an exchange's capture brings into its transaction: a callback of its own, or an item of a shared work. */
+export type InTransaction<T = unknown, R = unknown> = ((trx: Transaction<Database>, captureId: number) => Promise<void>) | { work: GroupWork<T, R>; item: T };
+
 interface PendingExchange {
   exchange: HttpExchange;
   context: ExchangeContext;
-  inTransaction?: (trx: Transaction<Database>, captureId: number) => Promise<void>;
+  work?: { work: GroupWork<unknown, unknown>; item: unknown };
   /** performance.now() when it was handed in. */
   arrivedAt: number;
   resolve: (r: RecordedCapture) => void;
@@ -131,22 +145,25 @@ export class EvidenceRecorder {
 
   /**
    * Writes one exchange. `inTransaction` runs in the same database transaction as the capture row and the log
-   * entries (the crawler marks its frontier entry done there, so a capture is recorded exactly once).
+   * entries (the crawler marks its frontier entry done there, so a capture is recorded exactly once): a callback,
+   * or an item of a `GroupWork` that runs once for all its items of the group.
    *
    * Group commit: exchanges that arrive while a commit is in flight wait and go together as the next group — their
-   * records in one WARC batch (one write, one fsync), then one transaction with every capture row, the log entries
-   * (one chain-head read) and each exchange's `inTransaction`, in arrival order. The custody guarantee is the
+   * records in one WARC batch (one write, one fsync), then one transaction: one statement takes the log's lock,
+   * inserts every capture row and returns their seals and the chain head; one inserts the log entries; then each
+   * work once (callbacks and works in the order of their first exchange). The custody guarantee is the
    * single exchange's: no capture row commits before its WARC bytes are fsynced, and a group that fails to commit
    * leaves only an unlogged tail in a file nobody writes to again; its exchanges are then retried one by one (new
    * records in a new file), so one failing exchange fails alone.
    */
-  recordExchange(
-    exchange: HttpExchange,
-    context: ExchangeContext,
-    inTransaction?: (trx: Transaction<Database>, captureId: number) => Promise<void>,
-  ): Promise<RecordedCapture> {
+  recordExchange<T, R>(exchange: HttpExchange, context: ExchangeContext, inTransaction?: InTransaction<T, R>): Promise<RecordedCapture> {
+    // A callback is a work of its own with one item.
+    const work =
+      typeof inTransaction === 'function'
+        ? { work: { run: (trx: Transaction<Database>, items: ReadonlyArray<{ captureId: number }>) => inTransaction(trx, (items[0] as { captureId: number }).captureId) }, item: undefined }
+        : inTransaction;
     return new Promise<RecordedCapture>((resolve, reject) => {
-      this.#pending.push({ exchange, context, inTransaction, arrivedAt: performance.now(), resolve, reject });
+      this.#pending.push({ exchange, context, work: work as PendingExchange['work'], arrivedAt: performance.now(), resolve, reject });
       if (!this.#flushing) void this.#flush();
     });
   }
@@ -219,49 +236,68 @@ export class EvidenceRecorder {
         const own = written.slice(start, (start += b.records.length));
         return { own, response: own.find((r) => r.recordId === b.responseId) as WrittenRecord };
       });
-      const ids = await this.#db.transaction().execute(async (trx) => {
-        const rows = await trx
-          .insertInto('captures')
-          .values(
-            group.map(({ exchange, context }, i) => {
-              const response = (per[i] as (typeof per)[number]).response;
-              return {
-                agency_id: context.agencyId,
-                tlp: context.tlp,
-                kind: 'http' as const,
-                market_id: context.marketId,
-                url: exchange.url,
-                http_status: exchange.httpStatus,
-                content_type: exchange.contentType,
-                warc_file: response.file,
-                warc_offset: response.offset,
-                warc_length: response.length,
-                warc_record_id: response.recordId,
-                payload_sha256: exchange.payloadSha256,
-                block_sha256: response.blockSha256,
-                payload_size: exchange.payloadSize,
-                fetched_at: exchange.fetchedAt,
-                job_id: context.jobId ?? null,
-                account: context.account ?? null,
-              };
-            }),
-          )
-          .returning(['id', 'warc_record_id'])
-          .execute();
-        // Matched by record id: a multi-row insert's RETURNING order is not promised.
-        const byRecord = new Map(rows.map((r) => [r.warc_record_id, r.id]));
-        const captureIds = per.map((p) => byRecord.get(p.response.recordId) as number);
-        const seals = await captureSeals(trx, captureIds);
-        await appendEvidenceGroups(
-          trx,
-          group.map(({ context }, i) => ({
-            records: i === 0 ? [...info, ...(per[i] as (typeof per)[number]).own] : (per[i] as (typeof per)[number]).own,
-            context: { jobId: context.jobId, captureId: captureIds[i], seal: seals.get(captureIds[i] as number) },
-          })),
-        );
-        for (const [i, p] of group.entries()) if (p.inTransaction) await p.inTransaction(trx, captureIds[i] as number);
-        return captureIds;
-      });
+      // Works that ran in a transaction that then failed: told, so they take back what they counted in memory.
+      const ran: Array<{ work: GroupWork<unknown, unknown>; result: unknown }> = [];
+      let ids: number[];
+      try {
+        ids = await this.#db.transaction().execute(async (trx) => {
+          const insert = trx
+            .insertInto('captures')
+            .values(
+              group.map(({ exchange, context }, i) => {
+                const response = (per[i] as (typeof per)[number]).response;
+                return {
+                  agency_id: context.agencyId,
+                  tlp: context.tlp,
+                  kind: 'http' as const,
+                  market_id: context.marketId,
+                  url: exchange.url,
+                  http_status: exchange.httpStatus,
+                  content_type: exchange.contentType,
+                  warc_file: response.file,
+                  warc_offset: response.offset,
+                  warc_length: response.length,
+                  warc_record_id: response.recordId,
+                  payload_sha256: exchange.payloadSha256,
+                  block_sha256: response.blockSha256,
+                  payload_size: exchange.payloadSize,
+                  fetched_at: exchange.fetchedAt,
+                  job_id: context.jobId ?? null,
+                  account: context.account ?? null,
+                };
+              }),
+            )
+            .returningAll();
+          // One statement: the log's lock (held to the commit), the capture rows, their seals, the chain head.
+          const { rows } = await sql<SealRow & { head: string | null }>`
+            with log_lock as materialized (select ${EVIDENCE_LOCK} as held), ins as (${insert})
+            select s.*, ${EVIDENCE_HEAD} as head from (${sealSelect(sql`ins`)}) s cross join log_lock`.execute(trx);
+          // Matched by record id: a multi-row insert's RETURNING order is not promised.
+          const byRecord = new Map(rows.map((r) => [r.warc_record_id, r]));
+          const sealed = per.map((p) => byRecord.get(p.response.recordId) as SealRow);
+          const captureIds = sealed.map((r) => r.id);
+          await appendEvidenceGroups(
+            trx,
+            group.map(({ context }, i) => ({
+              records: i === 0 ? [...info, ...(per[i] as (typeof per)[number]).own] : (per[i] as (typeof per)[number]).own,
+              context: { jobId: context.jobId, captureId: captureIds[i], seal: sealOf(sealed[i] as SealRow) },
+            })),
+            { expectedHead: (rows[0] as { head: string | null }).head },
+          );
+          const works = new Map<GroupWork<unknown, unknown>, Array<{ item: unknown; captureId: number }>>();
+          for (const [i, p] of group.entries()) {
+            if (!p.work) continue;
+            const items = works.get(p.work.work) ?? [];
+            items.push({ item: p.work.item, captureId: captureIds[i] as number });
+            works.set(p.work.work, items);
+          }
+          for (const [work, items] of works) ran.push({ work, result: await work.run(trx, items) });
+          return captureIds;
+        });
+      } catch (err) {
+        for (const { work, result } of ran) work.rolledBack?.(result);
+        throw err;
+      }
       return group.map((_, i) => {
         const p = per[i] as (typeof per)[number];
         return { captureId: ids[i] as number, records: i === 0 ? [...info, ...p.own] : p.own, response: p.response };

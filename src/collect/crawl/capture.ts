@@ -1,11 +1,9 @@
-import type { Transaction } from 'kysely';
-import type { Database } from '../../store/index.ts';
-import type { EvidenceRecorder, ExchangeContext, RecordedCapture } from '../../evidence/index.ts';
+import type { EvidenceRecorder, ExchangeContext, InTransaction, RecordedCapture } from '../../evidence/index.ts';
 import type { FetchedPage } from './fetcher.ts';
 import type { CrawlStats } from './types.ts';
 
 /** Work done in the capture's own transaction (frontier bookkeeping: a page is captured exactly once). */
-export type InCaptureTransaction = (trx: Transaction<Database>, captureId: number) => Promise<void>;
+export type InCaptureTransaction<T, R> = InTransaction<T, R>;
 
 /**
  * Where a page is recorded: the exchange becomes WARC records, a captures row and evidence-log entries, tagged
@@ -23,7 +21,7 @@ export class CaptureWriter {
   }
 
   /** `notes` go into the capture's WARC metadata record (e.g. why its links were not followed). */
-  async record(page: FetchedPage, inTx?: InCaptureTransaction, notes?: Record<string, string>): Promise<RecordedCapture> {
+  async record<T = never, R = void>(page: FetchedPage, inTx?: InCaptureTransaction<T, R>, notes?: Record<string, string>): Promise<RecordedCapture> {
     const { res } = page;
     const capture = await this.#recorder.recordExchange(
       {

@@ -9,7 +9,7 @@ import type { CrawlHooks, CrawlRequestInit, HookContext } from './hooks.ts';
 import type { LoginFlow } from './login.ts';
 import type { FrontGate } from './defences/front.ts';
 import type { MirrorGuard } from './defences/mirrors.ts';
-import { frontierCounts, type FrontierSize } from './frontier.ts';
+import { frontierCounts, type FrontierCompletions, type FrontierSize } from './frontier.ts';
 import type { CrawlAccount, CrawlMarket } from './market.ts';
 import type { CrawlOptions, CrawlStats } from './types.ts';
 
@@ -62,6 +62,8 @@ export interface CrawlContext {
   inScope: (url: string) => boolean;
   /** The job's frontier size for the max-pages limit (kept incrementally, read exactly now and then). */
   frontierSize: FrontierSize;
+  /** Pages' frontier completions and enqueues, done per group commit in its transaction. */
+  frontierWork: FrontierCompletions;
   hooks: CrawlHooks;
   hookContext: HookContext;
   /**

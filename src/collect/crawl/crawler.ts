@@ -5,7 +5,7 @@ import { CaptureWriter } from './capture.ts';
 import { crawlSettings, fetchAndRecord, type CrawlContext } from './context.ts';
 import { CookieJar } from './cookies.ts';
 import { PageFetcher } from './fetcher.ts';
-import { FrontierSize, newWorkerId } from './frontier.ts';
+import { FrontierCompletions, FrontierSize, newWorkerId } from './frontier.ts';
 import { closeCrawlJob, openCrawlJob } from './job.ts';
 import { LoginFlow } from './login.ts';
 import { FrontGate } from './defences/front.ts';
@@ -55,6 +55,7 @@ export async function runCrawl(options: CrawlOptions): Promise<CrawlSummary> {
   const fetcher = new PageFetcher({ mayCarryCookies: (host) => guard.mayCarryCookies(host), db, proxy, isolationUsername: proxyUsername, jar: new CookieJar(account?.cookies ?? {}), accountId: account?.id, delayMs: settings.delayMs, timeoutMs: settings.timeoutMs, stats, signal: options.signal });
   const recorder = new EvidenceRecorder(db, { dir: options.evidenceDir, maxFileBytes: options.maxWarcFileBytes, timeline: options.commitTimeline, info: { 'crawl-job': jobId, market: market.slug } });
   const capture = new CaptureWriter(recorder, { agencyId: market.agency_id, tlp: market.tlp, marketId: market.id, jobId, account: account?.username, proxy: proxyLabel }, stats);
+  const frontierSize = new FrontierSize(jobId, settings.maxPages);
   const ctx = {
     db,
     options,
@@ -68,7 +69,8 @@ export async function runCrawl(options: CrawlOptions): Promise<CrawlSummary> {
     capture,
     analyser: new PageAnalyser(),
     inScope: urlScope(market),
-    frontierSize: new FrontierSize(jobId, settings.maxPages),
+    frontierSize,
+    frontierWork: new FrontierCompletions(jobId, frontierSize),
     hooks: options.hooks ?? {},
     hookContext: {
       db,

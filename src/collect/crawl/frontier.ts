@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { sql, type Kysely, type QueryCreator, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../../store/index.ts';
 
 export interface FrontierEntry {
@@ -31,16 +31,13 @@ function isAliveHere(workerId: string): boolean {
 /** Adds URLs (ignoring ones the job already has). Returns how many were new. */
 export async function enqueue(db: Kysely<Database> | Transaction<Database>, jobId: string, urls: readonly string[], depth: number): Promise<number> {
   if (urls.length === 0) return 0;
-  return (await insertUrls(db, jobId, urls, depth).execute()).length;
-}
-
-/** The insert of `enqueue`, on `qc` (the store, or a statement's WITH clause). */
-function insertUrls(qc: QueryCreator<Database>, jobId: string, urls: readonly string[], depth: number) {
-  return qc
+  const rows = await db
     .insertInto('crawl_frontier')
     .values(urls.map((url) => ({ job_id: jobId, url, depth })))
     .onConflict((oc) => oc.columns(['job_id', 'url']).doNothing())
-    .returning('id');
+    .returning('id')
+    .execute();
+  return rows.length;
 }
 
 /**
@@ -71,6 +68,7 @@ export async function claimBatch(db: Kysely<Database>, jobId: string, workerId: 
 export class FrontierSize {
   static readonly REFRESH = 64;
   #estimate: number | undefined;
+  /** Uses (pages) since the last exact read. */
   #uses = 0;
   readonly #jobId: string;
   readonly #max: number;
@@ -80,12 +78,13 @@ export class FrontierSize {
     this.#max = max;
   }
 
-  /** Room left under the limit for `want` new entries. */
-  async room(trx: Transaction<Database>, want: number): Promise<number> {
-    this.#uses++;
-    if (this.#estimate === undefined || this.#uses % FrontierSize.REFRESH === 0 || this.#max - this.#estimate < want) {
+  /** Room left under the limit for `want` new entries (of `pages` pages: a group commit's pages ask once). */
+  async room(trx: Transaction<Database>, want: number, pages = 1): Promise<number> {
+    this.#uses += pages;
+    if (this.#estimate === undefined || this.#uses >= FrontierSize.REFRESH || this.#max - this.#estimate < want) {
       const have = await trx.selectFrom('crawl_frontier').select((eb) => eb.fn.countAll<number>().as('n')).where('job_id', '=', this.#jobId).executeTakeFirstOrThrow();
       this.#estimate = Number(have.n);
+      this.#uses = 0;
     }
     return Math.max(0, this.#max - this.#estimate);
   }
@@ -95,38 +94,88 @@ export class FrontierSize {
   }
 }
 
-/**
- * Marks an entry fetched and captured (called inside the capture's transaction: exactly-once capture). `note`
- * says what was not done with it (e.g. links not followed), and it is never fetched again.
- */
-export async function completeEntry(trx: Transaction<Database>, id: number, captureId: number | null, httpStatus: number | null, note: string | null = null): Promise<void> {
-  await trx.updateTable('crawl_frontier').set({ state: 'done', capture_id: captureId, http_status: httpStatus, lease_until: null, error: note }).where('id', '=', id).execute();
+/** A captured page's frontier work: its entry done, its links (in scope, under max-depth) queued at `depth`. */
+export interface PageCompletion {
+  id: number;
+  httpStatus: number | null;
+  note: string | null;
+  links: readonly string[];
+  depth: number;
 }
 
 /**
- * `completeEntry` and `enqueue` of the entry's links as one statement (the update in a data-modifying CTE, which
- * PostgreSQL always runs to completion, whether or not the insert adds rows). Returns how many links were new.
+ * The frontier work of a group commit's pages, in its transaction (`GroupWork` of the evidence recorder): every
+ * page's entry marked done and every page's new links queued, as one statement for the whole group. The result is
+ * what page after page would give: links in the order of the pages and of each page's links, a link several pages
+ * found queued once at the first page's depth, links the job already has ignored. When the max-pages limit leaves
+ * less room than the group's links, the pages go one by one as before (each page's links cut to the room left).
+ * Returns how many entries it added, which are taken back from the frontier size if the transaction rolls back.
  */
-export async function completeAndEnqueue(
-  trx: Transaction<Database>,
-  entry: { id: number; captureId: number | null; httpStatus: number | null; note: string | null },
-  jobId: string,
-  urls: readonly string[],
-  depth: number,
-): Promise<number> {
-  if (urls.length === 0) {
-    await completeEntry(trx, entry.id, entry.captureId, entry.httpStatus, entry.note);
-    return 0;
+export class FrontierCompletions {
+  readonly #jobId: string;
+  readonly #size: FrontierSize;
+
+  constructor(jobId: string, size: FrontierSize) {
+    this.#jobId = jobId;
+    this.#size = size;
   }
-  const withDone = trx.with('done', (qb) =>
-    qb
-      .updateTable('crawl_frontier')
-      .set({ state: 'done', capture_id: entry.captureId, http_status: entry.httpStatus, lease_until: null, error: entry.note })
-      .where('id', '=', entry.id)
-      .returning('id'),
-  );
-  // The WITH clause only adds `done`, which the insert does not name: its creator serves as the store's.
-  return (await insertUrls(withDone as unknown as QueryCreator<Database>, jobId, urls, depth).execute()).length;
+
+  async run(trx: Transaction<Database>, items: ReadonlyArray<{ item: PageCompletion; captureId: number }>): Promise<number> {
+    const want = items.reduce((n, { item }) => n + item.links.length, 0);
+    let added = 0;
+    try {
+      if (want === 0 || (await this.#size.room(trx, want, items.length)) >= want) {
+        added = await completeGroup(trx, this.#jobId, items);
+        this.#size.add(added);
+      } else {
+        for (const { item, captureId } of items) {
+          const room = item.links.length ? await this.#size.room(trx, item.links.length) : 0;
+          const n = await completeGroup(trx, this.#jobId, [{ item: { ...item, links: item.links.slice(0, room) }, captureId }]);
+          this.#size.add(n);
+          added += n;
+        }
+      }
+      return added;
+    } catch (err) {
+      this.#size.add(-added);
+      throw err;
+    }
+  }
+
+  rolledBack(added: number): void {
+    this.#size.add(-added);
+  }
+}
+
+/**
+ * Pages' completion and their links' enqueue as one statement (the update in a data-modifying CTE, which PostgreSQL
+ * always runs to completion, whether or not the insert adds rows). Returns how many links were new.
+ */
+async function completeGroup(trx: Transaction<Database>, jobId: string, items: ReadonlyArray<{ item: PageCompletion; captureId: number }>): Promise<number> {
+  const seen = new Set<string>();
+  const urls: string[] = [];
+  const depths: number[] = [];
+  for (const { item } of items) {
+    for (const url of item.links) {
+      if (seen.has(url)) continue;
+      seen.add(url);
+      urls.push(url);
+      depths.push(item.depth);
+    }
+  }
+  const r = await sql<{ id: number }>`
+    with done as (
+      update crawl_frontier f set state = 'done', capture_id = v.capture_id, http_status = v.http_status, lease_until = null, error = v.note
+      from unnest(${items.map((i) => i.item.id)}::int8[], ${items.map((i) => i.captureId)}::int4[], ${items.map((i) => i.item.httpStatus)}::int4[], ${items.map((i) => i.item.note)}::text[])
+        as v(id, capture_id, http_status, note)
+      where f.id = v.id
+      returning f.id)
+    insert into crawl_frontier (job_id, url, depth)
+    select ${jobId}, u.url, u.depth from unnest(${urls}::text[], ${depths}::int4[]) with ordinality as u(url, depth, ord)
+    order by u.ord
+    on conflict (job_id, url) do nothing
+    returning id`.execute(trx);
+  return r.rows.length;
 }
 
 /** Puts an entry back for a later attempt. `countAttempt: false` undoes the claim's attempt (e.g. after a re-login). */

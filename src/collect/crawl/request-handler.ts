@@ -1,6 +1,6 @@
 import { reportProgress, type CrawlContext } from './context.ts';
 import type { FetchedPage } from './fetcher.ts';
-import { completeAndEnqueue, completeEntry, failEntry, retryLater, type FrontierEntry } from './frontier.ts';
+import { failEntry, retryLater, type FrontierEntry } from './frontier.ts';
 import { handleHttpFailure } from './error-handler.ts';
 import { observeMarket } from './lifecycle.ts';
 import { loginUrl } from './market.ts';
@@ -62,7 +62,7 @@ export async function handlePage(ctx: CrawlContext, entry: FrontierEntry, page: 
     if (analysis.limited) notes.push(analysis.limited);
     if (analysis.nesting > MAX_NESTING) notes.push(`element nesting ${analysis.nesting} is over ${MAX_NESTING}`);
     if (analysis.seized) {
-      const capture = await ctx.capture.record(page, (trx, captureId) => completeEntry(trx, entry.id, captureId, res.status));
+      const capture = await ctx.capture.record(page, { work: ctx.frontierWork, item: { id: entry.id, httpStatus: res.status, note: null, links: [], depth: entry.depth + 1 } });
       await observeMarket(db, market.id, 'seized', { captureId: capture.captureId, detail: `seizure banner at ${entry.url}` });
       throw new StopCrawl('seized', `seizure banner at ${entry.url}`);
     }
@@ -71,22 +71,12 @@ export async function handlePage(ctx: CrawlContext, entry: FrontierEntry, page: 
   }
   const follow = entry.depth < market.max_depth ? links.filter(ctx.inScope) : [];
   const note = notes.length ? notes.join('; ') : null;
-  // New entries counted in a transaction that then rolled back (a failed group commit is retried alone) are
-  // taken back before the retry and on failure.
-  let added = 0;
-  const recorded = ctx.capture
-    .record(page, async (trx, captureId) => {
-      ctx.frontierSize.add(-added);
-      added = 0;
-      // The entry's completion and its links' enqueue: one statement.
-      const room = follow.length ? await ctx.frontierSize.room(trx, follow.length) : 0;
-      added = await completeAndEnqueue(trx, { id: entry.id, captureId, httpStatus: res.status, note }, ctx.jobId, follow.slice(0, room), entry.depth + 1);
-      ctx.frontierSize.add(added);
-    }, note ? { 'crawler-note': note } : undefined)
-    .catch((err: unknown) => {
-      ctx.frontierSize.add(-added);
-      throw err;
-    });
+  // The entry's completion and its links' enqueue: with the other pages of its group commit, one statement.
+  const recorded = ctx.capture.record(
+    page,
+    { work: ctx.frontierWork, item: { id: entry.id, httpStatus: res.status, note, links: follow, depth: entry.depth + 1 } },
+    note ? { 'crawler-note': note } : undefined,
+  );
   const committed = recorded.then(async (capture) => {
     if (stats.pages === 0) await observeMarket(db, market.id, 'up', { captureId: capture.captureId });
     stats.pages++;
