@@ -15,12 +15,15 @@
  * Each import reports wall seconds and CPU seconds: clientCpuSeconds of the import process (on PGlite the engine
  * runs in it; all its threads), mainThreadCpuSeconds of its main thread alone, serverCpuSeconds of its backends (a
  * local PostgreSQL server, read from /proc); MariaDB's serverCpuSeconds is mariadbd's during the load.
+ * `postgresFloor` is PostgreSQL's own limit for the same result, beside MariaDB's: the rows the import wrote, dumped by
+ * `pg_dump --data-only` (COPY statements) and loaded by `psql` into an empty database of the same schema (indexes,
+ * foreign keys checked per row, triggers), timed like `mariadb < dump`.
  * Prints one JSON document as its last line.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { procCpuSeconds } from './proc-cpu.ts';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { procCpuSeconds, statCpuSeconds } from './proc-cpu.ts';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
@@ -44,6 +47,7 @@ const mib = (b: number) => b / (1024 * 1024);
  */
 function serverCpu(url: string): { stop: () => Promise<number | undefined> } {
   const client = new pg.Client({ connectionString: url });
+  client.on('error', () => undefined); // a backend ended by the database's drop: the figure is then what was seen
   const seen = new Map<number, { start: number; last: number }>();
   let timer: NodeJS.Timeout | undefined;
   let ok = true;
@@ -173,6 +177,52 @@ async function mariadbLoad(work: string, file: string): Promise<{ version: strin
   }
 }
 
+/** Runs a PostgreSQL client tool (pg_dump, psql); its output (unless sent to `stdout`); throws with its stderr when it fails. */
+function pgTool(tool: string, args: string[], stdout?: number): string {
+  const r = spawnSync(tool, args, { stdio: ['ignore', stdout ?? 'pipe', 'pipe'], encoding: 'utf8', timeout: 1_800_000, maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`${tool} failed (exit ${r.status}): ${(r.stderr ?? '').slice(0, 500)}`);
+  return r.stdout ?? '';
+}
+
+/**
+ * PostgreSQL's own floor for what the import wrote (see the header): `psql < pg_dump --data-only` of the imported
+ * database into an empty one made from its `pg_dump --schema-only`; wall seconds of the load only, and its backend's
+ * CPU. `checked`: foreign keys checked per row and triggers fired, as a plain restore does; `unchecked`: with
+ * `--disable-triggers` (no per-row foreign-key checks, as MariaDB's dump loads with FOREIGN_KEY_CHECKS=0).
+ */
+async function postgresFloor(work: string, adminUrl: string, importedUrl: string, mode: 'checked' | 'unchecked'): Promise<{ seconds: number; serverCpuSeconds?: number }> {
+  const schema = path.join(work, 'floor-schema.sql');
+  const data = path.join(work, 'floor-data.sql');
+  const dumpTo = (file: string, args: string[]) => {
+    const fd = openSync(file, 'w');
+    try {
+      pgTool('pg_dump', [...args, '--no-owner', '--no-privileges', '-d', importedUrl], fd);
+    } finally {
+      closeSync(fd);
+    }
+  };
+  dumpTo(schema, ['--schema-only']);
+  dumpTo(data, ['--data-only', ...(mode === 'unchecked' ? ['--disable-triggers'] : [])]);
+  // pg_dump empties search_path for the load; our trigger functions name their tables unqualified.
+  writeFileSync(data, readFileSync(data, 'utf8').replace(/^SELECT pg_catalog\.set_config\('search_path', '', false\);$/m, ''));
+  const target = await createScratchDatabase(adminUrl, 'dp_bench_floor');
+  try {
+    const psql = (...args: string[]) => pgTool('psql', ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-1', ...args, '-d', target.url]);
+    psql('-f', schema);
+    // The backend reads its own CPU before and after the load (same session; a superuser may read server files).
+    const cpu = ['-c', "select pg_read_file('/proc/self/stat')"];
+    const t0 = performance.now();
+    const out = psql(...cpu, '-f', data, ...cpu).trim().split('\n');
+    const seconds = (performance.now() - t0) / 1000;
+    const [before, after] = [out[0], out.at(-1)].map((line) => (line?.includes(') ') ? statCpuSeconds(line) : undefined));
+    return { seconds, ...(before !== undefined && after !== undefined ? { serverCpuSeconds: after - before } : {}) };
+  } finally {
+    await target.drop();
+    rmSync(schema, { force: true });
+    rmSync(data, { force: true });
+  }
+}
+
 /** The first seized market of the world as a mysqldump file (the world is not kept: the parent stays small). */
 function writeDump(work: string, seed: string, scale: ScalePreset): string {
   const world = generateWorld({ seed, scale });
@@ -219,10 +269,20 @@ async function main(): Promise<void> {
     const pglite = engines.includes('pglite') ? figures(runChild(work, 'pglite', file, ['--data-dir', path.join(work, 'pglite')], cpuProf)) : 'skipped (--engines)';
     const serverUrl = process.env.PG_BENCH_URL ?? process.env.DATABASE_URL;
     let postgres: unknown = engines.includes('postgres') ? 'skipped: set PG_BENCH_URL to a PostgreSQL server' : 'skipped (--engines)';
+    let floor: unknown = postgres;
     if (serverUrl && engines.includes('postgres')) {
       const scratch = await createScratchDatabase(serverUrl, 'dp_bench_dump');
       try {
         postgres = figures(runChild(work, 'postgres', file, ['--url', scratch.url], cpuProf));
+        const floorOf = async (mode: 'checked' | 'unchecked') => {
+          const f = await postgresFloor(work, serverUrl, scratch.url, mode);
+          return {
+            seconds: round(f.seconds, 2),
+            ...(mariaRowsPerSec ? { vsMariadb: round(dumpRows / f.seconds / mariaRowsPerSec, 3) } : {}),
+            ...(f.serverCpuSeconds !== undefined ? { serverCpuSeconds: round(f.serverCpuSeconds, 2) } : {}),
+          };
+        };
+        floor = { checked: await floorOf('checked'), unchecked: await floorOf('unchecked') };
       } finally {
         await scratch.drop();
       }
@@ -236,6 +296,7 @@ async function main(): Promise<void> {
       mariadb: 'seconds' in maria ? { version: maria.version, seconds: round(maria.seconds, 2), serverCpuSeconds: maria.serverCpuSeconds, rowsPerSec: round(mariaRowsPerSec!), tableRows: maria.tableRows } : maria,
       pglite,
       postgres,
+      postgresFloor: floor,
     }));
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -6,10 +6,14 @@ import { readFileSync } from 'node:fs';
  */
 export function procCpuSeconds(statFile: string): number | undefined {
   try {
-    const stat = readFileSync(statFile, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+    return statCpuSeconds(readFileSync(statFile, 'utf8'));
   } catch {
     return undefined;
   }
+}
+
+/** utime + stime, in seconds, of the text of a /proc stat file. */
+export function statCpuSeconds(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
