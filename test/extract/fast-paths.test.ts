@@ -10,7 +10,7 @@ import { resolveUrl } from '../../src/extract/adapter/transforms.ts';
 import type { FieldSpec } from '../../src/extract/adapter/types.ts';
 import { agoraAdapter } from '../../src/extract/adapters/agora.ts';
 import { existsIn, forEachElement, getText } from '../../src/extract/html/select.ts';
-import { collapseWhitespace, linesOf, normaliseLines, rawTextOf } from '../../src/extract/html/text.ts';
+import { linesOf, normaliseLines, rawTextOf } from '../../src/extract/html/text.ts';
 
 /** The fast paths of extraction (issue 16) give what the general code gives. */
 const FIXTURES = new URL('../../../shared/fixtures', import.meta.url).pathname;
@@ -85,12 +85,6 @@ let seed = 7;
 const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 const generated = Array.from({ length: 3000 }, () => Array.from({ length: Math.floor(random() * 24) }, () => alphabet[Math.floor(random() * alphabet.length)]).join(''));
 const texts = [...edge, ...generated, ...docs.flatMap((d) => elements(d).map((e) => rawTextOf(e)))];
-
-describe('collapseWhitespace', () => {
-  it('returns what the regex replace and trim return, on every text', () => {
-    for (const t of texts) expect(collapseWhitespace(t), JSON.stringify(t)).toBe(t.replace(/[\s\u00a0\u200b]+/g, ' ').trim());
-  });
-});
 
 describe('lines read once', () => {
   it('normaliseLines is idempotent (on every element text of the fixture pages, edge and generated strings)', () => {

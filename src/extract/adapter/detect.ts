@@ -1,7 +1,6 @@
 import type { CheerioAPI } from 'cheerio';
 import type { PageType } from '../types.ts';
 import { existsIn, forEachElement } from '../html/select.ts';
-import { isWhitespaceCode } from '../html/text.ts';
 import { compilePattern } from './fields.ts';
 import { isSeizureBanner, loginFormFields, type FormInputSeen } from '../../domain/index.ts';
 import { isTag, type AnyNode, type Element } from 'domhandler';
@@ -118,7 +117,14 @@ function collapsedLength(text: string): number {
   let n = 0;
   let pendingSpace = false;
   for (let i = 0; i < text.length; i++) {
-    if (isWhitespaceCode(text.charCodeAt(i))) {
+    const c = text.charCodeAt(i);
+    // Most characters are printable ASCII (33–127): one comparison pair decides them.
+    if (
+      c <= 32
+        ? c === 32 || (c >= 9 && c <= 13)
+        : c >= 0xa0 &&
+          (c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff)
+    ) {
       if (n > 0) pendingSpace = true;
       continue;
     }

@@ -86,36 +86,9 @@ function textOfLeaf(el: Element, data: string, maxChars: number): string {
   return text.length > maxChars ? text.slice(0, maxChars) : text;
 }
 
-/** Whether a UTF-16 code is whitespace for `\s` and `String.prototype.trim` (the same set). */
-export function isWhitespaceCode(c: number): boolean {
-  // Most characters are printable ASCII (33–127): one comparison pair decides them.
-  return c <= 32
-    ? c === 32 || (c >= 9 && c <= 13)
-    : c >= 0xa0 &&
-        (c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff);
-}
-
-/** Whether collapseWhitespace leaves `text` as it is: no whitespace or U+200B but single spaces between other characters. */
-function isCollapsed(text: string): boolean {
-  let afterSpace = true;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 32) {
-      if (afterSpace) return false;
-      afterSpace = true;
-    } else if (c === 0x200b || isWhitespaceCode(c)) {
-      return false;
-    } else {
-      afterSpace = false;
-    }
-  }
-  return !afterSpace || text.length === 0;
-}
-
 /** Collapses all whitespace (including newlines and NBSP) to single spaces, trimmed. */
 export function collapseWhitespace(text: string): string {
-  // Most cell and link texts are already collapsed: return them without building a new string.
-  return isCollapsed(text) ? text : text.replace(/[\s\u00a0\u200b]+/g, ' ').trim();
+  return text.replace(/[\s\u00a0\u200b]+/g, ' ').trim();
 }
 
 /** Keeps line structure: trims each line, collapses runs of spaces, at most one blank line in a row. */
