@@ -4,9 +4,13 @@ import { parseDocument } from 'htmlparser2';
 import { getText as domutilsGetText } from 'domutils';
 import type { AnyNode, Element } from 'domhandler';
 import { describe, expect, it } from 'vitest';
+import { matchesRule } from '../../src/extract/adapter/detect.ts';
+import { evalField, type FieldContext } from '../../src/extract/adapter/fields.ts';
 import { resolveUrl } from '../../src/extract/adapter/transforms.ts';
-import { forEachElement, getText } from '../../src/extract/html/select.ts';
-import { rawTextOf } from '../../src/extract/html/text.ts';
+import type { FieldSpec } from '../../src/extract/adapter/types.ts';
+import { agoraAdapter } from '../../src/extract/adapters/agora.ts';
+import { existsIn, forEachElement, getText } from '../../src/extract/html/select.ts';
+import { linesOf, normaliseLines, rawTextOf } from '../../src/extract/html/text.ts';
 
 /** The fast paths of extraction (issue 16) give what the general code gives. */
 const FIXTURES = new URL('../../../shared/fixtures', import.meta.url).pathname;
@@ -67,5 +71,72 @@ describe('rawTextOf of an element with one text child', () => {
     expect(rawTextOf(el('<td>abc</td>'), 4)).toBe('abc ');
     expect(rawTextOf(el('<div>abc</div>'), 2)).toBe('\na');
     expect(rawTextOf(el('<div>abc</div>'), 0)).toBe('');
+  });
+});
+
+/** Edge strings, whitespace-heavy strings from a fixed seed, and the text of every element of the fixture pages. */
+const edge = [
+  '', ' ', '\n', '\r\n', '\r', 'a\rb', 'a\r\r\nb', ' a \n  b\t\n\n\n\nc ', '\u00a0a\u00a0\u00a0b\u200b', 'a \u200b', '\u3000 \u3000x \u3000',
+  'x\u2028 y', '\u2028\n\u2029', '\n\n a \n\n\n\n', '\ufeffa\ufeff', 'a\f\vb', ' \r\n \r\n\r\n x',
+];
+// Whitespace-heavy strings from a fixed seed: every mix of the characters normaliseLines treats specially.
+const alphabet = [' ', '\t', '\n', '\r', '\f', '\v', '\u00a0', '\u200b', '\u200c', '\u0085', '\u180e', '\u1680', '\u2000', '\u200a', '\u2028', '\u202f', '\u3000', '\ufeff', '\u0000', 'a', 'b'];
+let seed = 7;
+const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+const generated = Array.from({ length: 3000 }, () => Array.from({ length: Math.floor(random() * 24) }, () => alphabet[Math.floor(random() * alphabet.length)]).join(''));
+const texts = [...edge, ...generated, ...docs.flatMap((d) => elements(d).map((e) => rawTextOf(e)))];
+
+describe('lines read once', () => {
+  it('normaliseLines is idempotent (on every element text of the fixture pages, edge and generated strings)', () => {
+    for (const t of texts) {
+      const once = normaliseLines(t);
+      expect(normaliseLines(once), JSON.stringify(t)).toBe(once);
+    }
+  });
+
+  const ctx: FieldContext = {
+    get $(): never {
+      throw new Error('not used');
+    },
+    url: new URL('http://agorahooawayyfoe.onion/p/x'),
+    capturedAt: new Date('2014-04-06T12:00:00Z'),
+    pageType: 'listing',
+    fieldHooks: agoraAdapter.hooks!.fields!,
+    transforms: {},
+    errors: [],
+    warnings: [],
+  };
+  const orUndefined = (s: string) => (s === '' ? undefined : s);
+
+  it("a `from: 'lines'` field and Agora's description give the twice-normalised text on every element of the fixture pages", () => {
+    const description: FieldSpec = { hook: 'description', transform: 'lines' };
+    const hook = agoraAdapter.hooks!.fields!.description!;
+    for (const d of docs) {
+      for (const e of elements(d)) {
+        expect(evalField({ from: 'lines' }, e, ctx, 'f')).toBe(orUndefined(normaliseLines(linesOf(e))));
+        expect(evalField({ from: 'lines', all: true }, e, ctx, 'f')).toEqual(linesOf(e) === '' ? undefined : [normaliseLines(linesOf(e))]);
+        const raw = hook(e, ctx);
+        // What the hook returned before (normalised, null when empty), normalised again by the field's transform.
+        const before = typeof raw === 'string' ? orUndefined(normaliseLines(normaliseLines(raw))) : undefined;
+        expect(evalField(description, e, ctx, 'f')).toBe(before);
+      }
+    }
+    expect(ctx.errors).toEqual([]);
+  });
+});
+
+describe('page-type rules with a bare #id', () => {
+  it('match where css-select finds the id, on every fixture page for every id of any of them', () => {
+    const ids = new Set(['single-product', 'product-index', 'nope', 'Single-product']);
+    for (const d of docs) for (const e of elements(d)) if (e.attribs.id) ids.add(e.attribs.id);
+    const url = new URL('http://agorahooawayyfoe.onion/p/x');
+    for (const d of docs) {
+      for (const id of ids) {
+        if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(id)) continue;
+        const selector = `#${id}`;
+        expect(matchesRule({ type: 'listing', selector }, d, url, () => ''), selector).toBe(existsIn(d, selector));
+        expect(matchesRule({ type: 'listing', notSelector: selector }, d, url, () => ''), selector).toBe(!existsIn(d, selector));
+      }
+    }
   });
 });

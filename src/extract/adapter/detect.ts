@@ -16,10 +16,18 @@ function rootOf(page: PageRoot): AnyNode {
   return typeof page === 'function' ? page.root()[0]! : page;
 }
 
+/** A selector that is one id and nothing else (`#single-product`), in the plain form css-select reads literally. */
+const ID_SELECTOR = /^#[A-Za-z_][A-Za-z0-9_-]*$/;
+
+/** `existsIn(root, selector)`; a bare `#id` is answered from the ids the signals walk gathered (no walk of its own). */
+function selectorExists(root: AnyNode, selector: string): boolean {
+  return ID_SELECTOR.test(selector) ? markupSignals(root).ids.has(selector.slice(1)) : existsIn(root, selector);
+}
+
 export function matchesRule(rule: PageTypeRule, page: PageRoot, url: URL, pageText: () => string): boolean {
   if (rule.url !== undefined && !compilePattern(rule.url).test(url.pathname + url.search)) return false;
-  if (rule.selector !== undefined && !existsIn(rootOf(page), rule.selector)) return false;
-  if (rule.notSelector !== undefined && existsIn(rootOf(page), rule.notSelector)) return false;
+  if (rule.selector !== undefined && !selectorExists(rootOf(page), rule.selector)) return false;
+  if (rule.notSelector !== undefined && selectorExists(rootOf(page), rule.notSelector)) return false;
   if (rule.text !== undefined && !compilePattern(rule.text).test(pageText())) return false;
   return true;
 }
@@ -43,6 +51,8 @@ interface MarkupSignals {
   password: boolean;
   /** any `meta[http-equiv="refresh" i]`. */
   refresh: boolean;
+  /** the `id` of every element that has one (`#x` matches an element below the root iff x is here). */
+  ids: Set<string>;
 }
 
 const signalsCache = new WeakMap<AnyNode, MarkupSignals>();
@@ -67,7 +77,7 @@ function equalsIgnoreCase(attribs: Record<string, string>, name: string, value: 
 function markupSignals(root: AnyNode): MarkupSignals {
   const cached = signalsCache.get(root);
   if (cached) return cached;
-  const s: MarkupSignals = { imageAlts: [], title: null, headings: [], links: 0, captcha: false, password: false, refresh: false };
+  const s: MarkupSignals = { imageAlts: [], title: null, headings: [], links: 0, captcha: false, password: false, refresh: false, ids: new Set() };
   // Descendants of root in document order, as css-select's selectAll walks them.
   forEachElement('children' in root ? (root.children as AnyNode[]) : [], (node) => {
     const a = node.attribs ?? {};
@@ -96,6 +106,7 @@ function markupSignals(root: AnyNode): MarkupSignals {
         break;
     }
     if (!s.captcha && (captchaIn(a, 'class') || captchaIn(a, 'id'))) s.captcha = true;
+    if (a.id !== undefined) s.ids.add(a.id);
   });
   signalsCache.set(root, s);
   return s;

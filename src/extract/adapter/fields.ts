@@ -9,6 +9,8 @@ import { collapseWhitespace, decodeEntities, normaliseLines, parseDate, parseInt
 
 /** Longest text a pattern is run on; longer sources are cut (patterns are adapter-authored, inputs are hostile). */
 export const MAX_PATTERN_INPUT = 256 * 1024;
+/** Longest value the transforms run on; longer ones are cut. */
+export const MAX_TRANSFORM_INPUT = MAX_PATTERN_INPUT * 4;
 const MAX_HTML_SOURCE = 1 << 20;
 
 export interface FieldContext extends HookContext {
@@ -124,12 +126,21 @@ function applyTransform(name: TransformName, value: unknown, ctx: FieldContext):
   }
 }
 
+/**
+ * Whether a field's raw value is `linesOf`'s text as it is (no hook, no pattern cutting a piece out of it): already
+ * normalised, and at most 1 MiB (rawTextOf's cut), so never cut here. normaliseLines is idempotent (each line comes out
+ * trimmed, its space runs single spaces, no three newlines in a row), so normalising it again gives the same text.
+ */
+function isLinesSource(spec: FieldSpec): boolean {
+  return spec.from === 'lines' && spec.hook === undefined && spec.pattern === undefined;
+}
+
 function transformAll(spec: FieldSpec, raw: string, ctx: FieldContext): unknown {
-  if (raw.length > MAX_PATTERN_INPUT * 4) raw = raw.slice(0, MAX_PATTERN_INPUT * 4);
+  if (raw.length > MAX_TRANSFORM_INPUT) raw = raw.slice(0, MAX_TRANSFORM_INPUT);
   const names = spec.transform;
   let value: unknown = raw;
   if (names === undefined || (Array.isArray(names) && names.length === 0)) {
-    value = spec.from === 'lines' ? normaliseLines(raw) : spec.from === 'html' ? raw : collapseWhitespace(raw);
+    value = spec.from === 'lines' ? (isLinesSource(spec) ? raw : normaliseLines(raw)) : spec.from === 'html' ? raw : collapseWhitespace(raw);
   } else if (!Array.isArray(names)) {
     value = applyTransform(names, value, ctx);
     if (value === undefined || value === null) return undefined;

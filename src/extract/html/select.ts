@@ -102,7 +102,14 @@ const ADAPTER: Adapter = {
   findAll: (test, nodes) => findAll(test, nodes),
   findOne,
 };
-const OPTIONS: Options<AnyNode, Element> = { xmlMode: false, adapter: ADAPTER };
+/**
+ * `cacheResults: false`: css-select's descendant combinator otherwise keeps, per compiled selector, a WeakSet of the
+ * ancestors that failed it. Compiled selectors live for the process, so that set takes an entry for most elements of
+ * every page a selector ever ran on (a hash per ancestor test, and weak entries for the GC to clear); the plain
+ * ancestor walk is the same test. (`:has` and `:not` subselects already ran without it: css-select copies the
+ * option as a boolean.)
+ */
+const OPTIONS: Options<AnyNode, Element> = { xmlMode: false, adapter: ADAPTER, cacheResults: false };
 
 const cache = new Map<string, Compiled>();
 
