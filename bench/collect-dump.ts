@@ -17,7 +17,9 @@
  * local PostgreSQL server, read from /proc); MariaDB's serverCpuSeconds is mariadbd's during the load.
  * `postgresFloor` is PostgreSQL's own limit for the same result, beside MariaDB's: the rows the import wrote, dumped by
  * `pg_dump --data-only` (COPY statements) and loaded by `psql` into an empty database of the same schema (indexes,
- * foreign keys checked per row, triggers), timed like `mariadb < dump`.
+ * foreign keys checked per row, triggers), timed like `mariadb < dump`. `pgliteFloor` is PGlite's own (pglite engine): the
+ * rows its import wrote, read by `COPY … TO '/dev/blob'` and loaded by `COPY … FROM '/dev/blob'` into a fresh
+ * database of the same schema, without per-row foreign-key checks (see pgliteFloorChild).
  * Prints one JSON document as its last line.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -28,7 +30,9 @@ import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { createScratchDatabase, openStore } from '../src/store/index.ts';
+import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { createScratchDatabase, openStore, pgliteOf } from '../src/store/index.ts';
 import { generateWorld, type ScalePreset } from '../src/sim/index.ts';
 import { dumpSeized } from '../src/sim/exports/index.ts';
 import { importMysqlDump, SIM_SEIZED_MAPPING } from '../src/collect/index.ts';
@@ -116,12 +120,58 @@ async function child(): Promise<void> {
   }
 }
 
-function runChild(work: string, engine: string, file: string, target: string[], cpuProf: string): Record<string, unknown> {
-  const prof = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`, `--cpu-prof-name=dump-${engine}.cpuprofile`] : [];
-  const evidence = path.join(work, `ev-${engine}`);
-  const r = spawnSync(process.execPath, [...prof, '--import', 'tsx', process.argv[1] as string, '--child', '--file', file, '--evidence-dir', evidence, ...target], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 3_600_000, maxBuffer: 64 * 1024 * 1024 });
+/**
+ * Child mode: PGlite's own floor for what the PGlite import wrote (`--floor-from`, its data directory). Every table
+ * of the imported database is read by `COPY … TO '/dev/blob'` (untimed), then loaded into a fresh database at
+ * `--data-dir` made by the product's migrations (its tables emptied first, untimed: the migrations' own rows come back
+ * with the rest) by `COPY … FROM '/dev/blob'` on the engine, as the importer sends its batches, in one transaction
+ * with `session_replication_role = replica`: indexes, unique and check constraints maintained, no foreign-key checks
+ * and no triggers (as the unchecked PostgreSQL floor's `--disable-triggers`). The engine runs on the main thread;
+ * wall seconds and process CPU of the load only.
+ */
+async function pgliteFloorChild(): Promise<void> {
+  const from = await PGlite.create(arg('floor-from', ''), { extensions: { pg_trgm } });
+  const tables = (await from.query<{ name: string }>("select quote_ident(relname) as name from pg_class where relnamespace = 'public'::regnamespace and relkind = 'r' order by relname")).rows.map((r) => r.name);
+  const data: Array<{ table: string; blob: Blob; rows: number }> = [];
+  for (const table of tables) {
+    const r = await from.query(`COPY ${table} TO '/dev/blob'`);
+    // An empty table's COPY gives no blob, and PGlite 0.5.16 spins on `COPY … FROM '/dev/blob'` without one: skipped.
+    if (r.affectedRows) data.push({ table, blob: r.blob!, rows: r.affectedRows });
+  }
+  await from.close();
+  const store = await openStore({ dataDir: arg('data-dir', ''), pgliteThread: 'main' });
+  try {
+    const engine = pgliteOf(store.db)!;
+    const unchecked = async (load: () => Promise<void>) => {
+      await engine.query('BEGIN');
+      await engine.query('SET LOCAL session_replication_role = replica');
+      await load();
+      await engine.query('COMMIT');
+    };
+    // The append-only audit log's trigger refuses a TRUNCATE; in replica mode it does not fire.
+    await unchecked(async () => void await engine.query(`TRUNCATE ${tables.join(', ')}`));
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    let rows = 0;
+    await unchecked(async () => {
+      for (const d of data) rows += (await engine.query(`COPY ${d.table} FROM '/dev/blob'`, [], { blob: d.blob })).affectedRows ?? 0;
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const expected = data.reduce((sum, d) => sum + d.rows, 0);
+    if (rows !== expected) throw new Error(`PGlite floor loaded ${rows} rows of ${expected}`);
+    console.log(JSON.stringify({ seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, rows, tables: data.length }));
+  } finally {
+    await store.close();
+  }
+}
+
+/** Runs this file as a child (`args` name its mode); its last output line, a JSON document. */
+function runChild(name: string, args: string[], cpuProf: string): Record<string, unknown> {
+  const prof = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`, `--cpu-prof-name=dump-${name}.cpuprofile`] : [];
+  const r = spawnSync(process.execPath, [...prof, '--import', 'tsx', process.argv[1] as string, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 3_600_000, maxBuffer: 64 * 1024 * 1024 });
   const last = r.stdout.trim().split('\n').pop() ?? '';
-  if (r.status !== 0 || !last.startsWith('{')) throw new Error(`${engine} import failed (exit ${r.status}): ${r.stdout.slice(-500)}`);
+  if (r.status !== 0 || !last.startsWith('{')) throw new Error(`${name} failed (exit ${r.status}): ${r.stdout.slice(-500)}`);
   return JSON.parse(last) as Record<string, unknown>;
 }
 
@@ -249,14 +299,14 @@ async function main(): Promise<void> {
 
     const maria = await mariadbLoad(work, file);
     const mariaRowsPerSec = 'seconds' in maria ? dumpRows / maria.seconds : undefined;
+    const vsMariadb = (seconds: number) => (mariaRowsPerSec ? { vsMariadb: round(dumpRows / seconds / mariaRowsPerSec, 3) } : {});
     const figures = (r: Record<string, unknown>) => {
       const seconds = r.seconds as number;
-      const rowsPerSec = dumpRows / seconds;
       return {
         seconds: round(seconds, 2),
-        rowsPerSec: round(rowsPerSec),
+        rowsPerSec: round(dumpRows / seconds),
         mibPerSec: round(mib(bytes) / seconds, 2),
-        ...(mariaRowsPerSec ? { vsMariadb: round(rowsPerSec / mariaRowsPerSec, 3) } : {}),
+        ...vsMariadb(seconds),
         // CPU of the import process (PGlite: the engine too) and of its server backends (PostgreSQL, local server).
         clientCpuSeconds: round(r.clientCpuSeconds as number, 2),
         ...(typeof r.mainThreadCpuSeconds === 'number' ? { mainThreadCpuSeconds: round(r.mainThreadCpuSeconds, 2) } : {}),
@@ -266,19 +316,25 @@ async function main(): Promise<void> {
       };
     };
     const engines = arg('engines', 'pglite,postgres').split(',');
-    const pglite = engines.includes('pglite') ? figures(runChild(work, 'pglite', file, ['--data-dir', path.join(work, 'pglite')], cpuProf)) : 'skipped (--engines)';
+    const importChild = (engine: string, target: string[]) => runChild(`${engine} import`, ['--child', '--file', file, '--evidence-dir', path.join(work, `ev-${engine}`), ...target], cpuProf);
+    const pglite = engines.includes('pglite') ? figures(importChild('pglite', ['--data-dir', path.join(work, 'pglite')])) : 'skipped (--engines)';
+    let pgliteFloor: unknown = pglite;
+    if (engines.includes('pglite')) {
+      const f = runChild('pglite floor', ['--pglite-floor', '--floor-from', path.join(work, 'pglite'), '--data-dir', path.join(work, 'pglite-floor')], '');
+      pgliteFloor = { seconds: round(f.seconds as number, 2), ...vsMariadb(f.seconds as number), cpuSeconds: round(f.cpuSeconds as number, 2), rows: f.rows, tables: f.tables };
+    }
     const serverUrl = process.env.PG_BENCH_URL ?? process.env.DATABASE_URL;
     let postgres: unknown = engines.includes('postgres') ? 'skipped: set PG_BENCH_URL to a PostgreSQL server' : 'skipped (--engines)';
     let floor: unknown = postgres;
     if (serverUrl && engines.includes('postgres')) {
       const scratch = await createScratchDatabase(serverUrl, 'dp_bench_dump');
       try {
-        postgres = figures(runChild(work, 'postgres', file, ['--url', scratch.url], cpuProf));
+        postgres = figures(importChild('postgres', ['--url', scratch.url]));
         const floorOf = async (mode: 'checked' | 'unchecked') => {
           const f = await postgresFloor(work, serverUrl, scratch.url, mode);
           return {
             seconds: round(f.seconds, 2),
-            ...(mariaRowsPerSec ? { vsMariadb: round(dumpRows / f.seconds / mariaRowsPerSec, 3) } : {}),
+            ...vsMariadb(f.seconds),
             ...(f.serverCpuSeconds !== undefined ? { serverCpuSeconds: round(f.serverCpuSeconds, 2) } : {}),
           };
         };
@@ -295,6 +351,7 @@ async function main(): Promise<void> {
       dumpRows,
       mariadb: 'seconds' in maria ? { version: maria.version, seconds: round(maria.seconds, 2), serverCpuSeconds: maria.serverCpuSeconds, rowsPerSec: round(mariaRowsPerSec!), tableRows: maria.tableRows } : maria,
       pglite,
+      pgliteFloor,
       postgres,
       postgresFloor: floor,
     }));
@@ -304,4 +361,5 @@ async function main(): Promise<void> {
 }
 
 if (process.argv.includes('--child')) await child();
+else if (process.argv.includes('--pglite-floor')) await pgliteFloorChild();
 else await main();
