@@ -8,10 +8,15 @@
  * decode + parse + extract. Prints one JSON line per engine, then one combined JSON line (last line).
  *
  *   npx tsx bench/extract.bench.ts [--rounds 50] [--bs4-rounds 10] [--dir ../shared/fixtures/agora-2014-04-06] [--no-bs4]
+ *
+ * `--against <checkout>` compares this tree's Agora adapter with another checkout's (e.g. a detached worktree of main)
+ * instead: the raw parse, this tree and the other timed interleaved in blocks in this one process (the two trees'
+ * order swapped every block), CPU seconds each and their ratios; prints that one JSON line and nothing else.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseDocument } from 'htmlparser2';
 import { extractPage } from '../src/extract/adapter/run.ts';
 import { agoraAdapter } from '../src/extract/adapters/agora.ts';
@@ -77,42 +82,67 @@ const input = (p: (typeof pages)[number]) => ({ url: p.url, html: p.bytes, captu
 const agoraFn = (p: (typeof pages)[number]) => extractPage(agoraAdapter, input(p));
 
 /**
- * The raw parse and the adapter timed interleaved, in blocks of rounds, in this one process: the machine's load
- * drifts during a run, so timing one whole phase after the other lets the drift into the ratio. Wall and CPU
- * seconds (process.cpuUsage: this thread plus V8's GC helper threads) are summed per side.
+ * Sides timed interleaved, in blocks of rounds, in this one process: the machine's load drifts during a run, so
+ * timing one whole phase after the other lets the drift into the ratio. Wall and CPU seconds (process.cpuUsage: this
+ * thread plus V8's GC helper threads) are summed per side. `swap`: the sides after the first change order every block.
  */
-function interleaved(n: number, blocks = 10) {
-  const sides = [rawParse, agoraFn];
-  const wall = [0, 0];
-  const cpu = [0, 0];
+function interleaved(sides: ReadonlyArray<(p: (typeof pages)[number]) => unknown>, n: number, blocks = 10, swap = false) {
+  const wall = sides.map(() => 0);
+  const cpu = sides.map(() => 0);
   for (const f of sides) for (const p of pages) f(p);
   const per = Math.max(1, Math.round(n / blocks));
   for (let b = 0; b < blocks; b++) {
-    sides.forEach((f, i) => {
+    const order = sides.map((_, i) => i);
+    if (swap && b % 2 === 1) order.splice(1, order.length - 1, ...order.slice(1).reverse());
+    for (const i of order) {
+      const f = sides[i]!;
       const c0 = process.cpuUsage();
       const t0 = performance.now();
       for (let r = 0; r < per; r++) for (const p of pages) f(p);
       wall[i]! += (performance.now() - t0) / 1000;
       const c = process.cpuUsage(c0);
       cpu[i]! += (c.user + c.system) / 1e6;
-    });
+    }
   }
-  const count = per * blocks * pages.length;
-  const r3 = (x: number) => Math.round(x * 1000) / 1000;
-  return {
-    pagesEach: count,
-    rawParse: { seconds: r3(wall[0]!), cpuSeconds: r3(cpu[0]!), pagesPerSecond: Math.round((count / wall[0]!) * 10) / 10 },
-    agoraAdapter: { seconds: r3(wall[1]!), cpuSeconds: r3(cpu[1]!), pagesPerSecond: Math.round((count / wall[1]!) * 10) / 10 },
-    wallRatio: Math.round((wall[1]! / wall[0]!) * 100) / 100,
-    cpuRatio: Math.round((cpu[1]! / cpu[0]!) * 100) / 100,
-  };
+  return { count: per * blocks * pages.length, wall, cpu };
+}
+const r3 = (x: number) => Math.round(x * 1000) / 1000;
+const r2 = (x: number) => Math.round(x * 100) / 100;
+
+const againstIdx = process.argv.indexOf('--against');
+if (againstIdx >= 0) {
+  const tree = resolve(process.argv[againstIdx + 1] ?? '');
+  const other = (await import(pathToFileURL(join(tree, 'src/extract/adapter/run.ts')).href)) as { extractPage: typeof extractPage };
+  const otherAdapter = ((await import(pathToFileURL(join(tree, 'src/extract/adapters/agora.ts')).href)) as { agoraAdapter: typeof agoraAdapter }).agoraAdapter;
+  const m = interleaved([rawParse, agoraFn, (p) => other.extractPage(otherAdapter, input(p))], rounds, 10, true);
+  const side = (i: number) => ({ cpuSeconds: r3(m.cpu[i]!), seconds: r3(m.wall[i]!), cpuVsRawParse: r2(m.cpu[i]! / m.cpu[0]!) });
+  console.log(
+    JSON.stringify({
+      bench: 'extract',
+      engine: 'raw parse, this tree and --against, interleaved',
+      pagesEach: m.count,
+      rawParse: { cpuSeconds: r3(m.cpu[0]!), seconds: r3(m.wall[0]!) },
+      thisTree: side(1),
+      against: { tree, ...side(2) },
+      /** This tree's CPU over the other's, minus one (negative: this tree is cheaper). */
+      cpuChange: Math.round((m.cpu[1]! / m.cpu[2]! - 1) * 1000) / 1000,
+    }),
+  );
+  process.exit(0);
 }
 
 const raw = run(`node ${process.version} htmlparser2 parseDocument (raw parse, no extraction)`, rawParse, rounds);
 console.log(JSON.stringify(raw));
 const agora = run(`node ${process.version} darkpatrol agora adapter (htmlparser2 + cheerio)`, agoraFn, rounds);
 console.log(JSON.stringify(agora));
-const mixed = interleaved(rounds);
+const timed = interleaved([rawParse, agoraFn], rounds);
+const mixed = {
+  pagesEach: timed.count,
+  rawParse: { seconds: r3(timed.wall[0]!), cpuSeconds: r3(timed.cpu[0]!), pagesPerSecond: Math.round((timed.count / timed.wall[0]!) * 10) / 10 },
+  agoraAdapter: { seconds: r3(timed.wall[1]!), cpuSeconds: r3(timed.cpu[1]!), pagesPerSecond: Math.round((timed.count / timed.wall[1]!) * 10) / 10 },
+  wallRatio: r2(timed.wall[1]! / timed.wall[0]!),
+  cpuRatio: r2(timed.cpu[1]! / timed.cpu[0]!),
+};
 console.log(JSON.stringify({ bench: 'extract', engine: 'raw parse and agora adapter, interleaved', ...mixed }));
 const generic = run(`node ${process.version} darkpatrol generic extractor`, (p) => extractGeneric(input(p)), Math.max(1, Math.floor(rounds / 5)));
 console.log(JSON.stringify(generic));
