@@ -56,6 +56,33 @@ export interface ArchivedCapture {
   refersTo?: number | null;
 }
 
+/** The captures row of a payload (a fetched exchange or an archived page) whose WARC record is `record`. */
+function captureRow(
+  kind: 'http' | 'archive',
+  context: { agencyId: number; tlp?: Tlp; marketId: number | null; jobId?: string },
+  c: Pick<ArchivedCapture, 'url' | 'httpStatus' | 'contentType' | 'payloadSha256' | 'payloadSize' | 'fetchedAt'>,
+  record: WrittenRecord,
+) {
+  return {
+    agency_id: context.agencyId,
+    tlp: context.tlp,
+    kind,
+    market_id: context.marketId,
+    url: c.url,
+    http_status: c.httpStatus,
+    content_type: c.contentType,
+    warc_file: record.file,
+    warc_offset: record.offset,
+    warc_length: record.length,
+    warc_record_id: record.recordId,
+    payload_sha256: c.payloadSha256,
+    block_sha256: record.blockSha256,
+    payload_size: c.payloadSize,
+    fetched_at: c.fetchedAt,
+    job_id: context.jobId ?? null,
+  };
+}
+
 /** At most this many exchanges, or about this many bytes, go into one group commit. */
 const MAX_GROUP = 64;
 const MAX_GROUP_BYTES = 16 * 1024 * 1024;
@@ -244,28 +271,10 @@ export class EvidenceRecorder {
           const insert = trx
             .insertInto('captures')
             .values(
-              group.map(({ exchange, context }, i) => {
-                const response = (per[i] as (typeof per)[number]).response;
-                return {
-                  agency_id: context.agencyId,
-                  tlp: context.tlp,
-                  kind: 'http' as const,
-                  market_id: context.marketId,
-                  url: exchange.url,
-                  http_status: exchange.httpStatus,
-                  content_type: exchange.contentType,
-                  warc_file: response.file,
-                  warc_offset: response.offset,
-                  warc_length: response.length,
-                  warc_record_id: response.recordId,
-                  payload_sha256: exchange.payloadSha256,
-                  block_sha256: response.blockSha256,
-                  payload_size: exchange.payloadSize,
-                  fetched_at: exchange.fetchedAt,
-                  job_id: context.jobId ?? null,
-                  account: context.account ?? null,
-                };
-              }),
+              group.map(({ exchange, context }, i) => ({
+                ...captureRow('http', context, exchange, (per[i] as (typeof per)[number]).response),
+                account: context.account ?? null,
+              })),
             )
             .returningAll();
           // One statement: the log's lock (held to the commit), the capture rows, their seals, the chain head.
@@ -381,25 +390,7 @@ export class EvidenceRecorder {
       }
       const row = await trx
         .insertInto('captures')
-        .values({
-          agency_id: context.agencyId,
-          tlp: context.tlp,
-          kind: 'archive',
-          market_id: context.marketId,
-          url: c.url,
-          http_status: c.httpStatus,
-          content_type: c.contentType,
-          warc_file: record.file,
-          warc_offset: record.offset,
-          warc_length: record.length,
-          warc_record_id: record.recordId,
-          payload_sha256: c.payloadSha256,
-          block_sha256: record.blockSha256,
-          payload_size: c.payloadSize,
-          fetched_at: c.fetchedAt,
-          job_id: context.jobId ?? null,
-          refers_to: c.refersTo ?? null,
-        })
+        .values({ ...captureRow('archive', context, c, record), refers_to: c.refersTo ?? null })
         .returning('id')
         .executeTakeFirstOrThrow();
       await appendEvidence(trx, written, { jobId: context.jobId, captureId: row.id, seal: (await captureSeals(trx, [row.id])).get(row.id) });

@@ -2,9 +2,6 @@ import type { EvidenceRecorder, ExchangeContext, InTransaction, RecordedCapture 
 import type { FetchedPage } from './fetcher.ts';
 import type { CrawlStats } from './types.ts';
 
-/** Work done in the capture's own transaction (frontier bookkeeping: a page is captured exactly once). */
-export type InCaptureTransaction<T, R> = InTransaction<T, R>;
-
 /**
  * Where a page is recorded: the exchange becomes WARC records, a captures row and evidence-log entries, tagged
  * with the crawl's market, job, account and proxy circuit.
@@ -20,8 +17,11 @@ export class CaptureWriter {
     this.#stats = stats;
   }
 
-  /** `notes` go into the capture's WARC metadata record (e.g. why its links were not followed). */
-  async record<T = never, R = void>(page: FetchedPage, inTx?: InCaptureTransaction<T, R>, notes?: Record<string, string>): Promise<RecordedCapture> {
+  /**
+   * `inTx`: work done in the capture's own transaction (frontier bookkeeping: a page is captured exactly once).
+   * `notes` go into the capture's WARC metadata record (e.g. why its links were not followed).
+   */
+  async record<T = never, R = void>(page: FetchedPage, inTx?: InTransaction<T, R>, notes?: Record<string, string>): Promise<RecordedCapture> {
     const { res } = page;
     const capture = await this.#recorder.recordExchange(
       {
