@@ -91,11 +91,13 @@ const MAX_GROUP_BYTES = 16 * 1024 * 1024;
  * Work that the exchanges of one group commit share, done once for the whole group in its transaction (the crawler
  * completes every page's frontier entry and queues every page's links in one statement). `run` gets the group's
  * items of this work in arrival order with their capture ids; when the transaction then rolls back (the group is
- * retried exchange by exchange), `rolledBack` gets what `run` returned, to take back what it counted in memory.
+ * retried exchange by exchange), `rolledBack` gets what `run` returned, to take back what it counted in memory;
+ * once it committed, `committed` gets it (before the group's exchanges resolve), to hand on what it made durable.
  */
 export interface GroupWork<T, R = void> {
   run(trx: Transaction<Database>, items: ReadonlyArray<{ item: T; captureId: number }>): Promise<R>;
   rolledBack?(result: R): void;
+  committed?(result: R): void;
 }
 
 /** What an exchange's capture brings into its transaction: a callback of its own, or an item of a shared work. */
@@ -307,6 +309,7 @@ export class EvidenceRecorder {
         for (const { work, result } of ran) work.rolledBack?.(result);
         throw err;
       }
+      for (const { work, result } of ran) work.committed?.(result);
       return group.map((_, i) => {
         const p = per[i] as (typeof per)[number];
         return { captureId: ids[i] as number, records: i === 0 ? [...info, ...p.own] : p.own, response: p.response };

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { Database } from '../../store/index.ts';
 
 export interface FrontierEntry {
@@ -47,17 +47,24 @@ export async function enqueue(db: Kysely<Database> | Transaction<Database>, jobI
  * `retryLater(…, false)`.
  */
 export async function claimBatch(db: Kysely<Database>, jobId: string, workerId: string, leaseMs: number, n: number): Promise<FrontierEntry[]> {
-  const r = await sql<FrontierEntry>`
-    update crawl_frontier set state = 'claimed', claimed_by = ${workerId},
-      lease_until = now() + (${leaseMs} * interval '1 millisecond'), attempts = attempts + 1
+  const r = await claimStatement(jobId, { workerId, leaseMs }, Math.max(1, Math.floor(n))).execute(db);
+  return toEntries(r.rows);
+}
+
+/** The claim of up to `n` ready entries, returning them (a statement of its own, or a CTE of a group commit's). */
+function claimStatement(jobId: string, claimer: { workerId: string; leaseMs: number }, n: number): RawBuilder<FrontierEntry> {
+  return sql<FrontierEntry>`
+    update crawl_frontier set state = 'claimed', claimed_by = ${claimer.workerId},
+      lease_until = now() + (${claimer.leaseMs} * interval '1 millisecond'), attempts = attempts + 1
     where id in (
       select id from crawl_frontier
       where job_id = ${jobId} and state = 'queued' and not_before <= now()
-      order by id limit ${Math.max(1, Math.floor(n))}
+      order by id limit ${n}
       for update skip locked)
-    returning id, url, depth, attempts`.execute(db);
-  return r.rows.map((row) => ({ ...row, id: Number(row.id) })).sort((a, b) => a.id - b.id);
+    returning id, url, depth, attempts`;
 }
+
+const toEntries = (rows: readonly FrontierEntry[]): FrontierEntry[] => rows.map((row) => ({ ...row, id: Number(row.id) })).sort((a, b) => a.id - b.id);
 
 /**
  * How many entries a job's frontier holds, for the max-pages limit, without a `count(*)` per page: the exact count
@@ -104,54 +111,89 @@ export interface PageCompletion {
 }
 
 /**
+ * Entries claimed in a group commit's transaction for the workers whose pages it commits (each of them asks for its
+ * next entry once its page has committed), so they need no claim statement of their own: on the embedded engine's
+ * one session, a claim would wait behind the group transactions.
+ */
+export interface ClaimsInCommit {
+  workerId: string;
+  leaseMs: number;
+  /** How many entries to claim for a group of `pages` pages (0 once the crawl stops). */
+  want(pages: number): number;
+  /** The entries claimed, once their transaction committed. */
+  take(entries: FrontierEntry[]): void;
+}
+
+/** What a group's frontier work did: links added (taken back from the frontier size if it rolls back), entries claimed. */
+export interface GroupFrontierResult {
+  added: number;
+  claimed: FrontierEntry[];
+}
+
+/**
  * The frontier work of a group commit's pages, in its transaction (`GroupWork` of the evidence recorder): every
- * page's entry marked done and every page's new links queued, as one statement for the whole group. The result is
- * what page after page would give: links in the order of the pages and of each page's links, a link several pages
- * found queued once at the first page's depth, links the job already has ignored. When the max-pages limit leaves
- * less room than the group's links, the pages go one by one as before (each page's links cut to the room left).
- * Returns how many entries it added, which are taken back from the frontier size if the transaction rolls back.
+ * page's entry marked done, every page's new links queued and, while a scheduler hands them out (`claims`), as
+ * many ready entries claimed as the group has pages, as one statement for the whole group. The result is what page
+ * after page would give: links in the order of the pages and of each page's links, a link several pages found
+ * queued once at the first page's depth, links the job already has ignored. When the max-pages limit leaves less
+ * room than the group's links, the pages go one by one as before (each page's links cut to the room left; nothing
+ * claimed).
  */
 export class FrontierCompletions {
   readonly #jobId: string;
   readonly #size: FrontierSize;
+  /** Set by the scheduler while it runs. */
+  claims: ClaimsInCommit | undefined;
 
   constructor(jobId: string, size: FrontierSize) {
     this.#jobId = jobId;
     this.#size = size;
   }
 
-  async run(trx: Transaction<Database>, items: ReadonlyArray<{ item: PageCompletion; captureId: number }>): Promise<number> {
+  async run(trx: Transaction<Database>, items: ReadonlyArray<{ item: PageCompletion; captureId: number }>): Promise<GroupFrontierResult> {
     const want = items.reduce((n, { item }) => n + item.links.length, 0);
-    let added = 0;
+    const result: GroupFrontierResult = { added: 0, claimed: [] };
     try {
       if (want === 0 || (await this.#size.room(trx, want, items.length)) >= want) {
-        added = await completeGroup(trx, this.#jobId, items);
-        this.#size.add(added);
-      } else {
-        for (const { item, captureId } of items) {
-          const room = item.links.length ? await this.#size.room(trx, item.links.length) : 0;
-          const n = await completeGroup(trx, this.#jobId, [{ item: { ...item, links: item.links.slice(0, room) }, captureId }]);
-          this.#size.add(n);
-          added += n;
-        }
+        const claims = this.claims;
+        const r = await completeGroup(trx, this.#jobId, items, claims && { ...claims, n: claims.want(items.length) });
+        this.#size.add(r.added);
+        return r;
       }
-      return added;
+      for (const { item, captureId } of items) {
+        const room = item.links.length ? await this.#size.room(trx, item.links.length) : 0;
+        const { added } = await completeGroup(trx, this.#jobId, [{ item: { ...item, links: item.links.slice(0, room) }, captureId }]);
+        this.#size.add(added);
+        result.added += added;
+      }
+      return result;
     } catch (err) {
-      this.#size.add(-added);
+      this.#size.add(-result.added);
       throw err;
     }
   }
 
-  rolledBack(added: number): void {
-    this.#size.add(-added);
+  rolledBack(result: GroupFrontierResult): void {
+    this.#size.add(-result.added);
+  }
+
+  committed(result: GroupFrontierResult): void {
+    if (result.claimed.length) this.claims?.take(result.claimed);
   }
 }
 
 /**
- * Pages' completion and their links' enqueue as one statement (the update in a data-modifying CTE, which PostgreSQL
- * always runs to completion, whether or not the insert adds rows). Returns how many links were new.
+ * Pages' completion, their links' enqueue and the claim of `claim.n` ready entries as one statement (the update
+ * and the claim in data-modifying CTEs, which PostgreSQL always runs to completion; all parts see the statement's
+ * snapshot, so the claim does not see the links this statement queues). Returns how many links were new and what
+ * was claimed.
  */
-async function completeGroup(trx: Transaction<Database>, jobId: string, items: ReadonlyArray<{ item: PageCompletion; captureId: number }>): Promise<number> {
+async function completeGroup(
+  trx: Transaction<Database>,
+  jobId: string,
+  items: ReadonlyArray<{ item: PageCompletion; captureId: number }>,
+  claim?: { workerId: string; leaseMs: number; n: number },
+): Promise<GroupFrontierResult> {
   const seen = new Set<string>();
   const urls: string[] = [];
   const depths: number[] = [];
@@ -163,19 +205,23 @@ async function completeGroup(trx: Transaction<Database>, jobId: string, items: R
       depths.push(item.depth);
     }
   }
-  const r = await sql<{ id: number }>`
+  const n = claim?.n ?? 0;
+  const r = await sql<FrontierEntry & { added: number }>`
     with done as (
       update crawl_frontier f set state = 'done', capture_id = v.capture_id, http_status = v.http_status, lease_until = null, error = v.note
       from unnest(${items.map((i) => i.item.id)}::int8[], ${items.map((i) => i.captureId)}::int4[], ${items.map((i) => i.item.httpStatus)}::int4[], ${items.map((i) => i.item.note)}::text[])
         as v(id, capture_id, http_status, note)
       where f.id = v.id
-      returning f.id)
-    insert into crawl_frontier (job_id, url, depth)
-    select ${jobId}, u.url, u.depth from unnest(${urls}::text[], ${depths}::int4[]) with ordinality as u(url, depth, ord)
-    order by u.ord
-    on conflict (job_id, url) do nothing
-    returning id`.execute(trx);
-  return r.rows.length;
+      returning f.id),
+    ins as (
+      insert into crawl_frontier (job_id, url, depth)
+      select ${jobId}, u.url, u.depth from unnest(${urls}::text[], ${depths}::int4[]) with ordinality as u(url, depth, ord)
+      order by u.ord
+      on conflict (job_id, url) do nothing
+      returning id),
+    claimed as (${claim && n > 0 ? claimStatement(jobId, claim, n) : sql`select null::int8 as id, null::text as url, null::int4 as depth, null::int4 as attempts where false`})
+    select c.id, c.url, c.depth, c.attempts, a.added from (select count(*)::int4 as added from ins) a left join claimed c on true`.execute(trx);
+  return { added: Number(r.rows[0]?.added ?? 0), claimed: toEntries(r.rows.filter((row) => row.id !== null)) };
 }
 
 /** Puts an entry back for a later attempt. `countAttempt: false` undoes the claim's attempt (e.g. after a re-login). */

@@ -64,6 +64,8 @@ export async function runScheduler(ctx: CrawlContext): Promise<SchedulerResult> 
   // Workers that ask for work together (a group commit frees them together) are served by one claim statement for
   // as many entries as there are waiting workers: never more, so a claim is always a page in flight (after a kill,
   // at most two requeued entries per worker: the one it fetches and its previous page, still being committed).
+  // Mostly the group commit itself has claimed them, one per page it committed (`ClaimsInCommit`): each of those
+  // pages' workers asks for its next entry once its page has committed.
   const held: FrontierEntry[] = [];
   let claiming: Promise<boolean> | undefined;
   let waiting = 0;
@@ -201,6 +203,15 @@ export async function runScheduler(ctx: CrawlContext): Promise<SchedulerResult> 
       }
     }
     if (!stop) {
+      ctx.frontierWork.claims = {
+        workerId: ctx.workerId,
+        leaseMs: settings.leaseMs,
+        want: (pages) => (stop || signal?.aborted ? 0 : pages),
+        take: (entries) => {
+          held.push(...entries);
+          wakeIdle();
+        },
+      };
       const results = await Promise.allSettled(Array.from({ length: settings.concurrency }, () => worker()));
       // Claimed for a worker that stopped before taking it: back to the queue, the claim's attempt undone.
       for (const e of held.splice(0)) await retryLater(db, e.id, 0, null, false);
@@ -211,6 +222,7 @@ export async function runScheduler(ctx: CrawlContext): Promise<SchedulerResult> 
   } catch (err) {
     return { stop, failure: err };
   } finally {
+    ctx.frontierWork.claims = undefined;
     signal?.removeEventListener('abort', wakeIdle);
   }
 }
