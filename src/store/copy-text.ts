@@ -60,7 +60,8 @@ export interface EncodedBatch {
  * that maps a large statement a slice at a time lets each slice's arrays die young instead of holding them all.
  */
 export class BatchEncoder {
-  private text = '';
+  /** Each step's bytes: off the JS heap, so a large statement's text does not age through the young generation. */
+  private readonly chunks: Buffer[] = [];
   private rows = 0;
   /** Every int/bigint column: its position and distinct non-null values (String(v)), in row order. */
   private readonly keys: Array<{ name: string; at: number; values: Set<string> }> = [];
@@ -71,7 +72,7 @@ export class BatchEncoder {
   }
 
   add(rows: readonly (readonly BulkValue[])[]): void {
-    this.text = appendRows(this.text, this.columns, rows);
+    this.chunks.push(Buffer.from(appendRows('', this.columns, rows), 'utf8'));
     this.rows += rows.length;
     for (const k of this.keys) {
       for (const r of rows) {
@@ -84,7 +85,7 @@ export class BatchEncoder {
   finish(): EncodedBatch {
     const distinct: Record<string, string[]> = {};
     for (const k of this.keys) distinct[k.name] = [...k.values];
-    return { data: Buffer.from(this.text, 'utf8'), rows: this.rows, distinct };
+    return { data: this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks), rows: this.rows, distinct };
   }
 }
 
