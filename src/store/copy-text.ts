@@ -18,16 +18,19 @@ export function copyText(v: BulkValue, type: BulkType): string {
   return /[\\\t\n\r]/.test(s) ? s.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')) : s;
 }
 
-/** The batch as COPY text: one line per row, columns tab-separated. */
-export function copyData(columns: readonly BulkColumn[], batch: readonly (readonly BulkValue[])[]): Buffer {
-  const lines: string[] = new Array(batch.length);
-  for (let r = 0; r < batch.length; r++) {
-    const row = batch[r]!;
-    let line = '';
-    for (let i = 0; i < columns.length; i++) line += (i ? '\t' : '') + copyText(row[i], columns[i]!.type);
-    lines[r] = line;
+/** `out` with `batch`'s rows appended as COPY text: one line per row, columns tab-separated. */
+function appendRows(out: string, columns: readonly BulkColumn[], batch: readonly (readonly BulkValue[])[]): string {
+  const last = columns.length - 1;
+  for (const row of batch) {
+    for (let i = 0; i < last; i++) out += copyText(row[i], columns[i]!.type) + '\t';
+    out += copyText(row[last], columns[last]!.type) + '\n';
   }
-  return Buffer.from(lines.join('\n') + (batch.length ? '\n' : ''), 'utf8');
+  return out;
+}
+
+/** The batch as COPY text (one string, then its bytes: no array of lines). */
+export function copyData(columns: readonly BulkColumn[], batch: readonly (readonly BulkValue[])[]): Buffer {
+  return Buffer.from(appendRows('', columns, batch), 'utf8');
 }
 
 /** Distinct non-null values of column `i` of `batch`. */
@@ -52,11 +55,43 @@ export interface EncodedBatch {
   distinct: Record<string, string[]>;
 }
 
+/**
+ * An EncodedBatch built in steps: `add` rows (arrays in `columns` order) as they are made, then `finish`. A caller
+ * that maps a large statement a slice at a time lets each slice's arrays die young instead of holding them all.
+ */
+export class BatchEncoder {
+  /** Each step's bytes: off the JS heap, so a large statement's text does not age through the young generation. */
+  private readonly chunks: Buffer[] = [];
+  private rows = 0;
+  /** Every int/bigint column: its position and distinct non-null values (String(v)), in row order. */
+  private readonly keys: Array<{ name: string; at: number; values: Set<string> }> = [];
+  constructor(private readonly columns: readonly BulkColumn[]) {
+    columns.forEach((c, at) => {
+      if (c.type === 'int' || c.type === 'bigint') this.keys.push({ name: c.name, at, values: new Set() });
+    });
+  }
+
+  add(rows: readonly (readonly BulkValue[])[]): void {
+    this.chunks.push(Buffer.from(appendRows('', this.columns, rows), 'utf8'));
+    this.rows += rows.length;
+    for (const k of this.keys) {
+      for (const r of rows) {
+        const v = r[k.at];
+        if (v !== null && v !== undefined) k.values.add(String(v));
+      }
+    }
+  }
+
+  finish(): EncodedBatch {
+    const distinct: Record<string, string[]> = {};
+    for (const k of this.keys) distinct[k.name] = [...k.values];
+    return { data: this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks), rows: this.rows, distinct };
+  }
+}
+
 /** `rows` (arrays in `columns` order) as an EncodedBatch: copyData plus the distinct values bulkInsert would check. */
 export function encodeBatch(columns: readonly BulkColumn[], rows: readonly (readonly BulkValue[])[]): EncodedBatch {
-  const out: Record<string, string[]> = {};
-  columns.forEach((c, i) => {
-    if (c.type === 'int' || c.type === 'bigint') out[c.name] = distinct(rows, i);
-  });
-  return { data: copyData(columns, rows), rows: rows.length, distinct: out };
+  const e = new BatchEncoder(columns);
+  e.add(rows);
+  return e.finish();
 }

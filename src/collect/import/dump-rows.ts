@@ -12,16 +12,48 @@
 // Modules that load nothing heavy at run time (kysely, pg, the store): this runs on a thread of its own, which loads
 // its modules anew (store/copy-text.ts, extract/store/scan.ts).
 import type { BulkColumn, BulkValue } from '../../store/bulk.ts';
-import { encodeBatch, type EncodedBatch } from '../../store/copy-text.ts';
+import { BatchEncoder, type EncodedBatch } from '../../store/copy-text.ts';
 import { scanSightings, type ColumnToRead, type ScannedSightings, type TextToScan } from '../../extract/store/scan.ts';
 import type { DumpMapping } from './dump.ts';
 import { ImportFormatError, insertParser, insertTarget, sqlStatements, type SqlStatement, type SqlValue } from './sql-tokenizer.ts';
 
+/** Rows of a statement parsed, mapped and encoded at a time (DumpRows.stepsOf). */
+const STEP_ROWS = 1000;
+
 /** MySQL DATETIME ('2024-11-06 00:52:04', server time taken as UTC) or a unix time. */
 export function toDate(v: SqlValue | undefined): Date | null {
   if (v === null || v === undefined || v === '' || v === '0000-00-00 00:00:00') return null;
+  if (typeof v === 'string' && v.length === 19) {
+    const d = plainDatetime(v);
+    if (d) return d;
+  }
   const d = typeof v === 'number' ? new Date(v * 1000) : new Date(/^\d{4}-\d\d-\d\d \d/.test(v) ? `${v.replace(' ', 'T')}Z` : v);
   return Number.isNaN(d.getTime()) ? null : d;
+}
+/**
+ * 'YYYY-MM-DD hh:mm:ss' with every field in range (year from 1000; day 1–31, rolled into the next month past the
+ * month's end as the string parse does) read by its digits: the same instant as `new Date('YYYY-MM-DDThh:mm:ssZ')`
+ * without parsing a string; anything else (undefined) takes the string parse.
+ */
+function plainDatetime(v: string): Date | undefined {
+  const n = (at: number, len: number) => {
+    let x = 0;
+    for (let i = at; i < at + len; i++) {
+      const d = v.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) return -1;
+      x = x * 10 + d;
+    }
+    return x;
+  };
+  if (v[4] !== '-' || v[7] !== '-' || v[10] !== ' ' || v[13] !== ':' || v[16] !== ':') return undefined;
+  const y = n(0, 4);
+  const mo = n(5, 2);
+  const d = n(8, 2);
+  const h = n(11, 2);
+  const mi = n(14, 2);
+  const s = n(17, 2);
+  if (y < 1000 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59) return undefined;
+  return new Date(Date.UTC(y, mo - 1, d, h, mi, s));
 }
 export const toNum = (v: SqlValue | undefined): number | null => (v === null || v === undefined || v === '' ? null : Number.isFinite(Number(v)) ? Number(v) : null);
 export const toStr = (v: SqlValue | undefined): string | null => (v === null || v === undefined ? null : String(v));
@@ -180,12 +212,32 @@ export class DumpRows {
   }
 
   private rowsOf(stmt: SqlStatement): { table: string; cols: string[]; rows: SqlValue[][] } | undefined {
+    const ins = this.stepsOf(stmt);
+    return ins && { table: ins.table, cols: ins.cols, rows: [...ins.steps].flat() };
+  }
+
+  /**
+   * An INSERT statement's rows in steps of STEP_ROWS, cut to its columns (normalizeRows): a caller that maps and
+   * encodes each step before it parses the next lets the step's arrays die young, where a whole statement's (~12,000
+   * rows) outlived the young generation and were copied and promoted by the GC. Same rows and errors as parsing it
+   * whole: a statement without columns throws after its parse errors, as then.
+   */
+  private stepsOf(stmt: SqlStatement): { table: string; cols: string[]; steps: Iterable<SqlValue[][]> } | undefined {
     const p = insertParser(stmt);
     if (!p) return undefined;
-    const rows = p.next(Infinity) ?? [];
-    const cols = columnsOf(this.columns, stmt, p.table, p.columns);
-    normalizeRows(rows, cols.length);
-    return { table: p.table, cols, rows };
+    let cols = p.columns ?? this.columns.get(p.table);
+    if (!cols) {
+      p.next(Infinity);
+      cols = columnsOf(this.columns, stmt, p.table, p.columns);
+    }
+    const width = cols.length;
+    function* steps(): Generator<SqlValue[][]> {
+      for (let rows = p!.next(STEP_ROWS); rows; rows = p!.next(STEP_ROWS)) {
+        normalizeRows(rows, width);
+        yield rows;
+      }
+    }
+    return { table: p.table, cols, steps: steps() };
   }
 
   private keepOrders(ins: { cols: string[]; rows: SqlValue[][] }): void {
@@ -200,26 +252,52 @@ export class DumpRows {
     return this.account.get(this.vendorUser.get(String(dumpVendorId)) ?? '') ?? null;
   }
 
-  private batch(pass: 2 | 3, table: FeedBatch['table'], columns: BulkColumn[], end: number, values: BulkValue[][], scanned?: ScannedSightings): FeedBatch {
-    const all = [...ownedColumns(this.s.tlp), ...columns];
-    return { t: 'batch', pass, table, end, count: values.length, ...(this.s.encode ? { encoded: encodeBatch(all, values) } : { values }), ...(scanned ? { scanned } : {}) };
-  }
-
   /**
-   * A batch COPYed straight in: `values` are the statement's rows, of which the first of each key is written (as ON
-   * CONFLICT DO NOTHING would keep it). Keys of earlier statements are not remembered (memory stays bounded by a
+   * One statement's batch, built a step at a time (stepsOf): `add` each step's mapped rows (and their scanned
+   * sightings), then `finish`. Direct (FeedStart.direct, with `keyAt`): only the first row of each key is written, as
+   * ON CONFLICT DO NOTHING would keep it. Keys of earlier statements are not remembered (memory stays bounded by a
    * statement): one stored before fails the COPY, and the main thread writes the statement through ON CONFLICT.
    */
-  private directBatch(pass: 2 | 3, table: FeedBatch['table'], columns: BulkColumn[], end: number, values: BulkValue[][], keyAt: number, scanned?: ScannedSightings): FeedBatch {
-    const all = [...ownedColumns(this.s.tlp), ...columns];
-    const seen = new Set<string>();
-    const rows = values.filter((v) => {
-      const key = String(v[keyAt]);
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
-    return { t: 'batch', pass, table, end, count: values.length, encoded: encodeBatch(all, rows), direct: { inserted: rows.length }, ...(scanned ? { scanned } : {}) };
+  private builder(pass: 2 | 3, table: FeedBatch['table'], columns: BulkColumn[], keyAt?: number) {
+    const encoder = this.s.encode ? new BatchEncoder([...ownedColumns(this.s.tlp), ...columns]) : undefined;
+    const kept: BulkValue[][] = [];
+    const seen = keyAt === undefined ? undefined : new Set<string>();
+    const scanned: ScannedSightings = { found: [], rejected: [] };
+    let count = 0;
+    let inserted = 0;
+    let anyScan = false;
+    return {
+      add(values: BulkValue[][], scan?: ScannedSightings): void {
+        count += values.length;
+        let rows = values;
+        if (seen) {
+          rows = values.filter((v) => {
+            const key = String(v[keyAt!]);
+            if (seen.has(key)) return false;
+            seen.add(key);
+            return true;
+          });
+          inserted += rows.length;
+        }
+        if (encoder) encoder.add(rows);
+        else for (const v of rows) kept.push(v);
+        if (scan) {
+          anyScan = true;
+          for (const f of scan.found) scanned.found.push(f);
+          for (const f of scan.rejected) scanned.rejected.push(f);
+        }
+      },
+      finish: (end: number): FeedBatch => ({
+        t: 'batch',
+        pass,
+        table,
+        end,
+        count,
+        ...(encoder ? { encoded: encoder.finish() } : { values: kept }),
+        ...(seen ? { direct: { inserted } } : {}),
+        ...(anyScan ? { scanned } : {}),
+      }),
+    };
   }
 
   async *run(): AsyncGenerator<FeedItem> {
@@ -245,58 +323,62 @@ export class DumpRows {
     for await (const stmt of sqlStatements(this.s.file, this.s.position, 1)) {
       const head = insertTarget(stmt.text);
       if (head === undefined || !mapped.has(head)) continue;
-      const ins = this.rowsOf(stmt);
+      const ins = this.stepsOf(stmt);
       if (!ins) continue;
       const at = columnFinder(ins.cols);
-      if (m.listings && ins.table === m.listings.table) {
-        this.listingsSent++;
-        yield { t: 'rows', table: ins.table, cols: ins.cols, rows: ins.rows, end: stmt.end };
-      } else if (m.orders && ins.table === m.orders.table) {
+      if (m.orders && ins.table === m.orders.table) {
         const O = m.orders;
-        if (this.s.fillOrders) this.keepOrders(ins);
-        // Orders name listings by their ids: every listings statement before them must be written first.
-        await this.allListingIds();
         const [id, listing, vendor, buyer, country, quantity, price, date, status] =
           [at(O.id), at(O.listing), at(O.vendor), at(O.buyer), at(O.country), at(O.quantity), at(O.price), at(O.date), at(O.status)];
-        const values = ins.rows.map((r): BulkValue[] => [
-          ...ownedRow,
-          marketId,
-          String(r[id]),
-          O.listing ? (this.listingIds.get(String(r[listing])) ?? null) : null,
-          O.vendor ? this.vendorAccount(r[vendor]) : null,
-          O.buyer ? (this.userHandle.get(String(r[buyer])) ?? toStr(r[buyer])) : null,
-          toStr(r[country])?.toUpperCase() ?? null,
-          toNum(r[quantity]),
-          toNum(r[price]),
-          O.currency,
-          toDate(r[date]),
-          toStr(r[status]),
-          captureId,
-        ]);
-        if (this.s.direct?.orders) yield this.directBatch(2, 'orders', ORDER_COLUMNS, stmt.end, values, ownedRow.length + 1);
-        else yield this.batch(2, 'orders', ORDER_COLUMNS, stmt.end, values);
+        const out = this.builder(2, 'orders', ORDER_COLUMNS, this.s.direct?.orders ? ownedRow.length + 1 : undefined);
+        for (const rows of ins.steps) {
+          if (this.s.fillOrders) this.keepOrders({ cols: ins.cols, rows });
+          // Orders name listings by their ids: every listings statement before them must be written first.
+          await this.allListingIds();
+          out.add(rows.map((r): BulkValue[] => [
+            ...ownedRow,
+            marketId,
+            String(r[id]),
+            O.listing ? (this.listingIds.get(String(r[listing])) ?? null) : null,
+            O.vendor ? this.vendorAccount(r[vendor]) : null,
+            O.buyer ? (this.userHandle.get(String(r[buyer])) ?? toStr(r[buyer])) : null,
+            toStr(r[country])?.toUpperCase() ?? null,
+            toNum(r[quantity]),
+            toNum(r[price]),
+            O.currency,
+            toDate(r[date]),
+            toStr(r[status]),
+            captureId,
+          ]));
+        }
+        yield out.finish(stmt.end);
       } else if (m.messages && ins.table === m.messages.table) {
         const M = m.messages;
         const [id, sender, recipient, subject, body, date] = [at(M.id), at(M.sender), at(M.recipient), at(M.subject), at(M.body), at(M.date)];
         const o0 = ownedRow.length; // market_id, external_id, vendor_id, sender, recipient, thread, sent_at, body, capture_id follow
-        const values = ins.rows.map((r): BulkValue[] => [
-          ...ownedRow,
-          marketId,
-          String(r[id]),
-          this.account.get(String(r[sender])) ?? null,
-          this.userHandle.get(String(r[sender])) ?? toStr(r[sender]),
-          M.recipient ? (this.userHandle.get(String(r[recipient])) ?? toStr(r[recipient])) : null,
-          toStr(r[subject]),
-          toDate(r[date]),
-          String(r[body] ?? ''),
-          captureId,
-        ]);
-        const scanned = await scanSightings(values.map((v) => ({
-          text: [v[o0 + 5] as string | null, v[o0 + 7] as string].filter(Boolean).join('\n'), html: 'auto', source: 'message', vendorId: v[o0 + 2] as number | null, messageId: null, rowRef: `${M.table}:${v[o0 + 1] as string}`, observedAt: (v[o0 + 6] as Date | null) ?? now,
-        })));
-        yield this.batch(2, 'messages', MESSAGE_COLUMNS, stmt.end, values, scanned);
+        const out = this.builder(2, 'messages', MESSAGE_COLUMNS);
+        for (const rows of ins.steps) {
+          const values = rows.map((r): BulkValue[] => [
+            ...ownedRow,
+            marketId,
+            String(r[id]),
+            this.account.get(String(r[sender])) ?? null,
+            this.userHandle.get(String(r[sender])) ?? toStr(r[sender]),
+            M.recipient ? (this.userHandle.get(String(r[recipient])) ?? toStr(r[recipient])) : null,
+            toStr(r[subject]),
+            toDate(r[date]),
+            String(r[body] ?? ''),
+            captureId,
+          ]);
+          out.add(values, await scanSightings(values.map((v) => ({
+            text: [v[o0 + 5] as string | null, v[o0 + 7] as string].filter(Boolean).join('\n'), html: 'auto', source: 'message', vendorId: v[o0 + 2] as number | null, messageId: null, rowRef: `${M.table}:${v[o0 + 1] as string}`, observedAt: (v[o0 + 6] as Date | null) ?? now,
+          }))));
+        }
+        yield out.finish(stmt.end);
       } else {
-        yield { t: 'rows', table: ins.table, cols: ins.cols, rows: ins.rows, end: stmt.end };
+        // Listings and wallets: the whole statement's rows, mapped on the main thread.
+        if (m.listings && ins.table === m.listings.table) this.listingsSent++;
+        yield { t: 'rows', table: ins.table, cols: ins.cols, rows: [...ins.steps].flat(), end: stmt.end };
       }
     }
 
@@ -313,7 +395,7 @@ export class DumpRows {
     for await (const stmt of sqlStatements(this.s.file, range.offset, range.line)) {
       if (stmt.offset >= range.end) break; // past the last feedback statement (pass 1 saw where it ends)
       if (insertTarget(stmt.text) !== F.table) continue;
-      const ins = this.rowsOf(stmt);
+      const ins = this.stepsOf(stmt);
       if (!ins) continue;
       const at = columnFinder(ins.cols);
       const [id, orderCol, listingCol, vendorCol, buyerCol, ratingCol, bodyCol, hiddenCol, dateCol] =
@@ -321,34 +403,36 @@ export class DumpRows {
       // market_id, vendor_id, listing_id, rating, body, hidden, buyer, left_at, dedupe_key, capture_id, adapter
       // after the owner columns (o0).
       const o0 = ownedRow.length;
-      const values = ins.rows.map((r): BulkValue[] => {
-        const order = F.order ? this.orderOf.get(String(r[orderCol])) : undefined;
-        const listing = F.listing ? r[listingCol] : order?.listing;
-        const vendor = F.vendor ? r[vendorCol] : order?.vendor;
-        const buyer = F.buyer ? r[buyerCol] : order?.buyer;
-        const hidden = F.hidden ? r[hiddenCol] : null;
-        return [
-          ...ownedRow,
-          marketId,
-          vendor === null || vendor === undefined ? null : this.vendorAccount(vendor),
-          listing === null || listing === undefined ? null : (this.listingIds.get(String(listing)) ?? null),
-          toNum(r[ratingCol]),
-          F.body ? toStr(r[bodyCol]) : null,
-          hidden === null || hidden === undefined ? null : !['0', 'false', ''].includes(String(hidden).toLowerCase()),
-          buyer === null || buyer === undefined ? null : (this.userHandle.get(String(buyer)) ?? String(buyer)),
-          toDate(r[dateCol]),
-          `${F.table}:${String(r[id])}`,
-          captureId,
-          'import:dump',
-        ];
-      });
-      // Only the sightings of rows this run inserts are saved (the main thread filters by the inserted keys).
-      const scanned = await scanSightings(values.flatMap((v): TextToScan[] => {
-        const body = v[o0 + 4] as string | null;
-        return body ? [{ text: body, html: 'auto', source: 'feedback', vendorId: v[o0 + 1] as number | null, listingId: v[o0 + 2] as number | null, rowRef: v[o0 + 8] as string, observedAt: (v[o0 + 7] as Date | null) ?? now }] : [];
-      }));
-      if (this.s.direct?.feedback) yield this.directBatch(3, 'feedback', FEEDBACK_COLUMNS, stmt.end, values, o0 + 8, scanned);
-      else yield this.batch(3, 'feedback', FEEDBACK_COLUMNS, stmt.end, values, scanned);
+      const out = this.builder(3, 'feedback', FEEDBACK_COLUMNS, this.s.direct?.feedback ? o0 + 8 : undefined);
+      for (const rows of ins.steps) {
+        const values = rows.map((r): BulkValue[] => {
+          const order = F.order ? this.orderOf.get(String(r[orderCol])) : undefined;
+          const listing = F.listing ? r[listingCol] : order?.listing;
+          const vendor = F.vendor ? r[vendorCol] : order?.vendor;
+          const buyer = F.buyer ? r[buyerCol] : order?.buyer;
+          const hidden = F.hidden ? r[hiddenCol] : null;
+          return [
+            ...ownedRow,
+            marketId,
+            vendor === null || vendor === undefined ? null : this.vendorAccount(vendor),
+            listing === null || listing === undefined ? null : (this.listingIds.get(String(listing)) ?? null),
+            toNum(r[ratingCol]),
+            F.body ? toStr(r[bodyCol]) : null,
+            hidden === null || hidden === undefined ? null : !['0', 'false', ''].includes(String(hidden).toLowerCase()),
+            buyer === null || buyer === undefined ? null : (this.userHandle.get(String(buyer)) ?? String(buyer)),
+            toDate(r[dateCol]),
+            `${F.table}:${String(r[id])}`,
+            captureId,
+            'import:dump',
+          ];
+        });
+        // Only the sightings of rows this run inserts are saved (the main thread filters by the inserted keys).
+        out.add(values, await scanSightings(values.flatMap((v): TextToScan[] => {
+          const body = v[o0 + 4] as string | null;
+          return body ? [{ text: body, html: 'auto', source: 'feedback', vendorId: v[o0 + 1] as number | null, listingId: v[o0 + 2] as number | null, rowRef: v[o0 + 8] as string, observedAt: (v[o0 + 7] as Date | null) ?? now }] : [];
+        })));
+      }
+      yield out.finish(stmt.end);
     }
   }
 }

@@ -32,14 +32,18 @@ const post = (item: FeedItem) => {
   } else port.postMessage(item);
 };
 
-try {
-  rows = new DumpRows(await start);
-  for await (const item of rows.run()) {
-    while (credit <= 0) await new Promise<void>((resolve) => (wake = resolve));
-    credit--;
-    post(item);
-    if (item.t === 'end' || item.t === 'error') break;
+/** Runs the feed (a function, not top-level await: this module is loaded by require, dump-worker.mjs). */
+async function feed(): Promise<void> {
+  try {
+    rows = new DumpRows(await start);
+    for await (const item of rows.run()) {
+      while (credit <= 0) await new Promise<void>((resolve) => (wake = resolve));
+      credit--;
+      post(item);
+      if (item.t === 'end' || item.t === 'error') break;
+    }
+  } catch (err) {
+    port.postMessage({ t: 'error', error: serializeError(err) } satisfies FeedItem);
   }
-} catch (err) {
-  port.postMessage({ t: 'error', error: serializeError(err) } satisfies FeedItem);
 }
+void feed();

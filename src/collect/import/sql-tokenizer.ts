@@ -210,6 +210,14 @@ export function parseCreateTable(text: string): { table: string; columns: string
 /** One unquoted value at lastIndex (sticky: no copying of the rest of the statement). */
 const VALUE_TOKEN = /(NULL|0x[0-9a-fA-F]+|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|[xX]'[0-9a-fA-F]*'|b'[01]*'|_\w+'(?:[^'\\]|\\.)*')/iy;
 
+const isDigit = (c: number) => c >= 48 && c <= 57;
+/** A decimal number starts at i: a digit or '-' and a digit, but not `0x` (hex, which the token regex reads). */
+function isNumberStart(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  if (c === 45) return isDigit(text.charCodeAt(i + 1));
+  return isDigit(c) && !(c === 48 && (text.charCodeAt(i + 1) | 0x20) === 120);
+}
+
 const ESCAPES: Record<string, string> = { '0': '\0', "'": "'", '"': '"', b: '\b', n: '\n', r: '\r', t: '\t', Z: '\x1a', '\\': '\\', '%': '\\%', _: '\\_' };
 
 /**
@@ -291,6 +299,24 @@ export function insertParser(stmt: SqlStatement): InsertParser | undefined {
             }
           }
           row.push(s);
+        } else if (isNumberStart(text, i)) {
+          // A plain decimal number (most of a dump's unquoted values), read without the token regex: the same value
+          // it gives (integers of more than 15 digits stay text; see the VALUE_TOKEN branch).
+          const neg = text.charCodeAt(i) === 45;
+          let k = neg ? i + 1 : i;
+          const digits0 = k;
+          let v = 0;
+          for (let d = text.charCodeAt(k) - 48; d >= 0 && d <= 9; d = text.charCodeAt(++k) - 48) v = v * 10 + d;
+          const intEnd = k;
+          if (text.charCodeAt(k) === 46 && isDigit(text.charCodeAt(k + 1))) for (k += 2; isDigit(text.charCodeAt(k)); k++);
+          if ((text.charCodeAt(k) | 0x20) === 101) {
+            const e = text.charCodeAt(k + 1) === 43 || text.charCodeAt(k + 1) === 45 ? k + 2 : k + 1;
+            if (isDigit(text.charCodeAt(e))) for (k = e + 1; isDigit(text.charCodeAt(k)); k++);
+          }
+          if (k !== intEnd) row.push(Number(text.slice(i, k)));
+          else if (intEnd - digits0 > 15) row.push(text.slice(i, k));
+          else row.push(neg ? -v : v);
+          i = k;
         } else {
           VALUE_TOKEN.lastIndex = i;
           const tok = VALUE_TOKEN.exec(text);

@@ -6,6 +6,7 @@
 import { SELECTOR_KINDS } from '../../domain/index.ts';
 import type { Selector, SelectorKind } from '../../domain/index.ts';
 import { findArmorBlocks } from './armor.ts';
+import { mayHoldSelector } from './may-hold.ts';
 import { emailOfUserId, readArmorBody } from './pgp.ts';
 import type { PgpKeyError } from './pgp.ts';
 import { ScanContext } from './scan-context.ts';
@@ -62,6 +63,8 @@ export const DEFAULT_LIMITS = {
   maxPgpBlocks: 32,
 } as const;
 
+const ALL_KINDS: ReadonlySet<SelectorKind> = new Set(SELECTOR_KINDS);
+
 function resolve(opts: ExtractSelectorsOptions = {}): ResolvedOptions {
   const pos = (v: number | undefined, d: number, name: string): number => {
     if (v === undefined) return d;
@@ -72,7 +75,7 @@ function resolve(opts: ExtractSelectorsOptions = {}): ResolvedOptions {
     throw new RangeError(`defaultCallingCode must be 1-3 digits without '+', got ${JSON.stringify(opts.defaultCallingCode)}`);
   }
   const out: ResolvedOptions = {
-    kinds: new Set(opts.kinds ?? SELECTOR_KINDS),
+    kinds: opts.kinds ? new Set(opts.kinds) : ALL_KINDS,
     html: opts.html ?? 'auto',
     maxInputLength: pos(opts.maxInputLength, DEFAULT_LIMITS.maxInputLength, 'maxInputLength'),
     maxMatches: pos(opts.maxMatches, DEFAULT_LIMITS.maxMatches, 'maxMatches'),
@@ -91,14 +94,28 @@ function resolve(opts: ExtractSelectorsOptions = {}): ResolvedOptions {
 
 /** All selectors in `text` (HTML or plain), with PGP errors and whether a cap was hit. Never throws on content. */
 export async function extractSelectorsDetailed(text: string, opts?: ExtractSelectorsOptions): Promise<ExtractionResult> {
+  const p = prepare(text, opts);
+  return mayHoldSelector(p.input) ? scanAll(p) : { selectors: [], errors: [], truncated: p.truncated };
+}
+
+/** extractSelectorsDetailed without the mayHoldSelector shortcut: every scanner runs (its test compares the two). */
+export async function extractSelectorsFully(text: string, opts?: ExtractSelectorsOptions): Promise<ExtractionResult> {
+  return scanAll(prepare(text, opts));
+}
+
+interface Prepared {
+  input: string;
+  o: ResolvedOptions;
+  truncated: boolean;
+}
+
+function prepare(text: string, opts: ExtractSelectorsOptions | undefined): Prepared {
   if (typeof text !== 'string') throw new TypeError('extractSelectors expects a string');
   const o = resolve(opts);
-  let truncated = false;
-  let input = text;
-  if (input.length > o.maxInputLength) {
-    input = input.slice(0, o.maxInputLength);
-    truncated = true;
-  }
+  return text.length > o.maxInputLength ? { input: text.slice(0, o.maxInputLength), o, truncated: true } : { input: text, o, truncated: false };
+}
+
+async function scanAll({ input, o, truncated }: Prepared): Promise<ExtractionResult> {
   const scan = toScanText(input, { html: o.html });
   const { hits: pgpHits, errors, masked, truncated: pgpTruncated } = await scanPgp(scan, input, o);
   const ctx = new ScanContext(masked, o);

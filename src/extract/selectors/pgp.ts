@@ -2,7 +2,6 @@
  * Reads repaired armor data with openpgp.js and describes every public key in it. Never throws: a block
  * that cannot be read gives a `pgp_key_error` with a reason.
  */
-import { readKeys } from 'openpgp';
 import type { Key, Subkey, AlgorithmInfo } from 'openpgp';
 import { normalizeSelector } from '../../domain/index.ts';
 import type { PgpKeyMeta, PgpSubkeyInfo } from '../../domain/index.ts';
@@ -36,6 +35,8 @@ export async function readArmorBody(body: string): Promise<PgpReadResult> {
   if (!rep.ok) return { ok: false, reason: rep.reason, detail: rep.detail };
   let keys: Key[];
   try {
+    // Loaded on the first block: most texts scanned hold none (a dump import's feed thread then never loads openpgp).
+    const { readKeys } = await import('openpgp');
     keys = await readKeys({ binaryKeys: rep.data });
   } catch (err) {
     return { ok: false, reason: 'unparseable', detail: err instanceof Error ? err.message.slice(0, 200) : 'unreadable key data' };

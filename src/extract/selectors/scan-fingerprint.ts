@@ -5,7 +5,7 @@
  */
 import type { ScanContext } from './scan-context.ts';
 
-const FINGERPRINT = /(?<![0-9A-Za-z])(?:[0-9A-Fa-f]{40}|[0-9A-Fa-f]{4}(?:[ \u00a0]{1,2}[0-9A-Fa-f]{4}){9})(?![0-9A-Za-z])/g;
+export const FINGERPRINT = /(?<![0-9A-Za-z])(?:[0-9A-Fa-f]{40}|[0-9A-Fa-f]{4}(?:[ \u00a0]{1,2}[0-9A-Fa-f]{4}){9})(?![0-9A-Za-z])/g;
 const PGP_WORDS = /\b(?:fingerprint|fingerprints|fpr|pgp|gpg|gnupg|openpgp|pubkey|public key)\b/;
 
 export function scanFingerprints(ctx: ScanContext): void {

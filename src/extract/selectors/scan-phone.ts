@@ -7,7 +7,7 @@ import type { ScanContext } from './scan-context.ts';
 import { normalizePhoneDigits } from '../../domain/index.ts';
 import { callingCodeOf } from './calling-codes.ts';
 
-const PHONE_CANDIDATE = /(?<![\w+\-.,/$€£#@%])(\+[^\S\n]?|\(\+?)?\d[\d \t.\-()]{5,24}\d(?![\w%€$£]|[.,]\d)/g;
+export const PHONE_CANDIDATE = /(?<![\w+\-.,/$€£#@%])(\+[^\S\n]?|\(\+?)?\d[\d \t.\-()]{5,24}\d(?![\w%€$£]|[.,]\d)/g;
 const PHONE_WORDS =
   /(?:\b(phone|ph|tel|tele|telephone|telefon|telefoon|telefono|téléphone|mobile|mob|cell|cellphone|call|sms|text me|whatsapp|whats app|wa|signal|viber|handy|gsm|hotline)\b|☎|📞|📱)/g;
 
