@@ -6,3 +6,4 @@ export * from './selector.ts';
 export * from './canonical-json.ts';
 export * from './seizure.ts';
 export * from './login-form.ts';
+export { lowerBound } from './sorted.ts';

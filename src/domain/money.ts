@@ -1,3 +1,5 @@
+import { lowerBound } from './sorted.ts';
+
 /**
  * Money and currency conversion. A listing's price is kept in the currency the market showed; conversions use a
  * dated rate table (`FxTable`) that the user can update from a CSV `date,currency,usd`, looked up at the nearest
@@ -114,17 +116,6 @@ export class FxTable {
     for (const s of this.byCurrency.values()) n += s.dates.length;
     return n;
   }
-}
-
-function lowerBound(sorted: string[], value: string): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /**

@@ -7,9 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { matchesRule } from '../../src/extract/adapter/detect.ts';
 import { evalField, type FieldContext } from '../../src/extract/adapter/fields.ts';
 import { resolveUrl } from '../../src/extract/adapter/transforms.ts';
-import type { FieldSpec } from '../../src/extract/adapter/types.ts';
+import type { Adapter, FieldSpec, RecordSpec } from '../../src/extract/adapter/types.ts';
 import { agoraAdapter } from '../../src/extract/adapters/agora.ts';
-import { existsIn, forEachElement, getText } from '../../src/extract/html/select.ts';
+import { ADAPTERS } from '../../src/extract/adapters/index.ts';
+import { selectorKeys } from '../../src/extract/html/page-index.ts';
+import { existsIn, existsInPage, forEachElement, getText, PageMemo, selectIn } from '../../src/extract/html/select.ts';
 import { linesOf, normaliseLines, rawTextOf } from '../../src/extract/html/text.ts';
 
 /** The fast paths of extraction (issue 16) give what the general code gives. */
@@ -136,6 +138,82 @@ describe('page-type rules with a bare #id', () => {
         const selector = `#${id}`;
         expect(matchesRule({ type: 'listing', selector }, d, url, () => ''), selector).toBe(existsIn(d, selector));
         expect(matchesRule({ type: 'listing', notSelector: selector }, d, url, () => ''), selector).toBe(!existsIn(d, selector));
+      }
+    }
+  });
+});
+
+/** Every selector an adapter holds: page-type rules, record scopes, field alternatives, list fields. */
+function adapterSelectors(a: Adapter): string[] {
+  const out = new Set<string>();
+  const add = (f: FieldSpec | FieldSpec[] | undefined) => {
+    for (const alt of f === undefined ? [] : Array.isArray(f) ? f : [f]) if (alt.selector) out.add(alt.selector);
+  };
+  for (const r of a.pageTypes) for (const s of [r.selector, r.notSelector]) if (s) out.add(s);
+  for (const spec of Object.values(a.pages)) {
+    if (!spec) continue;
+    for (const rs of [spec.listings, spec.vendors, spec.feedback] as (RecordSpec<string> | undefined)[]) {
+      if (!rs) continue;
+      if (rs.scope) out.add(rs.scope);
+      for (const f of Object.values(rs.fields) as (FieldSpec | FieldSpec[])[]) add(f);
+    }
+    add(spec.breadcrumbs);
+    add(spec.pagination);
+    add(spec.nextPage);
+  }
+  return [...out];
+}
+
+/** The same elements in the same order, by identity (a deep `toEqual` of DOM nodes is slow). */
+const same = (a: readonly Element[], b: readonly Element[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+describe('the page index', () => {
+  const extras = [
+    'div', 'A', 'td.column-name', 'a#x.y', '.a.b', 'img, a', '.vendorbio-description, .vendorbio-stats-online, h1', 'a[href*=","], td',
+    'td:not(.column-name) > a', 'div > .gen-user-link', 'i.fa-user + strong', 'tr:has(td)', '[href]', '*', ':not(a)', 'a:not(.x).y',
+    'a.gen-user-link[href*="/vendor/"] ~ .gen-user-ratings', '#middlestuff i.fa-user', 'body *', 'a.x\\:y', 'div.product-page-price',
+  ];
+  const selectors = [...new Set([...ADAPTERS.flatMap(adapterSelectors), ...extras])];
+  it('keys only the plain forms', () => {
+    expect(selectorKeys('tr.products-list-item:has(a.gen-user-link[href*="/vendor/"])')).toEqual([{ kind: 'class', name: 'products-list-item' }]);
+    expect(selectorKeys('td:not(.column-name)')).toEqual([{ kind: 'tag', name: 'td' }]);
+    expect(selectorKeys('a[rel="next"], a:contains("Next"), a:contains("»")')).toEqual([{ kind: 'tag', name: 'a' }]);
+    expect(selectorKeys('#top-navigation .topnav-element A')).toEqual([{ kind: 'tag', name: 'a' }]);
+    expect(selectorKeys('x#i.c')).toEqual([{ kind: 'id', name: 'i' }]);
+    expect(selectorKeys('a[x="(]"]')).toEqual([{ kind: 'tag', name: 'a' }]);
+    for (const s of ['[href]', '*', ':not(a)', 'a, [x]', 'a.x\\:y', 'a|b', 'a.é', 'td >', 'a[x="(]"']) expect(selectorKeys(s), s).toBeNull();
+  });
+  // Below every element: the selectors the index answers (the others take the general walk), Agora's and the extras.
+  const keyed = [...new Set([...adapterSelectors(agoraAdapter), ...extras])].filter((s) => selectorKeys(s) !== null);
+  it('selects what css-select selects, below the root and below every element, on every fixture page', { timeout: 180_000 }, () => {
+    for (const d of docs) {
+      const all = elements(d);
+      const memo = new PageMemo(d);
+      const matches = new Map<string, Set<Element>>();
+      for (const s of selectors) {
+        const found = selectIn(d, s);
+        expect(same(memo.select(d, s), found), s).toBe(true);
+        expect(existsInPage(d, s), s).toBe(existsIn(d, s));
+        matches.set(s, new Set(found));
+      }
+      // Every element selected once from the root (by its tag), so the index knows each as a scope.
+      for (const name of new Set(all.map((e) => e.name))) memo.select(d, name);
+      for (const e of all) {
+        if (!e.children.some((c) => c.type === 'tag')) continue;
+        const below = elements(e).slice(1);
+        for (const s of keyed) {
+          // css-select below an element: the page's matches among its descendants (checked directly on record scopes).
+          const want = below.filter((x) => matches.get(s)!.has(x));
+          expect(same(memo.select(e, s), want), s).toBe(true);
+        }
+      }
+      for (const a of ADAPTERS) {
+        for (const spec of Object.values(a.pages)) {
+          for (const rs of [spec?.listings, spec?.vendors, spec?.feedback] as (RecordSpec<string> | undefined)[]) {
+            if (!rs?.scope) continue;
+            for (const e of selectIn(d, rs.scope)) for (const s of selectors) expect(same(memo.select(e, s), selectIn(e, s)), s).toBe(true);
+          }
+        }
       }
     }
   });

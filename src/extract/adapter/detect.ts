@@ -1,6 +1,7 @@
 import type { CheerioAPI } from 'cheerio';
 import type { PageType } from '../types.ts';
-import { existsIn, forEachElement } from '../html/select.ts';
+import { pageIndex } from '../html/page-index.ts';
+import { existsInPage } from '../html/select.ts';
 import { compilePattern } from './fields.ts';
 import { isSeizureBanner, loginFormFields, type FormInputSeen } from '../../domain/index.ts';
 import { isTag, type AnyNode, type Element } from 'domhandler';
@@ -16,18 +17,10 @@ function rootOf(page: PageRoot): AnyNode {
   return typeof page === 'function' ? page.root()[0]! : page;
 }
 
-/** A selector that is one id and nothing else (`#single-product`), in the plain form css-select reads literally. */
-const ID_SELECTOR = /^#[A-Za-z_][A-Za-z0-9_-]*$/;
-
-/** `existsIn(root, selector)`; a bare `#id` is answered from the ids the signals walk gathered (no walk of its own). */
-function selectorExists(root: AnyNode, selector: string): boolean {
-  return ID_SELECTOR.test(selector) ? markupSignals(root).ids.has(selector.slice(1)) : existsIn(root, selector);
-}
-
 export function matchesRule(rule: PageTypeRule, page: PageRoot, url: URL, pageText: () => string): boolean {
   if (rule.url !== undefined && !compilePattern(rule.url).test(url.pathname + url.search)) return false;
-  if (rule.selector !== undefined && !selectorExists(rootOf(page), rule.selector)) return false;
-  if (rule.notSelector !== undefined && selectorExists(rootOf(page), rule.notSelector)) return false;
+  if (rule.selector !== undefined && !existsInPage(rootOf(page), rule.selector)) return false;
+  if (rule.notSelector !== undefined && existsInPage(rootOf(page), rule.notSelector)) return false;
   if (rule.text !== undefined && !compilePattern(rule.text).test(pageText())) return false;
   return true;
 }
@@ -51,8 +44,6 @@ interface MarkupSignals {
   password: boolean;
   /** any `meta[http-equiv="refresh" i]`. */
   refresh: boolean;
-  /** the `id` of every element that has one (`#x` matches an element below the root iff x is here). */
-  ids: Set<string>;
 }
 
 const signalsCache = new WeakMap<AnyNode, MarkupSignals>();
@@ -77,9 +68,9 @@ function equalsIgnoreCase(attribs: Record<string, string>, name: string, value: 
 function markupSignals(root: AnyNode): MarkupSignals {
   const cached = signalsCache.get(root);
   if (cached) return cached;
-  const s: MarkupSignals = { imageAlts: [], title: null, headings: [], links: 0, captcha: false, password: false, refresh: false, ids: new Set() };
-  // Descendants of root in document order, as css-select's selectAll walks them.
-  forEachElement('children' in root ? (root.children as AnyNode[]) : [], (node) => {
+  const s: MarkupSignals = { imageAlts: [], title: null, headings: [], links: 0, captcha: false, password: false, refresh: false };
+  // Descendants of root in document order, as css-select's selectAll walks them (the page index's one walk).
+  for (const node of pageIndex(root).elements) {
     const a = node.attribs ?? {};
     switch (node.name) {
       case 'img':
@@ -106,8 +97,7 @@ function markupSignals(root: AnyNode): MarkupSignals {
         break;
     }
     if (!s.captcha && (captchaIn(a, 'class') || captchaIn(a, 'id'))) s.captcha = true;
-    if (a.id !== undefined) s.ids.add(a.id);
-  });
+  }
   signalsCache.set(root, s);
   return s;
 }

@@ -429,7 +429,7 @@ export function runAdapterOnPage(adapter: Adapter, page: LoadedPage): ExtractRes
     transforms: adapter.hooks?.transforms ?? {},
     errors: result.errors,
     warnings: result.warnings,
-    memo: new PageMemo(),
+    memo: new PageMemo(page.root),
   };
   if (result.pageType === 'seized' || result.pageType === 'login' || result.pageType === 'captcha' || result.pageType === 'interstitial') {
     result.ok = false;

@@ -2,6 +2,7 @@ import { compile, selectAll, selectOne } from 'css-select';
 import type { Options } from 'css-select';
 import * as DomUtils from 'domutils';
 import type { AnyNode, Element } from 'domhandler';
+import { pageIndex, selectorKeys, type PageIndex } from './page-index.ts';
 
 type Compiled = ReturnType<typeof compile<AnyNode, Element>>;
 type Adapter = NonNullable<Options<AnyNode, Element>['adapter']>;
@@ -134,6 +135,20 @@ export function existsIn(root: AnyNode, selector: string): boolean {
   return selectOne<AnyNode, Element>(compileSelector(selector), root, OPTIONS) !== null;
 }
 
+/** `selectIn(scope, selector)` answered by a page's index, or undefined when the index cannot (see PageIndex). */
+function selectIndexed(index: PageIndex, scope: AnyNode, selector: string, first: boolean): Element[] | undefined {
+  const q = compileSelector(selector);
+  const keys = selectorKeys(selector);
+  if (!keys || (q as { shouldTestNextSiblings?: boolean }).shouldTestNextSiblings) return undefined;
+  return index.select(scope, keys, q, first);
+}
+
+/** `existsIn(root, selector)` for a page's root, through its index (built on first use) when the selector has keys. */
+export function existsInPage(root: AnyNode, selector: string): boolean {
+  const found = selectIndexed(pageIndex(root), root, selector, true);
+  return found ? found.length > 0 : existsIn(root, selector);
+}
+
 /**
  * Selections and texts of one parsed page, computed once: the fields of a record ask for the same selector in the
  * same scope (`td:not(.column-name)` for price, currency, ships-from and ships-to) and for the text of the same
@@ -144,6 +159,12 @@ export class PageMemo {
   private readonly selections = new Map<AnyNode, Map<string, Element[]>>();
   private readonly texts = new Map<AnyNode, string>();
   private readonly urls = new Map<string, string | null>();
+  /** The page's index: selections below its root, or below a record scope selected from it, test only candidates. */
+  private readonly index: PageIndex | undefined;
+
+  constructor(pageRoot?: AnyNode) {
+    this.index = pageRoot ? pageIndex(pageRoot) : undefined;
+  }
 
   select(root: AnyNode, selector: string): Element[] {
     let bySelector = this.selections.get(root);
@@ -153,7 +174,7 @@ export class PageMemo {
     }
     let found = bySelector.get(selector);
     if (!found) {
-      found = selectIn(root, selector);
+      found = (this.index && selectIndexed(this.index, root, selector, false)) ?? selectIn(root, selector);
       bySelector.set(selector, found);
     }
     return found;
@@ -162,8 +183,8 @@ export class PageMemo {
   /**
    * Fills the memo for several selectors under `root` in one walk of it instead of one walk each: every element is
    * tested against each compiled selector, in document order, which is what `selectIn` returns for each. Selectors
-   * already memoised, that do not compile (left for `select` to report) or that look at the root's next siblings
-   * (css-select adds those to the walk) are skipped.
+   * already memoised, that do not compile (left for `select` to report), that look at the root's next siblings
+   * (css-select adds those to the walk) or that the page's index answers below this root are skipped.
    */
   prefetch(root: AnyNode, selectors: readonly string[]): void {
     let bySelector = this.selections.get(root);
@@ -182,6 +203,7 @@ export class PageMemo {
         continue;
       }
       if ((q as { shouldTestNextSiblings?: boolean }).shouldTestNextSiblings) continue;
+      if (this.index?.covers(root) && selectorKeys(selector)) continue; // `select` answers it from the index
       names.push(selector);
       tests.push(q);
     }
