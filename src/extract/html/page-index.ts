@@ -1,4 +1,4 @@
-import type { AnyNode, Element } from 'domhandler';
+import { isTag, type AnyNode, type Element } from 'domhandler';
 import { lowerBound } from '../../domain/index.ts';
 
 /**
@@ -86,10 +86,6 @@ export function selectorKeys(selector: string): SelectorKey[] | null {
     keyCache.set(selector, keys);
   }
   return keys;
-}
-
-function isTag(node: AnyNode): node is Element {
-  return node.type === 'tag' || node.type === 'script' || node.type === 'style';
 }
 
 /**
