@@ -18,11 +18,13 @@
  * each phase's wall and CPU seconds and the exponent k in seconds ∝ accounts^k (1 = linear).
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { openStore } from '../src/store/index.ts';
+import { sql } from 'kysely';
+import { openStore, type Store } from '../src/store/index.ts';
 import { generateWorld, isScalePreset, SCALE_PRESETS } from '../src/sim/index.ts';
 import { ingestWorld } from '../src/sim/ingest/index.ts';
 import { evaluateLinking, loadModel, runLinking, type LinkTruth } from '../src/link/index.ts';
@@ -77,11 +79,12 @@ async function resolveStage(dir: string): Promise<void> {
   const resolvePeak = Math.max(peak, process.memoryUsage().rss);
   log('evaluating');
   const ev = await evaluateLinking(store.db, truth, prep.agencyId);
+  const written = await resolutionDigest(store, prep.agencyId);
   await store.close();
   clearInterval(sampler);
   const row = (g: string) => ev.byKind.find((r) => r.group === g);
   console.log(JSON.stringify({
-    accounts: run.accounts, candidatePairs: run.candidatePairs, model: model.version,
+    accounts: run.accounts, candidatePairs: run.candidatePairs, model: model.version, written,
     seconds: { generate: r3(prep.generateSeconds), ingest: r3(prep.ingest.seconds as number), ...run.seconds },
     cpuSeconds: run.cpuSeconds,
     peakRssMb: { resolve: Math.round(resolvePeak / 2 ** 20), process: Math.round(process.resourceUsage().maxRSS / 1024) },
@@ -91,6 +94,22 @@ async function resolveStage(dir: string): Promise<void> {
     nameOnly: { f1: r3(row('same-name-other-key')?.f1) },
     styleOnly: { precision: r3(row('style-only')?.precision), recall: r3(row('style-only')?.recall), f1: r3(row('style-only')?.f1) },
   }));
+}
+
+/**
+ * What the run wrote, as digests: the proposed links (pair and score to 6 places) and the identities' member lists.
+ * Equal digests mean an optimisation left the resolution itself unchanged, not just its accuracy figures.
+ */
+async function resolutionDigest(store: Store, agencyId: number): Promise<Record<string, string | number>> {
+  const links = await sql<{ line: string }>`select vendor_a || ' ' || vendor_b || ' ' || round(score::numeric, 6) as line
+    from links where agency_id = ${agencyId} and status = 'proposed' order by vendor_a, vendor_b`.execute(store.db);
+  const groups = await sql<{ line: string }>`select string_agg(m.vendor_id::text, ' ' order by m.vendor_id) as line
+    from identity_members m join identities i on i.id = m.identity_id where i.agency_id = ${agencyId}
+    group by m.identity_id order by min(m.vendor_id)`.execute(store.db);
+  const digest = (rows: Array<{ line: string }>) => createHash('sha256').update(rows.map((r) => r.line).join('\n'))
+    .digest('hex').slice(0, 16);
+  return { links: links.rows.length, linksSha256: digest(links.rows), identities: groups.rows.length,
+    identitiesSha256: digest(groups.rows) };
 }
 
 /** Runs this file again as a child (own heap, own max RSS); returns its last stdout line parsed, if any. */
