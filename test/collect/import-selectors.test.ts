@@ -235,8 +235,10 @@ describe('imports yield selectors with provenance', () => {
     ];
     const text = `${lines.join('\n')}\n`;
     writeFileSync(csv, text);
-    const lineOf = (prefix: string) => text.slice(0, text.indexOf(`\n${prefix}`) + 1).split('\n').length;
-    const offsetOf = (prefix: string) => Buffer.byteLength(text.slice(0, text.indexOf(`\n${prefix}`) + 1));
+    // A row's start is its id and the comma after it: a line of a key's base64 armour may begin with "L9" too.
+    const rowStart = (id: string) => text.indexOf(`\n${id},`) + 1;
+    const lineOf = (id: string) => text.slice(0, rowStart(id)).split('\n').length;
+    const offsetOf = (id: string) => Buffer.byteLength(text.slice(0, rowStart(id)));
     const mapping = CsvMappingSchema.parse({ id: 'listing', vendor: 'seller', title: 'title', price: 'price', currency: 'currency', date: 'date', pgp: 'pgp', wallet: 'wallet', walletCurrency: 'coin' });
 
     // --strict refuses the file, naming the first bad row; nothing is imported.
