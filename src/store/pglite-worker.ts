@@ -43,7 +43,13 @@ parentPort.on('message', (m) => { chain = chain.then(() => handle(m)); });
 async function handle(m) {
   try {
     if (m.op === 'raw') {
-      const out = await db.execProtocolRaw(m.data);
+      // The reply's bytes as the engine writes them (views on its memory, so copied), not execProtocolRaw: that also
+      // parses every reply message in JS and keeps the parsed messages in an array nothing clears.
+      const chunks = [];
+      let size = 0;
+      await db.execProtocolRawStream(m.data, { onRawData: (view) => { chunks.push(view.slice()); size += view.length; } });
+      let out = chunks.length === 1 ? chunks[0] : new Uint8Array(size);
+      if (chunks.length > 1) { let at = 0; for (const c of chunks) { out.set(c, at); at += c.length; } }
       parentPort.postMessage({ id: m.id, data: out }, [out.buffer]);
     } else if (m.op === 'open') {
       db = await PGlite.create(m.dataDir, {
