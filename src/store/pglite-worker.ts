@@ -10,8 +10,8 @@ import { Parser } from 'pg-protocol/dist/parser.js';
  * its CPU leaves the event loop of whoever uses the store (the crawler: ~45 % of its thread on the main-thread engine,
  * docs/benchmarks.md "Collect"). The main thread keeps node-postgres and kysely unchanged: this object is what
  * PGlite's node-postgres adapter (`createPgConfig`) talks to — `execProtocolStream(bytes)` — and it forwards the
- * frontend bytes to the worker, which runs them through the engine (`execProtocolRaw`: PostgreSQL's own message
- * loop) and returns the backend bytes, parsed here by node-postgres' own protocol parser.
+ * frontend bytes to the worker, which runs them through the engine (`execProtocolRawStream`: PostgreSQL's own
+ * message loop) and returns the backend bytes, parsed here by node-postgres' own protocol parser.
  *
  * Semantics are the engine's: one session, every call run in the order sent (the worker runs one call at a time), so
  * transactions stay atomic and serialised exactly as with the engine on the main thread. Parse/Bind/Describe/Execute/
@@ -48,7 +48,7 @@ async function handle(m) {
       const chunks = [];
       let size = 0;
       await db.execProtocolRawStream(m.data, { onRawData: (view) => { chunks.push(view.slice()); size += view.length; } });
-      let out = chunks.length === 1 ? chunks[0] : new Uint8Array(size);
+      const out = chunks.length === 1 ? chunks[0] : new Uint8Array(size);
       if (chunks.length > 1) { let at = 0; for (const c of chunks) { out.set(c, at); at += c.length; } }
       parentPort.postMessage({ id: m.id, data: out }, [out.buffer]);
     } else if (m.op === 'open') {
