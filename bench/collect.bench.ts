@@ -15,7 +15,8 @@
  *
  * `commitTimeline` says where the evidence recorder's group commits spent their time (src/evidence/commit-timeline.ts);
  * `output` is the crawl's result in a form that does not depend on timing (bench/crawl-output.ts), to check that a
- * change kept it.
+ * change kept it. `threadCpuSeconds` is each thread's CPU over the crawl, most first (on PGlite the engine's thread
+ * is the largest after the main thread), `mainGc` the main thread's GC pauses.
  *
  * `--engine postgres` crawls into a scratch database on the PostgreSQL server at PG_BENCH_URL (or DATABASE_URL),
  * dropped after; the default is the embedded PGlite, which runs on the crawler's own thread.
@@ -27,6 +28,7 @@ import { execFileSync, fork, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, createReadStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { procCpuSeconds } from './proc-cpu.ts';
 import { createScratchDatabase, openStore } from '../src/store/index.ts';
 import { generateWorld, startSim, type ScalePreset } from '../src/sim/index.ts';
@@ -157,6 +159,15 @@ async function benchCrawl() {
     const timeline = new CommitTimeline();
     const cpu0 = process.cpuUsage();
     const main0 = mainThreadCpuSeconds();
+    const threads0 = threadsCpuSeconds();
+    const gc = { count: 0, ms: 0 };
+    const gcObserver = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        gc.count++;
+        gc.ms += e.duration;
+      }
+    });
+    gcObserver.observe({ entryTypes: ['gc'] });
     const t0 = performance.now();
     for (const m of sim.markets) {
       const s = await runCrawl({
@@ -180,12 +191,17 @@ async function benchCrawl() {
     const secs = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const mainCpu = mainThreadCpuSeconds() - main0;
+    gcObserver.disconnect();
+    // Every thread's CPU over the crawl, most first (≥ 0.05 s): on PGlite the engine's thread is the largest after the
+    // main thread; the rest are V8's (GC, compilation) and the libuv pool's (gzip of large records, fsync).
+    const threads1 = threadsCpuSeconds();
+    const threadCpuSeconds = [...threads1].map(([tid, s]) => s - (threads0.get(tid) ?? 0)).filter((s) => s >= 0.05).sort((a, b) => b - a).map((s) => round(s, 2));
     const warcBytes = readdirSync(path.join(work, 'ev-crawl')).reduce((n, f) => n + statSync(path.join(work, 'ev-crawl', f)).size, 0);
     const pagesPerSec = pages / secs;
     const plain = await refetch(store, sim.proxy.url, jobs);
     const floor = await custodyFloor(store, sim.proxy.url, jobs);
     return {
-      scale, sim: simMode, engine, concurrencyPerMarket: concurrency, pages, seconds: round(secs, 2), pagesPerSec: round(pagesPerSec), cpuSeconds: round((cpu.user + cpu.system) / 1e6, 2), mainThreadCpuSeconds: round(mainCpu, 2), mbPerSec: round(mb(bytes) / secs, 2), responseMb: round(mb(bytes), 1), warcGzMb: round(mb(warcBytes), 1),
+      scale, sim: simMode, engine, concurrencyPerMarket: concurrency, pages, seconds: round(secs, 2), pagesPerSec: round(pagesPerSec), cpuSeconds: round((cpu.user + cpu.system) / 1e6, 2), mainThreadCpuSeconds: round(mainCpu, 2), threadCpuSeconds, mainGc: { count: gc.count, ms: round(gc.ms) }, mbPerSec: round(mb(bytes) / secs, 2), responseMb: round(mb(bytes), 1), warcGzMb: round(mb(warcBytes), 1),
       plainFetch: plain, vsPlainFetch: round(plain.pagesPerSec / pagesPerSec, 2),
       // The custody floor's own ratio to the plain fetch (custody itself), and the crawl's to the floor (ours).
       custodyFloor: { ...floor, vsPlainFetch: round(plain.pagesPerSec / floor.pagesPerSec, 2) }, vsCustodyFloor: round(floor.pagesPerSec / pagesPerSec, 2),
@@ -278,4 +294,20 @@ try {
  */
 function mainThreadCpuSeconds(): number {
   return procCpuSeconds(`/proc/self/task/${process.pid}/stat`) ?? Number.NaN;
+}
+
+/** CPU seconds of each thread of this process by thread id, from /proc (Linux; empty elsewhere). */
+function threadsCpuSeconds(): Map<string, number> {
+  const out = new Map<string, number>();
+  let tids: string[] = [];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    const s = procCpuSeconds(`/proc/self/task/${tid}/stat`);
+    if (s !== undefined) out.set(tid, s);
+  }
+  return out;
 }

@@ -10,8 +10,8 @@ import { Parser } from 'pg-protocol/dist/parser.js';
  * its CPU leaves the event loop of whoever uses the store (the crawler: ~45 % of its thread on the main-thread engine,
  * docs/benchmarks.md "Collect"). The main thread keeps node-postgres and kysely unchanged: this object is what
  * PGlite's node-postgres adapter (`createPgConfig`) talks to — `execProtocolStream(bytes)` — and it forwards the
- * frontend bytes to the worker, which runs them through the engine (`execProtocolRaw`: PostgreSQL's own message
- * loop) and returns the backend bytes, parsed here by node-postgres' own protocol parser.
+ * frontend bytes to the worker, which runs them through the engine (`execProtocolRawStream`: PostgreSQL's own
+ * message loop) and returns the backend bytes, parsed here by node-postgres' own protocol parser.
  *
  * Semantics are the engine's: one session, every call run in the order sent (the worker runs one call at a time), so
  * transactions stay atomic and serialised exactly as with the engine on the main thread. Parse/Bind/Describe/Execute/
@@ -43,7 +43,13 @@ parentPort.on('message', (m) => { chain = chain.then(() => handle(m)); });
 async function handle(m) {
   try {
     if (m.op === 'raw') {
-      const out = await db.execProtocolRaw(m.data);
+      // The reply's bytes as the engine writes them (views on its memory, so copied), not execProtocolRaw: that also
+      // parses every reply message in JS and keeps the parsed messages in an array nothing clears.
+      const chunks = [];
+      let size = 0;
+      await db.execProtocolRawStream(m.data, { onRawData: (view) => { chunks.push(view.slice()); size += view.length; } });
+      const out = chunks.length === 1 ? chunks[0] : new Uint8Array(size);
+      if (chunks.length > 1) { let at = 0; for (const c of chunks) { out.set(c, at); at += c.length; } }
       parentPort.postMessage({ id: m.id, data: out }, [out.buffer]);
     } else if (m.op === 'open') {
       db = await PGlite.create(m.dataDir, {
