@@ -3,7 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { bulkInsert, bulkInsertEncoded, canBatchReferenceChecks, copyEncodedInto, canCopyFromStdin, maintainAfterBulkWrite, pgliteOf, type BulkColumn, type BulkOptions, type BulkValue, type Database } from '../../store/index.ts';
-import { saveScanned, saveSightings, scanSightings, type ColumnToRead, type ScannedSightings, type TextToScan } from '../../extract/store/index.ts';
+import { saveScanned, scanSightings, type ColumnToRead, type ScannedSightings, type TextToScan } from '../../extract/store/index.ts';
 import { beginImport, normHandle, saveCheckpoint, upsertVendors, type ImportOptions, type ImportSummary } from './common.ts';
 import { insertTarget, parseCreateTable, parseInsert, sqlStatements, type SqlStatement, type SqlValue } from './sql-tokenizer.ts';
 import { columnFinder, columnsOf, FEEDBACK_COLUMNS, MESSAGE_COLUMNS, normalizeRows, ORDER_COLUMNS, sightingsOfRows, toDate, toNum, toStr, type FeedBatch } from './dump-rows.ts';
@@ -213,6 +213,32 @@ async function importDump(o: DumpImportOptions, feed: DumpFeed): Promise<DumpImp
     }
   };
   const read = pass1();
+  // The vendors' profiles and PGP columns are scanned on the feed's thread (idle until it starts) while beginImport
+  // preserves the file; each result gets its account once the accounts are written (below).
+  const now = new Date();
+  const scanProfiles = async () => {
+    const texts: TextToScan[] = [];
+    const columns: ColumnToRead[] = [];
+    const byText: string[] = [];
+    const byColumn: string[] = [];
+    for (const uid of userHandle.keys()) {
+      const p = vendorProfile.get(uid);
+      if (!p || !m.vendors) continue;
+      const origin = { source: 'profile' as const, vendorId: null, rowRef: `${m.vendors.table}:${p.vendorRow}`, observedAt: now };
+      if (p.profile) {
+        texts.push({ ...origin, text: p.profile, html: 'auto' });
+        byText.push(uid);
+      }
+      if (p.pgp) {
+        columns.push({ ...origin, column: 'pgp', raw: p.pgp });
+        byColumn.push(uid);
+      }
+    }
+    const r = await feed.scan(texts, columns);
+    return { text: new Map(byText.map((uid, i) => [uid, r.texts[i]!])), column: new Map(byColumn.map((uid, i) => [uid, r.columns[i]!])) };
+  };
+  const profiles = read.then(scanProfiles);
+  profiles.catch(() => undefined); // awaited below, unless the import stops before
   // beginImport's failure first (as when it ran before pass 1), then pass 1's.
   const [begunR, readR] = await Promise.allSettled([begun, read]);
   if (begunR.status === 'rejected') throw begunR.reason;
@@ -235,7 +261,6 @@ async function importDump(o: DumpImportOptions, feed: DumpFeed): Promise<DumpImp
   };
 
   // Accounts for every user (idempotent), with vendor profiles and PGP keys in the profile text.
-  const now = new Date();
   const counts: Record<string, number> = { accounts: 0, listings: 0, orders: 0, messages: 0, wallets: 0, selectors: 0, sightings: 0, rejects: 0 };
   const tally = (r: { selectors: number; sightings: number; rejects: number }) => {
     counts.selectors = (counts.selectors ?? 0) + r.selectors;
@@ -257,26 +282,28 @@ async function importDump(o: DumpImportOptions, feed: DumpFeed): Promise<DumpImp
     return (byFold.get(fold)?.length ?? 0) > 1 ? `${fold} [${uid}]` : fold;
   };
   const caseFolded = [...byFold].filter(([, ids]) => ids.length > 1).map(([fold, ids]) => ({ handle: fold, accounts: ids.map((id) => ({ id, handle: userHandle.get(id) ?? '' })) }));
+  const scans = await profiles;
   for (let i = 0; i < users.length; i += 5000) {
     const slice = users.slice(i, i + 5000);
     await o.db.transaction().execute(async (trx) => {
       const ids = await upsertVendors(trx, { ...common, at: now }, slice.map(([uid, handle]) => {
         const p = vendorProfile.get(uid);
         return { handle, key: keyOf(uid), externalId: uid, profile: p ? [p.profile, p.pgp].filter(Boolean).join('\n\n') : '' };
-      }));
+      }), fk);
       for (const [uid] of slice) account.set(uid, ids.get(keyOf(uid))!);
-      // Selectors of vendor profiles and PGP columns, each sighting naming the dump's vendors row.
-      const texts: TextToScan[] = [];
-      const columns: ColumnToRead[] = [];
-      for (const [uid] of slice) {
-        const p = vendorProfile.get(uid);
-        const vendorId = account.get(uid) ?? null;
-        if (!p || vendorId === null || !m.vendors) continue;
-        const origin = { source: 'profile' as const, vendorId, rowRef: `${m.vendors.table}:${p.vendorRow}`, observedAt: now };
-        if (p.profile) texts.push({ ...origin, text: p.profile, html: 'auto' });
-        if (p.pgp) columns.push({ ...origin, column: 'pgp', raw: p.pgp });
+      // Selectors of vendor profiles and PGP columns, each sighting naming the dump's vendors row and its account:
+      // the slice's profile texts, then its PGP columns, as one scan of them would list them.
+      const scanned: ScannedSightings = { found: [], rejected: [] };
+      for (const byUser of [scans.text, scans.column]) {
+        for (const [uid] of slice) {
+          const r = byUser.get(uid);
+          if (!r) continue;
+          const vendorId = account.get(uid)!;
+          for (const f of r.found) scanned.found.push({ ...f, vendorId });
+          for (const f of r.rejected) scanned.rejected.push({ ...f, vendorId });
+        }
       }
-      tally(await saveSightings(trx, { ...common, captureId: run.captureId }, texts, columns, fk));
+      tally(await saveScanned(trx, { ...common, captureId: run.captureId }, scanned, fk));
     });
   }
   const vendorAccount = (dumpVendorId: SqlValue | undefined) => account.get(vendorUser.get(String(dumpVendorId)) ?? '') ?? null;
@@ -329,6 +356,17 @@ async function importDump(o: DumpImportOptions, feed: DumpFeed): Promise<DumpImp
       return { values: columns.map(() => []), scanned: await scanStepped([], columns) };
     }
     return {};
+  };
+  /**
+   * The ids of the messages a statement COPYed straight in that its sightings name (by their row references,
+   * `table:dump id`): every dump id of the statement is new to the market, so each names one row.
+   */
+  const messageIdsOf = async (trx: Transaction<Database>, scanned: ScannedSightings): Promise<Map<string, number>> => {
+    const prefix = m.messages!.table.length + 1;
+    const keys = [...new Set([...scanned.found, ...scanned.rejected].map((f) => (f.rowRef ?? '').slice(prefix)))];
+    if (keys.length === 0) return new Map();
+    const found = await sql<{ id: string; external_id: string }>`select id, external_id from messages where market_id = ${run.marketId} and external_id = any(${keys}::text[])`.execute(trx);
+    return new Map(found.rows.map((r) => [r.external_id, Number(r.id)]));
   };
   /** Sets the id of each scanned origin from its row reference (`table:dump id`) once the rows are saved. */
   const completeOrigins = (scanned: ScannedSightings, table: string, field: 'listingId' | 'messageId', ids: Map<string, number>) => {
@@ -397,12 +435,17 @@ async function importDump(o: DumpImportOptions, feed: DumpFeed): Promise<DumpImp
   // reads it again). The feed's thread reads, parses and maps the statements a few ahead while this thread writes
   // them, one transaction per statement, in file order; pass 2 commits its checkpoint with each statement.
   if (F && feedbackStart) counts.feedback = 0;
-  // Orders and feedback of a market that has none stored yet are COPYed straight into their tables (no staging copy,
-  // no ON CONFLICT: the feed drops a statement's repeated keys as the conflict clause did; a key an earlier statement
-  // stored fails the COPY on the unique index, and that statement is written again through ON CONFLICT: directOr).
+  // Orders, messages and feedback of a market that has none stored yet are COPYed straight into their tables (no
+  // staging copy, no ON CONFLICT: the feed drops a statement's repeated order and feedback keys as the conflict clause
+  // did; a key stored already fails the COPY on the unique index, and that statement is written again through ON
+  // CONFLICT: directOr). FeedStart.direct says which keys and why.
   const encode = !!(fk.copy || fk.copyBlob);
-  const noneYet = async (table: 'orders' | 'feedback') => (await o.db.selectFrom(table).select('id').where('market_id', '=', run.marketId).limit(1).executeTakeFirst()) === undefined;
-  const direct = { orders: encode && !!m.orders && (await noneYet('orders')), feedback: encode && !!F && (await noneYet('feedback')) };
+  const noneYet = async (table: 'orders' | 'messages' | 'feedback') => (await o.db.selectFrom(table).select('id').where('market_id', '=', run.marketId).limit(1).executeTakeFirst()) === undefined;
+  const direct = {
+    orders: encode && !!m.orders && (await noneYet('orders')),
+    messages: encode && !!m.messages && (await noneYet('messages')),
+    feedback: encode && !!F && (await noneYet('feedback')),
+  };
   feed.start({
     file: o.file,
     position: run.position,
@@ -477,16 +520,28 @@ async function importDump(o: DumpImportOptions, feed: DumpFeed): Promise<DumpImp
       rows += batch.count;
       o.onProgress?.({ bytes: batch.end, totalBytes: run.totalBytes, rows });
     } else if (batch.table === 'messages') {
-      await o.db.transaction().execute(async (trx) => {
-        const messageIds = new Map<string, number>();
-        const saved = await insertBatch<{ id: number; external_id: string }>(trx, batch, MESSAGE_COLUMNS, sql`on conflict (market_id, external_id) do update set body = excluded.body returning id, external_id`);
-        for (const r of saved) messageIds.set(r.external_id, Number(r.id));
-        completeOrigins(batch.scanned!, m.messages!.table, 'messageId', messageIds);
-        tally(await saveScanned(trx, { ...common, captureId: run.captureId }, batch.scanned!, fk));
-        counts.messages = (counts.messages ?? 0) + batch.count;
-        rows += batch.count;
-        await saveCheckpoint(trx, run.checkpointId, batch.end, rows);
-      });
+      const scanned = batch.scanned!;
+      /** The statement's sightings, saved once its messages have ids (dump id → ours), and the checkpoint after it. */
+      const finish = async (trx: Transaction<Database>, ids: Map<string, number>) => {
+        completeOrigins(scanned, m.messages!.table, 'messageId', ids);
+        const report = await saveScanned(trx, { ...common, captureId: run.captureId }, scanned, fk);
+        await saveCheckpoint(trx, run.checkpointId, batch.end, rows + batch.count);
+        return report;
+      };
+      const report = await directOr(
+        batch,
+        async (trx) => {
+          await copyEncodedInto(trx, 'messages', [...OWNED, ...MESSAGE_COLUMNS], batch.encoded!, fk);
+          return finish(trx, await messageIdsOf(trx, scanned));
+        },
+        async (trx) => {
+          const saved = await insertBatch<{ id: number; external_id: string }>(trx, batch, MESSAGE_COLUMNS, sql`on conflict (market_id, external_id) do update set body = excluded.body returning id, external_id`);
+          return finish(trx, new Map(saved.map((r) => [r.external_id, Number(r.id)])));
+        },
+      );
+      tally(report);
+      counts.messages = (counts.messages ?? 0) + batch.count;
+      rows += batch.count;
       o.onProgress?.({ bytes: batch.end, totalBytes: run.totalBytes, rows });
     } else {
       // Only the sightings of rows this run inserts are saved (a resumed run reads feedback again).
