@@ -163,8 +163,11 @@ export interface FeedBatch {
   direct?: { inserted: number };
 }
 export type FeedItem =
-  /** Listings and wallets: the parsed rows, mapped on the main thread (the listings' snapshots need their new ids). */
-  | { t: 'rows'; table: string; cols: string[]; rows: SqlValue[][]; end: number }
+  /**
+   * Listings and wallets: the parsed rows, mapped on the main thread (the listings' snapshots need their new ids), and
+   * their texts and wallet columns scanned (listingId left to the main thread); `read`: the wallet columns read.
+   */
+  | { t: 'rows'; table: string; cols: string[]; rows: SqlValue[][]; end: number; scanned: ScannedSightings; read?: number }
   | FeedBatch
   /** The feed has no listing ids at the start of pass 3: the main thread sends the store's (addListingIds). */
   | { t: 'listing-ids-please' }
@@ -273,6 +276,34 @@ export class DumpRows {
 
   private vendorAccount(dumpVendorId: SqlValue | undefined): number | null {
     return this.account.get(this.vendorUser.get(String(dumpVendorId)) ?? '') ?? null;
+  }
+
+  /** A listings statement's texts to scan: one per listing (the last row of a repeated id), title and description. */
+  private listingTexts(at: (name: string | undefined) => number, rows: SqlValue[][]): TextToScan[] {
+    const L = this.s.mapping.listings!;
+    const [id, vendor, title, description, created] = [at(L.id), at(L.vendor), at(L.title), at(L.description), at(L.created)];
+    const byId = new Map(rows.map((r) => [String(r[id]), r]));
+    return [...byId].map(([externalId, r]) => ({
+      text: [String(r[title] ?? '').slice(0, 1000), L.description ? toStr(r[description]) : null].filter(Boolean).join('\n'),
+      html: 'auto',
+      source: 'listing',
+      vendorId: this.vendorAccount(r[vendor]),
+      listingId: null,
+      rowRef: `${L.table}:${externalId}`,
+      observedAt: toDate(r[created]) ?? this.s.now,
+    }));
+  }
+
+  /** A wallets statement's wallet columns, validated like any coin address (an invalid one is a reject, never a selector). */
+  private walletColumns(at: (name: string | undefined) => number, rows: SqlValue[][]): ColumnToRead[] {
+    const W = this.s.mapping.wallets!;
+    const [id, user, address, currency] = [at(W.id), at(W.user), at(W.address), at(W.currency)];
+    return rows.flatMap((r, i): ColumnToRead[] => {
+      const raw = toStr(r[address]) ?? '';
+      if (!raw.trim()) return [];
+      const row = W.id ? String(r[id]) : `${String(r[user])}#${i}`;
+      return [{ column: 'wallet', raw, currency: W.currency ? toStr(r[currency]) : null, source: 'dump', vendorId: this.account.get(String(r[user])) ?? null, rowRef: `${W.table}:${row}`, observedAt: this.s.now }];
+    });
   }
 
   /**
@@ -400,9 +431,16 @@ export class DumpRows {
         }
         yield out.finish(stmt.end);
       } else {
-        // Listings and wallets: the whole statement's rows, mapped on the main thread.
-        if (m.listings && ins.table === m.listings.table) this.listingsSent++;
-        yield { t: 'rows', table: ins.table, cols: ins.cols, rows: [...ins.steps].flat(), end: stmt.end };
+        // Listings and wallets: the whole statement's rows, mapped on the main thread, their selectors scanned here.
+        const rows = [...ins.steps].flat();
+        const item = { t: 'rows' as const, table: ins.table, cols: ins.cols, rows, end: stmt.end };
+        if (m.listings && ins.table === m.listings.table) {
+          this.listingsSent++;
+          yield { ...item, scanned: await scanSightings(this.listingTexts(at, rows)) };
+        } else {
+          const columns = this.walletColumns(at, rows);
+          yield { ...item, scanned: await scanSightings([], columns), read: columns.length };
+        }
       }
     }
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { bulkInsert, bulkInsertEncoded, canBatchReferenceChecks, copyEncodedInto, canCopyFromStdin, maintainAfterBulkWrite, pgliteOf, type BulkColumn, type BulkOptions, type BulkValue, type Database } from '../../store/index.ts';
-import { saveScanned, scanSightings, type ColumnToRead, type ScannedSightings, type TextToScan } from '../../extract/store/index.ts';
+import { saveScanned, type ColumnToRead, type ScannedSightings, type TextToScan } from '../../extract/store/index.ts';
 import { beginImport, normHandle, saveCheckpoint, upsertVendors, type ImportOptions, type ImportSummary } from './common.ts';
 import { insertTarget, parseCreateTable, parseInsert, sqlStatements, type SqlStatement, type SqlValue } from './sql-tokenizer.ts';
 import { columnFinder, columnsOf, FEEDBACK_COLUMNS, MESSAGE_COLUMNS, normalizeRows, ORDER_COLUMNS, sightingsOfRows, toDate, toNum, toStr, type FeedBatch } from './dump-rows.ts';
@@ -91,7 +91,7 @@ export interface DumpImportSummary extends ImportSummary {
   caseFolded: Array<{ handle: string; accounts: Array<{ id: string; handle: string }> }>;
 }
 
-/** Rows parsed, built or scanned between two chances for the event loop to run (see breathe). */
+/** Rows built between two chances for the event loop to run (see breathe). */
 const STEP_ROWS = 1000;
 let lastBreath = 0;
 /**
@@ -114,23 +114,6 @@ async function mapStepped<T, U>(items: readonly T[], fn: (item: T) => U): Promis
   }
   return out;
 }
-/** scanSightings in slices of SCAN_STEP texts (the same found and rejected, in the same order), with breathe between. */
-const SCAN_STEP = 50;
-async function scanStepped(texts: readonly TextToScan[], columns: readonly ColumnToRead[] = []): Promise<ScannedSightings> {
-  const out: ScannedSightings = { found: [], rejected: [] };
-  const slices = async <T>(items: readonly T[], scan: (slice: readonly T[]) => Promise<ScannedSightings>) => {
-    for (let i = 0; i < items.length; i += SCAN_STEP) {
-      const r = await scan(items.slice(i, i + SCAN_STEP));
-      for (const f of r.found) out.found.push(f);
-      for (const f of r.rejected) out.rejected.push(f);
-      await breathe();
-    }
-  };
-  await slices(texts, (t) => scanSightings(t));
-  await slices(columns, (c) => scanSightings([], c));
-  return out;
-}
-
 /** One INSERT statement's rows (the tokenizer's arrays) and the position of a dump column in them. */
 interface StatementRows {
   table: string;
@@ -317,45 +300,31 @@ async function importDump(o: DumpImportOptions, feed: DumpFeed): Promise<DumpImp
   counts.accounts = account.size;
   let rows = run.rows;
   /**
-   * The main thread's share of a listings or wallets statement (the feed's thread parses them; the rest it maps
-   * itself): listing rows built, their texts (and wallet columns) scanned for selectors; `write` then completes the
-   * origins with the new ids and saves.
+   * The main thread's share of a listings or wallets statement (the feed's thread parses them and scans their texts
+   * and wallet columns for selectors): listing rows built; `write` then completes the scanned origins with the new
+   * ids and saves.
    */
   interface Prepared {
     values?: BulkValue[][];
-    scanned?: ScannedSightings;
+    scanned: ScannedSightings;
+    /** Wallets only: the wallet columns read. */
+    read?: number;
     /** Listings only: the statement's rows by dump id (one statement may not update a row twice). */
     byId?: Map<string, SqlValue[]>;
   }
-  const prepare = async (ins: StatementRows): Promise<Prepared> => {
+  const prepare = async (ins: StatementRows, { scanned, read }: { scanned: ScannedSightings; read?: number }): Promise<Prepared> => {
     const at = ins.col;
     if (m.listings && ins.table === m.listings.table) {
       const L = m.listings;
       const [id, vendor, title, description, category, quantity, unit, created] = [at(L.id), at(L.vendor), at(L.title), at(L.description), at(L.category), at(L.quantity), at(L.unit), at(L.created)];
       const byId = new Map(ins.rows.map((r) => [String(r[id]), r]));
-      const o0 = ownedRow.length;
       const values = await mapStepped([...byId], ([externalId, r]): BulkValue[] => {
         const seen = toDate(r[created]) ?? now;
         return [...ownedRow, run.marketId, vendorAccount(r[vendor]), externalId, String(r[title] ?? '').slice(0, 1000), L.description ? toStr(r[description]) : null, toStr(r[category]), toNum(r[quantity]), toStr(r[unit]), seen, seen, run.captureId, 'import:dump'];
       });
-      const scanned = await scanStepped(values.map((v) => ({
-        text: [v[o0 + 3] as string, v[o0 + 4] as string | null].filter(Boolean).join('\n'), html: 'auto', source: 'listing', vendorId: v[o0 + 1] as number | null, listingId: null, rowRef: `${L.table}:${v[o0 + 2] as string}`, observedAt: v[o0 + 8] as Date,
-      })));
       return { values, scanned, byId };
     }
-    if (m.wallets && ins.table === m.wallets.table) {
-      // Wallet columns are validated like any coin address: an invalid one is kept as a reject, never a selector.
-      const W = m.wallets;
-      const [id, user, address, currency] = [at(W.id), at(W.user), at(W.address), at(W.currency)];
-      const columns: ColumnToRead[] = ins.rows.flatMap((r, i) => {
-        const raw = toStr(r[address]) ?? '';
-        if (!raw.trim()) return [];
-        const row = W.id ? String(r[id]) : `${String(r[user])}#${i}`;
-        return [{ column: 'wallet' as const, raw, currency: W.currency ? toStr(r[currency]) : null, source: 'dump' as const, vendorId: account.get(String(r[user])) ?? null, rowRef: `${W.table}:${row}`, observedAt: now }];
-      });
-      return { values: columns.map(() => []), scanned: await scanStepped([], columns) };
-    }
-    return {};
+    return { scanned, read };
   };
   /**
    * The ids of the messages a statement COPYed straight in that its sightings name (by their row references,
@@ -409,12 +378,12 @@ async function importDump(o: DumpImportOptions, feed: DumpFeed): Promise<DumpImp
         sql`on conflict do nothing`,
         fk,
       );
-      completeOrigins(ready.scanned!, L.table, 'listingId', listingIds);
-      tally(await saveScanned(trx, { ...common, captureId: run.captureId }, ready.scanned!, fk));
+      completeOrigins(ready.scanned, L.table, 'listingId', listingIds);
+      tally(await saveScanned(trx, { ...common, captureId: run.captureId }, ready.scanned, fk));
       counts.listings = (counts.listings ?? 0) + recs.length;
     } else if (m.wallets && table === m.wallets.table) {
-      tally(await saveScanned(trx, { ...common, captureId: run.captureId }, ready.scanned!, fk));
-      counts.wallets = (counts.wallets ?? 0) + ready.values!.length;
+      tally(await saveScanned(trx, { ...common, captureId: run.captureId }, ready.scanned, fk));
+      counts.wallets = (counts.wallets ?? 0) + (ready.read ?? 0);
     }
     return written;
   };
@@ -491,7 +460,7 @@ async function importDump(o: DumpImportOptions, feed: DumpFeed): Promise<DumpImp
     }
     if (item.t === 'rows') {
       const ins: StatementRows = { table: item.table, rows: item.rows, col: columnFinder(item.cols) };
-      const ready = await prepare(ins);
+      const ready = await prepare(ins, item);
       const end = item.end;
       const written = await o.db.transaction().execute(async (trx) => {
         const w = await write(trx, ins, ready);
