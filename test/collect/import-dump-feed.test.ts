@@ -110,7 +110,8 @@ describe(`the dump import's feed thread (${testEngine})`, () => {
   });
 
   it('a fresh market COPYed straight in and one with rows stored (ON CONFLICT) keep the first of duplicate keys alike', async () => {
-    // An order repeated later in its statement with another date (its last column), and the first feedback statement twice.
+    // An order repeated later in its statement with another date (its last column), and the first feedback and the
+    // first messages statements twice.
     const ordersAt = text.indexOf('INSERT INTO `orders` VALUES (');
     const open = ordersAt + 'INSERT INTO `orders` VALUES '.length;
     const first = text.slice(open, text.indexOf('),(', open) + 1);
@@ -121,18 +122,22 @@ describe(`the dump import's feed thread (${testEngine})`, () => {
     const fbAt = dup.indexOf('INSERT INTO `feedback` VALUES (');
     const fbEnd = dup.indexOf(';\n', fbAt) + 2;
     dup = `${dup.slice(0, fbEnd)}${dup.slice(fbAt, fbEnd)}${dup.slice(fbEnd)}`;
+    const msAt = dup.indexOf('INSERT INTO `messages` VALUES (');
+    const msEnd = dup.indexOf(';\n', msAt) + 2;
+    dup = `${dup.slice(0, msEnd)}${dup.slice(msAt, msEnd)}${dup.slice(msEnd)}`;
     const file = path.join(dir, 'dups.sql');
     writeFileSync(file, dup);
     const slug = 'dups-seized';
 
     const fresh = await importInto(file, 'worker');
-    // The same dump into a store where the market already holds an order and a feedback row of its own.
+    // The same dump into a store where the market already holds an order, a message and a feedback row of its own.
     const store = await openTestStore();
     stores.push(store);
     const agencyId = await agencyOf(store);
     const marketId = (await store.db.insertInto('markets').values({ agency_id: agencyId, slug, name: slug, kind: 'seized_db' }).returning('id').executeTakeFirstOrThrow()).id;
     await store.db.insertInto('orders').values({ agency_id: agencyId, market_id: marketId, external_id: 'stored-before' }).execute();
     await store.db.insertInto('feedback').values({ agency_id: agencyId, market_id: marketId, dedupe_key: 'stored-before', body: 'x' }).execute();
+    await store.db.insertInto('messages').values({ agency_id: agencyId, market_id: marketId, external_id: 'stored-before' }).execute();
     const stored = await importMysqlDump({ db: store.db, evidenceDir: path.join(dir, 'ev-dups'), agencyId, file, mapping: SIM_SEIZED_MAPPING });
 
     const sf = fresh.r as DumpImportSummary;
@@ -142,22 +147,26 @@ describe(`the dump import's feed thread (${testEngine})`, () => {
     const contents = async (s: TestStore) => ({
       orders: await s.db.selectFrom('orders').select(['external_id', 'status', 'buyer', 'price', 'ordered_at']).where('external_id', '<>', 'stored-before').orderBy('external_id').execute(),
       feedback: await s.db.selectFrom('feedback').select(['dedupe_key', 'body', 'rating', 'buyer', 'left_at']).where('dedupe_key', '<>', 'stored-before').orderBy('dedupe_key').execute(),
-      sightings: await s.db.selectFrom('selector_sightings as ss').innerJoin('selectors as sel', 'sel.id', 'ss.selector_id').select(['ss.source', 'ss.row_ref', 'sel.kind', 'sel.value']).orderBy('ss.source').orderBy('ss.row_ref').orderBy('sel.kind').orderBy('sel.value').execute(),
+      messages: await s.db.selectFrom('messages as m').leftJoin('vendors as v', 'v.id', 'm.vendor_id').select(['m.external_id', 'v.external_id as account', 'm.sender', 'm.recipient', 'm.thread', 'm.sent_at', 'm.body']).where('m.external_id', '<>', 'stored-before').orderBy('m.external_id').execute(),
+      sightings: await s.db.selectFrom('selector_sightings as ss').innerJoin('selectors as sel', 'sel.id', 'ss.selector_id').leftJoin('messages as m', 'm.id', 'ss.message_id')
+        .select(['ss.source', 'ss.row_ref', 'sel.kind', 'sel.value', 'm.external_id as message']).orderBy('ss.source').orderBy('ss.row_ref').orderBy('sel.kind').orderBy('sel.value').execute(),
     });
     const [a, b] = [await contents(fresh.store), await contents(store)];
     expect(b).toEqual(a);
     // The fresh market's orders went straight in (no staging table of theirs in any session; the repeated order was
-    // dropped within its statement), and so did its feedback but for the repeated statement, whose keys were stored:
-    // its COPY failed on the unique index and it went through ON CONFLICT; the other market's all through their
-    // staging tables (pg_class lists every session's temporary tables).
-    const stages = async (s: TestStore) => (await sql<{ relname: string }>`select relname from pg_class where relpersistence = 't' and (relname like 'bulk_stage_orders%' or relname like 'bulk_stage_feedback%') order by relname`.execute(s.db)).rows.map((r) => r.relname.replace(/_[0-9a-f]{8}$/, ''));
-    expect(await stages(fresh.store)).toEqual(['bulk_stage_feedback']);
-    expect(await stages(store)).toEqual(['bulk_stage_feedback', 'bulk_stage_orders']);
+    // dropped within its statement), and so did its feedback and messages but for the repeated statements, whose keys
+    // were stored: their COPY failed on the unique index and they went through ON CONFLICT; the other market's all
+    // through their staging tables (pg_class lists every session's temporary tables).
+    const stages = async (s: TestStore) => (await sql<{ relname: string }>`select relname from pg_class where relpersistence = 't' and (relname like 'bulk_stage_orders%' or relname like 'bulk_stage_feedback%' or relname like 'bulk_stage_messages%') order by relname`.execute(s.db)).rows.map((r) => r.relname.replace(/_[0-9a-f]{8}$/, ''));
+    expect(await stages(fresh.store)).toEqual(['bulk_stage_feedback', 'bulk_stage_messages']);
+    expect(await stages(store)).toEqual(['bulk_stage_feedback', 'bulk_stage_messages', 'bulk_stage_orders']);
     // The first of the repeated order kept; every feedback row once.
     const id = /^\((\d+),/.exec(first)![1]!;
     expect(new Date(a.orders.find((o) => o.external_id === id)!.ordered_at as unknown as string).getUTCFullYear()).not.toBe(2001);
     expect(a.orders.filter((o) => o.external_id === id)).toHaveLength(1);
     expect(new Set(a.feedback.map((f) => f.dedupe_key)).size).toBe(a.feedback.length);
     expect(a.feedback.length).toBeGreaterThan(0);
+    expect(a.messages.length).toBeGreaterThan(0);
+    expect(a.sightings.some((x) => x.source === 'message' && x.message !== null)).toBe(true);
   });
 });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import path from 'node:path';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database, ImportKind } from '../../store/index.ts';
+import { bulkInsert, type BulkColumn, type BulkOptions, type Database, type ImportKind } from '../../store/index.ts';
 import type { Tlp } from '../../domain/tlp.ts';
 import type { SourceKind } from '../../domain/market.ts';
 import { EvidenceRecorder } from '../../evidence/index.ts';
@@ -157,7 +157,8 @@ export interface ImportedAccount {
 }
 
 /**
- * Accounts on one imported source in one statement per chunk; returns id by normalised handle. Accounts whose
+ * Accounts on one imported source, as one set-based upsert (store/bulk.ts: bulkInsert, with the caller's `options`:
+ * COPY and batched key checks inside an import's transaction); returns id by normalised handle. Accounts whose
  * handles normalise alike are one account (a statement may not update the same row twice, so they are merged
  * first: the last non-empty profile and external id win, as row-by-row upserts would have it).
  */
@@ -165,6 +166,7 @@ export async function upsertVendors(
   trx: Kysely<Database> | Transaction<Database>,
   common: { agencyId: number; tlp?: Tlp; marketId: number; at: Date; captureId: number },
   accounts: readonly ImportedAccount[],
+  options: BulkOptions = {},
 ): Promise<Map<string, number>> {
   const byNorm = new Map<string, { handle: string; externalId: string | null; profile: string; first: Date; last: Date }>();
   for (const a of accounts) {
@@ -180,48 +182,20 @@ export async function upsertVendors(
       last: prev && prev.last > at ? prev.last : at,
     });
   }
-  const values = [...byNorm].map(([norm, a]) => ({
-    agency_id: common.agencyId,
-    tlp: common.tlp,
-    market_id: common.marketId,
-    handle: a.handle,
-    handle_norm: norm,
-    external_id: a.externalId,
-    profile_text: a.profile,
-    first_seen: a.first,
-    last_seen: a.last,
-    capture_id: common.captureId,
-    adapter: 'import',
-  }));
-  const ids = new Map<string, number>();
-  for (const chunk of paramSafeChunks(values)) {
-    const rows = await trx
-      .insertInto('vendors')
-      .values(chunk)
-      .onConflict((oc) =>
-        oc.columns(['market_id', 'handle_norm']).doUpdateSet((eb) => ({
-          first_seen: sql<Date>`least(${eb.ref('vendors.first_seen')}, excluded.first_seen)`,
-          last_seen: sql<Date>`greatest(${eb.ref('vendors.last_seen')}, excluded.last_seen)`,
-          profile_text: sql<string>`case when excluded.profile_text <> '' then excluded.profile_text else ${eb.ref('vendors.profile_text')} end`,
-          external_id: sql<string>`coalesce(excluded.external_id, ${eb.ref('vendors.external_id')})`,
-        })),
-      )
-      .returning(['id', 'handle_norm'])
-      .execute();
-    for (const r of rows) ids.set(r.handle_norm, r.id);
-  }
-  return ids;
-}
-
-/**
- * One mysqldump INSERT can hold thousands of rows; PostgreSQL's wire protocol allows at most 65,535 parameters per
- * statement, so multi-row inserts are split to stay well under it.
- */
-export function paramSafeChunks<T extends object>(rows: readonly T[], maxParams = 30_000): T[][] {
-  if (rows.length === 0) return [];
-  const perRow = Math.max(1, Object.keys(rows[0]!).length);
-  const size = Math.max(1, Math.floor(maxParams / perRow));
-  const out: T[][] = [];
-  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
-  return out;
+  // tlp left to the column default when the import names none.
+  const c = (name: string, type: BulkColumn['type']): BulkColumn => ({ name, type });
+  const owned = common.tlp ? [common.agencyId, common.tlp] : [common.agencyId];
+  const columns = [
+    ...(common.tlp ? [c('agency_id', 'int'), c('tlp', 'text')] : [c('agency_id', 'int')]),
+    c('market_id', 'int'), c('handle', 'text'), c('handle_norm', 'text'), c('external_id', 'text'), c('profile_text', 'text'),
+    c('first_seen', 'timestamptz'), c('last_seen', 'timestamptz'), c('capture_id', 'int'), c('adapter', 'text'),
+  ];
+  const rows = [...byNorm].map(([norm, a]) => [...owned, common.marketId, a.handle, norm, a.externalId, a.profile, a.first, a.last, common.captureId, 'import']);
+  const saved = await bulkInsert<{ id: number; handle_norm: string }>(trx, 'vendors', columns, rows, sql`on conflict (market_id, handle_norm) do update set
+    first_seen = least(vendors.first_seen, excluded.first_seen),
+    last_seen = greatest(vendors.last_seen, excluded.last_seen),
+    profile_text = case when excluded.profile_text <> '' then excluded.profile_text else vendors.profile_text end,
+    external_id = coalesce(excluded.external_id, vendors.external_id)
+    returning id, handle_norm`, options);
+  return new Map(saved.map((r) => [r.handle_norm, r.id]));
 }

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import { deserializeError, DumpRows, type FeedItem, type FeedStart } from './dump-rows.ts';
+import type { ColumnToRead, TextToScan } from '../../extract/store/scan.ts';
+import { deserializeError, DumpRows, scanEach, type FeedItem, type FeedStart, type ScannedEach, type ScanReply } from './dump-rows.ts';
 
 /** Items the feed's thread may have ready and not yet taken: each is one dump statement (~1 MB of COPY text). */
 const AHEAD = 3;
@@ -8,6 +9,11 @@ const AHEAD = 3;
 export interface DumpFeed {
   /** Starts the passes (once pass 1 and the accounts are done); the thread itself was started by openDumpFeed. */
   start(start: FeedStart): void;
+  /**
+   * scanEach on the feed's thread, which is idle until `start`: the vendors' profiles are scanned there while the main
+   * thread preserves the file and writes the accounts.
+   */
+  scan(texts: readonly TextToScan[], columns: readonly ColumnToRead[]): Promise<ScannedEach>;
   /** The next item; an `error` item is thrown here (in its place in the file), as is a failure of the thread. */
   next(): Promise<Exclude<FeedItem, { t: 'error' }>>;
   /** The ids of the listings item just written (or of the store, after `listing-ids-please`). */
@@ -37,6 +43,7 @@ function inThread(): DumpFeed {
       rows = new DumpRows(start);
       it = rows.run();
     },
+    scan: scanEach,
     next: async () => {
       const r = await it!.next();
       return unwrap(r.done ? { t: 'end' } : r.value);
@@ -52,15 +59,26 @@ function inWorker(): DumpFeed {
   const worker = new Worker(new URL('./dump-worker.mjs', import.meta.url), { workerData: { ahead: AHEAD } });
   const ready: FeedItem[] = [];
   let waiting: { resolve: (i: FeedItem) => void; reject: (e: Error) => void } | undefined;
+  const scans = new Map<number, { resolve: (r: ScannedEach) => void; reject: (e: Error) => void }>();
+  let scanned = 0;
   let failure: Error | undefined;
   let finished = false;
   const fail = (e: Error) => {
+    for (const s of scans.values()) s.reject(e);
+    scans.clear();
     if (finished) return;
     failure ??= e;
     waiting?.reject(failure);
     waiting = undefined;
   };
-  worker.on('message', (item: FeedItem) => {
+  worker.on('message', (item: FeedItem | ScanReply) => {
+    if (item.t === 'scanned') {
+      const s = scans.get(item.id);
+      scans.delete(item.id);
+      if ('error' in item) s?.reject(deserializeError(item.error));
+      else s?.resolve(item.result);
+      return;
+    }
     if (item.t === 'end' || item.t === 'error') finished = true;
     if (waiting) {
       const w = waiting;
@@ -73,6 +91,13 @@ function inWorker(): DumpFeed {
   let ended = false;
   return {
     start: (start) => worker.postMessage({ op: 'start', start }),
+    scan: (texts, columns) => {
+      if (failure) return Promise.reject(failure);
+      const id = ++scanned;
+      const reply = new Promise<ScannedEach>((resolve, reject) => scans.set(id, { resolve, reject }));
+      worker.postMessage({ op: 'scan', id, texts, columns });
+      return reply;
+    },
     next: async () => {
       if (ended) return { t: 'end' };
       let item = ready.shift();

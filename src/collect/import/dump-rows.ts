@@ -73,8 +73,26 @@ export function normalizeRows(rows: SqlValue[][], width: number): void {
 export const columnFinder = (cols: string[]) => (name: string | undefined) => (name === undefined ? -1 : cols.lastIndexOf(name));
 export function columnsOf(columns: ReadonlyMap<string, string[]>, stmt: SqlStatement, table: string, listed: string[] | undefined): string[] {
   const cols = listed ?? columns.get(table);
-  if (!cols) throw new ImportFormatError(`INSERT INTO ${table} before its CREATE TABLE and without a column list`, stmt.line, stmt.offset);
+  if (!cols) throw noColumnList(stmt, table);
   return cols;
+}
+/** The error of an INSERT whose columns are not known: no column list of its own and no CREATE TABLE before it. */
+const noColumnList = (stmt: SqlStatement, table: string) => new ImportFormatError(`INSERT INTO ${table} before its CREATE TABLE and without a column list`, stmt.line, stmt.offset);
+
+/** One scan per text and per column (DumpFeed.scan). */
+export interface ScannedEach {
+  texts: ScannedSightings[];
+  columns: ScannedSightings[];
+}
+/**
+ * Each text and each column scanned on its own: scanSightings(texts, columns) is these results joined in order, so a
+ * caller can scan before it knows the origins' ids, then complete each result's origins and join them.
+ */
+export async function scanEach(texts: readonly TextToScan[], columns: readonly ColumnToRead[]): Promise<ScannedEach> {
+  const out: ScannedEach = { texts: [], columns: [] };
+  for (const t of texts) out.texts.push(await scanSightings([t]));
+  for (const c of columns) out.columns.push(await scanSightings([], [c]));
+  return out;
 }
 
 /** The sightings of `scanned` whose row is one of `rows` (row refs): those of the rows an insert actually wrote. */
@@ -116,12 +134,14 @@ export interface FeedStart {
   /** Rows as COPY text (the store takes COPY); otherwise the row arrays themselves. */
   encode: boolean;
   /**
-   * Tables that hold no row of this market yet (with `encode`): their rows are COPYed straight in, so the feed drops
-   * what their ON CONFLICT … DO NOTHING would have skipped within a statement — a dump row whose key (orders:
-   * external id; feedback: dedupe key) an earlier row of the statement had — keeping the first, as the insert did.
-   * A key an earlier statement stored fails the COPY: the main thread writes that statement through ON CONFLICT.
+   * Tables that hold no row of this market yet (with `encode`): their rows are COPYed straight in. For orders and
+   * feedback the feed drops what their ON CONFLICT … DO NOTHING would have skipped within a statement — a dump row
+   * whose key (orders: external id; feedback: dedupe key) an earlier row of the statement had — keeping the first, as
+   * the insert did. Messages keep every row: their ON CONFLICT … DO UPDATE refuses a key repeated within a statement,
+   * so such a statement must fail as before. A key stored already (an earlier statement's, or one repeated within a
+   * messages statement) fails the COPY: the main thread writes that statement through ON CONFLICT.
    */
-  direct?: { orders: boolean; feedback: boolean };
+  direct?: { orders: boolean; feedback: boolean; messages: boolean };
 }
 
 /** A statement of orders, messages or feedback, ready to write. */
@@ -137,19 +157,25 @@ export interface FeedBatch {
   values?: BulkValue[][];
   scanned?: ScannedSightings;
   /**
-   * COPY straight into the table (FeedStart.direct): the statement's rows, its repeated keys dropped; `inserted` is
-   * how many rows that is. Should a key be stored already, the main thread writes them through ON CONFLICT instead.
+   * COPY straight into the table (FeedStart.direct): the statement's rows (orders and feedback: its repeated keys
+   * dropped); `inserted` is how many rows that is. Should a key be stored already, the main thread writes them through ON CONFLICT instead.
    */
   direct?: { inserted: number };
 }
 export type FeedItem =
-  /** Listings and wallets: the parsed rows, mapped on the main thread (the listings' snapshots need their new ids). */
-  | { t: 'rows'; table: string; cols: string[]; rows: SqlValue[][]; end: number }
+  /**
+   * Listings and wallets: the parsed rows, mapped on the main thread (the listings' snapshots need their new ids), and
+   * their texts and wallet columns scanned (listingId left to the main thread); `read`: the wallet columns read.
+   */
+  | { t: 'rows'; table: string; cols: string[]; rows: SqlValue[][]; end: number; scanned: ScannedSightings; read?: number }
   | FeedBatch
   /** The feed has no listing ids at the start of pass 3: the main thread sends the store's (addListingIds). */
   | { t: 'listing-ids-please' }
   | { t: 'error'; error: SerializedError }
   | { t: 'end' };
+
+/** The feed thread's answer to a scan (DumpFeed.scan), posted beside the feed's items. */
+export type ScanReply = { t: 'scanned'; id: number; result: ScannedEach } | { t: 'scanned'; id: number; error: SerializedError };
 
 export interface SerializedError {
   name: string;
@@ -225,10 +251,10 @@ export class DumpRows {
   private stepsOf(stmt: SqlStatement): { table: string; cols: string[]; steps: Iterable<SqlValue[][]> } | undefined {
     const p = insertParser(stmt);
     if (!p) return undefined;
-    let cols = p.columns ?? this.columns.get(p.table);
+    const cols = p.columns ?? this.columns.get(p.table);
     if (!cols) {
-      p.next(Infinity);
-      cols = columnsOf(this.columns, stmt, p.table, p.columns);
+      p.next(Infinity); // the statement's own parse errors come first
+      throw noColumnList(stmt, p.table);
     }
     const width = cols.length;
     function* steps(): Generator<SqlValue[][]> {
@@ -252,15 +278,44 @@ export class DumpRows {
     return this.account.get(this.vendorUser.get(String(dumpVendorId)) ?? '') ?? null;
   }
 
+  /** A listings statement's texts to scan: one per listing (the last row of a repeated id), title and description. */
+  private listingTexts(at: (name: string | undefined) => number, rows: SqlValue[][]): TextToScan[] {
+    const L = this.s.mapping.listings!;
+    const [id, vendor, title, description, created] = [at(L.id), at(L.vendor), at(L.title), at(L.description), at(L.created)];
+    const byId = new Map(rows.map((r) => [String(r[id]), r]));
+    return [...byId].map(([externalId, r]) => ({
+      text: [String(r[title] ?? '').slice(0, 1000), L.description ? toStr(r[description]) : null].filter(Boolean).join('\n'),
+      html: 'auto',
+      source: 'listing',
+      vendorId: this.vendorAccount(r[vendor]),
+      listingId: null,
+      rowRef: `${L.table}:${externalId}`,
+      observedAt: toDate(r[created]) ?? this.s.now,
+    }));
+  }
+
+  /** A wallets statement's wallet columns, validated like any coin address (an invalid one is a reject, never a selector). */
+  private walletColumns(at: (name: string | undefined) => number, rows: SqlValue[][]): ColumnToRead[] {
+    const W = this.s.mapping.wallets!;
+    const [id, user, address, currency] = [at(W.id), at(W.user), at(W.address), at(W.currency)];
+    return rows.flatMap((r, i): ColumnToRead[] => {
+      const raw = toStr(r[address]) ?? '';
+      if (!raw.trim()) return [];
+      const row = W.id ? String(r[id]) : `${String(r[user])}#${i}`;
+      return [{ column: 'wallet', raw, currency: W.currency ? toStr(r[currency]) : null, source: 'dump', vendorId: this.account.get(String(r[user])) ?? null, rowRef: `${W.table}:${row}`, observedAt: this.s.now }];
+    });
+  }
+
   /**
    * One statement's batch, built a step at a time (stepsOf): `add` each step's mapped rows (and their scanned
-   * sightings), then `finish`. Direct (FeedStart.direct, with `keyAt`): only the first row of each key is written, as
+   * sightings), then `finish`. Direct (FeedStart.direct): with `keyAt`, only the first row of each key is written, as
    * ON CONFLICT DO NOTHING would keep it. Keys of earlier statements are not remembered (memory stays bounded by a
    * statement): one stored before fails the COPY, and the main thread writes the statement through ON CONFLICT.
    */
-  private builder(pass: 2 | 3, table: FeedBatch['table'], columns: BulkColumn[], keyAt?: number) {
+  private builder(pass: 2 | 3, table: FeedBatch['table'], columns: BulkColumn[], direct?: { keyAt?: number }) {
     const encoder = this.s.encode ? new BatchEncoder([...ownedColumns(this.s.tlp), ...columns]) : undefined;
     const kept: BulkValue[][] = [];
+    const keyAt = direct?.keyAt;
     const seen = keyAt === undefined ? undefined : new Set<string>();
     const scanned: ScannedSightings = { found: [], rejected: [] };
     let count = 0;
@@ -277,8 +332,8 @@ export class DumpRows {
             seen.add(key);
             return true;
           });
-          inserted += rows.length;
         }
+        inserted += rows.length;
         if (encoder) encoder.add(rows);
         else for (const v of rows) kept.push(v);
         if (scan) {
@@ -294,7 +349,7 @@ export class DumpRows {
         end,
         count,
         ...(encoder ? { encoded: encoder.finish() } : { values: kept }),
-        ...(seen ? { direct: { inserted } } : {}),
+        ...(direct ? { direct: { inserted } } : {}),
         ...(anyScan ? { scanned } : {}),
       }),
     };
@@ -330,7 +385,7 @@ export class DumpRows {
         const O = m.orders;
         const [id, listing, vendor, buyer, country, quantity, price, date, status] =
           [at(O.id), at(O.listing), at(O.vendor), at(O.buyer), at(O.country), at(O.quantity), at(O.price), at(O.date), at(O.status)];
-        const out = this.builder(2, 'orders', ORDER_COLUMNS, this.s.direct?.orders ? ownedRow.length + 1 : undefined);
+        const out = this.builder(2, 'orders', ORDER_COLUMNS, this.s.direct?.orders ? { keyAt: ownedRow.length + 1 } : undefined);
         for (const rows of ins.steps) {
           if (this.s.fillOrders) this.keepOrders({ cols: ins.cols, rows });
           // Orders name listings by their ids: every listings statement before them must be written first.
@@ -356,7 +411,7 @@ export class DumpRows {
         const M = m.messages;
         const [id, sender, recipient, subject, body, date] = [at(M.id), at(M.sender), at(M.recipient), at(M.subject), at(M.body), at(M.date)];
         const o0 = ownedRow.length; // market_id, external_id, vendor_id, sender, recipient, thread, sent_at, body, capture_id follow
-        const out = this.builder(2, 'messages', MESSAGE_COLUMNS);
+        const out = this.builder(2, 'messages', MESSAGE_COLUMNS, this.s.direct?.messages ? {} : undefined);
         for (const rows of ins.steps) {
           const values = rows.map((r): BulkValue[] => [
             ...ownedRow,
@@ -376,9 +431,16 @@ export class DumpRows {
         }
         yield out.finish(stmt.end);
       } else {
-        // Listings and wallets: the whole statement's rows, mapped on the main thread.
-        if (m.listings && ins.table === m.listings.table) this.listingsSent++;
-        yield { t: 'rows', table: ins.table, cols: ins.cols, rows: [...ins.steps].flat(), end: stmt.end };
+        // Listings and wallets: the whole statement's rows, mapped on the main thread, their selectors scanned here.
+        const rows = [...ins.steps].flat();
+        const item = { t: 'rows' as const, table: ins.table, cols: ins.cols, rows, end: stmt.end };
+        if (m.listings && ins.table === m.listings.table) {
+          this.listingsSent++;
+          yield { ...item, scanned: await scanSightings(this.listingTexts(at, rows)) };
+        } else {
+          const columns = this.walletColumns(at, rows);
+          yield { ...item, scanned: await scanSightings([], columns), read: columns.length };
+        }
       }
     }
 
@@ -403,7 +465,7 @@ export class DumpRows {
       // market_id, vendor_id, listing_id, rating, body, hidden, buyer, left_at, dedupe_key, capture_id, adapter
       // after the owner columns (o0).
       const o0 = ownedRow.length;
-      const out = this.builder(3, 'feedback', FEEDBACK_COLUMNS, this.s.direct?.feedback ? o0 + 8 : undefined);
+      const out = this.builder(3, 'feedback', FEEDBACK_COLUMNS, this.s.direct?.feedback ? { keyAt: o0 + 8 } : undefined);
       for (const rows of ins.steps) {
         const values = rows.map((r): BulkValue[] => {
           const order = F.order ? this.orderOf.get(String(r[orderCol])) : undefined;

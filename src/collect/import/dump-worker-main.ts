@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { DumpRows, serializeError, type FeedItem, type FeedStart } from './dump-rows.ts';
+import type { ColumnToRead, TextToScan } from '../../extract/store/scan.ts';
+import { DumpRows, scanEach, serializeError, type FeedItem, type FeedStart, type ScanReply } from './dump-rows.ts';
 
 /**
  * The feed's thread (dump-feed.ts): runs DumpRows and posts its items, at most `ahead` not yet taken by the main
@@ -12,8 +13,20 @@ let started: ((s: FeedStart) => void) | undefined;
 const start = new Promise<FeedStart>((resolve) => (started = resolve));
 let credit = ahead;
 let wake: (() => void) | undefined;
-port.on('message', (m: { op: 'start'; start: FeedStart } | { op: 'take' } | { op: 'listing-ids'; entries: Array<[string, number]> }) => {
+type Request =
+  | { op: 'start'; start: FeedStart }
+  | { op: 'take' }
+  | { op: 'listing-ids'; entries: Array<[string, number]> }
+  | { op: 'scan'; id: number; texts: TextToScan[]; columns: ColumnToRead[] };
+port.on('message', (m: Request) => {
   if (m.op === 'start') started?.(m.start);
+  else if (m.op === 'scan') {
+    const { id } = m;
+    void scanEach(m.texts, m.columns).then(
+      (result) => port.postMessage({ t: 'scanned', id, result } satisfies ScanReply),
+      (err: unknown) => port.postMessage({ t: 'scanned', id, error: serializeError(err) } satisfies ScanReply),
+    );
+  }
   else if (m.op === 'take') {
     credit++;
     const w = wake;

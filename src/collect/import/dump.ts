@@ -3,7 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { bulkInsert, bulkInsertEncoded, canBatchReferenceChecks, copyEncodedInto, canCopyFromStdin, maintainAfterBulkWrite, pgliteOf, type BulkColumn, type BulkOptions, type BulkValue, type Database } from '../../store/index.ts';
-import { saveScanned, saveSightings, scanSightings, type ColumnToRead, type ScannedSightings, type TextToScan } from '../../extract/store/index.ts';
+import { saveScanned, type ColumnToRead, type ScannedSightings, type TextToScan } from '../../extract/store/index.ts';
 import { beginImport, normHandle, saveCheckpoint, upsertVendors, type ImportOptions, type ImportSummary } from './common.ts';
 import { insertTarget, parseCreateTable, parseInsert, sqlStatements, type SqlStatement, type SqlValue } from './sql-tokenizer.ts';
 import { columnFinder, columnsOf, FEEDBACK_COLUMNS, MESSAGE_COLUMNS, normalizeRows, ORDER_COLUMNS, sightingsOfRows, toDate, toNum, toStr, type FeedBatch } from './dump-rows.ts';
@@ -91,7 +91,7 @@ export interface DumpImportSummary extends ImportSummary {
   caseFolded: Array<{ handle: string; accounts: Array<{ id: string; handle: string }> }>;
 }
 
-/** Rows parsed, built or scanned between two chances for the event loop to run (see breathe). */
+/** Rows built between two chances for the event loop to run (see breathe). */
 const STEP_ROWS = 1000;
 let lastBreath = 0;
 /**
@@ -114,23 +114,6 @@ async function mapStepped<T, U>(items: readonly T[], fn: (item: T) => U): Promis
   }
   return out;
 }
-/** scanSightings in slices of SCAN_STEP texts (the same found and rejected, in the same order), with breathe between. */
-const SCAN_STEP = 50;
-async function scanStepped(texts: readonly TextToScan[], columns: readonly ColumnToRead[] = []): Promise<ScannedSightings> {
-  const out: ScannedSightings = { found: [], rejected: [] };
-  const slices = async <T>(items: readonly T[], scan: (slice: readonly T[]) => Promise<ScannedSightings>) => {
-    for (let i = 0; i < items.length; i += SCAN_STEP) {
-      const r = await scan(items.slice(i, i + SCAN_STEP));
-      for (const f of r.found) out.found.push(f);
-      for (const f of r.rejected) out.rejected.push(f);
-      await breathe();
-    }
-  };
-  await slices(texts, (t) => scanSightings(t));
-  await slices(columns, (c) => scanSightings([], c));
-  return out;
-}
-
 /** One INSERT statement's rows (the tokenizer's arrays) and the position of a dump column in them. */
 interface StatementRows {
   table: string;
@@ -213,6 +196,32 @@ async function importDump(o: DumpImportOptions, feed: DumpFeed): Promise<DumpImp
     }
   };
   const read = pass1();
+  // The vendors' profiles and PGP columns are scanned on the feed's thread (idle until it starts) while beginImport
+  // preserves the file; each result gets its account once the accounts are written (below).
+  const now = new Date();
+  const scanProfiles = async () => {
+    const texts: TextToScan[] = [];
+    const columns: ColumnToRead[] = [];
+    const byText: string[] = [];
+    const byColumn: string[] = [];
+    for (const uid of userHandle.keys()) {
+      const p = vendorProfile.get(uid);
+      if (!p || !m.vendors) continue;
+      const origin = { source: 'profile' as const, vendorId: null, rowRef: `${m.vendors.table}:${p.vendorRow}`, observedAt: now };
+      if (p.profile) {
+        texts.push({ ...origin, text: p.profile, html: 'auto' });
+        byText.push(uid);
+      }
+      if (p.pgp) {
+        columns.push({ ...origin, column: 'pgp', raw: p.pgp });
+        byColumn.push(uid);
+      }
+    }
+    const r = await feed.scan(texts, columns);
+    return { text: new Map(byText.map((uid, i) => [uid, r.texts[i]!])), column: new Map(byColumn.map((uid, i) => [uid, r.columns[i]!])) };
+  };
+  const profiles = read.then(scanProfiles);
+  profiles.catch(() => undefined); // awaited below, unless the import stops before
   // beginImport's failure first (as when it ran before pass 1), then pass 1's.
   const [begunR, readR] = await Promise.allSettled([begun, read]);
   if (begunR.status === 'rejected') throw begunR.reason;
@@ -235,7 +244,6 @@ async function importDump(o: DumpImportOptions, feed: DumpFeed): Promise<DumpImp
   };
 
   // Accounts for every user (idempotent), with vendor profiles and PGP keys in the profile text.
-  const now = new Date();
   const counts: Record<string, number> = { accounts: 0, listings: 0, orders: 0, messages: 0, wallets: 0, selectors: 0, sightings: 0, rejects: 0 };
   const tally = (r: { selectors: number; sightings: number; rejects: number }) => {
     counts.selectors = (counts.selectors ?? 0) + r.selectors;
@@ -257,26 +265,28 @@ async function importDump(o: DumpImportOptions, feed: DumpFeed): Promise<DumpImp
     return (byFold.get(fold)?.length ?? 0) > 1 ? `${fold} [${uid}]` : fold;
   };
   const caseFolded = [...byFold].filter(([, ids]) => ids.length > 1).map(([fold, ids]) => ({ handle: fold, accounts: ids.map((id) => ({ id, handle: userHandle.get(id) ?? '' })) }));
+  const scans = await profiles;
   for (let i = 0; i < users.length; i += 5000) {
     const slice = users.slice(i, i + 5000);
     await o.db.transaction().execute(async (trx) => {
       const ids = await upsertVendors(trx, { ...common, at: now }, slice.map(([uid, handle]) => {
         const p = vendorProfile.get(uid);
         return { handle, key: keyOf(uid), externalId: uid, profile: p ? [p.profile, p.pgp].filter(Boolean).join('\n\n') : '' };
-      }));
+      }), fk);
       for (const [uid] of slice) account.set(uid, ids.get(keyOf(uid))!);
-      // Selectors of vendor profiles and PGP columns, each sighting naming the dump's vendors row.
-      const texts: TextToScan[] = [];
-      const columns: ColumnToRead[] = [];
-      for (const [uid] of slice) {
-        const p = vendorProfile.get(uid);
-        const vendorId = account.get(uid) ?? null;
-        if (!p || vendorId === null || !m.vendors) continue;
-        const origin = { source: 'profile' as const, vendorId, rowRef: `${m.vendors.table}:${p.vendorRow}`, observedAt: now };
-        if (p.profile) texts.push({ ...origin, text: p.profile, html: 'auto' });
-        if (p.pgp) columns.push({ ...origin, column: 'pgp', raw: p.pgp });
+      // Selectors of vendor profiles and PGP columns, each sighting naming the dump's vendors row and its account:
+      // the slice's profile texts, then its PGP columns, as one scan of them would list them.
+      const scanned: ScannedSightings = { found: [], rejected: [] };
+      for (const byUser of [scans.text, scans.column]) {
+        for (const [uid] of slice) {
+          const r = byUser.get(uid);
+          if (!r) continue;
+          const vendorId = account.get(uid)!;
+          for (const f of r.found) scanned.found.push({ ...f, vendorId });
+          for (const f of r.rejected) scanned.rejected.push({ ...f, vendorId });
+        }
       }
-      tally(await saveSightings(trx, { ...common, captureId: run.captureId }, texts, columns, fk));
+      tally(await saveScanned(trx, { ...common, captureId: run.captureId }, scanned, fk));
     });
   }
   const vendorAccount = (dumpVendorId: SqlValue | undefined) => account.get(vendorUser.get(String(dumpVendorId)) ?? '') ?? null;
@@ -290,45 +300,42 @@ async function importDump(o: DumpImportOptions, feed: DumpFeed): Promise<DumpImp
   counts.accounts = account.size;
   let rows = run.rows;
   /**
-   * The main thread's share of a listings or wallets statement (the feed's thread parses them; the rest it maps
-   * itself): listing rows built, their texts (and wallet columns) scanned for selectors; `write` then completes the
-   * origins with the new ids and saves.
+   * The main thread's share of a listings or wallets statement (the feed's thread parses them and scans their texts
+   * and wallet columns for selectors): listing rows built; `write` then completes the scanned origins with the new
+   * ids and saves.
    */
   interface Prepared {
     values?: BulkValue[][];
-    scanned?: ScannedSightings;
+    scanned: ScannedSightings;
+    /** Wallets only: the wallet columns read. */
+    read?: number;
     /** Listings only: the statement's rows by dump id (one statement may not update a row twice). */
     byId?: Map<string, SqlValue[]>;
   }
-  const prepare = async (ins: StatementRows): Promise<Prepared> => {
+  const prepare = async (ins: StatementRows, { scanned, read }: { scanned: ScannedSightings; read?: number }): Promise<Prepared> => {
     const at = ins.col;
     if (m.listings && ins.table === m.listings.table) {
       const L = m.listings;
       const [id, vendor, title, description, category, quantity, unit, created] = [at(L.id), at(L.vendor), at(L.title), at(L.description), at(L.category), at(L.quantity), at(L.unit), at(L.created)];
       const byId = new Map(ins.rows.map((r) => [String(r[id]), r]));
-      const o0 = ownedRow.length;
       const values = await mapStepped([...byId], ([externalId, r]): BulkValue[] => {
         const seen = toDate(r[created]) ?? now;
         return [...ownedRow, run.marketId, vendorAccount(r[vendor]), externalId, String(r[title] ?? '').slice(0, 1000), L.description ? toStr(r[description]) : null, toStr(r[category]), toNum(r[quantity]), toStr(r[unit]), seen, seen, run.captureId, 'import:dump'];
       });
-      const scanned = await scanStepped(values.map((v) => ({
-        text: [v[o0 + 3] as string, v[o0 + 4] as string | null].filter(Boolean).join('\n'), html: 'auto', source: 'listing', vendorId: v[o0 + 1] as number | null, listingId: null, rowRef: `${L.table}:${v[o0 + 2] as string}`, observedAt: v[o0 + 8] as Date,
-      })));
       return { values, scanned, byId };
     }
-    if (m.wallets && ins.table === m.wallets.table) {
-      // Wallet columns are validated like any coin address: an invalid one is kept as a reject, never a selector.
-      const W = m.wallets;
-      const [id, user, address, currency] = [at(W.id), at(W.user), at(W.address), at(W.currency)];
-      const columns: ColumnToRead[] = ins.rows.flatMap((r, i) => {
-        const raw = toStr(r[address]) ?? '';
-        if (!raw.trim()) return [];
-        const row = W.id ? String(r[id]) : `${String(r[user])}#${i}`;
-        return [{ column: 'wallet' as const, raw, currency: W.currency ? toStr(r[currency]) : null, source: 'dump' as const, vendorId: account.get(String(r[user])) ?? null, rowRef: `${W.table}:${row}`, observedAt: now }];
-      });
-      return { values: columns.map(() => []), scanned: await scanStepped([], columns) };
-    }
-    return {};
+    return { scanned, read };
+  };
+  /**
+   * The ids of the messages a statement COPYed straight in that its sightings name (by their row references,
+   * `table:dump id`): every dump id of the statement is new to the market, so each names one row.
+   */
+  const messageIdsOf = async (trx: Transaction<Database>, scanned: ScannedSightings): Promise<Map<string, number>> => {
+    const prefix = m.messages!.table.length + 1;
+    const keys = [...new Set([...scanned.found, ...scanned.rejected].map((f) => (f.rowRef ?? '').slice(prefix)))];
+    if (keys.length === 0) return new Map();
+    const found = await sql<{ id: string; external_id: string }>`select id, external_id from messages where market_id = ${run.marketId} and external_id = any(${keys}::text[])`.execute(trx);
+    return new Map(found.rows.map((r) => [r.external_id, Number(r.id)]));
   };
   /** Sets the id of each scanned origin from its row reference (`table:dump id`) once the rows are saved. */
   const completeOrigins = (scanned: ScannedSightings, table: string, field: 'listingId' | 'messageId', ids: Map<string, number>) => {
@@ -371,12 +378,12 @@ async function importDump(o: DumpImportOptions, feed: DumpFeed): Promise<DumpImp
         sql`on conflict do nothing`,
         fk,
       );
-      completeOrigins(ready.scanned!, L.table, 'listingId', listingIds);
-      tally(await saveScanned(trx, { ...common, captureId: run.captureId }, ready.scanned!, fk));
+      completeOrigins(ready.scanned, L.table, 'listingId', listingIds);
+      tally(await saveScanned(trx, { ...common, captureId: run.captureId }, ready.scanned, fk));
       counts.listings = (counts.listings ?? 0) + recs.length;
     } else if (m.wallets && table === m.wallets.table) {
-      tally(await saveScanned(trx, { ...common, captureId: run.captureId }, ready.scanned!, fk));
-      counts.wallets = (counts.wallets ?? 0) + ready.values!.length;
+      tally(await saveScanned(trx, { ...common, captureId: run.captureId }, ready.scanned, fk));
+      counts.wallets = (counts.wallets ?? 0) + (ready.read ?? 0);
     }
     return written;
   };
@@ -397,12 +404,17 @@ async function importDump(o: DumpImportOptions, feed: DumpFeed): Promise<DumpImp
   // reads it again). The feed's thread reads, parses and maps the statements a few ahead while this thread writes
   // them, one transaction per statement, in file order; pass 2 commits its checkpoint with each statement.
   if (F && feedbackStart) counts.feedback = 0;
-  // Orders and feedback of a market that has none stored yet are COPYed straight into their tables (no staging copy,
-  // no ON CONFLICT: the feed drops a statement's repeated keys as the conflict clause did; a key an earlier statement
-  // stored fails the COPY on the unique index, and that statement is written again through ON CONFLICT: directOr).
+  // Orders, messages and feedback of a market that has none stored yet are COPYed straight into their tables (no
+  // staging copy, no ON CONFLICT: the feed drops a statement's repeated order and feedback keys as the conflict clause
+  // did; a key stored already fails the COPY on the unique index, and that statement is written again through ON
+  // CONFLICT: directOr). FeedStart.direct says which keys and why.
   const encode = !!(fk.copy || fk.copyBlob);
-  const noneYet = async (table: 'orders' | 'feedback') => (await o.db.selectFrom(table).select('id').where('market_id', '=', run.marketId).limit(1).executeTakeFirst()) === undefined;
-  const direct = { orders: encode && !!m.orders && (await noneYet('orders')), feedback: encode && !!F && (await noneYet('feedback')) };
+  const noneYet = async (table: 'orders' | 'messages' | 'feedback') => (await o.db.selectFrom(table).select('id').where('market_id', '=', run.marketId).limit(1).executeTakeFirst()) === undefined;
+  const direct = {
+    orders: encode && !!m.orders && (await noneYet('orders')),
+    messages: encode && !!m.messages && (await noneYet('messages')),
+    feedback: encode && !!F && (await noneYet('feedback')),
+  };
   feed.start({
     file: o.file,
     position: run.position,
@@ -448,7 +460,7 @@ async function importDump(o: DumpImportOptions, feed: DumpFeed): Promise<DumpImp
     }
     if (item.t === 'rows') {
       const ins: StatementRows = { table: item.table, rows: item.rows, col: columnFinder(item.cols) };
-      const ready = await prepare(ins);
+      const ready = await prepare(ins, item);
       const end = item.end;
       const written = await o.db.transaction().execute(async (trx) => {
         const w = await write(trx, ins, ready);
@@ -477,16 +489,28 @@ async function importDump(o: DumpImportOptions, feed: DumpFeed): Promise<DumpImp
       rows += batch.count;
       o.onProgress?.({ bytes: batch.end, totalBytes: run.totalBytes, rows });
     } else if (batch.table === 'messages') {
-      await o.db.transaction().execute(async (trx) => {
-        const messageIds = new Map<string, number>();
-        const saved = await insertBatch<{ id: number; external_id: string }>(trx, batch, MESSAGE_COLUMNS, sql`on conflict (market_id, external_id) do update set body = excluded.body returning id, external_id`);
-        for (const r of saved) messageIds.set(r.external_id, Number(r.id));
-        completeOrigins(batch.scanned!, m.messages!.table, 'messageId', messageIds);
-        tally(await saveScanned(trx, { ...common, captureId: run.captureId }, batch.scanned!, fk));
-        counts.messages = (counts.messages ?? 0) + batch.count;
-        rows += batch.count;
-        await saveCheckpoint(trx, run.checkpointId, batch.end, rows);
-      });
+      const scanned = batch.scanned!;
+      /** The statement's sightings, saved once its messages have ids (dump id → ours), and the checkpoint after it. */
+      const finish = async (trx: Transaction<Database>, ids: Map<string, number>) => {
+        completeOrigins(scanned, m.messages!.table, 'messageId', ids);
+        const report = await saveScanned(trx, { ...common, captureId: run.captureId }, scanned, fk);
+        await saveCheckpoint(trx, run.checkpointId, batch.end, rows + batch.count);
+        return report;
+      };
+      const report = await directOr(
+        batch,
+        async (trx) => {
+          await copyEncodedInto(trx, 'messages', [...OWNED, ...MESSAGE_COLUMNS], batch.encoded!, fk);
+          return finish(trx, await messageIdsOf(trx, scanned));
+        },
+        async (trx) => {
+          const saved = await insertBatch<{ id: number; external_id: string }>(trx, batch, MESSAGE_COLUMNS, sql`on conflict (market_id, external_id) do update set body = excluded.body returning id, external_id`);
+          return finish(trx, new Map(saved.map((r) => [r.external_id, Number(r.id)])));
+        },
+      );
+      tally(report);
+      counts.messages = (counts.messages ?? 0) + batch.count;
+      rows += batch.count;
       o.onProgress?.({ bytes: batch.end, totalBytes: run.totalBytes, rows });
     } else {
       // Only the sightings of rows this run inserts are saved (a resumed run reads feedback again).
