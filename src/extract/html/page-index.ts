@@ -212,14 +212,15 @@ export class PageIndex {
   }
 }
 
-const indexes = new WeakMap<AnyNode, PageIndex>();
+/**
+ * Where a page's index is kept: on its root node, under a symbol, so it lives and dies with the DOM. Not in a WeakMap
+ * keyed by the root: V8's young-generation collections treat a WeakMap's values as strong, and the index holds the
+ * root, so every page's DOM survived them and was promoted (docs/benchmarks.md, "Extraction, eleventh pass").
+ */
+const INDEX = Symbol('pageIndex');
 
 /** The index of a page's root, built on first use and kept while the root lives. */
 export function pageIndex(root: AnyNode): PageIndex {
-  let ix = indexes.get(root);
-  if (!ix) {
-    ix = new PageIndex(root);
-    indexes.set(root, ix);
-  }
-  return ix;
+  const holder = root as AnyNode & { [INDEX]?: PageIndex };
+  return (holder[INDEX] ??= new PageIndex(root));
 }
