@@ -91,14 +91,57 @@ export function collapseWhitespace(text: string): string {
   return text.replace(/[\s\u00a0\u200b]+/g, ' ').trim();
 }
 
-/** Keeps line structure: trims each line, collapses runs of spaces, at most one blank line in a row. */
+/** Whitespace as `\s` and `String.prototype.trim` read it (WhiteSpace and LineTerminator). */
+function isTrimSpace(c: number): boolean {
+  return c <= 32
+    ? c === 32 || (c >= 9 && c <= 13)
+    : c >= 0xa0 &&
+        (c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff);
+}
+
+/** The characters a line's runs of are collapsed to one space: `[ \t\f\v\u00a0\u200b]`. */
+function isLineSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 12 || c === 11 || c === 0xa0 || c === 0x200b;
+}
+
+const LINE_SPACES = /[ \t\f\v\u00a0\u200b]+/g;
+
+/**
+ * Keeps line structure: trims each line, collapses runs of spaces, at most one blank line in a row. That is
+ * `text.split(/\r?\n/).map((l) => l.replace(/[ \t\f\v\u00a0\u200b]+/g, ' ').trim()).join('\n').replace(/\n{3,}/g,
+ * '\n\n').trim()`, in one pass: a line's ends (whitespace, or the spaces replaced, then trimmed) are skipped by char
+ * code, its inside kept as it is unless it holds a run to collapse, and the lines left joined by one newline, or two
+ * where blank lines stood between them (a `\r` before a `\n` is a line end trim removes).
+ */
 export function normaliseLines(text: string): string {
-  return text
-    .split(/\r?\n/)
-    .map((l) => l.replace(/[ \t\f\v\u00a0\u200b]+/g, ' ').trim())
-    .join('\n')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
+  let out = '';
+  let blank = false;
+  const n = text.length;
+  let i = 0;
+  while (i <= n) {
+    let j = text.indexOf('\n', i);
+    if (j < 0) j = n;
+    let start = i;
+    let end = j;
+    while (start < end && (isTrimSpace(text.charCodeAt(start)) || text.charCodeAt(start) === 0x200b)) start++;
+    while (end > start && (isTrimSpace(text.charCodeAt(end - 1)) || text.charCodeAt(end - 1) === 0x200b)) end--;
+    if (start === end) {
+      blank = true;
+    } else {
+      let line = text.slice(start, end);
+      for (let k = start; k < end; k++) {
+        const c = text.charCodeAt(k);
+        if (isLineSpace(c) && (c !== 32 || isLineSpace(text.charCodeAt(k + 1)))) {
+          line = line.replace(LINE_SPACES, ' ');
+          break;
+        }
+      }
+      out = out === '' ? line : out + (blank ? '\n\n' : '\n') + line;
+      blank = false;
+    }
+    i = j + 1;
+  }
+  return out;
 }
 
 /** Visible text collapsed to one line. */
