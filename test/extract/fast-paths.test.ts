@@ -12,7 +12,7 @@ import { agoraAdapter } from '../../src/extract/adapters/agora.ts';
 import { ADAPTERS } from '../../src/extract/adapters/index.ts';
 import { selectorKeys } from '../../src/extract/html/page-index.ts';
 import { existsIn, existsInPage, forEachElement, getText, PageMemo, selectIn } from '../../src/extract/html/select.ts';
-import { linesOf, normaliseLines, rawTextOf } from '../../src/extract/html/text.ts';
+import { collapseWhitespace, linesOf, normaliseLines, rawTextOf } from '../../src/extract/html/text.ts';
 
 /** The fast paths of extraction (issue 16) give what the general code gives. */
 const FIXTURES = new URL('../../../shared/fixtures', import.meta.url).pathname;
@@ -101,6 +101,17 @@ describe('normaliseLines in one pass', () => {
     for (let c = 0; c < 0x10000; c++) {
       const ch = String.fromCharCode(c);
       for (const t of [ch, `a${ch}b`, ` ${ch} `, `a ${ch}`, `${ch}\n\n\nx${ch}${ch}y`]) expect(normaliseLines(t) === reference(t), JSON.stringify(t)).toBe(true);
+    }
+  });
+});
+
+describe('collapseWhitespace in one pass', () => {
+  const reference = (t: string) => t.replace(/[\s\u00a0\u200b]+/g, ' ').trim();
+  it('equals the replace/trim chain (fixture texts, edge and generated strings, every code unit)', () => {
+    for (const t of texts) expect(collapseWhitespace(t), JSON.stringify(t)).toBe(reference(t));
+    for (let c = 0; c < 0x10000; c++) {
+      const ch = String.fromCharCode(c);
+      for (const t of [ch, `a${ch}b`, ` ${ch} `, `a ${ch}`, `${ch}a${ch}${ch}b${ch}`, `a${ch} b`]) expect(collapseWhitespace(t) === reference(t), JSON.stringify(t)).toBe(true);
     }
   });
 });
