@@ -56,7 +56,10 @@ function has(attribs: Record<string, string>, name: string): boolean {
 
 /** `[name*="captcha" i]` as css-select evaluates it. */
 function captchaIn(attribs: Record<string, string>, name: string): boolean {
-  const v = attribs[name];
+  return captchaInValue(attribs[name]);
+}
+
+function captchaInValue(v: string | null | undefined): boolean {
   return v != null && v.length >= 7 && CAPTCHA_RE.test(v);
 }
 
@@ -71,8 +74,11 @@ function markupSignals(root: AnyNode): MarkupSignals {
   const cached = holder[SIGNALS];
   if (cached) return cached;
   const s: MarkupSignals = { imageAlts: [], title: null, headings: [], links: 0, captcha: false, password: false, refresh: false };
-  // Descendants of root in document order, as css-select's selectAll walks them (the page index's one walk).
-  for (const node of pageIndex(root).elements) {
+  // Descendants of root in document order, as css-select's selectAll walks them (the page index's one walk), with
+  // the class and id it read: the attributes themselves only for the few tags whose other attributes count.
+  const { elements, classes, ids } = pageIndex(root);
+  for (let i = 0; i < elements.length; i++) {
+    const node = elements[i]!;
     const a = node.attribs ?? {};
     switch (node.name) {
       case 'img':
@@ -98,7 +104,7 @@ function markupSignals(root: AnyNode): MarkupSignals {
         if (!s.refresh && equalsIgnoreCase(a, 'http-equiv', 'refresh')) s.refresh = true;
         break;
     }
-    if (!s.captcha && (captchaIn(a, 'class') || captchaIn(a, 'id'))) s.captcha = true;
+    if (!s.captcha && (captchaInValue(classes[i]) || captchaInValue(ids[i]))) s.captcha = true;
   }
   holder[SIGNALS] = s;
   return s;

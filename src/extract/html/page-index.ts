@@ -100,9 +100,10 @@ export class PageIndex {
   readonly elements: Element[] = [];
   /** `ends[i]`: the position of the last element in the subtree of `elements[i]` (i itself when it has none). */
   private readonly ends: number[] = [];
-  /** The `class` and `id` attributes of each element, read once (a bucket then scans these, not the attributes). */
-  private readonly classes: (string | undefined)[] = [];
-  private readonly ids: (string | undefined)[] = [];
+  /** The `class` and `id` attributes of each element, read once (a bucket or the markup signals then scan these, not
+   * the attributes: objects of as many shapes as attribute orders, so each read of them is a megamorphic lookup). */
+  readonly classes: (string | undefined)[] = [];
+  readonly ids: (string | undefined)[] = [];
   private readonly buckets = new Map<string, number[]>();
   /** Positions of elements returned by a selection from the root: the record scopes later selected below. */
   private readonly positions = new Map<AnyNode, number>();
