@@ -12,7 +12,7 @@ import { agoraAdapter } from '../../src/extract/adapters/agora.ts';
 import { ADAPTERS } from '../../src/extract/adapters/index.ts';
 import { selectorKeys } from '../../src/extract/html/page-index.ts';
 import { existsIn, existsInPage, forEachElement, getText, PageMemo, selectIn } from '../../src/extract/html/select.ts';
-import { linesOf, normaliseLines, rawTextOf } from '../../src/extract/html/text.ts';
+import { collapseWhitespace, linesOf, normaliseLines, rawTextOf } from '../../src/extract/html/text.ts';
 
 /** The fast paths of extraction (issue 16) give what the general code gives. */
 const FIXTURES = new URL('../../../shared/fixtures', import.meta.url).pathname;
@@ -87,6 +87,34 @@ let seed = 7;
 const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 const generated = Array.from({ length: 3000 }, () => Array.from({ length: Math.floor(random() * 24) }, () => alphabet[Math.floor(random() * alphabet.length)]).join(''));
 const texts = [...edge, ...generated, ...docs.flatMap((d) => elements(d).map((e) => rawTextOf(e)))];
+
+describe('normaliseLines in one pass', () => {
+  const reference = (t: string) =>
+    t
+      .split(/\r?\n/)
+      .map((l) => l.replace(/[ \t\f\v\u00a0\u200b]+/g, ' ').trim())
+      .join('\n')
+      .replace(/\n{3,}/g, '\n\n')
+      .trim();
+  it('equals the split/replace/trim chain (fixture texts, edge and generated strings, every code unit)', () => {
+    for (const t of texts) expect(normaliseLines(t), JSON.stringify(t)).toBe(reference(t));
+    for (let c = 0; c < 0x10000; c++) {
+      const ch = String.fromCharCode(c);
+      for (const t of [ch, `a${ch}b`, ` ${ch} `, `a ${ch}`, `${ch}\n\n\nx${ch}${ch}y`]) expect(normaliseLines(t) === reference(t), JSON.stringify(t)).toBe(true);
+    }
+  });
+});
+
+describe('collapseWhitespace in one pass', () => {
+  const reference = (t: string) => t.replace(/[\s\u00a0\u200b]+/g, ' ').trim();
+  it('equals the replace/trim chain (fixture texts, edge and generated strings, every code unit)', () => {
+    for (const t of texts) expect(collapseWhitespace(t), JSON.stringify(t)).toBe(reference(t));
+    for (let c = 0; c < 0x10000; c++) {
+      const ch = String.fromCharCode(c);
+      for (const t of [ch, `a${ch}b`, ` ${ch} `, `a ${ch}`, `${ch}a${ch}${ch}b${ch}`, `a${ch} b`]) expect(collapseWhitespace(t) === reference(t), JSON.stringify(t)).toBe(true);
+    }
+  });
+});
 
 describe('lines read once', () => {
   it('normaliseLines is idempotent (on every element text of the fixture pages, edge and generated strings)', () => {

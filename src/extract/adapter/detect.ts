@@ -3,7 +3,7 @@ import type { PageType } from '../types.ts';
 import { pageIndex } from '../html/page-index.ts';
 import { existsInPage } from '../html/select.ts';
 import { compilePattern } from './fields.ts';
-import { isSeizureBanner, loginFormFields, type FormInputSeen } from '../../domain/index.ts';
+import { isSeizureBanner, loginFormFields, type FormInputSeen, type SeizureSignals } from '../../domain/index.ts';
 import { isTag, type AnyNode, type Element } from 'domhandler';
 import { textContent } from 'domutils';
 import type { Adapter, PageTypeRule } from './types.ts';
@@ -46,7 +46,8 @@ interface MarkupSignals {
   refresh: boolean;
 }
 
-const signalsCache = new WeakMap<AnyNode, MarkupSignals>();
+/** Kept on the page's root node, as the page index is (html/page-index.ts says why not in a WeakMap). */
+const SIGNALS = Symbol('markupSignals');
 const CAPTCHA_RE = /captcha/i;
 
 function has(attribs: Record<string, string>, name: string): boolean {
@@ -55,7 +56,10 @@ function has(attribs: Record<string, string>, name: string): boolean {
 
 /** `[name*="captcha" i]` as css-select evaluates it. */
 function captchaIn(attribs: Record<string, string>, name: string): boolean {
-  const v = attribs[name];
+  return captchaInValue(attribs[name]);
+}
+
+function captchaInValue(v: string | null | undefined): boolean {
   return v != null && v.length >= 7 && CAPTCHA_RE.test(v);
 }
 
@@ -66,11 +70,15 @@ function equalsIgnoreCase(attribs: Record<string, string>, name: string, value: 
 }
 
 function markupSignals(root: AnyNode): MarkupSignals {
-  const cached = signalsCache.get(root);
+  const holder = root as AnyNode & { [SIGNALS]?: MarkupSignals };
+  const cached = holder[SIGNALS];
   if (cached) return cached;
   const s: MarkupSignals = { imageAlts: [], title: null, headings: [], links: 0, captcha: false, password: false, refresh: false };
-  // Descendants of root in document order, as css-select's selectAll walks them (the page index's one walk).
-  for (const node of pageIndex(root).elements) {
+  // Descendants of root in document order, as css-select's selectAll walks them (the page index's one walk), with
+  // the class and id it read: the attributes themselves only for the few tags whose other attributes count.
+  const { elements, classes, ids } = pageIndex(root);
+  for (let i = 0; i < elements.length; i++) {
+    const node = elements[i]!;
     const a = node.attribs ?? {};
     switch (node.name) {
       case 'img':
@@ -96,9 +104,9 @@ function markupSignals(root: AnyNode): MarkupSignals {
         if (!s.refresh && equalsIgnoreCase(a, 'http-equiv', 'refresh')) s.refresh = true;
         break;
     }
-    if (!s.captcha && (captchaIn(a, 'class') || captchaIn(a, 'id'))) s.captcha = true;
+    if (!s.captcha && (captchaInValue(classes[i]) || captchaInValue(ids[i]))) s.captcha = true;
   }
-  signalsCache.set(root, s);
+  holder[SIGNALS] = s;
   return s;
 }
 
@@ -127,22 +135,41 @@ function collapsedLength(text: string): number {
   return n;
 }
 
+/**
+ * What the seizure rule reads, the page text only on first read of `text` or `textLength`. A class with prototype
+ * getters, not a literal with getter closures: those are kept by the literal's hidden class in V8's old space, and
+ * with them the page (docs/benchmarks.md, "Extraction, eleventh pass").
+ */
+class PageSeizureSignals implements SeizureSignals {
+  readonly title: string;
+  readonly headings: string;
+  readonly imageAlts: string;
+  readonly links: number;
+  private length: number | undefined;
+
+  constructor(
+    s: MarkupSignals,
+    private readonly pageText: () => string,
+  ) {
+    this.title = (s.title ? textContent(s.title) : '').slice(0, 1000);
+    this.headings = s.headings.map((e) => textContent(e).slice(0, 500)).join(' \n ');
+    this.imageAlts = s.imageAlts.join(' ');
+    this.links = s.links;
+  }
+
+  get text(): string {
+    return this.pageText().slice(0, 20_000);
+  }
+
+  get textLength(): number {
+    return (this.length ??= collapsedLength(this.pageText()));
+  }
+}
+
 /** A seizure banner by its place and the page it dominates, never by a sentence in user content (domain/seizure.ts).
  * The page text is read only if the rule asks for it (few links, or the wording in a banner place). */
 function seizureBanner(s: MarkupSignals, pageText: () => string): boolean {
-  let length: number | undefined;
-  return isSeizureBanner({
-    title: (s.title ? textContent(s.title) : '').slice(0, 1000),
-    headings: s.headings.map((e) => textContent(e).slice(0, 500)).join(' \n '),
-    imageAlts: s.imageAlts.join(' '),
-    get text() {
-      return pageText().slice(0, 20_000);
-    },
-    get textLength() {
-      return (length ??= collapsedLength(pageText()));
-    },
-    links: s.links,
-  });
+  return isSeizureBanner(new PageSeizureSignals(s, pageText));
 }
 
 /** Blocking pages every market shares the shape of: a seizure splash and a captcha wall. */

@@ -1,6 +1,6 @@
 import { parseDestinations } from '../shipping/destinations.ts';
 import { load, type CheerioAPI } from 'cheerio/slim';
-import type { AnyNode } from 'domhandler';
+import type { AnyNode, Document } from 'domhandler';
 import { decodeHtml } from '../html/decode.ts';
 import { DEFAULT_DOM_LIMITS, parseBoundedDom, type DomLimits } from '../html/dom.ts';
 import { PageMemo } from '../html/select.ts';
@@ -17,7 +17,7 @@ import type {
 } from '../types.ts';
 import { detectPageType } from './detect.ts';
 import { asMoney, asNumber, asString, asStringList, evalField, findPgpBlocks, selectInPage, parseRatingText, type FieldContext } from './fields.ts';
-import type { Adapter, FieldSpec, HookContext, PageSpec, RecordSpec } from './types.ts';
+import type { Adapter, FieldSpec, PageSpec, RecordSpec } from './types.ts';
 
 export const MAX_PAGE_BYTES = 8 * 1024 * 1024;
 const MAX_RECORDS_PER_KIND = 5_000;
@@ -127,28 +127,41 @@ export function loadPage(input: PageInput, adapterRef: string, options: ExtractO
   if (dom.droppedForCount > 0) {
     warnings.push({ code: 'element_limit', message: `${dom.droppedForCount} elements beyond the ${limits.maxElements}-element limit were dropped` });
   }
-  let cachedText: string | undefined;
-  let cached$: CheerioAPI | undefined;
-  return {
-    // Built on first use: adapters without hooks that read cheerio never need it.
-    get $() {
-      return (cached$ ??= load(dom.document));
-    },
-    root: dom.document,
-    url: safeUrl(input.url),
-    capturedAt,
-    provenance,
-    warnings,
-    pageText: () => (cachedText ??= rawTextOf(dom.document)),
-    stats: {
-      bytes: size,
-      encoding,
-      elements: dom.elements,
-      maxDepth: dom.maxDepthSeen,
-      droppedElements: dom.droppedForDepth + dom.droppedForCount,
-      millis: performance.now() - started,
-    },
+  const stats = {
+    bytes: size,
+    encoding,
+    elements: dom.elements,
+    maxDepth: dom.maxDepthSeen,
+    droppedElements: dom.droppedForDepth + dom.droppedForCount,
+    millis: performance.now() - started,
   };
+  return new ParsedPage(dom.document, safeUrl(input.url), capturedAt, provenance, stats, warnings);
+}
+
+/**
+ * A loaded page. A class, not an object literal with a `$` getter: a getter closure in a literal is kept by the
+ * object's hidden class, which lives in V8's old space, so every page's DOM survived the young-generation
+ * collections and was copied and promoted (docs/benchmarks.md, "Extraction, eleventh pass").
+ */
+class ParsedPage implements LoadedPage {
+  private cached$: CheerioAPI | undefined;
+  private cachedText: string | undefined;
+  /** An own function (callers pass it unbound), the page's text built on first use. */
+  readonly pageText = (): string => (this.cachedText ??= rawTextOf(this.root));
+
+  constructor(
+    readonly root: Document,
+    readonly url: URL,
+    readonly capturedAt: Date,
+    readonly provenance: Omit<Provenance, 'adapter'>,
+    readonly stats: ExtractResult['stats'],
+    readonly warnings: ExtractError[],
+  ) {}
+
+  // Built on first use: adapters without hooks that read cheerio never need it.
+  get $(): CheerioAPI {
+    return (this.cached$ ??= load(this.root));
+  }
 }
 
 export function isLoadedPage(x: LoadedPage | ExtractResult): x is LoadedPage {
@@ -399,6 +412,38 @@ export function extractPage(adapter: Adapter, input: PageInput, options: Extract
   return runAdapterOnPage(adapter, loaded);
 }
 
+/**
+ * The context of a page's fields and hooks; `$` is read through the page, so cheerio is built only if a hook or an
+ * 'html' field asks for it. A class with a prototype getter for the reason `ParsedPage` is one.
+ */
+class PageFieldContext implements FieldContext {
+  readonly url: URL;
+  readonly capturedAt: Date;
+  readonly fieldHooks: FieldContext['fieldHooks'];
+  readonly transforms: FieldContext['transforms'];
+  readonly errors: ExtractError[];
+  readonly warnings: ExtractError[];
+
+  constructor(
+    private readonly page: LoadedPage,
+    readonly pageType: PageType,
+    adapter: Adapter,
+    result: ExtractResult,
+    readonly memo: PageMemo,
+  ) {
+    this.url = page.url;
+    this.capturedAt = page.capturedAt;
+    this.fieldHooks = adapter.hooks?.fields ?? {};
+    this.transforms = adapter.hooks?.transforms ?? {};
+    this.errors = result.errors;
+    this.warnings = result.warnings;
+  }
+
+  get $(): CheerioAPI {
+    return this.page.$;
+  }
+}
+
 export function runAdapterOnPage(adapter: Adapter, page: LoadedPage): ExtractResult {
   const started = performance.now();
   const ref = `${adapter.id}@${adapter.version}`;
@@ -409,28 +454,7 @@ export function runAdapterOnPage(adapter: Adapter, page: LoadedPage): ExtractRes
   } catch (e) {
     result.errors.push({ code: 'hook_failed', message: `page type detection: ${e instanceof Error ? e.message : String(e)}` });
   }
-  // `$` is read through the page, so cheerio is built only if a hook or an 'html' field asks for it.
-  const hookCtx: HookContext = {
-    get $() {
-      return page.$;
-    },
-    url: page.url,
-    capturedAt: page.capturedAt,
-    pageType: result.pageType,
-  };
-  const ctx: FieldContext = {
-    get $() {
-      return page.$;
-    },
-    url: page.url,
-    capturedAt: page.capturedAt,
-    pageType: result.pageType,
-    fieldHooks: adapter.hooks?.fields ?? {},
-    transforms: adapter.hooks?.transforms ?? {},
-    errors: result.errors,
-    warnings: result.warnings,
-    memo: new PageMemo(page.root),
-  };
+  const ctx = new PageFieldContext(page, result.pageType, adapter, result, new PageMemo(page.root));
   if (result.pageType === 'seized' || result.pageType === 'login' || result.pageType === 'captcha' || result.pageType === 'interstitial') {
     result.ok = false;
     result.errors.push({ code: 'blocked_page', message: `page is a ${result.pageType} page` });
@@ -454,7 +478,7 @@ export function runAdapterOnPage(adapter: Adapter, page: LoadedPage): ExtractRes
   }
   if (adapter.hooks?.postProcess) {
     try {
-      const replaced = adapter.hooks.postProcess(result, hookCtx);
+      const replaced = adapter.hooks.postProcess(result, ctx);
       if (replaced) Object.assign(result, replaced);
     } catch (e) {
       result.errors.push({ code: 'hook_failed', message: `postProcess: ${e instanceof Error ? e.message : String(e)}` });

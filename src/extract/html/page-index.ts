@@ -100,9 +100,10 @@ export class PageIndex {
   readonly elements: Element[] = [];
   /** `ends[i]`: the position of the last element in the subtree of `elements[i]` (i itself when it has none). */
   private readonly ends: number[] = [];
-  /** The `class` and `id` attributes of each element, read once (a bucket then scans these, not the attributes). */
-  private readonly classes: (string | undefined)[] = [];
-  private readonly ids: (string | undefined)[] = [];
+  /** The `class` and `id` attributes of each element, read once (a bucket or the markup signals then scan these, not
+   * the attributes: objects of as many shapes as attribute orders, so each read of them is a megamorphic lookup). */
+  readonly classes: (string | undefined)[] = [];
+  readonly ids: (string | undefined)[] = [];
   private readonly buckets = new Map<string, number[]>();
   /** Positions of elements returned by a selection from the root: the record scopes later selected below. */
   private readonly positions = new Map<AnyNode, number>();
@@ -212,14 +213,15 @@ export class PageIndex {
   }
 }
 
-const indexes = new WeakMap<AnyNode, PageIndex>();
+/**
+ * Where a page's index is kept: on its root node, under a symbol, so it lives and dies with the DOM. Not in a WeakMap
+ * keyed by the root: V8's young-generation collections treat a WeakMap's values as strong, and the index holds the
+ * root, so every page's DOM survived them and was promoted (docs/benchmarks.md, "Extraction, eleventh pass").
+ */
+const INDEX = Symbol('pageIndex');
 
 /** The index of a page's root, built on first use and kept while the root lives. */
 export function pageIndex(root: AnyNode): PageIndex {
-  let ix = indexes.get(root);
-  if (!ix) {
-    ix = new PageIndex(root);
-    indexes.set(root, ix);
-  }
-  return ix;
+  const holder = root as AnyNode & { [INDEX]?: PageIndex };
+  return (holder[INDEX] ??= new PageIndex(root));
 }
