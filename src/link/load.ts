@@ -71,9 +71,8 @@ export async function loadAccounts(db: Kysely<Database>, agencyId: number, opts:
   const signed = await verifiedCertifications(db, agencyId);
   const step = Math.max(1, opts.accountsPerChunk ?? 4096);
   for (let i = 0; i < out.length; i += step) {
-    const chunk = out.slice(i, i + step);
-    const range: VendorRange = { agencyId, first: (chunk[0] as AccountData).vendorId,
-      last: (chunk[chunk.length - 1] as AccountData).vendorId };
+    const range: VendorRange = { agencyId, first: (out[i] as AccountData).vendorId,
+      last: (out[Math.min(i + step, out.length) - 1] as AccountData).vendorId };
     await loadTexts(db, range, byId, opts.textsPerAccount ?? 8);
     await loadProducts(db, range, byId);
     await loadPosts(db, range, byId, opts.postsPerAccount ?? 15);

@@ -79,6 +79,9 @@ export function columnsOf(columns: ReadonlyMap<string, string[]>, stmt: SqlState
 /** The error of an INSERT whose columns are not known: no column list of its own and no CREATE TABLE before it. */
 const noColumnList = (stmt: SqlStatement, table: string) => new ImportFormatError(`INSERT INTO ${table} before its CREATE TABLE and without a column list`, stmt.line, stmt.offset);
 
+/** A listing's title as stored, cut to 1,000 characters: the main thread's row and the feed's scanned text both start with it. */
+export const listingTitle = (v: SqlValue | undefined): string => String(v ?? '').slice(0, 1000);
+
 /** One scan per text and per column (DumpFeed.scan). */
 export interface ScannedEach {
   texts: ScannedSightings[];
@@ -284,7 +287,7 @@ export class DumpRows {
     const [id, vendor, title, description, created] = [at(L.id), at(L.vendor), at(L.title), at(L.description), at(L.created)];
     const byId = new Map(rows.map((r) => [String(r[id]), r]));
     return [...byId].map(([externalId, r]) => ({
-      text: [String(r[title] ?? '').slice(0, 1000), L.description ? toStr(r[description]) : null].filter(Boolean).join('\n'),
+      text: [listingTitle(r[title]), L.description ? toStr(r[description]) : null].filter(Boolean).join('\n'),
       html: 'auto',
       source: 'listing',
       vendorId: this.vendorAccount(r[vendor]),

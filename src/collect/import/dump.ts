@@ -6,7 +6,7 @@ import { bulkInsert, bulkInsertEncoded, canBatchReferenceChecks, copyEncodedInto
 import { saveScanned, type ColumnToRead, type ScannedSightings, type TextToScan } from '../../extract/store/index.ts';
 import { beginImport, normHandle, saveCheckpoint, upsertVendors, type ImportOptions, type ImportSummary } from './common.ts';
 import { insertTarget, parseCreateTable, parseInsert, sqlStatements, type SqlStatement, type SqlValue } from './sql-tokenizer.ts';
-import { columnFinder, columnsOf, FEEDBACK_COLUMNS, MESSAGE_COLUMNS, normalizeRows, ORDER_COLUMNS, sightingsOfRows, toDate, toNum, toStr, type FeedBatch } from './dump-rows.ts';
+import { columnFinder, columnsOf, FEEDBACK_COLUMNS, listingTitle, MESSAGE_COLUMNS, normalizeRows, ORDER_COLUMNS, sightingsOfRows, toDate, toNum, toStr, type FeedBatch } from './dump-rows.ts';
 import { openDumpFeed, type DumpFeed } from './dump-feed.ts';
 
 const col = z.string().min(1);
@@ -320,7 +320,7 @@ async function importDump(o: DumpImportOptions, feed: DumpFeed): Promise<DumpImp
       const byId = new Map(ins.rows.map((r) => [String(r[id]), r]));
       const values = await mapStepped([...byId], ([externalId, r]): BulkValue[] => {
         const seen = toDate(r[created]) ?? now;
-        return [...ownedRow, run.marketId, vendorAccount(r[vendor]), externalId, String(r[title] ?? '').slice(0, 1000), L.description ? toStr(r[description]) : null, toStr(r[category]), toNum(r[quantity]), toStr(r[unit]), seen, seen, run.captureId, 'import:dump'];
+        return [...ownedRow, run.marketId, vendorAccount(r[vendor]), externalId, listingTitle(r[title]), L.description ? toStr(r[description]) : null, toStr(r[category]), toNum(r[quantity]), toStr(r[unit]), seen, seen, run.captureId, 'import:dump'];
       });
       return { values, scanned, byId };
     }
